@@ -1,0 +1,57 @@
+// Neural-network ops with kernels of their own: softmax and logSoftmax over one axis.
+import { Op } from "../opcodes";
+import { dataPtr, newLike, sizeOf, release } from "../tensor";
+import { record, accumulate } from "../tape";
+import { splitAt, splitOuter, splitN, splitInner } from "./layout";
+import { mul, sub, unary } from "./elementwise";
+import { reduce } from "./reduce";
+
+/** softmax (log = false) or logSoftmax (log = true) of x along `axis`, computed stably (max subtracted). */
+export function softmax(x: i32, axis: i32, log: bool): i32 {
+  const out = newLike(x);
+  splitAt(x, axis);
+  const outer = splitOuter, n = splitN, inner = splitInner;
+  const src = dataPtr(x), dst = dataPtr(out);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = (<usize>o * n * inner + i) << 2;
+      const step = <usize>inner << 2;
+      let mx: f32 = -Infinity;
+      for (let j = 0; j < n; j++) { const v = load<f32>(src + base + <usize>j * step); if (v > mx || v != v) mx = v; }
+      if (mx == -Infinity) mx = 0;
+      let sum: f32 = 0;
+      for (let j = 0; j < n; j++) {
+        const e = Mathf.exp(load<f32>(src + base + <usize>j * step) - mx);
+        sum += e;
+        if (!log) store<f32>(dst + base + <usize>j * step, e);
+      }
+      if (log) {
+        const lse = mx + Mathf.log(sum);
+        for (let j = 0; j < n; j++) store<f32>(dst + base + <usize>j * step, load<f32>(src + base + <usize>j * step) - lse);
+      } else {
+        const inv: f32 = 1 / sum;
+        for (let j = 0; j < n; j++) store<f32>(dst + base + <usize>j * step, load<f32>(dst + base + <usize>j * step) * inv);
+      }
+    }
+  }
+  record(log ? Op.LogSoftmax : Op.Softmax, out, x, 0, 0, axis);
+  return out;
+}
+
+export function softmaxBackward(op: i32, y: i32, x: i32, axis: i32, dy: i32): void {
+  const mask = <u32>1 << <u32>axis;
+  if (op == Op.Softmax) { // y * (dy - sum(dy * y))
+    const t = mul(dy, y);
+    const s = reduce(Op.Sum, t, mask, true);
+    const d = sub(dy, s);
+    accumulate(x, mul(y, d));
+    release(t); release(s); release(d);
+  } else { // dy - exp(y) * sum(dy)
+    const s = reduce(Op.Sum, dy, mask, true);
+    const e = unary(Op.Exp, y);
+    const t = mul(e, s);
+    accumulate(x, sub(dy, t));
+    release(s); release(e); release(t);
+  }
+}
+export { sizeOf };

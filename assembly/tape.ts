@@ -1,0 +1,215 @@
+// Tapes: up to 32 recording slots, each a flat growable buffer of fixed-size records
+// [op, out, in0, in1, in2, attr0, attr1, attr2]. Every op calls `record`, which appends the op to
+// every recording tape that watches one of its inputs. The backward sweep walks one tape's records
+// in reverse and calls the op's backward rule, whose ops go through `record` again: that is how an
+// enclosing (or the same persistent) tape records the gradient computation for higher order.
+import { alloc, allocZeroed, free } from "./memory";
+import { Op } from "./opcodes";
+import { clearWatchBit, isFloat, release, retain, tableCapacity, watchMask, setWatchMask, newLike } from "./tensor";
+import { backwardRule } from "./backward";
+import { add } from "./ops/elementwise";
+
+@external("env", "customGradient")
+declare function callCustomGradient(fnId: i32, dy: i32, outPtr: usize, count: i32): void;
+@external("env", "releaseCustom")
+declare function releaseCustom(fnId: i32): void;
+
+export const MAX_TAPES = 32;
+const RECORD_INTS = 8;
+const RECORD_BYTES: usize = RECORD_INTS * 4;
+const tapeRecords = memory.data(MAX_TAPES * 4, 16);  // records pointer per slot
+const tapeCapacity = memory.data(MAX_TAPES * 4, 16); // capacity in records
+const tapeCount = memory.data(MAX_TAPES * 4, 16);    // records used
+
+/** Bit k set: tape slot k is recording. JS sets it (and clears it while a custom gradient runs). */
+export let recordingMask: u32 = 0;
+export function setRecordingMask(mask: u32): void { recordingMask = mask; }
+
+@inline function slotField(base: usize, slot: i32): usize { return base + (<usize>slot << 2); }
+export function recordCount(slot: i32): i32 { return load<i32>(slotField(tapeCount, slot)); }
+@inline function recordAt(slot: i32, r: i32): usize { return load<usize>(slotField(tapeRecords, slot)) + <usize>r * RECORD_BYTES; }
+
+function append(slot: i32, op: i32, out: i32, in0: i32, in1: i32, in2: i32, a0: i32, a1: i32, a2: i32): void {
+  const count = load<i32>(slotField(tapeCount, slot));
+  const cap = load<i32>(slotField(tapeCapacity, slot));
+  if (count == cap) {
+    const newCap = cap == 0 ? 64 : cap * 2;
+    const buf = alloc(<usize>newCap * RECORD_BYTES);
+    const old = load<usize>(slotField(tapeRecords, slot));
+    if (cap != 0) {
+      memory.copy(buf, old, <usize>cap * RECORD_BYTES);
+      free(old, <usize>cap * RECORD_BYTES);
+    }
+    store<usize>(slotField(tapeRecords, slot), buf);
+    store<i32>(slotField(tapeCapacity, slot), newCap);
+  }
+  const p = recordAt(slot, count);
+  store<i32>(p, op, 0); store<i32>(p, out, 4); store<i32>(p, in0, 8); store<i32>(p, in1, 12);
+  store<i32>(p, in2, 16); store<i32>(p, a0, 20); store<i32>(p, a1, 24); store<i32>(p, a2, 28);
+  store<i32>(slotField(tapeCount, slot), count + 1);
+  retain(out); retain(in0); retain(in1); retain(in2);
+}
+
+/** Records `op` on every recording tape that watches an input; returns the mask of those tapes. */
+export function record(op: i32, out: i32, in0: i32, in1: i32 = 0, in2: i32 = 0, a0: i32 = 0, a1: i32 = 0, a2: i32 = 0): u32 {
+  let mask = (watchMask(in0) | watchMask(in1) | watchMask(in2)) & recordingMask;
+  if (mask == 0 || !isFloat(out)) return 0;
+  setWatchMask(out, watchMask(out) | mask);
+  let m = mask;
+  while (m != 0) {
+    const slot = <i32>ctz<u32>(m);
+    m &= m - 1;
+    append(slot, op, out, in0, in1, in2, a0, a1, a2);
+  }
+  return mask;
+}
+
+export function watch(slot: i32, id: i32): void {
+  if (isFloat(id)) setWatchMask(id, watchMask(id) | (<u32>1 << slot));
+}
+
+/** Drops every record of `slot` (releasing what they kept alive) and clears its watch bit. */
+export function clearTape(slot: i32): void {
+  const count = recordCount(slot);
+  for (let r = 0; r < count; r++) {
+    const p = recordAt(slot, r);
+    if (load<i32>(p) == Op.Custom && load<i32>(p, 24) == 0) releaseCustom(load<i32>(p, 20));
+    release(load<i32>(p, 4)); release(load<i32>(p, 8)); release(load<i32>(p, 12)); release(load<i32>(p, 16));
+  }
+  store<i32>(slotField(tapeCount, slot), 0);
+  const cap = load<i32>(slotField(tapeCapacity, slot));
+  if (cap != 0) free(load<usize>(slotField(tapeRecords, slot)), <usize>cap * RECORD_BYTES);
+  store<i32>(slotField(tapeCapacity, slot), 0);
+  store<usize>(slotField(tapeRecords, slot), 0);
+  clearWatchBit(<u32>slot);
+  recordingMask &= ~(<u32>1 << slot);
+}
+
+// ---- the backward sweep -------------------------------------------------------------------------
+// Sweep state is global so that `abortSweep` can clean up when a JS custom gradient throws.
+let gradOf: usize = 0;     // i32 per tensor id: accumulated gradient tensor id (0 = none yet)
+let reachable: usize = 0;  // u8 per tensor id: depends on a source
+let sweepIds: i32 = 0;     // entries in both maps
+
+@inline export function needsGrad(id: i32): bool {
+  return id != 0 && id < sweepIds && load<u8>(reachable + <usize>id) != 0 && isFloat(id);
+}
+
+/** Adds gradient `g` (ownership taken) into the gradient of tensor `id`. */
+export function accumulate(id: i32, g: i32): void {
+  if (!needsGrad(id)) { release(g); return; }
+  const slot = gradOf + (<usize>id << 2);
+  const old = load<i32>(slot);
+  if (old == 0) { store<i32>(slot, g); return; }
+  const sum = add(old, g);
+  release(old); release(g);
+  store<i32>(slot, sum);
+}
+
+/**
+ * Gradients of the targets w.r.t. the sources over the records of `slot`.
+ * `args` holds targets[nTargets], seeds[nTargets] (0 = ones) and sources[nSources]; the gradient
+ * ids (0 = unconnected) are written over the sources. Each returned id carries its own reference.
+ */
+export function gradient(slot: i32, args: usize, nTargets: i32, nSources: i32): void {
+  pushSweep();
+  const ids = tableCapacity;
+  sweepIds = ids;
+  gradOf = allocZeroed(<usize>ids << 2);
+  reachable = allocZeroed(<usize>ids);
+  const sources = args + (<usize>(2 * nTargets) << 2);
+  for (let i = 0; i < nSources; i++) store<u8>(reachable + <usize>load<i32>(sources + (<usize>i << 2)), 1);
+  const count = recordCount(slot);
+  // forward pass: which records depend on a source (records are in topological order)
+  for (let r = 0; r < count; r++) {
+    const p = recordAt(slot, r);
+    if (load<u8>(reachable + <usize>load<i32>(p, 8)) | load<u8>(reachable + <usize>load<i32>(p, 12)) | load<u8>(reachable + <usize>load<i32>(p, 16)))
+      store<u8>(reachable + <usize>load<i32>(p, 4), 1);
+  }
+  store<u8>(reachable, 0); // id 0 means "no input"
+  for (let i = 0; i < nTargets; i++) {
+    const target = load<i32>(args + (<usize>i << 2));
+    const seed = load<i32>(args + (<usize>(nTargets + i) << 2));
+    retain(seed);
+    accumulate(target, seed);
+  }
+  for (let r = count - 1; r >= 0; r--) {
+    const p = recordAt(slot, r); // re-read each step: a recording persistent tape may grow its buffer
+    const op = load<i32>(p), out = load<i32>(p, 4);
+    const dy = load<i32>(gradOf + (<usize>out << 2));
+    if (dy == 0) continue;
+    if (op == Op.Custom) { r = customBackward(slot, r, dy); continue; }
+    const in0 = load<i32>(p, 8), in1 = load<i32>(p, 12), in2 = load<i32>(p, 16);
+    if (!needsGrad(in0) && !needsGrad(in1) && !needsGrad(in2)) continue;
+    backwardRule(op, out, in0, in1, in2, load<i32>(p, 20), load<i32>(p, 24), load<i32>(p, 28), dy);
+  }
+  for (let i = 0; i < nSources; i++) {
+    const at = sources + (<usize>i << 2);
+    const src = load<i32>(at);
+    const g = src < ids ? load<i32>(gradOf + (<usize>src << 2)) : 0;
+    retain(g);
+    store<i32>(at, g);
+  }
+  endSweep();
+}
+
+/** The parts of one custom op are contiguous; `r` is the last part. Returns the first part's index. */
+function customBackward(slot: i32, r: i32, dy: i32): i32 {
+  const p = recordAt(slot, r);
+  const fnId = load<i32>(p, 20), n = load<i32>(p, 28);
+  const first = r - n + 1;
+  let any = false;
+  for (let k = first; k <= r; k++) any = any || needsGrad(load<i32>(recordAt(slot, k), 8));
+  if (!any) return first;
+  const grads = allocZeroed(<usize>n << 2);
+  callCustomGradient(fnId, dy, grads, n);
+  for (let k = 0; k < n; k++) {
+    const g = load<i32>(grads + (<usize>k << 2));
+    if (g != 0) accumulate(load<i32>(recordAt(slot, first + k), 8), g);
+  }
+  free(grads, <usize>n << 2);
+  return first;
+}
+
+// A custom gradient (JS) may itself compute gradients, so sweeps nest: their state is a stack.
+const MAX_SWEEP_DEPTH = 16;
+const sweepStack = memory.data(MAX_SWEEP_DEPTH * 12, 16);
+let sweepDepth = 0;
+function pushSweep(): void {
+  if (sweepDepth == MAX_SWEEP_DEPTH) unreachable(); // the wrapper refuses deeper nesting first
+  const p = sweepStack + <usize>sweepDepth * 12;
+  store<usize>(p, gradOf); store<usize>(p, reachable, 4); store<i32>(p, sweepIds, 8);
+  sweepDepth++;
+}
+
+/** Ends the innermost sweep, releasing its gradient map (also after a custom gradient threw). */
+export function endSweep(): void {
+  if (sweepDepth == 0) return;
+  if (gradOf != 0) {
+    for (let id = 0; id < sweepIds; id++) release(load<i32>(gradOf + (<usize>id << 2)));
+    free(gradOf, <usize>sweepIds << 2);
+    free(reachable, <usize>sweepIds);
+  }
+  sweepDepth--;
+  const p = sweepStack + <usize>sweepDepth * 12;
+  gradOf = load<usize>(p); reachable = load<usize>(p, 4); sweepIds = load<i32>(p, 8);
+}
+export function sweepNesting(): i32 { return sweepDepth; }
+
+/** Records one custom op: `inputs` (n ids) → `out`, whose backward calls JS function `fnId`. */
+export function recordCustom(fnId: i32, out: i32, inputs: usize, n: i32): u32 {
+  let mask: u32 = 0;
+  for (let i = 0; i < n; i++) mask |= watchMask(load<i32>(inputs + (<usize>i << 2)));
+  mask &= recordingMask;
+  if (mask == 0 || !isFloat(out)) return 0;
+  setWatchMask(out, watchMask(out) | mask);
+  let m = mask;
+  while (m != 0) {
+    const slot = <i32>ctz<u32>(m);
+    m &= m - 1;
+    for (let i = 0; i < n; i++) append(slot, Op.Custom, out, load<i32>(inputs + (<usize>i << 2)), 0, 0, fnId, i, n);
+  }
+  return mask;
+}
+
+export { newLike };

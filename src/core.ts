@@ -1,0 +1,131 @@
+// Loading the WebAssembly core and talking to it: the instance's raw exports, views over its
+// memory (re-created after memory.grow detaches them), and the args buffer for array arguments.
+
+/** The raw exports of build/gradtape.wasm (see assembly/index.ts). */
+export interface Core {
+  memory: WebAssembly.Memory;
+  tableBase: WebAssembly.Global;
+  liveTensors: WebAssembly.Global;
+  liveBytes: WebAssembly.Global;
+  recordingMask: WebAssembly.Global;
+  args(): number;
+  argsCapacity(): number;
+  newTensor(dtype: number, rank: number, shapePtr: number): number;
+  retain(id: number): void;
+  release(id: number): void;
+  dataPtr(id: number): number;
+  refCount(id: number): number;
+  unary(op: number, x: number, param: number): number;
+  binary(op: number, a: number, b: number): number;
+  where(cond: number, a: number, b: number): number;
+  broadcastToShape(x: number, shapePtr: number, rank: number): number;
+  reduce(op: number, x: number, axesMask: number, keepDims: number): number;
+  reshape(x: number, shapePtr: number, rank: number): number;
+  matmul(a: number, b: number, transposeA: number, transposeB: number): number;
+  transpose(x: number, packedPerm: number): number;
+  cast(x: number, dtype: number): number;
+  softmax(x: number, axis: number, log: number): number;
+  setRecordingMask(mask: number): void;
+  watch(slot: number, id: number): void;
+  gradient(slot: number, argsPtr: number, nTargets: number, nSources: number): void;
+  clearTape(slot: number): void;
+  recordCount(slot: number): number;
+  recordCustom(fnId: number, out: number, inputsPtr: number, n: number): number;
+  endSweep(): void;
+  sweepNesting(): number;
+}
+
+/** Hooks the tape layer installs so the core can call back into JS during a backward sweep. */
+export const callbacks = {
+  customGradient(_fnId: number, _dy: number, _outPtr: number, _count: number): void {},
+  releaseCustom(_fnId: number): void {},
+};
+
+export let core: Core = undefined as unknown as Core;
+let i32 = new Int32Array(0);
+let module: WebAssembly.Module | undefined;
+let defaultSource: (() => WebAssembly.Module | BufferSource) | undefined;
+
+/** Entry points (embedded bytes, workerd module) register where the default wasm comes from. */
+export function setDefaultSource(source: () => WebAssembly.Module | BufferSource): void {
+  defaultSource = source;
+}
+
+function imports(): WebAssembly.Imports {
+  return {
+    env: {
+      outOfMemory(bytes: number) {
+        throw new Error(`gradtape: out of memory: WebAssembly memory could not grow to allocate ${bytes} bytes (it holds ${core.memory.buffer.byteLength} bytes now)`);
+      },
+      customGradient: (fnId: number, dy: number, outPtr: number, count: number) => callbacks.customGradient(fnId, dy, outPtr, count),
+      releaseCustom: (fnId: number) => callbacks.releaseCustom(fnId),
+      // only the debug build imports abort: decode AssemblyScript's UTF-16 message
+      abort(msg: number, file: number, line: number, col: number) {
+        throw new Error(`gradtape core assertion failed: ${readString(msg)} at ${readString(file)}:${line}:${col}`);
+      },
+    },
+  };
+}
+
+function readString(ptr: number): string {
+  if (!ptr) return '';
+  const bytes = new Uint32Array(core.memory.buffer, ptr - 4, 1)[0];
+  return String.fromCharCode(...new Uint16Array(core.memory.buffer, ptr, bytes >>> 1));
+}
+
+function instantiate(mod: WebAssembly.Module): void {
+  const instance = new WebAssembly.Instance(mod, imports());
+  module = mod;
+  core = instance.exports as unknown as Core;
+  i32 = new Int32Array(core.memory.buffer);
+}
+
+function toModule(source: WebAssembly.Module | BufferSource): WebAssembly.Module {
+  return source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source);
+}
+
+/** Synchronous init from a Module or bytes (default: the bytes shipped with this build). Idempotent. */
+export function initSync(source?: WebAssembly.Module | BufferSource): void {
+  if (module) return;
+  if (source === undefined) {
+    if (!defaultSource) throw new Error('gradtape: no WebAssembly source is bundled with this build; call init(source) or initSync(source) first');
+    source = defaultSource();
+  }
+  instantiate(toModule(source));
+}
+
+/** Async init from a Module, bytes, a Response (or its promise) or a URL. Idempotent. */
+export async function init(source?: WebAssembly.Module | BufferSource | Response | PromiseLike<Response> | string | URL): Promise<void> {
+  if (module) return;
+  if (source === undefined) return initSync();
+  if (typeof source === 'string' || source instanceof URL) source = fetch(source);
+  if (typeof (source as PromiseLike<Response>).then === 'function') source = await (source as PromiseLike<Response>);
+  if (typeof Response !== 'undefined' && source instanceof Response) {
+    if (!source.ok) throw new Error(`gradtape: init could not fetch the WebAssembly core: HTTP ${source.status} ${source.statusText}`);
+    source = await source.arrayBuffer();
+  }
+  const mod = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source as BufferSource);
+  if (!module) instantiate(mod);
+}
+
+/** Makes sure the core is loaded (first use initialises it synchronously). */
+export function ready(): Core {
+  if (!module) initSync();
+  return core;
+}
+
+/** An Int32Array over the whole memory, refreshed if memory grew. */
+export function ints(): Int32Array {
+  if (i32.buffer !== core.memory.buffer) i32 = new Int32Array(core.memory.buffer);
+  return i32;
+}
+
+/** Writes ints into the args buffer; returns its address. */
+export function writeArgs(values: ArrayLike<number>, offset = 0): number {
+  const base = core.args();
+  ints().set(values as ArrayLike<number>, (base >> 2) + offset);
+  return base;
+}
+
+export const ENTRY_INTS = 16; // tensor table entry: 64 bytes (assembly/tensor.ts)
+export const E_DTYPE = 2, E_RANK = 3, E_SHAPE = 8, E_SIZE = 1;

@@ -1,0 +1,59 @@
+// gradtape's public API. Entry points (src/entry-*.ts) add where the WebAssembly core comes from.
+import { Tensor, TensorLike, DType } from './tensor.js';
+import * as ops from './ops.js';
+
+export { init, initSync } from './core.js';
+export { Tensor, tensor, scalar, zeros, ones, fill, zerosLike, onesLike, tidy, keep, dispose, memory } from './tensor.js';
+export type { DType, TensorLike, NestedArray } from './tensor.js';
+export { Variable, variable } from './variable.js';
+export { GradientTape, tape, grad, valueAndGrad, customGradient } from './tape.js';
+export type { TapeOptions, GradientOptions, Grads, Unconnected } from './tape.js';
+export {
+  neg, abs, sign, square, sqrt, rsqrt, exp, expm1, log, log1p, sin, cos, tan, tanh, sigmoid, relu, relu6, leakyRelu,
+  elu, selu, softplus, silu, gelu, erf, reciprocal, floor, ceil, round, logicalNot, identity, clipByValue, stopGradient, cast,
+  add, sub, mul, div, pow, maximum, minimum, mod, floorDiv, squaredDifference,
+  equal, notEqual, greater, greaterEqual, less, lessEqual, logicalAnd, logicalOr, where,
+  sum, mean, max, min, prod, logSumExp, argMax, argMin,
+  reshape, expandDims, squeeze, transpose, broadcastTo, matmul, softmax, logSoftmax,
+} from './ops.js';
+
+type Axis = number | number[];
+// Every op that takes a tensor first is also a method: x.mul(y), x.sum(0).
+declare module './tensor.js' {
+  interface Tensor {
+    neg(): Tensor; abs(): Tensor; sign(): Tensor; square(): Tensor; sqrt(): Tensor; rsqrt(): Tensor; exp(): Tensor;
+    expm1(): Tensor; log(): Tensor; log1p(): Tensor; sin(): Tensor; cos(): Tensor; tan(): Tensor; tanh(): Tensor;
+    sigmoid(): Tensor; relu(): Tensor; relu6(): Tensor; leakyRelu(alpha?: number): Tensor; elu(): Tensor; selu(): Tensor;
+    softplus(): Tensor; silu(): Tensor; gelu(): Tensor; erf(): Tensor; reciprocal(): Tensor; floor(): Tensor; ceil(): Tensor;
+    round(): Tensor; logicalNot(): Tensor; identity(): Tensor; clipByValue(lo: number, hi: number): Tensor;
+    stopGradient(): Tensor; cast(dtype: DType): Tensor;
+    add(b: TensorLike): Tensor; sub(b: TensorLike): Tensor; mul(b: TensorLike): Tensor; div(b: TensorLike): Tensor;
+    pow(b: TensorLike): Tensor; maximum(b: TensorLike): Tensor; minimum(b: TensorLike): Tensor; mod(b: TensorLike): Tensor;
+    floorDiv(b: TensorLike): Tensor; squaredDifference(b: TensorLike): Tensor;
+    equal(b: TensorLike): Tensor; notEqual(b: TensorLike): Tensor; greater(b: TensorLike): Tensor; greaterEqual(b: TensorLike): Tensor;
+    less(b: TensorLike): Tensor; lessEqual(b: TensorLike): Tensor; logicalAnd(b: TensorLike): Tensor; logicalOr(b: TensorLike): Tensor;
+    where(a: TensorLike, b: TensorLike): Tensor;
+    sum(axis?: Axis, keepDims?: boolean): Tensor; mean(axis?: Axis, keepDims?: boolean): Tensor; max(axis?: Axis, keepDims?: boolean): Tensor;
+    min(axis?: Axis, keepDims?: boolean): Tensor; prod(axis?: Axis, keepDims?: boolean): Tensor; logSumExp(axis?: Axis, keepDims?: boolean): Tensor;
+    argMax(axis?: number): Tensor; argMin(axis?: number): Tensor;
+    reshape(shape: readonly number[]): Tensor; expandDims(axis?: number): Tensor; squeeze(axis?: Axis): Tensor;
+    transpose(perm?: number[]): Tensor; broadcastTo(shape: readonly number[]): Tensor;
+    matmul(b: TensorLike, transposeA?: boolean, transposeB?: boolean): Tensor;
+    softmax(axis?: number): Tensor; logSoftmax(axis?: number): Tensor;
+  }
+}
+
+const methods = [
+  'neg', 'abs', 'sign', 'square', 'sqrt', 'rsqrt', 'exp', 'expm1', 'log', 'log1p', 'sin', 'cos', 'tan', 'tanh', 'sigmoid', 'relu',
+  'relu6', 'leakyRelu', 'elu', 'selu', 'softplus', 'silu', 'gelu', 'erf', 'reciprocal', 'floor', 'ceil', 'round', 'logicalNot',
+  'identity', 'clipByValue', 'stopGradient', 'cast', 'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'mod', 'floorDiv',
+  'squaredDifference', 'equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual', 'logicalAnd', 'logicalOr',
+  'sum', 'mean', 'max', 'min', 'prod', 'logSumExp', 'argMax', 'argMin', 'reshape', 'expandDims', 'squeeze', 'transpose',
+  'broadcastTo', 'matmul', 'softmax', 'logSoftmax',
+] as const;
+for (const name of methods) {
+  const fn = (ops as unknown as Record<string, (...a: unknown[]) => Tensor>)[name];
+  Object.defineProperty(Tensor.prototype, name, { value: function (this: Tensor, ...args: unknown[]) { return fn(this, ...args); }, writable: true, configurable: true });
+}
+// where as a method reads `cond.where(a, b)`
+Object.defineProperty(Tensor.prototype, 'where', { value: function (this: Tensor, a: TensorLike, b: TensorLike) { return ops.where(this, a, b); }, writable: true, configurable: true });

@@ -1,0 +1,301 @@
+// Every public op: validation in TypeScript, then one call into the core. The OPS table at the end
+// lists each op with what the tests need to exercise it (kind, dtypes, input domain); the gradient
+// and forward tests iterate over it, so an op missing from the table is an op missing from the tests.
+import { core, writeArgs } from './core.js';
+import { Op } from '../assembly/opcodes.js';
+import { Tensor, TensorLike, DType, toTensor, wrap, describe, dtypeCode, checkShape } from './tensor.js';
+
+// ---- validation helpers ----
+/** The (cached, do-not-mutate) shape of a tensor. */
+export function dims(t: Tensor): readonly number[] {
+  if (!t._shape) t.shape;
+  return t._shape!;
+}
+const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
+
+export function broadcastShapes(op: string, a: readonly number[], b: readonly number[]): number[] {
+  if (a.length === b.length) {
+    let same = true;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) { same = false; break; }
+    if (same) return a as number[];
+  }
+  const r = Math.max(a.length, b.length), out = new Array<number>(r);
+  for (let i = 0; i < r; i++) {
+    const da = a[i - (r - a.length)] ?? 1, db = b[i - (r - b.length)] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) throw new Error(`${op}: shapes ${fmt(a)} and ${fmt(b)} cannot be broadcast together (dimension ${i}: ${da} vs ${db})`);
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+type DTypes = 'float' | 'numeric' | 'bool' | 'any';
+function checkDTypes(op: string, x: Tensor, allowed: DTypes): void {
+  const ok = allowed === 'any' || (allowed === 'float' ? x.dtype === 'float32' : allowed === 'numeric' ? x.dtype !== 'bool' : x.dtype === 'bool');
+  if (!ok) {
+    const want = allowed === 'float' ? 'float32' : allowed === 'numeric' ? 'float32 or int32' : 'bool';
+    throw new Error(`${op}: expected a ${want} tensor, got dtype ${x.dtype} (shape ${fmt(dims(x))})`);
+  }
+}
+
+/** Normalises an axis argument (number | number[] | undefined = all) into a bit mask. */
+export function axesMask(op: string, axis: number | number[] | undefined | null, rank: number): number {
+  if (axis === undefined || axis === null) return rank === 0 ? 0 : (2 ** rank - 1) | 0;
+  const list = Array.isArray(axis) ? axis : [axis];
+  let mask = 0;
+  for (const a of list) {
+    const ax = normAxis(op, a, rank);
+    if (mask & (1 << ax)) throw new Error(`${op}: axis ${a} is given more than once in ${describe(axis)}`);
+    mask |= 1 << ax;
+  }
+  return mask;
+}
+export function normAxis(op: string, axis: unknown, rank: number, extra = 0): number {
+  const n = rank + extra;
+  if (typeof axis !== 'number' || !Number.isInteger(axis)) throw new Error(`${op}: axis must be an integer, got ${describe(axis)}`);
+  if (axis < -n || axis >= Math.max(n, 1)) throw new Error(`${op}: axis ${axis} is out of range for a tensor of rank ${rank} (expected ${-n} <= axis < ${Math.max(n, 1)})`);
+  return axis < 0 ? axis + n : axis;
+}
+
+/** Runs fn with every tape paused (stopGradient, customGradient's forward). */
+export function unrecorded<T>(fn: () => T): T {
+  const saved = core.recordingMask.value;
+  core.setRecordingMask(0);
+  try { return fn(); } finally { core.setRecordingMask(saved); }
+}
+
+function withShape(t: Tensor, shape: readonly number[]): Tensor { t._shape = shape as number[]; return t; }
+
+// ---- unary ----
+function unaryOp(name: string, op: Op, allowed: DTypes) {
+  return (x: TensorLike): Tensor => {
+    const t = toTensor(name, x);
+    checkDTypes(name, t, allowed);
+    return withShape(wrap(core.unary(op, t.id, 0), op === Op.LogicalNot ? 'bool' : t.dtype), dims(t));
+  };
+}
+export const neg = unaryOp('neg', Op.Neg, 'numeric');
+export const abs = unaryOp('abs', Op.Abs, 'numeric');
+export const sign = unaryOp('sign', Op.Sign, 'numeric');
+export const square = unaryOp('square', Op.Square, 'numeric');
+export const sqrt = unaryOp('sqrt', Op.Sqrt, 'float');
+export const rsqrt = unaryOp('rsqrt', Op.Rsqrt, 'float');
+export const exp = unaryOp('exp', Op.Exp, 'float');
+export const expm1 = unaryOp('expm1', Op.Expm1, 'float');
+export const log = unaryOp('log', Op.Log, 'float');
+export const log1p = unaryOp('log1p', Op.Log1p, 'float');
+export const sin = unaryOp('sin', Op.Sin, 'float');
+export const cos = unaryOp('cos', Op.Cos, 'float');
+export const tan = unaryOp('tan', Op.Tan, 'float');
+export const tanh = unaryOp('tanh', Op.Tanh, 'float');
+export const sigmoid = unaryOp('sigmoid', Op.Sigmoid, 'float');
+export const relu = unaryOp('relu', Op.Relu, 'float');
+export const relu6 = unaryOp('relu6', Op.Relu6, 'float');
+export const elu = unaryOp('elu', Op.Elu, 'float');
+export const selu = unaryOp('selu', Op.Selu, 'float');
+export const softplus = unaryOp('softplus', Op.Softplus, 'float');
+export const erf = unaryOp('erf', Op.Erf, 'float');
+export const reciprocal = unaryOp('reciprocal', Op.Reciprocal, 'float');
+export const floor = unaryOp('floor', Op.Floor, 'float');
+export const ceil = unaryOp('ceil', Op.Ceil, 'float');
+export const round = unaryOp('round', Op.Round, 'float');
+export const logicalNot = unaryOp('logicalNot', Op.LogicalNot, 'bool');
+export const identity = unaryOp('identity', Op.Identity, 'any');
+
+export function leakyRelu(x: TensorLike, alpha = 0.2): Tensor {
+  const t = toTensor('leakyRelu', x);
+  checkDTypes('leakyRelu', t, 'float');
+  if (typeof alpha !== 'number') throw new Error(`leakyRelu: alpha must be a number, got ${describe(alpha)}`);
+  return withShape(wrap(core.unary(Op.LeakyRelu, t.id, alpha), 'float32'), dims(t));
+}
+export const silu = (x: TensorLike): Tensor => { const t = toTensor('silu', x); checkDTypes('silu', t, 'float'); return mul(t, sigmoid(t)); };
+/** Exact GELU (TF's default, approximate = false): x · Φ(x) = 0.5 · x · (1 + erf(x / √2)). */
+export const gelu = (x: TensorLike): Tensor => {
+  const t = toTensor('gelu', x);
+  checkDTypes('gelu', t, 'float');
+  return mul(mul(t, 0.5), add(erf(mul(t, Math.SQRT1_2)), 1));
+};
+export function clipByValue(x: TensorLike, lo: number, hi: number): Tensor {
+  const t = toTensor('clipByValue', x);
+  if (typeof lo !== 'number' || typeof hi !== 'number' || !(lo <= hi)) throw new Error(`clipByValue: expected numbers lo <= hi, got lo=${describe(lo)}, hi=${describe(hi)}`);
+  // ties go to the first argument of maximum/minimum, so both ends keep gradient 1 (as TF)
+  return minimum(maximum(t, lo), hi);
+}
+export function stopGradient(x: TensorLike): Tensor {
+  const t = toTensor('stopGradient', x);
+  return withShape(wrap(unrecorded(() => core.unary(Op.Identity, t.id, 0)), t.dtype), dims(t));
+}
+export function cast(x: TensorLike, dtype: DType): Tensor {
+  const t = toTensor('cast', x);
+  if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'bool') throw new Error(`cast: dtype must be 'float32', 'int32' or 'bool', got ${describe(dtype)}`);
+  return withShape(wrap(core.cast(t.id, dtypeCode(dtype)), dtype), dims(t));
+}
+
+// ---- binary ----
+function operands(name: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
+  // a plain number takes the dtype of the tensor it meets
+  const ta = a instanceof Tensor ? toTensor(name, a) : undefined;
+  const tb = b instanceof Tensor ? toTensor(name, b) : undefined;
+  const x = ta ?? toTensor(name, a, tb?.dtype), y = tb ?? toTensor(name, b, x.dtype);
+  if (x.dtype !== y.dtype) throw new Error(`${name}: both operands must have the same dtype, got ${x.dtype} (shape ${fmt(dims(x))}) and ${y.dtype} (shape ${fmt(dims(y))})`);
+  return [x, y];
+}
+function binaryOp(name: string, op: Op, allowed: DTypes, out?: DType) {
+  return (a: TensorLike, b: TensorLike): Tensor => {
+    const [x, y] = operands(name, a, b);
+    checkDTypes(name, x, allowed);
+    const shape = broadcastShapes(name, dims(x), dims(y));
+    return withShape(wrap(core.binary(op, x.id, y.id), out ?? x.dtype), shape);
+  };
+}
+export const add = binaryOp('add', Op.Add, 'numeric');
+export const sub = binaryOp('sub', Op.Sub, 'numeric');
+export const mul = binaryOp('mul', Op.Mul, 'numeric');
+export const div = binaryOp('div', Op.Div, 'float');
+export const pow = binaryOp('pow', Op.Pow, 'float');
+export const maximum = binaryOp('maximum', Op.Maximum, 'numeric');
+export const minimum = binaryOp('minimum', Op.Minimum, 'numeric');
+export const mod = binaryOp('mod', Op.Mod, 'numeric');
+export const floorDiv = binaryOp('floorDiv', Op.FloorDiv, 'numeric');
+export const equal = binaryOp('equal', Op.Equal, 'any', 'bool');
+export const notEqual = binaryOp('notEqual', Op.NotEqual, 'any', 'bool');
+export const greater = binaryOp('greater', Op.Greater, 'numeric', 'bool');
+export const greaterEqual = binaryOp('greaterEqual', Op.GreaterEqual, 'numeric', 'bool');
+export const less = binaryOp('less', Op.Less, 'numeric', 'bool');
+export const lessEqual = binaryOp('lessEqual', Op.LessEqual, 'numeric', 'bool');
+export const logicalAnd = binaryOp('logicalAnd', Op.LogicalAnd, 'bool', 'bool');
+export const logicalOr = binaryOp('logicalOr', Op.LogicalOr, 'bool', 'bool');
+export const squaredDifference = (a: TensorLike, b: TensorLike): Tensor => { const [x, y] = operands('squaredDifference', a, b); return square(sub(x, y)); };
+
+export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
+  const c = toTensor('where', cond, 'bool');
+  if (c.dtype !== 'bool') throw new Error(`where: condition must be a bool tensor, got dtype ${c.dtype}`);
+  const [x, y] = operands('where', a, b);
+  const shape = broadcastShapes('where', dims(c), broadcastShapes('where', dims(x), dims(y)));
+  return withShape(wrap(core.where(c.id, x.id, y.id), x.dtype), shape);
+}
+
+// ---- reductions ----
+function reduceOp(name: string, op: Op, allowed: DTypes) {
+  return (x: TensorLike, axis?: number | number[], keepDims = false): Tensor => {
+    const t = toTensor(name, x);
+    checkDTypes(name, t, allowed);
+    const mask = axesMask(name, axis, t.rank);
+    return wrap(core.reduce(op, t.id, mask, keepDims ? 1 : 0), t.dtype);
+  };
+}
+export const sum = reduceOp('sum', Op.Sum, 'numeric');
+export const max = reduceOp('max', Op.Max, 'numeric');
+export const min = reduceOp('min', Op.Min, 'numeric');
+export const prod = reduceOp('prod', Op.Prod, 'numeric');
+export function mean(x: TensorLike, axis?: number | number[], keepDims = false): Tensor {
+  const t = toTensor('mean', x);
+  checkDTypes('mean', t, 'float');
+  const mask = axesMask('mean', axis, t.rank);
+  const count = dims(t).reduce((n, d, i) => (mask >> i) & 1 ? n * d : n, 1);
+  return mul(sum(t, axis, keepDims), 1 / count);
+}
+export function logSumExp(x: TensorLike, axis?: number | number[], keepDims = false): Tensor {
+  const t = toTensor('logSumExp', x);
+  checkDTypes('logSumExp', t, 'float');
+  // subtracting the (constant) max keeps exp finite; its gradient cancels, so it is not recorded
+  const m = stopGradient(max(t, axis, true));
+  const safe = where(isFinite(m), m, 0);
+  const s = add(log(sum(exp(sub(t, safe)), axis, true)), safe);
+  return keepDims ? s : reshape(s, dims(t).filter((_, i) => !((axesMask('logSumExp', axis, t.rank) >> i) & 1)));
+}
+const isFinite = (t: Tensor) => less(abs(t), Infinity);
+function argOp(name: string, op: Op) {
+  return (x: TensorLike, axis = 0): Tensor => {
+    const t = toTensor(name, x);
+    checkDTypes(name, t, 'numeric');
+    if (t.rank === 0) throw new Error(`${name}: expected a tensor of rank >= 1, got a scalar`);
+    const ax = normAxis(name, axis, t.rank);
+    if (dims(t)[ax] === 0) throw new Error(`${name}: axis ${axis} has size 0 (shape ${fmt(dims(t))})`);
+    return wrap(core.reduce(op, t.id, 1 << ax, 0), 'int32');
+  };
+}
+export const argMax = argOp('argMax', Op.ArgMax);
+export const argMin = argOp('argMin', Op.ArgMin);
+
+// ---- shape ----
+export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
+  const t = toTensor('reshape', x);
+  if (!Array.isArray(shape)) throw new Error(`reshape: shape must be an array, got ${describe(shape)}`);
+  const size = t.size;
+  let known = 1, inferAt = -1;
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (d === -1 && inferAt < 0) { inferAt = i; continue; }
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) throw new Error(`reshape: shape must contain non-negative integers and at most one -1, got ${fmt(shape)}`);
+    known *= d;
+  }
+  const out = shape.slice();
+  if (inferAt >= 0) {
+    if (known === 0 || size % known !== 0) throw new Error(`reshape: cannot reshape a tensor of ${size} elements (shape ${fmt(dims(t))}) into shape ${fmt(shape)}`);
+    out[inferAt] = size / known;
+  }
+  checkShape('reshape', out);
+  if (out.reduce((a, b) => a * b, 1) !== size) throw new Error(`reshape: cannot reshape a tensor of ${size} elements (shape ${fmt(dims(t))}) into shape ${fmt(shape)}`);
+  return withShape(wrap(core.reshape(t.id, writeArgs(out), out.length), t.dtype), out);
+}
+export function expandDims(x: TensorLike, axis = 0): Tensor {
+  const t = toTensor('expandDims', x);
+  const ax = normAxis('expandDims', axis, t.rank, 1);
+  const s = dims(t).slice();
+  s.splice(ax, 0, 1);
+  return reshape(t, s);
+}
+export function squeeze(x: TensorLike, axis?: number | number[]): Tensor {
+  const t = toTensor('squeeze', x);
+  const s = dims(t);
+  if (axis === undefined) return reshape(t, s.filter(d => d !== 1));
+  const mask = axesMask('squeeze', axis, t.rank);
+  s.forEach((d, i) => { if ((mask >> i) & 1 && d !== 1) throw new Error(`squeeze: cannot squeeze axis ${i} of size ${d} (shape ${fmt(s)})`); });
+  return reshape(t, s.filter((_, i) => !((mask >> i) & 1)));
+}
+export function transpose(x: TensorLike, perm?: number[]): Tensor {
+  const t = toTensor('transpose', x);
+  const r = t.rank;
+  const p = perm ?? Array.from({ length: r }, (_, i) => r - 1 - i);
+  if (!Array.isArray(p) || p.length !== r || [...p].sort((a, b) => a - b).some((v, i) => v !== i))
+    throw new Error(`transpose: perm must be a permutation of [0..${r - 1}] for a tensor of rank ${r}, got ${describe(perm)}`);
+  let packed = 0;
+  p.forEach((a, i) => { packed |= a << (4 * i); });
+  return withShape(wrap(core.transpose(t.id, packed), t.dtype), p.map(a => dims(t)[a]));
+}
+export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
+  const t = toTensor('broadcastTo', x);
+  checkShape('broadcastTo', shape);
+  const s = dims(t);
+  if (s.length > shape.length || broadcastShapes('broadcastTo', s, shape).some((d, i) => d !== shape[i]))
+    throw new Error(`broadcastTo: cannot broadcast shape ${fmt(s)} to ${fmt(shape)}`);
+  return withShape(wrap(core.broadcastToShape(t.id, writeArgs(shape), shape.length), t.dtype), shape.slice());
+}
+
+// ---- linear algebra ----
+export function matmul(a: TensorLike, b: TensorLike, transposeA = false, transposeB = false): Tensor {
+  const [x, y] = operands('matmul', a, b);
+  checkDTypes('matmul', x, 'float');
+  const sa = dims(x), sb = dims(y);
+  if (sa.length < 2 || sb.length < 2) throw new Error(`matmul: both operands must have rank >= 2, got shapes ${fmt(sa)} and ${fmt(sb)}`);
+  const m = transposeA ? sa[sa.length - 1] : sa[sa.length - 2], ka = transposeA ? sa[sa.length - 2] : sa[sa.length - 1];
+  const kb = transposeB ? sb[sb.length - 1] : sb[sb.length - 2], n = transposeB ? sb[sb.length - 2] : sb[sb.length - 1];
+  if (ka !== kb) throw new Error(`matmul: inner dimensions must match: shapes ${fmt(sa)} and ${fmt(sb)} (transposeA=${transposeA}, transposeB=${transposeB}) give ${ka} vs ${kb}`);
+  const batch = broadcastShapes('matmul', sa.slice(0, -2), sb.slice(0, -2));
+  const shape = [...batch, m, n];
+  checkShape('matmul', shape);
+  return withShape(wrap(core.matmul(x.id, y.id, transposeA ? 1 : 0, transposeB ? 1 : 0), 'float32'), shape);
+}
+
+// ---- neural nets ----
+function softmaxOp(name: string, log: number) {
+  return (x: TensorLike, axis = -1): Tensor => {
+    const t = toTensor(name, x);
+    checkDTypes(name, t, 'float');
+    if (t.rank === 0) throw new Error(`${name}: expected a tensor of rank >= 1, got a scalar`);
+    return withShape(wrap(core.softmax(t.id, normAxis(name, axis, t.rank), log), 'float32'), dims(t));
+  };
+}
+export const softmax = softmaxOp('softmax', 0);
+export const logSoftmax = softmaxOp('logSoftmax', 1);
+

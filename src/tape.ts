@@ -1,0 +1,434 @@
+// GradientTape: the JS face of a tape slot in the core. Recording is a bit in the core's
+// recording mask; the records themselves live in wasm memory; `gradient` is one call into the core
+// (plus a call back out for each customGradient op on the way).
+import { core, ready, writeArgs, ints, callbacks } from './core.js';
+import { Tensor, TensorLike, toTensor, wrap, describe, tidy, reads, fill, zeros, dispose } from './tensor.js';
+import { Variable } from './variable.js';
+import { unrecorded, dims, reshape, identity } from './ops.js';
+
+export interface TapeOptions { persistent?: boolean; watchAccessedVariables?: boolean }
+export type Unconnected = 'none' | 'zero';
+export interface GradientOptions { outputGradients?: unknown; unconnectedGradients?: Unconnected }
+
+const MAX_TAPES = 32;
+const slots: (GradientTape | undefined)[] = new Array(MAX_TAPES);
+/** Tapes currently recording, innermost last. */
+const recording: GradientTape[] = [];
+let persistentWarned = false;
+let dtypeWarnings = 0;
+
+const tapeRegistry: FinalizationRegistry<number> | undefined =
+  typeof FinalizationRegistry === 'function' ? new FinalizationRegistry(slot => { if (!slots[slot]) freeSlot(slot); }) : undefined;
+
+function freeSlot(slot: number): void {
+  core.clearTape(slot); // releases records, clears watch bits and the recording bit
+}
+
+function updateVariableHook(): void {
+  reads.onVariableRead = recording.some(t => t._watchAccessed) ? onVariableRead : undefined;
+}
+function onVariableRead(t: Tensor): void {
+  if (!(t instanceof Variable) || !t.trainable) return;
+  for (const tape of recording) if (tape._watchAccessed) tape._watchVariable(t);
+}
+
+export class GradientTape<R = unknown> {
+  readonly persistent: boolean;
+  /** what the recorded function returned */
+  result!: R;
+  /** @internal */ _watchAccessed: boolean;
+  private slot = -1;
+  private isRecording = false;
+  private consumed = false;
+  private disposed = false;
+  private watched = new Set<Variable>();
+
+  constructor(options: TapeOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new Error(`GradientTape: options must be an object, got ${describe(options)}`);
+    this.persistent = !!options.persistent;
+    this._watchAccessed = options.watchAccessedVariables ?? true;
+  }
+
+  private ensureSlot(): number {
+    if (this.disposed) throw new Error('GradientTape: the tape is disposed');
+    if (this.slot >= 0) return this.slot;
+    ready();
+    const free = slots.findIndex(s => s === undefined);
+    const slot = free >= 0 ? free : slots.length < MAX_TAPES ? slots.length : -1;
+    if (slot < 0) throw new Error(`GradientTape: too many live tapes (${MAX_TAPES}); dispose() persistent tapes you no longer need`);
+    slots[slot] = this;
+    this.slot = slot;
+    tapeRegistry?.register(this, slot, this);
+    return slot;
+  }
+
+  private releaseSlot(): void {
+    if (this.slot < 0) return;
+    tapeRegistry?.unregister(this);
+    freeSlot(this.slot);
+    slots[this.slot] = undefined;
+    this.slot = -1;
+  }
+
+  private setRecording(on: boolean): void {
+    const bit = 1 << this.slot;
+    const mask = core.recordingMask.value;
+    core.setRecordingMask(on ? mask | bit : mask & ~bit);
+    this.isRecording = on;
+    const i = recording.indexOf(this);
+    if (on && i < 0) recording.push(this);
+    if (!on && i >= 0) recording.splice(i, 1);
+    updateVariableHook();
+  }
+
+  /** Runs fn while recording on this tape (appending to what it already holds); returns the tape. */
+  record<T>(fn: (tape: GradientTape<T>) => T): GradientTape<T> {
+    if (typeof fn !== 'function') throw new TypeError(`GradientTape.record: expected a function, got ${describe(fn)}`);
+    if (this.isRecording) throw new Error('Tape is still recording, This can happen if you try to re-enter an already-active tape.');
+    if (this.consumed) throw new Error('A non-persistent GradientTape can only be used to compute one set of gradients (or jacobians)');
+    const self = this as unknown as GradientTape<T>;
+    this.ensureSlot();
+    this.setRecording(true);
+    try {
+      const result = fn(self);
+      if (result !== null && typeof result === 'object' && typeof (result as any).then === 'function')
+        throw new TypeError('GradientTape.record: the function returned a Promise; recording must be synchronous (await outside the tape)');
+      self.result = result;
+    } finally {
+      if (this.slot >= 0 && this.isRecording) this.setRecording(false);
+    }
+    return self;
+  }
+
+  /** Watches a tensor, variable, or any array/object nesting of them. */
+  watch(x: unknown): void {
+    const slot = this.ensureSlot();
+    forEachLeaf(x, 'GradientTape.watch', leaf => {
+      if (leaf instanceof Variable) this.watched.add(leaf);
+      if (leaf.dtype !== 'float32') { warnDType(leaf.dtype); return; }
+      core.watch(slot, leaf.id);
+    });
+  }
+
+  /** @internal auto-watch of a variable read while recording */
+  _watchVariable(v: Variable): void {
+    if (!this.watched.has(v)) this.watched.add(v);
+    if (v.dtype === 'float32') core.watch(this.slot, v.id);
+  }
+
+  watchedVariables(): Variable[] {
+    return [...this.watched].filter(v => !v.isDisposed).sort((a, b) => a._order - b._order);
+  }
+
+  stopRecording<T>(fn: () => T): T {
+    if (!this.isRecording) throw new Error('Trying to stop recording a tape which is not recording.');
+    this.setRecording(false);
+    try { return fn(); } finally { if (!this.consumed && this.slot >= 0) this.setRecording(true); }
+  }
+
+  reset(): void {
+    if (!this.isRecording) throw new Error('Tape is not recording.');
+    freeSlot(this.slot);
+    this.watched.clear();
+    this.setRecording(true);
+  }
+
+  private checkUsable(): void {
+    if (this.disposed) throw new Error('GradientTape: the tape is disposed');
+    if (this.consumed) throw new Error('A non-persistent GradientTape can only be used to compute one set of gradients (or jacobians)');
+  }
+
+  /** Marks a non-persistent tape used up: it stops recording and frees its records afterwards. */
+  private beginUse(): void {
+    this.checkUsable();
+    if (!this.persistent) {
+      this.consumed = true;
+      if (this.isRecording) this.setRecording(false);
+    } else if (this.isRecording && !persistentWarned) {
+      persistentWarned = true;
+      console.warn('gradtape: calling gradient() on a persistent tape while it is recording records the gradient computation too; do it only for higher-order derivatives');
+    }
+  }
+  private endUse(): void {
+    if (!this.persistent) this.releaseSlot();
+  }
+
+  gradient<S>(target: unknown, sources: S, options: GradientOptions = {}): Grads<S> {
+    if (target === null || target === undefined) throw new TypeError(`GradientTape.gradient: target must be a tensor or a nesting of tensors, got ${target}`);
+    const unconnected = checkUnconnected(options?.unconnectedGradients);
+    this.beginUse();
+    try {
+      return this.sweep(target, sources, options.outputGradients, unconnected);
+    } finally {
+      this.endUse();
+    }
+  }
+
+  /** The core of gradient(), reusable by jacobian without consuming the tape. */
+  private sweep<S>(target: unknown, sources: S, outputGradients: unknown, unconnected: Unconnected): Grads<S> {
+    const targets = leaves(target, 'GradientTape.gradient (target)');
+    const seeds = seedLeaves(target, outputGradients);
+    const srcs = leaves(sources, 'GradientTape.gradient (sources)');
+    const total = targets.length * 2 + srcs.length;
+    if (total > core.argsCapacity()) throw new Error(`GradientTape.gradient: too many targets and sources (${total}); at most ${core.argsCapacity()} in one call`);
+    const seedTensors = targets.map((t, i) => {
+      const s = seeds[i];
+      if (s === null) return fill(dims(t), 1, 'float32');
+      const st = toTensor('GradientTape.gradient (outputGradients)', s as TensorLike);
+      if (dims(st).join() !== dims(t).join()) throw new Error(`GradientTape.gradient: outputGradients[${i}] has shape [${dims(st)}] but its target has shape [${dims(t)}]`);
+      return st;
+    });
+    const ids: number[] = [];
+    for (const t of targets) ids.push(t.id);
+    for (const s of seedTensors) ids.push(s.id);
+    for (const s of srcs) {
+      if (s.dtype !== 'float32') warnDType(s.dtype);
+      ids.push(s.id);
+    }
+    const slot = this.ensureSlot();
+    if (core.sweepNesting() >= 15) throw new Error('GradientTape.gradient: gradients nested more than 15 deep (custom gradients computing gradients)');
+    const args = writeArgs(ids);
+    // the args buffer is reused by calls made during the sweep, so take a private copy
+    const argsCopy = allocArgs(ids.length);
+    ints().copyWithin(argsCopy >> 2, args >> 2, (args >> 2) + ids.length);
+    let out: number[];
+    try {
+      core.gradient(slot, argsCopy, targets.length, srcs.length);
+    } catch (e) {
+      core.endSweep();
+      throw e;
+    } finally {
+      const m = ints();
+      out = Array.from(m.subarray((argsCopy >> 2) + 2 * targets.length, (argsCopy >> 2) + 2 * targets.length + srcs.length));
+      freeArgs(argsCopy, ids.length);
+      seedTensors.forEach((s, i) => { if (s !== seeds[i]) s.dispose(); });
+    }
+    const grads = out.map((id, i) => {
+      const src = srcs[i];
+      if (src.dtype !== 'float32') { if (id) core.release(id); return null; }
+      if (id) return wrap(id, 'float32');
+      return unconnected === 'zero' ? zeros(dims(src)) : null;
+    });
+    let k = 0;
+    return rebuild(sources, () => grads[k++]) as Grads<S>;
+  }
+
+  jacobian<S>(target: TensorLike, sources: S, options: { unconnectedGradients?: Unconnected } = {}): Grads<S> {
+    const unconnected = checkUnconnected(options?.unconnectedGradients);
+    if (!(target instanceof Tensor)) throw new Error(`GradientTape.jacobian: target must be a single tensor, got ${describe(target)}`);
+    this.beginUse();
+    try {
+      const srcs = leaves(sources, 'GradientTape.jacobian (sources)');
+      const tShape = dims(target), n = target.size;
+      const rows: (Tensor | null)[][] = srcs.map(() => []);
+      for (let i = 0; i < n; i++) {
+        const seed = fill(tShape, 0, 'float32');
+        seedView(seed)[i] = 1;
+        const g = this.sweep(target, srcs, seed, 'none') as (Tensor | null)[];
+        seed.dispose();
+        g.forEach((gi, j) => rows[j].push(gi));
+      }
+      const result = srcs.map((src, j) => {
+        const r = rows[j];
+        if (r.every(g => g === null) && unconnected === 'none') return null;
+        return stackRows(r, tShape, dims(src));
+      });
+      let k = 0;
+      return rebuild(sources, () => result[k++]) as Grads<S>;
+    } finally {
+      this.endUse();
+    }
+  }
+
+  batchJacobian(target: TensorLike, source: TensorLike, options: { unconnectedGradients?: Unconnected } = {}): Tensor {
+    checkUnconnected(options?.unconnectedGradients);
+    if (!(target instanceof Tensor) || !(source instanceof Tensor)) throw new Error(`GradientTape.batchJacobian: target and source must be tensors, got ${describe(target)} and ${describe(source)}`);
+    const ts = dims(target), ss = dims(source);
+    if (ts.length < 2) throw new Error(`GradientTape.batchJacobian: target must have rank at least 2, got shape [${ts}]`);
+    if (ss.length < 2) throw new Error(`GradientTape.batchJacobian: source must have rank at least 2, got shape [${ss}]`);
+    if (ts[0] !== ss[0]) throw new Error(`Need first dimension of target shape (${ts[0]}) and source shape (${ss[0]}) to match.`);
+    this.beginUse();
+    try {
+      const b = ts[0], inner = target.size / b;
+      const rows: (Tensor | null)[] = [];
+      for (let j = 0; j < inner; j++) {
+        const seed = fill(ts, 0, 'float32');
+        const v = seedView(seed);
+        for (let i = 0; i < b; i++) v[i * inner + j] = 1;
+        const [g] = this.sweep(target, [source], seed, 'none') as (Tensor | null)[];
+        seed.dispose();
+        rows.push(g);
+      }
+      // rows[j] has shape [b, ...source[1:]]; result [b, ...target[1:], ...source[1:]]
+      const srcInner = source.size / b;
+      const out = zeros([b, ...ts.slice(1), ...ss.slice(1)]);
+      const o = seedView(out);
+      rows.forEach((g, j) => {
+        if (!g) return;
+        const d = g.data();
+        for (let i = 0; i < b; i++) o.set(d.subarray(i * srcInner, (i + 1) * srcInner), (i * inner + j) * srcInner);
+        g.dispose();
+      });
+      return out;
+    } finally {
+      this.endUse();
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    if (this.isRecording) this.setRecording(false);
+    this.releaseSlot();
+    this.disposed = true;
+  }
+  [Symbol.dispose](): void { this.dispose(); }
+}
+
+function seedView(t: Tensor): Float32Array { return new Float32Array(core.memory.buffer, core.dataPtr(t.id), t.size); }
+
+/** Stacks per-target-element gradients into shape target ++ source. */
+function stackRows(rows: (Tensor | null)[], tShape: readonly number[], sShape: readonly number[]): Tensor {
+  const out = zeros([...tShape, ...sShape]);
+  const per = sShape.reduce((a, b) => a * b, 1);
+  rows.forEach((g, i) => {
+    if (!g) return;
+    const d = g.data();
+    seedView(out).set(d, i * per);
+    g.dispose();
+  });
+  return out;
+}
+
+let argsPool: number[] = [];
+function allocArgs(n: number): number {
+  // a private region at the end of the args buffer, one per nesting level
+  const depth = argsPool.length;
+  const cap = core.argsCapacity();
+  const per = Math.floor(cap / 32);
+  if (n > per) throw new Error(`GradientTape.gradient: too many targets and sources (${n}); at most ${per} in one call`);
+  const base = core.args() + (cap - per * (depth + 1)) * 4;
+  argsPool.push(base);
+  return base;
+}
+function freeArgs(_ptr: number, _n: number): void { argsPool.pop(); }
+
+function checkUnconnected(v: unknown): Unconnected {
+  if (v === undefined || v === 'none' || v === 'zero') return (v ?? 'none') as Unconnected;
+  throw new Error(`Unknown value for unconnected_gradients: '${String(v)}'`);
+}
+
+function warnDType(dtype: string): void {
+  if (dtypeWarnings++ < 5) console.warn(`The dtype of the watched tensor must be floating (e.g. float32), got ${dtype}`);
+}
+
+/** Calls fn for every tensor leaf of a nesting; throws naming anything that is not a tensor. */
+function forEachLeaf(x: unknown, op: string, fn: (t: Tensor) => void): void {
+  if (x instanceof Tensor) { if (x.isDisposed) throw new Error(`${op}: got a disposed tensor`); fn(x); return; }
+  if (Array.isArray(x)) { x.forEach(v => forEachLeaf(v, op, fn)); return; }
+  if (x !== null && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) { Object.values(x).forEach(v => forEachLeaf(v, op, fn)); return; }
+  throw new Error(`${op}: expected a Tensor, Variable, or an array/object of them, got ${x === null ? 'null' : typeof x === 'object' ? (x as object).constructor?.name ?? 'object' : typeof x} (${describe(x)})`);
+}
+function leaves(x: unknown, op: string): Tensor[] {
+  const out: Tensor[] = [];
+  forEachLeaf(x, op, t => out.push(t));
+  return out;
+}
+/** Output gradients mirror the target's structure; a missing or null entry means ones. */
+function seedLeaves(target: unknown, seeds: unknown, out: unknown[] = []): unknown[] {
+  if (target instanceof Tensor) { out.push(seeds ?? null); return out; }
+  if (Array.isArray(target)) {
+    if (seeds != null && !Array.isArray(seeds)) throw new Error(`GradientTape.gradient: outputGradients must mirror the target (an array), got ${describe(seeds)}`);
+    target.forEach((t, i) => seedLeaves(t, (seeds as unknown[] | null)?.[i], out));
+    return out;
+  }
+  for (const [k, t] of Object.entries(target as object)) seedLeaves(t, (seeds as Record<string, unknown> | null)?.[k], out);
+  return out;
+}
+/** Rebuilds the nesting of `like` with leaves from next(). */
+function rebuild(like: unknown, next: () => unknown): unknown {
+  if (like instanceof Tensor) return next();
+  if (Array.isArray(like)) return like.map(v => rebuild(v, next));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(like as object)) out[k] = rebuild(v, next);
+  return out;
+}
+
+/** The gradient structure mirroring the sources. */
+export type Grads<S> = S extends Tensor ? Tensor | null
+  : S extends readonly unknown[] ? { [K in keyof S]: Grads<S[K]> }
+  : S extends object ? { [K in keyof S]: Grads<S[K]> } : never;
+
+/** Records fn on a new tape (TF's `with tf.GradientTape() as t:`) and returns the tape. */
+export function tape<R>(fn: (t: GradientTape<R>) => R, options?: TapeOptions): GradientTape<R> {
+  return new GradientTape<R>(options).record(fn);
+}
+
+// ---- grad / valueAndGrad ----
+export function valueAndGrad<A extends TensorLike[]>(f: (...args: Tensor[]) => Tensor): (...args: A) => { value: Tensor; grads: Tensor | Tensor[] } {
+  if (typeof f !== 'function') throw new Error(`valueAndGrad: expected a function, got ${describe(f)}`);
+  return (...args: A) => {
+    const inputs = args.map((a, i) => toTensor(`valueAndGrad (argument ${i})`, a));
+    const t = new GradientTape();
+    const rec = t.record(tp => { tp.watch(inputs); return f(...inputs); });
+    const value = rec.result;
+    if (!(value instanceof Tensor)) throw new Error(`valueAndGrad: f must return a Tensor, got ${describe(value)}`);
+    if (value.size !== 1) throw new Error(`valueAndGrad: f must return a scalar, got shape [${dims(value)}]`);
+    const gs = t.gradient(value, inputs, { unconnectedGradients: 'zero' }) as Tensor[];
+    return { value, grads: inputs.length === 1 ? gs[0] : gs };
+  };
+}
+export function grad<A extends TensorLike[]>(f: (...args: Tensor[]) => Tensor): (...args: A) => Tensor | Tensor[] {
+  const vg = valueAndGrad<A>(f);
+  return (...args: A) => { const { value, grads } = vg(...args); value.dispose(); return grads; };
+}
+
+// ---- customGradient ----
+interface CustomEntry { grad: (dy: Tensor) => unknown; inputs: number; tapes: number }
+const customFns = new Map<number, CustomEntry>();
+let nextCustomId = 1;
+
+callbacks.customGradient = (fnId, dyId, outPtr, count) => {
+  const entry = customFns.get(fnId)!;
+  core.retain(dyId);
+  const dy = wrap(dyId, 'float32');
+  try {
+    tidy(() => {
+      const raw = entry.grad(dy);
+      const list = Array.isArray(raw) ? raw : [raw];
+      if (list.length !== count) throw new Error(`customGradient: the gradient function returned ${list.length} gradient(s) but the function has ${count} input(s)`);
+      const ids = list.map((g, i) => {
+        if (g === null || g === undefined) return 0;
+        const t = toTensor(`customGradient (gradient ${i})`, g as TensorLike);
+        core.retain(t.id);
+        return t.id;
+      });
+      ints().set(ids, outPtr >> 2);
+    });
+  } finally {
+    dy.dispose();
+  }
+};
+callbacks.releaseCustom = fnId => {
+  const e = customFns.get(fnId);
+  if (e && --e.tapes <= 0) customFns.delete(fnId);
+};
+
+export function customGradient<A extends TensorLike[]>(f: (...inputs: Tensor[]) => { value: Tensor; grad: (dy: Tensor) => Tensor | (Tensor | null)[] | null }): (...inputs: A) => Tensor {
+  if (typeof f !== 'function') throw new Error(`customGradient: expected a function, got ${describe(f)}`);
+  return (...args: A) => {
+    const inputs = args.map((a, i) => toTensor(`customGradient (input ${i})`, a));
+    const res = unrecorded(() => f(...inputs));
+    if (!res || !(res.value instanceof Tensor) || typeof res.grad !== 'function')
+      throw new Error(`customGradient: f must return { value: Tensor, grad: (dy) => gradients }, got ${describe(res)}`);
+    const out = inputs.includes(res.value) ? unrecorded(() => identity(res.value)) : res.value;
+    const id = nextCustomId++;
+    customFns.set(id, { grad: res.grad, inputs: inputs.length, tapes: 0 });
+    const mask = core.recordCustom(id, out.id, writeArgs(inputs.map(t => t.id)), inputs.length);
+    let tapes = 0;
+    for (let m = mask >>> 0; m; m &= m - 1) tapes++;
+    if (tapes === 0) customFns.delete(id); else customFns.get(id)!.tapes = tapes;
+    return out;
+  };
+}
+
+export { reshape, dispose };

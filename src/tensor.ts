@@ -1,0 +1,351 @@
+// Tensor handles. A Tensor is a small JS object naming a tensor id in the WebAssembly table; the
+// data never leaves wasm memory except through data()/toArray(). Each handle owns one reference;
+// dispose() (or tidy, or the FinalizationRegistry when the handle is collected) gives it back.
+import { core, ready, ints, writeArgs, ENTRY_INTS, E_DTYPE, E_RANK, E_SHAPE, E_SIZE } from './core.js';
+import { DType as DTypeCode } from '../assembly/opcodes.js';
+
+export type DType = 'float32' | 'int32' | 'bool';
+export type NestedArray = number | boolean | NestedArray[];
+/** Anything accepted where a tensor is expected. */
+export type TensorLike = Tensor | number | boolean | NestedArray | Float32Array | Int32Array | Uint8Array;
+
+export const DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
+export const dtypeCode = (d: DType): number => d === 'float32' ? DTypeCode.Float32 : d === 'int32' ? DTypeCode.Int32 : DTypeCode.Bool;
+const MAX_RANK = 8;
+/** Largest element count accepted (the data of one tensor must fit in 2 GiB of wasm memory). */
+export const MAX_ELEMENTS = 2 ** 29;
+
+const registry: FinalizationRegistry<number> | undefined =
+  typeof FinalizationRegistry === 'function' ? new FinalizationRegistry(id => { if (core) core.release(id); }) : undefined;
+
+// ---- tidy scopes ----
+const scopes: Tensor[][] = [];
+
+export class Tensor {
+  /** @internal tensor id in the wasm table; 0 once disposed */
+  _id: number;
+  /** @internal */
+  _shape: number[] | undefined;
+  readonly dtype: DType;
+
+  /** @internal wraps a fresh id (whose reference it takes over) */
+  constructor(id: number, dtype: DType) {
+    this._id = id;
+    this.dtype = dtype;
+    registry?.register(this, id, this);
+    const scope = scopes[scopes.length - 1];
+    if (scope) scope.push(this);
+  }
+
+  /** @internal the id, checking the tensor is alive */
+  get id(): number {
+    if (this._id === 0) throw new Error(`Tensor is disposed: it was freed by dispose() or by tidy(); keep() it or return it from tidy to use it afterwards`);
+    return this._id;
+  }
+
+  get shape(): number[] {
+    if (!this._shape) {
+      const base = (core.tableBase.value >> 2) + this.id * ENTRY_INTS;
+      const m = ints();
+      this._shape = Array.from(m.subarray(base + E_SHAPE, base + E_SHAPE + m[base + E_RANK]));
+    }
+    return this._shape.slice();
+  }
+  get rank(): number { return this._shape ? this._shape.length : ints()[(core.tableBase.value >> 2) + this.id * ENTRY_INTS + E_RANK]; }
+  get size(): number { return ints()[(core.tableBase.value >> 2) + this.id * ENTRY_INTS + E_SIZE]; }
+  get isDisposed(): boolean { return this._id === 0; }
+
+  /** A copy of the values: Float32Array, Int32Array or Uint8Array (bool). */
+  data(): Float32Array | Int32Array | Uint8Array {
+    const id = this.id, ptr = core.dataPtr(id), n = this.size, buf = core.memory.buffer;
+    if (this.dtype === 'float32') return new Float32Array(buf, ptr, n).slice();
+    if (this.dtype === 'int32') return new Int32Array(buf, ptr, n).slice();
+    return new Uint8Array(buf, ptr, n).slice();
+  }
+
+  /** Nested arrays (a number, or boolean for bool, at rank 0). */
+  toArray(): any {
+    const values = Array.from(this.data() as ArrayLike<number>);
+    const flat: unknown[] = this.dtype === 'bool' ? values.map(v => v !== 0) : values;
+    return nest(flat, this.shape);
+  }
+
+  /** The single value of a size-1 tensor. */
+  item(): number | boolean {
+    if (this.size !== 1) throw new Error(`item(): tensor has ${this.size} elements (shape [${this.shape}]), expected exactly 1`);
+    const v = this.data()[0];
+    return this.dtype === 'bool' ? v !== 0 : v;
+  }
+
+  dispose(): void {
+    if (this._id === 0) return;
+    registry?.unregister(this);
+    core.release(this._id);
+    this._id = 0;
+  }
+  [Symbol.dispose](): void { this.dispose(); }
+
+  toString(): string {
+    if (this._id === 0) return 'Tensor(<disposed>)';
+    return `Tensor(${formatValues(this)}, shape=[${this.shape.join(', ')}], dtype=${this.dtype})`;
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string { return this.toString(); }
+}
+
+function nest(flat: unknown[], shape: number[]): any {
+  if (shape.length === 0) return flat[0];
+  let level: unknown[] = flat;
+  for (let d = shape.length - 1; d > 0; d--) {
+    const n = shape[d], next: unknown[] = [];
+    for (let i = 0; i < level.length; i += n) next.push(level.slice(i, i + n));
+    if (n === 0) for (let i = 0; i < shape.slice(0, d).reduce((a, b) => a * b, 1); i++) next.push([]);
+    level = next;
+  }
+  return level;
+}
+
+function formatNumber(v: number, dtype: DType): string {
+  if (dtype === 'bool') return v ? 'true' : 'false';
+  if (dtype === 'int32' || !Number.isFinite(v)) return String(v);
+  return String(parseFloat(v.toPrecision(7)));
+}
+
+/** Values printed like TF, eliding the middle of long axes. */
+function formatValues(t: Tensor): string {
+  const values = t.data(), shape = t.shape;
+  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  const edge = 3, long = 1000;
+  const summarize = values.length > long;
+  const fmt = (axis: number, offset: number): string => {
+    if (axis === shape.length) return formatNumber(values[offset], t.dtype);
+    const n = shape[axis], parts: string[] = [];
+    for (let i = 0; i < n; i++) {
+      if (summarize && n > 2 * edge && i === edge) { parts.push('...'); i = n - edge - 1; continue; }
+      parts.push(fmt(axis + 1, offset + i * strides[axis]));
+    }
+    return `[${parts.join(', ')}]`;
+  };
+  return fmt(0, 0);
+}
+
+// ---- creating tensors ----
+function checkShape(op: string, shape: readonly number[]): number {
+  if (!Array.isArray(shape)) throw new Error(`${op}: shape must be an array of non-negative integers, got ${describe(shape)}`);
+  if (shape.length > MAX_RANK) throw new Error(`${op}: rank ${shape.length} exceeds the maximum rank ${MAX_RANK} (shape [${shape}])`);
+  let size = 1;
+  for (const d of shape) {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) throw new Error(`${op}: shape must contain non-negative integers, got [${shape.map(describe)}]`);
+    size *= d;
+  }
+  if (size > MAX_ELEMENTS) throw new Error(`${op}: shape [${shape}] has ${size} elements, more than the maximum of ${MAX_ELEMENTS}`);
+  return size;
+}
+
+export function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (v instanceof Tensor) return v.isDisposed ? 'a disposed Tensor' : `Tensor(shape=[${v.shape}], dtype=${v.dtype})`;
+  if (Array.isArray(v)) return `[${v.slice(0, 8).map(describe).join(', ')}${v.length > 8 ? ', ...' : ''}]`;
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'object') return `an object (${(v as object).constructor?.name ?? 'Object'})`;
+  return String(v);
+}
+
+/** Allocates an uninitialised tensor; returns its handle. */
+export function empty(shape: readonly number[], dtype: DType, op = 'tensor'): Tensor {
+  checkShape(op, shape);
+  ready();
+  return new Tensor(core.newTensor(dtypeCode(dtype), shape.length, writeArgs(shape)), dtype);
+}
+
+/** The typed-array view of a tensor's data in wasm memory (valid until memory grows). */
+export function view(t: Tensor): Float32Array | Int32Array | Uint8Array {
+  const ptr = core.dataPtr(t.id), n = t.size, buf = core.memory.buffer;
+  return t.dtype === 'float32' ? new Float32Array(buf, ptr, n) : t.dtype === 'int32' ? new Int32Array(buf, ptr, n) : new Uint8Array(buf, ptr, n);
+}
+
+function checkDType(op: string, dtype: unknown): DType {
+  if (dtype === 'float32' || dtype === 'int32' || dtype === 'bool') return dtype;
+  throw new Error(`${op}: dtype must be 'float32', 'int32' or 'bool', got ${describe(dtype)}`);
+}
+
+/** Infers shape from nesting and flattens; throws on ragged arrays or non-numbers. */
+function flatten(op: string, values: NestedArray, shape: number[], flat: (number | boolean)[], depth: number): void {
+  if (Array.isArray(values)) {
+    if (shape.length === depth) shape.push(values.length);
+    else if (shape[depth] !== values.length || shape.length === depth)
+      throw new Error(`${op}: ragged nested array: expected ${shape[depth]} elements at depth ${depth}, got ${values.length}`);
+    if (values.length === 0 && depth + 1 < shape.length) throw new Error(`${op}: ragged nested array at depth ${depth}`);
+    for (const v of values) flatten(op, v, shape, flat, depth + 1);
+    return;
+  }
+  if (depth < shape.length) throw new Error(`${op}: ragged nested array: expected an array at depth ${depth}, got ${describe(values)}`);
+  if (typeof values !== 'number' && typeof values !== 'boolean') throw new Error(`${op}: values must be numbers or booleans, got ${describe(values)}`);
+  flat.push(values);
+}
+
+export function tensor(values: TensorLike, shape?: readonly number[], dtype?: DType): Tensor {
+  const op = 'tensor';
+  if (values instanceof Tensor) {
+    const out = empty(values.shape, dtype ?? values.dtype, op);
+    if (shape && checkShape(op, shape) !== values.size) throw new Error(`${op}: shape [${shape}] has ${checkShape(op, shape)} elements but the values have ${values.size}`);
+    writeValues(out, values.data());
+    return shape ? reshapeInPlace(out, shape) : out;
+  }
+  if (dtype !== undefined) checkDType(op, dtype);
+  let flat: ArrayLike<number | boolean>;
+  let inferred: number[];
+  if (typeof values === 'number' || typeof values === 'boolean') {
+    if (!shape || shape.length === 0) return scalar(values, dtype);
+    flat = [values]; inferred = [];
+    dtype ??= typeof values === 'boolean' ? 'bool' : 'float32';
+  } else if (values instanceof Float32Array || values instanceof Int32Array || values instanceof Uint8Array) {
+    flat = values; inferred = [values.length];
+    dtype ??= values instanceof Float32Array ? 'float32' : values instanceof Int32Array ? 'int32' : 'bool';
+  } else if (Array.isArray(values)) {
+    const list: (number | boolean)[] = [];
+    inferred = [];
+    flatten(op, values, inferred, list, 0);
+    flat = list;
+    dtype ??= list.length > 0 && typeof list[0] === 'boolean' ? 'bool' : 'float32';
+  } else {
+    throw new Error(`${op}: values must be a number, a nested array or a typed array, got ${describe(values)}`);
+  }
+  const finalShape = shape ?? inferred;
+  const size = checkShape(op, finalShape);
+  if (size !== flat.length) {
+    if (flat.length === 1 && shape) { // a single value fills the shape, as in TF
+      const t = fill(finalShape, Number(flat[0]), dtype);
+      return t;
+    }
+    throw new Error(`${op}: shape [${finalShape}] has ${size} elements but ${flat.length} values were given`);
+  }
+  const out = empty(finalShape, dtype, op);
+  writeValues(out, flat);
+  return out;
+}
+
+function writeValues(t: Tensor, flat: ArrayLike<number | boolean>): void {
+  const v = view(t);
+  if (t.dtype === 'int32') for (let i = 0; i < flat.length; i++) v[i] = Math.trunc(Number(flat[i]));
+  else if (t.dtype === 'bool') for (let i = 0; i < flat.length; i++) v[i] = flat[i] ? 1 : 0;
+  else if (flat instanceof Float32Array || flat instanceof Int32Array) v.set(flat);
+  else for (let i = 0; i < flat.length; i++) v[i] = Number(flat[i]);
+}
+
+function reshapeInPlace(t: Tensor, shape: readonly number[]): Tensor {
+  const out = empty(shape, t.dtype);
+  view(out).set(view(t));
+  t.dispose();
+  return out;
+}
+
+export function scalar(value: number | boolean, dtype?: DType): Tensor {
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw new Error(`scalar: value must be a number or boolean, got ${describe(value)}`);
+  if (dtype !== undefined) checkDType('scalar', dtype);
+  dtype ??= typeof value === 'boolean' ? 'bool' : 'float32';
+  ready();
+  const id = core.newTensor(dtypeCode(dtype), 0, core.args());
+  const ptr = core.dataPtr(id), buf = core.memory.buffer;
+  if (dtype === 'float32') new Float32Array(buf, ptr, 1)[0] = Number(value);
+  else if (dtype === 'int32') new Int32Array(buf, ptr, 1)[0] = Math.trunc(Number(value));
+  else new Uint8Array(buf, ptr, 1)[0] = value ? 1 : 0;
+  return new Tensor(id, dtype);
+}
+
+export function fill(shape: readonly number[], value: number | boolean, dtype?: DType): Tensor {
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw new Error(`fill: value must be a number or boolean, got ${describe(value)}`);
+  if (dtype !== undefined) checkDType('fill', dtype);
+  const t = empty(shape, dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32'), 'fill');
+  view(t).fill(t.dtype === 'bool' ? (value ? 1 : 0) : t.dtype === 'int32' ? Math.trunc(Number(value)) : Number(value));
+  return t;
+}
+export const zeros = (shape: readonly number[], dtype: DType = 'float32'): Tensor => fill(shape, 0, dtype);
+export const ones = (shape: readonly number[], dtype: DType = 'float32'): Tensor => fill(shape, 1, dtype);
+export const zerosLike = (x: TensorLike): Tensor => { const t = toTensor('zerosLike', x); return fill(t.shape, 0, t.dtype); };
+export const onesLike = (x: TensorLike): Tensor => { const t = toTensor('onesLike', x); return fill(t.shape, 1, t.dtype); };
+
+/** Hook set by the variable/tape layer: called for every Variable read while a tape records. */
+export const reads = { onVariableRead: undefined as ((t: Tensor) => void) | undefined };
+
+/** Converts an op argument to a Tensor (numbers and arrays become new tensors of `dtype`). */
+export function toTensor(op: string, x: TensorLike, dtype?: DType): Tensor {
+  if (x instanceof Tensor) {
+    if (x._id === 0) throw new Error(`${op}: got a disposed tensor; it was freed by dispose() or tidy()`);
+    if (reads.onVariableRead !== undefined) reads.onVariableRead(x);
+    return x;
+  }
+  if (typeof x === 'number') return scalar(x, dtype === 'bool' ? 'float32' : dtype);
+  if (typeof x === 'boolean') return scalar(x, 'bool');
+  if (Array.isArray(x) || x instanceof Float32Array || x instanceof Int32Array || x instanceof Uint8Array) {
+    try { return tensor(x, undefined, dtype && Array.isArray(x) ? dtype : undefined); }
+    catch (e) { throw new Error(`${op}: could not convert argument to a tensor: ${(e as Error).message}`); }
+  }
+  throw new Error(`${op}: expected a Tensor, number or nested array, got ${describe(x)}`);
+}
+
+// ---- memory management ----
+const kept = new WeakSet<Tensor>();
+
+export function tidy<T>(fn: () => T): T {
+  if (typeof fn !== 'function') throw new Error(`tidy: expected a function, got ${describe(fn)}`);
+  const scope: Tensor[] = [];
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+    if (result && typeof (result as any).then === 'function') throw new TypeError('tidy: the function returned a Promise; tidy only works with synchronous functions');
+  } finally {
+    scopes.pop();
+  }
+  const keep = new Set<Tensor>();
+  collect(result, keep);
+  const parent = scopes[scopes.length - 1];
+  for (const t of scope) {
+    if (keep.has(t) || kept.has(t) || isVariableHandle(t)) { if (parent && !kept.has(t)) parent.push(t); continue; }
+    t.dispose();
+  }
+  return result;
+}
+
+/** Set by the variable layer: variables are never disposed by tidy. */
+export const variables = { is: (_t: Tensor) => false };
+function isVariableHandle(t: Tensor): boolean { return variables.is(t); }
+
+function collect(value: unknown, into: Set<Tensor>, seen = new Set<unknown>()): void {
+  if (value instanceof Tensor) { into.add(value); return; }
+  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  seen.add(value);
+  if (Array.isArray(value)) { for (const v of value) collect(v, into, seen); return; }
+  if (value instanceof Map) { for (const v of value.values()) collect(v, into, seen); return; }
+  for (const v of Object.values(value)) collect(v, into, seen);
+}
+
+export function keep<T extends Tensor>(x: T): T {
+  if (!(x instanceof Tensor)) throw new Error(`keep: expected a Tensor, got ${describe(x)}`);
+  kept.add(x);
+  return x;
+}
+
+/** Frees a tensor or any nesting (arrays, objects) of tensors. */
+export function dispose(x: unknown): void {
+  const all = new Set<Tensor>();
+  collect(x, all);
+  for (const t of all) t.dispose();
+}
+
+export function memory(): { tensors: number; bytes: number; wasmBytes: number } {
+  ready();
+  return { tensors: core.liveTensors.value, bytes: core.liveBytes.value >>> 0, wasmBytes: core.memory.buffer.byteLength };
+}
+
+/** Points a handle (a Variable) at a new id whose reference it takes over. */
+export function rebind(t: Tensor, id: number): void {
+  registry?.unregister(t);
+  registry?.register(t, id, t);
+  t._id = id;
+}
+
+/** Wraps a fresh id from the core as a Tensor. */
+export function wrap(id: number, dtype: DType): Tensor { return new Tensor(id, dtype); }
+export function dtypeOfId(id: number): DType { return DTYPES[ints()[(core.tableBase.value >> 2) + id * ENTRY_INTS + E_DTYPE]]; }
+export { checkShape, MAX_RANK };

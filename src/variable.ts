@@ -1,0 +1,58 @@
+// Variables: mutable tensors. A Variable is a Tensor whose id is swapped on assign, so a tape that
+// recorded the old value keeps it, and the new value starts with no history (assigning cuts the
+// gradient, as in TF). tidy never frees variables.
+import { core, ready } from './core.js';
+import { Op } from '../assembly/opcodes.js';
+import { Tensor, TensorLike, toTensor, tensor, describe, variables, rebind } from './tensor.js';
+import { unrecorded, add, sub, dims } from './ops.js';
+
+let created = 0;
+variables.is = (t: Tensor) => t instanceof Variable;
+
+export class Variable extends Tensor {
+  readonly trainable: boolean;
+  readonly name: string;
+  /** @internal creation order, for watchedVariables() */
+  readonly _order: number;
+
+  /** @internal use variable() */
+  constructor(initial: Tensor, trainable: boolean, name: string | undefined) {
+    super(copyOf(initial), initial.dtype);
+    this._order = created++;
+    this.trainable = trainable;
+    this.name = name ?? `Variable:${this._order}`;
+  }
+
+  assign(value: TensorLike): this { return this.replace('assign', value, v => v); }
+  assignAdd(delta: TensorLike): this { return this.replace('assignAdd', delta, d => add(this, d)); }
+  assignSub(delta: TensorLike): this { return this.replace('assignSub', delta, d => sub(this, d)); }
+
+  private replace(op: string, value: TensorLike, compute: (v: Tensor) => Tensor): this {
+    const id = this.id; // throws if disposed
+    const v = toTensor(`Variable.${op}`, value, this.dtype);
+    const shape = dims(this), vs = dims(v);
+    if (v.dtype !== this.dtype || (op === 'assign' ? vs.join() !== shape.join() : vs.length > shape.length))
+      throw new Error(`Variable.${op}: expected a ${this.dtype} tensor of shape [${shape}], got ${describe(v)}`);
+    const next = unrecorded(() => compute(v));
+    if (dims(next).join() !== shape.join()) throw new Error(`Variable.${op}: the result has shape [${dims(next)}] but the variable has shape [${shape}]`);
+    const fresh = unrecorded(() => core.unary(Op.Identity, next.id, 0));
+    if (next !== v) next.dispose();
+    if (v !== value) v.dispose();
+    core.release(id);
+    rebind(this, fresh);
+    return this;
+  }
+}
+
+function copyOf(t: Tensor): number {
+  ready();
+  return unrecorded(() => core.unary(Op.Identity, t.id, 0));
+}
+
+export function variable(initial: TensorLike, options: { trainable?: boolean; name?: string } = {}): Variable {
+  if (options === null || typeof options !== 'object') throw new Error(`variable: options must be an object, got ${describe(options)}`);
+  const init = initial instanceof Tensor ? toTensor('variable', initial) : tensor(initial);
+  const v = new Variable(init, options.trainable ?? true, options.name);
+  if (init !== initial) init.dispose();
+  return v;
+}
