@@ -1,9 +1,37 @@
-// Every public op: validation in TypeScript, then one call into the core. The OPS table at the end
-// lists each op with what the tests need to exercise it (kind, dtypes, input domain); the gradient
-// and forward tests iterate over it, so an op missing from the table is an op missing from the tests.
+// Every public op: validation in TypeScript, then one call into the core. Each op is declared once,
+// through `def` (or the unary/binary/reduce helpers that call it), which also enters it in the OPS
+// table with what the tests need to exercise it (kind, dtypes, input domain, example arguments).
+// The forward and gradient tests iterate over OPS, so an op cannot be added without being tested.
 import { core, writeArgs } from './core.js';
 import { Op } from '../assembly/opcodes.js';
 import { Tensor, TensorLike, DType, toTensor, wrap, describe, dtypeCode, checkShape } from './tensor.js';
+
+// ---- the op table ----
+type DTypes = 'float' | 'numeric' | 'bool' | 'any';
+/** One example call for the tests: input shapes (float inputs unless `int`) and trailing arguments. */
+export interface OpExample { inputs: (number[] | { shape: number[]; int: [number, number] } | { shape: number[]; bool: true })[]; args?: unknown[] }
+export interface OpSpec {
+  name: string;
+  fn: (...args: any[]) => Tensor | Tensor[];
+  kind: 'unary' | 'binary' | 'reduce' | 'other';
+  dtypes: DTypes;
+  /** false for TF's non-differentiable ops (∅ in API.md): their gradient is null */
+  grad: boolean;
+  /** sampling interval for float inputs in the tests (default [-2, 2]) */
+  domain?: [number, number];
+  /** points where the derivative jumps: test inputs stay away from them */
+  kinks?: number[];
+  /** second derivatives are checked unless false (ops whose second derivative is zero or not smooth) */
+  secondOrder?: boolean;
+  /** for kind 'other': the calls to test */
+  examples?: OpExample[];
+}
+export const OPS: Record<string, OpSpec> = {};
+function def<F extends (...args: any[]) => any>(name: string, fn: F, spec: Omit<OpSpec, 'name' | 'fn'>): F {
+  OPS[name] = { name, fn, ...spec };
+  return fn;
+}
+type SpecExtras = Partial<Omit<OpSpec, 'name' | 'fn' | 'kind' | 'dtypes'>>;
 
 // ---- validation helpers ----
 /** The (cached, do-not-mutate) shape of a tensor. */
@@ -28,7 +56,6 @@ export function broadcastShapes(op: string, a: readonly number[], b: readonly nu
   return out;
 }
 
-type DTypes = 'float' | 'numeric' | 'bool' | 'any';
 function checkDTypes(op: string, x: Tensor, allowed: DTypes): void {
   const ok = allowed === 'any' || (allowed === 'float' ? x.dtype === 'float32' : allowed === 'numeric' ? x.dtype !== 'bool' : x.dtype === 'bool');
   if (!ok) {
@@ -66,69 +93,69 @@ export function unrecorded<T>(fn: () => T): T {
 function withShape(t: Tensor, shape: readonly number[]): Tensor { t._shape = shape as number[]; return t; }
 
 // ---- unary ----
-function unaryOp(name: string, op: Op, allowed: DTypes) {
-  return (x: TensorLike): Tensor => {
+function unaryOp(name: string, op: Op, allowed: DTypes, extras: SpecExtras = {}) {
+  return def(name, (x: TensorLike): Tensor => {
     const t = toTensor(name, x);
     checkDTypes(name, t, allowed);
     return withShape(wrap(core.unary(op, t.id, 0), op === Op.LogicalNot ? 'bool' : t.dtype), dims(t));
-  };
+  }, { kind: 'unary', dtypes: allowed, grad: true, ...extras });
 }
 export const neg = unaryOp('neg', Op.Neg, 'numeric');
-export const abs = unaryOp('abs', Op.Abs, 'numeric');
-export const sign = unaryOp('sign', Op.Sign, 'numeric');
+export const abs = unaryOp('abs', Op.Abs, 'numeric', { kinks: [0] });
+export const sign = unaryOp('sign', Op.Sign, 'numeric', { kinks: [0] });
 export const square = unaryOp('square', Op.Square, 'numeric');
-export const sqrt = unaryOp('sqrt', Op.Sqrt, 'float');
-export const rsqrt = unaryOp('rsqrt', Op.Rsqrt, 'float');
+export const sqrt = unaryOp('sqrt', Op.Sqrt, 'float', { domain: [0.2, 3] });
+export const rsqrt = unaryOp('rsqrt', Op.Rsqrt, 'float', { domain: [0.2, 3] });
 export const exp = unaryOp('exp', Op.Exp, 'float');
 export const expm1 = unaryOp('expm1', Op.Expm1, 'float');
-export const log = unaryOp('log', Op.Log, 'float');
-export const log1p = unaryOp('log1p', Op.Log1p, 'float');
+export const log = unaryOp('log', Op.Log, 'float', { domain: [0.2, 3] });
+export const log1p = unaryOp('log1p', Op.Log1p, 'float', { domain: [-0.8, 2] });
 export const sin = unaryOp('sin', Op.Sin, 'float');
 export const cos = unaryOp('cos', Op.Cos, 'float');
-export const tan = unaryOp('tan', Op.Tan, 'float');
+export const tan = unaryOp('tan', Op.Tan, 'float', { domain: [-1.2, 1.2] });
 export const tanh = unaryOp('tanh', Op.Tanh, 'float');
 export const sigmoid = unaryOp('sigmoid', Op.Sigmoid, 'float');
-export const relu = unaryOp('relu', Op.Relu, 'float');
-export const relu6 = unaryOp('relu6', Op.Relu6, 'float');
-export const elu = unaryOp('elu', Op.Elu, 'float');
-export const selu = unaryOp('selu', Op.Selu, 'float');
+export const relu = unaryOp('relu', Op.Relu, 'float', { kinks: [0] });
+export const relu6 = unaryOp('relu6', Op.Relu6, 'float', { kinks: [0, 6], domain: [-2, 8] });
+export const elu = unaryOp('elu', Op.Elu, 'float', { kinks: [0] });
+export const selu = unaryOp('selu', Op.Selu, 'float', { kinks: [0] });
 export const softplus = unaryOp('softplus', Op.Softplus, 'float');
 export const erf = unaryOp('erf', Op.Erf, 'float');
-export const reciprocal = unaryOp('reciprocal', Op.Reciprocal, 'float');
-export const floor = unaryOp('floor', Op.Floor, 'float');
-export const ceil = unaryOp('ceil', Op.Ceil, 'float');
-export const round = unaryOp('round', Op.Round, 'float');
-export const logicalNot = unaryOp('logicalNot', Op.LogicalNot, 'bool');
+export const reciprocal = unaryOp('reciprocal', Op.Reciprocal, 'float', { domain: [0.3, 2] });
+export const floor = unaryOp('floor', Op.Floor, 'float', { grad: false });
+export const ceil = unaryOp('ceil', Op.Ceil, 'float', { grad: false });
+export const round = unaryOp('round', Op.Round, 'float', { grad: false });
+export const logicalNot = unaryOp('logicalNot', Op.LogicalNot, 'bool', { grad: false });
 export const identity = unaryOp('identity', Op.Identity, 'any');
 
-export function leakyRelu(x: TensorLike, alpha = 0.2): Tensor {
+export const leakyRelu = def('leakyRelu', function leakyRelu(x: TensorLike, alpha = 0.2): Tensor {
   const t = toTensor('leakyRelu', x);
   checkDTypes('leakyRelu', t, 'float');
   if (typeof alpha !== 'number') throw new Error(`leakyRelu: alpha must be a number, got ${describe(alpha)}`);
   return withShape(wrap(core.unary(Op.LeakyRelu, t.id, alpha), 'float32'), dims(t));
-}
-export const silu = (x: TensorLike): Tensor => { const t = toTensor('silu', x); checkDTypes('silu', t, 'float'); return mul(t, sigmoid(t)); };
+}, { kind: 'unary', dtypes: 'float', grad: true, kinks: [0], examples: [{ inputs: [[2, 3]] }, { inputs: [[4]], args: [0.5] }] });
+export const silu = def('silu', (x: TensorLike): Tensor => { const t = toTensor('silu', x); checkDTypes('silu', t, 'float'); return mul(t, sigmoid(t)); }, { kind: 'unary', dtypes: 'float', grad: true });
 /** Exact GELU (TF's default, approximate = false): x · Φ(x) = 0.5 · x · (1 + erf(x / √2)). */
-export const gelu = (x: TensorLike): Tensor => {
+export const gelu = def('gelu', (x: TensorLike): Tensor => {
   const t = toTensor('gelu', x);
   checkDTypes('gelu', t, 'float');
   return mul(mul(t, 0.5), add(erf(mul(t, Math.SQRT1_2)), 1));
-};
-export function clipByValue(x: TensorLike, lo: number, hi: number): Tensor {
+}, { kind: 'unary', dtypes: 'float', grad: true });
+export const clipByValue = def('clipByValue', function clipByValue(x: TensorLike, lo: number, hi: number): Tensor {
   const t = toTensor('clipByValue', x);
   if (typeof lo !== 'number' || typeof hi !== 'number' || !(lo <= hi)) throw new Error(`clipByValue: expected numbers lo <= hi, got lo=${describe(lo)}, hi=${describe(hi)}`);
   // ties go to the first argument of maximum/minimum, so both ends keep gradient 1 (as TF)
   return minimum(maximum(t, lo), hi);
-}
-export function stopGradient(x: TensorLike): Tensor {
+}, { kind: 'other', dtypes: 'numeric', grad: true, kinks: [-0.5, 0.7], examples: [{ inputs: [[3, 4]], args: [-0.5, 0.7] }] });
+export const stopGradient = def('stopGradient', function stopGradient(x: TensorLike): Tensor {
   const t = toTensor('stopGradient', x);
   return withShape(wrap(unrecorded(() => core.unary(Op.Identity, t.id, 0)), t.dtype), dims(t));
-}
-export function cast(x: TensorLike, dtype: DType): Tensor {
+}, { kind: 'unary', dtypes: 'any', grad: false });
+export const cast = def('cast', function cast(x: TensorLike, dtype: DType): Tensor {
   const t = toTensor('cast', x);
   if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'bool') throw new Error(`cast: dtype must be 'float32', 'int32' or 'bool', got ${describe(dtype)}`);
   return withShape(wrap(core.cast(t.id, dtypeCode(dtype)), dtype), dims(t));
-}
+}, { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[2, 3]], args: ['float32'] }] });
 
 // ---- binary ----
 function operands(name: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
@@ -139,23 +166,23 @@ function operands(name: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] 
   if (x.dtype !== y.dtype) throw new Error(`${name}: both operands must have the same dtype, got ${x.dtype} (shape ${fmt(dims(x))}) and ${y.dtype} (shape ${fmt(dims(y))})`);
   return [x, y];
 }
-function binaryOp(name: string, op: Op, allowed: DTypes, out?: DType) {
-  return (a: TensorLike, b: TensorLike): Tensor => {
+function binaryOp(name: string, op: Op, allowed: DTypes, out?: DType, extras: SpecExtras = {}) {
+  return def(name, (a: TensorLike, b: TensorLike): Tensor => {
     const [x, y] = operands(name, a, b);
     checkDTypes(name, x, allowed);
     const shape = broadcastShapes(name, dims(x), dims(y));
     return withShape(wrap(core.binary(op, x.id, y.id), out ?? x.dtype), shape);
-  };
+  }, { kind: 'binary', dtypes: allowed, grad: out !== 'bool', ...extras });
 }
 export const add = binaryOp('add', Op.Add, 'numeric');
 export const sub = binaryOp('sub', Op.Sub, 'numeric');
 export const mul = binaryOp('mul', Op.Mul, 'numeric');
-export const div = binaryOp('div', Op.Div, 'float');
-export const pow = binaryOp('pow', Op.Pow, 'float');
+export const div = binaryOp('div', Op.Div, 'float', undefined, { domain: [0.5, 2] });
+export const pow = binaryOp('pow', Op.Pow, 'float', undefined, { domain: [0.5, 2] });
 export const maximum = binaryOp('maximum', Op.Maximum, 'numeric');
 export const minimum = binaryOp('minimum', Op.Minimum, 'numeric');
-export const mod = binaryOp('mod', Op.Mod, 'numeric');
-export const floorDiv = binaryOp('floorDiv', Op.FloorDiv, 'numeric');
+export const mod = binaryOp('mod', Op.Mod, 'numeric', undefined, { grad: false, domain: [0.5, 3] });
+export const floorDiv = binaryOp('floorDiv', Op.FloorDiv, 'numeric', undefined, { grad: false, domain: [0.5, 3] });
 export const equal = binaryOp('equal', Op.Equal, 'any', 'bool');
 export const notEqual = binaryOp('notEqual', Op.NotEqual, 'any', 'bool');
 export const greater = binaryOp('greater', Op.Greater, 'numeric', 'bool');
@@ -164,37 +191,37 @@ export const less = binaryOp('less', Op.Less, 'numeric', 'bool');
 export const lessEqual = binaryOp('lessEqual', Op.LessEqual, 'numeric', 'bool');
 export const logicalAnd = binaryOp('logicalAnd', Op.LogicalAnd, 'bool', 'bool');
 export const logicalOr = binaryOp('logicalOr', Op.LogicalOr, 'bool', 'bool');
-export const squaredDifference = (a: TensorLike, b: TensorLike): Tensor => { const [x, y] = operands('squaredDifference', a, b); return square(sub(x, y)); };
+export const squaredDifference = def('squaredDifference', (a: TensorLike, b: TensorLike): Tensor => { const [x, y] = operands('squaredDifference', a, b); return square(sub(x, y)); }, { kind: 'binary', dtypes: 'numeric', grad: true });
 
-export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
+export const where = def('where', function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
   const c = toTensor('where', cond, 'bool');
   if (c.dtype !== 'bool') throw new Error(`where: condition must be a bool tensor, got dtype ${c.dtype}`);
   const [x, y] = operands('where', a, b);
   const shape = broadcastShapes('where', dims(c), broadcastShapes('where', dims(x), dims(y)));
   return withShape(wrap(core.where(c.id, x.id, y.id), x.dtype), shape);
-}
+}, { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [{ shape: [2, 3], bool: true }, [2, 3], [2, 3]] }, { inputs: [{ shape: [3], bool: true }, [2, 3], [1]] }, { inputs: [{ shape: [2, 1], bool: true }, [], [1, 4]] }] });
 
 // ---- reductions ----
-function reduceOp(name: string, op: Op, allowed: DTypes) {
-  return (x: TensorLike, axis?: number | number[], keepDims = false): Tensor => {
+function reduceOp(name: string, op: Op, allowed: DTypes, extras: SpecExtras = {}) {
+  return def(name, (x: TensorLike, axis?: number | number[], keepDims = false): Tensor => {
     const t = toTensor(name, x);
     checkDTypes(name, t, allowed);
     const mask = axesMask(name, axis, t.rank);
     return wrap(core.reduce(op, t.id, mask, keepDims ? 1 : 0), t.dtype);
-  };
+  }, { kind: 'reduce', dtypes: allowed, grad: true, ...extras });
 }
 export const sum = reduceOp('sum', Op.Sum, 'numeric');
 export const max = reduceOp('max', Op.Max, 'numeric');
 export const min = reduceOp('min', Op.Min, 'numeric');
-export const prod = reduceOp('prod', Op.Prod, 'numeric');
-export function mean(x: TensorLike, axis?: number | number[], keepDims = false): Tensor {
+export const prod = reduceOp('prod', Op.Prod, 'numeric', { domain: [0.5, 1.5] });
+export const mean = def('mean', function mean(x: TensorLike, axis?: number | number[], keepDims = false): Tensor {
   const t = toTensor('mean', x);
   checkDTypes('mean', t, 'float');
   const mask = axesMask('mean', axis, t.rank);
   const count = dims(t).reduce((n, d, i) => (mask >> i) & 1 ? n * d : n, 1);
   return mul(sum(t, axis, keepDims), 1 / count);
-}
-export function logSumExp(x: TensorLike, axis?: number | number[], keepDims = false): Tensor {
+}, { kind: 'reduce', dtypes: 'float', grad: true });
+export const logSumExp = def('logSumExp', function logSumExp(x: TensorLike, axis?: number | number[], keepDims = false): Tensor {
   const t = toTensor('logSumExp', x);
   checkDTypes('logSumExp', t, 'float');
   // subtracting the (constant) max keeps exp finite; its gradient cancels, so it is not recorded
@@ -202,23 +229,23 @@ export function logSumExp(x: TensorLike, axis?: number | number[], keepDims = fa
   const safe = where(isFinite(m), m, 0);
   const s = add(log(sum(exp(sub(t, safe)), axis, true)), safe);
   return keepDims ? s : reshape(s, dims(t).filter((_, i) => !((axesMask('logSumExp', axis, t.rank) >> i) & 1)));
-}
+}, { kind: 'reduce', dtypes: 'float', grad: true });
 const isFinite = (t: Tensor) => less(abs(t), Infinity);
 function argOp(name: string, op: Op) {
-  return (x: TensorLike, axis = 0): Tensor => {
+  return def(name, (x: TensorLike, axis = 0): Tensor => {
     const t = toTensor(name, x);
     checkDTypes(name, t, 'numeric');
     if (t.rank === 0) throw new Error(`${name}: expected a tensor of rank >= 1, got a scalar`);
     const ax = normAxis(name, axis, t.rank);
     if (dims(t)[ax] === 0) throw new Error(`${name}: axis ${axis} has size 0 (shape ${fmt(dims(t))})`);
     return wrap(core.reduce(op, t.id, 1 << ax, 0), 'int32');
-  };
+  }, { kind: 'other', dtypes: 'numeric', grad: false, examples: [{ inputs: [[3, 4]], args: [0] }, { inputs: [[3, 4]], args: [-1] }, { inputs: [[5]] }] });
 }
 export const argMax = argOp('argMax', Op.ArgMax);
 export const argMin = argOp('argMin', Op.ArgMin);
 
 // ---- shape ----
-export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
+export const reshape = def('reshape', function reshape(x: TensorLike, shape: readonly number[]): Tensor {
   const t = toTensor('reshape', x);
   if (!Array.isArray(shape)) throw new Error(`reshape: shape must be an array, got ${describe(shape)}`);
   const size = t.size;
@@ -237,23 +264,23 @@ export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
   checkShape('reshape', out);
   if (out.reduce((a, b) => a * b, 1) !== size) throw new Error(`reshape: cannot reshape a tensor of ${size} elements (shape ${fmt(dims(t))}) into shape ${fmt(shape)}`);
   return withShape(wrap(core.reshape(t.id, writeArgs(out), out.length), t.dtype), out);
-}
-export function expandDims(x: TensorLike, axis = 0): Tensor {
+}, { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[2, 3]], args: [[3, 2]] }, { inputs: [[2, 3, 2]], args: [[-1, 4]] }, { inputs: [[6]], args: [[1, 6, 1]] }] });
+export const expandDims = def('expandDims', function expandDims(x: TensorLike, axis = 0): Tensor {
   const t = toTensor('expandDims', x);
   const ax = normAxis('expandDims', axis, t.rank, 1);
   const s = dims(t).slice();
   s.splice(ax, 0, 1);
   return reshape(t, s);
-}
-export function squeeze(x: TensorLike, axis?: number | number[]): Tensor {
+}, { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[2, 3]], args: [0] }, { inputs: [[2, 3]], args: [-1] }, { inputs: [[]], args: [0] }] });
+export const squeeze = def('squeeze', function squeeze(x: TensorLike, axis?: number | number[]): Tensor {
   const t = toTensor('squeeze', x);
   const s = dims(t);
   if (axis === undefined) return reshape(t, s.filter(d => d !== 1));
   const mask = axesMask('squeeze', axis, t.rank);
   s.forEach((d, i) => { if ((mask >> i) & 1 && d !== 1) throw new Error(`squeeze: cannot squeeze axis ${i} of size ${d} (shape ${fmt(s)})`); });
   return reshape(t, s.filter((_, i) => !((mask >> i) & 1)));
-}
-export function transpose(x: TensorLike, perm?: number[]): Tensor {
+}, { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[1, 3, 1]] }, { inputs: [[1, 3, 1]], args: [[-1]] }, { inputs: [[2, 1]], args: [1] }] });
+export const transpose = def('transpose', function transpose(x: TensorLike, perm?: number[]): Tensor {
   const t = toTensor('transpose', x);
   const r = t.rank;
   const p = perm ?? Array.from({ length: r }, (_, i) => r - 1 - i);
@@ -262,18 +289,18 @@ export function transpose(x: TensorLike, perm?: number[]): Tensor {
   let packed = 0;
   p.forEach((a, i) => { packed |= a << (4 * i); });
   return withShape(wrap(core.transpose(t.id, packed), t.dtype), p.map(a => dims(t)[a]));
-}
-export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
+}, { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[2, 3]] }, { inputs: [[2, 3, 4]], args: [[1, 2, 0]] }, { inputs: [[2, 1, 3, 2]], args: [[3, 1, 0, 2]] }] });
+export const broadcastTo = def('broadcastTo', function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
   const t = toTensor('broadcastTo', x);
   checkShape('broadcastTo', shape);
   const s = dims(t);
   if (s.length > shape.length || broadcastShapes('broadcastTo', s, shape).some((d, i) => d !== shape[i]))
     throw new Error(`broadcastTo: cannot broadcast shape ${fmt(s)} to ${fmt(shape)}`);
   return withShape(wrap(core.broadcastToShape(t.id, writeArgs(shape), shape.length), t.dtype), shape.slice());
-}
+}, { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[3]], args: [[2, 3]] }, { inputs: [[2, 1]], args: [[2, 4]] }, { inputs: [[]], args: [[2, 2]] }] });
 
 // ---- linear algebra ----
-export function matmul(a: TensorLike, b: TensorLike, transposeA = false, transposeB = false): Tensor {
+export const matmul = def('matmul', function matmul(a: TensorLike, b: TensorLike, transposeA = false, transposeB = false): Tensor {
   const [x, y] = operands('matmul', a, b);
   checkDTypes('matmul', x, 'float');
   const sa = dims(x), sb = dims(y);
@@ -285,16 +312,16 @@ export function matmul(a: TensorLike, b: TensorLike, transposeA = false, transpo
   const shape = [...batch, m, n];
   checkShape('matmul', shape);
   return withShape(wrap(core.matmul(x.id, y.id, transposeA ? 1 : 0, transposeB ? 1 : 0), 'float32'), shape);
-}
+}, { kind: 'other', dtypes: 'float', grad: true, examples: [{ inputs: [[3, 4], [4, 5]] }, { inputs: [[4, 3], [4, 5]], args: [true, false] }, { inputs: [[3, 4], [5, 4]], args: [false, true] }, { inputs: [[4, 3], [5, 4]], args: [true, true] }, { inputs: [[2, 5, 9], [9, 11]] }, { inputs: [[2, 1, 3, 4], [3, 4, 2]] }, { inputs: [[9, 13], [13, 17]] }] });
 
 // ---- neural nets ----
 function softmaxOp(name: string, log: number) {
-  return (x: TensorLike, axis = -1): Tensor => {
+  return def(name, (x: TensorLike, axis = -1): Tensor => {
     const t = toTensor(name, x);
     checkDTypes(name, t, 'float');
     if (t.rank === 0) throw new Error(`${name}: expected a tensor of rank >= 1, got a scalar`);
     return withShape(wrap(core.softmax(t.id, normAxis(name, axis, t.rank), log), 'float32'), dims(t));
-  };
+  }, { kind: 'other', dtypes: 'float', grad: true, examples: [{ inputs: [[2, 5]] }, { inputs: [[3, 4, 2]], args: [1] }, { inputs: [[4]], args: [0] }] });
 }
 export const softmax = softmaxOp('softmax', 0);
 export const logSoftmax = softmaxOp('logSoftmax', 1);

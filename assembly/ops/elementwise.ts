@@ -97,7 +97,7 @@ class FLeaky { alpha: f32; @inline f(x: f32): f32 { return x > 0 ? x : x * this.
 const leakyFunctor = memory.data(16, 16);
 
 /** Runs unary `op` on x into a new tensor. `param` is the op's float attribute (leakyRelu alpha). */
-export function unary(op: i32, x: i32, param: f32 = 0): i32 {
+export function unary(op: i32, x: i32, param: f32): i32 {
   const dtype = dtypeOf(x);
   const out = newLike(x, op == Op.LogicalNot ? DType.Bool : -1);
   const s = dataPtr(x), d = dataPtr(out), n = sizeOf(x);
@@ -324,7 +324,7 @@ export function add(a: i32, b: i32): i32 { return binary(Op.Add, a, b); }
 export function sub(a: i32, b: i32): i32 { return binary(Op.Sub, a, b); }
 export function mul(a: i32, b: i32): i32 { return binary(Op.Mul, a, b); }
 export function div(a: i32, b: i32): i32 { return binary(Op.Div, a, b); }
-export function neg(x: i32): i32 { return unary(Op.Neg, x); }
+export function neg(x: i32): i32 { return unary(Op.Neg, x, 0); }
 /** x * c for a float constant c. */
 export function mulScalar(x: i32, c: f32): i32 { const s = scalarF32(c); const y = mul(x, s); release(s); return y; }
 export function addScalar(x: i32, c: f32): i32 { const s = scalarF32(c); const y = add(x, s); release(s); return y; }
@@ -352,26 +352,26 @@ export function unaryBackward(op: i32, y: i32, x: i32, dy: i32, param: f32): voi
   switch (op) {
     case Op.Neg: g = neg(dy); break;
     case Op.Identity: retain(dy); g = dy; break;
-    case Op.Abs: g = mulKeepA(dy, unary(Op.Sign, x)); break;
+    case Op.Abs: g = mulKeepA(dy, unary(Op.Sign, x, 0)); break;
     case Op.Sign: g = zerosLikeF(x); break;
     case Op.Square: g = mulKeepA(dy, mulScalar(x, 2)); break;
     case Op.Sqrt: g = divKeepA(dy, mulScalar(y, 2)); break;
-    case Op.Rsqrt: { const y3 = mulOwned(unary(Op.Square, y), retainId(y)); g = mulKeepA(dy, mulScalarOwned(y3, -0.5)); break; }
+    case Op.Rsqrt: { const y3 = mulOwned(unary(Op.Square, y, 0), retainId(y)); g = mulKeepA(dy, mulScalarOwned(y3, -0.5)); break; }
     case Op.Exp: g = mul(dy, y); break;
     case Op.Expm1: g = mulKeepA(dy, addScalar(y, 1)); break;
     case Op.Log: g = div(dy, x); break;
     case Op.Log1p: g = divKeepA(dy, addScalar(x, 1)); break;
-    case Op.Sin: g = mulKeepA(dy, unary(Op.Cos, x)); break;
-    case Op.Cos: g = mulKeepA(dy, negOwned(unary(Op.Sin, x))); break;
-    case Op.Tan: g = mulKeepA(dy, addScalarOwned(unary(Op.Square, y), 1)); break;
-    case Op.Tanh: g = mulKeepA(dy, oneMinusOwned(unary(Op.Square, y))); break;
+    case Op.Sin: g = mulKeepA(dy, unary(Op.Cos, x, 0)); break;
+    case Op.Cos: g = mulKeepA(dy, negOwned(unary(Op.Sin, x, 0))); break;
+    case Op.Tan: g = mulKeepA(dy, addScalarOwned(unary(Op.Square, y, 0), 1)); break;
+    case Op.Tanh: g = mulKeepA(dy, oneMinusOwned(unary(Op.Square, y, 0))); break;
     case Op.Sigmoid: g = mulKeepA(dy, mulOwned(retainId(y), oneMinusOwned(retainId(y)))); break;
-    case Op.Relu: g = mulKeepA(dy, unary(Op.Step, x)); break;
+    case Op.Relu: g = mulKeepA(dy, unary(Op.Step, x, 0)); break;
     case Op.Relu6: {
       const six = scalarF32(6);
       const inside = binary(Op.Less, x, six);
       release(six);
-      const m = mulOwned(unary(Op.Step, x), boolToFloatOwned(inside));
+      const m = mulOwned(unary(Op.Step, x, 0), boolToFloatOwned(inside));
       g = mulKeepA(dy, m);
       break;
     }
@@ -384,13 +384,13 @@ export function unaryBackward(op: i32, y: i32, x: i32, dy: i32, param: f32): voi
       release(pos);
       break;
     }
-    case Op.Softplus: g = mulKeepA(dy, unary(Op.Sigmoid, x)); break;
+    case Op.Softplus: g = mulKeepA(dy, unary(Op.Sigmoid, x, 0)); break;
     case Op.Erf: { // 2/sqrt(pi) * exp(-x^2)
-      const e = unary(Op.Exp, negOwned(unary(Op.Square, x)));
+      const e = unary(Op.Exp, negOwned(unary(Op.Square, x, 0)), 0);
       g = mulKeepA(dy, mulScalarOwned(e, 1.1283791670955126));
       break;
     }
-    case Op.Reciprocal: g = mulKeepA(dy, negOwned(unary(Op.Square, y))); break;
+    case Op.Reciprocal: g = mulKeepA(dy, negOwned(unary(Op.Square, y, 0))); break;
     default: return;
   }
   accumulate(x, g);
@@ -443,7 +443,7 @@ export function binaryBackward(op: i32, y: i32, a: i32, b: i32, dy: i32): void {
         const zero = scalarF32(0), one = scalarF32(1);
         const pos = binary(Op.Greater, a, zero);
         const safe = where(pos, a, one);
-        const lg = unary(Op.Log, safe);
+        const lg = unary(Op.Log, safe, 0);
         const masked = where(pos, lg, zero);
         release(zero); release(one); release(pos); release(safe); release(lg);
         accumulate(b, unbroadcastOwned(mulOwned(mul(dy, y), masked), b));

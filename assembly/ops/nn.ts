@@ -48,7 +48,7 @@ export function softmaxBackward(op: i32, y: i32, x: i32, axis: i32, dy: i32): vo
     release(t); release(s); release(d);
   } else { // dy - exp(y) * sum(dy)
     const s = reduce(Op.Sum, dy, mask, true);
-    const e = unary(Op.Exp, y);
+    const e = unary(Op.Exp, y, 0);
     const t = mul(e, s);
     accumulate(x, sub(dy, t));
     release(s); release(e); release(t);
