@@ -7,6 +7,8 @@ import { reduceBackward, reshapeLike, unbroadcast } from "./ops/reduce";
 import { matmulBackward } from "./ops/linalg";
 import { transposeBackward } from "./ops/shape";
 import { softmaxBackward } from "./ops/nn";
+import { slicingBackward } from "./ops/slicing";
+import { convBackward } from "./ops/conv";
 
 export function backwardRule(op: i32, out: i32, in0: i32, in1: i32, in2: i32, a0: i32, a1: i32, a2: i32, dy: i32): void {
   if (op < Op.Add) { unaryBackward(op, out, in0, dy, reinterpret<f32>(a0)); return; }
@@ -20,5 +22,10 @@ export function backwardRule(op: i32, out: i32, in0: i32, in1: i32, in2: i32, a0
     case Op.BroadcastTo: accumulate(in0, unbroadcast(dy, in0)); break;
     case Op.Transpose: transposeBackward(in0, <u32>a0, dy); break;
     case Op.Softmax: case Op.LogSoftmax: softmaxBackward(op, out, in0, a0, dy); break;
+    case Op.Slice: case Op.Pad: case Op.ConcatPart: case Op.Gather: case Op.Scatter: case Op.Tile:
+      slicingBackward(op, out, in0, in1, in2, a0, a1, a2, dy); break;
+    case Op.Conv2D: case Op.Conv2DBackpropInput: case Op.Conv2DBackpropFilter:
+    case Op.MaxPool: case Op.AvgPool: case Op.MaxPoolGrad: case Op.AvgPoolGrad:
+      convBackward(op, out, in0, in1, in2, a0, a1, a2, dy); break;
   }
 }

@@ -16,6 +16,10 @@ export {
   sum, mean, max, min, prod, logSumExp, argMax, argMin,
   reshape, expandDims, squeeze, transpose, broadcastTo, matmul, softmax, logSoftmax,
 } from './ops.js';
+export * from './ops-shape.js';
+export * from './ops-nn.js';
+export * from './optimizers.js';
+export * from './safetensors.js';
 
 type Axis = number | number[];
 // Every op that takes a tensor first is also a method: x.mul(y), x.sum(0).

@@ -7,7 +7,7 @@ import { Op } from '../assembly/opcodes.js';
 import { Tensor, TensorLike, DType, toTensor, wrap, describe, dtypeCode, checkShape } from './tensor.js';
 
 // ---- the op table ----
-type DTypes = 'float' | 'numeric' | 'bool' | 'any';
+export type DTypes = 'float' | 'numeric' | 'bool' | 'any';
 /** One example call for the tests: input shapes (float inputs unless `int`) and trailing arguments. */
 export interface OpExample { inputs: (number[] | { shape: number[]; int: [number, number] } | { shape: number[]; bool: true })[]; args?: unknown[] }
 export interface OpSpec {
@@ -27,7 +27,7 @@ export interface OpSpec {
   examples?: OpExample[];
 }
 export const OPS: Record<string, OpSpec> = {};
-function def<F extends (...args: any[]) => any>(name: string, fn: F, spec: Omit<OpSpec, 'name' | 'fn'>): F {
+export function def<F extends (...args: any[]) => any>(name: string, fn: F, spec: Omit<OpSpec, 'name' | 'fn'>): F {
   OPS[name] = { name, fn, ...spec };
   return fn;
 }
@@ -56,7 +56,7 @@ export function broadcastShapes(op: string, a: readonly number[], b: readonly nu
   return out;
 }
 
-function checkDTypes(op: string, x: Tensor, allowed: DTypes): void {
+export function checkDTypes(op: string, x: Tensor, allowed: DTypes): void {
   const ok = allowed === 'any' || (allowed === 'float' ? x.dtype === 'float32' : allowed === 'numeric' ? x.dtype !== 'bool' : x.dtype === 'bool');
   if (!ok) {
     const want = allowed === 'float' ? 'float32' : allowed === 'numeric' ? 'float32 or int32' : 'bool';
@@ -90,7 +90,7 @@ export function unrecorded<T>(fn: () => T): T {
   try { return fn(); } finally { core.setRecordingMask(saved); }
 }
 
-function withShape(t: Tensor, shape: readonly number[]): Tensor { t._shape = shape as number[]; return t; }
+export function withShape(t: Tensor, shape: readonly number[]): Tensor { t._shape = shape as number[]; return t; }
 
 // ---- unary ----
 function unaryOp(name: string, op: Op, allowed: DTypes, extras: SpecExtras = {}) {
@@ -158,7 +158,7 @@ export const cast = def('cast', function cast(x: TensorLike, dtype: DType): Tens
 }, { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[2, 3]], args: ['float32'] }] });
 
 // ---- binary ----
-function operands(name: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
+export function operands(name: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
   // a plain number takes the dtype of the tensor it meets
   const ta = a instanceof Tensor ? toTensor(name, a) : undefined;
   const tb = b instanceof Tensor ? toTensor(name, b) : undefined;
