@@ -118,7 +118,12 @@ export function gradient(slot: i32, args: usize, nTargets: i32, nSources: i32): 
   gradOf = allocZeroed(<usize>ids << 2);
   reachable = allocZeroed(<usize>ids);
   const sources = args + (<usize>(2 * nTargets) << 2);
-  for (let i = 0; i < nSources; i++) store<u8>(reachable + <usize>load<i32>(sources + (<usize>i << 2)), 1);
+  // only tensors this tape watches (directly or as outputs of its records) can receive gradients
+  const bit = <u32>1 << <u32>slot;
+  for (let i = 0; i < nSources; i++) {
+    const src = load<i32>(sources + (<usize>i << 2));
+    if (watchMask(src) & bit) store<u8>(reachable + <usize>src, 1);
+  }
   const count = recordCount(slot);
   // forward pass: which records depend on a source (records are in topological order)
   for (let r = 0; r < count; r++) {

@@ -7,6 +7,7 @@ export { Tensor, tensor, scalar, zeros, ones, fill, zerosLike, onesLike, tidy, k
 export type { DType, TensorLike, NestedArray } from './tensor.js';
 export { Variable, variable } from './variable.js';
 export { GradientTape, tape, grad, valueAndGrad, customGradient } from './tape.js';
+export { ForwardAccumulator } from './forward.js';
 export type { TapeOptions, GradientOptions, Grads, Unconnected } from './tape.js';
 export {
   neg, abs, sign, square, sqrt, rsqrt, exp, expm1, log, log1p, sin, cos, tan, tanh, sigmoid, relu, relu6, leakyRelu,

@@ -90,6 +90,11 @@ export function unrecorded<T>(fn: () => T): T {
   try { return fn(); } finally { core.setRecordingMask(saved); }
 }
 
+/** Frees a tensor made from a plain number/array argument once the op used it (tapes keep their own reference). */
+export function dropConverted(t: Tensor, given: unknown): void {
+  if (t !== given) t.dispose();
+}
+
 export function withShape(t: Tensor, shape: readonly number[]): Tensor { t._shape = shape as number[]; return t; }
 
 // ---- unary ----
@@ -97,7 +102,9 @@ function unaryOp(name: string, op: Op, allowed: DTypes, extras: SpecExtras = {})
   return def(name, (x: TensorLike): Tensor => {
     const t = toTensor(name, x);
     checkDTypes(name, t, allowed);
-    return withShape(wrap(core.unary(op, t.id, 0), op === Op.LogicalNot ? 'bool' : t.dtype), dims(t));
+    const result = withShape(wrap(core.unary(op, t.id, 0), op === Op.LogicalNot ? 'bool' : t.dtype), dims(t));
+    dropConverted(t, x);
+    return result;
   }, { kind: 'unary', dtypes: allowed, grad: true, ...extras });
 }
 export const neg = unaryOp('neg', Op.Neg, 'numeric');
@@ -171,7 +178,9 @@ function binaryOp(name: string, op: Op, allowed: DTypes, out?: DType, extras: Sp
     const [x, y] = operands(name, a, b);
     checkDTypes(name, x, allowed);
     const shape = broadcastShapes(name, dims(x), dims(y));
-    return withShape(wrap(core.binary(op, x.id, y.id), out ?? x.dtype), shape);
+    const result = withShape(wrap(core.binary(op, x.id, y.id), out ?? x.dtype), shape);
+    dropConverted(x, a); dropConverted(y, b);
+    return result;
   }, { kind: 'binary', dtypes: allowed, grad: out !== 'bool', ...extras });
 }
 export const add = binaryOp('add', Op.Add, 'numeric');
@@ -198,7 +207,9 @@ export const where = def('where', function where(cond: TensorLike, a: TensorLike
   if (c.dtype !== 'bool') throw new Error(`where: condition must be a bool tensor, got dtype ${c.dtype}`);
   const [x, y] = operands('where', a, b);
   const shape = broadcastShapes('where', dims(c), broadcastShapes('where', dims(x), dims(y)));
-  return withShape(wrap(core.where(c.id, x.id, y.id), x.dtype), shape);
+  const result = withShape(wrap(core.where(c.id, x.id, y.id), x.dtype), shape);
+  dropConverted(c, cond); dropConverted(x, a); dropConverted(y, b);
+  return result;
 }, { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [{ shape: [2, 3], bool: true }, [2, 3], [2, 3]] }, { inputs: [{ shape: [3], bool: true }, [2, 3], [1]] }, { inputs: [{ shape: [2, 1], bool: true }, [], [1, 4]] }] });
 
 // ---- reductions ----

@@ -192,6 +192,8 @@ export class GradientTape<R = unknown> {
     const argsCopy = allocArgs(ids.length);
     ints().copyWithin(argsCopy >> 2, args >> 2, (args >> 2) + ids.length);
     let out: number[];
+    const outerError = pendingError;
+    pendingError = undefined;
     try {
       core.gradient(slot, argsCopy, targets.length, srcs.length);
     } catch (e) {
@@ -203,6 +205,13 @@ export class GradientTape<R = unknown> {
       freeArgs(argsCopy, ids.length);
       seedTensors.forEach((s, i) => { if (s !== seeds[i]) s.dispose(); });
     }
+    if (pendingError !== undefined) {
+      const e = pendingError;
+      pendingError = outerError;
+      for (const id of out) if (id) core.release(id);
+      throw e;
+    }
+    pendingError = outerError;
     const grads = out.map((id, i) => {
       const src = srcs[i];
       if (src.dtype !== 'float32') { if (id) core.release(id); return null; }
@@ -211,6 +220,11 @@ export class GradientTape<R = unknown> {
     });
     let k = 0;
     return rebuild(sources, () => grads[k++]) as Grads<S>;
+  }
+
+  /** @internal vector-Jacobian product for forward mode: never consumes the tape, never warns */
+  _vjp(target: Tensor, sources: Tensor[], seed: Tensor): (Tensor | null)[] {
+    return this.sweep(target, sources, seed, 'none') as (Tensor | null)[];
   }
 
   jacobian<S>(target: TensorLike, sources: S, options: { unconnectedGradients?: Unconnected } = {}): Grads<S> {
@@ -387,10 +401,14 @@ interface CustomEntry { grad: (dy: Tensor) => unknown; inputs: number; tapes: nu
 const customFns = new Map<number, CustomEntry>();
 let nextCustomId = 1;
 
+/** An exception thrown by a custom gradient: kept until the sweep has finished and cleaned up. */
+let pendingError: unknown = undefined;
+
 callbacks.customGradient = (fnId, dyId, outPtr, count) => {
   const entry = customFns.get(fnId)!;
   core.retain(dyId);
   const dy = wrap(dyId, 'float32');
+  if (pendingError !== undefined) return; // a previous custom gradient of this sweep failed
   try {
     tidy(() => {
       const raw = entry.grad(dy);
@@ -404,6 +422,9 @@ callbacks.customGradient = (fnId, dyId, outPtr, count) => {
       });
       ints().set(ids, outPtr >> 2);
     });
+  } catch (e) {
+    // never unwind through the wasm sweep: it finishes (with no gradient from here) and cleans up
+    pendingError = e;
   } finally {
     dy.dispose();
   }

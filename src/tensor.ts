@@ -294,9 +294,12 @@ export function tidy<T>(fn: () => T): T {
   try {
     result = fn();
     if (result && typeof (result as any).then === 'function') throw new TypeError('tidy: the function returned a Promise; tidy only works with synchronous functions');
-  } finally {
+  } catch (e) {
     scopes.pop();
+    for (const t of scope) if (!kept.has(t) && !isVariableHandle(t)) t.dispose();
+    throw e;
   }
+  scopes.pop();
   const keep = new Set<Tensor>();
   collect(result, keep);
   const parent = scopes[scopes.length - 1];

@@ -1,0 +1,85 @@
+// Forward mode. A ForwardAccumulator records like a persistent tape watching its primals; a JVP is
+// then obtained from reverse mode by the "double VJP" identity: g(u) = Jᵀu is linear in u, so
+// J·t = ∂/∂u ⟨g(u), t⟩. Both sweeps go through the normal recording path, so an enclosing
+// accumulator or tape records the JVP computation too (higher order, forward-over-back).
+import { Tensor, TensorLike, toTensor, describe, zeros, tidy, keep } from './tensor.js';
+import { GradientTape, Unconnected } from './tape.js';
+import { dims, mul, sum, add, identity, unrecorded } from './ops.js';
+
+export class ForwardAccumulator {
+  private readonly tape = new GradientTape({ persistent: true, watchAccessedVariables: false });
+  private readonly primals: Tensor[];
+  private readonly tangents: Tensor[];
+  private recording = false;
+
+  constructor(primals: TensorLike | TensorLike[], tangents: TensorLike | TensorLike[]) {
+    const ps = (Array.isArray(primals) && primals.every(p => p instanceof Tensor) ? primals : [primals]) as TensorLike[];
+    const ts = (Array.isArray(tangents) && tangents.every(t => t instanceof Tensor) ? tangents : [tangents]) as TensorLike[];
+    if (ps.length !== ts.length) throw new Error(`ForwardAccumulator: got ${ps.length} primal(s) but ${ts.length} tangent(s)`);
+    this.primals = ps.map((p, i) => {
+      if (!(p instanceof Tensor)) throw new Error(`ForwardAccumulator: primal ${i} must be a Tensor or Variable, got ${describe(p)}`);
+      return toTensor('ForwardAccumulator', p);
+    });
+    this.primals.forEach((p, i) => {
+      if (this.primals.indexOf(p) !== i || this.primals.some((q, j) => j < i && q.id === p.id))
+        throw new Error(`ForwardAccumulator: Tensor ${describe(p)} was specified as a primal multiple times. This may indicate an error. If it was intended, use the sum of the tangents instead.`);
+    });
+    this.tangents = ts.map((t, i) => {
+      const tt = toTensor('ForwardAccumulator', t);
+      const ps = dims(this.primals[i]), tsh = dims(tt);
+      if (ps.join() !== tsh.join()) throw new Error(`ForwardAccumulator: tangent ${i} has shape [${tsh}] but its primal has shape [${ps}]`);
+      return keep(unrecorded(() => identity(tt)));
+    });
+    this.tape.watch(this.primals);
+  }
+
+  /** Runs fn while accumulating JVPs; returns its value. May be called again. */
+  record<T>(fn: () => T): T {
+    if (typeof fn !== 'function') throw new TypeError(`ForwardAccumulator.record: expected a function, got ${describe(fn)}`);
+    if (this.recording) throw new Error('Accumulator is already recording.');
+    this.recording = true;
+    try {
+      return this.tape.record(() => fn()).result as T;
+    } finally {
+      this.recording = false;
+    }
+  }
+
+  /** The JVP of `x` (its derivative along the tangents): null if x does not depend on a primal. */
+  jvp(x: TensorLike, options: { unconnectedGradients?: Unconnected } = {}): Tensor | null {
+    const unconnected = options?.unconnectedGradients ?? 'none';
+    if (unconnected !== 'none' && unconnected !== 'zero') throw new Error(`Unknown value for unconnected_gradients: '${String(unconnected)}'`);
+    if (!(x instanceof Tensor)) throw new Error(`ForwardAccumulator.jvp: expected a Tensor, got ${describe(x)}`);
+    const target = toTensor('ForwardAccumulator.jvp', x);
+    const result = tidy(() => {
+      if (target.dtype !== 'float32') return null;
+      const u = zeros(dims(target));
+      const outer = new GradientTape({ watchAccessedVariables: false });
+      let connected = false;
+      outer.record(o => {
+        o.watch(u);
+        const g = this.tape._vjp(target, this.primals, u);
+        let s: Tensor | null = null;
+        g.forEach((gi, i) => {
+          if (!gi) return;
+          connected = true;
+          const term = sum(mul(gi, this.tangents[i]));
+          s = s ? add(s, term) : term;
+        });
+        return s;
+      });
+      const s = outer.result as Tensor | null;
+      if (!connected || !s) { outer.dispose(); return null; }
+      const jv = outer.gradient(s, u) as Tensor | null;
+      return jv ?? zeros(dims(target)); // connected through ops whose derivative is zero (sign, ...)
+    });
+    if (result) return result;
+    return unconnected === 'zero' ? zeros(dims(target)) : null;
+  }
+
+  dispose(): void {
+    this.tape.dispose();
+    for (const t of this.tangents) t.dispose();
+  }
+  [Symbol.dispose](): void { this.dispose(); }
+}
