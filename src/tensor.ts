@@ -21,6 +21,13 @@ const registry: FinalizationRegistry<number> | undefined =
 // ---- tidy scopes ----
 const scopes: Tensor[][] = [];
 
+/** Lets the garbage collector free the tensor's data once the handle is unreachable. */
+function track(t: Tensor): void {
+  if (!registry || t._registered) return;
+  registry.register(t, t._id, t);
+  t._registered = true;
+}
+
 export class Tensor {
   /** @internal tensor id in the wasm table; 0 once disposed */
   _id: number;
@@ -29,12 +36,16 @@ export class Tensor {
   readonly dtype: DType;
 
   /** @internal wraps a fresh id (whose reference it takes over) */
+  /** @internal registered with the FinalizationRegistry (tensors inside tidy are, only if they escape) */
+  _registered = false;
+
   constructor(id: number, dtype: DType) {
     this._id = id;
     this.dtype = dtype;
-    registry?.register(this, id, this);
     const scope = scopes[scopes.length - 1];
+    // registering costs more than the op itself, so tidy's tensors are registered only if they escape
     if (scope) scope.push(this);
+    else track(this);
   }
 
   /** @internal the id, checking the tensor is alive */
@@ -79,7 +90,7 @@ export class Tensor {
 
   dispose(): void {
     if (this._id === 0) return;
-    registry?.unregister(this);
+    if (this._registered) registry?.unregister(this);
     core.release(this._id);
     this._id = 0;
   }
@@ -296,7 +307,10 @@ export function tidy<T>(fn: () => T): T {
     if (result && typeof (result as any).then === 'function') throw new TypeError('tidy: the function returned a Promise; tidy only works with synchronous functions');
   } catch (e) {
     scopes.pop();
-    for (const t of scope) if (!kept.has(t) && !isVariableHandle(t)) t.dispose();
+    for (const t of scope) {
+      if (kept.has(t) || isVariableHandle(t)) track(t);
+      else t.dispose();
+    }
     throw e;
   }
   scopes.pop();
@@ -304,7 +318,12 @@ export function tidy<T>(fn: () => T): T {
   collect(result, keep);
   const parent = scopes[scopes.length - 1];
   for (const t of scope) {
-    if (keep.has(t) || kept.has(t) || isVariableHandle(t)) { if (parent && !kept.has(t)) parent.push(t); continue; }
+    if (t._id === 0) continue;
+    if (keep.has(t) || kept.has(t) || isVariableHandle(t)) {
+      if (parent && !kept.has(t)) parent.push(t);
+      else track(t);
+      continue;
+    }
     t.dispose();
   }
   return result;
@@ -343,9 +362,10 @@ export function memory(): { tensors: number; bytes: number; wasmBytes: number } 
 
 /** Points a handle (a Variable) at a new id whose reference it takes over. */
 export function rebind(t: Tensor, id: number): void {
-  registry?.unregister(t);
-  registry?.register(t, id, t);
+  if (t._registered) registry?.unregister(t);
+  t._registered = false;
   t._id = id;
+  track(t);
 }
 
 /** Wraps a fresh id from the core as a Tensor. */
