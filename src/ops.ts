@@ -101,10 +101,12 @@ export function withShape(t: Tensor, shape: readonly number[]): Tensor { t._shap
 function unaryOp(name: string, op: Op, allowed: DTypes, extras: SpecExtras = {}) {
   return def(name, (x: TensorLike): Tensor => {
     const t = toTensor(name, x);
-    checkDTypes(name, t, allowed);
-    const result = withShape(wrap(core.unary(op, t.id, 0), op === Op.LogicalNot ? 'bool' : t.dtype), dims(t));
-    dropConverted(t, x);
-    return result;
+    try {
+      checkDTypes(name, t, allowed);
+      return withShape(wrap(core.unary(op, t.id, 0), op === Op.LogicalNot ? 'bool' : t.dtype), dims(t));
+    } finally {
+      dropConverted(t, x);
+    }
   }, { kind: 'unary', dtypes: allowed, grad: true, ...extras });
 }
 export const neg = unaryOp('neg', Op.Neg, 'numeric');
@@ -169,18 +171,26 @@ export function operands(name: string, a: TensorLike, b: TensorLike): [Tensor, T
   // a plain number takes the dtype of the tensor it meets
   const ta = a instanceof Tensor ? toTensor(name, a) : undefined;
   const tb = b instanceof Tensor ? toTensor(name, b) : undefined;
-  const x = ta ?? toTensor(name, a, tb?.dtype), y = tb ?? toTensor(name, b, x.dtype);
-  if (x.dtype !== y.dtype) throw new Error(`${name}: both operands must have the same dtype, got ${x.dtype} (shape ${fmt(dims(x))}) and ${y.dtype} (shape ${fmt(dims(y))})`);
+  const x = ta ?? toTensor(name, a, tb?.dtype);
+  let y: Tensor;
+  try { y = tb ?? toTensor(name, b, x.dtype); } catch (e) { dropConverted(x, a); throw e; }
+  if (x.dtype !== y.dtype) {
+    const message = `${name}: both operands must have the same dtype, got ${x.dtype} (shape ${fmt(dims(x))}) and ${y.dtype} (shape ${fmt(dims(y))})`;
+    dropConverted(x, a); dropConverted(y, b);
+    throw new Error(message);
+  }
   return [x, y];
 }
 function binaryOp(name: string, op: Op, allowed: DTypes, out?: DType, extras: SpecExtras = {}) {
   return def(name, (a: TensorLike, b: TensorLike): Tensor => {
     const [x, y] = operands(name, a, b);
-    checkDTypes(name, x, allowed);
-    const shape = broadcastShapes(name, dims(x), dims(y));
-    const result = withShape(wrap(core.binary(op, x.id, y.id), out ?? x.dtype), shape);
-    dropConverted(x, a); dropConverted(y, b);
-    return result;
+    try {
+      checkDTypes(name, x, allowed);
+      const shape = broadcastShapes(name, dims(x), dims(y));
+      return withShape(wrap(core.binary(op, x.id, y.id), out ?? x.dtype), shape);
+    } finally {
+      dropConverted(x, a); dropConverted(y, b);
+    }
   }, { kind: 'binary', dtypes: allowed, grad: out !== 'bool', ...extras });
 }
 export const add = binaryOp('add', Op.Add, 'numeric');
@@ -205,11 +215,16 @@ export const squaredDifference = def('squaredDifference', (a: TensorLike, b: Ten
 export const where = def('where', function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
   const c = toTensor('where', cond, 'bool');
   if (c.dtype !== 'bool') throw new Error(`where: condition must be a bool tensor, got dtype ${c.dtype}`);
-  const [x, y] = operands('where', a, b);
-  const shape = broadcastShapes('where', dims(c), broadcastShapes('where', dims(x), dims(y)));
-  const result = withShape(wrap(core.where(c.id, x.id, y.id), x.dtype), shape);
-  dropConverted(c, cond); dropConverted(x, a); dropConverted(y, b);
-  return result;
+  let x: Tensor | undefined, y: Tensor | undefined;
+  try {
+    [x, y] = operands('where', a, b);
+    const shape = broadcastShapes('where', dims(c), broadcastShapes('where', dims(x), dims(y)));
+    return withShape(wrap(core.where(c.id, x.id, y.id), x.dtype), shape);
+  } finally {
+    dropConverted(c, cond);
+    if (x) dropConverted(x, a);
+    if (y) dropConverted(y, b);
+  }
 }, { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [{ shape: [2, 3], bool: true }, [2, 3], [2, 3]] }, { inputs: [{ shape: [3], bool: true }, [2, 3], [1]] }, { inputs: [{ shape: [2, 1], bool: true }, [], [1, 4]] }] });
 
 // ---- reductions ----
@@ -305,7 +320,7 @@ export const broadcastTo = def('broadcastTo', function broadcastTo(x: TensorLike
   const t = toTensor('broadcastTo', x);
   checkShape('broadcastTo', shape);
   const s = dims(t);
-  if (s.length > shape.length || broadcastShapes('broadcastTo', s, shape).some((d, i) => d !== shape[i]))
+  if (s.length > shape.length || s.some((d, i) => d !== 1 && d !== shape[i + shape.length - s.length]))
     throw new Error(`broadcastTo: cannot broadcast shape ${fmt(s)} to ${fmt(shape)}`);
   return withShape(wrap(core.broadcastToShape(t.id, writeArgs(shape), shape.length), t.dtype), shape.slice());
 }, { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[3]], args: [[2, 3]] }, { inputs: [[2, 1]], args: [[2, 4]] }, { inputs: [[]], args: [[2, 2]] }] });
