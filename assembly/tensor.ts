@@ -49,17 +49,15 @@ function growTable(): void {
 /** A new tensor with uninitialised data, refcount 1, shape copied from `shape` (rank ints). */
 export function newTensor(dtype: i32, rank: i32, shape: usize): i32 {
   if (freeId == 0) growTable();
+  let size: i32 = 1;
+  for (let i = 0; i < rank; i++) size *= load<i32>(shape + (<usize>i << 2));
+  const bytes = <usize>size * elementBytes(dtype);
+  const data = alloc(bytes); // first: if memory cannot grow, nothing has changed yet
   const id = freeId;
   const e = entry(id);
   freeId = load<i32>(e, E_NEXT);
-  let size: i32 = 1;
-  for (let i = 0; i < rank; i++) {
-    const d = load<i32>(shape + (<usize>i << 2));
-    store<i32>(e + (<usize>i << 2), d, E_SHAPE);
-    size *= d;
-  }
-  const bytes = <usize>size * elementBytes(dtype);
-  store<u32>(e, <u32>alloc(bytes), E_PTR);
+  for (let i = 0; i < rank; i++) store<i32>(e + (<usize>i << 2), load<i32>(shape + (<usize>i << 2)), E_SHAPE);
+  store<u32>(e, <u32>data, E_PTR);
   store<i32>(e, size, E_SIZE);
   store<i32>(e, dtype, E_DTYPE);
   store<i32>(e, rank, E_RANK);

@@ -39,9 +39,13 @@ export interface Core {
 export const callbacks = {
   customGradient(_fnId: number, _dy: number, _outPtr: number, _count: number): void {},
   releaseCustom(_fnId: number): void {},
+  /** called after the core was re-instantiated following a trap: JS-side state must forget the old one */
+  onReset(): void {},
 };
 
 export let core: Core = undefined as unknown as Core;
+/** Bumped on every (re-)instantiation; tensors remember the generation they belong to. */
+export let generation = 0;
 let i32 = new Int32Array(0);
 let module: WebAssembly.Module | undefined;
 let defaultSource: (() => WebAssembly.Module | BufferSource) | undefined;
@@ -76,8 +80,37 @@ function readString(ptr: number): string {
 function instantiate(mod: WebAssembly.Module): void {
   const instance = new WebAssembly.Instance(mod, imports());
   module = mod;
-  core = instance.exports as unknown as Core;
+  core = guard(instance.exports);
   i32 = new Int32Array(core.memory.buffer);
+  generation++;
+}
+
+/**
+ * Wraps every export so that a WebAssembly trap (a bug: all input is validated before the call)
+ * never reaches the caller as a RuntimeError: the core is re-instantiated from the cached Module
+ * and a clear Error explains that existing tensors are gone.
+ */
+function guard(exports: WebAssembly.Exports): Core {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(exports)) {
+    if (typeof value !== 'function') { out[name] = value; continue; }
+    const fn = value as (...args: number[]) => number;
+    out[name] = (a: number, b: number, c: number, d: number) => {
+      try {
+        return fn(a, b, c, d);
+      } catch (e) {
+        if (e instanceof WebAssembly.RuntimeError) recover(name, e);
+        throw e;
+      }
+    };
+  }
+  return out as unknown as Core;
+}
+
+function recover(where: string, e: WebAssembly.RuntimeError): never {
+  instantiate(module!);
+  callbacks.onReset();
+  throw new Error(`gradtape: internal error in the WebAssembly core (${e.message} in ${where}); the core was reset, so tensors, variables and tapes created before are no longer usable. Please report this.`);
 }
 
 function toModule(source: WebAssembly.Module | BufferSource): WebAssembly.Module {

@@ -1,7 +1,7 @@
 // GradientTape: the JS face of a tape slot in the core. Recording is a bit in the core's
 // recording mask; the records themselves live in wasm memory; `gradient` is one call into the core
 // (plus a call back out for each customGradient op on the way).
-import { core, ready, writeArgs, ints, callbacks } from './core.js';
+import { core, ready, writeArgs, ints, callbacks, generation } from './core.js';
 import { Tensor, TensorLike, toTensor, wrap, describe, tidy, reads, fill, zeros, dispose } from './tensor.js';
 import { Variable } from './variable.js';
 import { unrecorded, dims, reshape, identity } from './ops.js';
@@ -17,8 +17,20 @@ const recording: GradientTape[] = [];
 let persistentWarned = false;
 let dtypeWarnings = 0;
 
+// held value: generation * 64 + slot, so a tape collected after a core reset frees nothing
 const tapeRegistry: FinalizationRegistry<number> | undefined =
-  typeof FinalizationRegistry === 'function' ? new FinalizationRegistry(slot => { if (!slots[slot]) freeSlot(slot); }) : undefined;
+  typeof FinalizationRegistry === 'function' ? new FinalizationRegistry(held => {
+    const slot = held % 64;
+    if (Math.floor(held / 64) === generation && !slots[slot]) freeSlot(slot);
+  }) : undefined;
+
+callbacks.onReset = () => {
+  slots.fill(undefined);
+  recording.length = 0;
+  customFns.clear();
+  pendingError = undefined;
+  updateVariableHook();
+};
 
 function freeSlot(slot: number): void {
   core.clearTape(slot); // releases records, clears watch bits and the recording bit
@@ -38,6 +50,7 @@ export class GradientTape<R = unknown> {
   result!: R;
   /** @internal */ _watchAccessed: boolean;
   private slot = -1;
+  private slotGeneration = 0;
   private isRecording = false;
   private consumed = false;
   private disposed = false;
@@ -51,6 +64,7 @@ export class GradientTape<R = unknown> {
 
   private ensureSlot(): number {
     if (this.disposed) throw new Error('GradientTape: the tape is disposed');
+    if (this.slot >= 0 && this.slotGeneration !== generation) throw new Error('GradientTape: the tape is no longer usable: the WebAssembly core was reset after an internal error');
     if (this.slot >= 0) return this.slot;
     ready();
     const free = slots.findIndex(s => s === undefined);
@@ -58,19 +72,28 @@ export class GradientTape<R = unknown> {
     if (slot < 0) throw new Error(`GradientTape: too many live tapes (${MAX_TAPES}); dispose() persistent tapes you no longer need`);
     slots[slot] = this;
     this.slot = slot;
-    tapeRegistry?.register(this, slot, this);
+    this.slotGeneration = generation;
+    tapeRegistry?.register(this, generation * 64 + slot, this);
     return slot;
   }
 
   private releaseSlot(): void {
     if (this.slot < 0) return;
     tapeRegistry?.unregister(this);
-    freeSlot(this.slot);
-    slots[this.slot] = undefined;
+    if (this.slotGeneration === generation) {
+      freeSlot(this.slot);
+      slots[this.slot] = undefined;
+    }
     this.slot = -1;
   }
 
   private setRecording(on: boolean): void {
+    if (this.slotGeneration !== generation) { // the core was reset: nothing of this tape is left in it
+      this.isRecording = false;
+      const i = recording.indexOf(this);
+      if (i >= 0) recording.splice(i, 1);
+      return;
+    }
     const bit = 1 << this.slot;
     const mask = core.recordingMask.value;
     core.setRecordingMask(on ? mask | bit : mask & ~bit);

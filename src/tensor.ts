@@ -1,7 +1,7 @@
 // Tensor handles. A Tensor is a small JS object naming a tensor id in the WebAssembly table; the
 // data never leaves wasm memory except through data()/toArray(). Each handle owns one reference;
 // dispose() (or tidy, or the FinalizationRegistry when the handle is collected) gives it back.
-import { core, ready, ints, writeArgs, ENTRY_INTS, E_DTYPE, E_RANK, E_SHAPE, E_SIZE } from './core.js';
+import { core, ready, ints, writeArgs, generation, ENTRY_INTS, E_DTYPE, E_RANK, E_SHAPE, E_SIZE } from './core.js';
 import { DType as DTypeCode } from '../assembly/opcodes.js';
 
 export type DType = 'float32' | 'int32' | 'bool';
@@ -15,8 +15,9 @@ const MAX_RANK = 8;
 /** Largest element count accepted (the data of one tensor must fit in 2 GiB of wasm memory). */
 export const MAX_ELEMENTS = 2 ** 29;
 
+// the held value packs the id with its generation, so a collected handle from before a reset is ignored
 const registry: FinalizationRegistry<number> | undefined =
-  typeof FinalizationRegistry === 'function' ? new FinalizationRegistry(id => { if (core) core.release(id); }) : undefined;
+  typeof FinalizationRegistry === 'function' ? new FinalizationRegistry(held => { if (Math.floor(held / 2 ** 32) === generation) core.release(held % 2 ** 32); }) : undefined;
 
 // ---- tidy scopes ----
 const scopes: Tensor[][] = [];
@@ -24,7 +25,7 @@ const scopes: Tensor[][] = [];
 /** Lets the garbage collector free the tensor's data once the handle is unreachable. */
 function track(t: Tensor): void {
   if (!registry || t._registered) return;
-  registry.register(t, t._id, t);
+  registry.register(t, t._gen * 2 ** 32 + t._id, t);
   t._registered = true;
 }
 
@@ -38,9 +39,12 @@ export class Tensor {
   /** @internal wraps a fresh id (whose reference it takes over) */
   /** @internal registered with the FinalizationRegistry (tensors inside tidy are, only if they escape) */
   _registered = false;
+  /** @internal the core instance generation the id belongs to */
+  _gen: number;
 
   constructor(id: number, dtype: DType) {
     this._id = id;
+    this._gen = generation;
     this.dtype = dtype;
     const scope = scopes[scopes.length - 1];
     // registering costs more than the op itself, so tidy's tensors are registered only if they escape
@@ -50,7 +54,9 @@ export class Tensor {
 
   /** @internal the id, checking the tensor is alive */
   get id(): number {
-    if (this._id === 0) throw new Error(`Tensor is disposed: it was freed by dispose() or by tidy(); keep() it or return it from tidy to use it afterwards`);
+    if (this._id === 0 || this._gen !== generation) throw new Error(this._id === 0
+      ? 'Tensor is disposed: it was freed by dispose() or by tidy(); keep() it or return it from tidy to use it afterwards'
+      : 'Tensor is no longer usable: the WebAssembly core was reset after an internal error');
     return this._id;
   }
 
@@ -91,7 +97,7 @@ export class Tensor {
   dispose(): void {
     if (this._id === 0) return;
     if (this._registered) registry?.unregister(this);
-    core.release(this._id);
+    if (this._gen === generation) core.release(this._id);
     this._id = 0;
   }
   [Symbol.dispose](): void { this.dispose(); }

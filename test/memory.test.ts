@@ -1,0 +1,56 @@
+// Memory: bounded growth, nothing leaked by errors, and recovery if the core ever traps.
+import { describe, it, expect } from 'vitest';
+import { tensor, scalar, mul, add, sum, tape, tidy, memory, variable, matmul, ones } from './api.js';
+import { core } from '../src/core.js';
+
+describe('memory', () => {
+  it('a loop that frees what it allocates stops growing wasm memory', () => {
+    const w = variable(ones([64, 64]));
+    const step = () => tidy(() => {
+      const x = ones([32, 64]);
+      const t = tape(() => sum(matmul(x, w)));
+      const g = t.gradient(t.result, w)!;
+      w.assignSub(mul(g, 1e-4));
+    });
+    for (let i = 0; i < 20; i++) step();
+    const warm = memory();
+    for (let i = 0; i < 500; i++) step();
+    const after = memory();
+    expect(after.wasmBytes).toBe(warm.wasmBytes);
+    expect(after.tensors).toBe(warm.tensors);
+    expect(after.bytes).toBe(warm.bytes);
+  });
+
+  it('a non-persistent tape frees what it saved once its gradient is computed; dispose frees a persistent one', () => {
+    const x = tensor([1, 2, 3]);
+    const base = memory().tensors;
+    const t = tape(t => { t.watch(x); return sum(mul(mul(x, x), x)); });
+    const y = t.result;
+    const recorded = memory().tensors;
+    expect(recorded).toBeGreaterThan(base + 1); // intermediates kept alive by the tape
+    const g = t.gradient(y, x)!;
+    // only the result and the gradient remain (intermediates were tidied by nobody: the tape held them)
+    g.dispose(); y.dispose();
+    expect(memory().tensors).toBeLessThanOrEqual(recorded - 1);
+    const before = memory().tensors;
+    const p = tape(t => { t.watch(x); mul(x, x); return null; }, { persistent: true });
+    expect(memory().tensors).toBeGreaterThan(before);
+    p.dispose();
+    // the intermediate x*x was created outside tidy: its JS handle still owns it until collected
+    expect(memory().tensors).toBeLessThanOrEqual(before + 1);
+  });
+
+  it('a trap inside the core never escapes as a RuntimeError: the core is reset and keeps working', () => {
+    const old = tensor([1, 2]);
+    let error: unknown;
+    try { core.dataPtr(1 << 25); } catch (e) { error = e; }
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(WebAssembly.RuntimeError);
+    expect(String((error as Error).message)).toMatch(/internal error in the WebAssembly core .* the core was reset/);
+    expect(() => old.data()).toThrow(/no longer usable/);
+    expect(memory().tensors).toBe(0);
+    const x = scalar(3);
+    const t = tape(t => { t.watch(x); return mul(x, add(x, 1)); });
+    expect(t.gradient(t.result, x)!.item()).toBe(7);
+  });
+});
