@@ -105,7 +105,7 @@ export class GradientTape<R = unknown> {
   }
 
   /** Runs fn while recording on this tape (appending to what it already holds); returns the tape. */
-  record<T>(fn: (tape: GradientTape<T>) => T): GradientTape<T> {
+  record<T>(fn: (tape: GradientTape) => T): GradientTape<T> {
     if (typeof fn !== 'function') throw new TypeError(`GradientTape.record: expected a function, got ${describe(fn)}`);
     if (this.isRecording) throw new Error('Tape is still recording, This can happen if you try to re-enter an already-active tape.');
     if (this.consumed) throw new Error('A non-persistent GradientTape can only be used to compute one set of gradients (or jacobians)');
@@ -113,7 +113,7 @@ export class GradientTape<R = unknown> {
     this.ensureSlot();
     this.setRecording(true);
     try {
-      const result = fn(self);
+      const result = fn(this);
       if (result !== null && typeof result === 'object' && typeof (result as any).then === 'function')
         throw new TypeError('GradientTape.record: the function returned a Promise; recording must be synchronous (await outside the tape)');
       self.result = result;
@@ -396,8 +396,8 @@ export type Grads<S> = S extends Tensor ? Tensor | null
   : S extends object ? { [K in keyof S]: Grads<S[K]> } : never;
 
 /** Records fn on a new tape (TF's `with tf.GradientTape() as t:`) and returns the tape. */
-export function tape<R>(fn: (t: GradientTape<R>) => R, options?: TapeOptions): GradientTape<R> {
-  return new GradientTape<R>(options).record(fn);
+export function tape<R>(fn: (t: GradientTape) => R, options?: TapeOptions): GradientTape<R> {
+  return new GradientTape(options).record(fn);
 }
 
 // ---- grad / valueAndGrad ----

@@ -216,8 +216,8 @@ describe('gradient', () => {
     const t = tape(t => { t.watch([x, y]); return mul(x, y); }, { persistent: true });
     const g = t.gradient(t.result, { a: x, list: [y, x, { deep: y }] });
     expect(g.a!.item()).toBe(5);
-    expect(g.list[0]!.item()).toBe(2);
-    expect(g.list[1]!.item()).toBe(5);
+    expect((g.list[0] as Tensor).item()).toBe(2);
+    expect((g.list[1] as Tensor).item()).toBe(5);
     expect((g.list[2] as { deep: Tensor | null }).deep!.item()).toBe(2);
     expect(t.gradient(t.result, x)).toBeInstanceOf(Tensor);
     t.dispose();
