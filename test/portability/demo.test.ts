@@ -1,0 +1,87 @@
+// The browser demo (examples/browser): it loads, trains, and the picture it draws changes as the
+// loss falls.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, repoMounts, requireBuild, startStaticServer, watchPage } from './helpers';
+
+const STEPS = 500;
+
+describe('examples/browser demo', () => {
+  let server: Awaited<ReturnType<typeof startStaticServer>>;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    requireBuild();
+    server = await startStaticServer(repoMounts());
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function open(query: string): Promise<{ page: Page; problems: string[] }> {
+    const page = await browser.newPage();
+    const { problems, waitFor } = watchPage(page);
+    await page.goto(`${server.url}/examples/browser/${query}`);
+    await waitFor(() => (window as any).__demo?.ready).catch(async (e) => {
+      await page.close();
+      throw e;
+    });
+    return { page, problems };
+  }
+
+  it(`after ${STEPS} steps the loss fell and the decision boundary changed`, async () => {
+    const { page, problems } = await open('?autoplay=0');
+    try {
+      const canvas = page.locator('#boundary');
+      const pngBefore = await canvas.screenshot();
+      const lossBefore: number = await page.evaluate(() => {
+        const c = document.getElementById('boundary') as HTMLCanvasElement;
+        (window as any).__pixelsBefore = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.slice();
+        return (window as any).__demo.loss();
+      });
+      expect(await page.evaluate(() => (window as any).__demo.steps())).toBe(0);
+
+      const after = await page.evaluate((n) => {
+        const demo = (window as any).__demo;
+        demo.step(n);
+        demo.render();
+        const c = document.getElementById('boundary') as HTMLCanvasElement;
+        const now = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        const before: Uint8ClampedArray = (window as any).__pixelsBefore;
+        let changed = 0;
+        for (let i = 0; i < now.length; i += 4) {
+          const d = Math.max(Math.abs(now[i] - before[i]), Math.abs(now[i + 1] - before[i + 1]), Math.abs(now[i + 2] - before[i + 2]));
+          if (d > 16) changed++;
+        }
+        return { changedFraction: changed / (now.length / 4), loss: demo.loss(), steps: demo.steps(), accuracy: demo.accuracy() };
+      }, STEPS);
+      const pngAfter = await canvas.screenshot();
+
+      console.log(`demo: loss ${lossBefore.toFixed(4)} -> ${after.loss.toFixed(4)} after ${after.steps} steps, ` +
+        `accuracy ${(after.accuracy * 100).toFixed(1)}%, ${(after.changedFraction * 100).toFixed(1)}% of boundary pixels changed`);
+      expect(problems).toEqual([]);
+      expect(after.steps).toBe(STEPS);
+      expect(after.loss).toBeLessThan(lossBefore * 0.6);
+      expect(after.changedFraction).toBeGreaterThan(0.05);
+      expect(pngAfter.equals(pngBefore)).toBe(false);
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
+
+  it('trains on its own with requestAnimationFrame', async () => {
+    const { page, problems } = await open('');
+    try {
+      await page.waitForFunction(() => (window as any).__demo.steps() >= 20, undefined, { timeout: 60_000 });
+      const losses: number[] = await page.evaluate(() => (window as any).__demo.losses());
+      expect(losses.every(Number.isFinite)).toBe(true);
+      expect(await page.locator('#stats').textContent()).toMatch(/step \d+ · loss \d+\.\d+ · accuracy/);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
+});

@@ -1,0 +1,157 @@
+// Shared pieces of the portability suites: paths, temp dirs, child processes, Chromium, and the
+// expected results of fixtures/programs.mjs.
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+
+export { startStaticServer } from '../../examples/browser/serve.mjs';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The package under test: the repo, or another dir with the same layout (GRADTAPE_PKG_ROOT). */
+export const PKG_ROOT = resolve(process.env.GRADTAPE_PKG_ROOT ?? REPO_ROOT);
+export const PROGRAMS = fileURLToPath(new URL('./fixtures/programs.mjs', import.meta.url));
+export const bin = (name: string) => join(REPO_ROOT, 'node_modules', '.bin', name);
+
+/** Static-server mounts that put the built package at /dist and /build and the repo at /. */
+export const repoMounts = (extra: Record<string, string> = {}): Record<string, string> => ({
+  '/': REPO_ROOT,
+  '/dist/': join(PKG_ROOT, 'dist'),
+  '/build/': join(PKG_ROOT, 'build'),
+  ...extra,
+});
+
+const BUILD_OUTPUTS = ['dist/gradtape.js', 'dist/gradtape.workerd.js', 'dist/index.d.ts', 'build/gradtape.wasm'];
+
+export function requireBuild(): void {
+  const missing = BUILD_OUTPUTS.filter((f) => !existsSync(join(PKG_ROOT, f)));
+  if (missing.length) throw new Error(`missing ${missing.join(', ')} in ${PKG_ROOT}: run \`npm run build\` first`);
+}
+
+/** A fresh temp dir, removed by `removeTempDir` (kept when GRADTAPE_KEEP_TMP is set, for debugging). */
+export function makeTempDir(label: string): string {
+  return mkdtempSync(join(tmpdir(), `gradtape-${label}-`));
+}
+export function removeTempDir(dir: string | undefined): void {
+  if (dir && !process.env.GRADTAPE_KEEP_TMP) rmSync(dir, { recursive: true, force: true });
+}
+
+export interface RunResult { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+/** Runs a command to completion (killed after `timeoutMs`); never rejects on a non-zero exit. */
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  return new Promise((ok, fail) => {
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.on('error', (e) => (clearTimeout(timer), fail(e)));
+    child.on('close', (code, signal) => (clearTimeout(timer), ok({ code, signal, stdout, stderr })));
+  });
+}
+
+/** Like `run`, but throws with the output when the command does not exit 0. */
+export async function runOk(...a: Parameters<typeof run>): Promise<RunResult> {
+  const r = await run(...a);
+  if (r.code !== 0) {
+    throw new Error(`${a[0]} ${a[1].join(' ')} exited ${r.code ?? r.signal}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
+  }
+  return r;
+}
+
+/** The JSON object a script printed as its last `{...}` line. */
+export function lastJson(stdout: string): any {
+  const line = stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  if (line === undefined) throw new Error(`no JSON line in output:\n${stdout}`);
+  return JSON.parse(line);
+}
+
+/** A currently free loopback TCP port (for servers that cannot be given port 0). */
+export function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => ok(port));
+    });
+  });
+}
+
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
+  '--no-first-run', '--disable-component-update', '--disable-sync',
+];
+
+/** Headless Debian Chromium driven by playwright-core. */
+export async function launchChromium(): Promise<Browser> {
+  let executablePath: string;
+  try {
+    executablePath = execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error('chromium not found on PATH (apt-get install -y chromium; .ci/run does this)');
+  }
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+}
+
+/**
+ * Collects a page's errors. `waitFor` waits until `fn` is truthy in the page, but gives up at the
+ * first uncaught page error instead of running into the timeout.
+ */
+export function watchPage(page: Page) {
+  const problems: string[] = [];
+  let fail!: (e: Error) => void;
+  const failed = new Promise<never>((_, reject) => (fail = reject));
+  failed.catch(() => {});
+  page.on('pageerror', (e) => {
+    problems.push(`pageerror: ${e.message}`);
+    fail(new Error(`uncaught error in the page: ${e.stack ?? e.message}`));
+  });
+  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+  page.on('requestfailed', (r) => problems.push(`requestfailed: ${r.url()}`));
+  return {
+    problems,
+    async waitFor(fn: () => unknown, timeout = 60_000) {
+      try {
+        return await Promise.race([page.waitForFunction(fn, undefined, { timeout }), failed]);
+      } catch (e) {
+        throw new Error(`${(e as Error).message}\n${problems.join('\n')}`);
+      }
+    },
+  };
+}
+
+// What fixtures/programs.mjs must produce on every target.
+export function expectSeed(r: any): void {
+  expect(r.dzdx).toEqual([[8, 8], [8, 8]]);
+  expect(r.dzdy).toBeCloseTo(8, 5);
+  expect(r.dzdx3).toBeCloseTo(108, 3);
+  expect(r.dydx3).toBeCloseTo(6, 5);
+}
+export function expectTraining(r: any): void {
+  expect(r.lastLoss).toBeLessThan(r.firstLoss * 1e-3);
+  expect(r.w).toBeCloseTo(2, 2);
+  expect(r.b).toBeCloseTo(1, 2);
+}
+export function expectAll(r: any): void {
+  if (r?.error) throw new Error(`target reported: ${r.error}`);
+  for (const [name, check] of [['seed', expectSeed], ['training', expectTraining]] as const) {
+    if (r[name]?.error) throw new Error(`${name} program failed in the target: ${r[name].error}`);
+    check(r[name]);
+  }
+}

@@ -1,0 +1,44 @@
+// Node: the packed tarball, installed into a fresh project, imported by its name.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectAll, lastJson, runOk } from './helpers';
+import { packAndInstall, releaseInstall, type Installed } from './pack';
+
+describe('node: npm pack + npm install', () => {
+  let inst: Installed;
+  beforeAll(async () => {
+    inst = await packAndInstall();
+  }, 120_000);
+  afterAll(releaseInstall);
+
+  it('ships the entry points the exports map names', () => {
+    for (const f of ['package.json', 'dist/gradtape.js', 'dist/gradtape.workerd.js', 'dist/index.d.ts', 'build/gradtape.wasm']) {
+      expect(inst.files).toContain(f);
+    }
+  });
+
+  it('resolves the node condition and the wasm subpath', async () => {
+    writeFileSync(join(inst.project, 'resolve.mjs'), `
+      import { readFileSync } from 'node:fs';
+      const main = import.meta.resolve('gradtape');
+      const wasm = import.meta.resolve('gradtape/gradtape.wasm');
+      const bytes = readFileSync(new URL(wasm));
+      console.log(JSON.stringify({ main, wasm, valid: WebAssembly.validate(bytes) }));
+    `);
+    const r = lastJson((await runOk('node', ['resolve.mjs'], { cwd: inst.project })).stdout);
+    expect(r.main).toMatch(/node_modules\/gradtape\/dist\/gradtape\.js$/);
+    expect(r.wasm).toMatch(/node_modules\/gradtape\/build\/gradtape\.wasm$/);
+    expect(r.valid).toBe(true);
+  }, 60_000);
+
+  it('runs the seed program and a training loop', async () => {
+    writeFileSync(join(inst.project, 'node-run.mjs'), `
+      import * as g from 'gradtape';
+      import { runAll } from './programs.mjs';
+      console.log(JSON.stringify(runAll(g)));
+    `);
+    const { stdout } = await runOk('node', ['node-run.mjs'], { cwd: inst.project });
+    expectAll(lastJson(stdout));
+  }, 60_000);
+});

@@ -1,0 +1,67 @@
+// TypeScript consumers: the shipped declarations type-check a correct program under
+// --strict / nodenext, and reject a misuse.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bin, run } from './helpers';
+import { packAndInstall, releaseInstall, type Installed } from './pack';
+
+const CONSUMER = `
+import { tape, tensor, scalar, ones, sum, mul, square, add, sub, mean, matmul, sigmoid, relu, softmax,
+  variable, sgd, type Tensor } from 'gradtape';
+
+const x: Tensor = ones([2, 2]);
+const t = tape((t) => {
+  t.watch(x);
+  const y = sum(x);
+  const z = mul(y, y);
+  return { y, z };
+}, { persistent: true });
+const dz = t.gradient(t.result.z, x);
+const first: Float32Array | Int32Array | Uint8Array | undefined = dz?.data();
+const asArray: unknown = dz?.toArray();
+const slope: number | undefined = t.gradient(t.result.z, t.result.y)?.item();
+
+const w = variable(scalar(0));
+const b = variable(tensor([0]));
+const xs = tensor([[1], [2]]);
+const loss = () => mean(square(sub(add(matmul(xs, tensor([[1]])), mul(w, 1)), b)));
+const opt = sgd(0.1);
+const step = tape(() => loss());
+const grads = step.gradient(step.result, [w, b]);
+opt.applyGradients(grads, [w, b]);
+const h = relu(sigmoid(softmax(tensor([[1, 2, 3]]))));
+const shape: readonly number[] = h.shape;
+console.log(first, asArray, slope, shape, x.mul(2).sum().item());
+`;
+
+const MISUSES: Record<string, string> = {
+  'misuse-tape.ts': `import { tape } from 'gradtape';\ntape(123);\n`,
+  'misuse-tensor.ts': `import { tensor } from 'gradtape';\ntensor('abc');\n`,
+};
+
+const TSC_FLAGS = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext'];
+
+describe('typescript declarations', () => {
+  let inst: Installed;
+  beforeAll(async () => {
+    inst = await packAndInstall();
+    writeFileSync(join(inst.project, 'consumer.ts'), CONSUMER);
+    for (const [f, src] of Object.entries(MISUSES)) writeFileSync(join(inst.project, f), src);
+  }, 120_000);
+  afterAll(releaseInstall);
+
+  it('a correct consumer type-checks under --strict nodenext', async () => {
+    const r = await run(bin('tsc'), [...TSC_FLAGS, 'consumer.ts'], { cwd: inst.project, timeoutMs: 90_000 });
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  }, 120_000);
+
+  for (const file of Object.keys(MISUSES)) {
+    it(`${file} is a type error`, async () => {
+      const r = await run(bin('tsc'), [...TSC_FLAGS, file], { cwd: inst.project, timeoutMs: 90_000 });
+      expect(r.code).not.toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`${file.replace('.', '\\.')}\\(2,\\d+\\): error TS\\d+`));
+    }, 120_000);
+  }
+});
