@@ -11,11 +11,12 @@ export { matmul } from "./ops/linalg";
 export { transpose, cast } from "./ops/shape";
 export { softmax } from "./ops/nn";
 // slicing family (slice, pad, concat, gather, tile, oneHot): the kernels JS calls
-export { } from "./ops/slicing";
+export { slice, pad, concat, gather, tile, oneHot } from "./ops/slicing";
 // convolution and pooling, random numbers: the kernels JS calls
-export { } from "./ops/conv";
+export { conv2d, maxPool, avgPool } from "./ops/conv";
+export { randomUniform, randomNormal } from "./ops/random";
 
-const ARGS_INTS = 4096;
+const ARGS_INTS = 16384;
 const argsBuffer = memory.data(ARGS_INTS * 4, 16);
 /** Address and capacity (in i32s) of the argument buffer. */
 export function args(): usize { return argsBuffer; }

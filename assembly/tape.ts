@@ -111,7 +111,11 @@ export function accumulate(id: i32, g: i32): void {
  * `args` holds targets[nTargets], seeds[nTargets] (0 = ones) and sources[nSources]; the gradient
  * ids (0 = unconnected) are written over the sources. Each returned id carries its own reference.
  */
-export function gradient(slot: i32, args: usize, nTargets: i32, nSources: i32): void {
+export function gradient(slot: i32, argsIn: usize, nTargets: i32, nSources: i32): void {
+  // private copy: custom gradients (JS) may call back in and reuse the shared args buffer
+  const argBytes = <usize>(2 * nTargets + nSources) << 2;
+  const args = alloc(argBytes);
+  memory.copy(args, argsIn, argBytes);
   pushSweep();
   const ids = tableCapacity;
   sweepIds = ids;
@@ -148,14 +152,15 @@ export function gradient(slot: i32, args: usize, nTargets: i32, nSources: i32): 
     if (!needsGrad(in0) && !needsGrad(in1) && !needsGrad(in2)) continue;
     backwardRule(op, out, in0, in1, in2, load<i32>(p, 20), load<i32>(p, 24), load<i32>(p, 28), dy);
   }
+  const results = argsIn + (<usize>(2 * nTargets) << 2);
   for (let i = 0; i < nSources; i++) {
-    const at = sources + (<usize>i << 2);
-    const src = load<i32>(at);
+    const src = load<i32>(sources + (<usize>i << 2));
     const g = src < ids ? load<i32>(gradOf + (<usize>src << 2)) : 0;
     retain(g);
-    store<i32>(at, g);
+    store<i32>(results + (<usize>i << 2), g);
   }
   endSweep();
+  free(args, argBytes);
 }
 
 /** The parts of one custom op are contiguous; `r` is the last part. Returns the first part's index. */

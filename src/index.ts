@@ -45,6 +45,13 @@ declare module './tensor.js' {
     transpose(perm?: number[]): Tensor; broadcastTo(shape: readonly number[]): Tensor;
     matmul(b: TensorLike, transposeA?: boolean, transposeB?: boolean): Tensor;
     softmax(axis?: number): Tensor; logSoftmax(axis?: number): Tensor;
+    slice(begin: number | readonly number[], size?: number | readonly number[]): Tensor; pad(paddings: readonly (readonly number[])[], value?: number | boolean): Tensor;
+    tile(reps: readonly number[]): Tensor; gather(indices: TensorLike, axis?: number): Tensor; unstack(axis?: number): Tensor[];
+    split(sizesOrCount: number | readonly number[], axis?: number): Tensor[]; oneHot(depth: number, onValue?: number, offValue?: number): Tensor;
+    dot(b: TensorLike): Tensor; norm(axis?: Axis, keepDims?: boolean): Tensor;
+    conv2d(filter: TensorLike, strides?: number | readonly number[], padding?: 'same' | 'valid'): Tensor;
+    maxPool(size: number | readonly number[], strides?: number | readonly number[], padding?: 'same' | 'valid'): Tensor;
+    avgPool(size: number | readonly number[], strides?: number | readonly number[], padding?: 'same' | 'valid'): Tensor;
   }
 }
 
@@ -54,10 +61,11 @@ const methods = [
   'identity', 'clipByValue', 'stopGradient', 'cast', 'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'mod', 'floorDiv',
   'squaredDifference', 'equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual', 'logicalAnd', 'logicalOr',
   'sum', 'mean', 'max', 'min', 'prod', 'logSumExp', 'argMax', 'argMin', 'reshape', 'expandDims', 'squeeze', 'transpose',
-  'broadcastTo', 'matmul', 'softmax', 'logSoftmax',
+  'broadcastTo', 'matmul', 'softmax', 'logSoftmax', 'slice', 'pad', 'tile', 'gather', 'unstack', 'split', 'oneHot', 'dot', 'norm',
+  'conv2d', 'maxPool', 'avgPool',
 ] as const;
 for (const name of methods) {
-  const fn = (ops as unknown as Record<string, (...a: unknown[]) => Tensor>)[name];
+  const fn = ((ops as unknown as Record<string, unknown>)[name] ?? ops.OPS[name].fn) as (...a: unknown[]) => Tensor; // OPS: ops defined in other modules
   Object.defineProperty(Tensor.prototype, name, { value: function (this: Tensor, ...args: unknown[]) { return fn(this, ...args); }, writable: true, configurable: true });
 }
 // where as a method reads `cond.where(a, b)`

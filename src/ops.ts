@@ -9,7 +9,11 @@ import { Tensor, TensorLike, DType, toTensor, wrap, describe, dtypeCode, checkSh
 // ---- the op table ----
 export type DTypes = 'float' | 'numeric' | 'bool' | 'any';
 /** One example call for the tests: input shapes (float inputs unless `int`) and trailing arguments. */
-export interface OpExample { inputs: (number[] | { shape: number[]; int: [number, number] } | { shape: number[]; bool: true })[]; args?: unknown[] }
+export interface OpExample {
+  inputs: (number[] | { shape: number[]; int: [number, number] } | { shape: number[]; bool: true })[]; args?: unknown[];
+  /** adapts the call for ops that take an array first or return several tensors; applied to the op and to its reference alike */
+  call?: (fn: (...a: any[]) => any, inputs: any[], args: unknown[]) => any;
+}
 export interface OpSpec {
   name: string;
   fn: (...args: any[]) => Tensor | Tensor[];

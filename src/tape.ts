@@ -211,21 +211,17 @@ export class GradientTape<R = unknown> {
     const slot = this.ensureSlot();
     if (core.sweepNesting() >= 15) throw new Error('GradientTape.gradient: gradients nested more than 15 deep (custom gradients computing gradients)');
     const args = writeArgs(ids);
-    // the args buffer is reused by calls made during the sweep, so take a private copy
-    const argsCopy = allocArgs(ids.length);
-    ints().copyWithin(argsCopy >> 2, args >> 2, (args >> 2) + ids.length);
     let out: number[];
     const outerError = pendingError;
     pendingError = undefined;
     try {
-      core.gradient(slot, argsCopy, targets.length, srcs.length);
+      core.gradient(slot, args, targets.length, srcs.length);
     } catch (e) {
       core.endSweep();
       throw e;
     } finally {
       const m = ints();
-      out = Array.from(m.subarray((argsCopy >> 2) + 2 * targets.length, (argsCopy >> 2) + 2 * targets.length + srcs.length));
-      freeArgs(argsCopy, ids.length);
+      out = Array.from(m.subarray((args >> 2) + 2 * targets.length, (args >> 2) + 2 * targets.length + srcs.length));
       seedTensors.forEach((s, i) => { if (s !== seeds[i]) s.dispose(); });
     }
     if (pendingError !== undefined) {
@@ -335,19 +331,6 @@ function stackRows(rows: (Tensor | null)[], tShape: readonly number[], sShape: r
   });
   return out;
 }
-
-let argsPool: number[] = [];
-function allocArgs(n: number): number {
-  // a private region at the end of the args buffer, one per nesting level
-  const depth = argsPool.length;
-  const cap = core.argsCapacity();
-  const per = Math.floor(cap / 32);
-  if (n > per) throw new Error(`GradientTape.gradient: too many targets and sources (${n}); at most ${per} in one call`);
-  const base = core.args() + (cap - per * (depth + 1)) * 4;
-  argsPool.push(base);
-  return base;
-}
-function freeArgs(_ptr: number, _n: number): void { argsPool.pop(); }
 
 function checkUnconnected(v: unknown): Unconnected {
   if (v === undefined || v === 'none' || v === 'zero') return (v ?? 'none') as Unconnected;

@@ -53,6 +53,9 @@ function makeInputs(spec: OpSpec, ex: OpExample, dtype: 'float32' | 'int32' = 'f
 
 const label = (spec: OpSpec, ex: OpExample) => `${spec.name}(${ex.inputs.map(i => JSON.stringify(Array.isArray(i) ? i : i.shape)).join(', ')}${ex.args?.length ? ', ' + ex.args.map(a => JSON.stringify(a)).join(', ') : ''})`;
 
+/** Calls the op (or its reference) on an example's inputs and arguments, through `ex.call` when given. */
+const invoke = (f: (...a: any[]) => unknown, ex: OpExample, inputs: unknown[]) => ex.call ? ex.call(f, inputs, ex.args ?? []) : f(...inputs, ...(ex.args ?? []));
+
 function asND(t: Tensor): ND {
   return { shape: t.shape, data: Float64Array.from(t.data() as ArrayLike<number>) };
 }
@@ -68,8 +71,8 @@ describe.each(Object.values(OPS).map(spec => [spec.name, spec] as const))('%s', 
       const dtypes: ('float32' | 'int32')[] = spec.dtypes === 'numeric' && spec.kind !== 'other' ? ['float32', 'int32'] : spec.dtypes === 'bool' ? [] : ['float32'];
       for (const dtype of dtypes) tidy(() => {
         const { tensors, nds } = makeInputs(spec, ex, dtype);
-        const out = spec.fn(...tensors, ...(ex.args ?? [])) as Tensor;
-        const want = ref(...nds, ...(ex.args ?? [])) as ND;
+        const out = invoke(spec.fn, ex, tensors) as Tensor;
+        const want = invoke(ref, ex, nds) as ND;
         expect(out.shape, label(spec, ex)).toEqual(want.shape);
         expectClose(out.data() as ArrayLike<number> as Float32Array, want.data, { rtol: 2e-4, atol: 2e-5 }, `${label(spec, ex)} ${dtype}`);
       });
@@ -86,11 +89,11 @@ describe.each(Object.values(OPS).map(spec => [spec.name, spec] as const))('%s', 
     it('gradients match finite differences', () => {
       for (const ex of examples) tidy(() => {
         const { tensors, nds, floats } = makeInputs(spec, ex);
-        const t = tape(t => { t.watch(tensors); return spec.fn(...tensors, ...(ex.args ?? [])) as Tensor; });
+        const t = tape(t => { t.watch(tensors); return invoke(spec.fn, ex, tensors) as Tensor; });
         const y = t.result;
         const w = uniform(y.shape, -1, 1, seed++);
         const grads = t.gradient(y, tensors, { outputGradients: tensor(Float32Array.from(w.data), y.shape) }) as (Tensor | null)[];
-        const f = (xs: ND[]) => ref(...xs.map((x, i) => floats.includes(i) ? x : nds[i]), ...(ex.args ?? [])) as ND;
+        const f = (xs: ND[]) => invoke(ref, ex, xs.map((x, i) => floats.includes(i) ? x : nds[i])) as ND;
         const want = numericGrad(f, nds, w);
         for (const i of floats) {
           const g = grads[i];
@@ -109,7 +112,7 @@ describe.each(Object.values(OPS).map(spec => [spec.name, spec] as const))('%s', 
           let w!: ND;
           const outer = tape(o => {
             o.watch(src);
-            const inner = tape(i => { i.watch(src); return spec.fn(...tensors, ...(ex.args ?? [])) as Tensor; });
+            const inner = tape(i => { i.watch(src); return invoke(spec.fn, ex, tensors) as Tensor; });
             w = uniform(inner.result.shape, -1, 1, seed++);
             return inner.gradient(inner.result, src, { outputGradients: tensor(Float32Array.from(w.data), inner.result.shape) }) as (Tensor | null)[];
           });
@@ -120,7 +123,7 @@ describe.each(Object.values(OPS).map(spec => [spec.name, spec] as const))('%s', 
             outputGradients: connected.map(k => tensor(Float32Array.from(v[k].data), nds[floats[k]].shape)),
             unconnectedGradients: 'zero',
           }) as Tensor[];
-          const f = (xs: ND[]) => ref(...nds.map((x, i) => floats.includes(i) ? xs[floats.indexOf(i)] : x), ...(ex.args ?? [])) as ND;
+          const f = (xs: ND[]) => invoke(ref, ex, nds.map((x, i) => floats.includes(i) ? xs[floats.indexOf(i)] : x)) as ND;
           const want = numericSecondOrder(f, floats.map(i => nds[i]), v.map((vk, k) => connected.includes(k) ? vk : null), w);
           hv.forEach((h, k) => expectClose(h.data() as Float32Array, want[k].data, { rtol: 2e-2, atol: 2e-3 }, `${label(spec, ex)} second order, input ${floats[k]}`));
         });
@@ -135,8 +138,8 @@ describe.each(Object.values(OPS).map(spec => [spec.name, spec] as const))('%s', 
       // a float source feeding the op through a cast, so the op's inputs depend on a watched tensor
       const t = tape(t => {
         t.watch([x, ...tensors]);
-        const out = spec.fn(...tensors, ...(ex.args ?? [])) as Tensor;
-        return { out, viaX: spec.dtypes === 'bool' ? out : spec.fn(...ex.inputs.map((s, i) => Array.isArray(s) ? x.sum().mul(0).add(tensors[i]) : tensors[i]), ...(ex.args ?? [])) as Tensor };
+        const out = invoke(spec.fn, ex, tensors) as Tensor;
+        return { out, viaX: spec.dtypes === 'bool' ? out : invoke(spec.fn, ex, ex.inputs.map((s, i) => Array.isArray(s) ? x.sum().mul(0).add(tensors[i]) : tensors[i])) as Tensor };
       });
       const grads = t.gradient([t.result.out, t.result.viaX], [x, ...tensors]) as (Tensor | null)[];
       for (const g of grads) expect(g).toBeNull();

@@ -1,0 +1,62 @@
+// Numerics as in TensorFlow: IEEE results at the edges, stable softmax/logSumExp/cross-entropy.
+import { describe, it, expect } from 'vitest';
+import { tensor, exp, log, div, softmax, logSoftmax, logSumExp, sigmoidCrossEntropy, softmaxCrossEntropy, tape, sigmoid, sqrt, sum, mean } from './api.js';
+
+describe('numerics', () => {
+  it('exp overflow is Infinity, log(0) is -Infinity, 0/0 is NaN', () => {
+    expect(Array.from(exp(tensor([100, -200, 0])).data())).toEqual([Infinity, 0, 1]);
+    expect(Array.from(log(tensor([0, 1])).data())).toEqual([-Infinity, 0]);
+    const q = div(tensor([0, 1, -1]), tensor([0, 0, 0])).data();
+    expect(Number.isNaN(q[0])).toBe(true);
+    expect([q[1], q[2]]).toEqual([Infinity, -Infinity]);
+  });
+
+  it('sqrt has an infinite derivative at 0', () => {
+    const x = tensor([0, 4]);
+    const t = tape(t => { t.watch(x); return sum(sqrt(x)); });
+    expect(Array.from(t.gradient(t.result, x)!.data())).toEqual([Infinity, 0.25]);
+  });
+
+  it('softmax, logSoftmax and logSumExp of large logits stay finite', () => {
+    const big = tensor([[1000, 1001, 1002], [-1000, -1000, -1000]]);
+    const s = Array.from(softmax(big).data());
+    expect(s.every(Number.isFinite)).toBe(true);
+    expect(s[2]).toBeCloseTo(Math.exp(2) / (1 + Math.E + Math.exp(2)), 6);
+    expect(s[3]).toBeCloseTo(1 / 3, 6);
+    const l = Array.from(logSoftmax(big).data());
+    expect(l.every(Number.isFinite)).toBe(true);
+    const lse = Array.from(logSumExp(big, -1).data());
+    expect(lse[0]).toBeCloseTo(1002 + Math.log(1 + Math.exp(-1) + Math.exp(-2)), 3);
+    expect(lse[1]).toBeCloseTo(-1000 + Math.log(3), 3);
+    const x = tensor([1e4, -1e4]);
+    const t = tape(t => { t.watch(x); return logSumExp(x); });
+    expect(Array.from(t.gradient(t.result, x)!.data())).toEqual([1, 0]);
+  });
+
+  it('sigmoidCrossEntropy with logits ±100 stays finite; its gradient is sigmoid(x) − label', () => {
+    const logits = tensor([[100, -100, 0, 3]]);
+    const labels = tensor([[0, 1, 1, 0.25]]);
+    const t = tape(t => { t.watch(logits); return mean(sigmoidCrossEntropy(labels, logits)); });
+    const loss = t.result.item() as number;
+    expect(Number.isFinite(loss)).toBe(true);
+    // per element: softplus(x) - x z; mean over the 4 logits
+    const sp = (v: number) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
+    const want = (sp(100) + (sp(-100) + 100) + sp(0) + (sp(3) - 0.75)) / 4;
+    expect(loss).toBeCloseTo(want, 3);
+    const g = Array.from(t.gradient(t.result, logits)!.data());
+    const sig = Array.from(sigmoid(logits).data());
+    const z = [0, 1, 1, 0.25];
+    g.forEach((gi, i) => expect(gi).toBeCloseTo((sig[i] - z[i]) / 4, 6));
+  });
+
+  it('softmaxCrossEntropy of huge logits is finite with gradient softmax − labels', () => {
+    const logits = tensor([[500, 0, -500]]);
+    const labels = tensor([[0, 1, 0]]);
+    const t = tape(t => { t.watch(logits); return sum(softmaxCrossEntropy(labels, logits)); });
+    expect(t.result.item()).toBeCloseTo(500, 2);
+    const g = Array.from(t.gradient(t.result, logits)!.data());
+    expect(g[0]).toBeCloseTo(1, 6);
+    expect(g[1]).toBeCloseTo(-1, 6);
+    expect(g[2]).toBeCloseTo(0, 6);
+  });
+});
