@@ -1,0 +1,36 @@
+// Per-library measurements that need a fresh process: `node bench/child.mjs <mode> <lib>`.
+//   rss <lib>: load only <lib>, run every workload a fixed number of times, report peak RSS.
+//   gtmem:     gradtape's memory().wasmBytes after 10 and after 1,000 mlp SGD steps.
+// Prints one JSON line on stdout.
+import { LIBS } from './libs/index.mjs';
+
+const [mode, name] = process.argv.slice(2);
+const ITERS = { seed: 50, chain: 3, mlp: 50, matmul: 5 };
+
+if (mode === 'rss') {
+  const lib = await LIBS[name]();
+  const ran = {}, skipped = {};
+  for (const [w, n] of Object.entries(ITERS)) {
+    await lib.activate?.();
+    let inst;
+    try { inst = lib.workloads[w](); } catch (e) { skipped[w] = e.message.split('\n')[0]; continue; }
+    for (let i = 0; i < n; i++) await inst.step();
+    inst.dispose();
+    ran[w] = n;
+  }
+  const out = { mode, lib: name, maxRSSMB: process.resourceUsage().maxRSS / 1024, ran, skipped };
+  if (lib.memory) out.memory = lib.memory();
+  console.log(JSON.stringify(out));
+} else if (mode === 'gtmem') {
+  const lib = await LIBS.gradtape();
+  const inst = lib.workloads.mlp();
+  const snaps = {};
+  for (let i = 1; i <= 1000; i++) {
+    inst.step();
+    if (i === 10 || i === 1000) snaps[i] = lib.memory();
+  }
+  inst.dispose();
+  console.log(JSON.stringify({ mode, after10: snaps[10], after1000: snaps[1000], afterDispose: lib.memory() }));
+} else {
+  throw new Error(`usage: node bench/child.mjs rss <lib> | gtmem`);
+}

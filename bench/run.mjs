@@ -1,0 +1,291 @@
+// gradtape benchmark runner: `npm run bench` (builds first) or `node bench/run.mjs [flags]`.
+// See bench/README.md for the workloads and the flags.
+import { execFileSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import os from 'node:os';
+import { LIBS, LIB_NAMES, ALIASES } from './libs/index.mjs';
+import { SEED, CHAIN, WORKLOADS } from './data.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.dirname(here);
+const SECTIONS = [...WORKLOADS, 'cold', 'memory'];
+
+// ---------- flags ----------
+const flags = {};
+for (const a of process.argv.slice(2)) {
+  const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
+  if (!m) { console.error(`unknown argument ${a}`); process.exit(2); }
+  flags[m[1]] = m[2] ?? true;
+}
+if (flags.help) {
+  console.log(`usage: node bench/run.mjs [--only=${SECTIONS.join(',')}] [--libs=${LIB_NAMES.join(',')}]
+  [--budget=20] seconds of sampling per workload (after warm-up); at least --min-samples are always taken
+  [--min-samples=15] [--max-samples=200] [--target-ms=25] wall time one sample aims for (iterations are batched)
+  [--cold-runs=5] fresh processes per library for the cold start  [--keep-going] drop a library that fails the
+  correctness check instead of exiting  [--json=file] also write all results as JSON
+  aliases in --libs: tfjs = tfjs-cpu,tfjs-wasm; jax-js = jax,jax-jit; all`);
+  process.exit(0);
+}
+const list = (v, all) => (v && v !== true ? String(v).split(',').map((s) => s.trim()).filter(Boolean) : all);
+const only = list(flags.only, SECTIONS).map((s) => (s === 'rss' ? 'memory' : s));
+for (const s of only) if (!SECTIONS.includes(s)) { console.error(`--only: unknown section '${s}' (know ${SECTIONS})`); process.exit(2); }
+const wantLibs = [...new Set(list(flags.libs, LIB_NAMES).flatMap((l) => ALIASES[l] ?? [l]))];
+for (const l of wantLibs) if (!LIBS[l]) { console.error(`--libs: unknown library '${l}' (know ${LIB_NAMES})`); process.exit(2); }
+const libOrder = LIB_NAMES.filter((l) => wantLibs.includes(l));
+const num = (k, d) => (flags[k] === undefined ? d : Number(flags[k]));
+const budgetMs = num('budget', 20) * 1000;
+const minSamples = num('min-samples', 15);
+const maxSamples = Math.max(minSamples, num('max-samples', 200));
+const targetMs = num('target-ms', 25);
+const coldRuns = num('cold-runs', 5);
+
+const results = { env: {}, workloads: {}, cold: {}, memory: {}, skipped: {} };
+const skip = (lib, where, reason) => {
+  const r = (reason instanceof Error && reason.name !== 'Error' ? `${reason.name}: ` : '') + String(reason?.message ?? reason).split('\n')[0];
+  (results.skipped[lib] ??= {})[where] = r;
+  console.log(`  skip ${lib} (${where}): ${r}`);
+};
+
+// ---------- stats / formatting ----------
+const quantile = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const i = (s.length - 1) * q, lo = Math.floor(i), hi = Math.ceil(i);
+  return s[lo] + (s[hi] - s[lo]) * (i - lo);
+};
+const median = (xs) => quantile(xs, 0.5);
+const fmtMs = (v) => (v == null ? '—' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
+function table(header, rows) {
+  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (r) => r.map((c, i) => (i === 0 ? String(c).padEnd(w[i]) : String(c).padStart(w[i]))).join('  ');
+  console.log(line(header));
+  console.log(w.map((n) => '-'.repeat(n)).join('  '));
+  for (const r of rows) console.log(line(r));
+}
+
+// ---------- correctness ----------
+function relErr(got, want) {
+  if (got.length !== want.length) return Infinity;
+  let maxDiff = 0, scale = 0;
+  for (let i = 0; i < want.length; i++) {
+    if (!Number.isFinite(got[i])) return Infinity;
+    maxDiff = Math.max(maxDiff, Math.abs(got[i] - want[i]));
+    scale = Math.max(scale, Math.abs(want[i]));
+  }
+  return maxDiff / Math.max(scale, 1e-12); // normwise: max |got - want| / max |want|
+}
+function compareAll(got, want) {
+  let worst = { err: 0, key: '' };
+  for (const key of Object.keys(want)) {
+    if (!(key in got)) return { err: Infinity, key, why: 'missing' };
+    const err = relErr(Array.from(got[key]), Array.from(want[key]));
+    if (!(err <= worst.err)) worst = { err, key };
+  }
+  return worst;
+}
+const preview = (a) => (a ? `[${Array.from(a).slice(0, 4).map((v) => +v.toPrecision(6)).join(', ')}${a.length > 4 ? ', …' : ''}] (n=${a.length})` : 'missing');
+
+// ---------- load libraries ----------
+console.log(`gradtape bench — node ${process.version}, ${os.cpus().length}× ${os.cpus()[0]?.model ?? '?'}, ${os.platform()}-${os.arch()}`);
+results.env = { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, date: new Date().toISOString() };
+const timed = only.filter((s) => WORKLOADS.includes(s));
+const libs = [];
+if (timed.length) {
+  console.log('\nloading libraries');
+  for (const name of libOrder) {
+    if (name === 'gradtape' && !existsSync(path.join(root, 'dist', 'gradtape.js'))) {
+      skip(name, 'load', 'dist/gradtape.js not built (run `npm run build`)');
+      continue;
+    }
+    try {
+      const t = performance.now();
+      const lib = await LIBS[name]();
+      console.log(`  ${name.padEnd(10)} ${lib.version}${lib.note ? `  ${lib.note}` : ''}  (loaded in ${(performance.now() - t).toFixed(0)} ms)`);
+      libs.push(lib);
+    } catch (e) {
+      skip(name, 'load', e);
+    }
+  }
+}
+
+// ---------- timed workloads ----------
+async function runWorkload(w) {
+  console.log(`\n== ${w} ==`);
+  // set up + correctness
+  const live = [];
+  const checks = {};
+  for (const lib of libs) {
+    try {
+      await lib.activate?.();
+      const inst = lib.workloads[w]();
+      checks[lib.name] = await inst.check();
+      live.push({ lib, inst });
+    } catch (e) {
+      skip(lib.name, w, e);
+    }
+  }
+  if (!live.length) return;
+  const analytic = w === 'seed' ? SEED.expected : w === 'chain' ? CHAIN.expected : null;
+  // reference: exact values where known, else the most established library present
+  const refName = analytic ? 'analytic' : ['tfjs-cpu', 'tfjs-wasm', 'jax', 'jax-jit', 'gradtape'].find((l) => checks[l]) ?? live[0].lib.name;
+  const ref = analytic ?? checks[refName];
+  const parts = [];
+  let failed = false;
+  for (const { lib } of [...live]) {
+    const { err, key, why } = compareAll(checks[lib.name], ref);
+    if (err <= 1e-3) { parts.push(`${lib.name} ok (${err.toExponential(1)})`); continue; }
+    failed = true;
+    console.log(`  !!! CORRECTNESS FAILURE: ${lib.name} ${w} '${key}' differs from ${refName}: rel err ${err}${why ? ` (${why})` : ''}`);
+    console.log(`      got  ${preview(checks[lib.name][key])}\n      want ${preview(ref[key])}`);
+    const [dropped] = live.splice(live.findIndex((x) => x.lib === lib), 1);
+    try { await lib.activate?.(); dropped.inst.dispose(); } catch {}
+    process.exitCode = 1;
+    skip(lib.name, w, `gradients differ from ${refName} (rel err ${err})`);
+  }
+  console.log(`  correctness vs ${refName} (max |Δ| / max |ref|, limit 1e-3): ${parts.join(', ') || 'none passed'}`);
+  if (failed && !flags['keep-going']) {
+    console.log('  aborting: gradients disagree (pass --keep-going to drop the failing library and continue)');
+    process.exit(1);
+  }
+
+  // warm up (compiles jit functions, fills caches) and calibrate iterations per sample
+  for (const x of live) {
+    await x.lib.activate?.();
+    const t0 = performance.now();
+    let n = 0;
+    while (n < 3 || performance.now() - t0 < 300) { await x.inst.step(); n++; }
+    const t1 = performance.now();
+    let m = 0;
+    while (m < 1 || performance.now() - t1 < 50) { await x.inst.step(); m++; }
+    const per = (performance.now() - t1) / m;
+    x.iters = Math.max(1, Math.min(100000, Math.round(targetMs / per)));
+    x.samples = [];
+  }
+
+  // round-robin samples: A B C D A B C D ...
+  const start = performance.now();
+  let rounds = 0;
+  while (rounds < maxSamples && (rounds < minSamples || performance.now() - start < budgetMs)) {
+    for (const x of live) {
+      await x.lib.activate?.();
+      const t0 = performance.now();
+      for (let i = 0; i < x.iters; i++) await x.inst.step();
+      x.samples.push((performance.now() - t0) / x.iters);
+    }
+    rounds++;
+  }
+  for (const x of live) {
+    await x.lib.activate?.();
+    try { x.inst.dispose(); } catch (e) { console.log(`  (${x.lib.name} dispose failed: ${e.message})`); }
+  }
+  const out = (results.workloads[w] = {});
+  for (const x of live) {
+    const s = x.samples;
+    out[x.lib.name] = { median: median(s), p10: quantile(s, 0.1), p90: quantile(s, 0.9), samples: s.length, itersPerSample: x.iters };
+    console.log(`  ${x.lib.name.padEnd(10)} median ${fmtMs(median(s)).padStart(8)} ms/iter   p10 ${fmtMs(quantile(s, 0.1))}  p90 ${fmtMs(quantile(s, 0.9))}   ${s.length} samples × ${x.iters} iter`);
+  }
+  console.log(`  (${((performance.now() - start) / 1000).toFixed(1)} s of sampling)`);
+}
+
+for (const w of timed) await runWorkload(w);
+
+// ---------- child processes ----------
+function child(script, args) {
+  try {
+    const out = execFileSync(process.execPath, [path.join(here, script), ...args], {
+      cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000,
+    });
+    const last = out.trim().split('\n').pop();
+    return JSON.parse(last);
+  } catch (e) {
+    const msg = (e.stderr || e.message || String(e)).split('\n').find((l) => /Error|error/.test(l)) ?? String(e.message).split('\n')[0];
+    throw new Error(msg.trim());
+  }
+}
+
+if (only.includes('cold')) {
+  console.log(`\n== cold start: fresh \`node\` process, import → first gradient read back (median of ${coldRuns}) ==`);
+  const runs = Object.fromEntries(libOrder.map((l) => [l, []]));
+  const dead = new Set();
+  for (let r = 0; r < coldRuns; r++) {
+    for (const l of libOrder) {
+      if (dead.has(l)) continue;
+      try { runs[l].push(child('cold.mjs', [l])); } catch (e) { dead.add(l); skip(l, 'cold', e); }
+    }
+  }
+  for (const l of libOrder) {
+    if (!runs[l].length) continue;
+    const med = (k) => median(runs[l].map((x) => x[k]));
+    console.log(`  ${l.padEnd(10)} script ${fmtMs(med('scriptMs')).padStart(7)} ms   process ${fmtMs(med('processMs')).padStart(7)} ms   (${runs[l].length} runs)`);
+    results.cold[l] = {
+      scriptMs: median(runs[l].map((x) => x.scriptMs)),
+      processMs: median(runs[l].map((x) => x.processMs)),
+      runs: runs[l].length,
+    };
+  }
+}
+
+if (only.includes('memory')) {
+  console.log('\n== memory: peak RSS per library, each alone in a fresh process ==');
+  for (const l of libOrder) {
+    try {
+      const r = child('child.mjs', ['rss', l]);
+      results.memory[l] = r;
+      const extra = r.memory ? `  live tensors after dispose: ${r.memory.numTensors ?? r.memory.tensors}` : '';
+      const sk = Object.keys(r.skipped ?? {});
+      console.log(`  ${l.padEnd(10)} peak RSS ${r.maxRSSMB.toFixed(1)} MB  (ran ${Object.entries(r.ran).map(([k, v]) => `${k}×${v}`).join(' ')}${sk.length ? `; skipped ${sk}` : ''})${extra}`);
+    } catch (e) { skip(l, 'memory', e); }
+  }
+  if (libOrder.includes('gradtape')) {
+    try {
+      const r = child('child.mjs', ['gtmem']);
+      results.memory.gradtapeWasm = r;
+      const same = r.after10.wasmBytes === r.after1000.wasmBytes;
+      console.log(`  gradtape memory().wasmBytes after 10 mlp steps: ${r.after10.wasmBytes}, after 1,000: ${r.after1000.wasmBytes} ` +
+        `${same ? '(equal: steady state)' : '(DIFFERENT: memory keeps growing)'}; live tensors ${r.after10.tensors} → ${r.after1000.tensors}`);
+    } catch (e) { skip('gradtape', 'wasmBytes', e); }
+  }
+}
+
+// ---------- summary ----------
+console.log('\n================ summary ================');
+const shown = libOrder.filter((l) => timed.some((w) => results.workloads[w]?.[l]));
+if (shown.length) {
+  const base = shown.includes('gradtape') ? 'gradtape' : shown[0];
+  console.log('median ms per iteration (lower is better)');
+  table(['workload', ...shown], timed.map((w) => [w, ...shown.map((l) => fmtMs(results.workloads[w]?.[l]?.median))]));
+  const peers = shown.filter((l) => l !== base);
+  if (peers.length) {
+    console.log(`\nratio = peer median / ${base} median (> 1: ${base} is faster)${base !== 'gradtape' ? '   [gradtape not measured]' : ''}`);
+    table(['workload', ...peers], timed.map((w) => {
+      const b = results.workloads[w]?.[base]?.median;
+      return [w, ...peers.map((l) => {
+        const v = results.workloads[w]?.[l]?.median;
+        return b && v ? `${(v / b).toFixed(v / b >= 10 ? 0 : 2)}×` : '—';
+      })];
+    }));
+  }
+}
+const coldLibs = libOrder.filter((l) => results.cold[l]);
+if (coldLibs.length) {
+  console.log('\ncold start, median ms (script: top of script → gradient; process: since node process start)');
+  table(['', ...coldLibs], [
+    ['script', ...coldLibs.map((l) => fmtMs(results.cold[l].scriptMs))],
+    ['process', ...coldLibs.map((l) => fmtMs(results.cold[l].processMs))],
+  ]);
+}
+const memLibs = libOrder.filter((l) => results.memory[l]);
+if (memLibs.length) {
+  console.log('\npeak RSS, MB (fresh process running every workload)');
+  table(['', ...memLibs], [['maxRSS', ...memLibs.map((l) => results.memory[l].maxRSSMB.toFixed(1))]]);
+}
+const sk = Object.entries(results.skipped);
+if (sk.length) {
+  console.log('\nskipped');
+  for (const [lib, where] of sk) for (const [w, why] of Object.entries(where)) console.log(`  ${lib} / ${w}: ${why}`);
+}
+if (flags.json && flags.json !== true) {
+  writeFileSync(flags.json, JSON.stringify(results, null, 2));
+  console.log(`\nwrote ${flags.json}`);
+}
