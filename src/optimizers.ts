@@ -1,2 +1,277 @@
-// (being written)
-export {};
+// Optimizers with TF/Keras update rules and defaults: sgd (with momentum / Nesterov), adam, rmsprop.
+// Slot state (momentum, first/second moments, mean squares) lives in non-trainable Variables, one
+// set per optimised Variable, created on its first update. Updates run unrecorded and go through
+// Variable.assign*, so they never enter a tape and cut the gradient as in TF.
+import { Tensor, tidy, describe, zeros } from './tensor.js';
+import { Variable, variable } from './variable.js';
+import { GradientTape } from './tape.js';
+import { unrecorded, dims, add, sub, mul, div, sqrt, square } from './ops.js';
+
+type Slots = Record<string, Variable>;
+
+/** Base class: validation, slot bookkeeping, applyGradients and minimize. Subclasses give the update rule. */
+export abstract class Optimizer {
+  /** How many times applyGradients has run (Keras' `iterations`); Adam's bias correction uses it. */
+  iterations = 0;
+  private lr: number;
+  private slots = new Map<Variable, Slots>();
+  /** @internal */ protected abstract readonly slotNames: readonly string[];
+  /** @internal */ protected abstract readonly opName: string;
+
+  protected constructor(opName: string, learningRate: number) {
+    this.lr = checkLearningRate(opName, learningRate);
+  }
+
+  get learningRate(): number { return this.lr; }
+  set learningRate(value: number) { this.lr = checkLearningRate(this.opName, value); }
+
+  /**
+   * Applies one update: `variables[i]` moves along `grads[i]`. A null (or undefined) gradient is
+   * skipped. Every argument is checked before anything is updated.
+   */
+  applyGradients(grads: readonly (Tensor | null | undefined)[], variables: readonly Variable[]): void {
+    const op = `${this.opName}.applyGradients`;
+    if (!Array.isArray(grads)) throw new Error(`${op}: grads must be an array (one gradient or null per variable), got ${describe(grads)}`);
+    if (!Array.isArray(variables)) throw new Error(`${op}: variables must be an array of Variables, got ${describe(variables)}`);
+    if (grads.length !== variables.length)
+      throw new Error(`${op}: got ${grads.length} gradient(s) for ${variables.length} variable(s); the two arrays must have the same length`);
+    variables.forEach((v, i) => checkVariable(op, v, i));
+    const pairs: [Tensor, Variable][] = [];
+    grads.forEach((g, i) => {
+      if (g === null || g === undefined) return;
+      const v = variables[i];
+      if (!(g instanceof Tensor)) throw new Error(`${op}: grads[${i}] must be a Tensor or null, got ${describe(g)}`);
+      if (g.isDisposed) throw new Error(`${op}: grads[${i}] is a disposed tensor`);
+      if (g.dtype !== 'float32') throw new Error(`${op}: grads[${i}] must be float32, got dtype ${g.dtype}`);
+      if (dims(g).join() !== dims(v).join())
+        throw new Error(`${op}: grads[${i}] has shape [${dims(g)}] but variable ${JSON.stringify(v.name)} has shape [${dims(v)}]`);
+      pairs.push([g, v]);
+    });
+    this.pruneDisposed();
+    const step = this.iterations + 1;
+    unrecorded(() => {
+      for (const [g, v] of pairs) tidy(() => this.update(g, v, this.slotsFor(v), step));
+    });
+    this.iterations++;
+  }
+
+  /**
+   * Records `lossFn` on a new tape, differentiates the (scalar) loss w.r.t. `variables` (default:
+   * every trainable variable `lossFn` read), applies the update and frees every temporary.
+   * Returns the loss value.
+   */
+  minimize(lossFn: () => Tensor, variables?: readonly Variable[]): number {
+    const op = `${this.opName}.minimize`;
+    if (typeof lossFn !== 'function') throw new Error(`${op}: lossFn must be a function returning a scalar loss tensor, got ${describe(lossFn)}`);
+    if (variables !== undefined) {
+      if (!Array.isArray(variables)) throw new Error(`${op}: variables must be an array of Variables, got ${describe(variables)}`);
+      variables.forEach((v, i) => checkVariable(op, v, i));
+    }
+    // tidy frees its scope only when fn returns, so errors are caught inside and rethrown after
+    let failure: { error: unknown } | undefined;
+    const value = tidy(() => {
+      const t = new GradientTape();
+      try {
+        t.record(tp => {
+          if (variables) tp.watch([...variables]);
+          return lossFn();
+        });
+        const loss = t.result as unknown;
+        if (!(loss instanceof Tensor) || loss.isDisposed) throw new Error(`${op}: lossFn must return a Tensor, got ${describe(loss)}`);
+        if (loss.size !== 1) throw new Error(`${op}: lossFn must return a scalar loss, got shape [${dims(loss)}] (reduce it with mean() or sum())`);
+        if (loss.dtype !== 'float32') throw new Error(`${op}: the loss must be float32, got dtype ${loss.dtype}`);
+        const vars = variables ?? t.watchedVariables();
+        if (vars.length === 0) throw new Error(`${op}: lossFn read no trainable variable, so there is nothing to minimize (pass the variables explicitly or make them trainable)`);
+        const grads = t.gradient(loss, [...vars]) as (Tensor | null)[];
+        if (grads.every(g => g === null))
+          throw new Error(`${op}: no gradients provided for any variable: the loss does not depend on ${vars.map(v => JSON.stringify(v.name)).join(', ')}`);
+        const value = loss.item() as number;
+        this.applyGradients(grads, vars);
+        return value;
+      } catch (error) {
+        failure = { error };
+        return NaN;
+      } finally {
+        t.dispose();
+      }
+    });
+    if (failure) throw failure.error;
+    return value;
+  }
+
+  /** A slot variable of `v` (e.g. 'm', 'v', 'momentum', 'rms'), or undefined before its first update. */
+  getSlot(v: Variable, name: string): Variable | undefined {
+    return this.slots.get(v)?.[name];
+  }
+  getSlotNames(): string[] { return [...this.slotNames]; }
+
+  /** Frees every slot variable; the optimizer starts afresh (iterations = 0). */
+  dispose(): void {
+    for (const s of this.slots.values()) for (const t of Object.values(s)) t.dispose();
+    this.slots.clear();
+    this.iterations = 0;
+  }
+  [Symbol.dispose](): void { this.dispose(); }
+
+  /** @internal one variable's update; runs unrecorded inside a tidy */
+  protected abstract update(g: Tensor, v: Variable, slots: Slots, step: number): void;
+
+  private slotsFor(v: Variable): Slots {
+    let s = this.slots.get(v);
+    if (!s) {
+      s = {};
+      for (const name of this.slotNames) {
+        const z = zeros(dims(v));
+        s[name] = variable(z, { trainable: false, name: `${v.name}/${name}` });
+        z.dispose();
+      }
+      this.slots.set(v, s);
+    }
+    return s;
+  }
+
+  /** Drops the slots of variables the user disposed. */
+  private pruneDisposed(): void {
+    for (const [v, s] of this.slots) {
+      if (!v.isDisposed) continue;
+      for (const t of Object.values(s)) t.dispose();
+      this.slots.delete(v);
+    }
+  }
+}
+
+function checkLearningRate(op: string, lr: unknown): number {
+  if (typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0) throw new Error(`${op}: learningRate must be a positive finite number, got ${describe(lr)}`);
+  return lr;
+}
+
+function checkVariable(op: string, v: unknown, i: number): void {
+  if (!(v instanceof Variable)) throw new Error(`${op}: variables[${i}] must be a Variable (create it with variable()), got ${describe(v)}`);
+  if (v.isDisposed) throw new Error(`${op}: variables[${i}] is a disposed Variable`);
+  if (v.dtype !== 'float32') throw new Error(`${op}: variables[${i}] (${JSON.stringify(v.name)}) must be float32 to be optimised, got dtype ${v.dtype}`);
+}
+
+function checkOptions<K extends string>(op: string, options: unknown, keys: readonly K[]): Partial<Record<K, unknown>> {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new Error(`${op}: options must be an object, got ${describe(options)}`);
+  for (const k of Object.keys(options)) {
+    if (!(keys as readonly string[]).includes(k)) throw new Error(`${op}: unknown option ${JSON.stringify(k)} (expected ${keys.map(k => JSON.stringify(k)).join(', ')})`);
+  }
+  return options as Partial<Record<K, unknown>>;
+}
+
+function inRange(op: string, name: string, value: unknown, fallback: number, lo: number, hi: number, hiOpen = false): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < lo || (hiOpen ? value >= hi : value > hi))
+    throw new Error(`${op}: ${name} must be a number in [${lo}, ${hi}${hiOpen ? ')' : ']'}, got ${describe(value)}`);
+  return value;
+}
+function nonNegative(op: string, name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new Error(`${op}: ${name} must be a non-negative finite number, got ${describe(value)}`);
+  return value;
+}
+
+// ---- SGD ----
+export interface SGDOptions { momentum?: number; nesterov?: boolean }
+
+/** Keras SGD: v = momentum·v − lr·g; w += v (Nesterov: w += momentum·v − lr·g). Without momentum: w −= lr·g. */
+export class SGD extends Optimizer {
+  readonly momentum: number;
+  readonly nesterov: boolean;
+  protected readonly opName = 'sgd';
+  protected readonly slotNames: readonly string[];
+
+  constructor(learningRate = 0.01, options?: SGDOptions) {
+    super('sgd', learningRate);
+    const o = checkOptions('sgd', options, ['momentum', 'nesterov'] as const);
+    this.momentum = inRange('sgd', 'momentum', o.momentum, 0, 0, 1);
+    if (o.nesterov !== undefined && typeof o.nesterov !== 'boolean') throw new Error(`sgd: nesterov must be a boolean, got ${describe(o.nesterov)}`);
+    this.nesterov = o.nesterov ?? false;
+    this.slotNames = this.momentum > 0 ? ['momentum'] : [];
+  }
+
+  protected update(g: Tensor, v: Variable, slots: Slots, _step: number): void {
+    const lr = this.learningRate;
+    if (this.momentum === 0) { v.assignSub(mul(g, lr)); return; }
+    const m = slots.momentum;
+    const step = mul(g, -lr);
+    m.assign(add(mul(m, this.momentum), step));
+    v.assignAdd(this.nesterov ? add(mul(m, this.momentum), step) : m);
+  }
+}
+
+// ---- Adam ----
+export interface AdamOptions { beta1?: number; beta2?: number; epsilon?: number }
+
+/**
+ * Keras Adam: m += (g − m)(1 − β1); v += (g² − v)(1 − β2);
+ * w −= lr·√(1 − β2^t)/(1 − β1^t) · m / (√v + ε), with t the step number (from 1).
+ */
+export class Adam extends Optimizer {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  protected readonly opName = 'adam';
+  protected readonly slotNames = ['m', 'v'] as const;
+
+  constructor(learningRate = 0.001, options?: AdamOptions) {
+    super('adam', learningRate);
+    const o = checkOptions('adam', options, ['beta1', 'beta2', 'epsilon'] as const);
+    this.beta1 = inRange('adam', 'beta1', o.beta1, 0.9, 0, 1, true);
+    this.beta2 = inRange('adam', 'beta2', o.beta2, 0.999, 0, 1, true);
+    this.epsilon = nonNegative('adam', 'epsilon', o.epsilon, 1e-7);
+  }
+
+  protected update(g: Tensor, w: Variable, slots: Slots, step: number): void {
+    const { m, v } = slots;
+    const alpha = this.learningRate * Math.sqrt(1 - this.beta2 ** step) / (1 - this.beta1 ** step);
+    m.assignAdd(mul(sub(g, m), 1 - this.beta1));
+    v.assignAdd(mul(sub(square(g), v), 1 - this.beta2));
+    w.assignSub(div(mul(m, alpha), add(sqrt(v), this.epsilon)));
+  }
+}
+
+// ---- RMSprop ----
+export interface RMSpropOptions { decay?: number; rho?: number; momentum?: number; epsilon?: number }
+
+/**
+ * Keras RMSprop: ms = ρ·ms + (1 − ρ)·g²; Δ = lr·g / √(ms + ε); w −= Δ
+ * (with momentum: mom = momentum·mom + Δ; w −= mom). `decay` is ρ (TF.js' name); `rho` is accepted too.
+ */
+export class RMSprop extends Optimizer {
+  readonly decay: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  protected readonly opName = 'rmsprop';
+  protected readonly slotNames: readonly string[];
+
+  constructor(learningRate = 0.001, options?: RMSpropOptions) {
+    super('rmsprop', learningRate);
+    const o = checkOptions('rmsprop', options, ['decay', 'rho', 'momentum', 'epsilon'] as const);
+    if (o.decay !== undefined && o.rho !== undefined && o.decay !== o.rho)
+      throw new Error(`rmsprop: decay and rho name the same parameter; got decay=${describe(o.decay)} and rho=${describe(o.rho)}`);
+    this.decay = inRange('rmsprop', o.decay !== undefined ? 'decay' : 'rho', o.decay ?? o.rho, 0.9, 0, 1);
+    this.momentum = inRange('rmsprop', 'momentum', o.momentum, 0, 0, 1);
+    this.epsilon = nonNegative('rmsprop', 'epsilon', o.epsilon, 1e-7);
+    this.slotNames = this.momentum > 0 ? ['rms', 'momentum'] : ['rms'];
+  }
+
+  protected update(g: Tensor, w: Variable, slots: Slots, _step: number): void {
+    const ms = slots.rms;
+    ms.assign(add(mul(ms, this.decay), mul(square(g), 1 - this.decay)));
+    const increment = div(mul(g, this.learningRate), sqrt(add(ms, this.epsilon)));
+    if (this.momentum > 0) {
+      const mom = slots.momentum;
+      mom.assign(add(mul(mom, this.momentum), increment));
+      w.assignSub(mom);
+    } else {
+      w.assignSub(increment);
+    }
+  }
+}
+
+// ---- factories (the public API) ----
+export function sgd(learningRate?: number, options?: SGDOptions): SGD { return new SGD(learningRate, options); }
+export function adam(learningRate?: number, options?: AdamOptions): Adam { return new Adam(learningRate, options); }
+export function rmsprop(learningRate?: number, options?: RMSpropOptions): RMSprop { return new RMSprop(learningRate, options); }
