@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 // Two projects: every test against the release core, and the core-level suites again against the
 // debug build (asserts on), whose failures name the assertion instead of trapping.
 export default defineConfig({
+  define: { __TESTS__: 'true' },
   test: {
     testTimeout: 30_000,
     hookTimeout: 180_000,

@@ -95,9 +95,9 @@ function guard(exports: WebAssembly.Exports): Core {
   for (const [name, value] of Object.entries(exports)) {
     if (typeof value !== 'function') { out[name] = value; continue; }
     const fn = value as (...args: number[]) => number;
-    out[name] = (a: number, b: number, c: number, d: number) => {
+    out[name] = (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => {
       try {
-        return fn(a, b, c, d);
+        return fn(a, b, c, d, e, f, g, h);
       } catch (e) {
         if (e instanceof WebAssembly.RuntimeError) recover(name, e);
         throw e;

@@ -1,6 +1,8 @@
 // gradtape's public API. Entry points (src/entry-*.ts) add where the WebAssembly core comes from.
 import { Tensor, TensorLike, DType } from './tensor.js';
 import * as ops from './ops.js';
+import * as shapeOps from './ops-shape.js';
+import * as nnOps from './ops-nn.js';
 
 export { init, initSync } from './core.js';
 export { Tensor, tensor, scalar, zeros, ones, fill, zerosLike, onesLike, tidy, keep, dispose, memory } from './tensor.js';
@@ -64,8 +66,9 @@ const methods = [
   'broadcastTo', 'matmul', 'softmax', 'logSoftmax', 'slice', 'pad', 'tile', 'gather', 'unstack', 'split', 'oneHot', 'dot', 'norm',
   'conv2d', 'maxPool', 'avgPool',
 ] as const;
+const allOps = { ...ops, ...shapeOps, ...nnOps } as unknown as Record<string, (...a: unknown[]) => Tensor>;
 for (const name of methods) {
-  const fn = ((ops as unknown as Record<string, unknown>)[name] ?? ops.OPS[name].fn) as (...a: unknown[]) => Tensor; // OPS: ops defined in other modules
+  const fn = allOps[name];
   Object.defineProperty(Tensor.prototype, name, { value: function (this: Tensor, ...args: unknown[]) { return fn(this, ...args); }, writable: true, configurable: true });
 }
 // where as a method reads `cond.where(a, b)`

@@ -98,7 +98,7 @@ export const conv2d = def('conv2d', function conv2d(x: TensorLike, filter: Tenso
     checkShape(op, outShape);
     return spatialCall(input, outShape, id => kernels().conv2d(id, f.id, geometry(sh, sw, same)));
   });
-}, {
+}, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true,
   examples: [
     { inputs: [[1, 4, 4, 1], [2, 2, 1, 1]], args: [1, 'valid'] },
@@ -139,14 +139,14 @@ const POOL_EXAMPLES = [
   { inputs: [[4, 5, 2]], args: [2, 2, 'same'] },
 ];
 /** Max pooling (NHWC). The gradient goes to each window's first maximum. */
-export const maxPool = def('maxPool', poolOp('maxPool'), {
+export const maxPool = def('maxPool', poolOp('maxPool'), __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true,
   // a wide domain keeps window values far apart, so finite differences never straddle a tie
   domain: [-100, 100],
   examples: POOL_EXAMPLES,
 });
 /** Average pooling (NHWC). With SAME padding each window averages its valid elements only (TF). */
-export const avgPool = def('avgPool', poolOp('avgPool'), { kind: 'other', dtypes: 'float', grad: true, examples: POOL_EXAMPLES });
+export const avgPool = def('avgPool', poolOp('avgPool'), __TESTS__ && { kind: 'other', dtypes: 'float', grad: true, examples: POOL_EXAMPLES });
 
 // ---- losses (one value per example: the last axis is reduced) ----
 /** A float tensor of labels; int32 and bool labels are cast to float32 (they carry no gradient). */
@@ -173,7 +173,7 @@ export const softmaxCrossEntropy = def('softmaxCrossEntropy', function softmaxCr
     checkLabelShape(op, z, x);
     return neg(sum(mul(z, logSoftmax(x, -1)), -1));
   });
-}, {
+}, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true,
   examples: [{ inputs: [[2, 5], [2, 5]] }, { inputs: [[4], [3, 4]] }, { inputs: [[2, 3, 4], [2, 3, 4]] }, { inputs: [[6], [6]] }],
 });
@@ -201,7 +201,7 @@ export const sparseSoftmaxCrossEntropy = def('sparseSoftmaxCrossEntropy', functi
     const oneHot = cast(equal(expandDims(z, -1), iota), 'float32');
     return neg(sum(mul(oneHot, logSoftmax(x, -1)), -1));
   });
-}, {
+}, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true,
   examples: [{ inputs: [{ shape: [3], int: [0, 5] }, [3, 5]] }, { inputs: [{ shape: [2, 3], int: [0, 4] }, [2, 3, 4]] }, { inputs: [{ shape: [], int: [0, 6] }, [6]] }],
 });
@@ -220,7 +220,7 @@ export const sigmoidCrossEntropy = def('sigmoidCrossEntropy', function sigmoidCr
     checkLabelShape(op, z, x);
     return meanLastAxis(sub(softplus(x), mul(x, z)));
   });
-}, {
+}, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true, domain: [-4, 4],
   examples: [{ inputs: [[2, 3], [2, 3]] }, { inputs: [[4], [4]] }, { inputs: [[3, 1], [3, 1]] }, { inputs: [[3], [2, 3]] }, { inputs: [[], []] }],
 });
@@ -235,7 +235,7 @@ export const meanSquaredError = def('meanSquaredError', function meanSquaredErro
     broadcastShapes(op, dims(t), dims(p));
     return meanLastAxis(square(sub(p, t)));
   });
-}, {
+}, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true,
   examples: [{ inputs: [[2, 3], [2, 3]] }, { inputs: [[3], [2, 3]] }, { inputs: [[4], [4]] }, { inputs: [[2, 1], [2, 5]] }],
 });

@@ -69,7 +69,7 @@ export const slice = def('slice', function slice(x: TensorLike, begin: number | 
     return m;
   });
   return sliceRaw(t, b, resolved);
-}, {
+}, __TESTS__ && {
   kind: 'other', dtypes: 'any', grad: true,
   examples: [{ inputs: [[5, 4]], args: [[1, 1], [3, 2]] }, { inputs: [[2, 3, 4]], args: [[0, 1, 2], [-1, 2, -1]] }, { inputs: [[6]], args: [2] },
     { inputs: [[4, 3]], args: [1, 2] }, { inputs: [[3, 4]], args: [[0, 0], [0, 4]] }],
@@ -91,7 +91,7 @@ export const pad = def('pad', function pad(x: TensorLike, paddings: readonly (re
   const out = wrap(kernels().pad(t.id, writeArgs(flat), Number(value)), t.dtype);
   out._shape = shape;
   return out;
-}, {
+}, __TESTS__ && {
   kind: 'other', dtypes: 'any', grad: true,
   examples: [{ inputs: [[2, 3]], args: [[[1, 0], [2, 1]]] }, { inputs: [[3]], args: [[[2, 3]], 1.5] }, { inputs: [[2, 1, 2]], args: [[[0, 1], [1, 1], [0, 0]], -1] }, { inputs: [[]], args: [[]] }],
 });
@@ -114,7 +114,7 @@ export const concat = def('concat', function concat(xs: readonly TensorLike[], a
   shape[ax] = total;
   checkShape('concat', shape);
   return concatRaw(ts, ax, shape);
-}, {
+}, __TESTS__ && {
   kind: 'other', dtypes: 'any', grad: true,
   examples: [{ inputs: [[2, 3], [4, 3]], args: [0], call: (f, xs, args) => f(xs, ...args) }, { inputs: [[2, 3], [2, 1], [2, 2]], args: [-1], call: (f, xs, args) => f(xs, ...args) },
     { inputs: [[2, 1, 3], [2, 2, 3]], args: [1], call: (f, xs, args) => f(xs, ...args) }, { inputs: [[3]], args: [0], call: (f, xs, args) => f(xs, ...args) }],
@@ -156,7 +156,7 @@ export const stack = def('stack', function stack(xs: readonly TensorLike[], axis
   const out = concatRaw(parts, ax, shape);
   for (const p of parts) p.dispose();
   return out;
-}, {
+}, __TESTS__ && {
   kind: 'other', dtypes: 'any', grad: true,
   examples: [{ inputs: [[2, 3], [2, 3]], args: [0], call: (f, xs, args) => f(xs, ...args) }, { inputs: [[3], [3], [3]], args: [-1], call: (f, xs, args) => f(xs, ...args) },
     { inputs: [[2, 2], [2, 2]], args: [1], call: (f, xs, args) => f(xs, ...args) }, { inputs: [[], []], call: (f, xs, args) => f(xs, ...args) }],
@@ -174,7 +174,7 @@ export const unstack = def('unstack', function unstack(x: TensorLike, axis = 0):
     begin[ax] = i;
     return reshapeOwned(sliceRaw(t, begin, size), shape.slice());
   });
-}, {
+}, __TESTS__ && {
   kind: 'other', dtypes: 'any', grad: true,
   examples: [{ inputs: [[3, 4]], call: (f, xs, args) => f(...xs, ...args)[1] }, { inputs: [[2, 3, 2]], args: [1], call: (f, xs, args) => f(...xs, ...args)[2] },
     { inputs: [[2, 5]], args: [-1], call: (f, xs, args) => f(...xs, ...args)[4] }],
@@ -205,7 +205,7 @@ export const split = def('split', function split(x: TensorLike, sizesOrCount: nu
     begin[ax] += m;
     return part;
   });
-}, {
+}, __TESTS__ && {
   kind: 'other', dtypes: 'any', grad: true,
   examples: [{ inputs: [[6, 2]], args: [3], call: (f, xs, args) => f(...xs, ...args)[1] }, { inputs: [[2, 7]], args: [[2, -1, 1], 1], call: (f, xs, args) => f(...xs, ...args)[1] },
     { inputs: [[3, 5]], args: [[1, 4], -1], call: (f, xs, args) => f(...xs, ...args)[1] }],
@@ -234,7 +234,7 @@ export const gather = def('gather', function gather(x: TensorLike, indices: Tens
   const out = wrap(kernels().gather(t.id, idx.id, ax), t.dtype);
   out._shape = shape;
   return out;
-}, {
+}, __TESTS__ && {
   kind: 'other', dtypes: 'any', grad: true,
   examples: [{ inputs: [[5, 3], { shape: [4], int: [0, 5] }] }, { inputs: [[3, 4], { shape: [2, 3], int: [0, 4] }], args: [1] },
     { inputs: [[2, 3, 2], { shape: [5], int: [0, 3] }], args: [-2] }, { inputs: [[4], { shape: [], int: [0, 4] }] }],
@@ -250,7 +250,7 @@ export const tile = def('tile', function tile(x: TensorLike, reps: readonly numb
   const out = wrap(kernels().tile(t.id, writeArgs(reps)), t.dtype);
   out._shape = shape;
   return out;
-}, {
+}, __TESTS__ && {
   kind: 'other', dtypes: 'any', grad: true,
   examples: [{ inputs: [[2, 3]], args: [[2, 1]] }, { inputs: [[3]], args: [[3]] }, { inputs: [[2, 1, 2]], args: [[1, 3, 2]] }, { inputs: [[2, 2]], args: [[1, 1]] }],
 });
@@ -270,7 +270,7 @@ export const oneHot = def('oneHot', function oneHot(indices: TensorLike, depth: 
   const out = wrap(kernels().oneHot(idx.id, depth, onValue, offValue), 'float32');
   out._shape = shape;
   return out;
-}, { kind: 'other', dtypes: 'numeric', grad: false, examples: [{ inputs: [{ shape: [4], int: [0, 5] }], args: [5] }, { inputs: [{ shape: [2, 3], int: [-1, 4] }], args: [3] }] });
+}, __TESTS__ && { kind: 'other', dtypes: 'numeric', grad: false, examples: [{ inputs: [{ shape: [4], int: [0, 5] }], args: [5] }, { inputs: [{ shape: [2, 3], int: [-1, 4] }], args: [3] }] });
 
 // ---- creation ----
 function creationNumber(op: string, what: string, v: unknown): number {
@@ -285,7 +285,7 @@ export const eye = def('eye', function eye(n: number, numColumns: number = n): T
   v.fill(0);
   for (let i = 0; i < Math.min(n, numColumns); i++) v[i * numColumns + i] = 1;
   return out;
-}, { kind: 'other', dtypes: 'float', grad: false, examples: [{ inputs: [], args: [3] }, { inputs: [], args: [2, 4] }, { inputs: [], args: [0] }] });
+}, __TESTS__ && { kind: 'other', dtypes: 'float', grad: false, examples: [{ inputs: [], args: [3] }, { inputs: [], args: [2, 4] }, { inputs: [], args: [0] }] });
 
 export const range = def('range', function range(start: number, stop?: number, step = 1, dtype: DType = 'float32'): Tensor {
   if (stop === undefined) [start, stop] = [0, start];
@@ -297,7 +297,7 @@ export const range = def('range', function range(start: number, stop?: number, s
   const v = view(out);
   for (let i = 0; i < n; i++) v[i] = start + i * step;
   return out;
-}, {
+}, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: false,
   examples: [{ inputs: [], args: [5] }, { inputs: [], args: [1, 4] }, { inputs: [], args: [0, 1, 0.25] }, { inputs: [], args: [5, 0, -2] }, { inputs: [], args: [3, 1] }, { inputs: [], args: [0, 6, 2, 'int32'] }],
 });
@@ -309,7 +309,7 @@ export const linspace = def('linspace', function linspace(start: number, stop: n
   const v = view(out), delta = num === 1 ? 0 : (stop - start) / (num - 1);
   for (let i = 0; i < num; i++) v[i] = start + i * delta;
   return out;
-}, { kind: 'other', dtypes: 'float', grad: false, examples: [{ inputs: [], args: [0, 1, 5] }, { inputs: [], args: [-2, 3, 1] }, { inputs: [], args: [3, -1, 9] }] });
+}, __TESTS__ && { kind: 'other', dtypes: 'float', grad: false, examples: [{ inputs: [], args: [0, 1, 5] }, { inputs: [], args: [-2, 3, 1] }, { inputs: [], args: [3, -1, 9] }] });
 
 // ---- linear algebra ----
 /** np.dot / tf.dot: contracts a's last axis with b's only axis (rank 1) or second-to-last axis. */
@@ -334,7 +334,7 @@ export const dot = def('dot', function dot(a: TensorLike, b: TensorLike): Tensor
   const out = reshape(temp(matmul(a2, b2)), shape);
   for (const t of temps) t.dispose();
   return out;
-}, {
+}, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true,
   examples: [{ inputs: [[4], [4]] }, { inputs: [[3, 4], [4]] }, { inputs: [[4], [4, 5]] }, { inputs: [[3, 4], [4, 5]] }, { inputs: [[2, 3, 4], [4, 2]] }, { inputs: [[2, 3], [2, 3, 4]] }],
 });
@@ -348,7 +348,7 @@ export const norm = def('norm', function norm(x: TensorLike, axis?: number | num
   const out = sqrt(s);
   sq.dispose(); s.dispose();
   return out;
-}, {
+}, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true,
   examples: [{ inputs: [[3, 4]] }, { inputs: [[3, 4]], args: [1] }, { inputs: [[2, 3, 4]], args: [[0, 2], true] }, { inputs: [[5]], args: [0] }, { inputs: [[2, 3]], args: [-1, true] }],
 });

@@ -31,8 +31,12 @@ export interface OpSpec {
   examples?: OpExample[];
 }
 export const OPS: Record<string, OpSpec> = {};
-export function def<F extends (...args: any[]) => any>(name: string, fn: F, spec: Omit<OpSpec, 'name' | 'fn'>): F {
-  OPS[name] = { name, fn, ...spec };
+/**
+ * Declares a public op. The spec is test metadata: builds for users define __TESTS__ as false, so
+ * `def(name, fn, __TESTS__ && {...})` ships no spec at all (see scripts/build.mjs, vitest.config.ts).
+ */
+export function def<F extends (...args: any[]) => any>(name: string, fn: F, spec: Omit<OpSpec, 'name' | 'fn'> | false): F {
+  if (spec) OPS[name] = { name, fn, ...spec };
   return fn;
 }
 type SpecExtras = Partial<Omit<OpSpec, 'name' | 'fn' | 'kind' | 'dtypes'>>;
@@ -111,7 +115,7 @@ function unaryOp(name: string, op: Op, allowed: DTypes, extras: SpecExtras = {})
     } finally {
       dropConverted(t, x);
     }
-  }, { kind: 'unary', dtypes: allowed, grad: true, ...extras });
+  }, __TESTS__ && { kind: 'unary', dtypes: allowed, grad: true, ...extras });
 }
 export const neg = unaryOp('neg', Op.Neg, 'numeric');
 export const abs = unaryOp('abs', Op.Abs, 'numeric', { kinks: [0] });
@@ -146,29 +150,29 @@ export const leakyRelu = def('leakyRelu', function leakyRelu(x: TensorLike, alph
   checkDTypes('leakyRelu', t, 'float');
   if (typeof alpha !== 'number') throw new Error(`leakyRelu: alpha must be a number, got ${describe(alpha)}`);
   return withShape(wrap(core.unary(Op.LeakyRelu, t.id, alpha), 'float32'), dims(t));
-}, { kind: 'unary', dtypes: 'float', grad: true, kinks: [0], examples: [{ inputs: [[2, 3]] }, { inputs: [[4]], args: [0.5] }] });
-export const silu = def('silu', (x: TensorLike): Tensor => { const t = toTensor('silu', x); checkDTypes('silu', t, 'float'); return mul(t, sigmoid(t)); }, { kind: 'unary', dtypes: 'float', grad: true });
+}, __TESTS__ && { kind: 'unary', dtypes: 'float', grad: true, kinks: [0], examples: [{ inputs: [[2, 3]] }, { inputs: [[4]], args: [0.5] }] });
+export const silu = def('silu', (x: TensorLike): Tensor => { const t = toTensor('silu', x); checkDTypes('silu', t, 'float'); return mul(t, sigmoid(t)); }, __TESTS__ && { kind: 'unary', dtypes: 'float', grad: true });
 /** Exact GELU (TF's default, approximate = false): x · Φ(x) = 0.5 · x · (1 + erf(x / √2)). */
 export const gelu = def('gelu', (x: TensorLike): Tensor => {
   const t = toTensor('gelu', x);
   checkDTypes('gelu', t, 'float');
   return mul(mul(t, 0.5), add(erf(mul(t, Math.SQRT1_2)), 1));
-}, { kind: 'unary', dtypes: 'float', grad: true });
+}, __TESTS__ && { kind: 'unary', dtypes: 'float', grad: true });
 export const clipByValue = def('clipByValue', function clipByValue(x: TensorLike, lo: number, hi: number): Tensor {
   const t = toTensor('clipByValue', x);
   if (typeof lo !== 'number' || typeof hi !== 'number' || !(lo <= hi)) throw new Error(`clipByValue: expected numbers lo <= hi, got lo=${describe(lo)}, hi=${describe(hi)}`);
   // ties go to the first argument of maximum/minimum, so both ends keep gradient 1 (as TF)
   return minimum(maximum(t, lo), hi);
-}, { kind: 'other', dtypes: 'numeric', grad: true, kinks: [-0.5, 0.7], examples: [{ inputs: [[3, 4]], args: [-0.5, 0.7] }] });
+}, __TESTS__ && { kind: 'other', dtypes: 'numeric', grad: true, kinks: [-0.5, 0.7], examples: [{ inputs: [[3, 4]], args: [-0.5, 0.7] }] });
 export const stopGradient = def('stopGradient', function stopGradient(x: TensorLike): Tensor {
   const t = toTensor('stopGradient', x);
   return withShape(wrap(unrecorded(() => core.unary(Op.Identity, t.id, 0)), t.dtype), dims(t));
-}, { kind: 'unary', dtypes: 'any', grad: false });
+}, __TESTS__ && { kind: 'unary', dtypes: 'any', grad: false });
 export const cast = def('cast', function cast(x: TensorLike, dtype: DType): Tensor {
   const t = toTensor('cast', x);
   if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'bool') throw new Error(`cast: dtype must be 'float32', 'int32' or 'bool', got ${describe(dtype)}`);
   return withShape(wrap(core.cast(t.id, dtypeCode(dtype)), dtype), dims(t));
-}, { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[2, 3]], args: ['float32'] }] });
+}, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[2, 3]], args: ['float32'] }] });
 
 // ---- binary ----
 export function operands(name: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
@@ -195,7 +199,7 @@ function binaryOp(name: string, op: Op, allowed: DTypes, out?: DType, extras: Sp
     } finally {
       dropConverted(x, a); dropConverted(y, b);
     }
-  }, { kind: 'binary', dtypes: allowed, grad: out !== 'bool', ...extras });
+  }, __TESTS__ && { kind: 'binary', dtypes: allowed, grad: out !== 'bool', ...extras });
 }
 export const add = binaryOp('add', Op.Add, 'numeric');
 export const sub = binaryOp('sub', Op.Sub, 'numeric');
@@ -214,7 +218,7 @@ export const less = binaryOp('less', Op.Less, 'numeric', 'bool');
 export const lessEqual = binaryOp('lessEqual', Op.LessEqual, 'numeric', 'bool');
 export const logicalAnd = binaryOp('logicalAnd', Op.LogicalAnd, 'bool', 'bool');
 export const logicalOr = binaryOp('logicalOr', Op.LogicalOr, 'bool', 'bool');
-export const squaredDifference = def('squaredDifference', (a: TensorLike, b: TensorLike): Tensor => { const [x, y] = operands('squaredDifference', a, b); return square(sub(x, y)); }, { kind: 'binary', dtypes: 'numeric', grad: true });
+export const squaredDifference = def('squaredDifference', (a: TensorLike, b: TensorLike): Tensor => { const [x, y] = operands('squaredDifference', a, b); return square(sub(x, y)); }, __TESTS__ && { kind: 'binary', dtypes: 'numeric', grad: true });
 
 export const where = def('where', function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
   const c = toTensor('where', cond, 'bool');
@@ -229,7 +233,7 @@ export const where = def('where', function where(cond: TensorLike, a: TensorLike
     if (x) dropConverted(x, a);
     if (y) dropConverted(y, b);
   }
-}, { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [{ shape: [2, 3], bool: true }, [2, 3], [2, 3]] }, { inputs: [{ shape: [3], bool: true }, [2, 3], [1]] }, { inputs: [{ shape: [2, 1], bool: true }, [], [1, 4]] }] });
+}, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [{ shape: [2, 3], bool: true }, [2, 3], [2, 3]] }, { inputs: [{ shape: [3], bool: true }, [2, 3], [1]] }, { inputs: [{ shape: [2, 1], bool: true }, [], [1, 4]] }] });
 
 // ---- reductions ----
 function reduceOp(name: string, op: Op, allowed: DTypes, extras: SpecExtras = {}) {
@@ -238,7 +242,7 @@ function reduceOp(name: string, op: Op, allowed: DTypes, extras: SpecExtras = {}
     checkDTypes(name, t, allowed);
     const mask = axesMask(name, axis, t.rank);
     return wrap(core.reduce(op, t.id, mask, keepDims ? 1 : 0), t.dtype);
-  }, { kind: 'reduce', dtypes: allowed, grad: true, ...extras });
+  }, __TESTS__ && { kind: 'reduce', dtypes: allowed, grad: true, ...extras });
 }
 export const sum = reduceOp('sum', Op.Sum, 'numeric');
 export const max = reduceOp('max', Op.Max, 'numeric');
@@ -250,7 +254,7 @@ export const mean = def('mean', function mean(x: TensorLike, axis?: number | num
   const mask = axesMask('mean', axis, t.rank);
   const count = dims(t).reduce((n, d, i) => (mask >> i) & 1 ? n * d : n, 1);
   return mul(sum(t, axis, keepDims), 1 / count);
-}, { kind: 'reduce', dtypes: 'float', grad: true });
+}, __TESTS__ && { kind: 'reduce', dtypes: 'float', grad: true });
 export const logSumExp = def('logSumExp', function logSumExp(x: TensorLike, axis?: number | number[], keepDims = false): Tensor {
   const t = toTensor('logSumExp', x);
   checkDTypes('logSumExp', t, 'float');
@@ -259,7 +263,7 @@ export const logSumExp = def('logSumExp', function logSumExp(x: TensorLike, axis
   const safe = where(isFinite(m), m, 0);
   const s = add(log(sum(exp(sub(t, safe)), axis, true)), safe);
   return keepDims ? s : reshape(s, dims(t).filter((_, i) => !((axesMask('logSumExp', axis, t.rank) >> i) & 1)));
-}, { kind: 'reduce', dtypes: 'float', grad: true });
+}, __TESTS__ && { kind: 'reduce', dtypes: 'float', grad: true });
 const isFinite = (t: Tensor) => less(abs(t), Infinity);
 function argOp(name: string, op: Op) {
   return def(name, (x: TensorLike, axis = 0): Tensor => {
@@ -269,7 +273,7 @@ function argOp(name: string, op: Op) {
     const ax = normAxis(name, axis, t.rank);
     if (dims(t)[ax] === 0) throw new Error(`${name}: axis ${axis} has size 0 (shape ${fmt(dims(t))})`);
     return wrap(core.reduce(op, t.id, 1 << ax, 0), 'int32');
-  }, { kind: 'other', dtypes: 'numeric', grad: false, examples: [{ inputs: [[3, 4]], args: [0] }, { inputs: [[3, 4]], args: [-1] }, { inputs: [[5]] }] });
+  }, __TESTS__ && { kind: 'other', dtypes: 'numeric', grad: false, examples: [{ inputs: [[3, 4]], args: [0] }, { inputs: [[3, 4]], args: [-1] }, { inputs: [[5]] }] });
 }
 export const argMax = argOp('argMax', Op.ArgMax);
 export const argMin = argOp('argMin', Op.ArgMin);
@@ -294,14 +298,14 @@ export const reshape = def('reshape', function reshape(x: TensorLike, shape: rea
   checkShape('reshape', out);
   if (out.reduce((a, b) => a * b, 1) !== size) throw new Error(`reshape: cannot reshape a tensor of ${size} elements (shape ${fmt(dims(t))}) into shape ${fmt(shape)}`);
   return withShape(wrap(core.reshape(t.id, writeArgs(out), out.length), t.dtype), out);
-}, { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[2, 3]], args: [[3, 2]] }, { inputs: [[2, 3, 2]], args: [[-1, 4]] }, { inputs: [[6]], args: [[1, 6, 1]] }] });
+}, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[2, 3]], args: [[3, 2]] }, { inputs: [[2, 3, 2]], args: [[-1, 4]] }, { inputs: [[6]], args: [[1, 6, 1]] }] });
 export const expandDims = def('expandDims', function expandDims(x: TensorLike, axis = 0): Tensor {
   const t = toTensor('expandDims', x);
   const ax = normAxis('expandDims', axis, t.rank, 1);
   const s = dims(t).slice();
   s.splice(ax, 0, 1);
   return reshape(t, s);
-}, { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[2, 3]], args: [0] }, { inputs: [[2, 3]], args: [-1] }, { inputs: [[]], args: [0] }] });
+}, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[2, 3]], args: [0] }, { inputs: [[2, 3]], args: [-1] }, { inputs: [[]], args: [0] }] });
 export const squeeze = def('squeeze', function squeeze(x: TensorLike, axis?: number | number[]): Tensor {
   const t = toTensor('squeeze', x);
   const s = dims(t);
@@ -309,7 +313,7 @@ export const squeeze = def('squeeze', function squeeze(x: TensorLike, axis?: num
   const mask = axesMask('squeeze', axis, t.rank);
   s.forEach((d, i) => { if ((mask >> i) & 1 && d !== 1) throw new Error(`squeeze: cannot squeeze axis ${i} of size ${d} (shape ${fmt(s)})`); });
   return reshape(t, s.filter((_, i) => !((mask >> i) & 1)));
-}, { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[1, 3, 1]] }, { inputs: [[1, 3, 1]], args: [[-1]] }, { inputs: [[2, 1]], args: [1] }] });
+}, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[1, 3, 1]] }, { inputs: [[1, 3, 1]], args: [[-1]] }, { inputs: [[2, 1]], args: [1] }] });
 export const transpose = def('transpose', function transpose(x: TensorLike, perm?: number[]): Tensor {
   const t = toTensor('transpose', x);
   const r = t.rank;
@@ -319,7 +323,7 @@ export const transpose = def('transpose', function transpose(x: TensorLike, perm
   let packed = 0;
   p.forEach((a, i) => { packed |= a << (4 * i); });
   return withShape(wrap(core.transpose(t.id, packed), t.dtype), p.map(a => dims(t)[a]));
-}, { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[2, 3]] }, { inputs: [[2, 3, 4]], args: [[1, 2, 0]] }, { inputs: [[2, 1, 3, 2]], args: [[3, 1, 0, 2]] }] });
+}, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[2, 3]] }, { inputs: [[2, 3, 4]], args: [[1, 2, 0]] }, { inputs: [[2, 1, 3, 2]], args: [[3, 1, 0, 2]] }] });
 export const broadcastTo = def('broadcastTo', function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
   const t = toTensor('broadcastTo', x);
   checkShape('broadcastTo', shape);
@@ -327,7 +331,7 @@ export const broadcastTo = def('broadcastTo', function broadcastTo(x: TensorLike
   if (s.length > shape.length || s.some((d, i) => d !== 1 && d !== shape[i + shape.length - s.length]))
     throw new Error(`broadcastTo: cannot broadcast shape ${fmt(s)} to ${fmt(shape)}`);
   return withShape(wrap(core.broadcastToShape(t.id, writeArgs(shape), shape.length), t.dtype), shape.slice());
-}, { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[3]], args: [[2, 3]] }, { inputs: [[2, 1]], args: [[2, 4]] }, { inputs: [[]], args: [[2, 2]] }] });
+}, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[3]], args: [[2, 3]] }, { inputs: [[2, 1]], args: [[2, 4]] }, { inputs: [[]], args: [[2, 2]] }] });
 
 // ---- linear algebra ----
 export const matmul = def('matmul', function matmul(a: TensorLike, b: TensorLike, transposeA = false, transposeB = false): Tensor {
@@ -342,7 +346,7 @@ export const matmul = def('matmul', function matmul(a: TensorLike, b: TensorLike
   const shape = [...batch, m, n];
   checkShape('matmul', shape);
   return withShape(wrap(core.matmul(x.id, y.id, transposeA ? 1 : 0, transposeB ? 1 : 0), 'float32'), shape);
-}, { kind: 'other', dtypes: 'float', grad: true, examples: [{ inputs: [[3, 4], [4, 5]] }, { inputs: [[4, 3], [4, 5]], args: [true, false] }, { inputs: [[3, 4], [5, 4]], args: [false, true] }, { inputs: [[4, 3], [5, 4]], args: [true, true] }, { inputs: [[2, 5, 9], [9, 11]] }, { inputs: [[2, 1, 3, 4], [3, 4, 2]] }, { inputs: [[9, 13], [13, 17]] }] });
+}, __TESTS__ && { kind: 'other', dtypes: 'float', grad: true, examples: [{ inputs: [[3, 4], [4, 5]] }, { inputs: [[4, 3], [4, 5]], args: [true, false] }, { inputs: [[3, 4], [5, 4]], args: [false, true] }, { inputs: [[4, 3], [5, 4]], args: [true, true] }, { inputs: [[2, 5, 9], [9, 11]] }, { inputs: [[2, 1, 3, 4], [3, 4, 2]] }, { inputs: [[9, 13], [13, 17]] }] });
 
 // ---- neural nets ----
 function softmaxOp(name: string, log: number) {
@@ -351,7 +355,7 @@ function softmaxOp(name: string, log: number) {
     checkDTypes(name, t, 'float');
     if (t.rank === 0) throw new Error(`${name}: expected a tensor of rank >= 1, got a scalar`);
     return withShape(wrap(core.softmax(t.id, normAxis(name, axis, t.rank), log), 'float32'), dims(t));
-  }, { kind: 'other', dtypes: 'float', grad: true, examples: [{ inputs: [[2, 5]] }, { inputs: [[3, 4, 2]], args: [1] }, { inputs: [[4]], args: [0] }] });
+  }, __TESTS__ && { kind: 'other', dtypes: 'float', grad: true, examples: [{ inputs: [[2, 5]] }, { inputs: [[3, 4, 2]], args: [1] }, { inputs: [[4]], args: [0] }] });
 }
 export const softmax = softmaxOp('softmax', 0);
 export const logSoftmax = softmaxOp('logSoftmax', 1);

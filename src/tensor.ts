@@ -87,11 +87,10 @@ export class Tensor {
     return nest(flat, this.shape);
   }
 
-  /** The single value of a size-1 tensor. */
-  item(): number | boolean {
+  /** The single value of a size-1 tensor as a number (a bool tensor gives 1 or 0). */
+  item(): number {
     if (this.size !== 1) throw new Error(`item(): tensor has ${this.size} elements (shape [${this.shape}]), expected exactly 1`);
-    const v = this.data()[0];
-    return this.dtype === 'bool' ? v !== 0 : v;
+    return this.data()[0];
   }
 
   dispose(): void {

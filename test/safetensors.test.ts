@@ -64,7 +64,8 @@ describe('round trip', () => {
       expect(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), name).toEqual(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
     }
     expect(back.s.item()).toBe(42.5);
-    expect(back.sb.item()).toBe(true);
+    expect(back.sb.item()).toBe(1);
+    expect(back.sb.toArray()).toBe(true);
     expect(back.mask.toArray()).toEqual([true, false, true, true, false]);
     expect(memory().tensors).toBe(before + Object.keys(record).length);
     disposeAll(back); disposeAll(record);
@@ -204,7 +205,8 @@ describe('the byte format', () => {
     expect(r.flags.toArray()).toEqual([true, false, false, true]);
     expect(Array.from(r.flags.data())).toEqual([1, 0, 0, 1]);
     expect(r.odd.shape).toEqual([]);
-    expect(r.odd.item()).toBe(true);
+    expect(r.odd.item()).toBe(1);
+    expect(r.odd.toArray()).toBe(true);
     expect(r.u.toArray()).toEqual([2.5]);
     expect(r.none.shape).toEqual([0, 3]);
     expect(loadSafetensorsMetadata(file)).toEqual({ source: 'hand' });
