@@ -4,7 +4,7 @@
 // The forward and gradient tests iterate over OPS, so an op cannot be added without being tested.
 import { core, writeArgs } from './core.js';
 import { Op } from '../assembly/opcodes.js';
-import { Tensor, TensorLike, DType, toTensor, wrap, describe, dtypeCode, checkShape } from './tensor.js';
+import { Tensor, TensorLike, DType, toTensor, wrap, describe, dtypeCode, checkShape, reads } from './tensor.js';
 
 // ---- the op table ----
 export type DTypes = 'float' | 'numeric' | 'bool' | 'any';
@@ -93,9 +93,10 @@ export function normAxis(op: string, axis: unknown, rank: number, extra = 0): nu
 
 /** Runs fn with every tape paused (stopGradient, customGradient's forward). */
 export function unrecorded<T>(fn: () => T): T {
-  const saved = core.recordingMask.value;
+  const saved = core.recordingMask.value, onRead = reads.onVariableRead;
   core.setRecordingMask(0);
-  try { return fn(); } finally { core.setRecordingMask(saved); }
+  reads.onVariableRead = undefined; // paused tapes do not watch the variables read meanwhile either
+  try { return fn(); } finally { core.setRecordingMask(saved); reads.onVariableRead = onRead; }
 }
 
 /** Frees a tensor made from a plain number/array argument once the op used it (tapes keep their own reference). */

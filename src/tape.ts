@@ -4,7 +4,7 @@
 import { core, ready, writeArgs, ints, callbacks, generation } from './core.js';
 import { Tensor, TensorLike, toTensor, wrap, describe, tidy, reads, fill, zeros, dispose } from './tensor.js';
 import { Variable } from './variable.js';
-import { unrecorded, dims, reshape, identity } from './ops.js';
+import { unrecorded, dims, reshape, identity, add } from './ops.js';
 
 export interface TapeOptions { persistent?: boolean; watchAccessedVariables?: boolean }
 export type Unconnected = 'none' | 'zero';
@@ -55,6 +55,13 @@ export class GradientTape<R = unknown> {
   private consumed = false;
   private disposed = false;
   private watched = new Set<Variable>();
+  /**
+   * Every value each watched variable had when this tape watched or read it (ids this tape keeps a
+   * reference to). As in TF, where the tape differentiates through the variable's reads, the
+   * gradient w.r.t. a variable sums over all of them, so an assign() after a read keeps the gradient
+   * of that read while cutting the gradient through the assigned value.
+   */
+  private variableValues = new Map<Variable, number[]>();
 
   constructor(options: TapeOptions = {}) {
     if (options === null || typeof options !== 'object') throw new Error(`GradientTape: options must be an object, got ${describe(options)}`);
@@ -78,6 +85,7 @@ export class GradientTape<R = unknown> {
   }
 
   private releaseSlot(): void {
+    this.releaseVariableValues();
     if (this.slot < 0) return;
     tapeRegistry?.unregister(this);
     if (this.slotGeneration === generation) {
@@ -127,16 +135,27 @@ export class GradientTape<R = unknown> {
   watch(x: unknown): void {
     const slot = this.ensureSlot();
     forEachLeaf(x, 'GradientTape.watch', leaf => {
-      if (leaf instanceof Variable) this.watched.add(leaf);
-      if (leaf.dtype !== 'float32') { warnDType(leaf.dtype); return; }
-      core.watch(slot, leaf.id);
+      if (leaf.dtype !== 'float32') { if (leaf instanceof Variable) this.watched.add(leaf); warnDType(leaf.dtype); return; }
+      if (leaf instanceof Variable) this._watchVariable(leaf);
+      else core.watch(slot, leaf.id);
     });
   }
 
-  /** @internal auto-watch of a variable read while recording */
+  /** @internal watch of a variable (explicit, or automatic when read while recording) */
   _watchVariable(v: Variable): void {
     if (!this.watched.has(v)) this.watched.add(v);
-    if (v.dtype === 'float32') core.watch(this.slot, v.id);
+    if (v.dtype !== 'float32') return;
+    const id = v.id;
+    const values = this.variableValues.get(v);
+    if (values && values[values.length - 1] === id) return;
+    core.watch(this.ensureSlot(), id);
+    core.retain(id);
+    if (values) values.push(id); else this.variableValues.set(v, [id]);
+  }
+
+  private releaseVariableValues(): void {
+    if (this.slotGeneration === generation) for (const ids of this.variableValues.values()) for (const id of ids) core.release(id);
+    this.variableValues.clear();
   }
 
   watchedVariables(): Variable[] {
@@ -152,6 +171,7 @@ export class GradientTape<R = unknown> {
   reset(): void {
     if (!this.isRecording) throw new Error('Tape is not recording.');
     freeSlot(this.slot);
+    this.releaseVariableValues();
     this.watched.clear();
     this.setRecording(true);
   }
@@ -192,7 +212,7 @@ export class GradientTape<R = unknown> {
     const targets = leaves(target, 'GradientTape.gradient (target)');
     const seeds = seedLeaves(target, outputGradients);
     const srcs = leaves(sources, 'GradientTape.gradient (sources)');
-    const total = targets.length * 2 + srcs.length;
+    const total = targets.length * 2 + srcs.length + this.variableValues.size;
     if (total > core.argsCapacity()) throw new Error(`GradientTape.gradient: too many targets and sources (${total}); at most ${core.argsCapacity()} in one call`);
     const seedTensors = targets.map((t, i) => {
       const s = seeds[i];
@@ -204,10 +224,13 @@ export class GradientTape<R = unknown> {
     const ids: number[] = [];
     for (const t of targets) ids.push(t.id);
     for (const s of seedTensors) ids.push(s.id);
-    for (const s of srcs) {
-      if (s.dtype !== 'float32') warnDType(s.dtype);
-      ids.push(s.id);
+    // a variable stands for every value it had while this tape watched it
+    const values = srcs.map(s => (s instanceof Variable && this.variableValues.get(s)) || [s.id]);
+    for (let i = 0; i < srcs.length; i++) {
+      if (srcs[i].dtype !== 'float32') warnDType(srcs[i].dtype);
+      ids.push(...values[i]);
     }
+    const nSources = ids.length - 2 * targets.length;
     const slot = this.ensureSlot();
     if (core.sweepNesting() >= 15) throw new Error('GradientTape.gradient: gradients nested more than 15 deep (custom gradients computing gradients)');
     const args = writeArgs(ids);
@@ -215,13 +238,13 @@ export class GradientTape<R = unknown> {
     const outerError = pendingError;
     pendingError = undefined;
     try {
-      core.gradient(slot, args, targets.length, srcs.length);
+      core.gradient(slot, args, targets.length, nSources);
     } catch (e) {
       core.endSweep();
       throw e;
     } finally {
       const m = ints();
-      out = Array.from(m.subarray((args >> 2) + 2 * targets.length, (args >> 2) + 2 * targets.length + srcs.length));
+      out = Array.from(m.subarray((args >> 2) + 2 * targets.length, (args >> 2) + 2 * targets.length + nSources));
       seedTensors.forEach((s, i) => { if (s !== seeds[i]) s.dispose(); });
     }
     if (pendingError !== undefined) {
@@ -231,11 +254,14 @@ export class GradientTape<R = unknown> {
       throw e;
     }
     pendingError = outerError;
-    const grads = out.map((id, i) => {
-      const src = srcs[i];
-      if (src.dtype !== 'float32') { if (id) core.release(id); return null; }
-      if (id) return wrap(id, 'float32');
-      return unconnected === 'zero' ? zeros(dims(src)) : null;
+    let next = 0;
+    const grads = srcs.map((src, i) => {
+      const parts = out.slice(next, next += values[i].length).filter(id => id !== 0).map(id => wrap(id, 'float32'));
+      if (src.dtype !== 'float32') { parts.forEach(p => p.dispose()); return null; }
+      if (parts.length === 0) return unconnected === 'zero' ? zeros(dims(src)) : null;
+      let g = parts[0];
+      for (const p of parts.slice(1)) { const sum = add(g, p); g.dispose(); p.dispose(); g = sum; }
+      return g;
     });
     let k = 0;
     return rebuild(sources, () => grads[k++]) as Grads<S>;

@@ -497,3 +497,20 @@ describe('tidy and memory', () => {
     expect(() => x.data()).toThrow(/disposed/);
   });
 });
+
+describe('variables across assignments', () => {
+  it('a read before assign keeps its gradient; the assigned value is cut (as TF differentiates through reads)', () => {
+    const v = variable(2);
+    const x = scalar(3);
+    const t = tape(t => {
+      t.watch(x);
+      const y = mul(v, v);          // read of v = 2
+      v.assign(mul(x, 5));          // cuts: no gradient to x through v
+      return add(y, mul(v, 10));    // read of v = 15
+    });
+    const [gv, gx] = t.gradient(t.result, [v, x]);
+    expect(gv!.item()).toBe(2 * 2 + 10);
+    expect(gx).toBeNull();
+    expect(v.item()).toBe(15);
+  });
+});
