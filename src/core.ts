@@ -95,14 +95,19 @@ function guard(exports: WebAssembly.Exports): Core {
   for (const [name, value] of Object.entries(exports)) {
     if (typeof value !== 'function') { out[name] = value; continue; }
     const fn = value as (...args: number[]) => number;
-    out[name] = (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => {
-      try {
-        return fn(a, b, c, d, e, f, g, h);
-      } catch (e) {
-        if (e instanceof WebAssembly.RuntimeError) recover(name, e);
-        throw e;
-      }
+    const fail = (e: unknown): never => {
+      if (e instanceof WebAssembly.RuntimeError) recover(name, e);
+      throw e;
     };
+    // one wrapper per arity: calling an export with exactly its parameter count keeps V8's fast path
+    switch (fn.length) {
+      case 0: out[name] = () => { try { return fn(); } catch (e) { return fail(e); } }; break;
+      case 1: out[name] = (a: number) => { try { return fn(a); } catch (e) { return fail(e); } }; break;
+      case 2: out[name] = (a: number, b: number) => { try { return fn(a, b); } catch (e) { return fail(e); } }; break;
+      case 3: out[name] = (a: number, b: number, c: number) => { try { return fn(a, b, c); } catch (e) { return fail(e); } }; break;
+      case 4: out[name] = (a: number, b: number, c: number, d: number) => { try { return fn(a, b, c, d); } catch (e) { return fail(e); } }; break;
+      default: out[name] = (...args: number[]) => { try { return fn(...args); } catch (e) { return fail(e); } };
+    }
   }
   return out as unknown as Core;
 }
