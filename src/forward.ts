@@ -3,7 +3,7 @@
 // J·t = ∂/∂u ⟨g(u), t⟩. Both sweeps go through the normal recording path, so an enclosing
 // accumulator or tape records the JVP computation too (higher order, forward-over-back).
 import { Tensor, TensorLike, toTensor, describe, zeros, tidy, keep } from './tensor.js';
-import { GradientTape, Unconnected } from './tape.js';
+import { GradientTape, Unconnected, checkUnconnected } from './tape.js';
 import { dims, mul, sum, add, identity, unrecorded } from './ops.js';
 
 export class ForwardAccumulator {
@@ -24,19 +24,29 @@ export class ForwardAccumulator {
       if (this.primals.indexOf(p) !== i || this.primals.some((q, j) => j < i && q.id === p.id))
         throw new Error(`ForwardAccumulator: Tensor ${describe(p)} was specified as a primal multiple times. This may indicate an error. If it was intended, use the sum of the tangents instead.`);
     });
-    this.tangents = ts.map((t, i) => {
-      const tt = toTensor('ForwardAccumulator', t);
-      const ps = dims(this.primals[i]), tsh = dims(tt);
-      if (ps.join() !== tsh.join()) throw new Error(`ForwardAccumulator: tangent ${i} has shape [${tsh}] but its primal has shape [${ps}]`);
-      return keep(unrecorded(() => identity(tt)));
-    });
+    this.tangents = [];
+    try {
+      ts.forEach((t, i) => {
+        const tt = toTensor('ForwardAccumulator', t);
+        try {
+          const ps = dims(this.primals[i]), tsh = dims(tt);
+          if (ps.join() !== tsh.join()) throw new Error(`ForwardAccumulator: tangent ${i} has shape [${tsh}] but its primal has shape [${ps}]`);
+          this.tangents.push(keep(unrecorded(() => identity(tt))));
+        } finally {
+          if (tt !== t) tt.dispose();
+        }
+      });
+    } catch (e) {
+      for (const t of this.tangents) t.dispose();
+      throw e;
+    }
     this.tape.watch(this.primals);
   }
 
   /** Runs fn while accumulating JVPs; returns its value. May be called again. */
   record<T>(fn: () => T): T {
     if (typeof fn !== 'function') throw new TypeError(`ForwardAccumulator.record: expected a function, got ${describe(fn)}`);
-    if (this.recording) throw new Error('Accumulator is already recording.');
+    if (this.recording) throw new Error('ForwardAccumulator.record: Accumulator is already recording.');
     this.recording = true;
     try {
       return this.tape.record(() => fn()).result as T;
@@ -47,8 +57,7 @@ export class ForwardAccumulator {
 
   /** The JVP of `x` (its derivative along the tangents): null if x does not depend on a primal. */
   jvp(x: TensorLike, options: { unconnectedGradients?: Unconnected } = {}): Tensor | null {
-    const unconnected = options?.unconnectedGradients ?? 'none';
-    if (unconnected !== 'none' && unconnected !== 'zero') throw new Error(`Unknown value for unconnected_gradients: '${String(unconnected)}'`);
+    const unconnected = checkUnconnected('ForwardAccumulator.jvp', options?.unconnectedGradients);
     if (!(x instanceof Tensor)) throw new Error(`ForwardAccumulator.jvp: expected a Tensor, got ${describe(x)}`);
     const target = toTensor('ForwardAccumulator.jvp', x);
     const result = tidy(() => {

@@ -3,7 +3,7 @@
 // (generated inside the core by assembly/ops/random.ts, bit-identical on every platform).
 import { def, checkDTypes, dims, broadcastShapes, reshape, logSoftmax, softplus, mul, sub, sum, mean, square, equal, cast, expandDims, neg } from './ops.js';
 import { core } from './core.js';
-import { Tensor, TensorLike, toTensor, wrap, describe, tensor, empty, tidy, checkShape } from './tensor.js';
+import { Tensor, TensorLike, toTensor, wrap, describe, tensor, empty, checkShape } from './tensor.js';
 
 /** The kernels of assembly/ops/conv.ts and assembly/ops/random.ts. */
 interface NNCore {
@@ -68,36 +68,24 @@ function spatialCall(x: { t: Tensor; shape: number[]; batched: boolean }, outSha
 }
 function withDims(t: Tensor, shape: number[]): Tensor { t._shape = shape; return t; }
 
-/**
- * Runs an op body, then frees every tensor it created except its result: converted arguments and
- * intermediates (a tape keeps its own references to what it recorded), also when a validation
- * error is thrown, so a failed call leaves nothing behind.
- */
-function scoped(fn: () => Tensor): Tensor {
-  const r = tidy(() => { try { return { value: fn() }; } catch (error) { return { error }; } });
-  if ('error' in r) throw r.error;
-  return r.value;
-}
-
 // ---- conv2d ----
 export const conv2d = def('conv2d', function conv2d(x: TensorLike, filter: TensorLike, strides: number | readonly number[] = 1, padding: Padding = 'valid'): Tensor {
   const op = 'conv2d';
-  return scoped(() => {
-    const input = nhwc(op, x);
-    const f = toTensor(op, filter);
-    checkDTypes(op, f, 'float');
-    const fs = dims(f);
-    if (fs.length !== 4) throw new Error(`${op}: filter must have rank 4 [filterHeight, filterWidth, inChannels, outChannels] (HWIO), got shape ${fmt(fs)}`);
-    const [n, h, w, c] = input.shape;
-    const [kh, kw, ci, co] = fs;
-    if (ci !== c) throw new Error(`${op}: x has ${c} channels (shape ${fmt(dims(input.t))}) but the filter expects ${ci} input channels (filter shape ${fmt(fs)}, HWIO)`);
-    if (kh < 1 || kw < 1 || kh > MAX_SPATIAL || kw > MAX_SPATIAL) throw new Error(`${op}: filter height and width must be between 1 and ${MAX_SPATIAL}, got filter shape ${fmt(fs)}`);
-    const [sh, sw] = spatialPair(op, 'strides', strides, MAX_STRIDE);
-    const same = isSame(op, padding);
-    const outShape = [n, outSize(h, kh, sh, same), outSize(w, kw, sw, same), co];
-    checkShape(op, outShape);
-    return spatialCall(input, outShape, id => kernels().conv2d(id, f.id, geometry(sh, sw, same)));
-  });
+  const input = nhwc(op, x);
+  const f = toTensor(op, filter);
+  checkDTypes(op, f, 'float');
+  const fs = dims(f);
+  if (fs.length !== 4) throw new Error(`${op}: filter must have rank 4 [filterHeight, filterWidth, inChannels, outChannels] (HWIO), got shape ${fmt(fs)}`);
+  const [n, h, w, c] = input.shape;
+  const [kh, kw, ci, co] = fs;
+  if (ci !== c) throw new Error(`${op}: x has ${c} channels (shape ${fmt(dims(input.t))}) but the filter expects ${ci} input channels (filter shape ${fmt(fs)}, HWIO)`);
+  if (kh < 1 || kw < 1 || kh > MAX_SPATIAL || kw > MAX_SPATIAL) throw new Error(`${op}: filter height and width must be between 1 and ${MAX_SPATIAL}, got filter shape ${fmt(fs)}`);
+  const [sh, sw] = spatialPair(op, 'strides', strides, MAX_STRIDE);
+  const same = isSame(op, padding);
+  const outShape = [n, outSize(h, kh, sh, same), outSize(w, kw, sw, same), co];
+  checkShape(op, outShape);
+  return spatialCall(input, outShape, id => kernels().conv2d(id, f.id, geometry(sh, sw, same)));
+  
 }, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true,
   examples: [
@@ -117,16 +105,15 @@ export const conv2d = def('conv2d', function conv2d(x: TensorLike, filter: Tenso
 // ---- pooling ----
 function poolOp(name: 'maxPool' | 'avgPool') {
   return function pool(x: TensorLike, size: number | readonly number[], strides?: number | readonly number[], padding: Padding = 'valid'): Tensor {
-    return scoped(() => {
-      const input = nhwc(name, x);
-      const [kh, kw] = spatialPair(name, 'size', size, MAX_SPATIAL);
-      const [sh, sw] = spatialPair(name, 'strides', strides ?? size, MAX_STRIDE);
-      const same = isSame(name, padding);
-      const [n, h, w, c] = input.shape;
-      const outShape = [n, outSize(h, kh, sh, same), outSize(w, kw, sw, same), c];
-      const g = geometry(sh, sw, same), win = kh | (kw << 16);
-      return spatialCall(input, outShape, id => name === 'maxPool' ? kernels().maxPool(id, g, win) : kernels().avgPool(id, g, win));
-    });
+    const input = nhwc(name, x);
+    const [kh, kw] = spatialPair(name, 'size', size, MAX_SPATIAL);
+    const [sh, sw] = spatialPair(name, 'strides', strides ?? size, MAX_STRIDE);
+    const same = isSame(name, padding);
+    const [n, h, w, c] = input.shape;
+    const outShape = [n, outSize(h, kh, sh, same), outSize(w, kw, sw, same), c];
+    const g = geometry(sh, sw, same), win = kh | (kw << 16);
+    return spatialCall(input, outShape, id => name === 'maxPool' ? kernels().maxPool(id, g, win) : kernels().avgPool(id, g, win));
+    
   };
 }
 const POOL_EXAMPLES = [
@@ -165,14 +152,13 @@ const meanLastAxis = (t: Tensor) => t.rank === 0 ? t : mean(t, -1);
 /** -sum(labels · logSoftmax(logits), -1); differentiable w.r.t. both. */
 export const softmaxCrossEntropy = def('softmaxCrossEntropy', function softmaxCrossEntropy(labels: TensorLike, logits: TensorLike): Tensor {
   const op = 'softmaxCrossEntropy';
-  return scoped(() => {
-    const x = toTensor(op, logits);
-    checkDTypes(op, x, 'float');
-    if (x.rank === 0) throw new Error(`${op}: logits must have rank >= 1 (classes on the last axis), got a scalar`);
-    const z = floatLabels(op, labels);
-    checkLabelShape(op, z, x);
-    return neg(sum(mul(z, logSoftmax(x, -1)), -1));
-  });
+  const x = toTensor(op, logits);
+  checkDTypes(op, x, 'float');
+  if (x.rank === 0) throw new Error(`${op}: logits must have rank >= 1 (classes on the last axis), got a scalar`);
+  const z = floatLabels(op, labels);
+  checkLabelShape(op, z, x);
+  return neg(sum(mul(z, logSoftmax(x, -1)), -1));
+  
 }, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true,
   examples: [{ inputs: [[2, 5], [2, 5]] }, { inputs: [[4], [3, 4]] }, { inputs: [[2, 3, 4], [2, 3, 4]] }, { inputs: [[6], [6]] }],
@@ -181,26 +167,25 @@ export const softmaxCrossEntropy = def('softmaxCrossEntropy', function softmaxCr
 /** Labels are int32 class indices, shaped like logits without the last axis; they get no gradient. */
 export const sparseSoftmaxCrossEntropy = def('sparseSoftmaxCrossEntropy', function sparseSoftmaxCrossEntropy(labels: TensorLike, logits: TensorLike): Tensor {
   const op = 'sparseSoftmaxCrossEntropy';
-  return scoped(() => {
-    const x = toTensor(op, logits);
-    checkDTypes(op, x, 'float');
-    const z = toTensor(op, labels, 'int32');
-    if (z.dtype !== 'int32') throw new Error(`${op}: labels must be an int32 tensor of class indices, got dtype ${z.dtype} (shape ${fmt(dims(z))})`);
-    const xs = dims(x), ls = dims(z);
-    if (xs.length === 0) throw new Error(`${op}: logits must have rank >= 1 (classes on the last axis), got a scalar`);
-    if (ls.length !== xs.length - 1 || ls.some((d, i) => d !== xs[i]))
-      throw new Error(`${op}: labels of shape ${fmt(ls)} must have the shape of logits ${fmt(xs)} without its last axis, i.e. ${fmt(xs.slice(0, -1))}`);
-    const classes = xs[xs.length - 1];
-    const values = z.data() as Int32Array;
-    for (let i = 0; i < values.length; i++) {
-      if (values[i] < 0 || values[i] >= classes)
-        throw new Error(`${op}: label ${values[i]} at flat index ${i} is out of range [0, ${classes}) for logits of shape ${fmt(xs)}`);
-    }
-    // one-hot by comparison with 0..classes-1: comparisons are not recorded, so labels get no gradient
-    const iota = tensor(Int32Array.from({ length: classes }, (_, i) => i), [classes], 'int32');
-    const oneHot = cast(equal(expandDims(z, -1), iota), 'float32');
-    return neg(sum(mul(oneHot, logSoftmax(x, -1)), -1));
-  });
+  const x = toTensor(op, logits);
+  checkDTypes(op, x, 'float');
+  const z = toTensor(op, labels, 'int32');
+  if (z.dtype !== 'int32') throw new Error(`${op}: labels must be an int32 tensor of class indices, got dtype ${z.dtype} (shape ${fmt(dims(z))})`);
+  const xs = dims(x), ls = dims(z);
+  if (xs.length === 0) throw new Error(`${op}: logits must have rank >= 1 (classes on the last axis), got a scalar`);
+  if (ls.length !== xs.length - 1 || ls.some((d, i) => d !== xs[i]))
+    throw new Error(`${op}: labels of shape ${fmt(ls)} must have the shape of logits ${fmt(xs)} without its last axis, i.e. ${fmt(xs.slice(0, -1))}`);
+  const classes = xs[xs.length - 1];
+  const values = z.data() as Int32Array;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] < 0 || values[i] >= classes)
+      throw new Error(`${op}: label ${values[i]} at flat index ${i} is out of range [0, ${classes}) for logits of shape ${fmt(xs)}`);
+  }
+  // one-hot by comparison with 0..classes-1: comparisons are not recorded, so labels get no gradient
+  const iota = tensor(Int32Array.from({ length: classes }, (_, i) => i), [classes], 'int32');
+  const oneHot = cast(equal(expandDims(z, -1), iota), 'float32');
+  return neg(sum(mul(oneHot, logSoftmax(x, -1)), -1));
+  
 }, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true,
   examples: [{ inputs: [{ shape: [3], int: [0, 5] }, [3, 5]] }, { inputs: [{ shape: [2, 3], int: [0, 4] }, [2, 3, 4]] }, { inputs: [{ shape: [], int: [0, 6] }, [6]] }],
@@ -213,13 +198,12 @@ export const sparseSoftmaxCrossEntropy = def('sparseSoftmaxCrossEntropy', functi
  */
 export const sigmoidCrossEntropy = def('sigmoidCrossEntropy', function sigmoidCrossEntropy(labels: TensorLike, logits: TensorLike): Tensor {
   const op = 'sigmoidCrossEntropy';
-  return scoped(() => {
-    const x = toTensor(op, logits);
-    checkDTypes(op, x, 'float');
-    const z = floatLabels(op, labels);
-    checkLabelShape(op, z, x);
-    return meanLastAxis(sub(softplus(x), mul(x, z)));
-  });
+  const x = toTensor(op, logits);
+  checkDTypes(op, x, 'float');
+  const z = floatLabels(op, labels);
+  checkLabelShape(op, z, x);
+  return meanLastAxis(sub(softplus(x), mul(x, z)));
+  
 }, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true, domain: [-4, 4],
   examples: [{ inputs: [[2, 3], [2, 3]] }, { inputs: [[4], [4]] }, { inputs: [[3, 1], [3, 1]] }, { inputs: [[3], [2, 3]] }, { inputs: [[], []] }],
@@ -228,13 +212,12 @@ export const sigmoidCrossEntropy = def('sigmoidCrossEntropy', function sigmoidCr
 /** mean(square(yPred - yTrue), -1) (Keras MSE); yTrue and yPred broadcast together. */
 export const meanSquaredError = def('meanSquaredError', function meanSquaredError(yTrue: TensorLike, yPred: TensorLike): Tensor {
   const op = 'meanSquaredError';
-  return scoped(() => {
-    const p = toTensor(op, yPred);
-    checkDTypes(op, p, 'float');
-    const t = floatLabels(op, yTrue);
-    broadcastShapes(op, dims(t), dims(p));
-    return meanLastAxis(square(sub(p, t)));
-  });
+  const p = toTensor(op, yPred);
+  checkDTypes(op, p, 'float');
+  const t = floatLabels(op, yTrue);
+  broadcastShapes(op, dims(t), dims(p));
+  return meanLastAxis(square(sub(p, t)));
+  
 }, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true,
   examples: [{ inputs: [[2, 3], [2, 3]] }, { inputs: [[3], [2, 3]] }, { inputs: [[4], [4]] }, { inputs: [[2, 1], [2, 5]] }],

@@ -1,7 +1,7 @@
 // Slicing, joining, gathering and creation ops, plus dot and norm. Kernels: assembly/ops/slicing.ts
 // (slice, pad, concat, gather, tile, oneHot, each with its backward rule); everything else here is
 // a composition of recorded ops and needs no gradient code.
-import { def, checkDTypes, dims, axesMask, normAxis, reshape, transpose, matmul, sqrt, sum, square } from './ops.js';
+import { def, checkDTypes, dims, axesMask, normAxis, flag, reshape, transpose, matmul, sqrt, sum, square } from './ops.js';
 import { core, writeArgs } from './core.js';
 import { Tensor, TensorLike, DType, toTensor, wrap, describe, empty, view, checkShape, MAX_RANK } from './tensor.js';
 
@@ -344,6 +344,7 @@ export const norm = def('norm', function norm(x: TensorLike, axis?: number | num
   const t = toTensor('norm', x);
   checkDTypes('norm', t, 'float');
   axesMask('norm', axis, t.rank); // validates the axes with this op's name
+  flag('norm', 'keepDims', keepDims);
   const sq = square(t), s = sum(sq, axis, keepDims);
   const out = sqrt(s);
   sq.dispose(); s.dispose();

@@ -4,7 +4,7 @@
 // The forward and gradient tests iterate over OPS, so an op cannot be added without being tested.
 import { core, writeArgs } from './core.js';
 import { Op } from '../assembly/opcodes.js';
-import { Tensor, TensorLike, DType, toTensor, wrap, describe, dtypeCode, checkShape, reads } from './tensor.js';
+import { Tensor, TensorLike, DType, toTensor, wrap, describe, dtypeCode, checkShape, reads, opScope } from './tensor.js';
 
 // ---- the op table ----
 export type DTypes = 'float' | 'numeric' | 'bool' | 'any';
@@ -34,10 +34,20 @@ export const OPS: Record<string, OpSpec> = {};
 /**
  * Declares a public op. The spec is test metadata: builds for users define __TESTS__ as false, so
  * `def(name, fn, __TESTS__ && {...})` ships no spec at all (see scripts/build.mjs, vitest.config.ts).
+ * The op runs in a conversion scope: tensors it made from plain numbers/arrays (toTensor) are freed
+ * when it returns or throws, so neither a result nor an error leaves them behind.
  */
 export function def<F extends (...args: any[]) => any>(name: string, fn: F, spec: Omit<OpSpec, 'name' | 'fn'> | false): F {
-  if (spec) OPS[name] = { name, fn, ...spec };
-  return fn;
+  const op = ((...args: unknown[]) => opScope(() => fn(...args))) as F;
+  if (spec) OPS[name] = { name, fn: op, ...spec };
+  return op;
+}
+
+/** A boolean flag argument (keepDims, transposeA, ...); undefined gives the default. */
+export function flag(op: string, what: string, v: unknown, fallback = false): boolean {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'boolean') throw new Error(`${op}: ${what} must be a boolean, got ${describe(v)}`);
+  return v;
 }
 type SpecExtras = Partial<Omit<OpSpec, 'name' | 'fn' | 'kind' | 'dtypes'>>;
 
@@ -161,6 +171,7 @@ export const gelu = def('gelu', (x: TensorLike): Tensor => {
 }, __TESTS__ && { kind: 'unary', dtypes: 'float', grad: true });
 export const clipByValue = def('clipByValue', function clipByValue(x: TensorLike, lo: number, hi: number): Tensor {
   const t = toTensor('clipByValue', x);
+  checkDTypes('clipByValue', t, 'numeric');
   if (typeof lo !== 'number' || typeof hi !== 'number' || !(lo <= hi)) throw new Error(`clipByValue: expected numbers lo <= hi, got lo=${describe(lo)}, hi=${describe(hi)}`);
   // ties go to the first argument of maximum/minimum, so both ends keep gradient 1 (as TF)
   return minimum(maximum(t, lo), hi);
@@ -219,7 +230,7 @@ export const less = binaryOp('less', Op.Less, 'numeric', 'bool');
 export const lessEqual = binaryOp('lessEqual', Op.LessEqual, 'numeric', 'bool');
 export const logicalAnd = binaryOp('logicalAnd', Op.LogicalAnd, 'bool', 'bool');
 export const logicalOr = binaryOp('logicalOr', Op.LogicalOr, 'bool', 'bool');
-export const squaredDifference = def('squaredDifference', (a: TensorLike, b: TensorLike): Tensor => { const [x, y] = operands('squaredDifference', a, b); return square(sub(x, y)); }, __TESTS__ && { kind: 'binary', dtypes: 'numeric', grad: true });
+export const squaredDifference = def('squaredDifference', (a: TensorLike, b: TensorLike): Tensor => { const [x, y] = operands('squaredDifference', a, b); checkDTypes('squaredDifference', x, 'numeric'); broadcastShapes('squaredDifference', dims(x), dims(y)); return square(sub(x, y)); }, __TESTS__ && { kind: 'binary', dtypes: 'numeric', grad: true });
 
 export const where = def('where', function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
   const c = toTensor('where', cond, 'bool');
@@ -242,7 +253,7 @@ function reduceOp(name: string, op: Op, allowed: DTypes, extras: SpecExtras = {}
     const t = toTensor(name, x);
     checkDTypes(name, t, allowed);
     const mask = axesMask(name, axis, t.rank);
-    return wrap(core.reduce(op, t.id, mask, keepDims ? 1 : 0), t.dtype);
+    return wrap(core.reduce(op, t.id, mask, flag(name, 'keepDims', keepDims) ? 1 : 0), t.dtype);
   }, __TESTS__ && { kind: 'reduce', dtypes: allowed, grad: true, ...extras });
 }
 export const sum = reduceOp('sum', Op.Sum, 'numeric');
@@ -253,12 +264,15 @@ export const mean = def('mean', function mean(x: TensorLike, axis?: number | num
   const t = toTensor('mean', x);
   checkDTypes('mean', t, 'float');
   const mask = axesMask('mean', axis, t.rank);
+  flag('mean', 'keepDims', keepDims);
   const count = dims(t).reduce((n, d, i) => (mask >> i) & 1 ? n * d : n, 1);
   return mul(sum(t, axis, keepDims), 1 / count);
 }, __TESTS__ && { kind: 'reduce', dtypes: 'float', grad: true });
 export const logSumExp = def('logSumExp', function logSumExp(x: TensorLike, axis?: number | number[], keepDims = false): Tensor {
   const t = toTensor('logSumExp', x);
   checkDTypes('logSumExp', t, 'float');
+  axesMask('logSumExp', axis, t.rank); // validates the axes with this op's name
+  flag('logSumExp', 'keepDims', keepDims);
   // subtracting the (constant) max keeps exp finite; its gradient cancels, so it is not recorded
   const m = stopGradient(max(t, axis, true));
   const safe = where(isFinite(m), m, 0);
@@ -338,6 +352,7 @@ export const broadcastTo = def('broadcastTo', function broadcastTo(x: TensorLike
 export const matmul = def('matmul', function matmul(a: TensorLike, b: TensorLike, transposeA = false, transposeB = false): Tensor {
   const [x, y] = operands('matmul', a, b);
   checkDTypes('matmul', x, 'float');
+  flag('matmul', 'transposeA', transposeA); flag('matmul', 'transposeB', transposeB);
   const sa = dims(x), sb = dims(y);
   if (sa.length < 2 || sb.length < 2) throw new Error(`matmul: both operands must have rank >= 2, got shapes ${fmt(sa)} and ${fmt(sb)}`);
   const m = transposeA ? sa[sa.length - 1] : sa[sa.length - 2], ka = transposeA ? sa[sa.length - 2] : sa[sa.length - 1];

@@ -69,9 +69,9 @@ export class GradientTape<R = unknown> {
     this._watchAccessed = options.watchAccessedVariables ?? true;
   }
 
-  private ensureSlot(): number {
-    if (this.disposed) throw new Error('GradientTape: the tape is disposed');
-    if (this.slot >= 0 && this.slotGeneration !== generation) throw new Error('GradientTape: the tape is no longer usable: the WebAssembly core was reset after an internal error');
+  private ensureSlot(op = 'GradientTape'): number {
+    if (this.disposed) throw new Error(`${op}: the tape is disposed`);
+    if (this.slot >= 0 && this.slotGeneration !== generation) throw new Error(`${op}: the tape is no longer usable: the WebAssembly core was reset after an internal error`);
     if (this.slot >= 0) return this.slot;
     ready();
     const free = slots.findIndex(s => s === undefined);
@@ -115,10 +115,10 @@ export class GradientTape<R = unknown> {
   /** Runs fn while recording on this tape (appending to what it already holds); returns the tape. */
   record<T>(fn: (tape: GradientTape) => T): GradientTape<T> {
     if (typeof fn !== 'function') throw new TypeError(`GradientTape.record: expected a function, got ${describe(fn)}`);
-    if (this.isRecording) throw new Error('Tape is still recording, This can happen if you try to re-enter an already-active tape.');
-    if (this.consumed) throw new Error('A non-persistent GradientTape can only be used to compute one set of gradients (or jacobians)');
+    if (this.isRecording) throw new Error('GradientTape.record: Tape is still recording, This can happen if you try to re-enter an already-active tape.');
+    if (this.consumed) throw new Error('GradientTape.record: A non-persistent GradientTape can only be used to compute one set of gradients (or jacobians)');
     const self = this as unknown as GradientTape<T>;
-    this.ensureSlot();
+    this.ensureSlot('GradientTape.record');
     this.setRecording(true);
     try {
       const result = fn(this);
@@ -133,7 +133,7 @@ export class GradientTape<R = unknown> {
 
   /** Watches a tensor, variable, or any array/object nesting of them. */
   watch(x: unknown): void {
-    const slot = this.ensureSlot();
+    const slot = this.ensureSlot('GradientTape.watch');
     forEachLeaf(x, 'GradientTape.watch', leaf => {
       if (leaf.dtype !== 'float32') { if (leaf instanceof Variable) this.watched.add(leaf); warnDType(leaf.dtype); return; }
       if (leaf instanceof Variable) this._watchVariable(leaf);
@@ -163,27 +163,27 @@ export class GradientTape<R = unknown> {
   }
 
   stopRecording<T>(fn: () => T): T {
-    if (!this.isRecording) throw new Error('Trying to stop recording a tape which is not recording.');
+    if (!this.isRecording) throw new Error('GradientTape.stopRecording: Trying to stop recording a tape which is not recording.');
     this.setRecording(false);
     try { return fn(); } finally { if (!this.consumed && this.slot >= 0) this.setRecording(true); }
   }
 
   reset(): void {
-    if (!this.isRecording) throw new Error('Tape is not recording.');
+    if (!this.isRecording) throw new Error('GradientTape.reset: Tape is not recording.');
     freeSlot(this.slot);
     this.releaseVariableValues();
     this.watched.clear();
     this.setRecording(true);
   }
 
-  private checkUsable(): void {
-    if (this.disposed) throw new Error('GradientTape: the tape is disposed');
-    if (this.consumed) throw new Error('A non-persistent GradientTape can only be used to compute one set of gradients (or jacobians)');
+  private checkUsable(op: string): void {
+    if (this.disposed) throw new Error(`${op}: the tape is disposed`);
+    if (this.consumed) throw new Error(`${op}: A non-persistent GradientTape can only be used to compute one set of gradients (or jacobians)`);
   }
 
   /** Marks a non-persistent tape used up: it stops recording and frees its records afterwards. */
-  private beginUse(): void {
-    this.checkUsable();
+  private beginUse(op: string): void {
+    this.checkUsable(op);
     if (!this.persistent) {
       this.consumed = true;
       if (this.isRecording) this.setRecording(false);
@@ -198,8 +198,11 @@ export class GradientTape<R = unknown> {
 
   gradient<S>(target: unknown, sources: S, options: GradientOptions = {}): Grads<S> {
     if (target === null || target === undefined) throw new TypeError(`GradientTape.gradient: target must be a tensor or a nesting of tensors, got ${target}`);
-    const unconnected = checkUnconnected(options?.unconnectedGradients);
-    this.beginUse();
+    const unconnected = checkUnconnected('GradientTape.gradient', options?.unconnectedGradients);
+    // bad targets or sources throw before the tape is used up
+    leaves(target, 'GradientTape.gradient (target)');
+    leaves(sources, 'GradientTape.gradient (sources)');
+    this.beginUse('GradientTape.gradient');
     try {
       return this.sweep(target, sources, options.outputGradients, unconnected);
     } finally {
@@ -214,13 +217,19 @@ export class GradientTape<R = unknown> {
     const srcs = leaves(sources, 'GradientTape.gradient (sources)');
     const total = targets.length * 2 + srcs.length + this.variableValues.size;
     if (total > core.argsCapacity()) throw new Error(`GradientTape.gradient: too many targets and sources (${total}); at most ${core.argsCapacity()} in one call`);
-    const seedTensors = targets.map((t, i) => {
-      const s = seeds[i];
-      if (s === null) return fill(dims(t), 1, 'float32');
-      const st = toTensor('GradientTape.gradient (outputGradients)', s as TensorLike);
-      if (dims(st).join() !== dims(t).join()) throw new Error(`GradientTape.gradient: outputGradients[${i}] has shape [${dims(st)}] but its target has shape [${dims(t)}]`);
-      return st;
-    });
+    const seedTensors: Tensor[] = [];
+    try {
+      targets.forEach((t, i) => {
+        const s = seeds[i];
+        if (s === null) { seedTensors.push(fill(dims(t), 1, 'float32')); return; }
+        const st = toTensor('GradientTape.gradient (outputGradients)', s as TensorLike);
+        seedTensors.push(st);
+        if (dims(st).join() !== dims(t).join()) throw new Error(`GradientTape.gradient: outputGradients[${i}] has shape [${dims(st)}] but its target has shape [${dims(t)}]`);
+      });
+    } catch (e) {
+      seedTensors.forEach((s, i) => { if (s !== seeds[i]) s.dispose(); });
+      throw e;
+    }
     const ids: number[] = [];
     for (const t of targets) ids.push(t.id);
     for (const s of seedTensors) ids.push(s.id);
@@ -273,11 +282,12 @@ export class GradientTape<R = unknown> {
   }
 
   jacobian<S>(target: TensorLike, sources: S, options: { unconnectedGradients?: Unconnected } = {}): Grads<S> {
-    const unconnected = checkUnconnected(options?.unconnectedGradients);
+    const unconnected = checkUnconnected('GradientTape.jacobian', options?.unconnectedGradients);
     if (!(target instanceof Tensor)) throw new Error(`GradientTape.jacobian: target must be a single tensor, got ${describe(target)}`);
-    this.beginUse();
+    if (target.isDisposed) throw new Error('GradientTape.jacobian: target is a disposed tensor');
+    const srcs = leaves(sources, 'GradientTape.jacobian (sources)');
+    this.beginUse('GradientTape.jacobian');
     try {
-      const srcs = leaves(sources, 'GradientTape.jacobian (sources)');
       const tShape = dims(target), n = target.size;
       const rows: (Tensor | null)[][] = srcs.map(() => []);
       for (let i = 0; i < n; i++) {
@@ -300,13 +310,13 @@ export class GradientTape<R = unknown> {
   }
 
   batchJacobian(target: TensorLike, source: TensorLike, options: { unconnectedGradients?: Unconnected } = {}): Tensor {
-    checkUnconnected(options?.unconnectedGradients);
+    checkUnconnected('GradientTape.batchJacobian', options?.unconnectedGradients);
     if (!(target instanceof Tensor) || !(source instanceof Tensor)) throw new Error(`GradientTape.batchJacobian: target and source must be tensors, got ${describe(target)} and ${describe(source)}`);
     const ts = dims(target), ss = dims(source);
     if (ts.length < 2) throw new Error(`GradientTape.batchJacobian: target must have rank at least 2, got shape [${ts}]`);
     if (ss.length < 2) throw new Error(`GradientTape.batchJacobian: source must have rank at least 2, got shape [${ss}]`);
-    if (ts[0] !== ss[0]) throw new Error(`Need first dimension of target shape (${ts[0]}) and source shape (${ss[0]}) to match.`);
-    this.beginUse();
+    if (ts[0] !== ss[0]) throw new Error(`GradientTape.batchJacobian: Need first dimension of target shape (${ts[0]}) and source shape (${ss[0]}) to match.`);
+    this.beginUse('GradientTape.batchJacobian');
     try {
       const b = ts[0], inner = target.size / b;
       const rows: (Tensor | null)[] = [];
@@ -358,9 +368,9 @@ function stackRows(rows: (Tensor | null)[], tShape: readonly number[], sShape: r
   return out;
 }
 
-function checkUnconnected(v: unknown): Unconnected {
+export function checkUnconnected(op: string, v: unknown): Unconnected {
   if (v === undefined || v === 'none' || v === 'zero') return (v ?? 'none') as Unconnected;
-  throw new Error(`Unknown value for unconnected_gradients: '${String(v)}'`);
+  throw new Error(`${op}: Unknown value for unconnected_gradients: '${String(v)}'`);
 }
 
 function warnDType(dtype: string): void {
@@ -406,25 +416,39 @@ export type Grads<S> = S extends Tensor ? Tensor | null
 
 /** Records fn on a new tape (TF's `with tf.GradientTape() as t:`) and returns the tape. */
 export function tape<R>(fn: (t: GradientTape) => R, options?: TapeOptions): GradientTape<R> {
+  if (typeof fn !== 'function') throw new TypeError(`tape: expected a function, got ${describe(fn)}`);
+  if (options !== undefined && (options === null || typeof options !== 'object')) throw new Error(`tape: options must be an object, got ${describe(options)}`);
   return new GradientTape(options).record(fn);
 }
 
 // ---- grad / valueAndGrad ----
 export function valueAndGrad<A extends TensorLike[]>(f: (...args: Tensor[]) => Tensor): (...args: A) => { value: Tensor; grads: Tensor | Tensor[] } {
-  if (typeof f !== 'function') throw new Error(`valueAndGrad: expected a function, got ${describe(f)}`);
+  return valueAndGradAs('valueAndGrad', f);
+}
+function valueAndGradAs<A extends TensorLike[]>(op: string, f: (...args: Tensor[]) => Tensor): (...args: A) => { value: Tensor; grads: Tensor | Tensor[] } {
+  if (typeof f !== 'function') throw new Error(`${op}: expected a function, got ${describe(f)}`);
   return (...args: A) => {
-    const inputs = args.map((a, i) => toTensor(`valueAndGrad (argument ${i})`, a));
+    const inputs: Tensor[] = [];
     const t = new GradientTape();
-    const rec = t.record(tp => { tp.watch(inputs); return f(...inputs); });
-    const value = rec.result;
-    if (!(value instanceof Tensor)) throw new Error(`valueAndGrad: f must return a Tensor, got ${describe(value)}`);
-    if (value.size !== 1) throw new Error(`valueAndGrad: f must return a scalar, got shape [${dims(value)}]`);
-    const gs = t.gradient(value, inputs, { unconnectedGradients: 'zero' }) as Tensor[];
-    return { value, grads: inputs.length === 1 ? gs[0] : gs };
+    let value: unknown;
+    try {
+      args.forEach((a, i) => inputs.push(toTensor(`${op} (argument ${i})`, a)));
+      value = t.record(tp => { tp.watch(inputs); return f(...inputs); }).result;
+      if (!(value instanceof Tensor)) throw new Error(`${op}: f must return a Tensor, got ${describe(value)}`);
+      if (value.size !== 1) throw new Error(`${op}: f must return a scalar, got shape [${dims(value)}]`);
+      const gs = t.gradient(value, inputs, { unconnectedGradients: 'zero' }) as Tensor[];
+      return { value, grads: inputs.length === 1 ? gs[0] : gs };
+    } catch (e) {
+      if (value instanceof Tensor && !args.includes(value as never)) value.dispose();
+      throw e;
+    } finally {
+      t.dispose();
+      inputs.forEach((x, i) => { if (x !== args[i] && x !== value) x.dispose(); });
+    }
   };
 }
 export function grad<A extends TensorLike[]>(f: (...args: Tensor[]) => Tensor): (...args: A) => Tensor | Tensor[] {
-  const vg = valueAndGrad<A>(f);
+  const vg = valueAndGradAs<A>('grad', f);
   return (...args: A) => { const { value, grads } = vg(...args); value.dispose(); return grads; };
 }
 
@@ -469,13 +493,23 @@ callbacks.releaseCustom = fnId => {
 export function customGradient<A extends TensorLike[]>(f: (...inputs: Tensor[]) => { value: Tensor; grad: (dy: Tensor) => Tensor | (Tensor | null)[] | null }): (...inputs: A) => Tensor {
   if (typeof f !== 'function') throw new Error(`customGradient: expected a function, got ${describe(f)}`);
   return (...args: A) => {
-    const inputs = args.map((a, i) => toTensor(`customGradient (input ${i})`, a));
-    const res = unrecorded(() => f(...inputs));
-    if (!res || !(res.value instanceof Tensor) || typeof res.grad !== 'function')
-      throw new Error(`customGradient: f must return { value: Tensor, grad: (dy) => gradients }, got ${describe(res)}`);
-    const out = inputs.includes(res.value) ? unrecorded(() => identity(res.value)) : res.value;
+    const inputs: Tensor[] = [];
+    let res: ReturnType<typeof f> | undefined;
+    try {
+      args.forEach((a, i) => inputs.push(toTensor(`customGradient (input ${i})`, a)));
+      res = unrecorded(() => f(...inputs));
+      if (!res || !(res.value instanceof Tensor) || typeof res.grad !== 'function')
+        throw new Error(`customGradient: f must return { value: Tensor, grad: (dy) => gradients }, got ${describe(res)}`);
+    } catch (e) {
+      const value = (res as { value?: unknown } | undefined)?.value;
+      if (value instanceof Tensor && !inputs.includes(value) && !args.includes(value as never)) value.dispose();
+      inputs.forEach((x, i) => { if (x !== args[i]) x.dispose(); });
+      throw e;
+    }
+    const { value, grad: gradFn } = res;
+    const out = inputs.includes(value) ? unrecorded(() => identity(value)) : value;
     const id = nextCustomId++;
-    customFns.set(id, { grad: res.grad, inputs: inputs.length, tapes: 0 });
+    customFns.set(id, { grad: gradFn, inputs: inputs.length, tapes: 0 });
     const mask = core.recordCustom(id, out.id, writeArgs(inputs.map(t => t.id)), inputs.length);
     let tapes = 0;
     for (let m = mask >>> 0; m; m &= m - 1) tapes++;

@@ -154,6 +154,8 @@ function checkShape(op: string, shape: readonly number[]): number {
     size *= d;
   }
   if (size > MAX_ELEMENTS) throw new Error(`${op}: shape [${shape}] has ${size} elements, more than the maximum of ${MAX_ELEMENTS}`);
+  // an empty shape can still name a dimension the core cannot store (dimensions are int32 there)
+  for (const d of shape) if (d > MAX_ELEMENTS) throw new Error(`${op}: shape [${shape}] has a dimension of ${d} elements, more than the maximum of ${MAX_ELEMENTS}`);
   return size;
 }
 
@@ -202,8 +204,10 @@ function flatten(op: string, values: NestedArray, shape: number[], flat: (number
 export function tensor(values: TensorLike, shape?: readonly number[], dtype?: DType): Tensor {
   const op = 'tensor';
   if (values instanceof Tensor) {
-    const out = empty(values.shape, dtype ?? values.dtype, op);
+    toTensor(op, values); // throws if disposed
+    if (dtype !== undefined) checkDType(op, dtype);
     if (shape && checkShape(op, shape) !== values.size) throw new Error(`${op}: shape [${shape}] has ${checkShape(op, shape)} elements but the values have ${values.size}`);
+    const out = empty(values.shape, dtype ?? values.dtype, op);
     writeValues(out, values.data());
     return shape ? reshapeInPlace(out, shape) : out;
   }
@@ -268,17 +272,24 @@ export function scalar(value: number | boolean, dtype?: DType): Tensor {
   return new Tensor(id, dtype);
 }
 
-export function fill(shape: readonly number[], value: number | boolean, dtype?: DType): Tensor {
-  if (typeof value !== 'number' && typeof value !== 'boolean') throw new Error(`fill: value must be a number or boolean, got ${describe(value)}`);
-  if (dtype !== undefined) checkDType('fill', dtype);
-  const t = empty(shape, dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32'), 'fill');
+export function fill(shape: readonly number[], value: number | boolean, dtype?: DType): Tensor { return fillAs('fill', shape, value, dtype); }
+function fillAs(op: string, shape: readonly number[], value: number | boolean, dtype?: DType): Tensor {
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw new Error(`${op}: value must be a number or boolean, got ${describe(value)}`);
+  if (dtype !== undefined) checkDType(op, dtype);
+  const t = empty(shape, dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32'), op);
   view(t).fill(t.dtype === 'bool' ? (value ? 1 : 0) : t.dtype === 'int32' ? Math.trunc(Number(value)) : Number(value));
   return t;
 }
-export const zeros = (shape: readonly number[], dtype: DType = 'float32'): Tensor => fill(shape, 0, dtype);
-export const ones = (shape: readonly number[], dtype: DType = 'float32'): Tensor => fill(shape, 1, dtype);
-export const zerosLike = (x: TensorLike): Tensor => { const t = toTensor('zerosLike', x); return fill(t.shape, 0, t.dtype); };
-export const onesLike = (x: TensorLike): Tensor => { const t = toTensor('onesLike', x); return fill(t.shape, 1, t.dtype); };
+export const zeros = (shape: readonly number[], dtype: DType = 'float32'): Tensor => fillAs('zeros', shape, 0, dtype);
+export const ones = (shape: readonly number[], dtype: DType = 'float32'): Tensor => fillAs('ones', shape, 1, dtype);
+function fillLike(op: string, x: TensorLike, value: number): Tensor {
+  const t = toTensor(op, x);
+  const { shape, dtype } = t;
+  if (t !== x) t.dispose();
+  return fillAs(op, shape, value, dtype);
+}
+export const zerosLike = (x: TensorLike): Tensor => fillLike('zerosLike', x, 0);
+export const onesLike = (x: TensorLike): Tensor => fillLike('onesLike', x, 1);
 
 /** Hook set by the variable/tape layer: called for every Variable read while a tape records. */
 export const reads = { onVariableRead: undefined as ((t: Tensor) => void) | undefined };
@@ -290,13 +301,14 @@ export function toTensor(op: string, x: TensorLike, dtype?: DType): Tensor {
     if (reads.onVariableRead !== undefined) reads.onVariableRead(x);
     return x;
   }
-  if (typeof x === 'number') return scalar(x, dtype === 'bool' ? 'float32' : dtype);
-  if (typeof x === 'boolean') return scalar(x, 'bool');
-  if (Array.isArray(x) || x instanceof Float32Array || x instanceof Int32Array || x instanceof Uint8Array) {
-    try { return tensor(x, undefined, dtype && Array.isArray(x) ? dtype : undefined); }
+  let t: Tensor;
+  if (typeof x === 'number') t = scalar(x, dtype === 'bool' ? 'float32' : dtype);
+  else if (typeof x === 'boolean') t = scalar(x, 'bool');
+  else if (Array.isArray(x) || x instanceof Float32Array || x instanceof Int32Array || x instanceof Uint8Array) {
+    try { t = tensor(x, undefined, dtype && Array.isArray(x) ? dtype : undefined); }
     catch (e) { throw new Error(`${op}: could not convert argument to a tensor: ${(e as Error).message}`); }
-  }
-  throw new Error(`${op}: expected a Tensor, number or nested array, got ${describe(x)}`);
+  } else throw new Error(`${op}: expected a Tensor, number or nested array, got ${describe(x)}`);
+  return t;
 }
 
 // ---- memory management ----
@@ -345,6 +357,31 @@ function collect(value: unknown, into: Set<Tensor>, seen = new Set<unknown>()): 
   if (Array.isArray(value)) { for (const v of value) collect(v, into, seen); return; }
   if (value instanceof Map) { for (const v of value.values()) collect(v, into, seen); return; }
   for (const v of Object.values(value)) collect(v, into, seen);
+}
+
+/**
+ * Runs one public op: every tensor it creates (arguments converted from plain values, intermediates
+ * of composite ops) is freed when it returns or throws, except its result (a tensor or an array of
+ * tensors). A tape keeps its own references to what it recorded. A lighter tidy for the hot path.
+ */
+export function opScope<T>(fn: () => T): T {
+  const scope: Tensor[] = [];
+  scopes.push(scope);
+  let result: T | undefined;
+  try {
+    return result = fn();
+  } finally {
+    scopes.pop();
+    const parent = scopes[scopes.length - 1];
+    for (const t of scope) {
+      if (t._id === 0) continue;
+      const escapes = t === result || (Array.isArray(result) && result.includes(t));
+      if (escapes || kept.has(t) || isVariableHandle(t)) {
+        if (parent && !kept.has(t)) parent.push(t);
+        else track(t);
+      } else t.dispose();
+    }
+  }
 }
 
 export function keep<T extends Tensor>(x: T): T {

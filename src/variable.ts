@@ -4,7 +4,7 @@
 import { core, ready } from './core.js';
 import { Op } from '../assembly/opcodes.js';
 import { Tensor, TensorLike, toTensor, tensor, describe, variables, rebind } from './tensor.js';
-import { unrecorded, add, sub, dims } from './ops.js';
+import { unrecorded, add, sub, dims, broadcastShapes } from './ops.js';
 
 let created = 0;
 variables.is = (t: Tensor) => t instanceof Variable;
@@ -28,16 +28,23 @@ export class Variable extends Tensor {
   assignSub(delta: TensorLike): this { return this.replace('assignSub', delta, d => sub(this, d)); }
 
   private replace(op: string, value: TensorLike, compute: (v: Tensor) => Tensor): this {
-    const id = this.id; // throws if disposed
+    if (this.isDisposed) throw new Error(`Variable.${op}: the variable ${JSON.stringify(this.name)} is disposed`);
+    const id = this.id; // throws if the core was reset
     const v = toTensor(`Variable.${op}`, value, this.dtype);
-    const shape = dims(this), vs = dims(v);
-    if (v.dtype !== this.dtype || (op === 'assign' ? vs.join() !== shape.join() : vs.length > shape.length))
-      throw new Error(`Variable.${op}: expected a ${this.dtype} tensor of shape [${shape}], got ${describe(v)}`);
-    const next = unrecorded(() => compute(v));
-    if (dims(next).join() !== shape.join()) throw new Error(`Variable.${op}: the result has shape [${dims(next)}] but the variable has shape [${shape}]`);
-    const fresh = unrecorded(() => core.unary(Op.Identity, next.id, 0));
-    if (next !== v) next.dispose();
-    if (v !== value) v.dispose();
+    let next: Tensor | undefined;
+    let fresh: number;
+    try {
+      const shape = dims(this), vs = dims(v);
+      if (v.dtype !== this.dtype || (op === 'assign' ? vs.join() !== shape.join() : vs.length > shape.length || broadcastShapes(`Variable.${op}`, shape, vs).join() !== shape.join()))
+        throw new Error(`Variable.${op}: expected a ${this.dtype} tensor of shape [${shape}], got ${describe(v)}`);
+      next = unrecorded(() => compute(v));
+      if (dims(next).join() !== shape.join()) throw new Error(`Variable.${op}: the result has shape [${dims(next)}] but the variable has shape [${shape}]`);
+      const result = next;
+      fresh = unrecorded(() => core.unary(Op.Identity, result.id, 0));
+    } finally {
+      if (next && next !== v) next.dispose();
+      if (v !== value) v.dispose();
+    }
     core.release(id);
     rebind(this, fresh);
     return this;
@@ -51,7 +58,15 @@ function copyOf(t: Tensor): number {
 
 export function variable(initial: TensorLike, options: { trainable?: boolean; name?: string } = {}): Variable {
   if (options === null || typeof options !== 'object') throw new Error(`variable: options must be an object, got ${describe(options)}`);
-  const init = initial instanceof Tensor ? toTensor('variable', initial) : tensor(initial);
+  if (options.trainable !== undefined && typeof options.trainable !== 'boolean') throw new Error(`variable: trainable must be a boolean, got ${describe(options.trainable)}`);
+  if (options.name !== undefined && typeof options.name !== 'string') throw new Error(`variable: name must be a string, got ${describe(options.name)}`);
+  let init: Tensor;
+  try {
+    init = initial instanceof Tensor ? toTensor('variable', initial) : tensor(initial);
+  } catch (e) {
+    const message = (e as Error).message;
+    throw message.startsWith('variable:') ? e : new Error(`variable: ${message}`);
+  }
   const v = new Variable(init, options.trainable ?? true, options.name);
   if (init !== initial) init.dispose();
   return v;
