@@ -45,7 +45,9 @@ export function alloc(bytes: usize): usize {
   return ptr;
 }
 
-export function free(ptr: usize, bytes: usize): void {
+export function free(ptr: usize, bytes: usize): void { freeInline(ptr, bytes); }
+/** `free`, compiled into its caller (tensor release, on every op's path). */
+@inline export function freeInline(ptr: usize, bytes: usize): void {
   const cls = classOf(bytes);
   const head = freeHeads + (cls << 2);
   store<usize>(ptr, load<usize>(head));

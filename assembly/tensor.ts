@@ -1,7 +1,7 @@
 // The tensor table: one fixed-size entry per tensor id, holding where the data lives, its dtype,
 // shape and reference count, and which tapes watch it. Tensors are always dense and row-major,
 // so strides are derived from the shape when a kernel needs them.
-import { alloc, allocZeroed, free } from "./memory";
+import { alloc, allocZeroed, free, freeInline } from "./memory";
 import { DType } from "./opcodes";
 
 export const MAX_RANK = 8;
@@ -84,7 +84,7 @@ export function release(id: i32): void {
   store<i32>(e, refs, E_REFS);
   if (refs > 0) return;
   const bytes = <usize>load<i32>(e, E_SIZE) * elementBytes(load<i32>(e, E_DTYPE));
-  free(load<u32>(e, E_PTR), bytes);
+  freeInline(load<u32>(e, E_PTR), bytes);
   liveTensors--;
   liveBytes -= bytes;
   store<i32>(e, 0, E_RANK);

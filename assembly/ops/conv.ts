@@ -25,7 +25,7 @@ import { alloc, free } from "../memory";
 import { dataPtr, dim, newTensor, sizeOf } from "../tensor";
 import { record, accumulate, needsGrad } from "../tape";
 import { zerosLikeF } from "./elementwise";
-import { gemm } from "./linalg";
+import { gemm, transpose2d } from "./linalg";
 import { shapeBuf } from "./layout";
 
 // ---- geometry of the current kernel call (kernels never nest while it is in use) ----
@@ -150,12 +150,6 @@ function col2im(cols: usize, dx: usize, row0: i32, rows: i32): void {
       }
     }
   }
-}
-
-/** dst[c×r] = transpose of src[r×c]. */
-function transpose2d(src: usize, dst: usize, r: i32, c: i32): void {
-  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++)
-    store<f32>(dst + ((<usize>j * r + i) << 2), load<f32>(src + ((<usize>i * c + j) << 2)));
 }
 
 @inline function isPointwise(): bool { return gKH == 1 && gKW == 1 && gSH == 1 && gSW == 1; }

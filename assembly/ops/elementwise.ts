@@ -1,222 +1,270 @@
 // Elementwise ops: unary maps and broadcasting binary ops, with their backward rules.
-// Each scalar function is a tiny functor class so the loops below are specialised per op at compile
-// time (no switch inside the hot loop); functors with a `v` method also get an f32x4 loop.
 import { Op, DType } from "../opcodes";
-import { dataPtr, dtypeOf, newLike, newTensor, rankOf, sameShape, sizeOf, release, retain } from "../tensor";
+import { dataPtr, dtypeOf, elementBytes, newLike, newTensor, rankOf, sameShape, shapePtr, sizeOf, release, retain } from "../tensor";
 import { record, accumulate, needsGrad } from "../tape";
 import { broadcastShape, makePlan, planDims, planRank, planSize, planStrideA, planStrideB, resetOdometer, nextRow, rowA, rowB, shapeBuf, scalarF32 } from "./layout";
 import { unbroadcast } from "./reduce";
+import { expf_lut, logf_lut } from "~lib/util/math";
 
-// ---- scalar helpers ----
-@inline function sigmoidF(x: f32): f32 {
-  if (x >= 0) return 1 / (1 + Mathf.exp(-x));
-  const e = Mathf.exp(x);
-  return e / (1 + e);
-}
-/** erf with |error| < 1.5e-7 (Abramowitz & Stegun 7.1.26), enough for float32. */
-export function erfF(x: f32): f32 {
-  const s: f32 = x < 0 ? -1 : 1;
-  const a = Mathf.abs(x);
-  const t: f32 = 1 / (1 + 0.3275911 * a);
-  const y: f32 = 1 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Mathf.exp(-a * a);
-  return s * y;
-}
-@inline function floorModF(x: f32, y: f32): f32 {
-  const r = x - Mathf.floor(x / y) * y;
-  return r;
-}
-@inline function floorModI(x: i32, y: i32): i32 {
-  if (y == 0) return 0;
-  const r = x % y;
-  return r != 0 && ((r < 0) != (y < 0)) ? r + y : r;
-}
-@inline function floorDivI(x: i32, y: i32): i32 {
-  if (y == 0) return 0;
-  if (y == -1) return -x; // avoids the INT_MIN / -1 trap
-  const q = x / y;
-  return (q * y != x && ((x < 0) != (y < 0))) ? q - 1 : q;
-}
+// Size rule: only the cheap float32 ops that dominate training get f32x4 loops (binary add, sub,
+// mul, div, maximum, minimum; unary neg, abs, square, sqrt, relu, step). Everything else runs
+// through one scalar loop per element kind with a `switch (op)` per element: the switch is a
+// predictable jump next to exp or sin, and it keeps one copy of each loop in the module.
 
 const SELU_ALPHA: f32 = 1.6732632423543772;
 const SELU_SCALE: f32 = 1.0507009873554805;
 
-// ---- unary functors (float32) ----
-class FNeg { @inline f(x: f32): f32 { return -x; } @inline v(x: v128): v128 { return f32x4.neg(x); } }
-class FAbs { @inline f(x: f32): f32 { return Mathf.abs(x); } @inline v(x: v128): v128 { return f32x4.abs(x); } }
-class FSign { @inline f(x: f32): f32 { return x > 0 ? 1 : x < 0 ? -1 : x; } }
-class FSquare { @inline f(x: f32): f32 { return x * x; } @inline v(x: v128): v128 { return f32x4.mul(x, x); } }
-class FSqrt { @inline f(x: f32): f32 { return Mathf.sqrt(x); } @inline v(x: v128): v128 { return f32x4.sqrt(x); } }
-class FRsqrt { @inline f(x: f32): f32 { return 1 / Mathf.sqrt(x); } }
-class FExp { @inline f(x: f32): f32 { return Mathf.exp(x); } }
-class FExpm1 { @inline f(x: f32): f32 { return <f32>Math.expm1(x); } }
-class FLog { @inline f(x: f32): f32 { return Mathf.log(x); } }
-class FLog1p { @inline f(x: f32): f32 { return <f32>Math.log1p(x); } }
-class FSin { @inline f(x: f32): f32 { return Mathf.sin(x); } }
-class FCos { @inline f(x: f32): f32 { return Mathf.cos(x); } }
-class FTan { @inline f(x: f32): f32 { return Mathf.tan(x); } }
-class FTanh { @inline f(x: f32): f32 { return Mathf.tanh(x); } }
-class FSigmoid { @inline f(x: f32): f32 { return sigmoidF(x); } }
-class FRelu { @inline f(x: f32): f32 { return x > 0 ? x : 0; } @inline v(x: v128): v128 { return f32x4.pmax(x, f32x4.splat(0)); } }
-class FRelu6 { @inline f(x: f32): f32 { return x > 0 ? (x < 6 ? x : 6) : 0; } }
-class FElu { @inline f(x: f32): f32 { return x > 0 ? x : <f32>Math.expm1(x); } }
-class FSelu { @inline f(x: f32): f32 { return x > 0 ? SELU_SCALE * x : SELU_SCALE * SELU_ALPHA * <f32>Math.expm1(x); } }
-class FSoftplus { @inline f(x: f32): f32 { return (x > 0 ? x : 0) + <f32>Math.log1p(Mathf.exp(-Mathf.abs(x))); } }
-class FErf { @inline f(x: f32): f32 { return erfF(x); } }
-class FReciprocal { @inline f(x: f32): f32 { return 1 / x; } }
-class FFloor { @inline f(x: f32): f32 { return Mathf.floor(x); } @inline v(x: v128): v128 { return f32x4.floor(x); } }
-class FCeil { @inline f(x: f32): f32 { return Mathf.ceil(x); } @inline v(x: v128): v128 { return f32x4.ceil(x); } }
-class FRound { @inline f(x: f32): f32 { return nearest<f32>(x); } @inline v(x: v128): v128 { return f32x4.nearest(x); } }
-class FIdentity { @inline f(x: f32): f32 { return x; } }
-class FStep { @inline f(x: f32): f32 { return x > 0 ? 1 : 0; } }
-// int32
-class INeg { @inline f(x: i32): i32 { return -x; } }
-class IAbs { @inline f(x: i32): i32 { return x < 0 ? -x : x; } }
-class ISign { @inline f(x: i32): i32 { return x > 0 ? 1 : x < 0 ? -1 : 0; } }
-class ISquare { @inline f(x: i32): i32 { return x * x; } }
-class IIdentity { @inline f(x: i32): i32 { return x; } }
-// bool
-class BNot { @inline f(x: u8): u8 { return x ? 0 : 1; } }
-class BIdentity { @inline f(x: u8): u8 { return x; } }
-
-function mapLoop<T, F>(f: F, src: usize, dst: usize, n: i32): void {
-  let i = 0;
-  if (isDefined(f.v)) {
-    for (; i + 4 <= n; i += 4) {
-      const k = <usize>i << 2;
-      v128.store(dst + k, f.v(v128.load(src + k)));
-    }
+// ---- sin, cos, tan: one shared reduction (musl's sincosf: f64 kernels after x mod π/2) ----
+let sinOut: f64 = 0;
+let cosOut: f64 = 0;
+const PIO2_BITS = memory.data<u64>([0xA2F9836E4E441529, 0xFC2757D1F534DDC0, 0xDB6295993C439041, 0xFE5163ABDEBBC561]);
+function sincosF(x: f32): void {
+  const u = reinterpret<u32>(x) & 0x7FFFFFFF;
+  if (u >= 0x7F800000) { sinOut = cosOut = x - x; return; }
+  if (u < 0x39800000) { sinOut = x; cosOut = 1; return; } // |x| < 2^-12 (keeps -0)
+  let q: i32, y: f64;
+  if (u < 0x4DC90FDB) { // |x| < π·2^27: Cody-Waite in f64
+    const k = nearest(<f64>x * 0.63661977236758134308);
+    y = <f64>x - k * 1.57079631090164184570 - k * 1.58932547735281966916e-8;
+    q = <i32>k;
+  } else { // Payne-Hanek with 256 bits of 2/π
+    const offset = <i32>(u >> 23) - 152;
+    const shift = <u64>(offset & 63);
+    const tbl = PIO2_BITS + (<usize>(offset >> 6) << 3);
+    const b0 = load<u64>(tbl), b1 = load<u64>(tbl, 8);
+    const lo: u64 = shift > 32 ? (load<u64>(tbl, 16) >> (96 - shift)) | (b1 << (shift - 32)) : b1 >> (32 - shift);
+    const hi = (b1 >> (64 - shift)) | (b0 << shift);
+    const m: u64 = (u & 0x007FFFFF) | 0x00800000;
+    const p = m * hi + (m * lo >> 32);
+    const r = <i64>(p << 2);
+    q = <i32>((p >> 62) + (<u64>r >> 63));
+    y = copysign<f64>(8.51530395021638647334e-20, <f64>x) * <f64>r;
+    if (x < 0) q = -q;
   }
-  for (; i < n; i++) {
-    const k = <usize>i * sizeof<T>();
-    store<T>(dst + k, f.f(load<T>(src + k)));
-  }
+  const z = y * y, w = z * z, s3 = z * y;
+  const s = (y + s3 * (-0.166666666416265235595 + z * 0.0083333293858894631756)) + s3 * w * (-0.000198393348360966317347 + z * 0.0000027183114939898219064);
+  const c = ((1 + z * -0.499999997251031003120) + w * 0.0416666233237390631894) + (w * z) * (-0.00138867637746099294692 + z * 0.0000243904487962774090654);
+  let sn = s, cs = c;
+  if (q & 1) { sn = c; cs = -s; }
+  if (q & 2) { sn = -sn; cs = -cs; }
+  sinOut = sn; cosOut = cs;
 }
-@inline function mapF<F>(src: usize, dst: usize, n: i32): void { mapLoop<f32, F>(changetype<F>(0), src, dst, n); }
 
-class FLeaky { alpha: f32; @inline f(x: f32): f32 { return x > 0 ? x : x * this.alpha; } }
-const leakyFunctor = memory.data(16, 16);
+// libm's table-driven expf and logf: asconfig's shrinkLevel would otherwise pick the smaller,
+// about three times slower versions. One function each, so each is compiled in once.
+export function expF(x: f32): f32 { return expf_lut(x); }
+export function logF(x: f32): f32 { return logf_lut(x); }
+
+/** erf with |error| < 1.5e-7 (Abramowitz & Stegun 7.1.26), enough for float32. */
+@inline function erfF(x: f32): f32 {
+  const a = Mathf.abs(x);
+  const t: f32 = 1 / (1 + 0.3275911 * a);
+  const y: f32 = 1 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * expF(-a * a);
+  return copysign<f32>(y, x);
+}
+
+// ---- unary ----
+@inline function unaryF(op: i32, x: f32, p: f32): f32 {
+  switch (op) {
+    case Op.Neg: return -x;
+    case Op.Abs: return Mathf.abs(x);
+    case Op.Sign: return x > 0 ? 1 : x < 0 ? -1 : x;
+    case Op.Square: return x * x;
+    case Op.Sqrt: return Mathf.sqrt(x);
+    case Op.Rsqrt: return 1 / Mathf.sqrt(x);
+    case Op.Exp: return expF(x);
+    case Op.Expm1: return Mathf.expm1(x);
+    case Op.Log: return logF(x);
+    case Op.Log1p: return Mathf.log1p(x);
+    case Op.Sin: sincosF(x); return <f32>sinOut;
+    case Op.Cos: sincosF(x); return <f32>cosOut;
+    case Op.Tan: sincosF(x); return <f32>(sinOut / cosOut);
+    case Op.Tanh: return Mathf.tanh(x);
+    case Op.Sigmoid: { // branch-free and stable: e = exp(-|x|) never overflows
+      const e = expF(-Mathf.abs(x)), r: f32 = 1 / (1 + e);
+      return x >= 0 ? r : e * r;
+    }
+    case Op.Relu: return x > 0 ? x : 0;
+    case Op.Relu6: return x > 0 ? (x < 6 ? x : 6) : 0;
+    case Op.LeakyRelu: return x > 0 ? x : x * p;
+    case Op.Elu: return x > 0 ? x : Mathf.expm1(x);
+    case Op.Selu: return x > 0 ? SELU_SCALE * x : SELU_SCALE * SELU_ALPHA * Mathf.expm1(x);
+    case Op.Softplus: return (x > 0 ? x : 0) + Mathf.log1p(expF(-Mathf.abs(x)));
+    case Op.Erf: return erfF(x);
+    case Op.Reciprocal: return 1 / x;
+    case Op.Floor: return Mathf.floor(x);
+    case Op.Ceil: return Mathf.ceil(x);
+    case Op.Round: return nearest<f32>(x);
+    case Op.Step: return x > 0 ? 1 : 0;
+  }
+  return x;
+}
+@inline function unaryI(op: i32, x: i32): i32 {
+  switch (op) {
+    case Op.Neg: return -x;
+    case Op.Abs: return x < 0 ? -x : x;
+    case Op.Sign: return x > 0 ? 1 : x < 0 ? -1 : 0;
+    case Op.Square: return x * x;
+    case Op.LogicalNot: return <i32>(x == 0);
+  }
+  return x;
+}
+
+// f32x4 functors of the hot ops
+class VNeg { @inline v(x: v128): v128 { return f32x4.neg(x); } }
+class VAbs { @inline v(x: v128): v128 { return f32x4.abs(x); } }
+class VSquare { @inline v(x: v128): v128 { return f32x4.mul(x, x); } }
+class VSqrt { @inline v(x: v128): v128 { return f32x4.sqrt(x); } }
+class VRelu { @inline v(x: v128): v128 { return f32x4.pmax(x, f32x4.splat(0)); } }
+class VStep { @inline v(x: v128): v128 { return v128.and(f32x4.gt(x, f32x4.splat(0)), f32x4.splat(1)); } }
+@inline function vmap<F>(s: usize, d: usize, n: i32): i32 {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) { const k = <usize>i << 2; v128.store(d + k, changetype<F>(0).v(v128.load(s + k))); }
+  return i;
+}
 
 /** Runs unary `op` on x into a new tensor. `param` is the op's float attribute (leakyRelu alpha). */
 export function unary(op: i32, x: i32, param: f32): i32 {
   const dtype = dtypeOf(x);
   const out = newLike(x, op == Op.LogicalNot ? DType.Bool : -1);
   const s = dataPtr(x), d = dataPtr(out), n = sizeOf(x);
-  if (dtype == DType.Int32) {
+  let i = 0;
+  if (dtype == DType.Float32) {
     switch (op) {
-      case Op.Neg: mapLoop<i32, INeg>(changetype<INeg>(0), s, d, n); break;
-      case Op.Abs: mapLoop<i32, IAbs>(changetype<IAbs>(0), s, d, n); break;
-      case Op.Sign: mapLoop<i32, ISign>(changetype<ISign>(0), s, d, n); break;
-      case Op.Square: mapLoop<i32, ISquare>(changetype<ISquare>(0), s, d, n); break;
-      default: mapLoop<i32, IIdentity>(changetype<IIdentity>(0), s, d, n);
+      case Op.Neg: i = vmap<VNeg>(s, d, n); break;
+      case Op.Abs: i = vmap<VAbs>(s, d, n); break;
+      case Op.Square: i = vmap<VSquare>(s, d, n); break;
+      case Op.Sqrt: i = vmap<VSqrt>(s, d, n); break;
+      case Op.Relu: i = vmap<VRelu>(s, d, n); break;
+      case Op.Step: i = vmap<VStep>(s, d, n); break;
     }
-    return out;
+    for (; i < n; i++) { const k = <usize>i << 2; store<f32>(d + k, unaryF(op, load<f32>(s + k), param)); }
+    // floor/ceil/round/step have no gradient: they are never recorded
+    if (op < Op.Floor || op > Op.Step || op == Op.Identity) record(op, out, x, 0, 0, reinterpret<i32>(param));
+  } else if (dtype == DType.Int32) {
+    for (; i < n; i++) { const k = <usize>i << 2; store<i32>(d + k, unaryI(op, load<i32>(s + k))); }
+  } else {
+    for (; i < n; i++) store<u8>(d + i, <u8>unaryI(op, load<u8>(s + i)));
   }
-  if (dtype == DType.Bool) {
-    if (op == Op.LogicalNot) mapLoop<u8, BNot>(changetype<BNot>(0), s, d, n);
-    else mapLoop<u8, BIdentity>(changetype<BIdentity>(0), s, d, n);
-    return out;
-  }
-  switch (op) {
-    case Op.Neg: mapF<FNeg>(s, d, n); break;
-    case Op.Abs: mapF<FAbs>(s, d, n); break;
-    case Op.Sign: mapF<FSign>(s, d, n); break;
-    case Op.Square: mapF<FSquare>(s, d, n); break;
-    case Op.Sqrt: mapF<FSqrt>(s, d, n); break;
-    case Op.Rsqrt: mapF<FRsqrt>(s, d, n); break;
-    case Op.Exp: mapF<FExp>(s, d, n); break;
-    case Op.Expm1: mapF<FExpm1>(s, d, n); break;
-    case Op.Log: mapF<FLog>(s, d, n); break;
-    case Op.Log1p: mapF<FLog1p>(s, d, n); break;
-    case Op.Sin: mapF<FSin>(s, d, n); break;
-    case Op.Cos: mapF<FCos>(s, d, n); break;
-    case Op.Tan: mapF<FTan>(s, d, n); break;
-    case Op.Tanh: mapF<FTanh>(s, d, n); break;
-    case Op.Sigmoid: mapF<FSigmoid>(s, d, n); break;
-    case Op.Relu: mapF<FRelu>(s, d, n); break;
-    case Op.Relu6: mapF<FRelu6>(s, d, n); break;
-    case Op.LeakyRelu: {
-      const f = changetype<FLeaky>(leakyFunctor);
-      f.alpha = param;
-      mapLoop<f32, FLeaky>(f, s, d, n);
-      break;
-    }
-    case Op.Elu: mapF<FElu>(s, d, n); break;
-    case Op.Selu: mapF<FSelu>(s, d, n); break;
-    case Op.Softplus: mapF<FSoftplus>(s, d, n); break;
-    case Op.Erf: mapF<FErf>(s, d, n); break;
-    case Op.Reciprocal: mapF<FReciprocal>(s, d, n); break;
-    case Op.Floor: mapF<FFloor>(s, d, n); break;
-    case Op.Ceil: mapF<FCeil>(s, d, n); break;
-    case Op.Round: mapF<FRound>(s, d, n); break;
-    case Op.Step: mapF<FStep>(s, d, n); break;
-    default: mapF<FIdentity>(s, d, n);
-  }
-  // floor/ceil/round/step have no gradient: they are never recorded
-  if (op != Op.Floor && op != Op.Ceil && op != Op.Round && op != Op.Step) record(op, out, x, 0, 0, reinterpret<i32>(param));
   return out;
 }
 
-// ---- binary functors ----
-class BAdd { @inline f(a: f32, b: f32): f32 { return a + b; } @inline v(a: v128, b: v128): v128 { return f32x4.add(a, b); } }
-class BSub { @inline f(a: f32, b: f32): f32 { return a - b; } @inline v(a: v128, b: v128): v128 { return f32x4.sub(a, b); } }
-class BMul { @inline f(a: f32, b: f32): f32 { return a * b; } @inline v(a: v128, b: v128): v128 { return f32x4.mul(a, b); } }
-class BDiv { @inline f(a: f32, b: f32): f32 { return a / b; } @inline v(a: v128, b: v128): v128 { return f32x4.div(a, b); } }
-class BPow { @inline f(a: f32, b: f32): f32 { return Mathf.pow(a, b); } }
-class BMax { @inline f(a: f32, b: f32): f32 { return a >= b || a != a ? a : b; } }
-class BMin { @inline f(a: f32, b: f32): f32 { return a <= b || a != a ? a : b; } }
-class BMod { @inline f(a: f32, b: f32): f32 { return floorModF(a, b); } }
-class BFloorDiv { @inline f(a: f32, b: f32): f32 { return Mathf.floor(a / b); } }
-class IAdd { @inline f(a: i32, b: i32): i32 { return a + b; } }
-class ISub { @inline f(a: i32, b: i32): i32 { return a - b; } }
-class IMul { @inline f(a: i32, b: i32): i32 { return a * b; } }
-class IMax { @inline f(a: i32, b: i32): i32 { return a >= b ? a : b; } }
-class IMin { @inline f(a: i32, b: i32): i32 { return a <= b ? a : b; } }
-class IMod { @inline f(a: i32, b: i32): i32 { return floorModI(a, b); } }
-class IFloorDiv { @inline f(a: i32, b: i32): i32 { return floorDivI(a, b); } }
-// comparisons: generic over the input type, output u8
-class CEq<T> { @inline f(a: T, b: T): u8 { return <u8>(a == b); } }
-class CNe<T> { @inline f(a: T, b: T): u8 { return <u8>(a != b); } }
-class CGt<T> { @inline f(a: T, b: T): u8 { return <u8>(a > b); } }
-class CGe<T> { @inline f(a: T, b: T): u8 { return <u8>(a >= b); } }
-class CLt<T> { @inline f(a: T, b: T): u8 { return <u8>(a < b); } }
-class CLe<T> { @inline f(a: T, b: T): u8 { return <u8>(a <= b); } }
-class LAnd { @inline f(a: u8, b: u8): u8 { return <u8>(a != 0 && b != 0); } }
-class LOr { @inline f(a: u8, b: u8): u8 { return <u8>(a != 0 || b != 0); } }
-class LFirst<T> { @inline f(a: T, b: T): T { return a; } }
+// ---- binary ----
+@inline function binF(op: i32, a: f32, b: f32): f32 {
+  switch (op) {
+    case Op.Add: return a + b;
+    case Op.Sub: return a - b;
+    case Op.Mul: return a * b;
+    case Op.Div: return a / b;
+    case Op.Pow: return Mathf.pow(a, b);
+    case Op.Maximum: return a >= b || a != a ? a : b;
+    case Op.Minimum: return a <= b || a != a ? a : b;
+    case Op.Mod: return a - Mathf.floor(a / b) * b;
+  }
+  return Mathf.floor(a / b);
+}
+@inline function binI(op: i32, a: i32, b: i32): i32 {
+  switch (op) {
+    case Op.Add: return a + b;
+    case Op.Sub: return a - b;
+    case Op.Mul: return a * b;
+    case Op.Maximum: return a >= b ? a : b;
+    case Op.Minimum: return a <= b ? a : b;
+  }
+  if (b == 0) return 0;
+  if (op == Op.Mod) {
+    const r = a % b;
+    return r != 0 && ((r < 0) != (b < 0)) ? r + b : r;
+  }
+  if (b == -1) return -a; // avoids the INT_MIN / -1 trap
+  const q = a / b;
+  return (q * b != a && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+/** Comparisons and logical ops; float32, int32 and bool all convert to f64 exactly. */
+@inline function cmp(op: i32, a: f64, b: f64): u8 {
+  switch (op) {
+    case Op.Equal: return <u8>(a == b);
+    case Op.NotEqual: return <u8>(a != b);
+    case Op.Greater: return <u8>(a > b);
+    case Op.GreaterEqual: return <u8>(a >= b);
+    case Op.Less: return <u8>(a < b);
+    case Op.LessEqual: return <u8>(a <= b);
+    case Op.LogicalAnd: return <u8>(a != 0 && b != 0);
+  }
+  return <u8>(a != 0 || b != 0);
+}
+@inline function loadF64(p: usize, i: usize, dtype: i32): f64 {
+  if (dtype == DType.Float32) return <f64>load<f32>(p + (i << 2));
+  if (dtype == DType.Int32) return <f64>load<i32>(p + (i << 2));
+  return <f64>load<u8>(p + i);
+}
 
-/** Runs the current broadcasting plan: out[i] = f(a[ia], b[ib]). */
-function binLoop<TI, TO, F>(f: F, pa: usize, pb: usize, po: usize): void {
-  if (planSize == 0) return;
-  const last = <usize>(planRank - 1) << 2;
-  const n = load<i32>(planDims + last);
-  const sa = load<i32>(planStrideA + last), sb = load<i32>(planStrideB + last);
-  const rows = planSize / n;
-  const ei = sizeof<TI>(), eo = sizeof<TO>();
-  resetOdometer();
-  rowA = 0; rowB = 0;
+class VAdd { @inline v(a: v128, b: v128): v128 { return f32x4.add(a, b); } }
+class VSub { @inline v(a: v128, b: v128): v128 { return f32x4.sub(a, b); } }
+class VMul { @inline v(a: v128, b: v128): v128 { return f32x4.mul(a, b); } }
+class VDiv { @inline v(a: v128, b: v128): v128 { return f32x4.div(a, b); } }
+// exactly the scalar rule: a wins ties and NaNs
+class VMax { @inline v(a: v128, b: v128): v128 { return v128.bitselect(a, b, v128.or(f32x4.ge(a, b), f32x4.ne(a, a))); } }
+class VMin { @inline v(a: v128, b: v128): v128 { return v128.bitselect(a, b, v128.or(f32x4.le(a, b), f32x4.ne(a, a))); } }
+/**
+ * One float op over the current plan, with f32x4 loops for rows whose strides allow them.
+ * One function per op on purpose: V8 compiled a single function holding all six ops' f32x4 loops
+ * (or a loop per op reached through a function of its own) up to 1.5-1.8x slower, measured.
+ */
+function binRowsF<F>(op: i32, pa: usize, pb: usize, po: usize): void {
+  const rows = startRows(), n = runN, sa = runSA, sb = runSB;
+  const f = changetype<F>(0);
   for (let row = 0; row < rows; row++) {
-    const a = pa + <usize>rowA * ei, b = pb + <usize>rowB * ei;
+    const a = pa + (<usize>rowA << 2), b = pb + (<usize>rowB << 2);
     let i = 0;
-    if (isDefined(f.v)) {
-      if (sa == 1 && sb == 1) {
-        for (; i + 4 <= n; i += 4) { const k = <usize>i << 2; v128.store(po + k, f.v(v128.load(a + k), v128.load(b + k))); }
-      } else if (sa == 0 && sb == 1) {
-        const va = f32x4.splat(load<f32>(a));
-        for (; i + 4 <= n; i += 4) { const k = <usize>i << 2; v128.store(po + k, f.v(va, v128.load(b + k))); }
-      } else if (sa == 1 && sb == 0) {
-        const vb = f32x4.splat(load<f32>(b));
-        for (; i + 4 <= n; i += 4) { const k = <usize>i << 2; v128.store(po + k, f.v(v128.load(a + k), vb)); }
-      }
+    if (sa == 1 && sb == 1) {
+      for (; i + 4 <= n; i += 4) { const k = <usize>i << 2; v128.store(po + k, f.v(v128.load(a + k), v128.load(b + k))); }
+    } else if (sa == 0 && sb == 1) { // a broadcast along the row: its splat stays in a register
+      const va = v128.load32_splat(a);
+      for (; i + 4 <= n; i += 4) { const k = <usize>i << 2; v128.store(po + k, f.v(va, v128.load(b + k))); }
+    } else if (sa == 1 && sb == 0) {
+      const vb = v128.load32_splat(b);
+      for (; i + 4 <= n; i += 4) { const k = <usize>i << 2; v128.store(po + k, f.v(v128.load(a + k), vb)); }
     }
-    for (; i < n; i++) {
-      store<TO>(po + <usize>i * eo, f.f(load<TI>(a + <usize>(i * sa) * ei), load<TI>(b + <usize>(i * sb) * ei)));
-    }
-    po += <usize>n * eo;
+    scalarRow(op, DType.Float32, a, b, po, i, n, sa, sb);
+    po += <usize>n << 2;
     nextRow();
   }
 }
-@inline function bin<TI, TO, F>(a: i32, b: i32, out: i32): void {
-  binLoop<TI, TO, F>(changetype<F>(0), dataPtr(a), dataPtr(b), dataPtr(out));
+
+// The current plan's innermost run length and strides, and its row count (see startRows).
+let runN = 0, runSA = 0, runSB = 0;
+/** Prepares to walk the current broadcasting plan row by row (nextRow); returns the row count. */
+@inline function startRows(): i32 {
+  if (planSize == 0) return 0;
+  const last = <usize>(planRank - 1) << 2;
+  runN = load<i32>(planDims + last);
+  runSA = load<i32>(planStrideA + last); runSB = load<i32>(planStrideB + last);
+  resetOdometer();
+  rowA = 0; rowB = 0;
+  return planSize / runN;
+}
+
+/** Elements i..n of one row: out[i] = op(a[i·sa], b[i·sb]) for inputs of `dtype`. */
+function scalarRow(op: i32, dtype: i32, a: usize, b: usize, o: usize, i: i32, n: i32, sa: i32, sb: i32): void {
+  if (isComparison(op)) {
+    for (; i < n; i++) store<u8>(o + i, cmp(op, loadF64(a, <usize>(i * sa), dtype), loadF64(b, <usize>(i * sb), dtype)));
+  } else if (dtype == DType.Int32) {
+    for (; i < n; i++) store<i32>(o + (<usize>i << 2), binI(op, load<i32>(a + (<usize>(i * sa) << 2)), load<i32>(b + (<usize>(i * sb) << 2))));
+  } else {
+    for (; i < n; i++) store<f32>(o + (<usize>i << 2), binF(op, load<f32>(a + (<usize>(i * sa) << 2)), load<f32>(b + (<usize>(i * sb) << 2))));
+  }
+}
+
+/** Runs the current broadcasting plan for any op and dtype, without f32x4. */
+function binLoop(op: i32, dtype: i32, pa: usize, pb: usize, po: usize): void {
+  const rows = startRows(), n = runN, sa = runSA, sb = runSB;
+  const ei = <usize>elementBytes(dtype), eo: usize = isComparison(op) ? 1 : 4;
+  for (let row = 0; row < rows; row++) {
+    scalarRow(op, dtype, pa + <usize>rowA * ei, pb + <usize>rowB * ei, po, 0, n, sa, sb);
+    po += <usize>n * eo;
+    nextRow();
+  }
 }
 
 @inline function isComparison(op: i32): bool { return op >= Op.Equal && op <= Op.LogicalOr; }
@@ -227,49 +275,38 @@ export function binary(op: i32, a: i32, b: i32): i32 {
   const dtype = dtypeOf(a);
   const out = newTensor(isComparison(op) ? DType.Bool : dtype, r, shapeBuf);
   makePlan(a, b, shapeBuf, r);
-  if (isComparison(op)) {
-    if (dtype == DType.Float32) compare<f32>(op, a, b, out);
-    else if (dtype == DType.Int32) compare<i32>(op, a, b, out);
-    else compare<u8>(op, a, b, out);
-    return out;
+  const pa = dataPtr(a), pb = dataPtr(b), po = dataPtr(out);
+  if (dtype != DType.Float32) binLoop(op, dtype, pa, pb, po);
+  else switch (op) {
+    case Op.Add: binRowsF<VAdd>(op, pa, pb, po); break;
+    case Op.Sub: binRowsF<VSub>(op, pa, pb, po); break;
+    case Op.Mul: binRowsF<VMul>(op, pa, pb, po); break;
+    case Op.Div: binRowsF<VDiv>(op, pa, pb, po); break;
+    case Op.Maximum: binRowsF<VMax>(op, pa, pb, po); break;
+    case Op.Minimum: binRowsF<VMin>(op, pa, pb, po); break;
+    default: binLoop(op, dtype, pa, pb, po);
   }
-  if (dtype == DType.Int32) {
-    switch (op) {
-      case Op.Add: bin<i32, i32, IAdd>(a, b, out); break;
-      case Op.Sub: bin<i32, i32, ISub>(a, b, out); break;
-      case Op.Mul: bin<i32, i32, IMul>(a, b, out); break;
-      case Op.Maximum: bin<i32, i32, IMax>(a, b, out); break;
-      case Op.Minimum: bin<i32, i32, IMin>(a, b, out); break;
-      case Op.Mod: bin<i32, i32, IMod>(a, b, out); break;
-      default: bin<i32, i32, IFloorDiv>(a, b, out);
-    }
-    return out;
-  }
-  switch (op) {
-    case Op.Add: bin<f32, f32, BAdd>(a, b, out); break;
-    case Op.Sub: bin<f32, f32, BSub>(a, b, out); break;
-    case Op.Mul: bin<f32, f32, BMul>(a, b, out); break;
-    case Op.Div: bin<f32, f32, BDiv>(a, b, out); break;
-    case Op.Pow: bin<f32, f32, BPow>(a, b, out); break;
-    case Op.Maximum: bin<f32, f32, BMax>(a, b, out); break;
-    case Op.Minimum: bin<f32, f32, BMin>(a, b, out); break;
-    case Op.Mod: bin<f32, f32, BMod>(a, b, out); break;
-    default: bin<f32, f32, BFloorDiv>(a, b, out);
-  }
-  if (op != Op.Mod && op != Op.FloorDiv) record(op, out, a, b);
+  if (dtype == DType.Float32 && op < Op.Mod) record(op, out, a, b);
   return out;
 }
 
-function compare<T>(op: i32, a: i32, b: i32, out: i32): void {
-  switch (op) {
-    case Op.Equal: bin<T, u8, CEq<T>>(a, b, out); break;
-    case Op.NotEqual: bin<T, u8, CNe<T>>(a, b, out); break;
-    case Op.Greater: bin<T, u8, CGt<T>>(a, b, out); break;
-    case Op.GreaterEqual: bin<T, u8, CGe<T>>(a, b, out); break;
-    case Op.Less: bin<T, u8, CLt<T>>(a, b, out); break;
-    case Op.LessEqual: bin<T, u8, CLe<T>>(a, b, out); break;
-    case Op.LogicalAnd: bin<u8, u8, LAnd>(a, b, out); break;
-    default: bin<u8, u8, LOr>(a, b, out);
+/** Copies x broadcast to `out`'s shape (a plan for (x, x) to that shape must be current). */
+function broadcastInto(x: i32, out: i32): void {
+  const rows = startRows(), n = runN, e = <usize>elementBytes(dtypeOf(x));
+  const px = dataPtr(x);
+  let po = dataPtr(out);
+  for (let row = 0; row < rows; row++) {
+    const a = px + <usize>rowA * e;
+    if (runSA != 0) memory.copy(po, a, <usize>n * e);
+    else if (e == 1) memory.fill(po, load<u8>(a), <usize>n);
+    else {
+      let i = 0;
+      const v = v128.load32_splat(a);
+      for (; i + 4 <= n; i += 4) v128.store(po + (<usize>i << 2), v);
+      for (; i < n; i++) store<u32>(po + (<usize>i << 2), load<u32>(a));
+    }
+    po += <usize>n * e;
+    nextRow();
   }
 }
 
@@ -277,9 +314,7 @@ function compare<T>(op: i32, a: i32, b: i32, out: i32): void {
 export function broadcastToShape(x: i32, shape: usize, r: i32): i32 {
   const out = newTensor(dtypeOf(x), r, shape);
   makePlan(x, x, shape, r);
-  const dt = dtypeOf(x);
-  if (dt == DType.Bool) bin<u8, u8, LFirst<u8>>(x, x, out);
-  else bin<u32, u32, LFirst<u32>>(x, x, out);
+  broadcastInto(x, out);
   record(Op.BroadcastTo, out, x);
   return out;
 }
@@ -292,9 +327,7 @@ export function where(cond: i32, a: i32, b: i32): i32 {
   r = broadcastShape(cond, ab);
   release(ab);
   const out = newTensor(dtypeOf(a), r, shapeBuf);
-  const c2 = sameShape(cond, out) ? retainId(cond) : broadcastToShape(cond, shapeBuf, r);
-  const a2 = sameShape(a, out) ? retainId(a) : broadcastToShapeUnrecorded(a, out);
-  const b2 = sameShape(b, out) ? retainId(b) : broadcastToShapeUnrecorded(b, out);
+  const c2 = broadcastLike(cond, out), a2 = broadcastLike(a, out), b2 = broadcastLike(b, out);
   const pc = dataPtr(c2), pa = dataPtr(a2), pb = dataPtr(b2), po = dataPtr(out);
   const n = sizeOf(out);
   if (dtypeOf(a) == DType.Bool) {
@@ -310,14 +343,14 @@ export function where(cond: i32, a: i32, b: i32): i32 {
   return out;
 }
 @inline function retainId(id: i32): i32 { retain(id); return id; }
-function broadcastToShapeUnrecorded(x: i32, like: i32): i32 {
+/** x itself (retained) if it has like's shape, else an unrecorded broadcast copy. */
+function broadcastLike(x: i32, like: i32): i32 {
+  if (sameShape(x, like)) return retainId(x);
   const out = newLike(like, dtypeOf(x));
-  makePlan(x, x, shapePtrOf(like), rankOf(like));
-  if (dtypeOf(x) == DType.Bool) bin<u8, u8, LFirst<u8>>(x, x, out);
-  else bin<u32, u32, LFirst<u32>>(x, x, out);
+  makePlan(x, x, shapePtr(like), rankOf(like));
+  broadcastInto(x, out);
   return out;
 }
-import { shapePtr as shapePtrOf } from "../tensor";
 
 // ---- convenience constructors used by the backward rules (all recorded like user ops) ----
 export function add(a: i32, b: i32): i32 { return binary(Op.Add, a, b); }
@@ -462,7 +495,7 @@ export function binaryBackward(op: i32, y: i32, a: i32, b: i32, dy: i32): void {
     }
   }
 }
-function unbroadcastOwned(g: i32, like: i32): i32 { const y = unbroadcast(g, like); release(g); return y; }
+export function unbroadcastOwned(g: i32, like: i32): i32 { const y = unbroadcast(g, like); release(g); return y; }
 
 export function whereBackward(cond: i32, a: i32, b: i32, dy: i32): void {
   const zero = scalarF32(0);

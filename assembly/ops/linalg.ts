@@ -5,7 +5,7 @@ import { Op, DType } from "../opcodes";
 import { alloc, free } from "../memory";
 import { dataPtr, dim, newTensor, rankOf, release, MAX_RANK } from "../tensor";
 import { record, accumulate, needsGrad } from "../tape";
-import { unbroadcast } from "./reduce";
+import { unbroadcastOwned } from "./elementwise";
 
 const outShape = memory.data(MAX_RANK * 4, 16);
 const batchIdx = memory.data(MAX_RANK * 4, 16);
@@ -68,7 +68,7 @@ export function gemm(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32): void
 }
 
 /** dst[c×r] = transpose of src[r×c]. */
-function transpose2d(src: usize, dst: usize, r: i32, c: i32): void {
+export function transpose2d(src: usize, dst: usize, r: i32, c: i32): void {
   for (let i = 0; i < r; i++) for (let j = 0; j < c; j++)
     store<f32>(dst + ((<usize>j * r + i) << 2), load<f32>(src + ((<usize>i * c + j) << 2)));
 }
@@ -131,4 +131,3 @@ export function matmulBackward(a: i32, b: i32, ta: bool, tb: bool, dy: i32): voi
     accumulate(b, unbroadcastOwned(g, b));
   }
 }
-function unbroadcastOwned(g: i32, like: i32): i32 { const y = unbroadcast(g, like); release(g); return y; }

@@ -3,7 +3,7 @@ import { Op } from "../opcodes";
 import { dataPtr, newLike, sizeOf, release } from "../tensor";
 import { record, accumulate } from "../tape";
 import { splitAt, splitOuter, splitN, splitInner } from "./layout";
-import { mul, sub, unary } from "./elementwise";
+import { mul, sub, unary, expF, logF } from "./elementwise";
 import { reduce } from "./reduce";
 
 /** softmax (log = false) or logSoftmax (log = true) of x along `axis`, computed stably (max subtracted). */
@@ -21,12 +21,12 @@ export function softmax(x: i32, axis: i32, log: bool): i32 {
       if (mx == -Infinity) mx = 0;
       let sum: f32 = 0;
       for (let j = 0; j < n; j++) {
-        const e = Mathf.exp(load<f32>(src + base + <usize>j * step) - mx);
+        const e = expF(load<f32>(src + base + <usize>j * step) - mx);
         sum += e;
         if (!log) store<f32>(dst + base + <usize>j * step, e);
       }
       if (log) {
-        const lse = mx + Mathf.log(sum);
+        const lse = mx + logF(sum);
         for (let j = 0; j < n; j++) store<f32>(dst + base + <usize>j * step, load<f32>(src + base + <usize>j * step) - lse);
       } else {
         const inv: f32 = 1 / sum;
