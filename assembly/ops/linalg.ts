@@ -1,6 +1,6 @@
-// Matrix multiply: an f32x4 register-blocked kernel (4 rows x 8 columns per block) for C = A·B,
-// batched with broadcasting of the leading dims. Transposed operands are copied into a contiguous
-// row-major panel first (O(n²) next to the O(n³) product), so one kernel serves every variant.
+// Matrix multiply: an f32x4 register-blocked kernel (4 rows x 8 columns per block) over packed
+// panels of B, batched with broadcasting of the leading dims. Operands are addressed through
+// strides, so A·B, Aᵀ·B, A·Bᵀ and Aᵀ·Bᵀ (the backward products) share one kernel without copies.
 import { Op, DType } from "../opcodes";
 import { alloc, free } from "../memory";
 import { dataPtr, dim, newTensor, rankOf, release, MAX_RANK } from "../tensor";
@@ -12,59 +12,83 @@ const batchIdx = memory.data(MAX_RANK * 4, 16);
 
 /** C[m×n] = A[m×k] · B[k×n], all row-major and contiguous. */
 export function gemm(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32): void {
-  const rowB = <usize>n << 2;
-  let i = 0;
-  for (; i + 4 <= m; i += 4) {
-    const a0 = a + (<usize>i * k << 2), a1 = a0 + (<usize>k << 2), a2 = a1 + (<usize>k << 2), a3 = a2 + (<usize>k << 2);
-    const c0 = c + (<usize>i * n << 2), c1 = c0 + rowB, c2 = c1 + rowB, c3 = c2 + rowB;
-    let j = 0;
-    for (; j + 8 <= n; j += 8) {
+  gemmStrided(a, k, 1, b, n, 1, c, m, k, n);
+}
+
+const edge = memory.data(32 * 4, 16); // a 4×8 block of C that does not fit, before its partial copy
+
+/**
+ * C[m×n] = A·B with A(i,p) at a[i·ars + p·acs] and B(p,j) at b[p·brs + j·bcs] (element strides), so
+ * transposed operands need no copy. B is packed once into contiguous k×8 column panels (zero
+ * padded), then a 4×8 f32x4 register-blocked kernel streams each panel from L1 while A is read
+ * by splat loads; C is written once. (Packing A as well measured no faster here.)
+ */
+export function gemmStrided(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, m: i32, k: i32, n: i32): void {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) { memory.fill(c, 0, <usize>m * n << 2); return; }
+  const blocks = (n + 7) >> 3;
+  const panelBytes = <usize>k << 5;
+  const panels = alloc(panelBytes * blocks);
+  for (let jb = 0; jb < blocks; jb++) {
+    const j0 = jb << 3, w = min(8, n - j0);
+    let dst = panels + <usize>jb * panelBytes;
+    for (let p = 0; p < k; p++) {
+      const src = b + ((<usize>p * brs + <usize>j0 * bcs) << 2);
+      if (w == 8 && bcs == 1) {
+        v128.store(dst, v128.load(src)); v128.store(dst, v128.load(src, 16), 16);
+      } else {
+        for (let t = 0; t < 8; t++) store<f32>(dst + (<usize>t << 2), t < w ? load<f32>(src + (<usize>(t * bcs) << 2)) : 0);
+      }
+      dst += 32;
+    }
+  }
+  const stepA = <usize>acs << 2, rowA = <usize>ars << 2, rowC = <usize>n << 2;
+  for (let jb = 0; jb < blocks; jb++) {
+    const j0 = jb << 3, w = min(8, n - j0);
+    const panel = panels + <usize>jb * panelBytes;
+    let i = 0;
+    for (; i + 4 <= m; i += 4) {
+      let pa0 = a + ((<usize>i * ars) << 2), pa1 = pa0 + rowA, pa2 = pa1 + rowA, pa3 = pa2 + rowA;
       let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
       let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
-      let pb = b + (<usize>j << 2);
+      let pb = panel;
       for (let p = 0; p < k; p++) {
         const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-        const q = <usize>p << 2;
-        const x0 = v128.load32_splat(a0 + q), x1 = v128.load32_splat(a1 + q);
-        const x2 = v128.load32_splat(a2 + q), x3 = v128.load32_splat(a3 + q);
+        const x0 = v128.load32_splat(pa0), x1 = v128.load32_splat(pa1);
+        const x2 = v128.load32_splat(pa2), x3 = v128.load32_splat(pa3);
         s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
         s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
         s20 = f32x4.add(s20, f32x4.mul(x2, b0)); s21 = f32x4.add(s21, f32x4.mul(x2, b1));
         s30 = f32x4.add(s30, f32x4.mul(x3, b0)); s31 = f32x4.add(s31, f32x4.mul(x3, b1));
-        pb += rowB;
+        pb += 32; pa0 += stepA; pa1 += stepA; pa2 += stepA; pa3 += stepA;
       }
-      const q = <usize>j << 2;
-      v128.store(c0 + q, s00); v128.store(c0 + q, s01, 16);
-      v128.store(c1 + q, s10); v128.store(c1 + q, s11, 16);
-      v128.store(c2 + q, s20); v128.store(c2 + q, s21, 16);
-      v128.store(c3 + q, s30); v128.store(c3 + q, s31, 16);
+      const c0 = c + ((<usize>i * n + j0) << 2);
+      if (w == 8) {
+        v128.store(c0, s00); v128.store(c0, s01, 16);
+        v128.store(c0 + rowC, s10); v128.store(c0 + rowC, s11, 16);
+        v128.store(c0 + 2 * rowC, s20); v128.store(c0 + 2 * rowC, s21, 16);
+        v128.store(c0 + 3 * rowC, s30); v128.store(c0 + 3 * rowC, s31, 16);
+      } else {
+        v128.store(edge, s00); v128.store(edge, s01, 16); v128.store(edge, s10, 32); v128.store(edge, s11, 48);
+        v128.store(edge, s20, 64); v128.store(edge, s21, 80); v128.store(edge, s30, 96); v128.store(edge, s31, 112);
+        for (let r = 0; r < 4; r++) memory.copy(c0 + <usize>r * rowC, edge + (<usize>r << 5), <usize>w << 2);
+      }
     }
-    for (; j < n; j++) {
-      let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+    for (; i < m; i++) { // remaining rows, one at a time
+      let pa = a + ((<usize>i * ars) << 2);
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+      let pb = panel;
       for (let p = 0; p < k; p++) {
-        const bv = load<f32>(b + ((<usize>p * n + j) << 2));
-        const q = <usize>p << 2;
-        s0 += load<f32>(a0 + q) * bv; s1 += load<f32>(a1 + q) * bv;
-        s2 += load<f32>(a2 + q) * bv; s3 += load<f32>(a3 + q) * bv;
+        const x = v128.load32_splat(pa);
+        s0 = f32x4.add(s0, f32x4.mul(x, v128.load(pb)));
+        s1 = f32x4.add(s1, f32x4.mul(x, v128.load(pb, 16)));
+        pb += 32; pa += stepA;
       }
-      const q = <usize>j << 2;
-      store<f32>(c0 + q, s0); store<f32>(c1 + q, s1); store<f32>(c2 + q, s2); store<f32>(c3 + q, s3);
+      v128.store(edge, s0); v128.store(edge, s1, 16);
+      memory.copy(c + ((<usize>i * n + j0) << 2), edge, <usize>w << 2);
     }
   }
-  for (; i < m; i++) { // remaining rows, one at a time
-    const ar = a + (<usize>i * k << 2), cr = c + (<usize>i * n << 2);
-    let j = 0;
-    for (; j + 4 <= n; j += 4) {
-      let s = f32x4.splat(0);
-      for (let p = 0; p < k; p++) s = f32x4.add(s, f32x4.mul(v128.load32_splat(ar + (<usize>p << 2)), v128.load(b + ((<usize>p * n + j) << 2))));
-      v128.store(cr + (<usize>j << 2), s);
-    }
-    for (; j < n; j++) {
-      let s: f32 = 0;
-      for (let p = 0; p < k; p++) s += load<f32>(ar + (<usize>p << 2)) * load<f32>(b + ((<usize>p * n + j) << 2));
-      store<f32>(cr + (<usize>j << 2), s);
-    }
-  }
+  free(panels, panelBytes * blocks);
 }
 
 /** dst[c×r] = transpose of src[r×c]. */
@@ -91,8 +115,6 @@ export function matmul(a: i32, b: i32, ta: bool, tb: bool): i32 {
   store<i32>(outShape + (<usize>batchR << 2), m);
   store<i32>(outShape + (<usize>(batchR + 1) << 2), n);
   const out = newTensor(DType.Float32, batchR + 2, outShape);
-  const panelA: usize = ta ? alloc(<usize>m * k << 2) : 0;
-  const panelB: usize = tb ? alloc(<usize>k * n << 2) : 0;
   memory.fill(batchIdx, 0, MAX_RANK * 4);
   for (let t = 0; t < batches; t++) {
     // matrix index of a and b for this output batch (broadcast dims stay at 0)
@@ -103,11 +125,10 @@ export function matmul(a: i32, b: i32, ta: bool, tb: bool): i32 {
       if (ia >= 0) { const d = dim(a, ia); if (d != 1) offA += idx * strideA; strideA *= d; }
       if (ib >= 0) { const d = dim(b, ib); if (d != 1) offB += idx * strideB; strideB *= d; }
     }
-    let pa = dataPtr(a) + (<usize>offA * m * k << 2);
-    let pb = dataPtr(b) + (<usize>offB * k * n << 2);
-    if (ta) { transpose2d(pa, panelA, k, m); pa = panelA; }
-    if (tb) { transpose2d(pb, panelB, n, k); pb = panelB; }
-    gemm(pa, pb, dataPtr(out) + (<usize>t * m * n << 2), m, k, n);
+    const pa = dataPtr(a) + (<usize>offA * m * k << 2);
+    const pb = dataPtr(b) + (<usize>offB * k * n << 2);
+    // A(i,p) is a[i·k + p], or a[p·m + i] when stored transposed; likewise B(p,j)
+    gemmStrided(pa, ta ? 1 : k, ta ? m : 1, pb, tb ? 1 : n, tb ? k : 1, dataPtr(out) + (<usize>t * m * n << 2), m, k, n);
     for (let i = batchR - 1; i >= 0; i--) { // next batch index
       const p = batchIdx + (<usize>i << 2);
       const idx = load<i32>(p) + 1;
@@ -115,8 +136,6 @@ export function matmul(a: i32, b: i32, ta: bool, tb: bool): i32 {
       store<i32>(p, 0);
     }
   }
-  if (ta) free(panelA, <usize>m * k << 2);
-  if (tb) free(panelB, <usize>k * n << 2);
   record(Op.MatMul, out, a, b, 0, ta ? 1 : 0, tb ? 1 : 0);
   return out;
 }
