@@ -353,7 +353,8 @@ function isVariableHandle(t: Tensor): boolean { return variables.is(t); }
 
 function collect(value: unknown, into: Set<Tensor>, seen = new Set<unknown>()): void {
   if (value instanceof Tensor) { into.add(value); return; }
-  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  // typed arrays and buffers hold numbers only: walking their elements would be O(size)
+  if (value === null || typeof value !== 'object' || seen.has(value) || ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return;
   seen.add(value);
   if (Array.isArray(value)) { for (const v of value) collect(v, into, seen); return; }
   if (value instanceof Map) { for (const v of value.values()) collect(v, into, seen); return; }

@@ -54,3 +54,19 @@ describe('memory', () => {
     expect(t.gradient(t.result, x)!.item()).toBe(7);
   });
 });
+
+describe('tidy with large plain results', () => {
+  it('does not walk the elements of typed arrays it returns', () => {
+    const big = tensor(new Float32Array(1 << 16));
+    const values = Object.values;
+    let walkedTypedArrays = 0;
+    Object.values = ((o: object) => { if (ArrayBuffer.isView(o)) walkedTypedArrays++; return values(o); }) as typeof Object.values;
+    try {
+      const out = tidy(() => ({ values: big.data(), nested: [{ more: new Int32Array(10) }], t: mul(big, 2) }));
+      expect(out.t.shape).toEqual([1 << 16]);
+    } finally {
+      Object.values = values;
+    }
+    expect(walkedTypedArrays).toBe(0);
+  });
+});
