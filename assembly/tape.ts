@@ -90,6 +90,9 @@ export function clearTape(slot: i32): void {
 let gradOf: usize = 0;     // i32 per tensor id: accumulated gradient tensor id (0 = none yet)
 let reachable: usize = 0;  // u8 per tensor id: depends on a source
 let sweepIds: i32 = 0;     // entries in both maps
+let touched: usize = 0;    // i32 list of the ids whose gradOf entry was set (so ending a sweep is O(records))
+let touchedCount: i32 = 0;
+let touchedBytes: usize = 0;
 
 @inline export function needsGrad(id: i32): bool {
   return id != 0 && id < sweepIds && load<u8>(reachable + <usize>id) != 0 && isFloat(id);
@@ -100,7 +103,12 @@ export function accumulate(id: i32, g: i32): void {
   if (!needsGrad(id)) { release(g); return; }
   const slot = gradOf + (<usize>id << 2);
   const old = load<i32>(slot);
-  if (old == 0) { store<i32>(slot, g); return; }
+  if (old == 0) {
+    store<i32>(slot, g);
+    store<i32>(touched + (<usize>touchedCount << 2), id);
+    touchedCount++;
+    return;
+  }
   const sum = add(old, g);
   release(old); release(g);
   store<i32>(slot, sum);
@@ -120,6 +128,10 @@ export function gradient(slot: i32, argsIn: usize, nTargets: i32, nSources: i32)
   const ids = tableCapacity;
   sweepIds = ids;
   gradOf = allocZeroed(<usize>ids << 2);
+  // every id that can receive a gradient is a target or a record input (3 per record)
+  touchedBytes = <usize>(3 * recordCount(slot) + nTargets + 1) << 2;
+  touched = alloc(touchedBytes);
+  touchedCount = 0;
   reachable = allocZeroed(<usize>ids);
   const sources = args + (<usize>(2 * nTargets) << 2);
   // only tensors this tape watches (directly or as outputs of its records) can receive gradients
@@ -183,12 +195,15 @@ function customBackward(slot: i32, r: i32, dy: i32): i32 {
 
 // A custom gradient (JS) may itself compute gradients, so sweeps nest: their state is a stack.
 const MAX_SWEEP_DEPTH = 16;
-const sweepStack = memory.data(MAX_SWEEP_DEPTH * 12, 16);
+const SWEEP_FRAME = 24;
+const sweepStack = memory.data(MAX_SWEEP_DEPTH * SWEEP_FRAME, 16);
 let sweepDepth = 0;
 function pushSweep(): void {
   if (sweepDepth == MAX_SWEEP_DEPTH) unreachable(); // the wrapper refuses deeper nesting first
-  const p = sweepStack + <usize>sweepDepth * 12;
+  const p = sweepStack + <usize>sweepDepth * SWEEP_FRAME;
   store<usize>(p, gradOf); store<usize>(p, reachable, 4); store<i32>(p, sweepIds, 8);
+  store<usize>(p, touched, 12); store<i32>(p, touchedCount, 16); store<usize>(p, touchedBytes, 20);
+  gradOf = 0;
   sweepDepth++;
 }
 
@@ -196,13 +211,15 @@ function pushSweep(): void {
 export function endSweep(): void {
   if (sweepDepth == 0) return;
   if (gradOf != 0) {
-    for (let id = 0; id < sweepIds; id++) release(load<i32>(gradOf + (<usize>id << 2)));
+    for (let i = 0; i < touchedCount; i++) release(load<i32>(gradOf + (<usize>load<i32>(touched + (<usize>i << 2)) << 2)));
+    free(touched, touchedBytes);
     free(gradOf, <usize>sweepIds << 2);
     free(reachable, <usize>sweepIds);
   }
   sweepDepth--;
-  const p = sweepStack + <usize>sweepDepth * 12;
+  const p = sweepStack + <usize>sweepDepth * SWEEP_FRAME;
   gradOf = load<usize>(p); reachable = load<usize>(p, 4); sweepIds = load<i32>(p, 8);
+  touched = load<usize>(p, 12); touchedCount = load<i32>(p, 16); touchedBytes = load<usize>(p, 20);
 }
 export function sweepNesting(): i32 { return sweepDepth; }
 
