@@ -109,6 +109,10 @@ function guard(exports: WebAssembly.Exports): Core {
       default: out[name] = (...args: number[]) => { try { return fn(...args); } catch (e) { return fail(e); } };
     }
   }
+  // pointers come back as signed i32: above 2 GiB they must be read unsigned
+  const dataPtr = out.dataPtr as (id: number) => number, args = out.args as () => number;
+  out.dataPtr = (id: number) => dataPtr(id) >>> 0;
+  out.args = () => args() >>> 0;
   return out as unknown as Core;
 }
 
@@ -161,7 +165,7 @@ export function ints(): Int32Array {
 /** Writes ints into the args buffer; returns its address. */
 export function writeArgs(values: ArrayLike<number>, offset = 0): number {
   const base = core.args();
-  ints().set(values as ArrayLike<number>, (base >> 2) + offset);
+  ints().set(values as ArrayLike<number>, (base >>> 2) + offset);
   return base;
 }
 

@@ -253,7 +253,7 @@ export class GradientTape<R = unknown> {
       throw e;
     } finally {
       const m = ints();
-      out = Array.from(m.subarray((args >> 2) + 2 * targets.length, (args >> 2) + 2 * targets.length + nSources));
+      out = Array.from(m.subarray((args >>> 2) + 2 * targets.length, (args >>> 2) + 2 * targets.length + nSources));
       seedTensors.forEach((s, i) => { if (s !== seeds[i]) s.dispose(); });
     }
     if (pendingError !== undefined) {
@@ -476,7 +476,7 @@ callbacks.customGradient = (fnId, dyId, outPtr, count) => {
         core.retain(t.id);
         return t.id;
       });
-      ints().set(ids, outPtr >> 2);
+      ints().set(ids, outPtr >>> 2);
     });
   } catch (e) {
     // never unwind through the wasm sweep: it finishes (with no gradient from here) and cleans up

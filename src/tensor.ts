@@ -62,14 +62,14 @@ export class Tensor {
 
   get shape(): number[] {
     if (!this._shape) {
-      const base = (core.tableBase.value >> 2) + this.id * ENTRY_INTS;
+      const base = (core.tableBase.value >>> 2) + this.id * ENTRY_INTS;
       const m = ints();
       this._shape = Array.from(m.subarray(base + E_SHAPE, base + E_SHAPE + m[base + E_RANK]));
     }
     return this._shape.slice();
   }
-  get rank(): number { return this._shape ? this._shape.length : ints()[(core.tableBase.value >> 2) + this.id * ENTRY_INTS + E_RANK]; }
-  get size(): number { return ints()[(core.tableBase.value >> 2) + this.id * ENTRY_INTS + E_SIZE]; }
+  get rank(): number { return this._shape ? this._shape.length : ints()[(core.tableBase.value >>> 2) + this.id * ENTRY_INTS + E_RANK]; }
+  get size(): number { return ints()[(core.tableBase.value >>> 2) + this.id * ENTRY_INTS + E_SIZE]; }
   get isDisposed(): boolean { return this._id === 0; }
 
   /** A copy of the values: Float32Array, Int32Array or Uint8Array (bool). */
@@ -414,5 +414,5 @@ export function rebind(t: Tensor, id: number): void {
 
 /** Wraps a fresh id from the core as a Tensor. */
 export function wrap(id: number, dtype: DType): Tensor { return new Tensor(id, dtype); }
-export function dtypeOfId(id: number): DType { return DTYPES[ints()[(core.tableBase.value >> 2) + id * ENTRY_INTS + E_DTYPE]]; }
+export function dtypeOfId(id: number): DType { return DTYPES[ints()[(core.tableBase.value >>> 2) + id * ENTRY_INTS + E_DTYPE]]; }
 export { checkShape, MAX_RANK };
