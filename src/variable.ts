@@ -40,7 +40,10 @@ export class Variable extends Tensor {
       next = unrecorded(() => compute(v));
       if (dims(next).join() !== shape.join()) throw new Error(`Variable.${op}: the result has shape [${dims(next)}] but the variable has shape [${shape}]`);
       const result = next;
-      fresh = unrecorded(() => core.unary(Op.Identity, result.id, 0));
+      // a value computed here (assignAdd/assignSub) is new and has no tape history: adopt it; a value
+      // given by the caller (assign) is copied, so nothing recorded about it reaches the variable
+      if (result !== v) { core.retain(result.id); fresh = result.id; }
+      else fresh = unrecorded(() => core.unary(Op.Identity, result.id, 0));
     } finally {
       if (next && next !== v) next.dispose();
       if (v !== value) v.dispose();

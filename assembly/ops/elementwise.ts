@@ -137,6 +137,7 @@ export function unary(op: i32, x: i32, param: f32): i32 {
       case Op.Sqrt: i = vmap<VSqrt>(s, d, n); break;
       case Op.Relu: i = vmap<VRelu>(s, d, n); break;
       case Op.Step: i = vmap<VStep>(s, d, n); break;
+      case Op.Identity: memory.copy(d, s, <usize>n << 2); i = n; break;
     }
     for (; i < n; i++) { const k = <usize>i << 2; store<f32>(d + k, unaryF(op, load<f32>(s + k), param)); }
     // floor/ceil/round/step have no gradient: they are never recorded
