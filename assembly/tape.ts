@@ -52,16 +52,16 @@ function append(slot: i32, op: i32, out: i32, in0: i32, in1: i32, in2: i32, a0: 
 
 /** Records `op` on every recording tape that watches an input; returns the mask of those tapes. */
 export function record(op: i32, out: i32, in0: i32, in1: i32 = 0, in2: i32 = 0, a0: i32 = 0, a1: i32 = 0, a2: i32 = 0): u32 {
-  let mask = (watchMask(in0) | watchMask(in1) | watchMask(in2)) & recordingMask;
+  const mask = (watchMask(in0) | watchMask(in1) | watchMask(in2)) & recordingMask;
   if (mask == 0 || !isFloat(out)) return 0;
-  setWatchMask(out, watchMask(out) | mask);
-  let m = mask;
-  while (m != 0) {
-    const slot = <i32>ctz<u32>(m);
-    m &= m - 1;
-    append(slot, op, out, in0, in1, in2, a0, a1, a2);
-  }
+  appendToTapes(mask, op, out, in0, in1, in2, a0, a1, a2);
   return mask;
+}
+
+/** Marks `out` as watched by the tapes in `mask` and appends the record to each of them. */
+function appendToTapes(mask: u32, op: i32, out: i32, in0: i32, in1: i32, in2: i32, a0: i32, a1: i32, a2: i32): void {
+  setWatchMask(out, watchMask(out) | mask);
+  for (let m = mask; m != 0; m &= m - 1) append(<i32>ctz<u32>(m), op, out, in0, in1, in2, a0, a1, a2);
 }
 
 export function watch(slot: i32, id: i32): void {
@@ -229,13 +229,8 @@ export function recordCustom(fnId: i32, out: i32, inputs: usize, n: i32): u32 {
   for (let i = 0; i < n; i++) mask |= watchMask(load<i32>(inputs + (<usize>i << 2)));
   mask &= recordingMask;
   if (mask == 0 || !isFloat(out)) return 0;
-  setWatchMask(out, watchMask(out) | mask);
-  let m = mask;
-  while (m != 0) {
-    const slot = <i32>ctz<u32>(m);
-    m &= m - 1;
-    for (let i = 0; i < n; i++) append(slot, Op.Custom, out, load<i32>(inputs + (<usize>i << 2)), 0, 0, fnId, i, n);
-  }
+  // one part per input, contiguous on each tape (customBackward relies on it)
+  for (let i = 0; i < n; i++) appendToTapes(mask, Op.Custom, out, load<i32>(inputs + (<usize>i << 2)), 0, 0, fnId, i, n);
   return mask;
 }
 
