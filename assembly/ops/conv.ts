@@ -4,7 +4,8 @@
 // into an im2col panel [rows × KH·KW·C] and multiplies it by the filter, which HWIO layout already
 // makes a row-major [KH·KW·C × CO] matrix, with the SIMD `gemm` of linalg.ts. The two backprop
 // kernels are the transposed products (dcols = dy · filterᵀ scattered back by col2im; dfilter =
-// colsᵀ · dy). Panels are built chunk by chunk so scratch memory stays bounded.
+// colsᵀ · dy, both read through strides, with no transposed copies). Panels are built chunk by
+// chunk so scratch memory stays bounded.
 //
 // Attributes (the three int slots of a tape record):
 //   a0 = sh | sw << 15 | same << 30   strides (1..32767) and the padding flag (1 = TF's SAME)
@@ -25,7 +26,7 @@ import { alloc, free } from "../memory";
 import { dataPtr, dim, newTensor, sizeOf } from "../tensor";
 import { record, accumulate, needsGrad } from "../tape";
 import { zerosLikeF } from "./elementwise";
-import { gemm, transpose2d } from "./linalg";
+import { gemm, gemmStrided } from "./linalg";
 import { shapeBuf } from "./layout";
 
 // ---- geometry of the current kernel call (kernels never nest while it is in use) ----
@@ -109,29 +110,6 @@ function im2col(x: usize, cols: usize, row0: i32, rows: i32): void {
   }
 }
 
-/** The transposed panel colsT[KH·KW·C × rows] (for the filter gradient), zeros where padded. */
-function im2colT(x: usize, colsT: usize, row0: i32, rows: i32): void {
-  const C = gC, K = gKH * gKW * C, spatial = gOH * gOW;
-  memory.fill(colsT, 0, <usize>K * rows << 2);
-  for (let r = 0; r < rows; r++) {
-    const row = row0 + r;
-    const n = row / spatial, rem = row - n * spatial;
-    const oh = rem / gOW, ow = rem - oh * gOW;
-    for (let i = 0; i < gKH; i++) {
-      const h = oh * gSH - gPT + i;
-      if (h < 0 || h >= gH) continue;
-      for (let j = 0; j < gKW; j++) {
-        const w = ow * gSW - gPL + j;
-        if (w < 0 || w >= gW) continue;
-        const src = x + ((<usize>((n * gH + h) * gW + w) * C) << 2);
-        let dst = colsT + ((<usize>((i * gKW + j) * C) * rows + r) << 2);
-        const step = <usize>rows << 2;
-        for (let c = 0; c < C; c++) { store<f32>(dst, load<f32>(src + (<usize>c << 2))); dst += step; }
-      }
-    }
-  }
-}
-
 /** dx += the rows of cols scattered back to the pixels they were gathered from. */
 function col2im(cols: usize, dx: usize, row0: i32, rows: i32): void {
   const C = gC, K = gKH * gKW * C, spatial = gOH * gOW;
@@ -185,23 +163,21 @@ export function conv2dBackpropInput(dy: i32, f: i32, a0: i32, hw: i32): i32 {
   const dx = new4d(gN, gH, gW, gC, true);
   const M = gN * gOH * gOW, K = gKH * gKW * gC;
   if (M > 0 && K > 0 && gCO > 0) {
-    const ftBytes = <usize>K * gCO << 2;
-    const ft = alloc(ftBytes);
-    transpose2d(dataPtr(f), ft, K, gCO); // [CO × K]
+    // dy · fᵀ: the filter [K × CO] is read transposed through its strides
+    const pf = dataPtr(f);
     if (isPointwise()) {
-      gemm(dataPtr(dy), ft, dataPtr(dx), M, gCO, K); // OH = H, OW = W: dx rows are the output rows
+      gemmStrided(dataPtr(dy), gCO, 1, pf, 1, gCO, dataPtr(dx), M, gCO, K); // OH = H, OW = W: dx rows are the output rows
     } else {
       const R = chunkRows(K, M);
       const bytes = <usize>R * K << 2;
       const cols = alloc(bytes);
       for (let row0 = 0; row0 < M; row0 += R) {
         const rows = M - row0 < R ? M - row0 : R;
-        gemm(dataPtr(dy) + (<usize>row0 * gCO << 2), ft, cols, rows, gCO, K);
+        gemmStrided(dataPtr(dy) + (<usize>row0 * gCO << 2), gCO, 1, pf, 1, gCO, cols, rows, gCO, K);
         col2im(cols, dataPtr(dx), row0, rows);
       }
       free(cols, bytes);
     }
-    free(ft, ftBytes);
   }
   record(Op.Conv2DBackpropInput, dx, dy, f, 0, a0, hw);
   return dx;
@@ -215,19 +191,20 @@ export function conv2dBackpropFilter(x: i32, dy: i32, a0: i32, khw: i32): i32 {
   if (M > 0 && K > 0 && gCO > 0) {
     const R = chunkRows(K, M);
     const bytes = <usize>R * K << 2;
-    const colsT = alloc(bytes);
+    const cols = alloc(bytes);
     const single = R >= M;
     const tmpBytes = <usize>K * gCO << 2;
     const tmp: usize = single ? 0 : alloc(tmpBytes);
     for (let row0 = 0; row0 < M; row0 += R) {
       const rows = M - row0 < R ? M - row0 : R;
-      im2colT(dataPtr(x), colsT, row0, rows);
+      im2col(dataPtr(x), cols, row0, rows);
       const dyRows = dataPtr(dy) + (<usize>row0 * gCO << 2);
-      if (single) gemm(colsT, dyRows, dataPtr(df), K, rows, gCO);
-      else { gemm(colsT, dyRows, tmp, K, rows, gCO); addFloats(dataPtr(df), tmp, K * gCO); }
+      // colsᵀ · dy: the [rows × K] panel is read transposed through its strides
+      if (single) gemmStrided(cols, 1, K, dyRows, gCO, 1, dataPtr(df), K, rows, gCO);
+      else { gemmStrided(cols, 1, K, dyRows, gCO, 1, tmp, K, rows, gCO); addFloats(dataPtr(df), tmp, K * gCO); }
     }
     if (!single) free(tmp, tmpBytes);
-    free(colsT, bytes);
+    free(cols, bytes);
   }
   record(Op.Conv2DBackpropFilter, df, x, dy, 0, a0, khw);
   return df;

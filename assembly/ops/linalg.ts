@@ -91,12 +91,6 @@ export function gemmStrided(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bc
   free(panels, panelBytes * blocks);
 }
 
-/** dst[c×r] = transpose of src[r×c]. */
-export function transpose2d(src: usize, dst: usize, r: i32, c: i32): void {
-  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++)
-    store<f32>(dst + ((<usize>j * r + i) << 2), load<f32>(src + ((<usize>i * c + j) << 2)));
-}
-
 /** matmul(a, b, transposeA, transposeB) with broadcast batch dims (TS validated the shapes). */
 export function matmul(a: i32, b: i32, ta: bool, tb: bool): i32 {
   const ra = rankOf(a), rb = rankOf(b);
