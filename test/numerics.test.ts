@@ -1,6 +1,6 @@
 // Numerics as in TensorFlow: IEEE results at the edges, stable softmax/logSumExp/cross-entropy.
 import { describe, it, expect } from 'vitest';
-import { tensor, exp, log, div, softmax, logSoftmax, logSumExp, sigmoidCrossEntropy, softmaxCrossEntropy, tape, sigmoid, sqrt, sum, mean } from './api.js';
+import { tensor, exp, log, div, softmax, logSoftmax, logSumExp, sigmoidCrossEntropy, softmaxCrossEntropy, tape, sigmoid, sqrt, sum, mean, prod } from './api.js';
 
 describe('numerics', () => {
   it('exp overflow is Infinity, log(0) is -Infinity, 0/0 is NaN', () => {
@@ -58,5 +58,13 @@ describe('numerics', () => {
     expect(g[0]).toBeCloseTo(1, 6);
     expect(g[1]).toBeCloseTo(-1, 6);
     expect(g[2]).toBeCloseTo(0, 6);
+  });
+});
+
+describe('prod with zeros (as TF)', () => {
+  it('the gradient is the product of the others, also at and beside zeros', () => {
+    const x = tensor([[2, 3, 4], [0, 5, 6], [0, 7, 0]]);
+    const t = tape(t => { t.watch(x); return sum(prod(x, 1)); });
+    expect(t.gradient(t.result, x)!.toArray()).toEqual([[12, 8, 6], [30, 0, 0], [0, 0, 0]]);
   });
 });

@@ -2,8 +2,8 @@
 import { Op, DType } from "../opcodes";
 import { dataPtr, dim, dtypeOf, newTensor, rankOf, release, retain, sameShape, shapePtr, sizeOf, MAX_RANK } from "../tensor";
 import { record, accumulate } from "../tape";
-import { shapeBuf, splitAt, splitOuter, splitN, splitInner } from "./layout";
-import { binary, boolToFloat, broadcastToShape, mul, div } from "./elementwise";
+import { shapeBuf, splitAt, splitOuter, splitN, splitInner, scalarF32 } from "./layout";
+import { binary, boolToFloat, broadcastToShape, mul, div, where, unary } from "./elementwise";
 
 const keepShape = memory.data(MAX_RANK * 4, 16);
 
@@ -165,11 +165,23 @@ export function reduceBackward(op: i32, y: i32, x: i32, mask: u32, keepDims: boo
     accumulate(x, mul(m, share));
     release(yk); release(eq); release(m); release(count); release(share);
   } else if (op == Op.Prod) {
-    // d prod / d x_i = prod of the others = y / x_i (x_i != 0 assumed; see the note in ops.ts)
-    const yk = keepDims ? (retain(y), y) : reshape(y, keepShape, r);
-    const t = mul(dyk, yk);
-    accumulate(x, div(t, x));
-    release(yk); release(t);
+    // d prod / d x_i = the product of the others. Zeros are handled as TF does: for a non-zero x_i
+    // that is p / x_i when its group has no zero (p = product of the group's non-zero entries) and 0
+    // otherwise; for a zero x_i it is p when it is its group's only zero, else 0.
+    const zero = scalarF32(0), one = scalarF32(1);
+    const nonzero = binary(Op.NotEqual, x, zero);
+    const safe = where(nonzero, x, one);
+    const p = reduce(Op.Prod, safe, mask, true);
+    const isZero = unary(Op.LogicalNot, nonzero, 0);
+    const zeroFlags = boolToFloat(isZero);
+    const zeros = reduce(Op.Sum, zeroFlags, mask, true);
+    const noZero = binary(Op.Equal, zeros, zero), oneZero = binary(Op.Equal, zeros, one);
+    const others = div(p, safe);
+    const atNonzero = where(noZero, others, zero), atZero = where(oneZero, p, zero);
+    const g = where(nonzero, atNonzero, atZero);
+    accumulate(x, mul(dyk, g));
+    release(zero); release(one); release(nonzero); release(safe); release(p); release(isZero); release(zeroFlags);
+    release(zeros); release(noZero); release(oneZero); release(others); release(atNonzero); release(atZero); release(g);
   }
   release(dyk);
 }
