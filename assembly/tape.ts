@@ -5,7 +5,7 @@
 // enclosing (or the same persistent) tape records the gradient computation for higher order.
 import { alloc, allocZeroed, free } from "./memory";
 import { Op } from "./opcodes";
-import { clearWatchBit, isFloat, release, retain, tableCapacity, watchMask, setWatchMask, newLike } from "./tensor";
+import { clearWatchBit, isFloat, release, retain, tableCapacity, watchMask, setWatchMask } from "./tensor";
 import { backwardRule } from "./backward";
 import { add } from "./ops/elementwise";
 
@@ -234,4 +234,3 @@ export function recordCustom(fnId: i32, out: i32, inputs: usize, n: i32): u32 {
   return mask;
 }
 
-export { newLike };

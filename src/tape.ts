@@ -518,4 +518,3 @@ export function customGradient<A extends TensorLike[]>(f: (...inputs: Tensor[]) 
   };
 }
 
-export { reshape, dispose };

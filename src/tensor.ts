@@ -414,5 +414,4 @@ export function rebind(t: Tensor, id: number): void {
 
 /** Wraps a fresh id from the core as a Tensor. */
 export function wrap(id: number, dtype: DType): Tensor { return new Tensor(id, dtype); }
-export function dtypeOfId(id: number): DType { return DTYPES[ints()[(core.tableBase.value >>> 2) + id * ENTRY_INTS + E_DTYPE]]; }
 export { checkShape, MAX_RANK };

@@ -2,7 +2,7 @@
 import { Op, DType } from "../opcodes";
 import { dataPtr, dtypeOf, elementBytes, newLike, newTensor, rankOf, sameShape, shapePtr, sizeOf, release, retain } from "../tensor";
 import { record, accumulate, needsGrad } from "../tape";
-import { broadcastShape, makePlan, planDims, planRank, planSize, planStrideA, planStrideB, resetOdometer, nextRow, rowA, rowB, shapeBuf, scalarF32 } from "./layout";
+import { broadcastShape, broadcastShapeWith, makePlan, planDims, planRank, planSize, planStrideA, planStrideB, resetOdometer, nextRow, rowA, rowB, shapeBuf, scalarF32 } from "./layout";
 import { unbroadcast } from "./reduce";
 import { expf_lut, logf_lut } from "~lib/util/math";
 
@@ -323,10 +323,7 @@ export function broadcastToShape(x: i32, shape: usize, r: i32): i32 {
 /** where(cond, a, b) with cond, a and b broadcast together. */
 export function where(cond: i32, a: i32, b: i32): i32 {
   // output shape: broadcast of all three
-  let r = broadcastShape(a, b);
-  const ab = newTensor(DType.Bool, r, shapeBuf); // shape carrier only
-  r = broadcastShape(cond, ab);
-  release(ab);
+  const r = broadcastShapeWith(cond, broadcastShape(a, b));
   const out = newTensor(dtypeOf(a), r, shapeBuf);
   const c2 = broadcastLike(cond, out), a2 = broadcastLike(a, out), b2 = broadcastLike(b, out);
   const pc = dataPtr(c2), pa = dataPtr(a2), pb = dataPtr(b2), po = dataPtr(out);

@@ -26,6 +26,20 @@ export function broadcastShape(a: i32, b: i32): i32 {
   return r;
 }
 
+/** Broadcasts the shape in shapeBuf (rank r) with x's shape, in place; returns the new rank. */
+export function broadcastShapeWith(x: i32, r: i32): i32 {
+  const rx = rankOf(x);
+  const out = r > rx ? r : rx;
+  // from the last dim down, so each read of the old shape happens before that slot is overwritten
+  for (let i = out - 1; i >= 0; i--) {
+    const j = i - (out - r), k = i - (out - rx);
+    const d = j >= 0 ? load<i32>(shapeBuf + (<usize>j << 2)) : 1;
+    const dx = k >= 0 ? dim(x, k) : 1;
+    store<i32>(shapeBuf + (<usize>i << 2), d == 1 ? dx : d);
+  }
+  return out;
+}
+
 /** Builds the plan for reading `a` and `b` broadcast to the output shape (rank r in `outShape`). */
 export function makePlan(a: i32, b: i32, outShape: usize, r: i32): void {
   const ra = rankOf(a), rb = rankOf(b);
@@ -117,4 +131,3 @@ export function copyShape(x: i32): i32 {
   return r;
 }
 
-export { sizeOf };

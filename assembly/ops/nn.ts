@@ -54,4 +54,3 @@ export function softmaxBackward(op: i32, y: i32, x: i32, axis: i32, dy: i32): vo
     release(s); release(e); release(t);
   }
 }
-export { sizeOf };

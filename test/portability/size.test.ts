@@ -34,8 +34,8 @@ describe('size', () => {
       write: false,
       logLevel: 'silent' as const,
     };
-    bundle = (await build({ ...options, platform: 'neutral' })).outputFiles[0].contents;
-    jsOnly = (await build({ ...options, platform: 'neutral', conditions: ['workerd'], external: ['*.wasm'] })).outputFiles[0].contents;
+    bundle = (await build({ ...options, platform: 'neutral' })).outputFiles![0]!.contents;
+    jsOnly = (await build({ ...options, platform: 'neutral', conditions: ['workerd'], external: ['*.wasm'] })).outputFiles![0]!.contents;
   }, 120_000);
   afterAll(releaseInstall);
 
