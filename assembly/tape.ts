@@ -4,8 +4,8 @@
 // in reverse and calls the op's backward rule, whose ops go through `record` again: that is how an
 // enclosing (or the same persistent) tape records the gradient computation for higher order.
 import { alloc, allocZeroed, free } from "./memory";
-import { Op } from "./opcodes";
-import { clearWatchBit, isFloat, release, retain, tableCapacity, watchMask, setWatchMask } from "./tensor";
+import { Op, DType } from "./opcodes";
+import { clearWatchBit, isFloat, release, retain, tableCapacity, watchMask, setWatchMask, newLike, dataPtr, sizeOf } from "./tensor";
 import { backwardRule } from "./backward";
 import { add } from "./ops/elementwise";
 
@@ -150,8 +150,9 @@ export function gradient(slot: i32, argsIn: usize, nTargets: i32, nSources: i32)
   store<u8>(reachable, 0); // id 0 means "no input"
   for (let i = 0; i < nTargets; i++) {
     const target = load<i32>(args + (<usize>i << 2));
-    const seed = load<i32>(args + (<usize>(nTargets + i) << 2));
-    retain(seed);
+    let seed = load<i32>(args + (<usize>(nTargets + i) << 2));
+    if (seed == 0) seed = onesLike(target); // the default seed: d(sum of the target)/d target
+    else retain(seed);
     accumulate(target, seed);
   }
   for (let r = count - 1; r >= 0; r--) {
@@ -222,6 +223,14 @@ export function endSweep(): void {
   touched = load<usize>(p, 12); touchedCount = load<i32>(p, 16); touchedBytes = load<usize>(p, 20);
 }
 export function sweepNesting(): i32 { return sweepDepth; }
+
+/** A float32 tensor of ones shaped like `x` (never recorded). */
+function onesLike(x: i32): i32 {
+  const out = newLike(x, DType.Float32);
+  const p = dataPtr(out), n = sizeOf(out);
+  for (let i = 0; i < n; i++) store<f32>(p + (<usize>i << 2), 1);
+  return out;
+}
 
 /** Records one custom op: `inputs` (n ids) → `out`, whose backward calls JS function `fnId`. */
 export function recordCustom(fnId: i32, out: i32, inputs: usize, n: i32): u32 {

@@ -217,22 +217,22 @@ export class GradientTape<R = unknown> {
     const srcs = leaves(sources, 'GradientTape.gradient (sources)');
     const total = targets.length * 2 + srcs.length + this.variableValues.size;
     if (total > core.argsCapacity()) throw new Error(`GradientTape.gradient: too many targets and sources (${total}); at most ${core.argsCapacity()} in one call`);
-    const seedTensors: Tensor[] = [];
+    const seedTensors: (Tensor | null)[] = []; // null: the core seeds the target with ones
     try {
       targets.forEach((t, i) => {
         const s = seeds[i];
-        if (s === null) { seedTensors.push(fill(dims(t), 1, 'float32')); return; }
+        if (s === null) { seedTensors.push(null); return; }
         const st = toTensor('GradientTape.gradient (outputGradients)', s as TensorLike);
         seedTensors.push(st);
         if (dims(st).join() !== dims(t).join()) throw new Error(`GradientTape.gradient: outputGradients[${i}] has shape [${dims(st)}] but its target has shape [${dims(t)}]`);
       });
     } catch (e) {
-      seedTensors.forEach((s, i) => { if (s !== seeds[i]) s.dispose(); });
+      seedTensors.forEach((s, i) => { if (s && s !== seeds[i]) s.dispose(); });
       throw e;
     }
     const ids: number[] = [];
     for (const t of targets) ids.push(t.id);
-    for (const s of seedTensors) ids.push(s.id);
+    for (const s of seedTensors) ids.push(s ? s.id : 0);
     // a variable stands for every value it had while this tape watched it
     const values = srcs.map(s => (s instanceof Variable && this.variableValues.get(s)) || [s.id]);
     for (let i = 0; i < srcs.length; i++) {
@@ -254,7 +254,7 @@ export class GradientTape<R = unknown> {
     } finally {
       const m = ints();
       out = Array.from(m.subarray((args >>> 2) + 2 * targets.length, (args >>> 2) + 2 * targets.length + nSources));
-      seedTensors.forEach((s, i) => { if (s !== seeds[i]) s.dispose(); });
+      seedTensors.forEach((s, i) => { if (s && s !== seeds[i]) s.dispose(); });
     }
     if (pendingError !== undefined) {
       const e = pendingError;
