@@ -1,5 +1,5 @@
 // gradtape's public API. Entry points (src/entry-*.ts) add where the WebAssembly core comes from.
-import { Tensor, TensorLike, DType } from './tensor.js';
+import { Tensor, TensorLike } from './tensor.js';
 import * as ops from './ops.js';
 import * as shapeOps from './ops-shape.js';
 import * as nnOps from './ops-nn.js';

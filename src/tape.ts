@@ -2,9 +2,9 @@
 // recording mask; the records themselves live in wasm memory; `gradient` is one call into the core
 // (plus a call back out for each customGradient op on the way).
 import { core, ready, writeArgs, ints, callbacks, generation } from './core.js';
-import { Tensor, TensorLike, toTensor, wrap, describe, tidy, reads, fill, zeros, dispose } from './tensor.js';
+import { Tensor, TensorLike, toTensor, wrap, describe, tidy, reads, fill, zeros } from './tensor.js';
 import { Variable } from './variable.js';
-import { unrecorded, dims, reshape, identity, add } from './ops.js';
+import { unrecorded, dims, identity, add } from './ops.js';
 
 export interface TapeOptions { persistent?: boolean; watchAccessedVariables?: boolean }
 export type Unconnected = 'none' | 'zero';

@@ -1,7 +1,7 @@
 // Tensor handles. A Tensor is a small JS object naming a tensor id in the WebAssembly table; the
 // data never leaves wasm memory except through data()/toArray(). Each handle owns one reference;
 // dispose() (or tidy, or the FinalizationRegistry when the handle is collected) gives it back.
-import { core, ready, ints, writeArgs, generation, ENTRY_INTS, E_DTYPE, E_RANK, E_SHAPE, E_SIZE } from './core.js';
+import { core, ready, ints, writeArgs, generation, ENTRY_INTS, E_RANK, E_SHAPE, E_SIZE } from './core.js';
 import { DType as DTypeCode } from '../assembly/opcodes.js';
 
 export type DType = 'float32' | 'int32' | 'bool';
