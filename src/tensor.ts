@@ -240,14 +240,22 @@ export function tensor(values: TensorLike, shape?: readonly number[], dtype?: DT
     }
     throw new Error(`${op}: shape [${finalShape}] has ${size} elements but ${flat.length} values were given`);
   }
+  if (dtype === 'int32' && !(flat instanceof Int32Array)) for (let i = 0; i < flat.length; i++) checkInt32(op, flat[i], ` (at flat index ${i})`);
   const out = empty(finalShape, dtype, op);
   writeValues(out, flat);
   return out;
 }
 
+/** TF refuses to truncate silently: an int32 value must be an integer in range. */
+function checkInt32(op: string, value: number | boolean, where = ''): number {
+  const v = Number(value);
+  if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31) throw new Error(`${op}: ${value}${where} is not an int32 value (an integer from -2^31 to 2^31-1); use cast() to convert floats`);
+  return v;
+}
+
 function writeValues(t: Tensor, flat: ArrayLike<number | boolean>): void {
   const v = view(t);
-  if (t.dtype === 'int32') for (let i = 0; i < flat.length; i++) v[i] = Math.trunc(Number(flat[i]));
+  if (t.dtype === 'int32') for (let i = 0; i < flat.length; i++) v[i] = Number(flat[i]);
   else if (t.dtype === 'bool') for (let i = 0; i < flat.length; i++) v[i] = flat[i] ? 1 : 0;
   else if (flat instanceof Float32Array || flat instanceof Int32Array) v.set(flat);
   else for (let i = 0; i < flat.length; i++) v[i] = Number(flat[i]);
@@ -264,11 +272,12 @@ export function scalar(value: number | boolean, dtype?: DType): Tensor {
   if (typeof value !== 'number' && typeof value !== 'boolean') throw new Error(`scalar: value must be a number or boolean, got ${describe(value)}`);
   if (dtype !== undefined) checkDType('scalar', dtype);
   dtype ??= typeof value === 'boolean' ? 'bool' : 'float32';
+  if (dtype === 'int32') checkInt32('scalar', value);
   ready();
   const id = core.newTensor(dtypeCode(dtype), 0, core.args());
   const ptr = core.dataPtr(id), buf = core.memory.buffer;
   if (dtype === 'float32') new Float32Array(buf, ptr, 1)[0] = Number(value);
-  else if (dtype === 'int32') new Int32Array(buf, ptr, 1)[0] = Math.trunc(Number(value));
+  else if (dtype === 'int32') new Int32Array(buf, ptr, 1)[0] = Number(value);
   else new Uint8Array(buf, ptr, 1)[0] = value ? 1 : 0;
   return new Tensor(id, dtype);
 }
@@ -277,8 +286,9 @@ export function fill(shape: readonly number[], value: number | boolean, dtype?: 
 function fillAs(op: string, shape: readonly number[], value: number | boolean, dtype?: DType): Tensor {
   if (typeof value !== 'number' && typeof value !== 'boolean') throw new Error(`${op}: value must be a number or boolean, got ${describe(value)}`);
   if (dtype !== undefined) checkDType(op, dtype);
+  if (dtype === 'int32') checkInt32(op, value);
   const t = empty(shape, dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32'), op);
-  view(t).fill(t.dtype === 'bool' ? (value ? 1 : 0) : t.dtype === 'int32' ? Math.trunc(Number(value)) : Number(value));
+  view(t).fill(t.dtype === 'bool' ? (value ? 1 : 0) : Number(value));
   return t;
 }
 export const zeros = (shape: readonly number[], dtype: DType = 'float32'): Tensor => fillAs('zeros', shape, 0, dtype);
@@ -303,7 +313,10 @@ export function toTensor(op: string, x: TensorLike, dtype?: DType): Tensor {
     return x;
   }
   let t: Tensor;
-  if (typeof x === 'number') t = scalar(x, dtype === 'bool' ? 'float32' : dtype);
+  if (typeof x === 'number') {
+    try { t = scalar(x, dtype === 'bool' ? 'float32' : dtype); }
+    catch (e) { throw new Error(`${op}: could not convert argument to a tensor: ${(e as Error).message}`); }
+  }
   else if (typeof x === 'boolean') t = scalar(x, 'bool');
   else if (Array.isArray(x) || x instanceof Float32Array || x instanceof Int32Array || x instanceof Uint8Array) {
     try { t = tensor(x, undefined, dtype && Array.isArray(x) ? dtype : undefined); }

@@ -2,7 +2,7 @@
 import { describe, it, expect } from 'vitest';
 import {
   tensor, scalar, zeros, ones, add, mul, div, matmul, sum, reshape, transpose, sqrt, logicalAnd, softmax, where,
-  expandDims, squeeze, broadcastTo, tape, memory, argMax, cast, Tensor,
+  expandDims, squeeze, broadcastTo, tape, memory, argMax, cast, Tensor, fill, gather,
 } from './api.js';
 
 function expectCleanError(fn: () => unknown, message: RegExp | string) {
@@ -67,6 +67,17 @@ describe('errors', () => {
     expectCleanError(() => add(a, undefined as never), /add: expected a Tensor, number or nested array, got undefined/);
     expectCleanError(() => add(a, [[1, 2]]), /add: shapes \[2, 3\] and \[1, 2\] cannot be broadcast/);
     expectCleanError(() => add([1, 2, 3], [[1, 2]]), /add: shapes \[3\] and \[1, 2\]/);
+  });
+
+  it('int32 values must be integers in range (no silent truncation)', () => {
+    const x = tensor([10, 20, 30]);
+    const ints = tensor([1, 2], undefined, 'int32');
+    expectCleanError(() => tensor([1, 1.5], undefined, 'int32'), /tensor: 1.5 \(at flat index 1\) is not an int32 value/);
+    expectCleanError(() => scalar(2 ** 31, 'int32'), /scalar: 2147483648 is not an int32 value/);
+    expectCleanError(() => fill([2], 0.5, 'int32'), /fill: 0.5 is not an int32 value/);
+    expectCleanError(() => gather(x, [0, 1.5]), /gather: .*1.5 \(at flat index 1\) is not an int32 value/);
+    expectCleanError(() => add(ints, 1.5), /add: could not convert argument to a tensor: scalar: 1.5 is not an int32 value/);
+    expect(add(ints, 2).toArray()).toEqual([3, 4]);
   });
 
   it('a disposed tensor', () => {
