@@ -241,27 +241,37 @@ function windowArgmax(src: usize, n: i32, oh: i32, ow: i32, bestV: usize, bestI:
 }
 
 /**
+ * Walks every output window with the per-channel argmax of `src` (geometry already set):
+ * gathers `values` there into `out` (window-shaped output), or with `scatter` adds `values`
+ * (window-shaped) into `out` (input-shaped) there. `pickOwn`: gather the maxima of src itself.
+ */
+function walkArgmax(src: i32, values: i32, out: i32, scatter: bool, pickOwn: bool): void {
+  const C = gC;
+  const scratch = <usize>C << 2;
+  const bestV = alloc(scratch), bestI = alloc(scratch);
+  const ps = dataPtr(src), pv = dataPtr(values), po = dataPtr(out);
+  let window: usize = 0; // offset of the current output pixel in window-shaped data
+  for (let n = 0; n < gN; n++) for (let oh = 0; oh < gOH; oh++) for (let ow = 0; ow < gOW; ow++) {
+    windowArgmax(ps, n, oh, ow, bestV, bestI);
+    if (pickOwn) copyFloats(po + window, bestV, C);
+    else for (let c = 0; c < C; c++) {
+      const at = (<usize>load<i32>(bestI + (<usize>c << 2)) * C + c) << 2; // the argmax in input-shaped data
+      if (scatter) store<f32>(po + at, load<f32>(po + at) + load<f32>(pv + window + (<usize>c << 2)));
+      else store<f32>(po + window + (<usize>c << 2), load<f32>(pv + at));
+    }
+    window += scratch;
+  }
+  free(bestV, scratch); free(bestI, scratch);
+}
+
+/**
  * Max pooling of `values` with the argmax taken on `src` (0: on `values` itself, the user op).
  * With src = x and values = g this gathers g at x's argmax positions: the backward of MaxPoolGrad.
  */
 function maxPoolOf(values: i32, src: i32, a0: i32, win: i32): i32 {
-  const s = src != 0 ? src : values;
   setGeometry(dim(values, 0), dim(values, 1), dim(values, 2), dim(values, 3), lo16(win), hi16(win), dim(values, 3), a0);
   const out = new4d(gN, gOH, gOW, gC, false);
-  const C = gC;
-  if (sizeOf(out) > 0) {
-    const scratch = <usize>C << 2;
-    const bestV = alloc(scratch), bestI = alloc(scratch);
-    const pv = dataPtr(values), ps = dataPtr(s);
-    let po = dataPtr(out);
-    for (let n = 0; n < gN; n++) for (let oh = 0; oh < gOH; oh++) for (let ow = 0; ow < gOW; ow++) {
-      windowArgmax(ps, n, oh, ow, bestV, bestI);
-      if (src == 0) copyFloats(po, bestV, C);
-      else for (let c = 0; c < C; c++) store<f32>(po + (<usize>c << 2), load<f32>(pv + ((<usize>load<i32>(bestI + (<usize>c << 2)) * C + c) << 2)));
-      po += scratch;
-    }
-    free(bestV, scratch); free(bestI, scratch);
-  }
+  if (sizeOf(out) > 0) walkArgmax(src != 0 ? src : values, values, out, false, src == 0);
   record(Op.MaxPool, out, values, src, 0, a0, win);
   return out;
 }
@@ -273,22 +283,7 @@ export function maxPool(x: i32, a0: i32, win: i32): i32 { return maxPoolOf(x, 0,
 function maxPoolGrad(x: i32, dy: i32, a0: i32, win: i32): i32 {
   setGeometry(dim(x, 0), dim(x, 1), dim(x, 2), dim(x, 3), lo16(win), hi16(win), dim(x, 3), a0);
   const dx = new4d(gN, gH, gW, gC, true);
-  const C = gC;
-  if (sizeOf(dy) > 0) {
-    const scratch = <usize>C << 2;
-    const bestV = alloc(scratch), bestI = alloc(scratch);
-    const px = dataPtr(x), pdx = dataPtr(dx);
-    let pdy = dataPtr(dy);
-    for (let n = 0; n < gN; n++) for (let oh = 0; oh < gOH; oh++) for (let ow = 0; ow < gOW; ow++) {
-      windowArgmax(px, n, oh, ow, bestV, bestI);
-      for (let c = 0; c < C; c++) {
-        const at = pdx + ((<usize>load<i32>(bestI + (<usize>c << 2)) * C + c) << 2);
-        store<f32>(at, load<f32>(at) + load<f32>(pdy + (<usize>c << 2)));
-      }
-      pdy += scratch;
-    }
-    free(bestV, scratch); free(bestI, scratch);
-  }
+  if (sizeOf(dy) > 0) walkArgmax(x, dy, dx, true, false);
   record(Op.MaxPoolGrad, dx, x, dy, 0, a0, win);
   return dx;
 }
