@@ -89,42 +89,35 @@ function chunkRows(k: i32, m: i32): i32 {
   for (; c < n; c++) { const k = <usize>c << 2; store<f32>(dst + k, load<f32>(dst + k) + load<f32>(src + k)); }
 }
 
-/** cols[rows × KH·KW·C] = the receptive fields of output rows row0.. (zeros where padded). */
-function im2col(x: usize, cols: usize, row0: i32, rows: i32): void {
+/**
+ * Walks the receptive fields of output rows row0.. against the rows of `cols` [rows × KH·KW·C]:
+ * im2col (scatter = false) copies each field into its row, zeros where padded; col2im
+ * (scatter = true) adds each row back into the pixels it came from (the adjoint), skipping padding.
+ */
+function patches(img: usize, cols: usize, row0: i32, rows: i32, scatter: bool): void {
   const C = gC, K = gKH * gKW * C, spatial = gOH * gOW;
+  const pixelBytes = <usize>C << 2;
   for (let r = 0; r < rows; r++) {
     const row = row0 + r;
     const n = row / spatial, rem = row - n * spatial;
     const oh = rem / gOW, ow = rem - oh * gOW;
-    let dst = cols + (<usize>r * K << 2);
+    let slot = cols + (<usize>r * K << 2);
     for (let i = 0; i < gKH; i++) {
       const h = oh * gSH - gPT + i;
-      if (h < 0 || h >= gH) { memory.fill(dst, 0, <usize>gKW * C << 2); dst += <usize>gKW * C << 2; continue; }
-      for (let j = 0; j < gKW; j++) {
-        const w = ow * gSW - gPL + j;
-        if (w < 0 || w >= gW) memory.fill(dst, 0, <usize>C << 2);
-        else copyFloats(dst, x + ((<usize>((n * gH + h) * gW + w) * C) << 2), C);
-        dst += <usize>C << 2;
+      if (h < 0 || h >= gH) {
+        if (!scatter) memory.fill(slot, 0, <usize>gKW * pixelBytes);
+        slot += <usize>gKW * pixelBytes;
+        continue;
       }
-    }
-  }
-}
-
-/** dx += the rows of cols scattered back to the pixels they were gathered from. */
-function col2im(cols: usize, dx: usize, row0: i32, rows: i32): void {
-  const C = gC, K = gKH * gKW * C, spatial = gOH * gOW;
-  for (let r = 0; r < rows; r++) {
-    const row = row0 + r;
-    const n = row / spatial, rem = row - n * spatial;
-    const oh = rem / gOW, ow = rem - oh * gOW;
-    const src = cols + (<usize>r * K << 2);
-    for (let i = 0; i < gKH; i++) {
-      const h = oh * gSH - gPT + i;
-      if (h < 0 || h >= gH) continue;
       for (let j = 0; j < gKW; j++) {
         const w = ow * gSW - gPL + j;
-        if (w < 0 || w >= gW) continue;
-        addFloats(dx + ((<usize>((n * gH + h) * gW + w) * C) << 2), src + (<usize>((i * gKW + j) * C) << 2), C);
+        if (w < 0 || w >= gW) { if (!scatter) memory.fill(slot, 0, pixelBytes); }
+        else {
+          const pixel = img + ((<usize>((n * gH + h) * gW + w) * C) << 2);
+          if (scatter) addFloats(pixel, slot, C);
+          else copyFloats(slot, pixel, C);
+        }
+        slot += pixelBytes;
       }
     }
   }
@@ -147,7 +140,7 @@ export function conv2d(x: i32, f: i32, a0: i32): i32 {
       const cols = alloc(bytes);
       for (let row0 = 0; row0 < M; row0 += R) {
         const rows = M - row0 < R ? M - row0 : R;
-        im2col(dataPtr(x), cols, row0, rows);
+        patches(dataPtr(x), cols, row0, rows, false);
         gemm(cols, dataPtr(f), dataPtr(out) + (<usize>row0 * gCO << 2), rows, K, gCO);
       }
       free(cols, bytes);
@@ -174,7 +167,7 @@ export function conv2dBackpropInput(dy: i32, f: i32, a0: i32, hw: i32): i32 {
       for (let row0 = 0; row0 < M; row0 += R) {
         const rows = M - row0 < R ? M - row0 : R;
         gemmStrided(dataPtr(dy) + (<usize>row0 * gCO << 2), gCO, 1, pf, 1, gCO, cols, rows, gCO, K);
-        col2im(cols, dataPtr(dx), row0, rows);
+        patches(dataPtr(dx), cols, row0, rows, true);
       }
       free(cols, bytes);
     }
@@ -197,7 +190,7 @@ export function conv2dBackpropFilter(x: i32, dy: i32, a0: i32, khw: i32): i32 {
     const tmp: usize = single ? 0 : alloc(tmpBytes);
     for (let row0 = 0; row0 < M; row0 += R) {
       const rows = M - row0 < R ? M - row0 : R;
-      im2col(dataPtr(x), cols, row0, rows);
+      patches(dataPtr(x), cols, row0, rows, false);
       const dyRows = dataPtr(dy) + (<usize>row0 * gCO << 2);
       // colsᵀ · dy: the [rows × K] panel is read transposed through its strides
       if (single) gemmStrided(cols, 1, K, dyRows, gCO, 1, dataPtr(df), K, rows, gCO);
