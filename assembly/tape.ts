@@ -5,7 +5,7 @@
 // enclosing (or the same persistent) tape records the gradient computation for higher order.
 import { alloc, allocZeroed, free } from "./memory";
 import { Op, DType } from "./opcodes";
-import { clearWatchBit, isFloat, release, retain, tableCapacity, watchMask, setWatchMask, newLike, dataPtr, sizeOf } from "./tensor";
+import { isFloat, release, retain, tableCapacity, watchMask, setWatchMask, newLike, dataPtr, sizeOf } from "./tensor";
 import { backwardRule } from "./backward";
 import { add } from "./ops/elementwise";
 
@@ -20,6 +20,11 @@ const RECORD_BYTES: usize = RECORD_INTS * 4;
 const tapeRecords = memory.data(MAX_TAPES * 4, 16);  // records pointer per slot
 const tapeCapacity = memory.data(MAX_TAPES * 4, 16); // capacity in records
 const tapeCount = memory.data(MAX_TAPES * 4, 16);    // records used
+// ids watched explicitly (not retained): with the records' outputs, every id that can carry the slot's
+// watch bit, so freeing a slot clears bits in O(records + watches) rather than O(tensor table)
+const watchedIds = memory.data(MAX_TAPES * 4, 16);
+const watchedCapacity = memory.data(MAX_TAPES * 4, 16);
+const watchedCount = memory.data(MAX_TAPES * 4, 16);
 
 /** Bit k set: tape slot k is recording. JS sets it (and clears it while a custom gradient runs). */
 export let recordingMask: u32 = 0;
@@ -29,21 +34,35 @@ export function setRecordingMask(mask: u32): void { recordingMask = mask; }
 export function recordCount(slot: i32): i32 { return load<i32>(slotField(tapeCount, slot)); }
 @inline function recordAt(slot: i32, r: i32): usize { return load<usize>(slotField(tapeRecords, slot)) + <usize>r * RECORD_BYTES; }
 
+/** Makes room for one more item in a slot's growable buffer (doubling); returns the item's address. */
+function grow(slot: i32, buffers: usize, capacities: usize, count: i32, itemBytes: usize): usize {
+  const cap = load<i32>(slotField(capacities, slot));
+  if (count == cap) {
+    const newCap = cap == 0 ? 16 : cap * 2;
+    const buf = alloc(<usize>newCap * itemBytes);
+    const old = load<usize>(slotField(buffers, slot));
+    if (cap != 0) {
+      memory.copy(buf, old, <usize>cap * itemBytes);
+      free(old, <usize>cap * itemBytes);
+    }
+    store<usize>(slotField(buffers, slot), buf);
+    store<i32>(slotField(capacities, slot), newCap);
+  }
+  return load<usize>(slotField(buffers, slot)) + <usize>count * itemBytes;
+}
+
+/** Frees a slot's growable buffer. */
+function drop(slot: i32, buffers: usize, capacities: usize, counts: usize, itemBytes: usize): void {
+  const cap = load<i32>(slotField(capacities, slot));
+  if (cap != 0) free(load<usize>(slotField(buffers, slot)), <usize>cap * itemBytes);
+  store<i32>(slotField(capacities, slot), 0);
+  store<usize>(slotField(buffers, slot), 0);
+  store<i32>(slotField(counts, slot), 0);
+}
+
 function append(slot: i32, op: i32, out: i32, in0: i32, in1: i32, in2: i32, a0: i32, a1: i32, a2: i32): void {
   const count = load<i32>(slotField(tapeCount, slot));
-  const cap = load<i32>(slotField(tapeCapacity, slot));
-  if (count == cap) {
-    const newCap = cap == 0 ? 64 : cap * 2;
-    const buf = alloc(<usize>newCap * RECORD_BYTES);
-    const old = load<usize>(slotField(tapeRecords, slot));
-    if (cap != 0) {
-      memory.copy(buf, old, <usize>cap * RECORD_BYTES);
-      free(old, <usize>cap * RECORD_BYTES);
-    }
-    store<usize>(slotField(tapeRecords, slot), buf);
-    store<i32>(slotField(tapeCapacity, slot), newCap);
-  }
-  const p = recordAt(slot, count);
+  const p = grow(slot, tapeRecords, tapeCapacity, count, RECORD_BYTES);
   store<i32>(p, op, 0); store<i32>(p, out, 4); store<i32>(p, in0, 8); store<i32>(p, in1, 12);
   store<i32>(p, in2, 16); store<i32>(p, a0, 20); store<i32>(p, a1, 24); store<i32>(p, a2, 28);
   store<i32>(slotField(tapeCount, slot), count + 1);
@@ -65,24 +84,38 @@ function appendToTapes(mask: u32, op: i32, out: i32, in0: i32, in1: i32, in2: i3
 }
 
 export function watch(slot: i32, id: i32): void {
-  if (isFloat(id)) setWatchMask(id, watchMask(id) | (<u32>1 << slot));
+  const bit = <u32>1 << slot;
+  if (!isFloat(id) || (watchMask(id) & bit) != 0) return;
+  setWatchMask(id, watchMask(id) | bit);
+  const count = load<i32>(slotField(watchedCount, slot));
+  store<i32>(grow(slot, watchedIds, watchedCapacity, count, 4), id);
+  store<i32>(slotField(watchedCount, slot), count + 1);
 }
 
-/** Drops every record of `slot` (releasing what they kept alive) and clears its watch bit. */
+/**
+ * Drops every record of `slot` (releasing what they kept alive) and clears its watch bit. The bit can
+ * only be on the ids it watched or recorded as outputs; an id freed and reused since can only carry
+ * the bit if this slot set it again, so clearing it there is right too.
+ */
 export function clearTape(slot: i32): void {
+  const keep = ~(<u32>1 << slot);
   const count = recordCount(slot);
   for (let r = 0; r < count; r++) {
     const p = recordAt(slot, r);
+    const out = load<i32>(p, 4);
+    setWatchMask(out, watchMask(out) & keep); // before release: the record holds out alive
     if (load<i32>(p) == Op.Custom && load<i32>(p, 24) == 0) releaseCustom(load<i32>(p, 20));
-    release(load<i32>(p, 4)); release(load<i32>(p, 8)); release(load<i32>(p, 12)); release(load<i32>(p, 16));
+    release(out); release(load<i32>(p, 8)); release(load<i32>(p, 12)); release(load<i32>(p, 16));
   }
-  store<i32>(slotField(tapeCount, slot), 0);
-  const cap = load<i32>(slotField(tapeCapacity, slot));
-  if (cap != 0) free(load<usize>(slotField(tapeRecords, slot)), <usize>cap * RECORD_BYTES);
-  store<i32>(slotField(tapeCapacity, slot), 0);
-  store<usize>(slotField(tapeRecords, slot), 0);
-  clearWatchBit(<u32>slot);
-  recordingMask &= ~(<u32>1 << slot);
+  const watches = load<i32>(slotField(watchedCount, slot));
+  const ids = load<usize>(slotField(watchedIds, slot));
+  for (let i = 0; i < watches; i++) {
+    const id = load<i32>(ids + (<usize>i << 2));
+    if (id < tableCapacity) setWatchMask(id, watchMask(id) & keep);
+  }
+  drop(slot, tapeRecords, tapeCapacity, tapeCount, RECORD_BYTES);
+  drop(slot, watchedIds, watchedCapacity, watchedCount, 4);
+  recordingMask &= keep;
 }
 
 // ---- the backward sweep -------------------------------------------------------------------------

@@ -96,15 +96,6 @@ export function release(id: i32): void {
 
 export function refCount(id: i32): i32 { return load<i32>(entry(id), E_REFS); }
 
-/** Clears tape bit `bit` from every live tensor (when a tape slot is freed for reuse). */
-export function clearWatchBit(bit: u32): void {
-  const keep = ~(<u32>1 << bit);
-  for (let id = 1; id < tableCapacity; id++) {
-    const e = entry(id);
-    store<u32>(e, load<u32>(e, E_WATCH) & keep, E_WATCH);
-  }
-}
-
 export function sameShape(a: i32, b: i32): bool {
   const r = rankOf(a);
   if (r != rankOf(b)) return false;

@@ -7,7 +7,8 @@ import { GradientTape, Unconnected, checkUnconnected } from './tape.js';
 import { dims, mul, sum, add, identity, unrecorded } from './ops.js';
 
 export class ForwardAccumulator {
-  private readonly tape = new GradientTape({ persistent: true, watchAccessedVariables: false });
+  // kept: an accumulator made inside a tidy may be used after it
+  private readonly tape = keep(new GradientTape({ persistent: true, watchAccessedVariables: false }));
   private readonly primals: Tensor[];
   private readonly tangents: Tensor[];
   private recording = false;

@@ -2,7 +2,7 @@
 // recording mask; the records themselves live in wasm memory; `gradient` is one call into the core
 // (plus a call back out for each customGradient op on the way).
 import { core, ready, writeArgs, ints, callbacks, generation } from './core.js';
-import { Tensor, TensorLike, toTensor, wrap, describe, tidy, reads, fill, zeros } from './tensor.js';
+import { Tensor, TensorLike, toTensor, wrap, describe, tidy, reads, fill, zeros, tidyOwned, Owned } from './tensor.js';
 import { Variable } from './variable.js';
 import { unrecorded, dims, identity, add } from './ops.js';
 
@@ -44,7 +44,7 @@ function onVariableRead(t: Tensor): void {
   for (const tape of recording) if (tape._watchAccessed) tape._watchVariable(t);
 }
 
-export class GradientTape<R = unknown> {
+export class GradientTape<R = unknown> extends Owned {
   readonly persistent: boolean;
   /** what the recorded function returned */
   result!: R;
@@ -54,19 +54,25 @@ export class GradientTape<R = unknown> {
   private isRecording = false;
   private consumed = false;
   private disposed = false;
-  private watched = new Set<Variable>();
   /**
-   * Every value each watched variable had when this tape watched or read it (ids this tape keeps a
-   * reference to). As in TF, where the tape differentiates through the variable's reads, the
-   * gradient w.r.t. a variable sums over all of them, so an assign() after a read keeps the gradient
-   * of that read while cutting the gradient through the assigned value.
+   * The watched variables (in watch order), each with every value it had when this tape watched or
+   * read it (ids this tape keeps a reference to; none for non-float variables). As in TF, where the
+   * tape differentiates through the variable's reads, the gradient w.r.t. a variable sums over all of
+   * them, so an assign() after a read keeps the gradient of that read while cutting the gradient
+   * through the assigned value. Created on first use: most tapes never see a variable.
    */
-  private variableValues = new Map<Variable, number[]>();
+  private variables: Map<Variable, number[]> | undefined;
+  /** @internal owned by the enclosing tidy (which frees it unless it is returned or kept) */
+  _inTidy = false;
+  private registered = false;
 
   constructor(options: TapeOptions = {}) {
+    super();
     if (options === null || typeof options !== 'object') throw new Error(`GradientTape: options must be an object, got ${describe(options)}`);
     this.persistent = !!options.persistent;
     this._watchAccessed = options.watchAccessedVariables ?? true;
+    const scope = tidyOwned();
+    if (scope) { scope.push(this); this._inTidy = true; }
   }
 
   private ensureSlot(op = 'GradientTape'): number {
@@ -80,14 +86,30 @@ export class GradientTape<R = unknown> {
     slots[slot] = this;
     this.slot = slot;
     this.slotGeneration = generation;
-    tapeRegistry?.register(this, generation * 64 + slot, this);
+    if (!this._inTidy) this.register();
     return slot;
+  }
+
+  /** Lets the garbage collector free the slot once the tape is unreachable (tidy's tapes: only if they escape). */
+  private register(): void {
+    if (this.registered || !tapeRegistry) return;
+    tapeRegistry.register(this, this.slotGeneration * 64 + this.slot, this);
+    this.registered = true;
+  }
+
+  /** @internal the end of the tidy that owns this tape */
+  override _release(escapes: boolean, parent: Owned[] | undefined): void {
+    if (!escapes) return this.dispose();
+    if (parent) { parent.push(this); return; }
+    this._inTidy = false;
+    if (this.slot >= 0) this.register();
   }
 
   private releaseSlot(): void {
     this.releaseVariableValues();
     if (this.slot < 0) return;
-    tapeRegistry?.unregister(this);
+    if (this.registered) tapeRegistry!.unregister(this);
+    this.registered = false;
     if (this.slotGeneration === generation) {
       freeSlot(this.slot);
       slots[this.slot] = undefined;
@@ -135,7 +157,7 @@ export class GradientTape<R = unknown> {
   watch(x: unknown): void {
     const slot = this.ensureSlot('GradientTape.watch');
     forEachLeaf(x, 'GradientTape.watch', leaf => {
-      if (leaf.dtype !== 'float32') { if (leaf instanceof Variable) this.watched.add(leaf); warnDType(leaf.dtype); return; }
+      if (leaf.dtype !== 'float32') { if (leaf instanceof Variable) this.valuesOf(leaf); warnDType(leaf.dtype); return; }
       if (leaf instanceof Variable) this._watchVariable(leaf);
       else core.watch(slot, leaf.id);
     });
@@ -143,23 +165,33 @@ export class GradientTape<R = unknown> {
 
   /** @internal watch of a variable (explicit, or automatic when read while recording) */
   _watchVariable(v: Variable): void {
-    if (!this.watched.has(v)) this.watched.add(v);
+    const values = this.valuesOf(v);
     if (v.dtype !== 'float32') return;
     const id = v.id;
-    const values = this.variableValues.get(v);
-    if (values && values[values.length - 1] === id) return;
+    if (values[values.length - 1] === id) return;
     core.watch(this.ensureSlot(), id);
     core.retain(id);
-    if (values) values.push(id); else this.variableValues.set(v, [id]);
+    values.push(id);
   }
 
+  private valuesOf(v: Variable): number[] {
+    const vars = this.variables ??= new Map();
+    let values = vars.get(v);
+    if (!values) vars.set(v, values = []);
+    return values;
+  }
+
+  /** Drops the references to the variables' values (the variables stay watched). */
   private releaseVariableValues(): void {
-    if (this.slotGeneration === generation) for (const ids of this.variableValues.values()) for (const id of ids) core.release(id);
-    this.variableValues.clear();
+    if (!this.variables) return;
+    for (const ids of this.variables.values()) {
+      if (this.slotGeneration === generation) for (const id of ids) core.release(id);
+      ids.length = 0;
+    }
   }
 
   watchedVariables(): Variable[] {
-    return [...this.watched].filter(v => !v.isDisposed).sort((a, b) => a._order - b._order);
+    return [...(this.variables?.keys() ?? [])].filter(v => !v.isDisposed).sort((a, b) => a._order - b._order);
   }
 
   stopRecording<T>(fn: () => T): T {
@@ -172,7 +204,7 @@ export class GradientTape<R = unknown> {
     if (!this.isRecording) throw new Error('GradientTape.reset: Tape is not recording.');
     freeSlot(this.slot);
     this.releaseVariableValues();
-    this.watched.clear();
+    this.variables = undefined;
     this.setRecording(true);
   }
 
@@ -200,62 +232,70 @@ export class GradientTape<R = unknown> {
     if (target === null || target === undefined) throw new TypeError(`GradientTape.gradient: target must be a tensor or a nesting of tensors, got ${target}`);
     const unconnected = checkUnconnected('GradientTape.gradient', options?.unconnectedGradients);
     // bad targets or sources throw before the tape is used up
-    leaves(target, 'GradientTape.gradient (target)');
-    leaves(sources, 'GradientTape.gradient (sources)');
+    const targets = leaves(target, 'GradientTape.gradient (target)');
+    const srcs = leaves(sources, 'GradientTape.gradient (sources)');
+    const seeds = options.outputGradients === undefined ? undefined : seedLeaves(target, options.outputGradients);
     this.beginUse('GradientTape.gradient');
     try {
-      return this.sweep(target, sources, options.outputGradients, unconnected);
+      const grads = this.sweep(targets, srcs, seeds, unconnected);
+      return (sources instanceof Tensor ? grads[0] : rebuild(sources, grads)) as Grads<S>;
     } finally {
       this.endUse();
     }
   }
 
-  /** The core of gradient(), reusable by jacobian without consuming the tape. */
-  private sweep<S>(target: unknown, sources: S, outputGradients: unknown, unconnected: Unconnected): Grads<S> {
-    const targets = leaves(target, 'GradientTape.gradient (target)');
-    const seeds = seedLeaves(target, outputGradients);
-    const srcs = leaves(sources, 'GradientTape.gradient (sources)');
-    const total = targets.length * 2 + srcs.length + this.variableValues.size;
-    if (total > core.argsCapacity()) throw new Error(`GradientTape.gradient: too many targets and sources (${total}); at most ${core.argsCapacity()} in one call`);
-    const seedTensors: (Tensor | null)[] = []; // null: the core seeds the target with ones
-    try {
-      targets.forEach((t, i) => {
-        const s = seeds[i];
-        if (s === null) { seedTensors.push(null); return; }
-        const st = toTensor('GradientTape.gradient (outputGradients)', s as TensorLike);
-        seedTensors.push(st);
-        if (dims(st).join() !== dims(t).join()) throw new Error(`GradientTape.gradient: outputGradients[${i}] has shape [${dims(st)}] but its target has shape [${dims(t)}]`);
-      });
-    } catch (e) {
-      seedTensors.forEach((s, i) => { if (s && s !== seeds[i]) s.dispose(); });
-      throw e;
-    }
+  /**
+   * The core of gradient(), reusable by jacobian without consuming the tape: one gradient per source
+   * (null if unconnected). `seeds[i]` replaces the ones seed of target i (null or missing: ones).
+   */
+  private sweep(targets: Tensor[], srcs: Tensor[], seeds: unknown[] | undefined, unconnected: Unconnected): (Tensor | null)[] {
+    const nTargets = targets.length;
+    // ids: targets, seeds (0: the core seeds with ones), then every source id; a variable stands for
+    // every value it had while this tape watched it
     const ids: number[] = [];
     for (const t of targets) ids.push(t.id);
-    for (const s of seedTensors) ids.push(s ? s.id : 0);
-    // a variable stands for every value it had while this tape watched it
-    const values = srcs.map(s => (s instanceof Variable && this.variableValues.get(s)) || [s.id]);
-    for (let i = 0; i < srcs.length; i++) {
-      if (srcs[i].dtype !== 'float32') warnDType(srcs[i].dtype);
-      ids.push(...values[i]);
+    for (let i = 0; i < nTargets; i++) ids.push(0);
+    let hasVariables = false;
+    for (const s of srcs) {
+      const values = s instanceof Variable ? this.variables?.get(s) : undefined;
+      if (values?.length) { hasVariables = true; ids.push(...values); } else ids.push(s.id);
+      if (s.dtype !== 'float32') warnDType(s.dtype);
     }
-    const nSources = ids.length - 2 * targets.length;
+    if (ids.length > core.argsCapacity()) throw new Error(`GradientTape.gradient: too many targets and sources (${ids.length}); at most ${core.argsCapacity()} in one call`);
+    const madeSeeds: Tensor[] = []; // seeds converted from plain values, freed after the sweep
+    const dropSeeds = () => { for (const t of madeSeeds) t.dispose(); };
+    if (seeds) {
+      try {
+        targets.forEach((t, i) => {
+          const s = seeds[i];
+          if (s === null || s === undefined) return;
+          const st = toTensor('GradientTape.gradient (outputGradients)', s as TensorLike);
+          if (st !== s) madeSeeds.push(st);
+          if (dims(st).join() !== dims(t).join()) throw new Error(`GradientTape.gradient: outputGradients[${i}] has shape [${dims(st)}] but its target has shape [${dims(t)}]`);
+          ids[nTargets + i] = st.id;
+        });
+      } catch (e) {
+        dropSeeds();
+        throw e;
+      }
+    }
+    const nSources = ids.length - 2 * nTargets;
     const slot = this.ensureSlot();
-    if (core.sweepNesting() >= 15) throw new Error('GradientTape.gradient: gradients nested more than 15 deep (custom gradients computing gradients)');
+    if (core.sweepNesting() >= 15) { dropSeeds(); throw new Error('GradientTape.gradient: gradients nested more than 15 deep (custom gradients computing gradients)'); }
     const args = writeArgs(ids);
-    let out: number[];
     const outerError = pendingError;
     pendingError = undefined;
     try {
-      core.gradient(slot, args, targets.length, nSources);
+      core.gradient(slot, args, nTargets, nSources);
     } catch (e) {
       core.endSweep();
       throw e;
     } finally {
-      const m = ints();
-      out = Array.from(m.subarray((args >>> 2) + 2 * targets.length, (args >>> 2) + 2 * targets.length + nSources));
-      seedTensors.forEach((s, i) => { if (s && s !== seeds[i]) s.dispose(); });
+      dropSeeds();
     }
+    // the gradient ids were written over the sources; each carries its own reference
+    const first = (args >>> 2) + 2 * nTargets;
+    const out = ints().slice(first, first + nSources);
     if (pendingError !== undefined) {
       const e = pendingError;
       pendingError = outerError;
@@ -263,22 +303,27 @@ export class GradientTape<R = unknown> {
       throw e;
     }
     pendingError = outerError;
+    const grads: (Tensor | null)[] = [];
     let next = 0;
-    const grads = srcs.map((src, i) => {
-      const parts = out.slice(next, next += values[i].length).filter(id => id !== 0).map(id => wrap(id, 'float32'));
-      if (src.dtype !== 'float32') { parts.forEach(p => p.dispose()); return null; }
-      if (parts.length === 0) return unconnected === 'zero' ? zeros(dims(src)) : null;
-      let g = parts[0];
-      for (const p of parts.slice(1)) { const sum = add(g, p); g.dispose(); p.dispose(); g = sum; }
-      return g;
-    });
-    let k = 0;
-    return rebuild(sources, () => grads[k++]) as Grads<S>;
+    for (const src of srcs) {
+      const n = hasVariables && src instanceof Variable ? Math.max(1, this.variables?.get(src)?.length ?? 0) : 1;
+      let g: Tensor | null = null;
+      for (let k = 0; k < n; k++) {
+        const id = out[next++];
+        if (!id) continue;
+        const part = wrap(id, 'float32');
+        if (src.dtype !== 'float32') part.dispose();
+        else if (!g) g = part;
+        else { const sum = add(g, part); g.dispose(); part.dispose(); g = sum; }
+      }
+      grads.push(g ?? (unconnected === 'zero' && src.dtype === 'float32' ? zeros(dims(src)) : null));
+    }
+    return grads;
   }
 
   /** @internal vector-Jacobian product for forward mode: never consumes the tape, never warns */
   _vjp(target: Tensor, sources: Tensor[], seed: Tensor): (Tensor | null)[] {
-    return this.sweep(target, sources, seed, 'none') as (Tensor | null)[];
+    return this.sweep([target], sources, [seed], 'none');
   }
 
   jacobian<S>(target: TensorLike, sources: S, options: { unconnectedGradients?: Unconnected } = {}): Grads<S> {
@@ -293,7 +338,7 @@ export class GradientTape<R = unknown> {
       for (let i = 0; i < n; i++) {
         const seed = fill(tShape, 0, 'float32');
         seedView(seed)[i] = 1;
-        const g = this.sweep(target, srcs, seed, 'none') as (Tensor | null)[];
+        const g = this.sweep([target], srcs, [seed], 'none');
         seed.dispose();
         g.forEach((gi, j) => rows[j].push(gi));
       }
@@ -302,8 +347,7 @@ export class GradientTape<R = unknown> {
         if (r.every(g => g === null) && unconnected === 'none') return null;
         return stackRows(r, tShape, dims(src));
       });
-      let k = 0;
-      return rebuild(sources, () => result[k++]) as Grads<S>;
+      return rebuild(sources, result) as Grads<S>;
     } finally {
       this.endUse();
     }
@@ -324,7 +368,7 @@ export class GradientTape<R = unknown> {
         const seed = fill(ts, 0, 'float32');
         const v = seedView(seed);
         for (let i = 0; i < b; i++) v[i * inner + j] = 1;
-        const [g] = this.sweep(target, [source], seed, 'none') as (Tensor | null)[];
+        const [g] = this.sweep([target], [source], [seed], 'none');
         seed.dispose();
         rows.push(g);
       }
@@ -385,6 +429,7 @@ function forEachLeaf(x: unknown, op: string, fn: (t: Tensor) => void): void {
   throw new Error(`${op}: expected a Tensor, Variable, or an array/object of them, got ${x === null ? 'null' : typeof x === 'object' ? (x as object).constructor?.name ?? 'object' : typeof x} (${describe(x)})`);
 }
 function leaves(x: unknown, op: string): Tensor[] {
+  if (x instanceof Tensor && !x.isDisposed) return [x];
   const out: Tensor[] = [];
   forEachLeaf(x, op, t => out.push(t));
   return out;
@@ -400,12 +445,12 @@ function seedLeaves(target: unknown, seeds: unknown, out: unknown[] = []): unkno
   for (const [k, t] of Object.entries(target as object)) seedLeaves(t, (seeds as Record<string, unknown> | null)?.[k], out);
   return out;
 }
-/** Rebuilds the nesting of `like` with leaves from next(). */
-function rebuild(like: unknown, next: () => unknown): unknown {
-  if (like instanceof Tensor) return next();
-  if (Array.isArray(like)) return like.map(v => rebuild(v, next));
+/** Rebuilds the nesting of `like` with the leaves taken in order from `values`. */
+function rebuild(like: unknown, values: unknown[], at = { i: 0 }): unknown {
+  if (like instanceof Tensor) return values[at.i++];
+  if (Array.isArray(like)) return like.map(v => rebuild(v, values, at));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(like as object)) out[k] = rebuild(v, next);
+  for (const [k, v] of Object.entries(like as object)) out[k] = rebuild(v, values, at);
   return out;
 }
 

@@ -1,6 +1,7 @@
 // Tensor handles. A Tensor is a small JS object naming a tensor id in the WebAssembly table; the
 // data never leaves wasm memory except through data()/toArray(). Each handle owns one reference;
 // dispose() (or tidy, or the FinalizationRegistry when the handle is collected) gives it back.
+import type { GradientTape } from './tape.js';
 import { core, ready, ints, writeArgs, generation, ENTRY_INTS, E_RANK, E_SHAPE, E_SIZE } from './core.js';
 import { DType as DTypeCode } from '../assembly/opcodes.js';
 
@@ -21,6 +22,17 @@ const registry: FinalizationRegistry<number> | undefined =
 
 // ---- tidy scopes ----
 const scopes: Tensor[][] = [];
+/**
+ * What a tidy owns besides tensors: gradient tapes created inside it, freed at its end unless they are
+ * returned or kept (a tape holds a slot and the tensors it recorded; see GradientTape._release).
+ */
+export class Owned {
+  /** @internal frees the object, or hands it to the parent tidy (or the garbage collector) if it escapes */
+  _release(_escapes: boolean, _parent: Owned[] | undefined): void {}
+}
+const ownedScopes: Owned[][] = [];
+/** The innermost tidy's list of owned objects, if a tidy is running. */
+export function tidyOwned(): Owned[] | undefined { return ownedScopes[ownedScopes.length - 1]; }
 
 /** Lets the garbage collector free the tensor's data once the handle is unreachable. */
 function track(t: Tensor): void {
@@ -326,18 +338,21 @@ export function toTensor(op: string, x: TensorLike, dtype?: DType): Tensor {
 }
 
 // ---- memory management ----
-const kept = new WeakSet<Tensor>();
+const kept = new WeakSet<object>();
 
 export function tidy<T>(fn: () => T): T {
   if (typeof fn !== 'function') throw new Error(`tidy: expected a function, got ${describe(fn)}`);
-  const scope: Tensor[] = [];
+  const scope: Tensor[] = [], owned: Owned[] = [];
   scopes.push(scope);
+  ownedScopes.push(owned);
   let result: T;
   try {
     result = fn();
     if (result && typeof (result as any).then === 'function') throw new TypeError('tidy: the function returned a Promise; tidy only works with synchronous functions');
   } catch (e) {
     scopes.pop();
+    ownedScopes.pop();
+    for (const o of owned) o._release(kept.has(o), tidyOwned());
     for (const t of scope) {
       if (kept.has(t) || isVariableHandle(t)) track(t);
       else t.dispose();
@@ -345,8 +360,10 @@ export function tidy<T>(fn: () => T): T {
     throw e;
   }
   scopes.pop();
-  const keep = new Set<Tensor>();
+  ownedScopes.pop();
+  const keep = new Set<unknown>();
   collect(result, keep);
+  for (const o of owned) o._release(keep.has(o) || kept.has(o), tidyOwned());
   const parent = scopes[scopes.length - 1];
   for (const t of scope) {
     if (t._id === 0) continue;
@@ -364,11 +381,12 @@ export function tidy<T>(fn: () => T): T {
 export const variables = { is: (_t: Tensor) => false };
 function isVariableHandle(t: Tensor): boolean { return variables.is(t); }
 
-function collect(value: unknown, into: Set<Tensor>, seen = new Set<unknown>()): void {
+function collect(value: unknown, into: Set<unknown>, seen = new Set<unknown>()): void {
   if (value instanceof Tensor) { into.add(value); return; }
   // typed arrays and buffers hold numbers only: walking their elements would be O(size)
   if (value === null || typeof value !== 'object' || seen.has(value) || ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return;
   seen.add(value);
+  if (value instanceof Owned) into.add(value); // a tape: kept, and so is what it holds
   if (Array.isArray(value)) { for (const v of value) collect(v, into, seen); return; }
   if (value instanceof Map) { for (const v of value.values()) collect(v, into, seen); return; }
   for (const v of Object.values(value)) collect(v, into, seen);
@@ -399,17 +417,18 @@ export function opScope<T>(fn: () => T): T {
   }
 }
 
-export function keep<T extends Tensor>(x: T): T {
-  if (!(x instanceof Tensor)) throw new Error(`keep: expected a Tensor, got ${describe(x)}`);
+/** Exempts a tensor (or a tape) from the enclosing tidy. */
+export function keep<T extends Tensor | GradientTape<any>>(x: T): T {
+  if (!(x instanceof Tensor) && !(x instanceof Owned)) throw new Error(`keep: expected a Tensor or a GradientTape, got ${describe(x)}`);
   kept.add(x);
   return x;
 }
 
 /** Frees a tensor or any nesting (arrays, objects) of tensors. */
 export function dispose(x: unknown): void {
-  const all = new Set<Tensor>();
+  const all = new Set<unknown>();
   collect(x, all);
-  for (const t of all) t.dispose();
+  for (const t of all) (t as Tensor).dispose(); // tensors, and tapes in the nesting
 }
 
 export function memory(): { tensors: number; bytes: number; wasmBytes: number } {

@@ -3,7 +3,7 @@
 import { describe, it, expect, vi, afterEach } from 'vitest';
 import {
   tape, GradientTape, tensor, scalar, variable, Variable, Tensor, stopGradient, customGradient,
-  grad, valueAndGrad, ForwardAccumulator, mul, add, sub, sum, square, exp, sin, cos, where, greater, cast, reshape, matmul, memory, tidy,
+  grad, valueAndGrad, ForwardAccumulator, mul, add, sub, sum, square, exp, sin, cos, where, greater, cast, reshape, matmul, memory, tidy, keep,
 } from './api.js';
 
 afterEach(() => vi.restoreAllMocks());
@@ -488,6 +488,45 @@ describe('tidy and memory', () => {
     expect(memory().tensors).toBe(before + 1);
     kept.dispose();
     expect(memory().tensors).toBe(before);
+  });
+  it('tidy frees the tapes made inside it: a loop may create any number of tapes without gradient()', () => {
+    const x = scalar(3);
+    const before = memory().tensors;
+    for (let i = 0; i < 100; i++) {
+      tidy(() => { tape(t => { t.watch(x); return mul(x, x); }, { persistent: i % 2 === 0 }); });
+    }
+    expect(memory().tensors).toBe(before); // the tapes' records released their tensors
+    // and their slots: 40 more tapes alive at once still fit (the core has 32 slots)
+    const alive = tidy(() => Array.from({ length: 20 }, () => tape(t => { t.watch(x); return mul(x, x); }, { persistent: true })));
+    for (const t of alive) expect(t.gradient(t.result, x)!.item()).toBe(6); // returned: still usable
+    for (const t of alive) t.dispose();
+  });
+  it('a tape returned from or kept in a tidy stays usable; one made outside is not owned by a later tidy', () => {
+    const x = scalar(2);
+    let inner!: GradientTape<Tensor>;
+    tidy(() => { inner = keep(tape(t => { t.watch(x); return keep(mul(mul(x, x), x)); })); });
+    expect(inner.gradient(inner.result, x)!.item()).toBe(12);
+    const outside = new GradientTape({ persistent: true });
+    const y = tidy(() => outside.record(t => { t.watch(x); return mul(x, 5); }).result);
+    expect(outside.gradient(y, x)!.item()).toBe(5);
+    outside.dispose();
+  });
+  it('tidy frees its tapes when fn throws', () => {
+    const x = scalar(2);
+    const before = memory().tensors;
+    let made!: GradientTape;
+    expect(() => tidy(() => { made = tape(t => { t.watch(x); return mul(x, x); }, { persistent: true }); throw new Error('boom'); })).toThrow('boom');
+    expect(() => made.gradient(made.result as Tensor, x)).toThrow(/disposed/);
+    expect(memory().tensors).toBe(before);
+  });
+  it('a slot reused after a tape is freed starts with no watched tensors', () => {
+    const x = scalar(3);
+    for (let i = 0; i < 40; i++) {
+      const a = tape(t => { t.watch(x); return mul(x, x); }); // watches x, then frees its slot
+      a.gradient(a.result, x);
+      const b = tape(() => mul(x, x)); // same slot, nothing watched: x must not count as watched
+      expect(b.gradient(b.result, x)).toBeNull();
+    }
   });
   it('using a disposed tensor throws an error naming the problem', () => {
     const x = tensor([1]);
