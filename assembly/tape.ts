@@ -29,6 +29,11 @@ const watchedCount = memory.data(MAX_TAPES * 4, 16);
 /** Bit k set: tape slot k is recording. JS sets it (and clears it while a custom gradient runs). */
 export let recordingMask: u32 = 0;
 export function setRecordingMask(mask: u32): void { recordingMask = mask; }
+/** Starts (on != 0) or stops recording on one slot; returns the new mask. */
+export function setSlotRecording(slot: i32, on: i32): u32 {
+  const bit = <u32>1 << slot;
+  return recordingMask = on != 0 ? recordingMask | bit : recordingMask & ~bit;
+}
 
 @inline function slotField(base: usize, slot: i32): usize { return base + (<usize>slot << 2); }
 export function recordCount(slot: i32): i32 { return load<i32>(slotField(tapeCount, slot)); }
@@ -158,7 +163,16 @@ export function gradient(slot: i32, argsIn: usize, nTargets: i32, nSources: i32)
   const args = alloc(argBytes);
   memory.copy(args, argsIn, argBytes);
   pushSweep();
-  const ids = tableCapacity;
+  // the per-id maps cover only the ids this sweep can meet (targets, sources, the records' tensors),
+  // not the whole tensor table: a small tape among many live tensors stays cheap
+  let maxId = 0;
+  for (let i = 0; i < 2 * nTargets + nSources; i++) maxId = max(maxId, load<i32>(args + (<usize>i << 2)));
+  const count = recordCount(slot);
+  for (let r = 0; r < count; r++) {
+    const p = recordAt(slot, r);
+    maxId = max(max(maxId, load<i32>(p, 4)), max(load<i32>(p, 8), max(load<i32>(p, 12), load<i32>(p, 16))));
+  }
+  const ids = maxId + 1;
   sweepIds = ids;
   gradOf = allocZeroed(<usize>ids << 2);
   // every id that can receive a gradient is a target or a record input (3 per record)
@@ -173,7 +187,6 @@ export function gradient(slot: i32, argsIn: usize, nTargets: i32, nSources: i32)
     const src = load<i32>(sources + (<usize>i << 2));
     if (watchMask(src) & bit) store<u8>(reachable + <usize>src, 1);
   }
-  const count = recordCount(slot);
   // forward pass: which records depend on a source (records are in topological order)
   for (let r = 0; r < count; r++) {
     const p = recordAt(slot, r);

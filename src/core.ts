@@ -26,6 +26,7 @@ export interface Core {
   cast(x: number, dtype: number): number;
   softmax(x: number, axis: number, log: number): number;
   setRecordingMask(mask: number): void;
+  setSlotRecording(slot: number, on: number): number;
   watch(slot: number, id: number): void;
   gradient(slot: number, argsPtr: number, nTargets: number, nSources: number): void;
   clearTape(slot: number): void;
@@ -81,7 +82,7 @@ function instantiate(mod: WebAssembly.Module): void {
   const instance = new WebAssembly.Instance(mod, imports());
   module = mod;
   core = guard(instance.exports);
-  i32 = new Int32Array(core.memory.buffer);
+  setViews();
   generation++;
 }
 
@@ -110,9 +111,12 @@ function guard(exports: WebAssembly.Exports): Core {
     }
   }
   // pointers come back as signed i32: above 2 GiB they must be read unsigned
-  const dataPtr = out.dataPtr as (id: number) => number, args = out.args as () => number;
+  const dataPtr = out.dataPtr as (id: number) => number;
   out.dataPtr = (id: number) => dataPtr(id) >>> 0;
-  out.args = () => args() >>> 0;
+  // the argument buffer is static data: its address and size never change, so JS need not ask again
+  const argsBase = (out.args as () => number)() >>> 0, argsCapacity = (out.argsCapacity as () => number)();
+  out.args = () => argsBase;
+  out.argsCapacity = () => argsCapacity;
   return out as unknown as Core;
 }
 
@@ -158,14 +162,33 @@ export function ready(): Core {
 
 /** An Int32Array over the whole memory, refreshed if memory grew. */
 export function ints(): Int32Array {
-  if (i32.buffer !== core.memory.buffer) i32 = new Int32Array(core.memory.buffer);
+  // memory.grow detaches the old buffer, which zeroes the view's length: cheaper to test than
+  // reading memory.buffer (a getter into the engine) on every call
+  if (i32.length === 0) setViews();
   return i32;
+}
+/** Float and byte views of the whole memory, refreshed with the int view. */
+export function floats(): Float32Array {
+  if (f32.length === 0) setViews();
+  return f32;
+}
+export function bytes(): Uint8Array {
+  if (u8.length === 0) setViews();
+  return u8;
+}
+let f32 = new Float32Array(0), u8 = new Uint8Array(0);
+function setViews(): void {
+  const buffer = core.memory.buffer;
+  i32 = new Int32Array(buffer);
+  f32 = new Float32Array(buffer);
+  u8 = new Uint8Array(buffer);
 }
 
 /** Writes ints into the args buffer; returns its address. */
 export function writeArgs(values: ArrayLike<number>, offset = 0): number {
-  const base = core.args();
-  ints().set(values as ArrayLike<number>, (base >>> 2) + offset);
+  const base = core.args(), m = ints(), at = (base >>> 2) + offset;
+  if (values.length > 8) m.set(values, at);
+  else for (let i = 0; i < values.length; i++) m[at + i] = values[i]; // set() costs more for a few values
   return base;
 }
 

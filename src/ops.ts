@@ -38,7 +38,7 @@ export const OPS: Record<string, OpSpec> = {};
  * when it returns or throws, so neither a result nor an error leaves them behind.
  */
 export function def<F extends (...args: any[]) => any>(name: string, fn: F, spec: Omit<OpSpec, 'name' | 'fn'> | false): F {
-  const op = ((...args: unknown[]) => opScope(() => fn(...args))) as F;
+  const op = ((...args: unknown[]) => opScope(fn, args)) as F;
   if (spec) OPS[name] = { name, fn: op, ...spec };
   return op;
 }
@@ -54,8 +54,7 @@ type SpecExtras = Partial<Omit<OpSpec, 'name' | 'fn' | 'kind' | 'dtypes'>>;
 // ---- validation helpers ----
 /** The (cached, do-not-mutate) shape of a tensor. */
 export function dims(t: Tensor): readonly number[] {
-  if (!t._shape) t.shape;
-  return t._shape!;
+  return t._shape ?? (t.shape, t._shape!);
 }
 const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
 

@@ -124,9 +124,7 @@ export class GradientTape<R = unknown> extends Owned {
       if (i >= 0) recording.splice(i, 1);
       return;
     }
-    const bit = 1 << this.slot;
-    const mask = core.recordingMask.value;
-    core.setRecordingMask(on ? mask | bit : mask & ~bit);
+    core.setSlotRecording(this.slot, on ? 1 : 0);
     this.isRecording = on;
     const i = recording.indexOf(this);
     if (on && i < 0) recording.push(this);

@@ -2,7 +2,7 @@
 // data never leaves wasm memory except through data()/toArray(). Each handle owns one reference;
 // dispose() (or tidy, or the FinalizationRegistry when the handle is collected) gives it back.
 import type { GradientTape } from './tape.js';
-import { core, ready, ints, writeArgs, generation, ENTRY_INTS, E_RANK, E_SHAPE, E_SIZE } from './core.js';
+import { core, ready, ints, floats, bytes, writeArgs, generation, ENTRY_INTS, E_RANK, E_SHAPE, E_SIZE } from './core.js';
 import { DType as DTypeCode } from '../assembly/opcodes.js';
 
 export type DType = 'float32' | 'int32' | 'bool';
@@ -21,7 +21,9 @@ const registry: FinalizationRegistry<number> | undefined =
   typeof FinalizationRegistry === 'function' ? new FinalizationRegistry(held => { if (Math.floor(held / 2 ** 32) === generation) core.release(held % 2 ** 32); }) : undefined;
 
 // ---- tidy scopes ----
-const scopes: Tensor[][] = [];
+/** Tensors created while tidy()s or ops run; each running scope owns a suffix (from its start index). */
+const created: Tensor[] = [];
+let scopeDepth = 0;
 /**
  * What a tidy owns besides tensors: gradient tapes created inside it, freed at its end unless they are
  * returned or kept (a tape holds a slot and the tensors it recorded; see GradientTape._release).
@@ -58,9 +60,8 @@ export class Tensor {
     this._id = id;
     this._gen = generation;
     this.dtype = dtype;
-    const scope = scopes[scopes.length - 1];
     // registering costs more than the op itself, so tidy's tensors are registered only if they escape
-    if (scope) scope.push(this);
+    if (scopeDepth > 0) created.push(this);
     else track(this);
   }
 
@@ -74,9 +75,10 @@ export class Tensor {
 
   get shape(): number[] {
     if (!this._shape) {
-      const base = (core.tableBase.value >>> 2) + this.id * ENTRY_INTS;
-      const m = ints();
-      this._shape = Array.from(m.subarray(base + E_SHAPE, base + E_SHAPE + m[base + E_RANK]));
+      const base = (core.tableBase.value >>> 2) + this.id * ENTRY_INTS + E_SHAPE;
+      const m = ints(), shape: number[] = [];
+      for (let i = 0, rank = m[base - E_SHAPE + E_RANK]; i < rank; i++) shape.push(m[base + i]);
+      this._shape = shape;
     }
     return this._shape.slice();
   }
@@ -86,11 +88,9 @@ export class Tensor {
 
   /** A copy of the values: Float32Array, Int32Array or Uint8Array (bool). */
   data(): Float32Array | Int32Array | Uint8Array {
-    const src = view(this);
-    // allocate-then-set copies faster than slice() on a view of wasm memory
-    const out = this.dtype === 'float32' ? new Float32Array(src.length) : this.dtype === 'int32' ? new Int32Array(src.length) : new Uint8Array(src.length);
-    out.set(src);
-    return out;
+    const ptr = core.dataPtr(this.id), n = this.size;
+    if (this.dtype === 'bool') return copyOut(bytes(), ptr, n, Uint8Array);
+    return this.dtype === 'float32' ? copyOut(floats(), ptr >>> 2, n, Float32Array) : copyOut(ints(), ptr >>> 2, n, Int32Array);
   }
 
   /** Nested arrays (a number, or boolean for bool, at rank 0). */
@@ -189,8 +189,16 @@ export function empty(shape: readonly number[], dtype: DType, op = 'tensor'): Te
 }
 
 /** The typed-array view of a tensor's data in wasm memory (valid until memory grows). */
+/** A copy of memory[start, start + n): a loop for a few values (no intermediate view), slice() for more. */
+function copyOut<A extends Float32Array | Int32Array | Uint8Array>(memory: A, start: number, n: number, Array: new (n: number) => A): A {
+  if (n > 16) return memory.slice(start, start + n) as A;
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = memory[start + i];
+  return out;
+}
+
 export function view(t: Tensor): Float32Array | Int32Array | Uint8Array {
-  const ptr = core.dataPtr(t.id), n = t.size, buf = core.memory.buffer;
+  const ptr = core.dataPtr(t.id), n = t.size, buf = ints().buffer;
   return t.dtype === 'float32' ? new Float32Array(buf, ptr, n) : t.dtype === 'int32' ? new Int32Array(buf, ptr, n) : new Uint8Array(buf, ptr, n);
 }
 
@@ -287,10 +295,10 @@ export function scalar(value: number | boolean, dtype?: DType): Tensor {
   if (dtype === 'int32') checkInt32('scalar', value);
   ready();
   const id = core.newTensor(dtypeCode(dtype), 0, core.args());
-  const ptr = core.dataPtr(id), buf = core.memory.buffer;
-  if (dtype === 'float32') new Float32Array(buf, ptr, 1)[0] = Number(value);
-  else if (dtype === 'int32') new Int32Array(buf, ptr, 1)[0] = Number(value);
-  else new Uint8Array(buf, ptr, 1)[0] = value ? 1 : 0;
+  const ptr = core.dataPtr(id);
+  if (dtype === 'float32') floats()[ptr >>> 2] = Number(value);
+  else if (dtype === 'int32') ints()[ptr >>> 2] = Number(value);
+  else bytes()[ptr] = value ? 1 : 0;
   return new Tensor(id, dtype);
 }
 
@@ -342,39 +350,47 @@ const kept = new WeakSet<object>();
 
 export function tidy<T>(fn: () => T): T {
   if (typeof fn !== 'function') throw new Error(`tidy: expected a function, got ${describe(fn)}`);
-  const scope: Tensor[] = [], owned: Owned[] = [];
-  scopes.push(scope);
+  const start = created.length, owned: Owned[] = [];
+  scopeDepth++;
   ownedScopes.push(owned);
   let result: T;
   try {
     result = fn();
     if (result && typeof (result as any).then === 'function') throw new TypeError('tidy: the function returned a Promise; tidy only works with synchronous functions');
   } catch (e) {
-    scopes.pop();
     ownedScopes.pop();
     for (const o of owned) o._release(kept.has(o), tidyOwned());
-    for (const t of scope) {
-      if (kept.has(t) || isVariableHandle(t)) track(t);
-      else t.dispose();
-    }
+    endScope(start, undefined, NOTHING);
     throw e;
   }
-  scopes.pop();
   ownedScopes.pop();
   const keep = new Set<unknown>();
   collect(result, keep);
   for (const o of owned) o._release(keep.has(o) || kept.has(o), tidyOwned());
-  const parent = scopes[scopes.length - 1];
-  for (const t of scope) {
-    if (t._id === 0) continue;
-    if (keep.has(t) || kept.has(t) || isVariableHandle(t)) {
-      if (parent && !kept.has(t)) parent.push(t);
-      else track(t);
-      continue;
-    }
-    t.dispose();
-  }
+  endScope(start, undefined, keep);
   return result;
+}
+const NOTHING = new Set<unknown>();
+
+/**
+ * Ends the scope whose tensors are created[start..]: frees them except kept ones (left to the
+ * garbage collector), variables and those that escape: members of `escaping`, or without it the
+ * result (a tensor or an array of tensors). Escapees move to the enclosing scope, if any.
+ */
+function endScope(start: number, result: unknown, escaping: Set<unknown> | undefined): void {
+  scopeDepth--;
+  const end = created.length;
+  let survivors = start; // survivors move down into the enclosing scope's part of the stack
+  for (let i = start; i < end; i++) {
+    const t = created[i];
+    if (t._id === 0) continue;
+    if (kept.has(t)) track(t);
+    else if ((escaping ? escaping.has(t) : t === result || (Array.isArray(result) && result.includes(t))) || isVariableHandle(t)) {
+      if (scopeDepth > 0) created[survivors++] = t;
+      else track(t);
+    } else t.dispose();
+  }
+  if (survivors !== end) created.length = survivors; // (setting length costs even when unchanged)
 }
 
 /** Set by the variable layer: variables are never disposed by tidy. */
@@ -393,27 +409,19 @@ function collect(value: unknown, into: Set<unknown>, seen = new Set<unknown>()):
 }
 
 /**
- * Runs one public op: every tensor it creates (arguments converted from plain values, intermediates
- * of composite ops) is freed when it returns or throws, except its result (a tensor or an array of
- * tensors). A tape keeps its own references to what it recorded. A lighter tidy for the hot path.
+ * Runs one public op, fn(...args): every tensor it creates (arguments converted from plain values,
+ * intermediates of composite ops) is freed when it returns or throws, except its result (a tensor or
+ * an array of tensors). A tape keeps its own references to what it recorded. A lighter tidy for the
+ * hot path: no allocation beyond the tensors themselves.
  */
-export function opScope<T>(fn: () => T): T {
-  const scope: Tensor[] = [];
-  scopes.push(scope);
+export function opScope<T>(fn: (...args: any[]) => T, args: unknown[]): T {
+  const start = created.length;
+  scopeDepth++;
   let result: T | undefined;
   try {
-    return result = fn();
+    return result = fn(...args);
   } finally {
-    scopes.pop();
-    const parent = scopes[scopes.length - 1];
-    for (const t of scope) {
-      if (t._id === 0) continue;
-      const escapes = t === result || (Array.isArray(result) && result.includes(t));
-      if (escapes || kept.has(t) || isVariableHandle(t)) {
-        if (parent && !kept.has(t)) parent.push(t);
-        else track(t);
-      } else t.dispose();
-    }
+    endScope(start, result, undefined);
   }
 }
 
