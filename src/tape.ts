@@ -261,7 +261,6 @@ export class GradientTape<R = unknown> extends Owned {
     }
     if (ids.length > core.argsCapacity()) throw new Error(`GradientTape.gradient: too many targets and sources (${ids.length}); at most ${core.argsCapacity()} in one call`);
     const madeSeeds: Tensor[] = []; // seeds converted from plain values, freed after the sweep
-    const dropSeeds = () => { for (const t of madeSeeds) t.dispose(); };
     if (seeds) {
       try {
         targets.forEach((t, i) => {
@@ -273,13 +272,13 @@ export class GradientTape<R = unknown> extends Owned {
           ids[nTargets + i] = st.id;
         });
       } catch (e) {
-        dropSeeds();
+        disposeAll(madeSeeds);
         throw e;
       }
     }
     const nSources = ids.length - 2 * nTargets;
     const slot = this.ensureSlot();
-    if (core.sweepNesting() >= 15) { dropSeeds(); throw new Error('GradientTape.gradient: gradients nested more than 15 deep (custom gradients computing gradients)'); }
+    if (core.sweepNesting() >= 15) { disposeAll(madeSeeds); throw new Error('GradientTape.gradient: gradients nested more than 15 deep (custom gradients computing gradients)'); }
     const args = writeArgs(ids);
     const outerError = pendingError;
     pendingError = undefined;
@@ -289,7 +288,7 @@ export class GradientTape<R = unknown> extends Owned {
       core.endSweep();
       throw e;
     } finally {
-      dropSeeds();
+      disposeAll(madeSeeds);
     }
     // the gradient ids were written over the sources; each carries its own reference
     const first = (args >>> 2) + 2 * nTargets;
@@ -395,6 +394,7 @@ export class GradientTape<R = unknown> extends Owned {
   [Symbol.dispose](): void { this.dispose(); }
 }
 
+function disposeAll(tensors: Tensor[]): void { for (const t of tensors) t.dispose(); }
 function seedView(t: Tensor): Float32Array { return new Float32Array(core.memory.buffer, core.dataPtr(t.id), t.size); }
 
 /** Stacks per-target-element gradients into shape target ++ source. */
