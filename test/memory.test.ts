@@ -21,6 +21,25 @@ describe('memory', () => {
     expect(after.bytes).toBe(warm.bytes);
   });
 
+  it('values read and written stay right across memory growth (cached views of memory are refreshed)', () => {
+    const held = []; // each 16 MB block stays alive, so every round must grow memory
+    for (const dtype of ['float32', 'int32', 'bool'] as const) {
+      for (const n of [1, 16, 17, 100]) {
+        const values = Array.from({ length: n }, (_, i) => dtype === 'bool' ? i % 3 === 0 : i - 7);
+        const small = tensor(values, undefined, dtype);
+        expect(Array.from(small.data())).toEqual(values.map(Number)); // caches the views
+        const before = memory().wasmBytes;
+        held.push(ones([4 * 1024 * 1024])); // 16 MB: memory.grow detaches the cached views
+        expect(memory().wasmBytes).toBeGreaterThan(before);
+        expect(Array.from(small.data())).toEqual(values.map(Number));
+        const s = scalar(dtype === 'bool' ? true : 5, dtype); // written through the refreshed views
+        expect(s.item()).toBe(dtype === 'bool' ? 1 : 5);
+        small.dispose(); s.dispose();
+      }
+    }
+    for (const t of held) t.dispose();
+  });
+
   it('a non-persistent tape frees what it saved once its gradient is computed; dispose frees a persistent one', () => {
     const x = tensor([1, 2, 3]);
     const base = memory().tensors;
