@@ -1,6 +1,6 @@
 // gradtape benchmark runner: `npm run bench` (builds first) or `node bench/run.mjs [flags]`.
 // See bench/README.md for the workloads and the flags.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -86,13 +86,46 @@ function compareAll(got, want) {
 }
 const preview = (a) => (a ? `[${Array.from(a).slice(0, 4).map((v) => +v.toPrecision(6)).join(', ')}${a.length > 4 ? ', …' : ''}] (n=${a.length})` : 'missing');
 
-// ---------- load libraries ----------
+// ---------- load libraries, each in its own process (see worker.mjs) ----------
 console.log(`gradtape bench — node ${process.version}, ${os.cpus().length}× ${os.cpus()[0]?.model ?? '?'}, ${os.platform()}-${os.arch()}`);
 results.env = { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, date: new Date().toISOString() };
 const timed = only.filter((s) => WORKLOADS.includes(s));
+
+/** Starts a worker hosting library `name`; resolves to { name, version, note, call(cmd, args), close() }. */
+function startWorker(name) {
+  return new Promise((resolve, reject) => {
+    // the libraries' own console output (tfjs's banner, say) is not the bench's: stdout is dropped
+    const child = fork(path.join(here, 'worker.mjs'), [name], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const pending = new Map();
+    let nextId = 0;
+    const call = (cmd, args) => new Promise((res, rej) => {
+      const id = nextId++;
+      pending.set(id, { res, rej });
+      child.send({ id, cmd, args });
+    });
+    child.on('message', (msg) => {
+      if ('ready' in msg) {
+        if (msg.ready) resolve({ name, version: msg.version, note: msg.note, call, close: () => child.disconnect() });
+        else { reject(Object.assign(new Error(msg.error.message), { name: msg.error.name })); child.kill(); }
+        return;
+      }
+      const p = pending.get(msg.id);
+      pending.delete(msg.id);
+      if (msg.ok) p.res(msg.value);
+      else p.rej(Object.assign(new Error(msg.error.message), { name: msg.error.name }));
+    });
+    child.on('exit', (code) => {
+      const e = new Error(`${name} worker exited (code ${code})`);
+      reject(e);
+      for (const p of pending.values()) p.rej(e);
+      pending.clear();
+    });
+  });
+}
+
 const libs = [];
 if (timed.length) {
-  console.log('\nloading libraries');
+  console.log('\nloading libraries (one process each)');
   for (const name of libOrder) {
     if (name === 'gradtape' && !existsSync(path.join(root, 'dist', 'gradtape.js'))) {
       skip(name, 'load', 'dist/gradtape.js not built (run `npm run build`)');
@@ -100,7 +133,7 @@ if (timed.length) {
     }
     try {
       const t = performance.now();
-      const lib = await LIBS[name]();
+      const lib = await startWorker(name);
       console.log(`  ${name.padEnd(10)} ${lib.version}${lib.note ? `  ${lib.note}` : ''}  (loaded in ${(performance.now() - t).toFixed(0)} ms)`);
       libs.push(lib);
     } catch (e) {
@@ -117,10 +150,8 @@ async function runWorkload(w) {
   const checks = {};
   for (const lib of libs) {
     try {
-      await lib.activate?.();
-      const inst = lib.workloads[w]();
-      checks[lib.name] = await inst.check();
-      live.push({ lib, inst });
+      checks[lib.name] = await lib.call('setup', { workload: w });
+      live.push({ lib });
     } catch (e) {
       skip(lib.name, w, e);
     }
@@ -138,46 +169,34 @@ async function runWorkload(w) {
     failed = true;
     console.log(`  !!! CORRECTNESS FAILURE: ${lib.name} ${w} '${key}' differs from ${refName}: rel err ${err}${why ? ` (${why})` : ''}`);
     console.log(`      got  ${preview(checks[lib.name][key])}\n      want ${preview(ref[key])}`);
-    const [dropped] = live.splice(live.findIndex((x) => x.lib === lib), 1);
-    try { await lib.activate?.(); dropped.inst.dispose(); } catch {}
+    live.splice(live.findIndex((x) => x.lib === lib), 1);
+    try { await lib.call('dispose'); } catch {}
     process.exitCode = 1;
     skip(lib.name, w, `gradients differ from ${refName} (rel err ${err})`);
   }
   console.log(`  correctness vs ${refName} (max |Δ| / max |ref|, limit 1e-3): ${parts.join(', ') || 'none passed'}`);
   if (failed && !flags['keep-going']) {
     console.log('  aborting: gradients disagree (pass --keep-going to drop the failing library and continue)');
+    for (const lib of libs) lib.close();
     process.exit(1);
   }
 
   // warm up (compiles jit functions, fills caches) and calibrate iterations per sample
   for (const x of live) {
-    await x.lib.activate?.();
-    const t0 = performance.now();
-    let n = 0;
-    while (n < 3 || performance.now() - t0 < 300) { await x.inst.step(); n++; }
-    const t1 = performance.now();
-    let m = 0;
-    while (m < 1 || performance.now() - t1 < 50) { await x.inst.step(); m++; }
-    const per = (performance.now() - t1) / m;
+    const per = await x.lib.call('warmup', { warmMs: 300, calibrateMs: 50 });
     x.iters = Math.max(1, Math.min(100000, Math.round(targetMs / per)));
     x.samples = [];
   }
 
-  // round-robin samples: A B C D A B C D ...
+  // round-robin samples across the processes: A B C D A B C D ...
   const start = performance.now();
   let rounds = 0;
   while (rounds < maxSamples && (rounds < minSamples || performance.now() - start < budgetMs)) {
-    for (const x of live) {
-      await x.lib.activate?.();
-      const t0 = performance.now();
-      for (let i = 0; i < x.iters; i++) await x.inst.step();
-      x.samples.push((performance.now() - t0) / x.iters);
-    }
+    for (const x of live) x.samples.push(await x.lib.call('sample', { iters: x.iters }));
     rounds++;
   }
   for (const x of live) {
-    await x.lib.activate?.();
-    try { x.inst.dispose(); } catch (e) { console.log(`  (${x.lib.name} dispose failed: ${e.message})`); }
+    try { await x.lib.call('dispose'); } catch (e) { console.log(`  (${x.lib.name} dispose failed: ${e.message})`); }
   }
   const out = (results.workloads[w] = {});
   for (const x of live) {
@@ -189,6 +208,7 @@ async function runWorkload(w) {
 }
 
 for (const w of timed) await runWorkload(w);
+for (const lib of libs) lib.close();
 
 // ---------- child processes ----------
 function child(script, args) {

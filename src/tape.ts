@@ -37,7 +37,9 @@ function freeSlot(slot: number): void {
 }
 
 function updateVariableHook(): void {
-  reads.onVariableRead = recording.some(t => t._watchAccessed) ? onVariableRead : undefined;
+  let any = false;
+  for (const t of recording) any ||= t._watchAccessed;
+  reads.onVariableRead = any ? onVariableRead : undefined;
 }
 function onVariableRead(t: Tensor): void {
   if (!(t instanceof Variable) || !t.trainable) return;

@@ -364,9 +364,13 @@ export function tidy<T>(fn: () => T): T {
     throw e;
   }
   ownedScopes.pop();
-  const keep = new Set<unknown>();
-  collect(result, keep);
-  for (const o of owned) o._release(keep.has(o) || kept.has(o), tidyOwned());
+  // a primitive result (the common `tidy(() => { ... })`) keeps nothing: no set to build
+  const keep = result !== null && typeof result === 'object' ? new Set<unknown>() : NOTHING;
+  if (keep !== NOTHING) collect(result, keep);
+  if (owned.length) {
+    const parent = tidyOwned();
+    for (const o of owned) o._release(keep.has(o) || kept.has(o), parent);
+  }
   endScope(start, undefined, keep);
   return result;
 }
