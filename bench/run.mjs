@@ -125,7 +125,7 @@ function startWorker(name) {
 
 const libs = [];
 if (timed.length) {
-  console.log('\nloading libraries (one process each)');
+  console.log('\nloading libraries (each in its own process, started afresh for every workload)');
   for (const name of libOrder) {
     if (name === 'gradtape' && !existsSync(path.join(root, 'dist', 'gradtape.js'))) {
       skip(name, 'load', 'dist/gradtape.js not built (run `npm run build`)');
@@ -135,7 +135,8 @@ if (timed.length) {
       const t = performance.now();
       const lib = await startWorker(name);
       console.log(`  ${name.padEnd(10)} ${lib.version}${lib.note ? `  ${lib.note}` : ''}  (loaded in ${(performance.now() - t).toFixed(0)} ms)`);
-      libs.push(lib);
+      lib.close();
+      libs.push(name);
     } catch (e) {
       skip(name, 'load', e);
     }
@@ -146,14 +147,19 @@ if (timed.length) {
 async function runWorkload(w) {
   console.log(`\n== ${w} ==`);
   // set up + correctness
+  // a fresh process per library and workload: what an earlier workload left in a library's heap
+  // (jax-js eager grad retains some, see below) does not weigh on the next one
   const live = [];
   const checks = {};
-  for (const lib of libs) {
+  for (const name of libs) {
+    let lib;
     try {
-      checks[lib.name] = await lib.call('setup', { workload: w });
+      lib = await startWorker(name);
+      checks[name] = await lib.call('setup', { workload: w });
       live.push({ lib });
     } catch (e) {
-      skip(lib.name, w, e);
+      lib?.close();
+      skip(name, w, e);
     }
   }
   if (!live.length) return;
@@ -170,14 +176,14 @@ async function runWorkload(w) {
     console.log(`  !!! CORRECTNESS FAILURE: ${lib.name} ${w} '${key}' differs from ${refName}: rel err ${err}${why ? ` (${why})` : ''}`);
     console.log(`      got  ${preview(checks[lib.name][key])}\n      want ${preview(ref[key])}`);
     live.splice(live.findIndex((x) => x.lib === lib), 1);
-    try { await lib.call('dispose'); } catch {}
+    lib.close();
     process.exitCode = 1;
     skip(lib.name, w, `gradients differ from ${refName} (rel err ${err})`);
   }
   console.log(`  correctness vs ${refName} (max |Δ| / max |ref|, limit 1e-3): ${parts.join(', ') || 'none passed'}`);
   if (failed && !flags['keep-going']) {
     console.log('  aborting: gradients disagree (pass --keep-going to drop the failing library and continue)');
-    for (const lib of libs) lib.close();
+    for (const x of live) x.lib.close();
     process.exit(1);
   }
 
@@ -197,6 +203,7 @@ async function runWorkload(w) {
   }
   for (const x of live) {
     try { await x.lib.call('dispose'); } catch (e) { console.log(`  (${x.lib.name} dispose failed: ${e.message})`); }
+    x.lib.close();
   }
   const out = (results.workloads[w] = {});
   for (const x of live) {
@@ -208,7 +215,6 @@ async function runWorkload(w) {
 }
 
 for (const w of timed) await runWorkload(w);
-for (const lib of libs) lib.close();
 
 // ---------- child processes ----------
 function child(script, args) {

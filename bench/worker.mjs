@@ -1,4 +1,4 @@
-// One library in its own process, driven by bench/run.mjs over IPC: `fork('worker.mjs', [lib])`.
+// One library in its own process, driven by bench/run.mjs over IPC (a fresh one per workload).
 // Each library gets a private heap and JIT state, so one library's garbage or polymorphic call sites
 // never land on another's clock (in one shared process gradtape's seed ran ~40 % slower with all four
 // peers loaded than alone). run.mjs still alternates samples across the processes, so machine noise
