@@ -1,6 +1,6 @@
 // Numerics as in TensorFlow: IEEE results at the edges, stable softmax/logSumExp/cross-entropy.
 import { describe, it, expect } from 'vitest';
-import { tensor, exp, log, div, softmax, logSoftmax, logSumExp, sigmoidCrossEntropy, softmaxCrossEntropy, tape, sigmoid, sqrt, sum, mean, prod } from './api.js';
+import { tensor, exp, log, div, softmax, logSoftmax, logSumExp, sigmoidCrossEntropy, softmaxCrossEntropy, tape, sigmoid, sqrt, sum, mean, prod, matmul } from './api.js';
 
 describe('numerics', () => {
   it('exp overflow is Infinity, log(0) is -Infinity, 0/0 is NaN', () => {
@@ -67,4 +67,31 @@ describe('prod with zeros (as TF)', () => {
     const t = tape(t => { t.watch(x); return sum(prod(x, 1)); });
     expect(t.gradient(t.result, x)!.toArray()).toEqual([[12, 8, 6], [30, 0, 0], [0, 0, 0]]);
   });
+});
+
+describe('matmul kernel paths', () => {
+  // sizes around the kernel's blocking: 4-row groups, 8-column panels, 4-deep transposes of packed
+  // operands, 64-row blocks of A; every transpose combination against a float64 reference
+  const values = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 12.9898 + i * 78.233) * 2);
+  const reference = (a: Float32Array, b: Float32Array, m: number, k: number, n: number, ta: boolean, tb: boolean) => {
+    const out = new Float64Array(m * n);
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += a[ta ? p * m + i : i * k + p] * b[tb ? j * k + p : p * n + j];
+      out[i * n + j] = s;
+    }
+    return out;
+  };
+  for (const [m, k, n] of [[1, 1, 1], [3, 5, 7], [4, 4, 8], [9, 13, 17], [64, 8, 16], [65, 3, 9], [130, 67, 75], [200, 33, 130]]) {
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+      it(`[${m}×${k}]·[${k}×${n}] transposeA=${ta} transposeB=${tb}`, () => {
+        const a = values(m * k, m + k), b = values(k * n, n + 2 * k);
+        const got = matmul(tensor(a, ta ? [k, m] : [m, k]), tensor(b, tb ? [n, k] : [k, n]), ta, tb).data();
+        const want = reference(a, b, m, k, n, ta, tb);
+        let worst = 0;
+        for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+        expect(worst).toBeLessThan(1e-5 * k * 4); // float32 accumulation over k terms of size <= 4
+      });
+    }
+  }
 });
