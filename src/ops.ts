@@ -4,7 +4,7 @@
 // The forward and gradient tests iterate over OPS, so an op cannot be added without being tested.
 import { core, writeArgs } from './core.js';
 import { Op } from '../assembly/opcodes.js';
-import { Tensor, TensorLike, DType, toTensor, wrap, describe, dtypeCode, checkShape, reads, opScope } from './tensor.js';
+import { Tensor, TensorLike, DType, toTensor, wrap, describe, dtypeCode, checkShape, reads, opScope, shapeOf } from './tensor.js';
 
 // ---- the op table ----
 export type DTypes = 'float' | 'numeric' | 'bool' | 'any';
@@ -53,9 +53,7 @@ type SpecExtras = Partial<Omit<OpSpec, 'name' | 'fn' | 'kind' | 'dtypes'>>;
 
 // ---- validation helpers ----
 /** The (cached, do-not-mutate) shape of a tensor. */
-export function dims(t: Tensor): readonly number[] {
-  return t._shape ?? (t.shape, t._shape!);
-}
+export const dims = shapeOf;
 const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
 
 export function broadcastShapes(op: string, a: readonly number[], b: readonly number[]): number[] {
@@ -202,7 +200,10 @@ export function operands(name: string, a: TensorLike, b: TensorLike): [Tensor, T
 }
 function binaryOp(name: string, op: Op, allowed: DTypes, out?: DType, extras: SpecExtras = {}) {
   return def(name, (a: TensorLike, b: TensorLike): Tensor => {
-    const [x, y] = operands(name, a, b);
+    // two tensors of one dtype (the usual call) need no conversion, and no [x, y] pair to return
+    let x: Tensor, y: Tensor;
+    if (a instanceof Tensor && b instanceof Tensor && a.dtype === b.dtype) { x = toTensor(name, a); y = toTensor(name, b); }
+    else [x, y] = operands(name, a, b);
     try {
       checkDTypes(name, x, allowed);
       const shape = broadcastShapes(name, dims(x), dims(y));

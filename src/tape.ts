@@ -2,7 +2,7 @@
 // recording mask; the records themselves live in wasm memory; `gradient` is one call into the core
 // (plus a call back out for each customGradient op on the way).
 import { core, ready, writeArgs, ints, callbacks, generation } from './core.js';
-import { Tensor, TensorLike, toTensor, wrap, describe, tidy, reads, fill, zeros, tidyOwned, Owned } from './tensor.js';
+import { Tensor, TensorLike, toTensor, wrap, describe, tidy, reads, fill, zeros, ownByTidy, Owned } from './tensor.js';
 import { Variable } from './variable.js';
 import { unrecorded, dims, identity, add } from './ops.js';
 
@@ -11,6 +11,7 @@ export type Unconnected = 'none' | 'zero';
 export interface GradientOptions { outputGradients?: unknown; unconnectedGradients?: Unconnected }
 
 const MAX_TAPES = 32;
+const NO_IDS: number[] = [], NO_TENSORS: Tensor[] = []; // shared empties, never written
 const slots: (GradientTape | undefined)[] = new Array(MAX_TAPES);
 /** Tapes currently recording, innermost last. */
 const recording: GradientTape[] = [];
@@ -73,8 +74,7 @@ export class GradientTape<R = unknown> extends Owned {
     if (options === null || typeof options !== 'object') throw new Error(`GradientTape: options must be an object, got ${describe(options)}`);
     this.persistent = !!options.persistent;
     this._watchAccessed = options.watchAccessedVariables ?? true;
-    const scope = tidyOwned();
-    if (scope) { scope.push(this); this._inTidy = true; }
+    this._inTidy = ownByTidy(this);
   }
 
   private ensureSlot(op = 'GradientTape'): number {
@@ -82,7 +82,9 @@ export class GradientTape<R = unknown> extends Owned {
     if (this.slot >= 0 && this.slotGeneration !== generation) throw new Error(`${op}: the tape is no longer usable: the WebAssembly core was reset after an internal error`);
     if (this.slot >= 0) return this.slot;
     ready();
-    const free = slots.findIndex(s => s === undefined);
+    let free = 0;
+    while (free < slots.length && slots[free] !== undefined) free++;
+    if (free === slots.length) free = -1;
     const slot = free >= 0 ? free : slots.length < MAX_TAPES ? slots.length : -1;
     if (slot < 0) throw new Error(`GradientTape: too many live tapes (${MAX_TAPES}); dispose() persistent tapes you no longer need`);
     slots[slot] = this;
@@ -100,9 +102,8 @@ export class GradientTape<R = unknown> extends Owned {
   }
 
   /** @internal the end of the tidy that owns this tape */
-  override _release(escapes: boolean, parent: Owned[] | undefined): void {
+  override _release(escapes: boolean): void {
     if (!escapes) return this.dispose();
-    if (parent) { parent.push(this); return; }
     this._inTidy = false;
     if (this.slot >= 0) this.register();
   }
@@ -123,14 +124,14 @@ export class GradientTape<R = unknown> extends Owned {
     if (this.slotGeneration !== generation) { // the core was reset: nothing of this tape is left in it
       this.isRecording = false;
       const i = recording.indexOf(this);
-      if (i >= 0) recording.splice(i, 1);
+      if (i >= 0) removeAt(recording, i);
       return;
     }
     core.setSlotRecording(this.slot, on ? 1 : 0);
     this.isRecording = on;
     const i = recording.indexOf(this);
     if (on && i < 0) recording.push(this);
-    if (!on && i >= 0) recording.splice(i, 1);
+    if (!on && i >= 0) removeAt(recording, i);
     updateVariableHook();
   }
 
@@ -155,12 +156,15 @@ export class GradientTape<R = unknown> extends Owned {
 
   /** Watches a tensor, variable, or any array/object nesting of them. */
   watch(x: unknown): void {
-    const slot = this.ensureSlot('GradientTape.watch');
-    forEachLeaf(x, 'GradientTape.watch', leaf => {
-      if (leaf.dtype !== 'float32') { if (leaf instanceof Variable) this.valuesOf(leaf); warnDType(leaf.dtype); return; }
-      if (leaf instanceof Variable) this._watchVariable(leaf);
-      else core.watch(slot, leaf.id);
-    });
+    this.ensureSlot('GradientTape.watch');
+    if (x instanceof Tensor && !x.isDisposed) this.watchLeaf(x); // the common case, without a closure
+    else forEachLeaf(x, 'GradientTape.watch', leaf => this.watchLeaf(leaf));
+  }
+
+  private watchLeaf(leaf: Tensor): void {
+    if (leaf.dtype !== 'float32') { if (leaf instanceof Variable) this.valuesOf(leaf); warnDType(leaf.dtype); return; }
+    if (leaf instanceof Variable) this._watchVariable(leaf);
+    else core.watch(this.slot, leaf.id);
   }
 
   /** @internal watch of a variable (explicit, or automatic when read while recording) */
@@ -250,19 +254,18 @@ export class GradientTape<R = unknown> extends Owned {
    */
   private sweep(targets: Tensor[], srcs: Tensor[], seeds: unknown[] | undefined, unconnected: Unconnected): (Tensor | null)[] {
     const nTargets = targets.length;
-    // ids: targets, seeds (0: the core seeds with ones), then every source id; a variable stands for
-    // every value it had while this tape watched it
-    const ids: number[] = [];
-    for (const t of targets) ids.push(t.id);
-    for (let i = 0; i < nTargets; i++) ids.push(0);
-    let hasVariables = false;
-    for (const s of srcs) {
-      const values = s instanceof Variable ? this.variables?.get(s) : undefined;
-      if (values?.length) { hasVariables = true; ids.push(...values); } else ids.push(s.id);
-      if (s.dtype !== 'float32') warnDType(s.dtype);
-    }
-    if (ids.length > core.argsCapacity()) throw new Error(`GradientTape.gradient: too many targets and sources (${ids.length}); at most ${core.argsCapacity()} in one call`);
-    const madeSeeds: Tensor[] = []; // seeds converted from plain values, freed after the sweep
+    // a variable stands for every value it had while this tape watched it (a snapshot: a persistent
+    // tape recording its own sweep may see the variable read again meanwhile)
+    let values: (number[] | undefined)[] | undefined;
+    if (this.variables) values = srcs.map(s => s instanceof Variable && this.variables!.get(s)?.length ? this.variables!.get(s)!.slice() : undefined);
+    let nSources = 0;
+    for (let i = 0; i < srcs.length; i++) nSources += values?.[i]?.length ?? 1;
+    const count = 2 * nTargets + nSources;
+    if (count > core.argsCapacity()) throw new Error(`GradientTape.gradient: too many targets and sources (${count}); at most ${core.argsCapacity()} in one call`);
+    // seeds converted from plain values (freed after the sweep); converting may use the args buffer,
+    // so it happens before the ids are written there
+    const seedIds: number[] = seeds ? [] : NO_IDS;
+    const madeSeeds: Tensor[] = seeds ? [] : NO_TENSORS;
     if (seeds) {
       try {
         targets.forEach((t, i) => {
@@ -271,17 +274,26 @@ export class GradientTape<R = unknown> extends Owned {
           const st = toTensor('GradientTape.gradient (outputGradients)', s as TensorLike);
           if (st !== s) madeSeeds.push(st);
           if (dims(st).join() !== dims(t).join()) throw new Error(`GradientTape.gradient: outputGradients[${i}] has shape [${dims(st)}] but its target has shape [${dims(t)}]`);
-          ids[nTargets + i] = st.id;
+          seedIds[i] = st.id;
         });
       } catch (e) {
         disposeAll(madeSeeds);
         throw e;
       }
     }
-    const nSources = ids.length - 2 * nTargets;
     const slot = this.ensureSlot();
     if (core.sweepNesting() >= 15) { disposeAll(madeSeeds); throw new Error('GradientTape.gradient: gradients nested more than 15 deep (custom gradients computing gradients)'); }
-    const args = writeArgs(ids);
+    // the core reads, from the args buffer: targets, seeds (0: ones), then every source id
+    const args = core.args(), m = ints();
+    let at = args >>> 2;
+    for (const t of targets) m[at++] = t.id;
+    for (let i = 0; i < nTargets; i++) m[at++] = seedIds[i] ?? 0;
+    for (let i = 0; i < srcs.length; i++) {
+      const s = srcs[i], ids = values?.[i];
+      if (ids) for (const id of ids) m[at++] = id;
+      else m[at++] = s.id;
+      if (s.dtype !== 'float32') warnDType(s.dtype);
+    }
     const outerError = pendingError;
     pendingError = undefined;
     try {
@@ -293,8 +305,8 @@ export class GradientTape<R = unknown> extends Owned {
       disposeAll(madeSeeds);
     }
     // the gradient ids were written over the sources; each carries its own reference
-    const first = (args >>> 2) + 2 * nTargets;
-    const out = ints().slice(first, first + nSources);
+    const first = (args >>> 2) + 2 * nTargets, results = ints(), out = new Array<number>(nSources);
+    for (let i = 0; i < nSources; i++) out[i] = results[first + i];
     if (pendingError !== undefined) {
       const e = pendingError;
       pendingError = outerError;
@@ -302,10 +314,10 @@ export class GradientTape<R = unknown> extends Owned {
       throw e;
     }
     pendingError = outerError;
-    const grads: (Tensor | null)[] = [];
+    const grads = new Array<Tensor | null>(srcs.length);
     let next = 0;
-    for (const src of srcs) {
-      const n = hasVariables && src instanceof Variable ? Math.max(1, this.variables?.get(src)?.length ?? 0) : 1;
+    for (let i = 0; i < srcs.length; i++) {
+      const src = srcs[i], n = values?.[i]?.length ?? 1;
       let g: Tensor | null = null;
       for (let k = 0; k < n; k++) {
         const id = out[next++];
@@ -315,7 +327,7 @@ export class GradientTape<R = unknown> extends Owned {
         else if (!g) g = part;
         else { const sum = add(g, part); g.dispose(); part.dispose(); g = sum; }
       }
-      grads.push(g ?? (unconnected === 'zero' && src.dtype === 'float32' ? zeros(dims(src)) : null));
+      grads[i] = g ?? (unconnected === 'zero' && src.dtype === 'float32' ? zeros(dims(src)) : null);
     }
     return grads;
   }
@@ -397,6 +409,11 @@ export class GradientTape<R = unknown> extends Owned {
 }
 
 function disposeAll(tensors: Tensor[]): void { for (const t of tensors) t.dispose(); }
+/** Removes list[i], keeping the order (splice would allocate the array of removed items). */
+function removeAt<T>(list: T[], i: number): void {
+  for (; i + 1 < list.length; i++) list[i] = list[i + 1];
+  list.pop();
+}
 function seedView(t: Tensor): Float32Array { return new Float32Array(core.memory.buffer, core.dataPtr(t.id), t.size); }
 
 /** Stacks per-target-element gradients into shape target ++ source. */

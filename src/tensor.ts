@@ -29,12 +29,29 @@ let scopeDepth = 0;
  * returned or kept (a tape holds a slot and the tensors it recorded; see GradientTape._release).
  */
 export class Owned {
-  /** @internal frees the object, or hands it to the parent tidy (or the garbage collector) if it escapes */
-  _release(_escapes: boolean, _parent: Owned[] | undefined): void {}
+  /** @internal the end of the last tidy that owns it: free it, or (it escapes) hand it to the garbage collector */
+  _release(_escapes: boolean): void {}
 }
-const ownedScopes: Owned[][] = [];
-/** The innermost tidy's list of owned objects, if a tidy is running. */
-export function tidyOwned(): Owned[] | undefined { return ownedScopes[ownedScopes.length - 1]; }
+/** Objects owned by the running tidy()s, innermost last (each tidy owns a suffix, as with `created`). */
+const owned: Owned[] = [];
+let tidyDepth = 0;
+/** Gives `o` to the innermost running tidy, if any; returns whether one took it. */
+export function ownByTidy(o: Owned): boolean {
+  if (tidyDepth === 0) return false;
+  owned.push(o);
+  return true;
+}
+
+/** The tensor's shape, read from the core once and cached (callers must not modify it). */
+export function shapeOf(t: Tensor): readonly number[] {
+  if (!t._shape) {
+    const base = (core.tableBase.value >>> 2) + t.id * ENTRY_INTS + E_SHAPE;
+    const m = ints(), shape: number[] = [];
+    for (let i = 0, rank = m[base - E_SHAPE + E_RANK]; i < rank; i++) shape.push(m[base + i]);
+    t._shape = shape;
+  }
+  return t._shape;
+}
 
 /** Lets the garbage collector free the tensor's data once the handle is unreachable. */
 function track(t: Tensor): void {
@@ -73,15 +90,7 @@ export class Tensor {
     return this._id;
   }
 
-  get shape(): number[] {
-    if (!this._shape) {
-      const base = (core.tableBase.value >>> 2) + this.id * ENTRY_INTS + E_SHAPE;
-      const m = ints(), shape: number[] = [];
-      for (let i = 0, rank = m[base - E_SHAPE + E_RANK]; i < rank; i++) shape.push(m[base + i]);
-      this._shape = shape;
-    }
-    return this._shape.slice();
-  }
+  get shape(): number[] { return shapeOf(this).slice(); }
   get rank(): number { return this._shape ? this._shape.length : ints()[(core.tableBase.value >>> 2) + this.id * ENTRY_INTS + E_RANK]; }
   get size(): number { return ints()[(core.tableBase.value >>> 2) + this.id * ENTRY_INTS + E_SIZE]; }
   get isDisposed(): boolean { return this._id === 0; }
@@ -350,29 +359,38 @@ const kept = new WeakSet<object>();
 
 export function tidy<T>(fn: () => T): T {
   if (typeof fn !== 'function') throw new Error(`tidy: expected a function, got ${describe(fn)}`);
-  const start = created.length, owned: Owned[] = [];
+  const start = created.length, ownedStart = owned.length;
   scopeDepth++;
-  ownedScopes.push(owned);
+  tidyDepth++;
   let result: T;
   try {
     result = fn();
     if (result && typeof (result as any).then === 'function') throw new TypeError('tidy: the function returned a Promise; tidy only works with synchronous functions');
   } catch (e) {
-    ownedScopes.pop();
-    for (const o of owned) o._release(kept.has(o), tidyOwned());
+    releaseOwned(ownedStart, NOTHING);
     endScope(start, undefined, NOTHING);
     throw e;
   }
-  ownedScopes.pop();
   // a primitive result (the common `tidy(() => { ... })`) keeps nothing: no set to build
   const keep = result !== null && typeof result === 'object' ? new Set<unknown>() : NOTHING;
   if (keep !== NOTHING) collect(result, keep);
-  if (owned.length) {
-    const parent = tidyOwned();
-    for (const o of owned) o._release(keep.has(o) || kept.has(o), parent);
-  }
+  releaseOwned(ownedStart, keep);
   endScope(start, undefined, keep);
   return result;
+}
+
+/** Ends the tidy that owns owned[start..]: frees those not escaping; escapees go to the enclosing tidy. */
+function releaseOwned(start: number, escaping: Set<unknown>): void {
+  tidyDepth--;
+  const end = owned.length;
+  let survivors = start;
+  for (let i = start; i < end; i++) {
+    const o = owned[i];
+    if (!escaping.has(o) && !kept.has(o)) o._release(false);
+    else if (tidyDepth > 0 && !kept.has(o)) owned[survivors++] = o;
+    else o._release(true);
+  }
+  if (survivors !== end) owned.length = survivors;
 }
 const NOTHING = new Set<unknown>();
 
