@@ -4,7 +4,7 @@
 import { MAX_RANK } from "./tensor";
 export { tableBase, tableCapacity, liveTensors, liveBytes, newTensor, retain, release, dataPtr, refCount } from "./tensor";
 export { allocatedBytes } from "./memory";
-export { recordingMask, setRecordingMask, setSlotRecording, watch, gradient, clearTape, recordCount, recordCustom, endSweep, sweepNesting } from "./tape";
+export { recordingMask, setRecordingMask, setSlotRecording, watch, gradient, clearTape, recordCount, recordCustom, endSweep } from "./tape";
 export { unary, binary, where, broadcastToShape } from "./ops/elementwise";
 export { reduce, reshape } from "./ops/reduce";
 export { matmul } from "./ops/linalg";

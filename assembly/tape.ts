@@ -268,7 +268,6 @@ export function endSweep(): void {
   gradOf = load<usize>(p); reachable = load<usize>(p, 4); sweepIds = load<i32>(p, 8);
   touched = load<usize>(p, 12); touchedCount = load<i32>(p, 16); touchedBytes = load<usize>(p, 20);
 }
-export function sweepNesting(): i32 { return sweepDepth; }
 
 /** A float32 tensor of ones shaped like `x` (never recorded). */
 function onesLike(x: i32): i32 {

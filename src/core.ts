@@ -33,7 +33,6 @@ export interface Core {
   recordCount(slot: number): number;
   recordCustom(fnId: number, out: number, inputsPtr: number, n: number): number;
   endSweep(): void;
-  sweepNesting(): number;
 }
 
 /** Hooks the tape layer installs so the core can call back into JS during a backward sweep. */

@@ -12,6 +12,8 @@ export interface GradientOptions { outputGradients?: unknown; unconnectedGradien
 
 const MAX_TAPES = 32;
 const NO_IDS: number[] = [], NO_TENSORS: Tensor[] = []; // shared empties, never written
+/** Sweeps running (a custom gradient may compute gradients inside one); the core's stack holds 16. */
+let sweepDepth = 0;
 const slots: (GradientTape | undefined)[] = new Array(MAX_TAPES);
 /** Tapes currently recording, innermost last. */
 const recording: GradientTape[] = [];
@@ -232,13 +234,13 @@ export class GradientTape<R = unknown> extends Owned {
     if (!this.persistent) this.releaseSlot();
   }
 
-  gradient<S>(target: unknown, sources: S, options: GradientOptions = {}): Grads<S> {
+  gradient<S>(target: unknown, sources: S, options?: GradientOptions): Grads<S> {
     if (target === null || target === undefined) throw new TypeError(`GradientTape.gradient: target must be a tensor or a nesting of tensors, got ${target}`);
     const unconnected = checkUnconnected('GradientTape.gradient', options?.unconnectedGradients);
     // bad targets or sources throw before the tape is used up
     const targets = leaves(target, 'GradientTape.gradient (target)');
     const srcs = leaves(sources, 'GradientTape.gradient (sources)');
-    const seeds = options.outputGradients === undefined ? undefined : seedLeaves(target, options.outputGradients);
+    const seeds = options?.outputGradients === undefined ? undefined : seedLeaves(target, options.outputGradients);
     this.beginUse('GradientTape.gradient');
     try {
       const grads = this.sweep(targets, srcs, seeds, unconnected);
@@ -282,7 +284,7 @@ export class GradientTape<R = unknown> extends Owned {
       }
     }
     const slot = this.ensureSlot();
-    if (core.sweepNesting() >= 15) { disposeAll(madeSeeds); throw new Error('GradientTape.gradient: gradients nested more than 15 deep (custom gradients computing gradients)'); }
+    if (sweepDepth >= 15) { disposeAll(madeSeeds); throw new Error('GradientTape.gradient: gradients nested more than 15 deep (custom gradients computing gradients)'); }
     // the core reads, from the args buffer: targets, seeds (0: ones), then every source id
     const args = core.args(), m = ints();
     let at = args >>> 2;
@@ -296,12 +298,14 @@ export class GradientTape<R = unknown> extends Owned {
     }
     const outerError = pendingError;
     pendingError = undefined;
+    sweepDepth++;
     try {
       core.gradient(slot, args, nTargets, nSources);
     } catch (e) {
       core.endSweep();
       throw e;
     } finally {
+      sweepDepth--;
       disposeAll(madeSeeds);
     }
     // the gradient ids were written over the sources; each carries its own reference
