@@ -275,17 +275,22 @@ export function binary(op: i32, a: i32, b: i32): i32 {
   const r = broadcastShape(a, b);
   const dtype = dtypeOf(a);
   const out = newTensor(isComparison(op) ? DType.Bool : dtype, r, shapeBuf);
-  makePlan(a, b, shapeBuf, r);
   const pa = dataPtr(a), pb = dataPtr(b), po = dataPtr(out);
-  if (dtype != DType.Float32) binLoop(op, dtype, pa, pb, po);
-  else switch (op) {
-    case Op.Add: binRowsF<VAdd>(op, pa, pb, po); break;
-    case Op.Sub: binRowsF<VSub>(op, pa, pb, po); break;
-    case Op.Mul: binRowsF<VMul>(op, pa, pb, po); break;
-    case Op.Div: binRowsF<VDiv>(op, pa, pb, po); break;
-    case Op.Maximum: binRowsF<VMax>(op, pa, pb, po); break;
-    case Op.Minimum: binRowsF<VMin>(op, pa, pb, po); break;
-    default: binLoop(op, dtype, pa, pb, po);
+  // one float each (scalar programs, and the gradients of their ops): no broadcasting plan
+  if (dtype == DType.Float32 && !isComparison(op) && sizeOf(a) == 1 && sizeOf(b) == 1) {
+    store<f32>(po, binF(op, load<f32>(pa), load<f32>(pb)));
+  } else {
+    makePlan(a, b, shapeBuf, r);
+    if (dtype != DType.Float32) binLoop(op, dtype, pa, pb, po);
+    else switch (op) {
+      case Op.Add: binRowsF<VAdd>(op, pa, pb, po); break;
+      case Op.Sub: binRowsF<VSub>(op, pa, pb, po); break;
+      case Op.Mul: binRowsF<VMul>(op, pa, pb, po); break;
+      case Op.Div: binRowsF<VDiv>(op, pa, pb, po); break;
+      case Op.Maximum: binRowsF<VMax>(op, pa, pb, po); break;
+      case Op.Minimum: binRowsF<VMin>(op, pa, pb, po); break;
+      default: binLoop(op, dtype, pa, pb, po);
+    }
   }
   if (dtype == DType.Float32 && op < Op.Mod) record(op, out, a, b);
   return out;
