@@ -2,7 +2,7 @@
 // pointers), so the TypeScript wrapper needs no glue. Array arguments (shapes, id lists) travel
 // through the `args` buffer. The wrapper validates everything before calling in.
 import { MAX_RANK } from "./tensor";
-export { tableBase, tableCapacity, liveTensors, liveBytes, newTensor, retain, release, dataPtr, refCount } from "./tensor";
+export { tableCell, tableCapacity, liveTensors, liveBytes, newTensor, retain, release, dataPtr, refCount } from "./tensor";
 export { allocatedBytes } from "./memory";
 export { recordingMask, setRecordingMask, setSlotRecording, watch, gradient, clearTape, recordCount, recordCustom, endSweep } from "./tape";
 export { unary, binary, where, broadcastToShape } from "./ops/elementwise";

@@ -10,6 +10,9 @@ const E_PTR = 0, E_SIZE = 4, E_DTYPE = 8, E_RANK = 12, E_REFS = 16, E_WATCH = 20
 export const ENTRY_BYTES = 64;
 
 export let tableBase: usize = 0;
+/** Where the table's base address is mirrored for JS, which reads it from memory (cheaper than a global). */
+const tableBaseCell = memory.data(4, 4);
+export function tableCell(): usize { return tableBaseCell; }
 export let tableCapacity: i32 = 0;
 let freeId: i32 = 0;       // head of the free-id list, threaded through E_NEXT
 export let liveTensors: i32 = 0;
@@ -38,6 +41,7 @@ function growTable(): void {
     free(tableBase, <usize>oldCap << 6);
   }
   tableBase = base;
+  store<usize>(tableBaseCell, base);
   tableCapacity = cap;
   // thread the new ids onto the free list, lowest first (id 0 is never used: it means "none")
   for (let id = cap - 1; id >= (oldCap == 0 ? 1 : oldCap); id--) {

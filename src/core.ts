@@ -4,7 +4,7 @@
 /** The raw exports of build/gradtape.wasm (see assembly/index.ts). */
 export interface Core {
   memory: WebAssembly.Memory;
-  tableBase: WebAssembly.Global;
+  tableCell(): number;
   liveTensors: WebAssembly.Global;
   liveBytes: WebAssembly.Global;
   recordingMask: WebAssembly.Global;
@@ -114,6 +114,7 @@ function guard(exports: WebAssembly.Exports): Core {
   out.dataPtr = (id: number) => dataPtr(id) >>> 0;
   // the argument buffer is static data: its address and size never change, so JS need not ask again
   const argsBase = (out.args as () => number)() >>> 0, argsCapacity = (out.argsCapacity as () => number)();
+  tableCell = (out.tableCell as () => number)() >>> 2;
   out.args = () => argsBase;
   out.argsCapacity = () => argsCapacity;
   return out as unknown as Core;
@@ -192,4 +193,12 @@ export function writeArgs(values: ArrayLike<number>, offset = 0): number {
 }
 
 export const ENTRY_INTS = 16; // tensor table entry: 64 bytes (assembly/tensor.ts)
+let tableCell = 0; // index in ints() of the cell holding the table's base address (the table moves as it grows)
+/** Index in ints() of tensor `id`'s table entry. */
+export function entryIndex(id: number): number {
+  const m = ints();
+  return (m[tableCell] >>> 2) + id * ENTRY_INTS;
+}
+/** Address of tensor `id`'s data (entry field 0), read from the table rather than by a call into the core. */
+export function dataAddress(id: number): number { return ints()[entryIndex(id)] >>> 0; }
 export const E_DTYPE = 2, E_RANK = 3, E_SHAPE = 8, E_SIZE = 1;

@@ -2,7 +2,7 @@
 // data never leaves wasm memory except through data()/toArray(). Each handle owns one reference;
 // dispose() (or tidy, or the FinalizationRegistry when the handle is collected) gives it back.
 import type { GradientTape } from './tape.js';
-import { core, ready, ints, floats, bytes, writeArgs, generation, ENTRY_INTS, E_RANK, E_SHAPE, E_SIZE } from './core.js';
+import { core, ready, ints, floats, bytes, writeArgs, generation, entryIndex, dataAddress, E_RANK, E_SHAPE, E_SIZE } from './core.js';
 import { DType as DTypeCode } from '../assembly/opcodes.js';
 
 export type DType = 'float32' | 'int32' | 'bool';
@@ -45,7 +45,7 @@ export function ownByTidy(o: Owned): boolean {
 /** The tensor's shape, read from the core once and cached (callers must not modify it). */
 export function shapeOf(t: Tensor): readonly number[] {
   if (!t._shape) {
-    const base = (core.tableBase.value >>> 2) + t.id * ENTRY_INTS + E_SHAPE;
+    const base = entryIndex(t.id) + E_SHAPE;
     const m = ints(), shape: number[] = [];
     for (let i = 0, rank = m[base - E_SHAPE + E_RANK]; i < rank; i++) shape.push(m[base + i]);
     t._shape = shape;
@@ -91,13 +91,13 @@ export class Tensor {
   }
 
   get shape(): number[] { return shapeOf(this).slice(); }
-  get rank(): number { return this._shape ? this._shape.length : ints()[(core.tableBase.value >>> 2) + this.id * ENTRY_INTS + E_RANK]; }
-  get size(): number { return ints()[(core.tableBase.value >>> 2) + this.id * ENTRY_INTS + E_SIZE]; }
+  get rank(): number { return this._shape ? this._shape.length : ints()[entryIndex(this.id) + E_RANK]; }
+  get size(): number { return ints()[entryIndex(this.id) + E_SIZE]; }
   get isDisposed(): boolean { return this._id === 0; }
 
   /** A copy of the values: Float32Array, Int32Array or Uint8Array (bool). */
   data(): Float32Array | Int32Array | Uint8Array {
-    const ptr = core.dataPtr(this.id), n = this.size;
+    const ptr = dataAddress(this.id), n = this.size;
     if (this.dtype === 'bool') return copyOut(bytes(), ptr, n, Uint8Array);
     return this.dtype === 'float32' ? copyOut(floats(), ptr >>> 2, n, Float32Array) : copyOut(ints(), ptr >>> 2, n, Int32Array);
   }
@@ -207,7 +207,7 @@ function copyOut<A extends Float32Array | Int32Array | Uint8Array>(memory: A, st
 }
 
 export function view(t: Tensor): Float32Array | Int32Array | Uint8Array {
-  const ptr = core.dataPtr(t.id), n = t.size, buf = ints().buffer;
+  const ptr = dataAddress(t.id), n = t.size, buf = ints().buffer;
   return t.dtype === 'float32' ? new Float32Array(buf, ptr, n) : t.dtype === 'int32' ? new Int32Array(buf, ptr, n) : new Uint8Array(buf, ptr, n);
 }
 
@@ -304,7 +304,7 @@ export function scalar(value: number | boolean, dtype?: DType): Tensor {
   if (dtype === 'int32') checkInt32('scalar', value);
   ready();
   const id = core.newTensor(dtypeCode(dtype), 0, core.args());
-  const ptr = core.dataPtr(id);
+  const ptr = dataAddress(id);
   if (dtype === 'float32') floats()[ptr >>> 2] = Number(value);
   else if (dtype === 'int32') ints()[ptr >>> 2] = Number(value);
   else bytes()[ptr] = value ? 1 : 0;
