@@ -419,10 +419,12 @@ function endScope(start: number, result: unknown, escaping: Set<unknown> | undef
 export const variables = { is: (_t: Tensor) => false };
 function isVariableHandle(t: Tensor): boolean { return variables.is(t); }
 
-function collect(value: unknown, into: Set<unknown>, seen = new Set<unknown>()): void {
+function collect(value: unknown, into: Set<unknown>, seen?: Set<unknown>): void {
   if (value instanceof Tensor) { into.add(value); return; }
   // typed arrays and buffers hold numbers only: walking their elements would be O(size)
-  if (value === null || typeof value !== 'object' || seen.has(value) || ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return;
+  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return;
+  seen ??= new Set<unknown>(); // (cycles) made only once a container is met
+  if (seen.has(value)) return;
   seen.add(value);
   if (value instanceof Owned) into.add(value); // a tape: kept, and so is what it holds
   if (Array.isArray(value)) { for (const v of value) collect(v, into, seen); return; }
