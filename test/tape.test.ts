@@ -436,6 +436,15 @@ describe('ForwardAccumulator', () => {
     expect(val(acc.jvp(x))).toEqual([1, 0.5]);
   });
 
+  it('an accumulator made inside a tidy keeps working after it (its tape is not the tidy\'s)', () => {
+    const x = scalar(3);
+    let acc!: ForwardAccumulator;
+    tidy(() => { acc = new ForwardAccumulator(x, scalar(1)); });
+    const y = acc.record(() => mul(x, x));
+    expect(acc.jvp(y)!.item()).toBe(6);
+    acc.dispose();
+  });
+
   it('several primals (TF guide: jvp of x * y)', () => {
     const x = scalar(2), y = scalar(3);
     const acc = new ForwardAccumulator([x, y], [scalar(1), scalar(10)]);
