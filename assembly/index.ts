@@ -1,10 +1,9 @@
 // The WebAssembly interface: every export takes and returns plain numbers (tensor ids, op codes,
 // pointers), so the TypeScript wrapper needs no glue. Array arguments (shapes, id lists) travel
 // through the `args` buffer. The wrapper validates everything before calling in.
-import { MAX_RANK } from "./tensor";
-export { tableCell, tableCapacity, liveTensors, liveBytes, newTensor, retain, release, dataPtr, refCount } from "./tensor";
+export { tableCell, liveTensors, liveBytes, newTensor, retain, release, dataPtr } from "./tensor";
 export { allocatedBytes } from "./memory";
-export { recordingMask, setRecordingMask, setSlotRecording, watch, gradient, clearTape, recordCount, recordCustom, endSweep } from "./tape";
+export { recordingMask, setRecordingMask, setSlotRecording, watch, gradient, clearTape, recordCustom, endSweep } from "./tape";
 export { unary, binary, where, broadcastToShape } from "./ops/elementwise";
 export { reduce, reshape } from "./ops/reduce";
 export { matmul } from "./ops/linalg";
@@ -21,4 +20,3 @@ const argsBuffer = memory.data(ARGS_INTS * 4, 16);
 /** Address and capacity (in i32s) of the argument buffer. */
 export function args(): usize { return argsBuffer; }
 export function argsCapacity(): i32 { return ARGS_INTS; }
-export function maxRank(): i32 { return MAX_RANK; }

@@ -98,7 +98,6 @@ export function release(id: i32): void {
   freeId = id;
 }
 
-export function refCount(id: i32): i32 { return load<i32>(entry(id), E_REFS); }
 
 export function sameShape(a: i32, b: i32): bool {
   const r = rankOf(a);

@@ -14,7 +14,6 @@ export interface Core {
   retain(id: number): void;
   release(id: number): void;
   dataPtr(id: number): number;
-  refCount(id: number): number;
   unary(op: number, x: number, param: number): number;
   binary(op: number, a: number, b: number): number;
   where(cond: number, a: number, b: number): number;
@@ -30,7 +29,6 @@ export interface Core {
   watch(slot: number, id: number): void;
   gradient(slot: number, argsPtr: number, nTargets: number, nSources: number): void;
   clearTape(slot: number): void;
-  recordCount(slot: number): number;
   recordCustom(fnId: number, out: number, inputsPtr: number, n: number): number;
   endSweep(): void;
 }
