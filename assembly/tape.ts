@@ -29,10 +29,10 @@ const watchedCount = memory.data(MAX_TAPES * 4, 16);
 /** Bit k set: tape slot k is recording. JS sets it (and clears it while a custom gradient runs). */
 export let recordingMask: u32 = 0;
 export function setRecordingMask(mask: u32): void { recordingMask = mask; }
-/** Starts (on != 0) or stops recording on one slot; returns the new mask. */
-export function setSlotRecording(slot: i32, on: i32): u32 {
+/** Starts (on != 0) or stops recording on one slot. */
+export function setSlotRecording(slot: i32, on: i32): void {
   const bit = <u32>1 << slot;
-  return recordingMask = on != 0 ? recordingMask | bit : recordingMask & ~bit;
+  recordingMask = on != 0 ? recordingMask | bit : recordingMask & ~bit;
 }
 
 @inline function slotField(base: usize, slot: i32): usize { return base + (<usize>slot << 2); }

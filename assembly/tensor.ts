@@ -98,7 +98,6 @@ export function release(id: i32): void {
   freeId = id;
 }
 
-
 export function sameShape(a: i32, b: i32): bool {
   const r = rankOf(a);
   if (r != rankOf(b)) return false;

@@ -25,7 +25,7 @@ export interface Core {
   cast(x: number, dtype: number): number;
   softmax(x: number, axis: number, log: number): number;
   setRecordingMask(mask: number): void;
-  setSlotRecording(slot: number, on: number): number;
+  setSlotRecording(slot: number, on: number): void;
   watch(slot: number, id: number): void;
   gradient(slot: number, argsPtr: number, nTargets: number, nSources: number): void;
   clearTape(slot: number): void;

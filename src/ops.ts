@@ -200,10 +200,7 @@ export function operands(name: string, a: TensorLike, b: TensorLike): [Tensor, T
 }
 function binaryOp(name: string, op: Op, allowed: DTypes, out?: DType, extras: SpecExtras = {}) {
   return def(name, (a: TensorLike, b: TensorLike): Tensor => {
-    // two tensors of one dtype (the usual call) need no conversion, and no [x, y] pair to return
-    let x: Tensor, y: Tensor;
-    if (a instanceof Tensor && b instanceof Tensor && a.dtype === b.dtype) { x = toTensor(name, a); y = toTensor(name, b); }
-    else [x, y] = operands(name, a, b);
+    const [x, y] = operands(name, a, b);
     try {
       checkDTypes(name, x, allowed);
       const shape = broadcastShapes(name, dims(x), dims(y));

@@ -11,7 +11,6 @@ export type Unconnected = 'none' | 'zero';
 export interface GradientOptions { outputGradients?: unknown; unconnectedGradients?: Unconnected }
 
 const MAX_TAPES = 32;
-const NO_IDS: number[] = [], NO_TENSORS: Tensor[] = []; // shared empties, never written
 /** Sweeps running (a custom gradient may compute gradients inside one); the core's stack holds 16. */
 let sweepDepth = 0;
 const slots: (GradientTape | undefined)[] = new Array(MAX_TAPES);
@@ -84,10 +83,7 @@ export class GradientTape<R = unknown> extends Owned {
     if (this.slot >= 0 && this.slotGeneration !== generation) throw new Error(`${op}: the tape is no longer usable: the WebAssembly core was reset after an internal error`);
     if (this.slot >= 0) return this.slot;
     ready();
-    let free = 0;
-    while (free < slots.length && slots[free] !== undefined) free++;
-    if (free === slots.length) free = -1;
-    const slot = free >= 0 ? free : slots.length < MAX_TAPES ? slots.length : -1;
+    const slot = slots.findIndex(s => s === undefined); // slots has MAX_TAPES entries
     if (slot < 0) throw new Error(`GradientTape: too many live tapes (${MAX_TAPES}); dispose() persistent tapes you no longer need`);
     slots[slot] = this;
     this.slot = slot;
@@ -126,14 +122,14 @@ export class GradientTape<R = unknown> extends Owned {
     if (this.slotGeneration !== generation) { // the core was reset: nothing of this tape is left in it
       this.isRecording = false;
       const i = recording.indexOf(this);
-      if (i >= 0) removeAt(recording, i);
+      if (i >= 0) recording.splice(i, 1);
       return;
     }
     core.setSlotRecording(this.slot, on ? 1 : 0);
     this.isRecording = on;
     const i = recording.indexOf(this);
     if (on && i < 0) recording.push(this);
-    if (!on && i >= 0) removeAt(recording, i);
+    if (!on && i >= 0) recording.splice(i, 1);
     updateVariableHook();
   }
 
@@ -258,16 +254,18 @@ export class GradientTape<R = unknown> extends Owned {
     const nTargets = targets.length;
     // a variable stands for every value it had while this tape watched it (a snapshot: a persistent
     // tape recording its own sweep may see the variable read again meanwhile)
-    let values: (number[] | undefined)[] | undefined;
-    if (this.variables) values = srcs.map(s => s instanceof Variable && this.variables!.get(s)?.length ? this.variables!.get(s)!.slice() : undefined);
+    const variables = this.variables;
+    const values = variables && srcs.map(s => {
+      const ids = s instanceof Variable ? variables.get(s) : undefined;
+      return ids?.length ? ids.slice() : undefined;
+    });
     let nSources = 0;
     for (let i = 0; i < srcs.length; i++) nSources += values?.[i]?.length ?? 1;
     const count = 2 * nTargets + nSources;
     if (count > core.argsCapacity()) throw new Error(`GradientTape.gradient: too many targets and sources (${count}); at most ${core.argsCapacity()} in one call`);
     // seeds converted from plain values (freed after the sweep); converting may use the args buffer,
     // so it happens before the ids are written there
-    const seedIds: number[] = seeds ? [] : NO_IDS;
-    const madeSeeds: Tensor[] = seeds ? [] : NO_TENSORS;
+    const seedIds: number[] = [], madeSeeds: Tensor[] = [];
     if (seeds) {
       try {
         targets.forEach((t, i) => {
@@ -413,11 +411,6 @@ export class GradientTape<R = unknown> extends Owned {
 }
 
 function disposeAll(tensors: Tensor[]): void { for (const t of tensors) t.dispose(); }
-/** Removes list[i], keeping the order (splice would allocate the array of removed items). */
-function removeAt<T>(list: T[], i: number): void {
-  for (; i + 1 < list.length; i++) list[i] = list[i + 1];
-  list.pop();
-}
 function seedView(t: Tensor): Float32Array { return new Float32Array(core.memory.buffer, core.dataPtr(t.id), t.size); }
 
 /** Stacks per-target-element gradients into shape target ++ source. */

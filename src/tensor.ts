@@ -197,7 +197,6 @@ export function empty(shape: readonly number[], dtype: DType, op = 'tensor'): Te
   return new Tensor(core.newTensor(dtypeCode(dtype), shape.length, writeArgs(shape)), dtype);
 }
 
-/** The typed-array view of a tensor's data in wasm memory (valid until memory grows). */
 /** A copy of memory[start, start + n): a loop for a few values (no intermediate view), slice() for more. */
 function copyOut<A extends Float32Array | Int32Array | Uint8Array>(memory: A, start: number, n: number, Array: new (n: number) => A): A {
   if (n > 16) return memory.slice(start, start + n) as A;
@@ -206,6 +205,7 @@ function copyOut<A extends Float32Array | Int32Array | Uint8Array>(memory: A, st
   return out;
 }
 
+/** The typed-array view of a tensor's data in wasm memory (valid until memory grows). */
 export function view(t: Tensor): Float32Array | Int32Array | Uint8Array {
   const ptr = dataAddress(t.id), n = t.size, buf = ints().buffer;
   return t.dtype === 'float32' ? new Float32Array(buf, ptr, n) : t.dtype === 'int32' ? new Int32Array(buf, ptr, n) : new Uint8Array(buf, ptr, n);
