@@ -1,8 +1,15 @@
 // gradtape's public API. Entry points (src/entry-*.ts) add where the WebAssembly core comes from.
 import { Tensor, TensorLike } from './tensor.js';
-import * as ops from './ops.js';
-import * as shapeOps from './ops-shape.js';
-import * as nnOps from './ops-nn.js';
+import {
+  neg, abs, sign, square, sqrt, rsqrt, exp, expm1, log, log1p, sin, cos, tan, tanh, sigmoid, relu, relu6, leakyRelu,
+  elu, selu, softplus, silu, gelu, erf, reciprocal, floor, ceil, round, logicalNot, identity, clipByValue, stopGradient, cast,
+  add, sub, mul, div, pow, maximum, minimum, mod, floorDiv, squaredDifference,
+  equal, notEqual, greater, greaterEqual, less, lessEqual, logicalAnd, logicalOr, where,
+  sum, mean, max, min, prod, logSumExp, argMax, argMin,
+  reshape, expandDims, squeeze, transpose, broadcastTo, matmul, softmax, logSoftmax,
+} from './ops.js';
+import { slice, pad, tile, gather, unstack, split, oneHot, dot, norm } from './ops-shape.js';
+import { conv2d, maxPool, avgPool } from './ops-nn.js';
 
 export { init, initSync } from './core.js';
 export { Tensor, tensor, scalar, zeros, ones, fill, zerosLike, onesLike, tidy, keep, dispose, memory } from './tensor.js';
@@ -57,19 +64,18 @@ declare module './tensor.js' {
   }
 }
 
-const methods = [
-  'neg', 'abs', 'sign', 'square', 'sqrt', 'rsqrt', 'exp', 'expm1', 'log', 'log1p', 'sin', 'cos', 'tan', 'tanh', 'sigmoid', 'relu',
-  'relu6', 'leakyRelu', 'elu', 'selu', 'softplus', 'silu', 'gelu', 'erf', 'reciprocal', 'floor', 'ceil', 'round', 'logicalNot',
-  'identity', 'clipByValue', 'stopGradient', 'cast', 'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'mod', 'floorDiv',
-  'squaredDifference', 'equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual', 'logicalAnd', 'logicalOr',
-  'sum', 'mean', 'max', 'min', 'prod', 'logSumExp', 'argMax', 'argMin', 'reshape', 'expandDims', 'squeeze', 'transpose',
-  'broadcastTo', 'matmul', 'softmax', 'logSoftmax', 'slice', 'pad', 'tile', 'gather', 'unstack', 'split', 'oneHot', 'dot', 'norm',
-  'conv2d', 'maxPool', 'avgPool',
-] as const;
-const allOps = { ...ops, ...shapeOps, ...nnOps } as unknown as Record<string, (...a: unknown[]) => Tensor>;
-for (const name of methods) {
-  const fn = allOps[name];
+// Every method calls the op of the same name. Named imports, not namespace objects: a namespace would
+// keep every export of ops*.ts in a user's bundle, methods or not (concat, losses, random, ...).
+const methods: Record<string, (...args: any[]) => unknown> = {
+  neg, abs, sign, square, sqrt, rsqrt, exp, expm1, log, log1p, sin, cos, tan, tanh, sigmoid, relu, relu6, leakyRelu, elu, selu,
+  softplus, silu, gelu, erf, reciprocal, floor, ceil, round, logicalNot, identity, clipByValue, stopGradient, cast,
+  add, sub, mul, div, pow, maximum, minimum, mod, floorDiv, squaredDifference,
+  equal, notEqual, greater, greaterEqual, less, lessEqual, logicalAnd, logicalOr,
+  sum, mean, max, min, prod, logSumExp, argMax, argMin, reshape, expandDims, squeeze, transpose, broadcastTo, matmul, softmax, logSoftmax,
+  slice, pad, tile, gather, unstack, split, oneHot, dot, norm, conv2d, maxPool, avgPool,
+};
+for (const [name, fn] of Object.entries(methods)) {
   Object.defineProperty(Tensor.prototype, name, { value: function (this: Tensor, ...args: unknown[]) { return fn(this, ...args); }, writable: true, configurable: true });
 }
 // where as a method reads `cond.where(a, b)`
-Object.defineProperty(Tensor.prototype, 'where', { value: function (this: Tensor, a: TensorLike, b: TensorLike) { return ops.where(this, a, b); }, writable: true, configurable: true });
+Object.defineProperty(Tensor.prototype, 'where', { value: function (this: Tensor, a: TensorLike, b: TensorLike) { return where(this, a, b); }, writable: true, configurable: true });

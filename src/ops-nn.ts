@@ -69,7 +69,7 @@ function spatialCall(x: { t: Tensor; shape: number[]; batched: boolean }, outSha
 function withDims(t: Tensor, shape: number[]): Tensor { t._shape = shape; return t; }
 
 // ---- conv2d ----
-export const conv2d = def('conv2d', function conv2d(x: TensorLike, filter: TensorLike, strides: number | readonly number[] = 1, padding: Padding = 'valid'): Tensor {
+export const conv2d = /* @__PURE__ */ def('conv2d', function conv2d(x: TensorLike, filter: TensorLike, strides: number | readonly number[] = 1, padding: Padding = 'valid'): Tensor {
   const op = 'conv2d';
   const input = nhwc(op, x);
   const f = toTensor(op, filter);
@@ -126,14 +126,14 @@ const POOL_EXAMPLES = [
   { inputs: [[4, 5, 2]], args: [2, 2, 'same'] },
 ];
 /** Max pooling (NHWC). The gradient goes to each window's first maximum. */
-export const maxPool = def('maxPool', poolOp('maxPool'), __TESTS__ && {
+export const maxPool = /* @__PURE__ */ def('maxPool', /* @__PURE__ */ poolOp('maxPool'), __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true,
   // a wide domain keeps window values far apart, so finite differences never straddle a tie
   domain: [-100, 100],
   examples: POOL_EXAMPLES,
 });
 /** Average pooling (NHWC). With SAME padding each window averages its valid elements only (TF). */
-export const avgPool = def('avgPool', poolOp('avgPool'), __TESTS__ && { kind: 'other', dtypes: 'float', grad: true, examples: POOL_EXAMPLES });
+export const avgPool = /* @__PURE__ */ def('avgPool', /* @__PURE__ */ poolOp('avgPool'), __TESTS__ && { kind: 'other', dtypes: 'float', grad: true, examples: POOL_EXAMPLES });
 
 // ---- losses (one value per example: the last axis is reduced) ----
 /** A float tensor of labels; int32 and bool labels are cast to float32 (they carry no gradient). */
@@ -150,7 +150,7 @@ function checkLabelShape(op: string, labels: Tensor, logits: Tensor): void {
 const meanLastAxis = (t: Tensor) => t.rank === 0 ? t : mean(t, -1);
 
 /** -sum(labels · logSoftmax(logits), -1); differentiable w.r.t. both. */
-export const softmaxCrossEntropy = def('softmaxCrossEntropy', function softmaxCrossEntropy(labels: TensorLike, logits: TensorLike): Tensor {
+export const softmaxCrossEntropy = /* @__PURE__ */ def('softmaxCrossEntropy', function softmaxCrossEntropy(labels: TensorLike, logits: TensorLike): Tensor {
   const op = 'softmaxCrossEntropy';
   const x = toTensor(op, logits);
   checkDTypes(op, x, 'float');
@@ -165,7 +165,7 @@ export const softmaxCrossEntropy = def('softmaxCrossEntropy', function softmaxCr
 });
 
 /** Labels are int32 class indices, shaped like logits without the last axis; they get no gradient. */
-export const sparseSoftmaxCrossEntropy = def('sparseSoftmaxCrossEntropy', function sparseSoftmaxCrossEntropy(labels: TensorLike, logits: TensorLike): Tensor {
+export const sparseSoftmaxCrossEntropy = /* @__PURE__ */ def('sparseSoftmaxCrossEntropy', function sparseSoftmaxCrossEntropy(labels: TensorLike, logits: TensorLike): Tensor {
   const op = 'sparseSoftmaxCrossEntropy';
   const x = toTensor(op, logits);
   checkDTypes(op, x, 'float');
@@ -196,7 +196,7 @@ export const sparseSoftmaxCrossEntropy = def('sparseSoftmaxCrossEntropy', functi
  * max(x, 0) - x·z + log(1 + exp(-|x|)) (Keras binary_crossentropy from logits). Its gradient
  * w.r.t. the logits is (sigmoid(x) - z) / lastAxisSize, finite for any |x|.
  */
-export const sigmoidCrossEntropy = def('sigmoidCrossEntropy', function sigmoidCrossEntropy(labels: TensorLike, logits: TensorLike): Tensor {
+export const sigmoidCrossEntropy = /* @__PURE__ */ def('sigmoidCrossEntropy', function sigmoidCrossEntropy(labels: TensorLike, logits: TensorLike): Tensor {
   const op = 'sigmoidCrossEntropy';
   const x = toTensor(op, logits);
   checkDTypes(op, x, 'float');
@@ -210,7 +210,7 @@ export const sigmoidCrossEntropy = def('sigmoidCrossEntropy', function sigmoidCr
 });
 
 /** mean(square(yPred - yTrue), -1) (Keras MSE); yTrue and yPred broadcast together. */
-export const meanSquaredError = def('meanSquaredError', function meanSquaredError(yTrue: TensorLike, yPred: TensorLike): Tensor {
+export const meanSquaredError = /* @__PURE__ */ def('meanSquaredError', function meanSquaredError(yTrue: TensorLike, yPred: TensorLike): Tensor {
   const op = 'meanSquaredError';
   const p = toTensor(op, yPred);
   checkDTypes(op, p, 'float');

@@ -53,7 +53,7 @@ function reshapeOwned(t: Tensor, shape: number[]): Tensor {
 }
 
 // ---- slicing and joining ----
-export const slice = def('slice', function slice(x: TensorLike, begin: number | readonly number[], size?: number | readonly number[]): Tensor {
+export const slice = /* @__PURE__ */ def('slice', function slice(x: TensorLike, begin: number | readonly number[], size?: number | readonly number[]): Tensor {
   const t = toTensor('slice', x);
   const s = dims(t), r = s.length;
   const b = typeof begin === 'number' ? [begin] : intList('slice', 'begin', begin);
@@ -75,7 +75,7 @@ export const slice = def('slice', function slice(x: TensorLike, begin: number | 
     { inputs: [[4, 3]], args: [1, 2] }, { inputs: [[3, 4]], args: [[0, 0], [0, 4]] }],
 });
 
-export const pad = def('pad', function pad(x: TensorLike, paddings: readonly (readonly number[])[], value: number | boolean = 0): Tensor {
+export const pad = /* @__PURE__ */ def('pad', function pad(x: TensorLike, paddings: readonly (readonly number[])[], value: number | boolean = 0): Tensor {
   const t = toTensor('pad', x);
   const s = dims(t), r = s.length;
   const bad = () => new Error(`pad: paddings must be ${r} pairs [before, after] of non-negative integers for shape ${fmt(s)}, got ${describe(paddings)}`);
@@ -97,7 +97,7 @@ export const pad = def('pad', function pad(x: TensorLike, paddings: readonly (re
 });
 
 const MAX_CONCAT = 1024; // ids per kernel call (the args buffer holds 4096 ints)
-export const concat = def('concat', function concat(xs: readonly TensorLike[], axis = 0): Tensor {
+export const concat = /* @__PURE__ */ def('concat', function concat(xs: readonly TensorLike[], axis = 0): Tensor {
   if (!Array.isArray(xs) || xs.length === 0) throw new Error(`concat: expected a non-empty array of tensors, got ${describe(xs)}`);
   const ts = xs.map(x => toTensor('concat', x));
   const first = dims(ts[0]), r = first.length;
@@ -136,7 +136,7 @@ function concatRaw(ts: Tensor[], ax: number, shape: number[]): Tensor {
   return out;
 }
 
-export const stack = def('stack', function stack(xs: readonly TensorLike[], axis = 0): Tensor {
+export const stack = /* @__PURE__ */ def('stack', function stack(xs: readonly TensorLike[], axis = 0): Tensor {
   if (!Array.isArray(xs) || xs.length === 0) throw new Error(`stack: expected a non-empty array of tensors, got ${describe(xs)}`);
   const ts = xs.map(x => toTensor('stack', x));
   const first = dims(ts[0]);
@@ -162,7 +162,7 @@ export const stack = def('stack', function stack(xs: readonly TensorLike[], axis
     { inputs: [[2, 2], [2, 2]], args: [1], call: (f, xs, args) => f(xs, ...args) }, { inputs: [[], []], call: (f, xs, args) => f(xs, ...args) }],
 });
 
-export const unstack = def('unstack', function unstack(x: TensorLike, axis = 0): Tensor[] {
+export const unstack = /* @__PURE__ */ def('unstack', function unstack(x: TensorLike, axis = 0): Tensor[] {
   const t = toTensor('unstack', x);
   const s = dims(t);
   if (s.length === 0) throw new Error('unstack: expected a tensor of rank >= 1, got a scalar');
@@ -180,7 +180,7 @@ export const unstack = def('unstack', function unstack(x: TensorLike, axis = 0):
     { inputs: [[2, 5]], args: [-1], call: (f, xs, args) => f(...xs, ...args)[4] }],
 });
 
-export const split = def('split', function split(x: TensorLike, sizesOrCount: number | readonly number[], axis = 0): Tensor[] {
+export const split = /* @__PURE__ */ def('split', function split(x: TensorLike, sizesOrCount: number | readonly number[], axis = 0): Tensor[] {
   const t = toTensor('split', x);
   const s = dims(t);
   if (s.length === 0) throw new Error('split: expected a tensor of rank >= 1, got a scalar');
@@ -212,7 +212,7 @@ export const split = def('split', function split(x: TensorLike, sizesOrCount: nu
 });
 
 // ---- gathering ----
-export const gather = def('gather', function gather(x: TensorLike, indices: TensorLike, axis = 0): Tensor {
+export const gather = /* @__PURE__ */ def('gather', function gather(x: TensorLike, indices: TensorLike, axis = 0): Tensor {
   const t = toTensor('gather', x);
   const s = dims(t);
   if (s.length === 0) throw new Error('gather: expected a tensor of rank >= 1, got a scalar');
@@ -240,7 +240,7 @@ export const gather = def('gather', function gather(x: TensorLike, indices: Tens
     { inputs: [[2, 3, 2], { shape: [5], int: [0, 3] }], args: [-2] }, { inputs: [[4], { shape: [], int: [0, 4] }] }],
 });
 
-export const tile = def('tile', function tile(x: TensorLike, reps: readonly number[]): Tensor {
+export const tile = /* @__PURE__ */ def('tile', function tile(x: TensorLike, reps: readonly number[]): Tensor {
   const t = toTensor('tile', x);
   const s = dims(t);
   if (!Array.isArray(reps) || reps.length !== s.length || !reps.every(v => isInt(v) && v >= 0))
@@ -255,7 +255,7 @@ export const tile = def('tile', function tile(x: TensorLike, reps: readonly numb
   examples: [{ inputs: [[2, 3]], args: [[2, 1]] }, { inputs: [[3]], args: [[3]] }, { inputs: [[2, 1, 2]], args: [[1, 3, 2]] }, { inputs: [[2, 2]], args: [[1, 1]] }],
 });
 
-export const oneHot = def('oneHot', function oneHot(indices: TensorLike, depth: number, onValue = 1, offValue = 0): Tensor {
+export const oneHot = /* @__PURE__ */ def('oneHot', function oneHot(indices: TensorLike, depth: number, onValue = 1, offValue = 0): Tensor {
   if (!isInt(depth) || depth < 0) throw new Error(`oneHot: depth must be a non-negative integer, got ${describe(depth)}`);
   if (typeof onValue !== 'number' || typeof offValue !== 'number') throw new Error(`oneHot: onValue and offValue must be numbers, got ${describe(onValue)} and ${describe(offValue)}`);
   const idx = intTensor('oneHot', 'indices', indices);
@@ -278,7 +278,7 @@ function creationNumber(op: string, what: string, v: unknown): number {
   return v;
 }
 
-export const eye = def('eye', function eye(n: number, numColumns: number = n): Tensor {
+export const eye = /* @__PURE__ */ def('eye', function eye(n: number, numColumns: number = n): Tensor {
   if (!isInt(n) || n < 0 || !isInt(numColumns) || numColumns < 0) throw new Error(`eye: sizes must be non-negative integers, got ${describe(n)} and ${describe(numColumns)}`);
   const out = empty([n, numColumns], 'float32', 'eye');
   const v = view(out);
@@ -287,7 +287,7 @@ export const eye = def('eye', function eye(n: number, numColumns: number = n): T
   return out;
 }, __TESTS__ && { kind: 'other', dtypes: 'float', grad: false, examples: [{ inputs: [], args: [3] }, { inputs: [], args: [2, 4] }, { inputs: [], args: [0] }] });
 
-export const range = def('range', function range(start: number, stop?: number, step = 1, dtype: DType = 'float32'): Tensor {
+export const range = /* @__PURE__ */ def('range', function range(start: number, stop?: number, step = 1, dtype: DType = 'float32'): Tensor {
   if (stop === undefined) [start, stop] = [0, start];
   creationNumber('range', 'start', start); creationNumber('range', 'stop', stop); creationNumber('range', 'step', step);
   if (step === 0) throw new Error('range: step must not be 0');
@@ -302,7 +302,7 @@ export const range = def('range', function range(start: number, stop?: number, s
   examples: [{ inputs: [], args: [5] }, { inputs: [], args: [1, 4] }, { inputs: [], args: [0, 1, 0.25] }, { inputs: [], args: [5, 0, -2] }, { inputs: [], args: [3, 1] }, { inputs: [], args: [0, 6, 2, 'int32'] }],
 });
 
-export const linspace = def('linspace', function linspace(start: number, stop: number, num: number): Tensor {
+export const linspace = /* @__PURE__ */ def('linspace', function linspace(start: number, stop: number, num: number): Tensor {
   creationNumber('linspace', 'start', start); creationNumber('linspace', 'stop', stop);
   if (!isInt(num) || num <= 0) throw new Error(`linspace: num must be a positive integer, got ${describe(num)}`);
   const out = empty([num], 'float32', 'linspace');
@@ -313,7 +313,7 @@ export const linspace = def('linspace', function linspace(start: number, stop: n
 
 // ---- linear algebra ----
 /** np.dot / tf.dot: contracts a's last axis with b's only axis (rank 1) or second-to-last axis. */
-export const dot = def('dot', function dot(a: TensorLike, b: TensorLike): Tensor {
+export const dot = /* @__PURE__ */ def('dot', function dot(a: TensorLike, b: TensorLike): Tensor {
   const x = toTensor('dot', a), y = toTensor('dot', b);
   checkDTypes('dot', x, 'float'); checkDTypes('dot', y, 'float');
   const sa = dims(x), sb = dims(y);
@@ -340,7 +340,7 @@ export const dot = def('dot', function dot(a: TensorLike, b: TensorLike): Tensor
 });
 
 /** Euclidean norm: sqrt(sum(x²)) over `axis` (all axes by default). */
-export const norm = def('norm', function norm(x: TensorLike, axis?: number | number[], keepDims = false): Tensor {
+export const norm = /* @__PURE__ */ def('norm', function norm(x: TensorLike, axis?: number | number[], keepDims = false): Tensor {
   const t = toTensor('norm', x);
   checkDTypes('norm', t, 'float');
   axesMask('norm', axis, t.rank); // validates the axes with this op's name

@@ -125,59 +125,59 @@ function unaryOp(name: string, op: Op, allowed: DTypes, extras: SpecExtras = {})
     }
   }, __TESTS__ && { kind: 'unary', dtypes: allowed, grad: true, ...extras });
 }
-export const neg = unaryOp('neg', Op.Neg, 'numeric');
-export const abs = unaryOp('abs', Op.Abs, 'numeric', { kinks: [0] });
-export const sign = unaryOp('sign', Op.Sign, 'numeric', { kinks: [0] });
-export const square = unaryOp('square', Op.Square, 'numeric');
-export const sqrt = unaryOp('sqrt', Op.Sqrt, 'float', { domain: [0.2, 3] });
-export const rsqrt = unaryOp('rsqrt', Op.Rsqrt, 'float', { domain: [0.2, 3] });
-export const exp = unaryOp('exp', Op.Exp, 'float');
-export const expm1 = unaryOp('expm1', Op.Expm1, 'float');
-export const log = unaryOp('log', Op.Log, 'float', { domain: [0.2, 3] });
-export const log1p = unaryOp('log1p', Op.Log1p, 'float', { domain: [-0.8, 2] });
-export const sin = unaryOp('sin', Op.Sin, 'float');
-export const cos = unaryOp('cos', Op.Cos, 'float');
-export const tan = unaryOp('tan', Op.Tan, 'float', { domain: [-1.2, 1.2] });
-export const tanh = unaryOp('tanh', Op.Tanh, 'float');
-export const sigmoid = unaryOp('sigmoid', Op.Sigmoid, 'float');
-export const relu = unaryOp('relu', Op.Relu, 'float', { kinks: [0] });
-export const relu6 = unaryOp('relu6', Op.Relu6, 'float', { kinks: [0, 6], domain: [-2, 8] });
-export const elu = unaryOp('elu', Op.Elu, 'float', { kinks: [0] });
-export const selu = unaryOp('selu', Op.Selu, 'float', { kinks: [0] });
-export const softplus = unaryOp('softplus', Op.Softplus, 'float');
-export const erf = unaryOp('erf', Op.Erf, 'float');
-export const reciprocal = unaryOp('reciprocal', Op.Reciprocal, 'float', { domain: [0.3, 2] });
-export const floor = unaryOp('floor', Op.Floor, 'float', { grad: false });
-export const ceil = unaryOp('ceil', Op.Ceil, 'float', { grad: false });
-export const round = unaryOp('round', Op.Round, 'float', { grad: false });
-export const logicalNot = unaryOp('logicalNot', Op.LogicalNot, 'bool', { grad: false });
-export const identity = unaryOp('identity', Op.Identity, 'any');
+export const neg = /* @__PURE__ */ unaryOp('neg', Op.Neg, 'numeric');
+export const abs = /* @__PURE__ */ unaryOp('abs', Op.Abs, 'numeric', { kinks: [0] });
+export const sign = /* @__PURE__ */ unaryOp('sign', Op.Sign, 'numeric', { kinks: [0] });
+export const square = /* @__PURE__ */ unaryOp('square', Op.Square, 'numeric');
+export const sqrt = /* @__PURE__ */ unaryOp('sqrt', Op.Sqrt, 'float', { domain: [0.2, 3] });
+export const rsqrt = /* @__PURE__ */ unaryOp('rsqrt', Op.Rsqrt, 'float', { domain: [0.2, 3] });
+export const exp = /* @__PURE__ */ unaryOp('exp', Op.Exp, 'float');
+export const expm1 = /* @__PURE__ */ unaryOp('expm1', Op.Expm1, 'float');
+export const log = /* @__PURE__ */ unaryOp('log', Op.Log, 'float', { domain: [0.2, 3] });
+export const log1p = /* @__PURE__ */ unaryOp('log1p', Op.Log1p, 'float', { domain: [-0.8, 2] });
+export const sin = /* @__PURE__ */ unaryOp('sin', Op.Sin, 'float');
+export const cos = /* @__PURE__ */ unaryOp('cos', Op.Cos, 'float');
+export const tan = /* @__PURE__ */ unaryOp('tan', Op.Tan, 'float', { domain: [-1.2, 1.2] });
+export const tanh = /* @__PURE__ */ unaryOp('tanh', Op.Tanh, 'float');
+export const sigmoid = /* @__PURE__ */ unaryOp('sigmoid', Op.Sigmoid, 'float');
+export const relu = /* @__PURE__ */ unaryOp('relu', Op.Relu, 'float', { kinks: [0] });
+export const relu6 = /* @__PURE__ */ unaryOp('relu6', Op.Relu6, 'float', { kinks: [0, 6], domain: [-2, 8] });
+export const elu = /* @__PURE__ */ unaryOp('elu', Op.Elu, 'float', { kinks: [0] });
+export const selu = /* @__PURE__ */ unaryOp('selu', Op.Selu, 'float', { kinks: [0] });
+export const softplus = /* @__PURE__ */ unaryOp('softplus', Op.Softplus, 'float');
+export const erf = /* @__PURE__ */ unaryOp('erf', Op.Erf, 'float');
+export const reciprocal = /* @__PURE__ */ unaryOp('reciprocal', Op.Reciprocal, 'float', { domain: [0.3, 2] });
+export const floor = /* @__PURE__ */ unaryOp('floor', Op.Floor, 'float', { grad: false });
+export const ceil = /* @__PURE__ */ unaryOp('ceil', Op.Ceil, 'float', { grad: false });
+export const round = /* @__PURE__ */ unaryOp('round', Op.Round, 'float', { grad: false });
+export const logicalNot = /* @__PURE__ */ unaryOp('logicalNot', Op.LogicalNot, 'bool', { grad: false });
+export const identity = /* @__PURE__ */ unaryOp('identity', Op.Identity, 'any');
 
-export const leakyRelu = def('leakyRelu', function leakyRelu(x: TensorLike, alpha = 0.2): Tensor {
+export const leakyRelu = /* @__PURE__ */ def('leakyRelu', function leakyRelu(x: TensorLike, alpha = 0.2): Tensor {
   const t = toTensor('leakyRelu', x);
   checkDTypes('leakyRelu', t, 'float');
   if (typeof alpha !== 'number') throw new Error(`leakyRelu: alpha must be a number, got ${describe(alpha)}`);
   return withShape(wrap(core.unary(Op.LeakyRelu, t.id, alpha), 'float32'), dims(t));
 }, __TESTS__ && { kind: 'unary', dtypes: 'float', grad: true, kinks: [0], examples: [{ inputs: [[2, 3]] }, { inputs: [[4]], args: [0.5] }] });
-export const silu = def('silu', (x: TensorLike): Tensor => { const t = toTensor('silu', x); checkDTypes('silu', t, 'float'); return mul(t, sigmoid(t)); }, __TESTS__ && { kind: 'unary', dtypes: 'float', grad: true });
+export const silu = /* @__PURE__ */ def('silu', (x: TensorLike): Tensor => { const t = toTensor('silu', x); checkDTypes('silu', t, 'float'); return mul(t, sigmoid(t)); }, __TESTS__ && { kind: 'unary', dtypes: 'float', grad: true });
 /** Exact GELU (TF's default, approximate = false): x · Φ(x) = 0.5 · x · (1 + erf(x / √2)). */
-export const gelu = def('gelu', (x: TensorLike): Tensor => {
+export const gelu = /* @__PURE__ */ def('gelu', (x: TensorLike): Tensor => {
   const t = toTensor('gelu', x);
   checkDTypes('gelu', t, 'float');
   return mul(mul(t, 0.5), add(erf(mul(t, Math.SQRT1_2)), 1));
 }, __TESTS__ && { kind: 'unary', dtypes: 'float', grad: true });
-export const clipByValue = def('clipByValue', function clipByValue(x: TensorLike, lo: number, hi: number): Tensor {
+export const clipByValue = /* @__PURE__ */ def('clipByValue', function clipByValue(x: TensorLike, lo: number, hi: number): Tensor {
   const t = toTensor('clipByValue', x);
   checkDTypes('clipByValue', t, 'numeric');
   if (typeof lo !== 'number' || typeof hi !== 'number' || !(lo <= hi)) throw new Error(`clipByValue: expected numbers lo <= hi, got lo=${describe(lo)}, hi=${describe(hi)}`);
   // ties go to the first argument of maximum/minimum, so both ends keep gradient 1 (as TF)
   return minimum(maximum(t, lo), hi);
 }, __TESTS__ && { kind: 'other', dtypes: 'numeric', grad: true, kinks: [-0.5, 0.7], examples: [{ inputs: [[3, 4]], args: [-0.5, 0.7] }] });
-export const stopGradient = def('stopGradient', function stopGradient(x: TensorLike): Tensor {
+export const stopGradient = /* @__PURE__ */ def('stopGradient', function stopGradient(x: TensorLike): Tensor {
   const t = toTensor('stopGradient', x);
   return withShape(wrap(unrecorded(() => core.unary(Op.Identity, t.id, 0)), t.dtype), dims(t));
 }, __TESTS__ && { kind: 'unary', dtypes: 'any', grad: false });
-export const cast = def('cast', function cast(x: TensorLike, dtype: DType): Tensor {
+export const cast = /* @__PURE__ */ def('cast', function cast(x: TensorLike, dtype: DType): Tensor {
   const t = toTensor('cast', x);
   if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'bool') throw new Error(`cast: dtype must be 'float32', 'int32' or 'bool', got ${describe(dtype)}`);
   return withShape(wrap(core.cast(t.id, dtypeCode(dtype)), dtype), dims(t));
@@ -210,26 +210,26 @@ function binaryOp(name: string, op: Op, allowed: DTypes, out?: DType, extras: Sp
     }
   }, __TESTS__ && { kind: 'binary', dtypes: allowed, grad: out !== 'bool', ...extras });
 }
-export const add = binaryOp('add', Op.Add, 'numeric');
-export const sub = binaryOp('sub', Op.Sub, 'numeric');
-export const mul = binaryOp('mul', Op.Mul, 'numeric');
-export const div = binaryOp('div', Op.Div, 'float', undefined, { domain: [0.5, 2] });
-export const pow = binaryOp('pow', Op.Pow, 'float', undefined, { domain: [0.5, 2] });
-export const maximum = binaryOp('maximum', Op.Maximum, 'numeric');
-export const minimum = binaryOp('minimum', Op.Minimum, 'numeric');
-export const mod = binaryOp('mod', Op.Mod, 'numeric', undefined, { grad: false, domain: [0.5, 3] });
-export const floorDiv = binaryOp('floorDiv', Op.FloorDiv, 'numeric', undefined, { grad: false, domain: [0.5, 3] });
-export const equal = binaryOp('equal', Op.Equal, 'any', 'bool');
-export const notEqual = binaryOp('notEqual', Op.NotEqual, 'any', 'bool');
-export const greater = binaryOp('greater', Op.Greater, 'numeric', 'bool');
-export const greaterEqual = binaryOp('greaterEqual', Op.GreaterEqual, 'numeric', 'bool');
-export const less = binaryOp('less', Op.Less, 'numeric', 'bool');
-export const lessEqual = binaryOp('lessEqual', Op.LessEqual, 'numeric', 'bool');
-export const logicalAnd = binaryOp('logicalAnd', Op.LogicalAnd, 'bool', 'bool');
-export const logicalOr = binaryOp('logicalOr', Op.LogicalOr, 'bool', 'bool');
-export const squaredDifference = def('squaredDifference', (a: TensorLike, b: TensorLike): Tensor => { const [x, y] = operands('squaredDifference', a, b); checkDTypes('squaredDifference', x, 'numeric'); broadcastShapes('squaredDifference', dims(x), dims(y)); return square(sub(x, y)); }, __TESTS__ && { kind: 'binary', dtypes: 'numeric', grad: true });
+export const add = /* @__PURE__ */ binaryOp('add', Op.Add, 'numeric');
+export const sub = /* @__PURE__ */ binaryOp('sub', Op.Sub, 'numeric');
+export const mul = /* @__PURE__ */ binaryOp('mul', Op.Mul, 'numeric');
+export const div = /* @__PURE__ */ binaryOp('div', Op.Div, 'float', undefined, { domain: [0.5, 2] });
+export const pow = /* @__PURE__ */ binaryOp('pow', Op.Pow, 'float', undefined, { domain: [0.5, 2] });
+export const maximum = /* @__PURE__ */ binaryOp('maximum', Op.Maximum, 'numeric');
+export const minimum = /* @__PURE__ */ binaryOp('minimum', Op.Minimum, 'numeric');
+export const mod = /* @__PURE__ */ binaryOp('mod', Op.Mod, 'numeric', undefined, { grad: false, domain: [0.5, 3] });
+export const floorDiv = /* @__PURE__ */ binaryOp('floorDiv', Op.FloorDiv, 'numeric', undefined, { grad: false, domain: [0.5, 3] });
+export const equal = /* @__PURE__ */ binaryOp('equal', Op.Equal, 'any', 'bool');
+export const notEqual = /* @__PURE__ */ binaryOp('notEqual', Op.NotEqual, 'any', 'bool');
+export const greater = /* @__PURE__ */ binaryOp('greater', Op.Greater, 'numeric', 'bool');
+export const greaterEqual = /* @__PURE__ */ binaryOp('greaterEqual', Op.GreaterEqual, 'numeric', 'bool');
+export const less = /* @__PURE__ */ binaryOp('less', Op.Less, 'numeric', 'bool');
+export const lessEqual = /* @__PURE__ */ binaryOp('lessEqual', Op.LessEqual, 'numeric', 'bool');
+export const logicalAnd = /* @__PURE__ */ binaryOp('logicalAnd', Op.LogicalAnd, 'bool', 'bool');
+export const logicalOr = /* @__PURE__ */ binaryOp('logicalOr', Op.LogicalOr, 'bool', 'bool');
+export const squaredDifference = /* @__PURE__ */ def('squaredDifference', (a: TensorLike, b: TensorLike): Tensor => { const [x, y] = operands('squaredDifference', a, b); checkDTypes('squaredDifference', x, 'numeric'); broadcastShapes('squaredDifference', dims(x), dims(y)); return square(sub(x, y)); }, __TESTS__ && { kind: 'binary', dtypes: 'numeric', grad: true });
 
-export const where = def('where', function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
+export const where = /* @__PURE__ */ def('where', function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
   const c = toTensor('where', cond, 'bool');
   if (c.dtype !== 'bool') throw new Error(`where: condition must be a bool tensor, got dtype ${c.dtype}`);
   let x: Tensor | undefined, y: Tensor | undefined;
@@ -253,11 +253,11 @@ function reduceOp(name: string, op: Op, allowed: DTypes, extras: SpecExtras = {}
     return wrap(core.reduce(op, t.id, mask, flag(name, 'keepDims', keepDims) ? 1 : 0), t.dtype);
   }, __TESTS__ && { kind: 'reduce', dtypes: allowed, grad: true, ...extras });
 }
-export const sum = reduceOp('sum', Op.Sum, 'numeric');
-export const max = reduceOp('max', Op.Max, 'numeric');
-export const min = reduceOp('min', Op.Min, 'numeric');
-export const prod = reduceOp('prod', Op.Prod, 'numeric', { domain: [0.5, 1.5] });
-export const mean = def('mean', function mean(x: TensorLike, axis?: number | number[], keepDims = false): Tensor {
+export const sum = /* @__PURE__ */ reduceOp('sum', Op.Sum, 'numeric');
+export const max = /* @__PURE__ */ reduceOp('max', Op.Max, 'numeric');
+export const min = /* @__PURE__ */ reduceOp('min', Op.Min, 'numeric');
+export const prod = /* @__PURE__ */ reduceOp('prod', Op.Prod, 'numeric', { domain: [0.5, 1.5] });
+export const mean = /* @__PURE__ */ def('mean', function mean(x: TensorLike, axis?: number | number[], keepDims = false): Tensor {
   const t = toTensor('mean', x);
   checkDTypes('mean', t, 'float');
   const mask = axesMask('mean', axis, t.rank);
@@ -265,7 +265,7 @@ export const mean = def('mean', function mean(x: TensorLike, axis?: number | num
   const count = dims(t).reduce((n, d, i) => (mask >> i) & 1 ? n * d : n, 1);
   return mul(sum(t, axis, keepDims), 1 / count);
 }, __TESTS__ && { kind: 'reduce', dtypes: 'float', grad: true });
-export const logSumExp = def('logSumExp', function logSumExp(x: TensorLike, axis?: number | number[], keepDims = false): Tensor {
+export const logSumExp = /* @__PURE__ */ def('logSumExp', function logSumExp(x: TensorLike, axis?: number | number[], keepDims = false): Tensor {
   const t = toTensor('logSumExp', x);
   checkDTypes('logSumExp', t, 'float');
   axesMask('logSumExp', axis, t.rank); // validates the axes with this op's name
@@ -287,11 +287,11 @@ function argOp(name: string, op: Op) {
     return wrap(core.reduce(op, t.id, 1 << ax, 0), 'int32');
   }, __TESTS__ && { kind: 'other', dtypes: 'numeric', grad: false, examples: [{ inputs: [[3, 4]], args: [0] }, { inputs: [[3, 4]], args: [-1] }, { inputs: [[5]] }] });
 }
-export const argMax = argOp('argMax', Op.ArgMax);
-export const argMin = argOp('argMin', Op.ArgMin);
+export const argMax = /* @__PURE__ */ argOp('argMax', Op.ArgMax);
+export const argMin = /* @__PURE__ */ argOp('argMin', Op.ArgMin);
 
 // ---- shape ----
-export const reshape = def('reshape', function reshape(x: TensorLike, shape: readonly number[]): Tensor {
+export const reshape = /* @__PURE__ */ def('reshape', function reshape(x: TensorLike, shape: readonly number[]): Tensor {
   const t = toTensor('reshape', x);
   if (!Array.isArray(shape)) throw new Error(`reshape: shape must be an array, got ${describe(shape)}`);
   const size = t.size;
@@ -311,14 +311,14 @@ export const reshape = def('reshape', function reshape(x: TensorLike, shape: rea
   if (out.reduce((a, b) => a * b, 1) !== size) throw new Error(`reshape: cannot reshape a tensor of ${size} elements (shape ${fmt(dims(t))}) into shape ${fmt(shape)}`);
   return withShape(wrap(core.reshape(t.id, writeArgs(out), out.length), t.dtype), out);
 }, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[2, 3]], args: [[3, 2]] }, { inputs: [[2, 3, 2]], args: [[-1, 4]] }, { inputs: [[6]], args: [[1, 6, 1]] }] });
-export const expandDims = def('expandDims', function expandDims(x: TensorLike, axis = 0): Tensor {
+export const expandDims = /* @__PURE__ */ def('expandDims', function expandDims(x: TensorLike, axis = 0): Tensor {
   const t = toTensor('expandDims', x);
   const ax = normAxis('expandDims', axis, t.rank, 1);
   const s = dims(t).slice();
   s.splice(ax, 0, 1);
   return reshape(t, s);
 }, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[2, 3]], args: [0] }, { inputs: [[2, 3]], args: [-1] }, { inputs: [[]], args: [0] }] });
-export const squeeze = def('squeeze', function squeeze(x: TensorLike, axis?: number | number[]): Tensor {
+export const squeeze = /* @__PURE__ */ def('squeeze', function squeeze(x: TensorLike, axis?: number | number[]): Tensor {
   const t = toTensor('squeeze', x);
   const s = dims(t);
   if (axis === undefined) return reshape(t, s.filter(d => d !== 1));
@@ -326,7 +326,7 @@ export const squeeze = def('squeeze', function squeeze(x: TensorLike, axis?: num
   s.forEach((d, i) => { if ((mask >> i) & 1 && d !== 1) throw new Error(`squeeze: cannot squeeze axis ${i} of size ${d} (shape ${fmt(s)})`); });
   return reshape(t, s.filter((_, i) => !((mask >> i) & 1)));
 }, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[1, 3, 1]] }, { inputs: [[1, 3, 1]], args: [[-1]] }, { inputs: [[2, 1]], args: [1] }] });
-export const transpose = def('transpose', function transpose(x: TensorLike, perm?: number[]): Tensor {
+export const transpose = /* @__PURE__ */ def('transpose', function transpose(x: TensorLike, perm?: number[]): Tensor {
   const t = toTensor('transpose', x);
   const r = t.rank;
   const p = perm ?? Array.from({ length: r }, (_, i) => r - 1 - i);
@@ -336,7 +336,7 @@ export const transpose = def('transpose', function transpose(x: TensorLike, perm
   p.forEach((a, i) => { packed |= a << (4 * i); });
   return withShape(wrap(core.transpose(t.id, packed), t.dtype), p.map(a => dims(t)[a]));
 }, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[2, 3]] }, { inputs: [[2, 3, 4]], args: [[1, 2, 0]] }, { inputs: [[2, 1, 3, 2]], args: [[3, 1, 0, 2]] }] });
-export const broadcastTo = def('broadcastTo', function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
+export const broadcastTo = /* @__PURE__ */ def('broadcastTo', function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
   const t = toTensor('broadcastTo', x);
   checkShape('broadcastTo', shape);
   const s = dims(t);
@@ -346,7 +346,7 @@ export const broadcastTo = def('broadcastTo', function broadcastTo(x: TensorLike
 }, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[3]], args: [[2, 3]] }, { inputs: [[2, 1]], args: [[2, 4]] }, { inputs: [[]], args: [[2, 2]] }] });
 
 // ---- linear algebra ----
-export const matmul = def('matmul', function matmul(a: TensorLike, b: TensorLike, transposeA = false, transposeB = false): Tensor {
+export const matmul = /* @__PURE__ */ def('matmul', function matmul(a: TensorLike, b: TensorLike, transposeA = false, transposeB = false): Tensor {
   const [x, y] = operands('matmul', a, b);
   checkDTypes('matmul', x, 'float');
   flag('matmul', 'transposeA', transposeA); flag('matmul', 'transposeB', transposeB);
@@ -370,6 +370,6 @@ function softmaxOp(name: string, log: number) {
     return withShape(wrap(core.softmax(t.id, normAxis(name, axis, t.rank), log), 'float32'), dims(t));
   }, __TESTS__ && { kind: 'other', dtypes: 'float', grad: true, examples: [{ inputs: [[2, 5]] }, { inputs: [[3, 4, 2]], args: [1] }, { inputs: [[4]], args: [0] }] });
 }
-export const softmax = softmaxOp('softmax', 0);
-export const logSoftmax = softmaxOp('logSoftmax', 1);
+export const softmax = /* @__PURE__ */ softmaxOp('softmax', 0);
+export const logSoftmax = /* @__PURE__ */ softmaxOp('logSoftmax', 1);
 

@@ -21,7 +21,7 @@ const OTHER_DTYPES = ['U8', 'I8', 'I16', 'U16', 'F16', 'BF16', 'U32', 'F64', 'I6
 const MAX_HEADER = 100_000_000;
 const METADATA = '__metadata__';
 
-const utf8 = new TextEncoder();
+const utf8 = /* @__PURE__ */ new TextEncoder();
 
 /** Compares strings by their UTF-8 bytes, as Rust's `str::cmp` (the reference's name order). */
 function compareUtf8(a: string, b: string): number {
