@@ -25,7 +25,7 @@ export const repoMounts = (extra: Record<string, string> = {}): Record<string, s
   ...extra,
 });
 
-const BUILD_OUTPUTS = ['dist/gradtape.js', 'dist/gradtape.workerd.js', 'dist/index.d.ts', 'build/gradtape.wasm'];
+const BUILD_OUTPUTS = ['dist/gradtape.js', 'dist/wasm-core.js', 'dist/gradtape.workerd.js', 'dist/gradtape.min.js', 'dist/index.d.ts', 'build/gradtape.wasm'];
 
 export function requireBuild(): void {
   const missing = BUILD_OUTPUTS.filter((f) => !existsSync(join(PKG_ROOT, f)));
