@@ -7,7 +7,7 @@
 //   dist/wasm-core.js           the embedded core, its own module so no file with code has a 70 KB line
 //   dist/gradtape.workerd.js    Cloudflare Workers entry (imports ../build/gradtape.wasm as a module)
 //   dist/gradtape.min.js        one minified file with the core inside, for CDNs and import maps
-//   dist/index.d.ts (+ dist/types/) TypeScript declarations
+//   dist/index.d.ts (+ dist/types/, dist/disposable.d.ts) TypeScript declarations
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -63,7 +63,8 @@ await esbuild.build({ ...readable, entryPoints: [join(root, 'src/entry-workerd.t
 await esbuild.build({ ...common, minify: true, mangleProps: /^_/, sourcemap: 'linked', entryPoints: [join(root, 'src/entry-embedded.ts')], outfile: join(root, 'dist/gradtape.min.js') });
 
 run(bin('tsc'), ['-p', 'tsconfig.build.json']);
-writeFileSync(join(root, 'dist/index.d.ts'), "export * from './types/src/index.js';\n");
+writeFileSync(join(root, 'dist/disposable.d.ts'), readFileSync(join(root, 'src/disposable.d.ts')));
+writeFileSync(join(root, 'dist/index.d.ts'), "/// <reference path=\"./disposable.d.ts\" />\nexport * from './types/src/index.js';\n");
 
 const gz = bytes => gzipSync(bytes, { level: 9 }).length;
 const min = readFileSync(join(root, 'dist/gradtape.min.js'));

@@ -26,31 +26,31 @@ export abstract class Optimizer {
   set learningRate(value: number) { this.lr = checkLearningRate(this.opName, value); }
 
   /**
-   * Applies one update: `variables[i]` moves along `grads[i]`. A null (or undefined) gradient is
-   * skipped. Every argument is checked before anything is updated.
+   * Applies one update, in TF's form `applyGradients([[grad, variable], ...])` (`zip(grads, vars)`)
+   * or as two arrays, `applyGradients(grads, variables)`: each variable moves along its gradient.
+   * A null (or undefined) gradient is skipped. Every argument is checked before anything is updated.
    */
-  applyGradients(grads: readonly (Tensor | null | undefined)[], variables: readonly Variable[]): void {
+  applyGradients(pairs: Iterable<readonly [Tensor | null | undefined, Variable]>): void;
+  applyGradients(grads: readonly (Tensor | null | undefined)[], variables: readonly Variable[]): void;
+  applyGradients(...args: unknown[]): void {
     const op = `${this.opName}.applyGradients`;
-    if (!Array.isArray(grads)) throw new Error(`${op}: grads must be an array (one gradient or null per variable), got ${describe(grads)}`);
-    if (!Array.isArray(variables)) throw new Error(`${op}: variables must be an array of Variables, got ${describe(variables)}`);
-    if (grads.length !== variables.length)
-      throw new Error(`${op}: got ${grads.length} gradient(s) for ${variables.length} variable(s); the two arrays must have the same length`);
-    variables.forEach((v, i) => checkVariable(op, v, i));
-    const pairs: [Tensor, Variable][] = [];
+    const [grads, vars, names] = args.length <= 1 ? unzipPairs(op, args[0]) : checkArrays(op, args[0], args[1]);
+    vars.forEach((v, i) => checkVariable(op, v, names.variable(i)));
+    const updates: [Tensor, Variable][] = [];
     grads.forEach((g, i) => {
       if (g === null || g === undefined) return;
-      const v = variables[i];
-      if (!(g instanceof Tensor)) throw new Error(`${op}: grads[${i}] must be a Tensor or null, got ${describe(g)}`);
-      if (g.isDisposed) throw new Error(`${op}: grads[${i}] is a disposed tensor`);
-      if (g.dtype !== 'float32') throw new Error(`${op}: grads[${i}] must be float32, got dtype ${g.dtype}`);
+      const v = vars[i] as Variable, name = names.grad(i);
+      if (!(g instanceof Tensor)) throw new Error(`${op}: ${name} must be a Tensor or null, got ${describe(g)}`);
+      if (g.isDisposed) throw new Error(`${op}: ${name} is a disposed tensor`);
+      if (g.dtype !== 'float32') throw new Error(`${op}: ${name} must be float32, got dtype ${g.dtype}`);
       if (dims(g).join() !== dims(v).join())
-        throw new Error(`${op}: grads[${i}] has shape [${dims(g)}] but variable ${JSON.stringify(v.name)} has shape [${dims(v)}]`);
-      pairs.push([g, v]);
+        throw new Error(`${op}: ${name} has shape [${dims(g)}] but variable ${JSON.stringify(v.name)} has shape [${dims(v)}]`);
+      updates.push([g, v]);
     });
     this.pruneDisposed();
     const step = this.iterations + 1;
     unrecorded(() => {
-      for (const [g, v] of pairs) tidy(() => this.update(g, v, this.slotsFor(v), step));
+      for (const [g, v] of updates) tidy(() => this.update(g, v, this.slotsFor(v), step));
     });
     this.iterations++;
   }
@@ -65,7 +65,7 @@ export abstract class Optimizer {
     if (typeof lossFn !== 'function') throw new Error(`${op}: lossFn must be a function returning a scalar loss tensor, got ${describe(lossFn)}`);
     if (variables !== undefined) {
       if (!Array.isArray(variables)) throw new Error(`${op}: variables must be an array of Variables, got ${describe(variables)}`);
-      variables.forEach((v, i) => checkVariable(op, v, i));
+      variables.forEach((v, i) => checkVariable(op, v, `variables[${i}]`));
     }
     // tidy frees its scope only when fn returns, so errors are caught inside and rethrown after
     let failure: { error: unknown } | undefined;
@@ -145,10 +145,36 @@ function checkLearningRate(op: string, lr: unknown): number {
   return lr;
 }
 
-function checkVariable(op: string, v: unknown, i: number): void {
-  if (!(v instanceof Variable)) throw new Error(`${op}: variables[${i}] must be a Variable (create it with variable()), got ${describe(v)}`);
-  if (v.isDisposed) throw new Error(`${op}: variables[${i}] is a disposed Variable`);
-  if (v.dtype !== 'float32') throw new Error(`${op}: variables[${i}] (${JSON.stringify(v.name)}) must be float32 to be optimised, got dtype ${v.dtype}`);
+/** `name` says where the argument was: `variables[2]`, or `pairs[2][1]`. */
+function checkVariable(op: string, v: unknown, name: string): void {
+  if (!(v instanceof Variable)) throw new Error(`${op}: ${name} must be a Variable (create it with variable()), got ${describe(v)}`);
+  if (v.isDisposed) throw new Error(`${op}: ${name} is a disposed Variable`);
+  if (v.dtype !== 'float32') throw new Error(`${op}: ${name} (${JSON.stringify(v.name)}) must be float32 to be optimised, got dtype ${v.dtype}`);
+}
+
+/** How applyGradients names the i-th gradient and variable in its errors, for the form it was called with. */
+interface ArgumentNames { grad(i: number): string; variable(i: number): string }
+
+function checkArrays(op: string, grads: unknown, variables: unknown): [unknown[], unknown[], ArgumentNames] {
+  if (!Array.isArray(grads)) throw new Error(`${op}: grads must be an array (one gradient or null per variable), got ${describe(grads)}`);
+  if (!Array.isArray(variables)) throw new Error(`${op}: variables must be an array of Variables, got ${describe(variables)}`);
+  if (grads.length !== variables.length)
+    throw new Error(`${op}: got ${grads.length} gradient(s) for ${variables.length} variable(s); the two arrays must have the same length`);
+  return [grads, variables, { grad: i => `grads[${i}]`, variable: i => `variables[${i}]` }];
+}
+
+function unzipPairs(op: string, pairs: unknown): [unknown[], unknown[], ArgumentNames] {
+  const usage = 'pass [[gradient, variable], ...] or (grads, variables)';
+  if (pairs === null || typeof pairs !== 'object' || typeof (pairs as Iterable<unknown>)[Symbol.iterator] !== 'function')
+    throw new Error(`${op}: expected an array of [gradient, variable] pairs, got ${describe(pairs)}; ${usage}`);
+  const grads: unknown[] = [], variables: unknown[] = [];
+  for (const pair of pairs as Iterable<unknown>) {
+    if (!Array.isArray(pair) || pair.length !== 2)
+      throw new Error(`${op}: pairs[${grads.length}] must be a [gradient, variable] pair, got ${describe(pair)}; ${usage}`);
+    grads.push(pair[0]);
+    variables.push(pair[1]);
+  }
+  return [grads, variables, { grad: i => `pairs[${i}][0] (the gradient)`, variable: i => `pairs[${i}][1] (the variable)` }];
 }
 
 function checkOptions<K extends string>(op: string, options: unknown, keys: readonly K[]): Partial<Record<K, unknown>> {

@@ -172,6 +172,63 @@ describe('applyGradients', () => {
     opt.dispose(); a.dispose(); b.dispose();
   });
 
+  it("takes TF's [[gradient, variable], ...] pairs: the same updates as the two-array form", () => {
+    const makers = [() => sgd(0.1, { momentum: 0.9, nesterov: true }), () => adam(0.1), () => rmsprop(0.05, { momentum: 0.5 })];
+    for (const make of makers) {
+      const [viaPairs, viaArrays] = [make(), make()];
+      const [a1, b1, a2, b2] = [variable(W0), variable(W0.map(x => -x)), variable(W0), variable(W0.map(x => -x))];
+      for (const [ga, gb] of [[G1, G2], [G2, G1]]) {
+        const ta = tensor(ga), tb = tensor(gb);
+        viaPairs.applyGradients([[ta, a1], [tb, b1]]);
+        viaArrays.applyGradients([ta, tb], [a2, b2]);
+        ta.dispose(); tb.dispose();
+      }
+      expect(Array.from(a1.data())).toEqual(Array.from(a2.data()));
+      expect(Array.from(b1.data())).toEqual(Array.from(b2.data()));
+      expect(viaPairs.iterations).toBe(2);
+      for (const x of [viaPairs, viaArrays, a1, b1, a2, b2]) x.dispose();
+    }
+    // and against the float64 Keras formula
+    const w = variable(W0), opt = adam(0.1);
+    for (const g of [G1, G2]) { const t = tensor(g); opt.applyGradients([[t, w]]); t.dispose(); }
+    expectClose(w.data(), refAdam(0.1, 0.9, 0.999, 1e-7, [G1, G2])[1]);
+    opt.dispose(); w.dispose();
+  });
+
+  it('pairs: null gradients are skipped, and any iterable of pairs works (a zip)', () => {
+    const a = variable([1, 2]), b = variable([3, 4]);
+    const opt = sgd(0.5, { momentum: 0.9 });
+    const g = tensor([1, -1]);
+    opt.applyGradients([[null, a], [g, b]]);
+    expect(a.toArray()).toEqual([1, 2]);
+    expect(b.toArray()).toEqual([2.5, 4.5]);
+    expect(opt.getSlot(a, 'momentum')).toBeUndefined();
+    function* zip<A, B>(xs: A[], ys: B[]): Generator<[A, B]> { for (let i = 0; i < xs.length; i++) yield [xs[i], ys[i]]; }
+    opt.applyGradients(zip([g, undefined], [a, b]));
+    expect(a.toArray()).toEqual([0.5, 2.5]);
+    expect(b.toArray()).toEqual([2.5, 4.5]); // a skipped variable is not touched, momentum or not (as in TF)
+    opt.dispose(); g.dispose(); a.dispose(); b.dispose();
+  });
+
+  it('pairs: bad input gets errors that name the pair and the expected forms', () => {
+    const v = variable([1, 2, 3]);
+    const opt = adam(0.1);
+    const g2 = tensor([1, 2]), g3 = tensor([1, 2, 3]);
+    const forms = /pass \[\[gradient, variable\], \.\.\.\] or \(grads, variables\)/;
+    expect(() => opt.applyGradients([g3] as unknown as [Tensor, Variable][])).toThrow(/adam\.applyGradients: pairs\[0\] must be a \[gradient, variable\] pair, got Tensor\(shape=\[3\], dtype=float32\)/);
+    expect(() => opt.applyGradients([g3] as unknown as [Tensor, Variable][])).toThrow(forms);
+    expect(() => opt.applyGradients([[g3, v, v]] as unknown as [Tensor, Variable][])).toThrow(/pairs\[0\] must be a \[gradient, variable\] pair/);
+    expect(() => (opt.applyGradients as (x?: unknown) => void)()).toThrow(/adam\.applyGradients: expected an array of \[gradient, variable\] pairs, got undefined/);
+    expect(() => opt.applyGradients(5 as unknown as [Tensor, Variable][])).toThrow(/expected an array of \[gradient, variable\] pairs, got 5/);
+    expect(() => opt.applyGradients([[g3, g3 as unknown as Variable]])).toThrow(/pairs\[0\]\[1\] \(the variable\) must be a Variable \(create it with variable\(\)\)/);
+    expect(() => opt.applyGradients([[g3, v], [g2, v]])).toThrow(/pairs\[1\]\[0\] \(the gradient\) has shape \[2\] but variable .* has shape \[3\]/);
+    expect(() => opt.applyGradients([[[1, 2, 3] as unknown as Tensor, v]])).toThrow(/pairs\[0\]\[0\] \(the gradient\) must be a Tensor or null, got \[1, 2, 3\]/);
+    // nothing was updated by the failing calls
+    expect(v.toArray()).toEqual([1, 2, 3]);
+    expect(opt.iterations).toBe(0);
+    for (const t of [v, g2, g3]) t.dispose();
+  });
+
   it('rejects mismatched lengths, non-Variables, wrong shapes and dtypes with clear errors', () => {
     const v = variable([1, 2, 3]);
     const opt = sgd(0.1);
