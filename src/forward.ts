@@ -6,6 +6,20 @@ import { Tensor, TensorLike, toTensor, describe, zeros, tidy, keep } from './ten
 import { GradientTape, Unconnected, checkUnconnected } from './tape.js';
 import { dims, mul, sum, add, identity, unrecorded } from './ops.js';
 
+/**
+ * Forward-mode differentiation (TF's tf.autodiff.ForwardAccumulator): Jacobian-vector products of
+ * what `record` computes, along `tangents` for the `primals`.
+ * @example
+ * ```ts
+ * import { ForwardAccumulator, tensor, mul, sum } from 'gradtape';
+ *
+ * const x = tensor([1, 2, 3]);
+ * const acc = new ForwardAccumulator(x, tensor([1, 1, 1]));
+ * const y = acc.record(() => sum(mul(x, x)));
+ * console.log(acc.jvp(y).item()); // 12
+ * acc.dispose();
+ * ```
+ */
 export class ForwardAccumulator {
   // kept: an accumulator made inside a tidy may be used after it
   private readonly tape = keep(new GradientTape({ persistent: true, watchAccessedVariables: false }));
@@ -13,6 +27,19 @@ export class ForwardAccumulator {
   private readonly tangents: Tensor[];
   private recording = false;
 
+  /**
+   * Watches `primals` (a tensor or variable, or an array of them), each with a tangent of its shape.
+   * @example
+   * ```ts
+   * import { ForwardAccumulator, tensor, mul } from 'gradtape';
+   *
+   * const x = tensor([1, 2, 3]);
+   * const acc = new ForwardAccumulator(x, tensor([1, 0, 0])); // the derivative along the first element
+   * const y = acc.record(() => mul(x, x));
+   * console.log(acc.jvp(y).toArray()); // [2, 0, 0]
+   * acc.dispose();
+   * ```
+   */
   constructor(primals: TensorLike | TensorLike[], tangents: TensorLike | TensorLike[]) {
     const ps = (Array.isArray(primals) && primals.every(p => p instanceof Tensor) ? primals : [primals]) as TensorLike[];
     const ts = (Array.isArray(tangents) && tangents.every(t => t instanceof Tensor) ? tangents : [tangents]) as TensorLike[];
@@ -44,7 +71,20 @@ export class ForwardAccumulator {
     this.tape.watch(this.primals);
   }
 
-  /** Runs fn while accumulating JVPs; returns its value. May be called again. */
+  /**
+   * Runs fn while accumulating JVPs; returns its value. May be called again.
+   * @example
+   * ```ts
+   * import { ForwardAccumulator, scalar, mul, sin } from 'gradtape';
+   *
+   * const x = scalar(0);
+   * const acc = new ForwardAccumulator(x, scalar(2));
+   * const y = acc.record(() => sin(x));
+   * const z = acc.record(() => mul(y, 3));
+   * console.log(acc.jvp(y).item(), acc.jvp(z).item()); // 2 6
+   * acc.dispose();
+   * ```
+   */
   record<T>(fn: () => T): T {
     if (typeof fn !== 'function') throw new TypeError(`ForwardAccumulator.record: expected a function, got ${describe(fn)}`);
     if (this.recording) throw new Error('ForwardAccumulator.record: Accumulator is already recording.');
@@ -56,7 +96,20 @@ export class ForwardAccumulator {
     }
   }
 
-  /** The JVP of `x` (its derivative along the tangents): null if x does not depend on a primal. */
+  /**
+   * The JVP of `x` (its derivative along the tangents): null if x does not depend on a primal (or zeros,
+   * with `unconnectedGradients: 'zero'`).
+   * @example
+   * ```ts
+   * import { ForwardAccumulator, scalar, mul } from 'gradtape';
+   *
+   * const a = scalar(2), b = scalar(5);
+   * const acc = new ForwardAccumulator([a, b], [scalar(1), scalar(0)]);
+   * const y = acc.record(() => mul(a, b));
+   * console.log(acc.jvp(y).item(), acc.jvp(scalar(7))); // 5 null
+   * acc.dispose();
+   * ```
+   */
   jvp(x: TensorLike, options: { unconnectedGradients?: Unconnected } = {}): Tensor | null {
     const unconnected = checkUnconnected('ForwardAccumulator.jvp', options?.unconnectedGradients);
     if (!(x instanceof Tensor)) throw new Error(`ForwardAccumulator.jvp: expected a Tensor, got ${describe(x)}`);
@@ -87,9 +140,24 @@ export class ForwardAccumulator {
     return unconnected === 'zero' ? zeros(dims(target)) : null;
   }
 
+  /**
+   * Frees what the accumulator recorded and its tangents.
+   * @example
+   * ```ts
+   * import { ForwardAccumulator, scalar, mul, memory } from 'gradtape';
+   *
+   * const x = scalar(3);
+   * const before = memory().tensors;
+   * const acc = new ForwardAccumulator(x, scalar(1));
+   * acc.record(() => mul(x, x)).dispose();
+   * acc.dispose();
+   * console.log(memory().tensors - before); // 1
+   * ```
+   */
   dispose(): void {
     this.tape.dispose();
     for (const t of this.tangents) t.dispose();
   }
+  /** `using acc = new ForwardAccumulator(...)` disposes it at the end of the block. */
   [Symbol.dispose](): void { this.dispose(); }
 }

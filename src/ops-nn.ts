@@ -16,6 +16,7 @@ interface NNCore {
 const kernels = () => core as unknown as NNCore;
 const fmt = (s: readonly unknown[]) => `[${s.join(', ')}]`;
 
+/** Convolution and pooling padding, as in TF: 'valid' (no padding) or 'same' (output size ceil(input / stride)). */
 export type Padding = 'same' | 'valid';
 
 // ---- convolution and pooling geometry (TF's rules) ----
@@ -69,6 +70,7 @@ function spatialCall(x: { t: Tensor; shape: number[]; batched: boolean }, outSha
 function withDims(t: Tensor, shape: number[]): Tensor { t._shape = shape; return t; }
 
 // ---- conv2d ----
+/** 2-D convolution of an NHWC input with an HWIO filter (TF's tf.nn.conv2d layout), with `strides` and `padding` 'valid' (default) or 'same'. No dilation or groups. */
 export const conv2d = /* @__PURE__ */ def('conv2d', function conv2d(x: TensorLike, filter: TensorLike, strides: number | readonly number[] = 1, padding: Padding = 'valid'): Tensor {
   const op = 'conv2d';
   const input = nhwc(op, x);
@@ -224,7 +226,9 @@ export const meanSquaredError = /* @__PURE__ */ def('meanSquaredError', function
 });
 
 // ---- random tensors ----
+/** Options of `randomNormal`: mean (0), standard deviation (1), seed, dtype (float32 only). */
 export interface RandomNormalOptions { mean?: number; stddev?: number; seed?: number; dtype?: 'float32' }
+/** Options of `randomUniform`: the interval [min, max) (default [0, 1)), seed, dtype (float32 only). */
 export interface RandomUniformOptions { min?: number; max?: number; seed?: number; dtype?: 'float32' }
 
 function checkOptions(op: string, options: unknown, keys: readonly string[]): Record<string, unknown> {

@@ -53,6 +53,7 @@ function reshapeOwned(t: Tensor, shape: number[]): Tensor {
 }
 
 // ---- slicing and joining ----
+/** The block starting at `begin` with `size` elements per axis (-1: to the end); a number applies to the first axis. */
 export const slice = /* @__PURE__ */ def('slice', function slice(x: TensorLike, begin: number | readonly number[], size?: number | readonly number[]): Tensor {
   const t = toTensor('slice', x);
   const s = dims(t), r = s.length;
@@ -75,6 +76,7 @@ export const slice = /* @__PURE__ */ def('slice', function slice(x: TensorLike, 
     { inputs: [[4, 3]], args: [1, 2] }, { inputs: [[3, 4]], args: [[0, 0], [0, 4]] }],
 });
 
+/** Pads each axis with `paddings[i] = [before, after]` elements of `value` (default 0). */
 export const pad = /* @__PURE__ */ def('pad', function pad(x: TensorLike, paddings: readonly (readonly number[])[], value: number | boolean = 0): Tensor {
   const t = toTensor('pad', x);
   const s = dims(t), r = s.length;
@@ -97,6 +99,7 @@ export const pad = /* @__PURE__ */ def('pad', function pad(x: TensorLike, paddin
 });
 
 const MAX_CONCAT = 1024; // ids per kernel call (the args buffer holds 4096 ints)
+/** Joins tensors of the same rank along an existing `axis` (default 0). */
 export const concat = /* @__PURE__ */ def('concat', function concat(xs: readonly TensorLike[], axis = 0): Tensor {
   if (!Array.isArray(xs) || xs.length === 0) throw new Error(`concat: expected a non-empty array of tensors, got ${describe(xs)}`);
   const ts = xs.map(x => toTensor('concat', x));
@@ -136,6 +139,7 @@ function concatRaw(ts: Tensor[], ax: number, shape: number[]): Tensor {
   return out;
 }
 
+/** Joins tensors of the same shape along a new `axis` (default 0). */
 export const stack = /* @__PURE__ */ def('stack', function stack(xs: readonly TensorLike[], axis = 0): Tensor {
   if (!Array.isArray(xs) || xs.length === 0) throw new Error(`stack: expected a non-empty array of tensors, got ${describe(xs)}`);
   const ts = xs.map(x => toTensor('stack', x));
@@ -162,6 +166,7 @@ export const stack = /* @__PURE__ */ def('stack', function stack(xs: readonly Te
     { inputs: [[2, 2], [2, 2]], args: [1], call: (f, xs, args) => f(xs, ...args) }, { inputs: [[], []], call: (f, xs, args) => f(xs, ...args) }],
 });
 
+/** Splits x along `axis` (default 0) into its slices, each without that axis. */
 export const unstack = /* @__PURE__ */ def('unstack', function unstack(x: TensorLike, axis = 0): Tensor[] {
   const t = toTensor('unstack', x);
   const s = dims(t);
@@ -180,6 +185,7 @@ export const unstack = /* @__PURE__ */ def('unstack', function unstack(x: Tensor
     { inputs: [[2, 5]], args: [-1], call: (f, xs, args) => f(...xs, ...args)[4] }],
 });
 
+/** Splits x along `axis` (default 0) into `count` equal parts, or parts of the given sizes (one may be -1). */
 export const split = /* @__PURE__ */ def('split', function split(x: TensorLike, sizesOrCount: number | readonly number[], axis = 0): Tensor[] {
   const t = toTensor('split', x);
   const s = dims(t);
@@ -212,6 +218,7 @@ export const split = /* @__PURE__ */ def('split', function split(x: TensorLike, 
 });
 
 // ---- gathering ----
+/** Takes the slices of x at `indices` (int32) along `axis` (default 0); the gradient scatters back (adding repeats). */
 export const gather = /* @__PURE__ */ def('gather', function gather(x: TensorLike, indices: TensorLike, axis = 0): Tensor {
   const t = toTensor('gather', x);
   const s = dims(t);
@@ -240,6 +247,7 @@ export const gather = /* @__PURE__ */ def('gather', function gather(x: TensorLik
     { inputs: [[2, 3, 2], { shape: [5], int: [0, 3] }], args: [-2] }, { inputs: [[4], { shape: [], int: [0, 4] }] }],
 });
 
+/** Repeats x `reps[i]` times along each axis i. */
 export const tile = /* @__PURE__ */ def('tile', function tile(x: TensorLike, reps: readonly number[]): Tensor {
   const t = toTensor('tile', x);
   const s = dims(t);
@@ -255,6 +263,7 @@ export const tile = /* @__PURE__ */ def('tile', function tile(x: TensorLike, rep
   examples: [{ inputs: [[2, 3]], args: [[2, 1]] }, { inputs: [[3]], args: [[3]] }, { inputs: [[2, 1, 2]], args: [[1, 3, 2]] }, { inputs: [[2, 2]], args: [[1, 1]] }],
 });
 
+/** A float32 tensor with a new last axis of `depth`: `onValue` (1) at each index, `offValue` (0) elsewhere; out-of-range indices give a row of offValue. */
 export const oneHot = /* @__PURE__ */ def('oneHot', function oneHot(indices: TensorLike, depth: number, onValue = 1, offValue = 0): Tensor {
   if (!isInt(depth) || depth < 0) throw new Error(`oneHot: depth must be a non-negative integer, got ${describe(depth)}`);
   if (typeof onValue !== 'number' || typeof offValue !== 'number') throw new Error(`oneHot: onValue and offValue must be numbers, got ${describe(onValue)} and ${describe(offValue)}`);
@@ -278,6 +287,7 @@ function creationNumber(op: string, what: string, v: unknown): number {
   return v;
 }
 
+/** The n × numColumns identity matrix (float32). */
 export const eye = /* @__PURE__ */ def('eye', function eye(n: number, numColumns: number = n): Tensor {
   if (!isInt(n) || n < 0 || !isInt(numColumns) || numColumns < 0) throw new Error(`eye: sizes must be non-negative integers, got ${describe(n)} and ${describe(numColumns)}`);
   const out = empty([n, numColumns], 'float32', 'eye');
@@ -287,6 +297,7 @@ export const eye = /* @__PURE__ */ def('eye', function eye(n: number, numColumns
   return out;
 }, __TESTS__ && { kind: 'other', dtypes: 'float', grad: false, examples: [{ inputs: [], args: [3] }, { inputs: [], args: [2, 4] }, { inputs: [], args: [0] }] });
 
+/** Values from `start` up to (not including) `stop`, by `step` (one argument: from 0 to it). */
 export const range = /* @__PURE__ */ def('range', function range(start: number, stop?: number, step = 1, dtype: DType = 'float32'): Tensor {
   if (stop === undefined) [start, stop] = [0, start];
   creationNumber('range', 'start', start); creationNumber('range', 'stop', stop); creationNumber('range', 'step', step);
@@ -302,6 +313,7 @@ export const range = /* @__PURE__ */ def('range', function range(start: number, 
   examples: [{ inputs: [], args: [5] }, { inputs: [], args: [1, 4] }, { inputs: [], args: [0, 1, 0.25] }, { inputs: [], args: [5, 0, -2] }, { inputs: [], args: [3, 1] }, { inputs: [], args: [0, 6, 2, 'int32'] }],
 });
 
+/** `num` evenly spaced values from `start` to `stop`, both included (float32). */
 export const linspace = /* @__PURE__ */ def('linspace', function linspace(start: number, stop: number, num: number): Tensor {
   creationNumber('linspace', 'start', start); creationNumber('linspace', 'stop', stop);
   if (!isInt(num) || num <= 0) throw new Error(`linspace: num must be a positive integer, got ${describe(num)}`);

@@ -125,40 +125,69 @@ function unaryOp(name: string, op: Op, allowed: DTypes, extras: SpecExtras = {})
     }
   }, __TESTS__ && { kind: 'unary', dtypes: allowed, grad: true, ...extras });
 }
+/** Elementwise negation, -x. */
 export const neg = /* @__PURE__ */ unaryOp('neg', Op.Neg, 'numeric');
+/** Elementwise absolute value, |x|. */
 export const abs = /* @__PURE__ */ unaryOp('abs', Op.Abs, 'numeric', { kinks: [0] });
+/** Elementwise sign: -1, 0 or 1 (gradient 0, as in TF). */
 export const sign = /* @__PURE__ */ unaryOp('sign', Op.Sign, 'numeric', { kinks: [0] });
+/** Elementwise square, x². */
 export const square = /* @__PURE__ */ unaryOp('square', Op.Square, 'numeric');
+/** Elementwise square root (float32). */
 export const sqrt = /* @__PURE__ */ unaryOp('sqrt', Op.Sqrt, 'float', { domain: [0.2, 3] });
+/** Elementwise reciprocal square root, 1 / √x (float32). */
 export const rsqrt = /* @__PURE__ */ unaryOp('rsqrt', Op.Rsqrt, 'float', { domain: [0.2, 3] });
+/** Elementwise eˣ (float32). */
 export const exp = /* @__PURE__ */ unaryOp('exp', Op.Exp, 'float');
+/** Elementwise eˣ - 1, accurate near 0 (float32). */
 export const expm1 = /* @__PURE__ */ unaryOp('expm1', Op.Expm1, 'float');
+/** Elementwise natural logarithm (float32). */
 export const log = /* @__PURE__ */ unaryOp('log', Op.Log, 'float', { domain: [0.2, 3] });
+/** Elementwise ln(1 + x), accurate near 0 (float32). */
 export const log1p = /* @__PURE__ */ unaryOp('log1p', Op.Log1p, 'float', { domain: [-0.8, 2] });
+/** Elementwise sine (float32). */
 export const sin = /* @__PURE__ */ unaryOp('sin', Op.Sin, 'float');
+/** Elementwise cosine (float32). */
 export const cos = /* @__PURE__ */ unaryOp('cos', Op.Cos, 'float');
+/** Elementwise tangent (float32). */
 export const tan = /* @__PURE__ */ unaryOp('tan', Op.Tan, 'float', { domain: [-1.2, 1.2] });
+/** Elementwise hyperbolic tangent (float32). */
 export const tanh = /* @__PURE__ */ unaryOp('tanh', Op.Tanh, 'float');
+/** Elementwise logistic sigmoid, 1 / (1 + e⁻ˣ) (float32). */
 export const sigmoid = /* @__PURE__ */ unaryOp('sigmoid', Op.Sigmoid, 'float');
+/** Elementwise max(x, 0) (float32). */
 export const relu = /* @__PURE__ */ unaryOp('relu', Op.Relu, 'float', { kinks: [0] });
+/** Elementwise min(max(x, 0), 6) (float32). */
 export const relu6 = /* @__PURE__ */ unaryOp('relu6', Op.Relu6, 'float', { kinks: [0, 6], domain: [-2, 8] });
+/** Elementwise ELU: x for x > 0, eˣ - 1 otherwise (float32). */
 export const elu = /* @__PURE__ */ unaryOp('elu', Op.Elu, 'float', { kinks: [0] });
+/** Elementwise SELU: scale · (x for x > 0, α(eˣ - 1) otherwise), with TF's α and scale (float32). */
 export const selu = /* @__PURE__ */ unaryOp('selu', Op.Selu, 'float', { kinks: [0] });
+/** Elementwise ln(1 + eˣ), computed without overflow (float32). */
 export const softplus = /* @__PURE__ */ unaryOp('softplus', Op.Softplus, 'float');
+/** Elementwise Gauss error function (float32). */
 export const erf = /* @__PURE__ */ unaryOp('erf', Op.Erf, 'float');
+/** Elementwise 1 / x (float32). */
 export const reciprocal = /* @__PURE__ */ unaryOp('reciprocal', Op.Reciprocal, 'float', { domain: [0.3, 2] });
+/** Elementwise floor (float32; not differentiable: its gradient is null, as in TF). */
 export const floor = /* @__PURE__ */ unaryOp('floor', Op.Floor, 'float', { grad: false });
+/** Elementwise ceiling (float32; not differentiable). */
 export const ceil = /* @__PURE__ */ unaryOp('ceil', Op.Ceil, 'float', { grad: false });
+/** Elementwise rounding, half to even as in TF (float32; not differentiable). */
 export const round = /* @__PURE__ */ unaryOp('round', Op.Round, 'float', { grad: false });
+/** Elementwise NOT of a bool tensor. */
 export const logicalNot = /* @__PURE__ */ unaryOp('logicalNot', Op.LogicalNot, 'bool', { grad: false });
+/** A copy of x (any dtype); the gradient passes through unchanged. */
 export const identity = /* @__PURE__ */ unaryOp('identity', Op.Identity, 'any');
 
+/** Elementwise x for x > 0, alpha · x otherwise (alpha defaults to 0.2, as in TF). */
 export const leakyRelu = /* @__PURE__ */ def('leakyRelu', function leakyRelu(x: TensorLike, alpha = 0.2): Tensor {
   const t = toTensor('leakyRelu', x);
   checkDTypes('leakyRelu', t, 'float');
   if (typeof alpha !== 'number') throw new Error(`leakyRelu: alpha must be a number, got ${describe(alpha)}`);
   return withShape(wrap(core.unary(Op.LeakyRelu, t.id, alpha), 'float32'), dims(t));
 }, __TESTS__ && { kind: 'unary', dtypes: 'float', grad: true, kinks: [0], examples: [{ inputs: [[2, 3]] }, { inputs: [[4]], args: [0.5] }] });
+/** Elementwise SiLU (swish), x · sigmoid(x). */
 export const silu = /* @__PURE__ */ def('silu', (x: TensorLike): Tensor => { const t = toTensor('silu', x); checkDTypes('silu', t, 'float'); return mul(t, sigmoid(t)); }, __TESTS__ && { kind: 'unary', dtypes: 'float', grad: true });
 /** Exact GELU (TF's default, approximate = false): x · Φ(x) = 0.5 · x · (1 + erf(x / √2)). */
 export const gelu = /* @__PURE__ */ def('gelu', (x: TensorLike): Tensor => {
@@ -166,6 +195,7 @@ export const gelu = /* @__PURE__ */ def('gelu', (x: TensorLike): Tensor => {
   checkDTypes('gelu', t, 'float');
   return mul(mul(t, 0.5), add(erf(mul(t, Math.SQRT1_2)), 1));
 }, __TESTS__ && { kind: 'unary', dtypes: 'float', grad: true });
+/** Elementwise min(max(x, lo), hi); the gradient is 1 inside [lo, hi] (both ends included) and 0 outside. */
 export const clipByValue = /* @__PURE__ */ def('clipByValue', function clipByValue(x: TensorLike, lo: number, hi: number): Tensor {
   const t = toTensor('clipByValue', x);
   checkDTypes('clipByValue', t, 'numeric');
@@ -173,10 +203,12 @@ export const clipByValue = /* @__PURE__ */ def('clipByValue', function clipByVal
   // ties go to the first argument of maximum/minimum, so both ends keep gradient 1 (as TF)
   return minimum(maximum(t, lo), hi);
 }, __TESTS__ && { kind: 'other', dtypes: 'numeric', grad: true, kinks: [-0.5, 0.7], examples: [{ inputs: [[3, 4]], args: [-0.5, 0.7] }] });
+/** A copy of x that no tape records: gradients do not flow through it (TF's tf.stop_gradient). */
 export const stopGradient = /* @__PURE__ */ def('stopGradient', function stopGradient(x: TensorLike): Tensor {
   const t = toTensor('stopGradient', x);
   return withShape(wrap(unrecorded(() => core.unary(Op.Identity, t.id, 0)), t.dtype), dims(t));
 }, __TESTS__ && { kind: 'unary', dtypes: 'any', grad: false });
+/** x converted to `dtype` ('float32', 'int32' or 'bool'); float to int truncates toward zero. Gradients flow between float tensors only. */
 export const cast = /* @__PURE__ */ def('cast', function cast(x: TensorLike, dtype: DType): Tensor {
   const t = toTensor('cast', x);
   if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'bool') throw new Error(`cast: dtype must be 'float32', 'int32' or 'bool', got ${describe(dtype)}`);
@@ -210,25 +242,44 @@ function binaryOp(name: string, op: Op, allowed: DTypes, out?: DType, extras: Sp
     }
   }, __TESTS__ && { kind: 'binary', dtypes: allowed, grad: out !== 'bool', ...extras });
 }
+/** Elementwise a + b, with NumPy/TF broadcasting. */
 export const add = /* @__PURE__ */ binaryOp('add', Op.Add, 'numeric');
+/** Elementwise a - b, with broadcasting. */
 export const sub = /* @__PURE__ */ binaryOp('sub', Op.Sub, 'numeric');
+/** Elementwise a · b, with broadcasting. */
 export const mul = /* @__PURE__ */ binaryOp('mul', Op.Mul, 'numeric');
+/** Elementwise a / b, with broadcasting (float32). */
 export const div = /* @__PURE__ */ binaryOp('div', Op.Div, 'float', undefined, { domain: [0.5, 2] });
+/** Elementwise aᵇ, with broadcasting (float32). */
 export const pow = /* @__PURE__ */ binaryOp('pow', Op.Pow, 'float', undefined, { domain: [0.5, 2] });
+/** Elementwise max(a, b), with broadcasting; on ties the gradient goes to a. */
 export const maximum = /* @__PURE__ */ binaryOp('maximum', Op.Maximum, 'numeric');
+/** Elementwise min(a, b), with broadcasting; on ties the gradient goes to a. */
 export const minimum = /* @__PURE__ */ binaryOp('minimum', Op.Minimum, 'numeric');
+/** Elementwise remainder of floor division (the sign of b, as in TF's floormod), with broadcasting; not differentiable. */
 export const mod = /* @__PURE__ */ binaryOp('mod', Op.Mod, 'numeric', undefined, { grad: false, domain: [0.5, 3] });
+/** Elementwise floor(a / b), with broadcasting; not differentiable. */
 export const floorDiv = /* @__PURE__ */ binaryOp('floorDiv', Op.FloorDiv, 'numeric', undefined, { grad: false, domain: [0.5, 3] });
+/** Elementwise a == b, with broadcasting (bool result). */
 export const equal = /* @__PURE__ */ binaryOp('equal', Op.Equal, 'any', 'bool');
+/** Elementwise a != b, with broadcasting (bool result). */
 export const notEqual = /* @__PURE__ */ binaryOp('notEqual', Op.NotEqual, 'any', 'bool');
+/** Elementwise a > b, with broadcasting (bool result). */
 export const greater = /* @__PURE__ */ binaryOp('greater', Op.Greater, 'numeric', 'bool');
+/** Elementwise a >= b, with broadcasting (bool result). */
 export const greaterEqual = /* @__PURE__ */ binaryOp('greaterEqual', Op.GreaterEqual, 'numeric', 'bool');
+/** Elementwise a < b, with broadcasting (bool result). */
 export const less = /* @__PURE__ */ binaryOp('less', Op.Less, 'numeric', 'bool');
+/** Elementwise a <= b, with broadcasting (bool result). */
 export const lessEqual = /* @__PURE__ */ binaryOp('lessEqual', Op.LessEqual, 'numeric', 'bool');
+/** Elementwise AND of two bool tensors, with broadcasting. */
 export const logicalAnd = /* @__PURE__ */ binaryOp('logicalAnd', Op.LogicalAnd, 'bool', 'bool');
+/** Elementwise OR of two bool tensors, with broadcasting. */
 export const logicalOr = /* @__PURE__ */ binaryOp('logicalOr', Op.LogicalOr, 'bool', 'bool');
+/** Elementwise (a - b)², with broadcasting. */
 export const squaredDifference = /* @__PURE__ */ def('squaredDifference', (a: TensorLike, b: TensorLike): Tensor => { const [x, y] = operands('squaredDifference', a, b); checkDTypes('squaredDifference', x, 'numeric'); broadcastShapes('squaredDifference', dims(x), dims(y)); return square(sub(x, y)); }, __TESTS__ && { kind: 'binary', dtypes: 'numeric', grad: true });
 
+/** Elementwise `cond ? a : b` (cond a bool tensor); the three broadcast together. Gradients go to a where cond holds and to b elsewhere. */
 export const where = /* @__PURE__ */ def('where', function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
   const c = toTensor('where', cond, 'bool');
   if (c.dtype !== 'bool') throw new Error(`where: condition must be a bool tensor, got dtype ${c.dtype}`);
@@ -253,10 +304,15 @@ function reduceOp(name: string, op: Op, allowed: DTypes, extras: SpecExtras = {}
     return wrap(core.reduce(op, t.id, mask, flag(name, 'keepDims', keepDims) ? 1 : 0), t.dtype);
   }, __TESTS__ && { kind: 'reduce', dtypes: allowed, grad: true, ...extras });
 }
+/** Sum over `axis` (a number, a list, or all axes by default); `keepDims` keeps reduced axes with size 1. */
 export const sum = /* @__PURE__ */ reduceOp('sum', Op.Sum, 'numeric');
+/** Maximum over `axis` (all axes by default); the gradient goes to the maxima. */
 export const max = /* @__PURE__ */ reduceOp('max', Op.Max, 'numeric');
+/** Minimum over `axis` (all axes by default); the gradient goes to the minima. */
 export const min = /* @__PURE__ */ reduceOp('min', Op.Min, 'numeric');
+/** Product over `axis` (all axes by default). */
 export const prod = /* @__PURE__ */ reduceOp('prod', Op.Prod, 'numeric', { domain: [0.5, 1.5] });
+/** Mean over `axis` (all axes by default; float32). */
 export const mean = /* @__PURE__ */ def('mean', function mean(x: TensorLike, axis?: number | number[], keepDims = false): Tensor {
   const t = toTensor('mean', x);
   checkDTypes('mean', t, 'float');
@@ -265,6 +321,7 @@ export const mean = /* @__PURE__ */ def('mean', function mean(x: TensorLike, axi
   const count = dims(t).reduce((n, d, i) => (mask >> i) & 1 ? n * d : n, 1);
   return mul(sum(t, axis, keepDims), 1 / count);
 }, __TESTS__ && { kind: 'reduce', dtypes: 'float', grad: true });
+/** ln(Σ eˣ) over `axis` (all axes by default), computed without overflow (float32). */
 export const logSumExp = /* @__PURE__ */ def('logSumExp', function logSumExp(x: TensorLike, axis?: number | number[], keepDims = false): Tensor {
   const t = toTensor('logSumExp', x);
   checkDTypes('logSumExp', t, 'float');
@@ -287,10 +344,13 @@ function argOp(name: string, op: Op) {
     return wrap(core.reduce(op, t.id, 1 << ax, 0), 'int32');
   }, __TESTS__ && { kind: 'other', dtypes: 'numeric', grad: false, examples: [{ inputs: [[3, 4]], args: [0] }, { inputs: [[3, 4]], args: [-1] }, { inputs: [[5]] }] });
 }
+/** Index (int32) of the maximum along `axis` (default 0); the first one on ties. Not differentiable. */
 export const argMax = /* @__PURE__ */ argOp('argMax', Op.ArgMax);
+/** Index (int32) of the minimum along `axis` (default 0); the first one on ties. Not differentiable. */
 export const argMin = /* @__PURE__ */ argOp('argMin', Op.ArgMin);
 
 // ---- shape ----
+/** The same values in a new shape; one dimension may be -1 (inferred). */
 export const reshape = /* @__PURE__ */ def('reshape', function reshape(x: TensorLike, shape: readonly number[]): Tensor {
   const t = toTensor('reshape', x);
   if (!Array.isArray(shape)) throw new Error(`reshape: shape must be an array, got ${describe(shape)}`);
@@ -311,6 +371,7 @@ export const reshape = /* @__PURE__ */ def('reshape', function reshape(x: Tensor
   if (out.reduce((a, b) => a * b, 1) !== size) throw new Error(`reshape: cannot reshape a tensor of ${size} elements (shape ${fmt(dims(t))}) into shape ${fmt(shape)}`);
   return withShape(wrap(core.reshape(t.id, writeArgs(out), out.length), t.dtype), out);
 }, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[2, 3]], args: [[3, 2]] }, { inputs: [[2, 3, 2]], args: [[-1, 4]] }, { inputs: [[6]], args: [[1, 6, 1]] }] });
+/** Inserts an axis of size 1 at `axis` (default 0; negative counts from the end). */
 export const expandDims = /* @__PURE__ */ def('expandDims', function expandDims(x: TensorLike, axis = 0): Tensor {
   const t = toTensor('expandDims', x);
   const ax = normAxis('expandDims', axis, t.rank, 1);
@@ -318,6 +379,7 @@ export const expandDims = /* @__PURE__ */ def('expandDims', function expandDims(
   s.splice(ax, 0, 1);
   return reshape(t, s);
 }, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[2, 3]], args: [0] }, { inputs: [[2, 3]], args: [-1] }, { inputs: [[]], args: [0] }] });
+/** Removes axes of size 1: all of them, or those in `axis`. */
 export const squeeze = /* @__PURE__ */ def('squeeze', function squeeze(x: TensorLike, axis?: number | number[]): Tensor {
   const t = toTensor('squeeze', x);
   const s = dims(t);
@@ -326,6 +388,7 @@ export const squeeze = /* @__PURE__ */ def('squeeze', function squeeze(x: Tensor
   s.forEach((d, i) => { if ((mask >> i) & 1 && d !== 1) throw new Error(`squeeze: cannot squeeze axis ${i} of size ${d} (shape ${fmt(s)})`); });
   return reshape(t, s.filter((_, i) => !((mask >> i) & 1)));
 }, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[1, 3, 1]] }, { inputs: [[1, 3, 1]], args: [[-1]] }, { inputs: [[2, 1]], args: [1] }] });
+/** Permutes the axes by `perm` (default: reversed). */
 export const transpose = /* @__PURE__ */ def('transpose', function transpose(x: TensorLike, perm?: number[]): Tensor {
   const t = toTensor('transpose', x);
   const r = t.rank;
@@ -336,6 +399,7 @@ export const transpose = /* @__PURE__ */ def('transpose', function transpose(x: 
   p.forEach((a, i) => { packed |= a << (4 * i); });
   return withShape(wrap(core.transpose(t.id, packed), t.dtype), p.map(a => dims(t)[a]));
 }, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[2, 3]] }, { inputs: [[2, 3, 4]], args: [[1, 2, 0]] }, { inputs: [[2, 1, 3, 2]], args: [[3, 1, 0, 2]] }] });
+/** Broadcasts x to `shape` (NumPy rules); the gradient sums back over the broadcast axes. */
 export const broadcastTo = /* @__PURE__ */ def('broadcastTo', function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
   const t = toTensor('broadcastTo', x);
   checkShape('broadcastTo', shape);
@@ -346,6 +410,7 @@ export const broadcastTo = /* @__PURE__ */ def('broadcastTo', function broadcast
 }, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[3]], args: [[2, 3]] }, { inputs: [[2, 1]], args: [[2, 4]] }, { inputs: [[]], args: [[2, 2]] }] });
 
 // ---- linear algebra ----
+/** Matrix product of the last two axes, batched and broadcast over the leading ones; `transposeA`/`transposeB` transpose an operand first (float32). */
 export const matmul = /* @__PURE__ */ def('matmul', function matmul(a: TensorLike, b: TensorLike, transposeA = false, transposeB = false): Tensor {
   const [x, y] = operands('matmul', a, b);
   checkDTypes('matmul', x, 'float');
@@ -370,6 +435,8 @@ function softmaxOp(name: string, log: number) {
     return withShape(wrap(core.softmax(t.id, normAxis(name, axis, t.rank), log), 'float32'), dims(t));
   }, __TESTS__ && { kind: 'other', dtypes: 'float', grad: true, examples: [{ inputs: [[2, 5]] }, { inputs: [[3, 4, 2]], args: [1] }, { inputs: [[4]], args: [0] }] });
 }
+/** Softmax along `axis` (default -1): eˣ / Σ eˣ, computed without overflow (float32). */
 export const softmax = /* @__PURE__ */ softmaxOp('softmax', 0);
+/** Log of the softmax along `axis` (default -1), computed stably (float32). */
 export const logSoftmax = /* @__PURE__ */ softmaxOp('logSoftmax', 1);
 

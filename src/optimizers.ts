@@ -22,13 +22,26 @@ export abstract class Optimizer {
     this.lr = checkLearningRate(opName, learningRate);
   }
 
+  /** The learning rate; may be changed between steps (a positive finite number). */
   get learningRate(): number { return this.lr; }
+  /** Sets the learning rate for the next steps. */
   set learningRate(value: number) { this.lr = checkLearningRate(this.opName, value); }
 
   /**
    * Applies one update, in TF's form `applyGradients([[grad, variable], ...])` (`zip(grads, vars)`)
    * or as two arrays, `applyGradients(grads, variables)`: each variable moves along its gradient.
    * A null (or undefined) gradient is skipped. Every argument is checked before anything is updated.
+   * @example
+   * ```ts
+   * import { sgd, variable, tape, mul, sum } from 'gradtape';
+   *
+   * const w = variable([1, 2]);
+   * const opt = sgd(0.25);
+   * const t = tape(() => sum(mul(w, w)));
+   * const [g] = t.gradient(t.result, [w]); // 2w = [2, 4]
+   * opt.applyGradients([[g, w]]); // or opt.applyGradients([g], [w])
+   * console.log(w.toArray()); // [0.5, 1]
+   * ```
    */
   applyGradients(pairs: Iterable<readonly [Tensor | null | undefined, Variable]>): void;
   applyGradients(grads: readonly (Tensor | null | undefined)[], variables: readonly Variable[]): void;
@@ -58,7 +71,16 @@ export abstract class Optimizer {
   /**
    * Records `lossFn` on a new tape, differentiates the (scalar) loss w.r.t. `variables` (default:
    * every trainable variable `lossFn` read), applies the update and frees every temporary.
-   * Returns the loss value.
+   * Returns the loss value (before the update).
+   * @example
+   * ```ts
+   * import { sgd, variable, square } from 'gradtape';
+   *
+   * const w = variable(5);
+   * const opt = sgd(0.25);
+   * const loss = opt.minimize(() => square(w)); // w -= 0.25 · 2w
+   * console.log(loss, w.item()); // 25 2.5
+   * ```
    */
   minimize(lossFn: () => Tensor, variables?: readonly Variable[]): number {
     const op = `${this.opName}.minimize`;
@@ -103,6 +125,7 @@ export abstract class Optimizer {
   getSlot(v: Variable, name: string): Variable | undefined {
     return this.slots.get(v)?.[name];
   }
+  /** The names of the per-variable slots this optimizer keeps (e.g. `['m', 'v']` for Adam). */
   getSlotNames(): string[] { return [...this.slotNames]; }
 
   /** Frees every slot variable; the optimizer starts afresh (iterations = 0). */
@@ -111,6 +134,7 @@ export abstract class Optimizer {
     this.slots.clear();
     this.iterations = 0;
   }
+  /** `using opt = adam()` frees the slot variables at the end of the block. */
   [Symbol.dispose](): void { this.dispose(); }
 
   /** @internal one variable's update; runs unrecorded inside a tidy */
@@ -199,15 +223,19 @@ function nonNegative(op: string, name: string, value: unknown, fallback: number)
 }
 
 // ---- SGD ----
+/** Options of `sgd`: momentum in [0, 1] (default 0) and Nesterov momentum (default false). */
 export interface SGDOptions { momentum?: number; nesterov?: boolean }
 
 /** Keras SGD: v = momentum·v − lr·g; w += v (Nesterov: w += momentum·v − lr·g). Without momentum: w −= lr·g. */
 export class SGD extends Optimizer {
+  /** Momentum (0: plain SGD). */
   readonly momentum: number;
+  /** Whether Nesterov momentum is used. */
   readonly nesterov: boolean;
   protected readonly opName = 'sgd';
   protected readonly slotNames: readonly string[];
 
+  /** Use `sgd(learningRate, options)`; same arguments. */
   constructor(learningRate = 0.01, options?: SGDOptions) {
     super('sgd', learningRate);
     const o = checkOptions('sgd', options, ['momentum', 'nesterov'] as const);
@@ -228,6 +256,7 @@ export class SGD extends Optimizer {
 }
 
 // ---- Adam ----
+/** Options of `adam`: beta1 (0.9) and beta2 (0.999) in [0, 1), epsilon (1e-7). */
 export interface AdamOptions { beta1?: number; beta2?: number; epsilon?: number }
 
 /**
@@ -235,12 +264,16 @@ export interface AdamOptions { beta1?: number; beta2?: number; epsilon?: number 
  * w −= lr·√(1 − β2^t)/(1 − β1^t) · m / (√v + ε), with t the step number (from 1).
  */
 export class Adam extends Optimizer {
+  /** Decay rate of the first-moment estimate (default 0.9). */
   readonly beta1: number;
+  /** Decay rate of the second-moment estimate (default 0.999). */
   readonly beta2: number;
+  /** Added to the denominator for stability (default 1e-7, as Keras). */
   readonly epsilon: number;
   protected readonly opName = 'adam';
   protected readonly slotNames = ['m', 'v'] as const;
 
+  /** Use `adam(learningRate, options)`; same arguments. */
   constructor(learningRate = 0.001, options?: AdamOptions) {
     super('adam', learningRate);
     const o = checkOptions('adam', options, ['beta1', 'beta2', 'epsilon'] as const);
@@ -259,6 +292,7 @@ export class Adam extends Optimizer {
 }
 
 // ---- RMSprop ----
+/** Options of `rmsprop`: decay (or its Keras name rho, 0.9), momentum (0), epsilon (1e-7). */
 export interface RMSpropOptions { decay?: number; rho?: number; momentum?: number; epsilon?: number }
 
 /**
@@ -266,12 +300,16 @@ export interface RMSpropOptions { decay?: number; rho?: number; momentum?: numbe
  * (with momentum: mom = momentum·mom + Δ; w −= mom). `decay` is ρ (TF.js' name); `rho` is accepted too.
  */
 export class RMSprop extends Optimizer {
+  /** ρ, the decay of the mean square (default 0.9). */
   readonly decay: number;
+  /** Momentum (default 0). */
   readonly momentum: number;
+  /** Added inside the square root for stability (default 1e-7, as Keras). */
   readonly epsilon: number;
   protected readonly opName = 'rmsprop';
   protected readonly slotNames: readonly string[];
 
+  /** Use `rmsprop(learningRate, options)`; same arguments. */
   constructor(learningRate = 0.001, options?: RMSpropOptions) {
     super('rmsprop', learningRate);
     const o = checkOptions('rmsprop', options, ['decay', 'rho', 'momentum', 'epsilon'] as const);
@@ -298,6 +336,43 @@ export class RMSprop extends Optimizer {
 }
 
 // ---- factories (the public API) ----
+/**
+ * Stochastic gradient descent (Keras rules), learning rate 0.01 by default; with optional momentum and Nesterov momentum.
+ * @example
+ * ```ts
+ * import { sgd, variable, sum } from 'gradtape';
+ *
+ * const w = variable([1]);
+ * const opt = sgd(0.5, { momentum: 0.5 });
+ * opt.minimize(() => sum(w)); // gradient 1: velocity -0.5
+ * opt.minimize(() => sum(w)); // velocity 0.5 · -0.5 - 0.5 = -0.75
+ * console.log(w.toArray()); // [-0.25]
+ * ```
+ */
 export function sgd(learningRate?: number, options?: SGDOptions): SGD { return new SGD(learningRate, options); }
+/**
+ * Adam (Keras rules and defaults: learning rate 0.001, beta1 0.9, beta2 0.999, epsilon 1e-7).
+ * @example
+ * ```ts
+ * import { adam, variable, sum, mul, tensor } from 'gradtape';
+ *
+ * const w = variable([1, 1]);
+ * const opt = adam(0.5);
+ * opt.minimize(() => sum(mul(w, tensor([2, -0.1])))); // the first step moves each weight by about the learning rate
+ * console.log(w.toArray().map((v) => v.toFixed(3))); // ['0.500', '1.500']
+ * ```
+ */
 export function adam(learningRate?: number, options?: AdamOptions): Adam { return new Adam(learningRate, options); }
+/**
+ * RMSprop (Keras rules and defaults: learning rate 0.001, decay (rho) 0.9, momentum 0, epsilon 1e-7).
+ * @example
+ * ```ts
+ * import { rmsprop, variable, sum, mul, tensor } from 'gradtape';
+ *
+ * const w = variable([1, 1]);
+ * const opt = rmsprop(0.1);
+ * opt.minimize(() => sum(mul(w, tensor([4, -4])))); // step lr · g / √(0.1 g²) = ±0.316
+ * console.log(w.toArray().map((v) => v.toFixed(3))); // ['0.684', '1.316']
+ * ```
+ */
 export function rmsprop(learningRate?: number, options?: RMSpropOptions): RMSprop { return new RMSprop(learningRate, options); }

@@ -39,6 +39,13 @@ function bytesOf(t: Tensor): Uint8Array {
 /**
  * Serialises tensors to the safetensors format. `metadata` (string → string) goes to the header's
  * `__metadata__`. The output is byte-identical to the reference implementation's for the same input.
+ * @example
+ * ```ts
+ * import { saveSafetensors, loadSafetensors, tensor } from 'gradtape';
+ *
+ * const bytes = saveSafetensors({ w: tensor([[1, 2], [3, 4]]) }, { step: '10' });
+ * console.log(bytes instanceof Uint8Array, loadSafetensors(bytes).w.shape); // true [2, 2]
+ * ```
  */
 export function saveSafetensors(record: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
   const op = 'saveSafetensors';
@@ -164,7 +171,18 @@ function parseHeader(op: string, buf: Uint8Array): { entries: Entry[]; metadata:
   return { entries, metadata, dataStart };
 }
 
-/** Reads a safetensors file into tensors (F32 → float32, I32 → int32, BOOL → bool). */
+/**
+ * Reads a safetensors file into tensors (F32 → float32, I32 → int32, BOOL → bool). Validates the whole
+ * file first: a corrupt or truncated one throws an Error and allocates nothing.
+ * @example
+ * ```ts
+ * import { saveSafetensors, loadSafetensors, tensor } from 'gradtape';
+ *
+ * const bytes = saveSafetensors({ w: tensor([[1, 2], [3, 4]]), steps: tensor([7], undefined, 'int32') });
+ * const { w, steps } = loadSafetensors(bytes);
+ * console.log(w.toArray(), steps.dtype); // [[1, 2], [3, 4]] int32
+ * ```
+ */
 export function loadSafetensors(bytes: Uint8Array | ArrayBufferLike | ArrayBufferView): Record<string, Tensor> {
   const op = 'loadSafetensors';
   const buf = toBytes(op, bytes);
@@ -188,7 +206,16 @@ export function loadSafetensors(bytes: Uint8Array | ArrayBufferLike | ArrayBuffe
   return out;
 }
 
-/** The `__metadata__` of a safetensors file ({} when it has none); validates the header like loadSafetensors. */
+/**
+ * The `__metadata__` of a safetensors file ({} when it has none); validates the header like loadSafetensors.
+ * @example
+ * ```ts
+ * import { saveSafetensors, loadSafetensorsMetadata, tensor } from 'gradtape';
+ *
+ * const bytes = saveSafetensors({ w: tensor([1]) }, { step: '10' });
+ * console.log(loadSafetensorsMetadata(bytes)); // { step: '10' }
+ * ```
+ */
 export function loadSafetensorsMetadata(bytes: Uint8Array | ArrayBufferLike | ArrayBufferView): Record<string, string> {
   const op = 'loadSafetensorsMetadata';
   return parseHeader(op, toBytes(op, bytes)).metadata ?? {};

@@ -6,8 +6,11 @@ import { Tensor, TensorLike, toTensor, wrap, describe, tidy, reads, fill, zeros,
 import { Variable } from './variable.js';
 import { unrecorded, dims, identity, add } from './ops.js';
 
+/** Options of a tape: `persistent` (default false) lets `gradient`/`jacobian` be called more than once; `watchAccessedVariables` (default true) watches the trainable variables read while recording. */
 export interface TapeOptions { persistent?: boolean; watchAccessedVariables?: boolean }
+/** What `gradient` returns for a source the target does not depend on: `'none'` (null, the default) or `'zero'` (zeros of the source's shape). */
 export type Unconnected = 'none' | 'zero';
+/** Options of `gradient`: `outputGradients`, the upstream gradient of each target (a vector-Jacobian product; default ones), and `unconnectedGradients`. */
 export interface GradientOptions { outputGradients?: unknown; unconnectedGradients?: Unconnected }
 
 const MAX_TAPES = 32;
@@ -48,9 +51,52 @@ function onVariableRead(t: Tensor): void {
   for (const tape of recording) if (tape._watchAccessed) tape._watchVariable(t);
 }
 
+/**
+ * TensorFlow's tf.GradientTape: records the operations run inside `record` (or `tape(fn)`) on the
+ * tensors it watches, then computes gradients of any recorded result with respect to them. Tapes nest
+ * (an outer tape records an inner tape's gradient computation, for higher-order derivatives), and a
+ * persistent tape can compute several gradients and record its own gradient computation.
+ * @example
+ * ```ts
+ * import { GradientTape, tape, scalar, mul } from 'gradtape';
+ *
+ * const x = scalar(3);
+ * const outer = tape((o) => {
+ *   o.watch(x);
+ *   const inner = tape((i) => { i.watch(x); return mul(mul(x, x), x); });
+ *   return inner.gradient(inner.result, x); // 3x² = 27
+ * });
+ * console.log(outer.result.item(), outer.gradient(outer.result, x).item()); // 27 18
+ * ```
+ */
 export class GradientTape<R = unknown> extends Owned {
+  /**
+   * Whether the tape may compute more than one gradient (or jacobian). A non-persistent tape frees
+   * what it recorded after its first one; dispose() a persistent tape when done.
+   * @example
+   * ```ts
+   * import { tape, scalar, mul } from 'gradtape';
+   *
+   * const x = scalar(3);
+   * const t = tape((t) => { t.watch(x); return mul(x, x); }, { persistent: true });
+   * console.log(t.persistent, t.gradient(t.result, x).item(), t.gradient(t.result, x).item()); // true 6 6
+   * t.dispose();
+   * ```
+   */
   readonly persistent: boolean;
-  /** what the recorded function returned */
+  /**
+   * What the recorded function returned (the last `record` call's).
+   * @example
+   * ```ts
+   * import { tape, tensor, sum, mul } from 'gradtape';
+   *
+   * const x = tensor([1, 2]);
+   * const t = tape((t) => { t.watch(x); const y = sum(x); return { y, z: mul(y, y) }; }, { persistent: true });
+   * console.log(t.result.y.item(), t.result.z.item()); // 3 9
+   * console.log(t.gradient(t.result.z, t.result.y).item()); // 6
+   * t.dispose();
+   * ```
+   */
   result!: R;
   /** @internal */ _watchAccessed: boolean;
   private slot = -1;
@@ -70,6 +116,21 @@ export class GradientTape<R = unknown> extends Owned {
   _inTidy = false;
   private registered = false;
 
+  /**
+   * A tape that is not recording yet: call `record` (possibly several times). `tape(fn, options)` does
+   * both at once.
+   * @example
+   * ```ts
+   * import { GradientTape, scalar, mul } from 'gradtape';
+   *
+   * const x = scalar(3);
+   * const t = new GradientTape({ persistent: true });
+   * t.record((t) => t.watch(x));
+   * const y = t.record(() => mul(x, x)).result; // recording resumes where it stopped
+   * console.log(t.gradient(y, x).item()); // 6
+   * t.dispose();
+   * ```
+   */
   constructor(options: TapeOptions = {}) {
     super();
     if (options === null || typeof options !== 'object') throw new Error(`GradientTape: options must be an object, got ${describe(options)}`);
@@ -133,7 +194,19 @@ export class GradientTape<R = unknown> extends Owned {
     updateVariableHook();
   }
 
-  /** Runs fn while recording on this tape (appending to what it already holds); returns the tape. */
+  /**
+   * Runs fn while recording on this tape (appending to what it already holds); returns the tape, whose
+   * `result` is what fn returned. TF's `with tape:` block, which may be entered again.
+   * @example
+   * ```ts
+   * import { GradientTape, scalar, mul } from 'gradtape';
+   *
+   * const x = scalar(4);
+   * const t = new GradientTape();
+   * const y = t.record((t) => { t.watch(x); return mul(x, x); }).result;
+   * console.log(t.gradient(y, x).item()); // 8
+   * ```
+   */
   record<T>(fn: (tape: GradientTape) => T): GradientTape<T> {
     if (typeof fn !== 'function') throw new TypeError(`GradientTape.record: expected a function, got ${describe(fn)}`);
     if (this.isRecording) throw new Error('GradientTape.record: Tape is still recording, This can happen if you try to re-enter an already-active tape.');
@@ -152,7 +225,19 @@ export class GradientTape<R = unknown> extends Owned {
     return self;
   }
 
-  /** Watches a tensor, variable, or any array/object nesting of them. */
+  /**
+   * Watches a tensor, variable, or any array/object nesting of them: operations on them are recorded
+   * from now on. Trainable variables read while recording are watched automatically.
+   * @example
+   * ```ts
+   * import { tape, scalar, mul } from 'gradtape';
+   *
+   * const a = scalar(2), b = scalar(5);
+   * const t = tape((t) => { t.watch([a, b]); return mul(a, b); });
+   * const [da, db] = t.gradient(t.result, [a, b]);
+   * console.log(da.item(), db.item()); // 5 2
+   * ```
+   */
   watch(x: unknown): void {
     this.ensureSlot('GradientTape.watch');
     if (x instanceof Tensor && !x.isDisposed) this.watchLeaf(x); // the common case, without a closure
@@ -192,16 +277,61 @@ export class GradientTape<R = unknown> extends Owned {
     }
   }
 
+  /**
+   * The variables this tape watches (explicitly or because they were read while recording), in creation order.
+   * @example
+   * ```ts
+   * import { tape, variable, mul } from 'gradtape';
+   *
+   * const w = variable(2, { name: 'w' });
+   * const t = tape(() => mul(w, 3)); // reading a trainable variable watches it
+   * console.log(t.watchedVariables().map((v) => v.name)); // ['w']
+   * console.log(t.gradient(t.result, w).item()); // 3
+   * ```
+   */
   watchedVariables(): Variable[] {
     return [...(this.variables?.keys() ?? [])].filter(v => !v.isDisposed).sort((a, b) => a._order - b._order);
   }
 
+  /**
+   * Runs fn with this tape paused: what fn computes is not recorded (TF's `with tape.stop_recording():`).
+   * @example
+   * ```ts
+   * import { tape, scalar, mul, add } from 'gradtape';
+   *
+   * const x = scalar(3);
+   * const t = tape((t) => {
+   *   t.watch(x);
+   *   const y = mul(x, x);
+   *   const frozen = t.stopRecording(() => mul(y, 2)); // computed, not recorded: a constant for the tape
+   *   return add(y, frozen);
+   * });
+   * console.log(t.result.item(), t.gradient(t.result, x).item()); // 27 6
+   * ```
+   */
   stopRecording<T>(fn: () => T): T {
     if (!this.isRecording) throw new Error('GradientTape.stopRecording: Trying to stop recording a tape which is not recording.');
     this.setRecording(false);
     try { return fn(); } finally { if (!this.consumed && this.slot >= 0) this.setRecording(true); }
   }
 
+  /**
+   * Forgets everything recorded so far, watches included, and goes on recording (inside `record` only).
+   * @example
+   * ```ts
+   * import { tape, scalar, mul } from 'gradtape';
+   *
+   * const x = scalar(3);
+   * const t = tape((t) => {
+   *   t.watch(x);
+   *   mul(x, x); // forgotten by reset()
+   *   t.reset();
+   *   t.watch(x);
+   *   return mul(x, 4);
+   * });
+   * console.log(t.gradient(t.result, x).item()); // 4
+   * ```
+   */
   reset(): void {
     if (!this.isRecording) throw new Error('GradientTape.reset: Tape is not recording.');
     freeSlot(this.slot);
@@ -230,6 +360,24 @@ export class GradientTape<R = unknown> extends Owned {
     if (!this.persistent) this.releaseSlot();
   }
 
+  /**
+   * The gradient of `target` (a tensor, or a nesting of tensors whose gradients are summed) with respect
+   * to `sources` (a tensor, variable, or any array/object nesting of them); the result mirrors the nesting
+   * of `sources`, with null for a source the target does not depend on (or zeros, with
+   * `unconnectedGradients: 'zero'`). A non-persistent tape can do this once.
+   * @example
+   * ```ts
+   * import { tape, tensor, scalar, mul, sum } from 'gradtape';
+   *
+   * const x = tensor([1, 2, 3]);
+   * const t = tape((t) => { t.watch(x); return { a: mul(x, x), b: sum(x) }; }, { persistent: true });
+   * console.log(t.gradient(t.result.a, x).toArray()); // [2, 4, 6]
+   * console.log(t.gradient([t.result.a, t.result.b], { x }).x.toArray()); // [3, 5, 7]
+   * console.log(t.gradient(t.result.a, x, { outputGradients: tensor([1, 0, 0]) }).toArray()); // [2, 0, 0]
+   * console.log(t.gradient(t.result.b, scalar(1)), t.gradient(t.result.b, scalar(1), { unconnectedGradients: 'zero' }).item()); // null 0
+   * t.dispose();
+   * ```
+   */
   gradient<S>(target: unknown, sources: S, options?: GradientOptions): Grads<S> {
     if (target === null || target === undefined) throw new TypeError(`GradientTape.gradient: target must be a tensor or a nesting of tensors, got ${target}`);
     const unconnected = checkUnconnected('GradientTape.gradient', options?.unconnectedGradients);
@@ -339,6 +487,17 @@ export class GradientTape<R = unknown> extends Owned {
     return this.sweep([target], sources, [seed], 'none');
   }
 
+  /**
+   * The full Jacobian of `target` with respect to each source: shape `[...target.shape, ...source.shape]`.
+   * @example
+   * ```ts
+   * import { tape, tensor, mul } from 'gradtape';
+   *
+   * const x = tensor([1, 2]);
+   * const t = tape((t) => { t.watch(x); return mul(x, x); });
+   * console.log(t.jacobian(t.result, x).toArray()); // [[2, 0], [0, 4]]
+   * ```
+   */
   jacobian<S>(target: TensorLike, sources: S, options: { unconnectedGradients?: Unconnected } = {}): Grads<S> {
     const unconnected = checkUnconnected('GradientTape.jacobian', options?.unconnectedGradients);
     if (!(target instanceof Tensor)) throw new Error(`GradientTape.jacobian: target must be a single tensor, got ${describe(target)}`);
@@ -366,6 +525,18 @@ export class GradientTape<R = unknown> extends Owned {
     }
   }
 
+  /**
+   * The Jacobian of each example of a batch: for target `[b, ...y]` and source `[b, ...x]`, the
+   * `[b, ...y, ...x]` tensor of d target[i] / d source[i] (examples must not depend on each other).
+   * @example
+   * ```ts
+   * import { tape, tensor, mul } from 'gradtape';
+   *
+   * const x = tensor([[1, 2], [3, 4]]); // a batch of two
+   * const t = tape((t) => { t.watch(x); return mul(x, x); });
+   * console.log(t.batchJacobian(t.result, x).toArray()); // [[[2, 0], [0, 4]], [[6, 0], [0, 8]]]
+   * ```
+   */
   batchJacobian(target: TensorLike, source: TensorLike, options: { unconnectedGradients?: Unconnected } = {}): Tensor {
     checkUnconnected('GradientTape.batchJacobian', options?.unconnectedGradients);
     if (!(target instanceof Tensor) || !(source instanceof Tensor)) throw new Error(`GradientTape.batchJacobian: target and source must be tensors, got ${describe(target)} and ${describe(source)}`);
@@ -401,12 +572,28 @@ export class GradientTape<R = unknown> extends Owned {
     }
   }
 
+  /**
+   * Frees the tape's slot and everything it recorded (idempotent); it cannot be used afterwards.
+   * @example
+   * ```ts
+   * import { tape, scalar, mul } from 'gradtape';
+   *
+   * const x = scalar(3);
+   * const t = tape((t) => { t.watch(x); return mul(x, x); }, { persistent: true });
+   * console.log(t.gradient(t.result, x).item()); // 6
+   * t.dispose();
+   * let message;
+   * try { t.gradient(t.result, x); } catch (e) { message = e.message; }
+   * console.log(message); // GradientTape.gradient: the tape is disposed
+   * ```
+   */
   dispose(): void {
     if (this.disposed) return;
     if (this.isRecording) this.setRecording(false);
     this.releaseSlot();
     this.disposed = true;
   }
+  /** `using t = tape(...)` disposes the tape at the end of the block. */
   [Symbol.dispose](): void { this.dispose(); }
 }
 
@@ -473,7 +660,22 @@ export type Grads<S> = S extends Tensor ? Tensor | null
   : S extends readonly unknown[] ? { [K in keyof S]: Grads<S[K]> }
   : S extends object ? { [K in keyof S]: Grads<S[K]> } : never;
 
-/** Records fn on a new tape (TF's `with tf.GradientTape() as t:`) and returns the tape. */
+/**
+ * Records fn on a new tape (TF's `with tf.GradientTape() as t:`) and returns the tape; `t.result` is
+ * what fn returned.
+ * @example
+ * ```ts
+ * import { tape, ones, sum, mul } from 'gradtape';
+ *
+ * const x = ones([2, 2]);
+ * const t = tape((t) => {
+ *   t.watch(x);
+ *   const y = sum(x);
+ *   return mul(y, y);
+ * });
+ * console.log(t.gradient(t.result, x).toArray()); // [[8, 8], [8, 8]]
+ * ```
+ */
 export function tape<R>(fn: (t: GradientTape) => R, options?: TapeOptions): GradientTape<R> {
   if (typeof fn !== 'function') throw new TypeError(`tape: expected a function, got ${describe(fn)}`);
   if (options !== undefined && (options === null || typeof options !== 'object')) throw new Error(`tape: options must be an object, got ${describe(options)}`);
@@ -481,6 +683,18 @@ export function tape<R>(fn: (t: GradientTape) => R, options?: TapeOptions): Grad
 }
 
 // ---- grad / valueAndGrad ----
+/**
+ * Turns a scalar function of tensors into one that returns its value and its gradient with respect to
+ * every argument (one tensor for one argument, an array for several; zeros where unconnected).
+ * @example
+ * ```ts
+ * import { valueAndGrad, tensor, sum, square } from 'gradtape';
+ *
+ * const f = valueAndGrad((x) => sum(square(x)));
+ * const { value, grads } = f(tensor([1, 2]));
+ * console.log(value.item(), grads.toArray()); // 5 [2, 4]
+ * ```
+ */
 export function valueAndGrad<A extends TensorLike[]>(f: (...args: Tensor[]) => Tensor): (...args: A) => { value: Tensor; grads: Tensor | Tensor[] } {
   return valueAndGradAs('valueAndGrad', f);
 }
@@ -506,6 +720,19 @@ function valueAndGradAs<A extends TensorLike[]>(op: string, f: (...args: Tensor[
     }
   };
 }
+/**
+ * Turns a scalar function of tensors into the function computing its gradient with respect to every
+ * argument (one tensor for one argument, an array for several). Nest it for higher derivatives.
+ * @example
+ * ```ts
+ * import { grad, mul, scalar } from 'gradtape';
+ *
+ * const cube = (x) => mul(mul(x, x), x);
+ * console.log(grad(cube)(scalar(3)).item()); // 27
+ * console.log(grad(grad(cube))(scalar(3)).item()); // 18
+ * console.log(grad((a, b) => mul(a, b))(2, 5).map((g) => g.item())); // [5, 2]
+ * ```
+ */
 export function grad<A extends TensorLike[]>(f: (...args: Tensor[]) => Tensor): (...args: A) => Tensor | Tensor[] {
   const vg = valueAndGradAs<A>('grad', f);
   return (...args: A) => { const { value, grads } = vg(...args); value.dispose(); return grads; };
@@ -549,6 +776,21 @@ callbacks.releaseCustom = fnId => {
   if (e && --e.tapes <= 0) customFns.delete(fnId);
 };
 
+/**
+ * Defines an op with its own gradient: `f` returns the forward `value` and a `grad` function from the
+ * upstream gradient `dy` to the gradient of each input (a tensor for one input, an array, or null).
+ * `grad` is itself recorded by enclosing tapes, so it may be differentiated again.
+ * @example
+ * ```ts
+ * import { customGradient, tape, tensor, mul, clipByValue } from 'gradtape';
+ *
+ * // the identity forward, with the gradient clipped to [-1, 1] on the way back
+ * const clipGradient = customGradient((x) => ({ value: mul(x, 1), grad: (dy) => clipByValue(dy, -1, 1) }));
+ * const x = tensor([1, 2]);
+ * const t = tape((t) => { t.watch(x); return clipGradient(x); });
+ * console.log(t.gradient(t.result, x, { outputGradients: tensor([5, -0.5]) }).toArray()); // [1, -0.5]
+ * ```
+ */
 export function customGradient<A extends TensorLike[]>(f: (...inputs: Tensor[]) => { value: Tensor; grad: (dy: Tensor) => Tensor | (Tensor | null)[] | null }): (...inputs: A) => Tensor {
   if (typeof f !== 'function') throw new Error(`customGradient: expected a function, got ${describe(f)}`);
   return (...args: A) => {

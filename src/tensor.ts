@@ -5,7 +5,9 @@ import type { GradientTape } from './tape.js';
 import { core, ready, ints, floats, bytes, writeArgs, generation, entryIndex, dataAddress, E_RANK, E_SHAPE, E_SIZE } from './core.js';
 import { DType as DTypeCode } from '../assembly/opcodes.js';
 
+/** A tensor's element type: 32-bit float, 32-bit integer, or boolean (stored as one byte). */
 export type DType = 'float32' | 'int32' | 'bool';
+/** A number, a boolean, or nested arrays of them (as `tensor()` accepts: `[[1, 2], [3, 4]]`). */
 export type NestedArray = number | boolean | NestedArray[];
 /** Anything accepted where a tensor is expected. */
 export type TensorLike = Tensor | number | boolean | NestedArray | Float32Array | Int32Array | Uint8Array;
@@ -60,11 +62,25 @@ function track(t: Tensor): void {
   t._registered = true;
 }
 
+/**
+ * An n-dimensional array in WebAssembly memory (float32, int32 or bool). Immutable: ops return new
+ * tensors. Every op that takes a tensor first is also a method (`x.mul(y)`, `x.sum(0)`). Free tensors
+ * with `tidy`, `dispose()` or `using`; a `FinalizationRegistry` frees dropped ones eventually.
+ * @example
+ * ```ts
+ * import { tensor } from 'gradtape';
+ *
+ * const x = tensor([[1, 2], [3, 4]]);
+ * console.log(x.shape, x.dtype, x.mul(2).sum().item()); // [2, 2] float32 20
+ * console.log(x.toString()); // Tensor([[1, 2], [3, 4]], shape=[2, 2], dtype=float32)
+ * ```
+ */
 export class Tensor {
   /** @internal tensor id in the wasm table; 0 once disposed */
   _id: number;
   /** @internal */
   _shape: number[] | undefined;
+  /** The element type: 'float32', 'int32' or 'bool'. */
   readonly dtype: DType;
 
   /** @internal wraps a fresh id (whose reference it takes over) */
@@ -73,6 +89,7 @@ export class Tensor {
   /** @internal the core instance generation the id belongs to */
   _gen: number;
 
+  /** Wraps a tensor of the WebAssembly core (taking over its reference). Make tensors with `tensor()`, `scalar()`, `zeros()`, `ones()`, ... rather than this. */
   constructor(id: number, dtype: DType) {
     this._id = id;
     this._gen = generation;
@@ -90,9 +107,13 @@ export class Tensor {
     return this._id;
   }
 
+  /** The size of each axis (a copy): `[]` for a scalar. */
   get shape(): number[] { return shapeOf(this).slice(); }
+  /** The number of axes. */
   get rank(): number { return this._shape ? this._shape.length : ints()[entryIndex(this.id) + E_RANK]; }
+  /** The number of elements (the product of the shape). */
   get size(): number { return ints()[entryIndex(this.id) + E_SIZE]; }
+  /** Whether the tensor was freed (by `dispose()`, `tidy` or a `using` block); a disposed tensor cannot be used. */
   get isDisposed(): boolean { return this._id === 0; }
 
   /** A copy of the values: Float32Array, Int32Array or Uint8Array (bool). */
@@ -115,18 +136,22 @@ export class Tensor {
     return this.data()[0];
   }
 
+  /** Frees the tensor's memory now (idempotent). Tapes that recorded it keep their own reference. */
   dispose(): void {
     if (this._id === 0) return;
     if (this._registered) registry?.unregister(this);
     if (this._gen === generation) core.release(this._id);
     this._id = 0;
   }
+  /** `using x = tensor(...)` frees the tensor at the end of the block. */
   [Symbol.dispose](): void { this.dispose(); }
 
+  /** Prints like TensorFlow: `Tensor([[8, 8], [8, 8]], shape=[2, 2], dtype=float32)`. */
   toString(): string {
     if (this._id === 0) return 'Tensor(<disposed>)';
     return `Tensor(${formatValues(this)}, shape=[${this.shape.join(', ')}], dtype=${this.dtype})`;
   }
+  /** Node's `console.log` shows the same text as `toString()`. */
   [Symbol.for('nodejs.util.inspect.custom')](): string { return this.toString(); }
 }
 
@@ -231,6 +256,7 @@ function flatten(op: string, values: NestedArray, shape: number[], flat: (number
   flat.push(values);
 }
 
+/** A tensor from a number, a (nested) array, a typed array or another tensor (copied). `shape` reshapes the values (a single value fills it); the dtype is inferred (numbers: float32, booleans: bool, Int32Array: int32) unless given. */
 export function tensor(values: TensorLike, shape?: readonly number[], dtype?: DType): Tensor {
   const op = 'tensor';
   if (values instanceof Tensor) {
@@ -297,6 +323,7 @@ function reshapeInPlace(t: Tensor, shape: readonly number[]): Tensor {
   return out;
 }
 
+/** A rank-0 tensor holding `value` (float32 for numbers, bool for booleans, unless `dtype` says otherwise). */
 export function scalar(value: number | boolean, dtype?: DType): Tensor {
   if (typeof value !== 'number' && typeof value !== 'boolean') throw new Error(`scalar: value must be a number or boolean, got ${describe(value)}`);
   if (dtype !== undefined) checkDType('scalar', dtype);
@@ -311,6 +338,7 @@ export function scalar(value: number | boolean, dtype?: DType): Tensor {
   return new Tensor(id, dtype);
 }
 
+/** A tensor of `shape` with every element `value`. */
 export function fill(shape: readonly number[], value: number | boolean, dtype?: DType): Tensor { return fillAs('fill', shape, value, dtype); }
 function fillAs(op: string, shape: readonly number[], value: number | boolean, dtype?: DType): Tensor {
   if (typeof value !== 'number' && typeof value !== 'boolean') throw new Error(`${op}: value must be a number or boolean, got ${describe(value)}`);
@@ -320,7 +348,9 @@ function fillAs(op: string, shape: readonly number[], value: number | boolean, d
   view(t).fill(t.dtype === 'bool' ? (value ? 1 : 0) : Number(value));
   return t;
 }
+/** A tensor of `shape` filled with 0 (float32 unless `dtype` is given). */
 export const zeros = (shape: readonly number[], dtype: DType = 'float32'): Tensor => fillAs('zeros', shape, 0, dtype);
+/** A tensor of `shape` filled with 1 (float32 unless `dtype` is given). */
 export const ones = (shape: readonly number[], dtype: DType = 'float32'): Tensor => fillAs('ones', shape, 1, dtype);
 function fillLike(op: string, x: TensorLike, value: number): Tensor {
   const t = toTensor(op, x);
@@ -328,7 +358,9 @@ function fillLike(op: string, x: TensorLike, value: number): Tensor {
   if (t !== x) t.dispose();
   return fillAs(op, shape, value, dtype);
 }
+/** Zeros with the shape and dtype of `x`. */
 export const zerosLike = (x: TensorLike): Tensor => fillLike('zerosLike', x, 0);
+/** Ones with the shape and dtype of `x`. */
 export const onesLike = (x: TensorLike): Tensor => fillLike('onesLike', x, 1);
 
 /** Hook set by the variable/tape layer: called for every Variable read while a tape records. */
@@ -357,6 +389,19 @@ export function toTensor(op: string, x: TensorLike, dtype?: DType): Tensor {
 // ---- memory management ----
 const kept = new WeakSet<object>();
 
+/**
+ * Runs `fn` and then frees every tensor (and tape) it created, except what it returns (tensors, tapes,
+ * or any array/object nesting of them), variables, and what was `keep()`-ed. Synchronous functions only.
+ * @example
+ * ```ts
+ * import { tidy, ones, mul, memory } from 'gradtape';
+ *
+ * const before = memory().tensors;
+ * const y = tidy(() => mul(ones([2]), 3)); // ones([2]) is freed, y is returned
+ * console.log(y.toArray()); // [3, 3]
+ * console.log(memory().tensors - before); // 1
+ * ```
+ */
 export function tidy<T>(fn: () => T): T {
   if (typeof fn !== 'function') throw new Error(`tidy: expected a function, got ${describe(fn)}`);
   const start = created.length, ownedStart = owned.length;
@@ -463,6 +508,7 @@ export function dispose(x: unknown): void {
   for (const t of all) (t as Tensor).dispose(); // tensors, and tapes in the nesting
 }
 
+/** What lives in WebAssembly memory now: live tensors, their bytes, and the size of the memory itself. */
 export function memory(): { tensors: number; bytes: number; wasmBytes: number } {
   ready();
   return { tensors: core.liveTensors.value, bytes: core.liveBytes.value >>> 0, wasmBytes: core.memory.buffer.byteLength };

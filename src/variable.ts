@@ -9,8 +9,11 @@ import { unrecorded, add, sub, dims, broadcastShapes } from './ops.js';
 let created = 0;
 variables.is = (t: Tensor) => t instanceof Variable;
 
+/** A mutable tensor (TF's tf.Variable): `assign` replaces its value without recording it, tapes watch trainable variables they read automatically, and `tidy` never frees it. Make one with `variable()`. */
 export class Variable extends Tensor {
+  /** Whether tapes watch this variable automatically when they read it, and optimizers' `minimize` updates it. */
   readonly trainable: boolean;
+  /** The name given to `variable()`, or `Variable:<n>`. */
   readonly name: string;
   /** @internal creation order, for watchedVariables() */
   readonly _order: number;
@@ -23,8 +26,11 @@ export class Variable extends Tensor {
     this.name = name ?? `Variable:${this._order}`;
   }
 
+  /** Replaces the value (same shape and dtype); not recorded, so it cuts the gradient as in TF. */
   assign(value: TensorLike): this { return this.replace('assign', value, v => v); }
+  /** Adds `delta` to the value in place (not recorded). */
   assignAdd(delta: TensorLike): this { return this.replace('assignAdd', delta, d => add(this, d)); }
+  /** Subtracts `delta` from the value in place (not recorded). */
   assignSub(delta: TensorLike): this { return this.replace('assignSub', delta, d => sub(this, d)); }
 
   private replace(op: string, value: TensorLike, compute: (v: Tensor) => Tensor): this {
@@ -59,6 +65,7 @@ function copyOf(t: Tensor): number {
   return unrecorded(() => core.unary(Op.Identity, t.id, 0));
 }
 
+/** A Variable holding a copy of `initial`; `trainable` (default true) and `name` as in TF. */
 export function variable(initial: TensorLike, options: { trainable?: boolean; name?: string } = {}): Variable {
   if (options === null || typeof options !== 'object') throw new Error(`variable: options must be an object, got ${describe(options)}`);
   if (options.trainable !== undefined && typeof options.trainable !== 'boolean') throw new Error(`variable: trainable must be a boolean, got ${describe(options.trainable)}`);

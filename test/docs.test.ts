@@ -1,0 +1,151 @@
+// The API reference (`npm run docs`, TypeDoc over src/index.ts): every root export has a doc
+// comment, the main ones have an @example, and every example runs against the built package and
+// prints what its `console.log(...); // expected` comments say.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lastJson, makeTempDir, removeTempDir, REPO_ROOT, requireBuild, runOk } from './portability/helpers';
+
+/** Root exports, and for classes the public members, that must show a runnable example. */
+const NEED_EXAMPLES: Record<string, string[] | true> = {
+  tape: true, grad: true, valueAndGrad: true, customGradient: true, tidy: true,
+  GradientTape: ['constructor', 'result', 'persistent', 'record', 'watch', 'watchedVariables', 'stopRecording', 'reset', 'gradient', 'jacobian', 'batchJacobian', 'dispose'],
+  ForwardAccumulator: ['constructor', 'record', 'jvp', 'dispose'],
+  Optimizer: ['applyGradients', 'minimize'],
+  sgd: true, adam: true, rmsprop: true,
+  saveSafetensors: true, loadSafetensors: true, loadSafetensorsMetadata: true,
+};
+
+interface Documented { name: string; doc: string; examples: string[] }
+
+/** Every root export of src/index.ts with its doc comment, and the public members of exported classes. */
+function readExports(): { exports: Documented[]; members: Map<string, Documented[]> } {
+  const program = ts.createProgram([join(REPO_ROOT, 'src/index.ts'), join(REPO_ROOT, 'src/globals.d.ts')], {
+    target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, strict: true, noEmit: true,
+    lib: ['lib.es2022.d.ts', 'lib.dom.d.ts', 'lib.esnext.disposable.d.ts'], types: [],
+  });
+  const checker = program.getTypeChecker();
+  const index = program.getSourceFile(join(REPO_ROOT, 'src/index.ts'))!;
+  const describeSymbol = (name: string, symbol: ts.Symbol): Documented => {
+    const doc = ts.displayPartsToString(symbol.getDocumentationComment(checker)).trim();
+    const examples = symbol.getJsDocTags(checker).filter(t => t.name === 'example').map(t => ts.displayPartsToString(t.text));
+    return { name, doc, examples };
+  };
+  const exports: Documented[] = [], members = new Map<string, Documented[]>();
+  for (const exported of checker.getExportsOfModule(checker.getSymbolAtLocation(index)!)) {
+    const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+    exports.push(describeSymbol(exported.name, symbol));
+    const cls = symbol.declarations?.find(ts.isClassDeclaration);
+    if (!cls) continue;
+    const list: Documented[] = [];
+    for (const m of cls.members) {
+      const flags = ts.getCombinedModifierFlags(m);
+      if (flags & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected) || !m.name && !ts.isConstructorDeclaration(m)) continue;
+      const name = ts.isConstructorDeclaration(m) ? 'constructor' : m.name!.getText();
+      if (name.startsWith('_') || name.startsWith('#') || ts.getJSDocTags(m).some(t => t.tagName.text === 'internal')) continue;
+      const ms = ts.isConstructorDeclaration(m) ? undefined : checker.getSymbolAtLocation(m.name!);
+      if (ms) list.push(describeSymbol(name, ms));
+      else {
+        // a constructor: its comment is on the declaration (the last of the overloads)
+        const tags = ts.getJSDocTags(m);
+        const doc = ts.getJSDocCommentsAndTags(m).map(c => (ts.isJSDoc(c) ? ts.getTextOfJSDocComment(c.comment) ?? '' : '')).join('').trim();
+        list.push({ name, doc, examples: tags.filter(t => t.tagName.text === 'example').map(t => ts.getTextOfJSDocComment(t.comment) ?? '') });
+      }
+    }
+    members.set(exported.name, list);
+  }
+  return { exports, members };
+}
+
+/** The code of an @example (its ```ts fence) and what its console.log calls must print, in order. */
+function parseExample(text: string): { code: string; expected: string[] } {
+  const fence = /```(?:ts|js|typescript|javascript)?\n([\s\S]*?)```/.exec(text);
+  const code = (fence ? fence[1]! : text).trim();
+  const expected: string[] = [];
+  for (const line of code.split('\n')) {
+    const m = /console\.log\(.*\);\s*\/\/\s*(.+)$/.exec(line);
+    if (m) expected.push(m[1]!.trim());
+  }
+  return { code, expected };
+}
+const squash = (s: string) => s.replace(/\s+/g, '');
+
+describe('API reference', () => {
+  const { exports, members } = readExports();
+
+  it('reads the whole root API (so the checks below cover it)', () => {
+    const names = exports.map(e => e.name);
+    for (const n of ['tape', 'GradientTape', 'Tensor', 'add', 'conv2d', 'sgd', 'loadSafetensors', 'ForwardAccumulator', 'DType']) expect(names).toContain(n);
+    expect(names.length).toBeGreaterThan(120);
+  });
+
+  it('every root export has a doc comment', () => {
+    const missing = exports.filter(e => e.doc === '').map(e => e.name);
+    expect(missing, `root exports without a doc comment: ${missing.join(', ')}`).toEqual([]);
+  });
+
+  it('every public member of an exported class has a doc comment', () => {
+    const missing = [...members].flatMap(([cls, list]) => list.filter(m => m.doc === '').map(m => `${cls}.${m.name}`));
+    expect(missing, `members without a doc comment: ${missing.join(', ')}`).toEqual([]);
+  });
+
+  it('the main exports and members have an example that asserts its output', () => {
+    const missing: string[] = [];
+    for (const [name, need] of Object.entries(NEED_EXAMPLES)) {
+      const e = exports.find(x => x.name === name);
+      if (!e) { missing.push(`${name} (not exported)`); continue; }
+      if (need === true) { if (!e.examples.some(x => parseExample(x).expected.length > 0)) missing.push(name); continue; }
+      for (const member of need) {
+        const m = members.get(name)?.find(x => x.name === member);
+        if (!m || !m.examples.some(x => parseExample(x).expected.length > 0)) missing.push(`${name}.${member}`);
+      }
+    }
+    expect(missing, `no @example with a \`console.log(...); // expected\` line: ${missing.join(', ')}`).toEqual([]);
+  });
+
+  describe('every example runs against the built package and prints what it says', () => {
+    let dir: string;
+    /** per example: what its console.log calls printed, or the error it threw */
+    let results: { printed: string[]; error?: string }[] = [];
+    const all: { where: string; code: string; expected: string[] }[] = [];
+    for (const e of exports) for (const x of e.examples) all.push({ where: e.name, ...parseExample(x) });
+    for (const [cls, list] of members) for (const m of list) for (const x of m.examples) all.push({ where: `${cls}.${m.name}`, ...parseExample(x) });
+
+    beforeAll(async () => {
+      requireBuild();
+      dir = makeTempDir('docs');
+      // as a user runs them: plain Node, `gradtape` being the built package's entry
+      const pkg = pathToFileURL(join(REPO_ROOT, 'dist/gradtape.js')).href;
+      all.forEach((example, i) => writeFileSync(join(dir, `example-${i}.mjs`), example.code.replace(/from 'gradtape'/g, `from '${pkg}'`)));
+      writeFileSync(join(dir, 'run.mjs'), `
+        import { format } from "node:util";
+        const results = [];
+        const log = console.log;
+        for (let i = 0; i < ${all.length}; i++) {
+          const printed = [];
+          console.log = (...args) => printed.push(format(...args));
+          try { await import('./example-' + i + '.mjs'); results.push({ printed }); }
+          catch (e) { results.push({ printed, error: String(e && e.stack || e) }); }
+        }
+        console.log = log;
+        console.log(JSON.stringify({ results }));
+      `);
+      results = lastJson((await runOk('node', ['run.mjs'], { cwd: dir, timeoutMs: 120_000 })).stdout).results;
+    }, 180_000);
+    afterAll(() => removeTempDir(dir));
+
+    it('there are examples, and each imports gradtape', () => {
+      expect(all.length).toBeGreaterThan(20);
+      for (const example of all) expect(example.code, example.where).toContain("from 'gradtape'");
+    });
+
+    all.forEach((example, i) => {
+      it(`${example.where} (example ${i})`, () => {
+        expect(results[i]!.error).toBeUndefined();
+        expect(results[i]!.printed.map(squash)).toEqual(example.expected.map(squash));
+      });
+    });
+  });
+});
