@@ -1,12 +1,12 @@
 // The API reference (`npm run docs`, TypeDoc over src/index.ts): every root export has a doc
 // comment, the main ones have an @example, and every example runs against the built package and
 // prints what its `console.log(...); // expected` comments say.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lastJson, makeTempDir, removeTempDir, REPO_ROOT, requireBuild, runOk } from './portability/helpers';
+import { bin, lastJson, makeTempDir, removeTempDir, REPO_ROOT, requireBuild, run, runOk } from './portability/helpers';
 
 /** Root exports, and for classes the public members, that must show a runnable example. */
 const NEED_EXAMPLES: Record<string, string[] | true> = {
@@ -17,6 +17,13 @@ const NEED_EXAMPLES: Record<string, string[] | true> = {
   sgd: true, adam: true, rmsprop: true,
   saveSafetensors: true, loadSafetensors: true, loadSafetensorsMetadata: true,
 };
+
+/** The part of TypeDoc's JSON output the test reads. */
+interface TypeDocComment { summary?: unknown[]; blockTags?: { tag: string }[] }
+interface TypeDocReflection {
+  name: string; comment?: TypeDocComment; signatures?: { comment?: TypeDocComment }[];
+  type?: { declaration?: { signatures?: { comment?: TypeDocComment }[] } };
+}
 
 interface Documented { name: string; doc: string; examples: string[] }
 
@@ -104,6 +111,24 @@ describe('API reference', () => {
     }
     expect(missing, `no @example with a \`console.log(...); // expected\` line: ${missing.join(', ')}`).toEqual([]);
   });
+
+  it('`npm run docs` (TypeDoc, typedoc.json) builds the reference: every root export, with its comment and examples', async () => {
+    const dir = makeTempDir('typedoc');
+    try {
+      // the repo's config, written elsewhere; warnings (a broken {@link}, say) are errors there
+      const r = await run(bin('typedoc'), ['--out', join(dir, 'html'), '--json', join(dir, 'api.json')], { cwd: REPO_ROOT, timeoutMs: 170_000 });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(existsSync(join(dir, 'html', 'index.html'))).toBe(true);
+      const api = JSON.parse(readFileSync(join(dir, 'api.json'), 'utf8')) as { children: TypeDocReflection[] };
+      expect(api.children.map(c => c.name).sort()).toEqual(exports.map(e => e.name).sort());
+      const comment = (c: TypeDocReflection) => c.comment ?? c.signatures?.[0]?.comment ?? c.type?.declaration?.signatures?.[0]?.comment;
+      expect(api.children.filter(c => !comment(c)?.summary?.length).map(c => c.name)).toEqual([]);
+      const examples = (name: string) => comment(api.children.find(c => c.name === name)!)?.blockTags?.filter(t => t.tag === '@example').length ?? 0;
+      for (const name of ['tape', 'grad', 'tidy', 'saveSafetensors', 'GradientTape']) expect(examples(name), name).toBeGreaterThan(0);
+    } finally {
+      removeTempDir(dir);
+    }
+  }, 180_000);
 
   describe('every example runs against the built package and prints what it says', () => {
     let dir: string;
