@@ -1,4 +1,5 @@
-// Browsers: headless Chromium loads gradtape as a plain ES module through an importmap, and as
+// Browsers: headless Chromium loads gradtape as a plain ES module through an importmap (the readable
+// dist/gradtape.js, which imports ./wasm-core.js, and the one-file dist/gradtape.min.js), and as
 // part of an esbuild bundle built with the `browser` condition.
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +30,8 @@ describe('browser (headless Chromium)', () => {
     writeFileSync(join(dir, 'entry.mjs'), PAGE_SCRIPT);
     writeFileSync(join(dir, 'unbundled.html'),
       html('<script type="importmap">{"imports":{"gradtape":"/dist/gradtape.js"}}</script>', './entry.mjs'));
+    writeFileSync(join(dir, 'unbundled-min.html'),
+      html('<script type="importmap">{"imports":{"gradtape":"/dist/gradtape.min.js"}}</script>', './entry.mjs'));
     writeFileSync(join(dir, 'bundled.html'), html('', './bundle.js'));
 
     // The bundler resolves `gradtape` the way it would in a user's project: from node_modules.
@@ -69,6 +72,10 @@ describe('browser (headless Chromium)', () => {
 
   it('unbundled: importmap to /dist/gradtape.js', async () => {
     expectAll(await resultOf('/__t/unbundled.html'));
+  }, 90_000);
+
+  it('unbundled: importmap to /dist/gradtape.min.js (one minified file)', async () => {
+    expectAll(await resultOf('/__t/unbundled-min.html'));
   }, 90_000);
 
   it('bundled: esbuild with the browser condition', async () => {
