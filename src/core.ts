@@ -45,7 +45,9 @@ export let core: Core = undefined as unknown as Core;
 /** Bumped on every (re-)instantiation; tensors remember the generation they belong to. */
 export let generation = 0;
 let i32 = new Int32Array(0);
-let module: WebAssembly.Module | undefined;
+// The compiled core. Not named `module`: module wrappers such as Vite's SSR runner pass a `module`
+// parameter, which a top-level `var module` in the readable bundle would pick up.
+let compiled: WebAssembly.Module | undefined;
 let defaultSource: (() => WebAssembly.Module | BufferSource) | undefined;
 
 /** Entry points (embedded bytes, workerd module) register where the default wasm comes from. */
@@ -77,7 +79,7 @@ function readString(ptr: number): string {
 
 function instantiate(mod: WebAssembly.Module): void {
   const instance = new WebAssembly.Instance(mod, imports());
-  module = mod;
+  compiled = mod;
   core = guard(instance.exports);
   setViews();
   generation++;
@@ -119,7 +121,7 @@ function guard(exports: WebAssembly.Exports): Core {
 }
 
 function recover(where: string, e: WebAssembly.RuntimeError): never {
-  instantiate(module!);
+  instantiate(compiled!);
   callbacks.onReset();
   throw new Error(`gradtape: internal error in the WebAssembly core (${e.message} in ${where}); the core was reset, so tensors, variables and tapes created before are no longer usable. Please report this.`);
 }
@@ -130,7 +132,7 @@ function toModule(source: WebAssembly.Module | BufferSource): WebAssembly.Module
 
 /** Synchronous init from a Module or bytes (default: the bytes shipped with this build). Idempotent. */
 export function initSync(source?: WebAssembly.Module | BufferSource): void {
-  if (module) return;
+  if (compiled) return;
   if (source === undefined) {
     if (!defaultSource) throw new Error('gradtape: no WebAssembly source is bundled with this build; call init(source) or initSync(source) first');
     source = defaultSource();
@@ -140,7 +142,7 @@ export function initSync(source?: WebAssembly.Module | BufferSource): void {
 
 /** Async init from a Module, bytes, a Response (or its promise) or a URL. Idempotent. */
 export async function init(source?: WebAssembly.Module | BufferSource | Response | PromiseLike<Response> | string | URL): Promise<void> {
-  if (module) return;
+  if (compiled) return;
   if (source === undefined) return initSync();
   if (typeof source === 'string' || source instanceof URL) source = fetch(source);
   if (typeof (source as PromiseLike<Response>).then === 'function') source = await (source as PromiseLike<Response>);
@@ -149,12 +151,12 @@ export async function init(source?: WebAssembly.Module | BufferSource | Response
     source = await source.arrayBuffer();
   }
   const mod = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source as BufferSource);
-  if (!module) instantiate(mod);
+  if (!compiled) instantiate(mod);
 }
 
 /** Makes sure the core is loaded (first use initialises it synchronously). */
 export function ready(): Core {
-  if (!module) initSync();
+  if (!compiled) initSync();
   return core;
 }
 

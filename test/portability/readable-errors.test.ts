@@ -39,6 +39,12 @@ describe('readable errors in Node', () => {
     expect(Math.max(...main.split('\n').map((l) => l.length))).toBeLessThanOrEqual(1000);
     expect(main).toMatch(/from "\.\/wasm-core\.js"/);
     expect(main).toMatch(/\/\/# sourceMappingURL=gradtape\.js\.map\s*$/);
+    // unminified, its top-level names stay: none may be one a module wrapper passes in (Vite's SSR
+    // runner, CommonJS), or the wrapper's value would shadow it
+    for (const file of ['dist/gradtape.js', 'dist/gradtape.workerd.js']) {
+      const code = readFileSync(join(inst.pkgDir, file), 'utf8');
+      expect(code).not.toMatch(/^(var|let|const|function|class) (module|exports|require|__filename|__dirname)\b/m);
+    }
     for (const file of ['dist/gradtape.js.map', 'dist/gradtape.workerd.js.map']) {
       const map = JSON.parse(readFileSync(join(inst.pkgDir, file), 'utf8'));
       expect(map.sources).toContain('../src/ops.ts');
