@@ -3,7 +3,7 @@
 // through the `args` buffer. The wrapper validates everything before calling in.
 export { tableCell, liveTensors, liveBytes, newTensor, retain, release, dataPtr } from "./tensor";
 export { allocatedBytes } from "./memory";
-export { recordingMask, setRecordingMask, setSlotRecording, watch, gradient, clearTape, recordCustom, endSweep } from "./tape";
+export { recordingMask, setRecordingMask, newTape, freeTape, resetTape, startRecording, stopRecording, setActive, watch, gradient, recordCustom, endSweep } from "./tape";
 export { unary, binary, where, broadcastToShape } from "./ops/elementwise";
 export { reduce, reshape } from "./ops/reduce";
 export { matmul } from "./ops/linalg";

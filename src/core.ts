@@ -25,10 +25,16 @@ export interface Core {
   cast(x: number, dtype: number): number;
   softmax(x: number, axis: number, log: number): number;
   setRecordingMask(mask: number): void;
-  setSlotRecording(slot: number, on: number): void;
-  watch(slot: number, id: number): void;
-  gradient(slot: number, argsPtr: number, nTargets: number, nSources: number): void;
-  clearTape(slot: number): void;
+  /** tapes: pointers to tape structs in the core (see assembly/tape.ts) */
+  newTape(): number;
+  freeTape(tape: number): void;
+  resetTape(tape: number): void;
+  startRecording(tape: number): void;
+  stopRecording(tape: number): void;
+  setActive(tape: number, on: number): void;
+  watch(tape: number, id: number, hold: number): void;
+  gradient(tape: number, argsPtr: number, nTargets: number, nSources: number): void;
+  /** returns how many tapes recorded the op */
   recordCustom(fnId: number, out: number, inputsPtr: number, n: number): number;
   endSweep(): void;
 }
@@ -110,6 +116,8 @@ function guard(exports: WebAssembly.Exports): Core {
   // pointers come back as signed i32: above 2 GiB they must be read unsigned
   const dataPtr = out.dataPtr as (id: number) => number;
   out.dataPtr = (id: number) => dataPtr(id) >>> 0;
+  const newTape = out.newTape as () => number;
+  out.newTape = () => newTape() >>> 0;
   // the argument buffer is static data: its address and size never change, so JS need not ask again
   const argsBase = (out.args as () => number)() >>> 0, argsCapacity = (out.argsCapacity as () => number)();
   tableCell = (out.tableCell as () => number)() >>> 2;
