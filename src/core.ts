@@ -10,6 +10,7 @@ export interface Core {
   recordingMask: WebAssembly.Global;
   args(): number;
   argsCapacity(): number;
+  growArgs(ints: number): number;
   newTensor(dtype: number, rank: number, shapePtr: number): number;
   retain(id: number): void;
   release(id: number): void;
@@ -119,10 +120,12 @@ function guard(exports: WebAssembly.Exports): Core {
   const newTape = out.newTape as () => number;
   out.newTape = () => newTape() >>> 0;
   // the argument buffer is static data: its address and size never change, so JS need not ask again
-  const argsBase = (out.args as () => number)() >>> 0, argsCapacity = (out.argsCapacity as () => number)();
+  let argsBase = (out.args as () => number)() >>> 0, argsCapacity = (out.argsCapacity as () => number)();
   tableCell = (out.tableCell as () => number)() >>> 2;
   out.args = () => argsBase;
   out.argsCapacity = () => argsCapacity;
+  const growArgs = out.growArgs as (ints: number) => number;
+  out.growArgs = (ints: number) => { argsBase = growArgs(ints) >>> 0; argsCapacity = ints; return argsBase; };
   return out as unknown as Core;
 }
 
@@ -190,9 +193,14 @@ function setViews(): void {
   u8 = new Uint8Array(buffer);
 }
 
+/** The args buffer's address, with room for `n` ints (it grows when a call needs more). */
+export function argsFor(n: number): number {
+  return n <= core.argsCapacity() ? core.args() : core.growArgs(Math.max(n, 2 * core.argsCapacity()));
+}
+
 /** Writes ints into the args buffer; returns its address. */
 export function writeArgs(values: ArrayLike<number>, offset = 0): number {
-  const base = core.args(), m = ints(), at = (base >>> 2) + offset;
+  const base = argsFor(offset + values.length), m = ints(), at = (base >>> 2) + offset;
   if (values.length > 8) m.set(values, at);
   else for (let i = 0; i < values.length; i++) m[at + i] = values[i]; // set() costs more for a few values
   return base;

@@ -1,7 +1,7 @@
 // GradientTape: the JS face of a tape struct in the core (assembly/tape.ts), which holds its records
 // and watches in wasm memory; `gradient` is one call into the core (plus a call back out for each
 // customGradient op on the way). There is no limit on how many tapes live or record at once.
-import { core, ready, writeArgs, ints, callbacks, generation } from './core.js';
+import { core, ready, writeArgs, argsFor, ints, callbacks, generation } from './core.js';
 import { Tensor, TensorLike, toTensor, wrap, describe, tidy, reads, fill, zeros, ownByTidy, Owned } from './tensor.js';
 import { Variable } from './variable.js';
 import { unrecorded, dims, identity, add, reshape } from './ops.js';
@@ -305,8 +305,6 @@ export class GradientTape<R = unknown> extends Owned {
     });
     let nSources = 0;
     for (let i = 0; i < srcs.length; i++) nSources += values?.[i]?.length ?? 1;
-    const count = 2 * nTargets + nSources;
-    if (count > core.argsCapacity()) throw new Error(`GradientTape.gradient: too many targets and sources (${count}); at most ${core.argsCapacity()} in one call`);
     // seeds converted from plain values (freed after the sweep); converting may use the args buffer,
     // so it happens before the ids are written there
     const seedIds: number[] = [], madeSeeds: Tensor[] = [];
@@ -327,7 +325,7 @@ export class GradientTape<R = unknown> extends Owned {
     }
     const ptr = this.ensureTape();
     // the core reads, from the args buffer: targets, seeds (0: ones), then every source id
-    const args = core.args(), m = ints();
+    const args = argsFor(2 * nTargets + nSources), m = ints();
     let at = args >>> 2;
     for (const t of targets) m[at++] = t.id;
     for (let i = 0; i < nTargets; i++) m[at++] = seedIds[i] ?? 0;
