@@ -756,3 +756,30 @@ describe('guide: Advanced automatic differentiation', () => {
     expect(() => expectClose(jb.data(), diagonalBlocks)).toThrow();
   });
 });
+
+describe('the walkthrough, examples/tf-guides.mjs (dist build)', () => {
+  it('prints what TF prints for the cells with exact values', async () => {
+    // the example imports the built package, like the training examples (test/training.test.ts)
+    const load = (name: string) => import(`../examples/${name}.mjs`) as Promise<{ main(o: { log: (...a: unknown[]) => void }): Promise<void> }>;
+    const { main } = await load('tf-guides');
+    const { format } = await import('node:util');
+    vi.spyOn(console, 'warn').mockImplementation(() => {}); // the int32 cell's warning
+    const lines: string[] = [];
+    await main({ log: (...args) => lines.push(format(...args)) });
+    const expected = [
+      'dy_dx: 6', 'dense/kernel, shape: [3,2]', 'dense/bias, shape: [2]',
+      'Tensor(6, shape=[], dtype=float32)', "[ 'x0' ]", 'dy/dx0: null', 'dz/dy: 18', '[ 4, 108 ]', '[ 2, 6 ]',
+      '-0.25', '3.75', '7', 'dv1: null', 'dx: null',
+      'Variable : Tensor(1, shape=[], dtype=float32)', 'Tensor : null',
+      'adjust_contrast written out: [ [ [ 1, 1, 1 ] ] ] 0', 'through floor: [ null, null ]',
+      'Tensor([0, 0], shape=[2], dtype=float32)',
+      'dz/dx: 4 dz/dy: null', 'Tensor(2, shape=[], dtype=float32)', '0.25', 'dy_dx: 3 d2y_dx2: 6',
+      '[ [ 5, 10 ], [ 10 ] ]', '[ 201 ] [ 201 ]', '[ 7, 10, 5, 10 ]', 'layer.kernel.shape: [5,8]', 'h.shape: [5,8,5,8]',
+      '[ 7, 6, 7, 5 ]', '[ 7, 6, 5 ]', 'j.shape: [7,6,7,5]', 'jb.shape: [7,6,5]',
+    ];
+    for (const line of expected) expect(lines).toContain(line);
+    expect(lines.filter(l => l === 'dz/dx: 4 dz/dy: null')).toHaveLength(3); // stop_recording, reset, stop_gradient
+    const dydx1 = lines.find(l => l.startsWith('dy/dx1: '))!;
+    expect(Number(dydx1.slice(8))).toBeCloseTo(sigmoid64(10), 6);
+  }, 60_000);
+});
