@@ -1,8 +1,9 @@
-// `npm start`: runs every example in turn: TF's autodiff notebook (seed.mjs) first, then the training
-// examples. Each file is a module exporting an async main() that returns its final metrics, and each
-// also runs on its own with `node examples/<name>.mjs`. Exits with code 1 if a training example
-// ends below 95% accuracy or its loss did not fall.
-const examples = ['seed', 'iris-logistic', 'iris-mlp', 'cnn-bars'];
+// `npm start`: runs every example in turn: TF's autodiff notebook (seed.mjs) and the cells of TF's two
+// autodiff guides (tf-guides.mjs) first, then the training examples. Each file is a module exporting
+// an async main() that returns its final metrics, and each also runs on its own with
+// `node examples/<name>.mjs`. Exits with code 1 if a training example ends below 95% accuracy or its
+// loss did not fall.
+const examples = ['seed', 'tf-guides', 'iris-logistic', 'iris-mlp', 'cnn-bars'];
 const summary = [];
 for (const name of examples) {
   console.log(`\n=== ${name} ===`);
