@@ -769,7 +769,7 @@ describe('the walkthrough, examples/tf-guides.mjs (dist build)', () => {
     const expected = [
       'dy_dx: 6', 'dense/kernel, shape: [3,2]', 'dense/bias, shape: [2]',
       'Tensor(6, shape=[], dtype=float32)', "[ 'x0' ]", 'dy/dx0: null', 'dz/dy: 18', '[ 4, 108 ]', '[ 2, 6 ]',
-      '-0.25', '3.75', '7', 'dv1: null', 'dx: null',
+      '-0.25', '3.75', '7', 'dv0: 1', 'dv1: null', 'dx: null',
       'Variable : Tensor(1, shape=[], dtype=float32)', 'Tensor : null',
       'adjust_contrast written out: [ [ [ 1, 1, 1 ] ] ] 0', 'through floor: [ null, null ]',
       'Tensor([0, 0], shape=[2], dtype=float32)',
