@@ -295,6 +295,11 @@ const opInputs = memory.data(12, 16);
 export function record(op: i32, out: i32, in0: i32, in1: i32 = 0, in2: i32 = 0, a0: i32 = 0, a1: i32 = 0, a2: i32 = 0): i32 {
   const mask = (watchMask(in0) | watchMask(in1) | watchMask(in2)) & recordingMask;
   if (mask == 0 || !isFloat(out)) return 0;
+  if ((mask & OVERFLOW_BIT) == 0) { // the common case, without the general path's indirection
+    for (let m = mask; m != 0; m &= m - 1) append(load<usize>(slotTapes + (<usize>ctz<u32>(m) << 2)), op, out, in0, in1, in2, a0, a1, a2);
+    setWatchMask(out, watchMask(out) | mask);
+    return <i32>popcnt<u32>(mask);
+  }
   store<i32>(opInputs, in0); store<i32>(opInputs, in1, 4); store<i32>(opInputs, in2, 8);
   return recordOn(mask, op, out, opInputs, 3, a0, a1, a2);
 }
