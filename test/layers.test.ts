@@ -346,6 +346,22 @@ describe('lazy build', () => {
     y.dispose(); layer.dispose();
   });
 
+  it('variables created inside a tape (the first apply) get gradients, as in TF', () => {
+    const model = new Sequential([new Dense(3, { activation: 'relu', seed: 1 }), new Dense(2, { seed: 2 })]);
+    const x = randomNormal([4, 5], { seed: 3 });
+    const t = tape(() => sum(square(model.apply(x))));
+    const vars = model.trainableVariables;
+    expect(vars.map(v => v.shape)).toEqual([[5, 3], [3], [3, 2], [2]]);
+    const grads = t.gradient(t.result, vars) as Tensor[];
+    // the same gradients as a tape recorded after the build
+    const again = tape(() => sum(square(model.apply(x))));
+    const want = again.gradient(again.result, vars) as Tensor[];
+    grads.forEach((g, i) => expect(f32(g)).toEqual(f32(want[i])));
+    expect(grads.some(g => f32(g).some(v => v !== 0))).toBe(true);
+    [x, t.result, again.result, ...grads, ...want].forEach(v => v.dispose());
+    model.dispose();
+  });
+
   it('Conv2D creates its kernel from the channels and rejects other channel counts later', () => {
     const layer = new Conv2D(5, 3, { seed: 1 });
     const y = layer.apply(ones([1, 4, 4, 2]));
@@ -444,7 +460,7 @@ describe('bad input: a clear Error naming the layer path and the values', () => 
     throws(() => new Dense(3, { name: 'd', seed: 1.5 }), "Dense 'd': seed must be an integer (a safe integer), got 1.5");
     throws(() => new Dense(3, { name: 'd', useBias: 1 as unknown as boolean }), "Dense 'd': useBias must be a boolean, got 1");
     throws(() => new Dense(3, { name: 'd', unit: 3 } as object), /^Dense 'd': unknown option "unit" \(expected activation, useBias/);
-    throws(() => new Dense(3, 'relu' as object), /^Dense 'dense(_\d+)?': options must be an object like \{ activation, useBias, kernelInitializer, biasInitializer, seed, name \}, got "relu"$/);
+    throws(() => new Dense(3, 'relu' as unknown as object), /^Dense 'dense(_\d+)?': options must be an object like \{ activation, useBias, kernelInitializer, biasInitializer, seed, name \}, got "relu"$/);
     throws(() => new Conv2D(3, 0, { name: 'c' }), "Conv2D 'c': kernelSize must be a positive integer, got 0");
     throws(() => new Conv2D(3, [3, 3, 3] as unknown as number, { name: 'c' }), "Conv2D 'c': kernelSize must be a positive integer or a pair [rows, cols] of them, got [3, 3, 3]");
     throws(() => new Conv2D(3, 3, { name: 'c', padding: 'full' as 'same' }), `Conv2D 'c': padding must be 'same' or 'valid', got "full"`);
