@@ -9,8 +9,8 @@ import { pathToFileURL } from 'node:url';
 
 const SIZE = 8;
 
-/** mulberry32: a tiny seeded PRNG for the bar positions. */
-function prng(seed) {
+/** mulberry32: a tiny seeded PRNG (the bar positions here; custom-training.mjs's split and batches). */
+export function prng(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

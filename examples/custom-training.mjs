@@ -12,19 +12,9 @@ import {
   tensor, tape, gather, softmax, argMax, equal, cast, sum, mean, sparseSoftmaxCrossEntropy, sgd, tidy, dispose,
 } from 'gradtape';
 import { Sequential, Dense } from 'gradtape/layers';
+import { prng } from './cnn-bars.mjs';
 import { pathToFileURL } from 'node:url';
 
-/** mulberry32: a small seeded PRNG, for the split and the batch order. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 /** Fisher–Yates shuffle of 0..n-1. */
 function permutation(n, random) {
   const p = Array.from({ length: n }, (_, i) => i);

@@ -367,7 +367,7 @@ describe('lazy build', () => {
     const y = layer.apply(ones([1, 4, 4, 2]));
     expect(y.shape).toEqual([1, 2, 2, 5]);
     expect(layer.kernel!.shape).toEqual([3, 3, 2, 5]);
-    expect(() => layer.apply(ones([1, 4, 4, 3]))).toThrow(/the input has 3 channels \(shape \[1,4,4,3\]\) but the layer was built for 2 \(kernel \[3,3,2,5\]\)/);
+    expect(() => layer.apply(ones([1, 4, 4, 3]))).toThrow(/the input's channel count is 3 \(shape \[1,4,4,3\]\) but the layer was built for 2 \(kernel \[3,3,2,5\]\)/);
     y.dispose(); layer.dispose();
   });
 
@@ -480,7 +480,7 @@ describe('bad input: a clear Error naming the layer path and the values', () => 
     const x = ones([2, 3]), rank1 = ones([3]), ints = tensor([[1, 2]], undefined, 'int32'), rank3 = ones([4, 4, 1]), small = ones([1, 2, 5, 1]);
     const rank2 = ones([2, 2]), tiny = ones([1, 2, 2, 1]), scalar1 = tensor(1), ints1 = tensor([1, 2], undefined, 'int32');
     throws(() => dense.apply([[1, 2]] as unknown as Tensor), "Dense 'd': apply: expected a Tensor, got [[1, 2]]");
-    throws(() => dense.apply(rank1), "Dense 'd': expected an input of rank >= 2, got shape [3]");
+    throws(() => dense.apply(rank1), "Dense 'd': expected an input of rank >= 2 [batch, ..., features], got shape [3]");
     throws(() => dense.apply(ints), "Dense 'd': expected a float32 input, got a int32 tensor of shape [1,2] (cast it with cast(x, 'float32'))");
     throws(() => dense.apply(x, { training: 1 as unknown as boolean }), "Dense 'd': apply: training must be a boolean, got 1");
     throws(() => dense.apply(x, { train: true } as object), `Dense 'd': apply: unknown option "train" (expected training)`);
@@ -509,7 +509,7 @@ describe('bad input: a clear Error naming the layer path and the values', () => 
     expect(error.modules).toEqual([model, inner, inner.layers[0]]);
     expect(error.stack).toContain("Sequential 'model' > Sequential 'block' > Dense 'dense_a'");
     const seq = new Sequential([new Dense(2, { name: 'dense_1', seed: 1 })], { name: 'model' });
-    throws(() => seq.apply(flat), "Sequential 'model' > Dense 'dense_1': expected an input of rank >= 2, got shape [3]");
+    throws(() => seq.apply(flat), "Sequential 'model' > Dense 'dense_1': expected an input of rank >= 2 [batch, ..., features], got shape [3]");
     // an error from an op inside a custom layer is wrapped, keeping the original as its cause
     class Broken extends Layer { protected call(x: Tensor) { return mul(x, ones([7])); } }
     const broken = new Sequential([new Broken('broken')], { name: 'outer' });

@@ -44,11 +44,6 @@ function boolean(what: string, v: unknown, fallback: boolean): boolean {
   return v;
 }
 
-function checkFloatInput(x: Tensor, rank: number | string): void {
-  const ok = typeof rank === 'number' ? x.rank === rank : x.rank >= 2;
-  if (!ok) throw new Error(`expected an input of rank ${rank}${rank === 4 ? ' [batch, height, width, channels]' : ''}, got shape [${x.shape}]`);
-  if (x.dtype !== 'float32') throw new Error(`expected a float32 input, got ${describeValue(x)} (cast it with cast(x, 'float32'))`);
-}
 
 /** The spatial output size of a convolution or pooling window (TF's formula). */
 function windowOutput(inSize: number, window: number, stride: number, pad: Padding): number {
@@ -71,7 +66,8 @@ function variableSeeds(seed: number | undefined): { kernel: number; bias: number
   return { kernel: deriveSeed(base, 0), bias: deriveSeed(base, 1) };
 }
 
-export interface DenseOptions {
+/** Options Dense and Conv2D share. */
+interface KernelOptions {
   activation?: Activation;
   useBias?: boolean;
   kernelInitializer?: InitializerName;
@@ -80,24 +76,33 @@ export interface DenseOptions {
   seed?: number;
   name?: string;
 }
+const KERNEL_OPTIONS = ['activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'seed', 'name'];
 
-/** Keras' Dense: `activation(x · kernel + bias)` over the last axis of x (rank >= 2). */
-export class Dense extends Layer {
-  readonly units: number;
+export interface DenseOptions extends KernelOptions {}
+
+export interface Conv2DOptions extends KernelOptions {
+  strides?: number | [number, number];
+  padding?: Padding;
+}
+
+/**
+ * Dense and Conv2D: activation(op(x, kernel) + bias). The kernel's shape comes from the input's
+ * shape on the first apply or build; `inputWidth` names the dimension it depends on.
+ */
+abstract class KernelLayer extends Layer {
   readonly activation: (x: Tensor) => Tensor;
   readonly useBias: boolean;
   readonly kernelInitializer: InitializerName;
   readonly biasInitializer: InitializerName;
   readonly seed: number | undefined;
-  /** [inputDim, units], created on the first apply */
+  /** created on the first apply or build */
   kernel: Variable | undefined = undefined;
-  /** [units], created on the first apply (none when useBias is false) */
+  /** created on the first apply or build (none when useBias is false) */
   bias: Variable | undefined = undefined;
 
-  constructor(units: number, options?: DenseOptions) {
-    super(options?.name, 'Dense');
-    const o = inContext(this, () => checkOptions(options, ['activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'seed', 'name']));
-    this.units = inContext(this, () => positiveInteger('units', units));
+  constructor(kind: string, options: KernelOptions | undefined, extraOptions: readonly string[]) {
+    super(options?.name, kind);
+    const o = inContext(this, () => checkOptions(options, [...extraOptions, ...KERNEL_OPTIONS]));
     this.activation = inContext(this, () => activationFunction(o.activation));
     this.useBias = inContext(this, () => boolean('useBias', o.useBias, true));
     this.kernelInitializer = inContext(this, () => checkInitializer(o.kernelInitializer ?? 'glorotUniform', 'kernelInitializer'));
@@ -109,100 +114,75 @@ export class Dense extends Layer {
     inContext(this, () => {
       this.outputShape(inputShape); // validates the shape, and a built layer's input width
       if (this.kernel) return;
-      const inputDim = inputShape[inputShape.length - 1];
+      const shape = this.kernelShape([...inputShape]);
       const seeds = variableSeeds(this.seed);
-      this.kernel = makeVariable(this, 'kernel', this.kernelInitializer, [inputDim, this.units], seeds.kernel);
-      if (this.useBias) this.bias = makeVariable(this, 'bias', this.biasInitializer, [this.units], seeds.bias);
+      this.kernel = makeVariable(this, 'kernel', this.kernelInitializer, shape, seeds.kernel);
+      if (this.useBias) this.bias = makeVariable(this, 'bias', this.biasInitializer, [shape[shape.length - 1]], seeds.bias);
     });
+  }
+
+  /** The kernel's shape for a (validated) input shape. */
+  protected abstract kernelShape(inputShape: number[]): number[];
+  /** The computation before bias and activation. */
+  protected abstract transform(x: Tensor, kernel: Variable): Tensor;
+
+  /** Throws unless the input's `what` (its width `given`) matches the built kernel's. */
+  protected checkWidth(inputShape: number[], given: number, what: string, kernelAxis: number): void {
+    if (this.kernel) {
+      if (this.kernel.isDisposed) throw new Error('the layer is disposed');
+      const built = this.kernel.shape[kernelAxis];
+      if (given !== built) throw new Error(`the input's ${what} is ${given} (shape [${inputShape}]) but the layer was built for ${built} (kernel [${this.kernel.shape}])`);
+    } else if (given < 1) throw new Error(`the input's ${what} must be at least 1, got shape [${inputShape}]`);
+  }
+
+  protected call(x: Tensor): Tensor {
+    if (x.dtype !== 'float32') throw new Error(`expected a float32 input, got ${describeValue(x)} (cast it with cast(x, 'float32'))`);
+    this.build(x.shape);
+    const y = this.transform(x, this.kernel!);
+    return this.activation(this.bias ? add(y, this.bias) : y);
+  }
+}
+
+/** Keras' Dense: `activation(x · kernel + bias)` over the last axis of x (rank >= 2); kernel [inputDim, units]. */
+export class Dense extends KernelLayer {
+  readonly units: number;
+
+  constructor(units: number, options?: DenseOptions) {
+    super('Dense', options, []);
+    this.units = inContext(this, () => positiveInteger('units', units));
   }
 
   protected computeOutputShape(inputShape: number[]): number[] {
     if (inputShape.length < 2) throw new Error(`expected an input of rank >= 2 [batch, ..., features], got shape [${inputShape}]`);
-    const inputDim = inputShape[inputShape.length - 1];
-    if (this.kernel) {
-      if (this.kernel.isDisposed) throw new Error('the layer is disposed');
-      const built = this.kernel.shape[0];
-      if (inputDim !== built) throw new Error(`the input's last dimension is ${inputDim} (shape [${inputShape}]) but the layer was built for ${built} (kernel [${this.kernel.shape}])`);
-    } else if (inputDim < 1) throw new Error(`the input's last dimension must be at least 1, got shape [${inputShape}]`);
+    this.checkWidth(inputShape, inputShape[inputShape.length - 1], 'last dimension', 0);
     return [...inputShape.slice(0, -1), this.units];
   }
-
-  protected call(x: Tensor): Tensor {
-    checkFloatInput(x, '>= 2');
-    this.build(x.shape);
-    const y = matmul(x, this.kernel!);
-    return this.activation(this.bias ? add(y, this.bias) : y);
-  }
-}
-
-export interface Conv2DOptions {
-  strides?: number | [number, number];
-  padding?: Padding;
-  activation?: Activation;
-  useBias?: boolean;
-  kernelInitializer?: InitializerName;
-  biasInitializer?: InitializerName;
-  seed?: number;
-  name?: string;
+  protected kernelShape(inputShape: number[]): number[] { return [inputShape[inputShape.length - 1], this.units]; }
+  protected transform(x: Tensor, kernel: Variable): Tensor { return matmul(x, kernel); }
 }
 
 /** Keras' Conv2D on NHWC images: kernel [kh, kw, inChannels, filters], then bias and activation. */
-export class Conv2D extends Layer {
+export class Conv2D extends KernelLayer {
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
   readonly padding: Padding;
-  readonly activation: (x: Tensor) => Tensor;
-  readonly useBias: boolean;
-  readonly kernelInitializer: InitializerName;
-  readonly biasInitializer: InitializerName;
-  readonly seed: number | undefined;
-  /** [kh, kw, inChannels, filters], created on the first apply */
-  kernel: Variable | undefined = undefined;
-  /** [filters], created on the first apply (none when useBias is false) */
-  bias: Variable | undefined = undefined;
 
   constructor(filters: number, kernelSize: number | [number, number], options?: Conv2DOptions) {
-    super(options?.name, 'Conv2D');
-    const o = inContext(this, () => checkOptions(options, ['strides', 'padding', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'seed', 'name']));
+    super('Conv2D', options, ['strides', 'padding']);
     this.filters = inContext(this, () => positiveInteger('filters', filters));
     this.kernelSize = inContext(this, () => pair('kernelSize', kernelSize));
-    this.strides = inContext(this, () => pair('strides', o.strides ?? 1));
-    this.padding = inContext(this, () => padding(o.padding));
-    this.activation = inContext(this, () => activationFunction(o.activation));
-    this.useBias = inContext(this, () => boolean('useBias', o.useBias, true));
-    this.kernelInitializer = inContext(this, () => checkInitializer(o.kernelInitializer ?? 'glorotUniform', 'kernelInitializer'));
-    this.biasInitializer = inContext(this, () => checkInitializer(o.biasInitializer ?? 'zeros', 'biasInitializer'));
-    this.seed = inContext(this, () => checkSeed(o.seed));
-  }
-
-  build(inputShape: readonly number[]): void {
-    inContext(this, () => {
-      this.outputShape(inputShape);
-      if (this.kernel) return;
-      const seeds = variableSeeds(this.seed);
-      this.kernel = makeVariable(this, 'kernel', this.kernelInitializer, [...this.kernelSize, inputShape[3], this.filters], seeds.kernel);
-      if (this.useBias) this.bias = makeVariable(this, 'bias', this.biasInitializer, [this.filters], seeds.bias);
-    });
+    this.strides = inContext(this, () => pair('strides', options?.strides ?? 1));
+    this.padding = inContext(this, () => padding(options?.padding));
   }
 
   protected computeOutputShape(inputShape: number[]): number[] {
     if (inputShape.length !== 4) throw new Error(`expected an input of rank 4 [batch, height, width, channels], got shape [${inputShape}]`);
-    const [batch, height, width, channels] = inputShape;
-    if (this.kernel) {
-      if (this.kernel.isDisposed) throw new Error('the layer is disposed');
-      const built = this.kernel.shape[2];
-      if (channels !== built) throw new Error(`the input has ${channels} channels (shape [${inputShape}]) but the layer was built for ${built} (kernel [${this.kernel.shape}])`);
-    } else if (channels < 1) throw new Error(`the input must have at least 1 channel, got shape [${inputShape}]`);
-    return [batch, ...spatialOutput(inputShape, this.kernelSize, this.strides, this.padding, 'kernel'), this.filters];
+    this.checkWidth(inputShape, inputShape[3], 'channel count', 2);
+    return [inputShape[0], ...spatialOutput(inputShape, this.kernelSize, this.strides, this.padding, 'kernel'), this.filters];
   }
-
-  protected call(x: Tensor): Tensor {
-    checkFloatInput(x, 4);
-    this.build(x.shape);
-    const y = conv2d(x, this.kernel!, this.strides, this.padding);
-    return this.activation(this.bias ? add(y, this.bias) : y);
-  }
+  protected kernelShape(inputShape: number[]): number[] { return [...this.kernelSize, inputShape[3], this.filters]; }
+  protected transform(x: Tensor, kernel: Variable): Tensor { return conv2d(x, kernel, this.strides, this.padding); }
 }
 
 function spatialOutput(inputShape: number[], window: [number, number], strides: [number, number], pad: Padding, what: string): [number, number] {
@@ -225,39 +205,37 @@ abstract class Pool2D extends Layer {
   readonly poolSize: [number, number];
   readonly strides: [number, number];
   readonly padding: Padding;
+  readonly #pool: typeof maxPool;
 
-  constructor(kind: string, poolSize: number | [number, number], options: PoolOptions | undefined) {
+  constructor(kind: string, pool: typeof maxPool, poolSize: number | [number, number], options: PoolOptions | undefined) {
     super(options?.name, kind);
     const o = inContext(this, () => checkOptions(options, ['strides', 'padding', 'name']));
     this.poolSize = inContext(this, () => pair('poolSize', poolSize));
     this.strides = inContext(this, () => pair('strides', o.strides ?? this.poolSize));
     this.padding = inContext(this, () => padding(o.padding));
+    this.#pool = pool;
   }
 
   protected computeOutputShape(inputShape: number[]): number[] {
     if (inputShape.length !== 4) throw new Error(`expected an input of rank 4 [batch, height, width, channels], got shape [${inputShape}]`);
     return [inputShape[0], ...spatialOutput(inputShape, this.poolSize, this.strides, this.padding, 'pool window'), inputShape[3]];
   }
+
+  protected call(x: Tensor): Tensor {
+    if (x.dtype !== 'float32') throw new Error(`expected a float32 input, got ${describeValue(x)}`);
+    this.outputShape(x.shape);
+    return this.#pool(x, this.poolSize, this.strides, this.padding);
+  }
 }
 
 /** Keras' MaxPooling2D. */
 export class MaxPool2D extends Pool2D {
-  constructor(poolSize: number | [number, number] = 2, options?: PoolOptions) { super('MaxPool2D', poolSize, options); }
-  protected call(x: Tensor): Tensor {
-    checkFloatInput(x, 4);
-    this.outputShape(x.shape);
-    return maxPool(x, this.poolSize, this.strides, this.padding);
-  }
+  constructor(poolSize: number | [number, number] = 2, options?: PoolOptions) { super('MaxPool2D', maxPool, poolSize, options); }
 }
 
 /** Keras' AveragePooling2D. */
 export class AvgPool2D extends Pool2D {
-  constructor(poolSize: number | [number, number] = 2, options?: PoolOptions) { super('AvgPool2D', poolSize, options); }
-  protected call(x: Tensor): Tensor {
-    checkFloatInput(x, 4);
-    this.outputShape(x.shape);
-    return avgPool(x, this.poolSize, this.strides, this.padding);
-  }
+  constructor(poolSize: number | [number, number] = 2, options?: PoolOptions) { super('AvgPool2D', avgPool, poolSize, options); }
 }
 
 /** Keras' Flatten: [batch, ...] -> [batch, product of the rest] ([batch] -> [batch, 1]). */
