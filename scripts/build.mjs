@@ -55,6 +55,7 @@ const rootAsPackage = {
     });
   },
 };
+// no property mangling: users subclass Module and Layer, so every member name is public
 await esbuild.build({
   ...common, mangleProps: undefined, entryPoints: [join(layersDir, 'index.ts')], outfile: join(root, 'dist/layers.js'), plugins: [rootAsPackage],
 });

@@ -34,7 +34,8 @@ opt.applyGradients(grads, [w, b]);
 const model = new Sequential([new Dense(3, { activation: 'relu', seed: 1 }), new Dropout(0.1), new Dense(1)], { name: 'm' });
 const out: Tensor = model.apply(xs, { training: true });
 const vars: Variable[] = model.trainableVariables; // the root's Variable: optimizers take them as they are
-opt.applyGradients(tape(() => mean(model.apply(xs))).gradient(mean(out), vars), vars);
+const fit = tape(() => mean(model.apply(xs)));
+opt.applyGradients(fit.gradient(fit.result, vars), vars);
 const saved: Record<string, Tensor> = model.weights();
 model.loadWeights(saved);
 const table: string = model.summary();
