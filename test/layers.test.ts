@@ -10,6 +10,7 @@ import {
   Module, Layer, LayerError, Dense, Conv2D, MaxPool2D, AvgPool2D, Flatten, Dropout, Sequential, initialize, fans, activationFunction,
   type ActivationName,
 } from '../src/layers/index.js';
+import { deriveSeed } from '../src/layers/initializers.js';
 import { reference as ref } from './support/reference.js';
 import { type ND, uniform } from './support/nd.js';
 import { numericGrad, expectClose } from './support/gradcheck.js';
@@ -430,6 +431,32 @@ describe('initializers', () => {
     }
   });
 
+  it('derived seeds are safe integers, distinct across seeds and streams (negative and large seeds too)', () => {
+    const seen = new Set<number>();
+    for (const seed of [-(2 ** 53 - 1), -5, -1, 0, 1, 2, 2 ** 32, 2 ** 32 + 1, 2 ** 53 - 1])
+      for (let stream = 0; stream < 500; stream++) {
+        const d = deriveSeed(seed, stream);
+        expect(Number.isSafeInteger(d) && d >= 0).toBe(true);
+        seen.add(d);
+      }
+    expect(seen.size).toBe(9 * 500);
+  });
+
+  it('truncated normals keep the in-range draws in order and redraw the rest (about 4.6% beyond 2 stddev)', () => {
+    const n = 100 * 100, stddev = Math.sqrt(2 / 100) / 0.87962566103423978, bound = 2 * stddev;
+    const values = tidy(() => f32(initialize('heNormal', [100, 100], 3)));
+    const firstRound = tidy(() => f32(randomNormal([n], { stddev, seed: deriveSeed(3, 0) })));
+    const kept = firstRound.filter(v => Math.abs(v) <= bound);
+    const dropped = n - kept.length;
+    expect(dropped / n).toBeGreaterThan(0.035); // P(|z| > 2) = 4.55%
+    expect(dropped / n).toBeLessThan(0.056);
+    expect(values.slice(0, kept.length)).toEqual(kept);
+    const redrawn = values.slice(kept.length);
+    expect(redrawn).toHaveLength(dropped);
+    expect(redrawn.every(v => Math.abs(v) <= bound)).toBe(true);
+    expect(redrawn).not.toEqual(firstRound.filter(v => Math.abs(v) > bound)); // new values, not the old ones
+  });
+
   it('zeros and ones', () => {
     expect(tidy(() => f32(initialize('zeros', [2, 2])))).toEqual([0, 0, 0, 0]);
     expect(tidy(() => f32(initialize('ones', [3])))).toEqual([1, 1, 1]);
@@ -466,6 +493,12 @@ describe('bad input: a clear Error naming the layer path and the values', () => 
     throws(() => new Conv2D(3, 3, { name: 'c', padding: 'full' as 'same' }), `Conv2D 'c': padding must be 'same' or 'valid', got "full"`);
     throws(() => new Conv2D(3, 3, { name: 'c', strides: [1, 0] }), "Conv2D 'c': strides must be a positive integer, got 0");
     throws(() => new MaxPool2D(-2, { name: 'p' }), "MaxPool2D 'p': poolSize must be a positive integer, got -2");
+    throws(() => new MaxPool2D(2, { name: 'p', stride: 1 } as object), `MaxPool2D 'p': unknown option "stride" (expected strides, padding, name)`);
+    throws(() => new AvgPool2D(2, { name: 'p', padding: 'SAME' as 'same' }), `AvgPool2D 'p': padding must be 'same' or 'valid', got "SAME"`);
+    throws(() => new Conv2D(3, 3, { name: 'c', stride: 2 } as object), /^Conv2D 'c': unknown option "stride" \(expected strides, padding, activation/);
+    throws(() => new Flatten({ name: 'f', axis: 1 } as object), `Flatten 'f': unknown option "axis" (expected name)`);
+    throws(() => new Dropout(0.5, { name: 'drop', seed: '1' as unknown as number }), `Dropout 'drop': seed must be an integer (a safe integer), got "1"`);
+    throws(() => new Sequential([], { name: 's', layers: [] } as object), `Sequential 's': unknown option "layers" (expected name)`);
     for (const rate of [1, -0.1, NaN, '0.5'])
       throws(() => new Dropout(rate as number, { name: 'drop' }), `Dropout 'drop': rate must be a number in [0, 1), got ${typeof rate === 'string' ? '"0.5"' : rate}`);
     throws(() => new Sequential({} as Layer[], { name: 's' }), "Sequential 's': expected an array of layers, got {}");

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { Dense } from '../../src/layers/index.js';
+import { Dense, initialize } from '../../src/layers/index.js';
 
 export { startStaticServer } from '../../examples/browser/serve.mjs';
 
@@ -163,6 +163,9 @@ function expectedKernel(): number[] {
 export function expectLayers(r: any): void {
   expect(r.shared).toBe(true); // one core, one Variable class for gradtape and gradtape/layers
   expect(r.kernel).toEqual(expectedKernel()); // bit-identical seeded initialisation
+  const heNormal = initialize('heNormal', [16, 16], 5);
+  expect(r.heNormal).toEqual(Array.from(heNormal.data()));
+  heNormal.dispose();
   expect(r.names).toEqual(['0/kernel', '0/bias', '1/kernel', '1/bias']);
   expect(r.lastLoss).toBeLessThan(r.firstLoss * 1e-2);
   expect(r.message).toBe("Sequential 'model' > Dense 'hidden': the input's last dimension is 2 (shape [1,2]) but the layer was built for 1 (kernel [1,4])");
