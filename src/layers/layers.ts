@@ -44,7 +44,6 @@ function boolean(what: string, v: unknown, fallback: boolean): boolean {
   return v;
 }
 
-
 /** The spatial output size of a convolution or pooling window (TF's formula). */
 function windowOutput(inSize: number, window: number, stride: number, pad: Padding): number {
   return pad === 'same' ? Math.ceil(inSize / stride) : Math.ceil((inSize - window + 1) / stride);
