@@ -53,6 +53,17 @@ describe('size', () => {
     expect(embedded).toBeLessThanOrEqual(EMBEDDED_CAP);
   });
 
+  it('a program that does not import gradtape/layers gets none of it', () => {
+    const layers = readFileSync(join(inst.pkgDir, 'dist', 'layers.js'));
+    const root = new TextDecoder().decode(bundle), text = new TextDecoder().decode(layers);
+    // strings only the layers code holds (class names are kept: errors name the layer by its class)
+    for (const marker of ['Sequential', 'glorotUniform', 'loadWeights', 'LayerError', 'Dropout']) {
+      expect(text).toContain(marker);
+      expect(root).not.toContain(marker);
+    }
+    console.log(`gradtape/layers (gzip -9): ${gz(layers)} B more for a program that imports it`);
+  });
+
   it('the measured bundle is the whole library (it runs the seed program)', async () => {
     const file = join(inst.project, 'size-bundle.mjs');
     writeFileSync(file, bundle);
