@@ -5,7 +5,7 @@ import { describe, it, expect, vi, afterEach } from 'vitest';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import {
-  tape, GradientTape, tensor, scalar, variable, Tensor, ForwardAccumulator, mul, add, sum, square, exp, pow, sin, cos,
+  tape, GradientTape, tensor, scalar, variable, Tensor, ForwardAccumulator, customGradient, mul, add, sum, square, exp, pow, sin, cos,
   memory, tidy, randomNormal,
 } from './api.js';
 import { expectClose } from './support/gradcheck.js';
@@ -90,6 +90,21 @@ describe('no limit on live tapes', () => {
     expect((t.gradient(y, x) as Tensor).item()).toBe(12);
     for (const o of others) { expect((o.gradient(o.result, x) as Tensor).item()).toBe(4); o.dispose(); }
     t.dispose();
+  });
+
+  it('custom gradients that compute gradients, nested 20 sweeps deep', () => {
+    // f_k(x) = x² for every k; f_k's gradient function differentiates f_{k-1} on a tape of its own,
+    // so differentiating f_20 runs 20 sweeps inside each other
+    const make = (k: number): ((x: Tensor) => Tensor) => k === 0 ? (x => mul(x, x)) : customGradient((x: Tensor) => ({
+      value: make(k - 1)(x),
+      grad: (dy: Tensor) => {
+        const t = tape(t => { t.watch(x); return make(k - 1)(x); });
+        return mul(dy, t.gradient(t.result, x) as Tensor);
+      },
+    }));
+    const x = scalar(1.5);
+    const t = tape(t => { t.watch(x); return make(20)(x); });
+    expect((t.gradient(t.result, x) as Tensor).item()).toBe(3);
   });
 
   it('a gradient with 20,000 sources (more than the first argument buffer of the core holds)', () => {
