@@ -142,7 +142,7 @@ export class GradientTape<R = unknown> extends Owned {
     this.registered = false;
     if (this.coreGeneration === generation) core.freeTape(this.ptr);
     this.ptr = 0;
-    this.setRecordingState(false);
+    if (this.isRecording) this.setRecordingState(false);
   }
 
   private setRecordingState(on: boolean): void {
