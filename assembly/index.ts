@@ -3,7 +3,8 @@
 // through the `args` buffer. The wrapper validates everything before calling in.
 export { tableCell, liveTensors, liveBytes, newTensor, retain, release, dataPtr } from "./tensor";
 export { allocatedBytes } from "./memory";
-export { recordingMask, setRecordingMask, setSlotRecording, watch, gradient, clearTape, recordCustom, endSweep } from "./tape";
+import { alloc } from "./memory";
+export { recordingMask, setRecordingMask, newTape, freeTape, resetTape, startRecording, stopRecording, setActive, watch, gradient, recordCustom, endSweep } from "./tape";
 export { unary, binary, where, broadcastToShape } from "./ops/elementwise";
 export { reduce, reshape } from "./ops/reduce";
 export { matmul } from "./ops/linalg";
@@ -17,6 +18,18 @@ export { randomUniform, randomNormal } from "./ops/random";
 
 const ARGS_INTS = 16384;
 const argsBuffer = memory.data(ARGS_INTS * 4, 16);
+let argsAt = argsBuffer;
+let argsInts = ARGS_INTS;
 /** Address and capacity (in i32s) of the argument buffer. */
-export function args(): usize { return argsBuffer; }
-export function argsCapacity(): i32 { return ARGS_INTS; }
+export function args(): usize { return argsAt; }
+export function argsCapacity(): i32 { return argsInts; }
+/**
+ * Replaces the argument buffer with one of `ints` ints (a gradient with very many sources); returns
+ * its address. The old buffer is not freed: a sweep running a custom gradient still writes its
+ * results there (sizes double, so what is kept is at most the size of the newest buffer).
+ */
+export function growArgs(ints: i32): usize {
+  argsAt = alloc(<usize>ints << 2);
+  argsInts = ints;
+  return argsAt;
+}

@@ -1,11 +1,21 @@
-// Tapes: up to 32 recording slots, each a flat growable buffer of fixed-size records
-// [op, out, in0, in1, in2, attr0, attr1, attr2]. Every op calls `record`, which appends the op to
-// every recording tape that watches one of its inputs. The backward sweep walks one tape's records
-// in reverse and calls the op's backward rule, whose ops go through `record` again: that is how an
-// enclosing (or the same persistent) tape records the gradient computation for higher order.
+// Tapes. A tape is a small struct in linear memory that owns three growable lists: its records
+// (fixed-size [op, out, in0, in1, in2, attr0, attr1, attr2]), the tensors it watched explicitly (id and
+// serial, not retained), and the tensors it holds a reference to (variable values it watched).
+// There is no limit on how many tapes exist.
+//
+// Recording decides per op, in a few instructions, which tapes want it: every tensor carries a 32-bit
+// watch mask, and a tape that is *recording right now* owns one bit of it (its slot). A tape takes a
+// slot when it starts recording and gives it back when it stops, clearing its bit from the tensors it
+// marked (its watched ids and its records' outputs), so 31 tapes can record at once on this fast path.
+// Beyond that, further recording tapes share bit 31 ("some overflow tape may watch this") and each
+// keeps an exact id -> serial map of what it watches: slower, but with no limit on nesting depth.
+//
+// `record` appends an op to every recording tape that watches one of its inputs. The backward sweep
+// walks one tape's records in reverse and calls the op's backward rule, whose ops go through `record`
+// again: that is how an enclosing (or the same persistent) tape records the gradient computation.
 import { alloc, allocZeroed, free } from "./memory";
 import { Op, DType } from "./opcodes";
-import { isFloat, release, retain, tableCapacity, watchMask, setWatchMask, newLike, dataPtr, sizeOf } from "./tensor";
+import { isFloat, release, retain, watchMask, setWatchMask, newLike, dataPtr, sizeOf, serialOf, tableCapacity } from "./tensor";
 import { backwardRule } from "./backward";
 import { add } from "./ops/elementwise";
 
@@ -14,126 +24,307 @@ declare function callCustomGradient(fnId: i32, dy: i32, outPtr: usize, count: i3
 @external("env", "releaseCustom")
 declare function releaseCustom(fnId: i32): void;
 
-export const MAX_TAPES = 32;
-const RECORD_INTS = 8;
-const RECORD_BYTES: usize = RECORD_INTS * 4;
-const tapeRecords = memory.data(MAX_TAPES * 4, 16);  // records pointer per slot
-const tapeCapacity = memory.data(MAX_TAPES * 4, 16); // capacity in records
-const tapeCount = memory.data(MAX_TAPES * 4, 16);    // records used
-// ids watched explicitly (not retained): with the records' outputs, every id that can carry the slot's
-// watch bit, so freeing a slot clears bits in O(records + watches) rather than O(tensor table)
-const watchedIds = memory.data(MAX_TAPES * 4, 16);
-const watchedCapacity = memory.data(MAX_TAPES * 4, 16);
-const watchedCount = memory.data(MAX_TAPES * 4, 16);
+const RECORD_BYTES: usize = 32; // 8 ints
 
-/** Bit k set: tape slot k is recording. JS sets it (and clears it while a custom gradient runs). */
-export let recordingMask: u32 = 0;
-export function setRecordingMask(mask: u32): void { recordingMask = mask; }
-/** Starts (on != 0) or stops recording on one slot. */
-export function setSlotRecording(slot: i32, on: i32): void {
-  const bit = <u32>1 << slot;
-  recordingMask = on != 0 ? recordingMask | bit : recordingMask & ~bit;
-}
+// ---- the tape struct ----------------------------------------------------------------------------
+// Each list is three ints at its field offset: buffer pointer, capacity (items), count.
+const T_RECORDS: usize = 0;  // 32-byte records
+const T_WATCHED: usize = 12; // (id, serial) pairs, 8 bytes
+const T_HELD: usize = 24;    // retained ids, 4 bytes
+const T_SLOT: usize = 36;    // 0..30: its bit in the watch masks; OVERFLOW: shares bit 31; -1: not recording
+const T_ACTIVE: usize = 40;  // 1 while recording (0 while paused by stopRecording, or not recording)
+const T_MAP: usize = 44;     // overflow tapes only: i32 serial per tensor id it watches (0: not watched)
+const T_MAP_IDS: usize = 48; // ids the map covers
+const TAPE_BYTES: usize = 64;
 
-@inline function slotField(base: usize, slot: i32): usize { return base + (<usize>slot << 2); }
-export function recordCount(slot: i32): i32 { return load<i32>(slotField(tapeCount, slot)); }
-@inline function recordAt(slot: i32, r: i32): usize { return load<usize>(slotField(tapeRecords, slot)) + <usize>r * RECORD_BYTES; }
+const OVERFLOW = 31;
+const OVERFLOW_BIT: u32 = 1 << 31;
+const SLOT_BITS: u32 = ~OVERFLOW_BIT;
 
-/** Makes room for one more item in a slot's growable buffer (doubling); returns the item's address. */
-function grow(slot: i32, buffers: usize, capacities: usize, count: i32, itemBytes: usize): usize {
-  const cap = load<i32>(slotField(capacities, slot));
-  if (count == cap) {
+@inline function count(list: usize): i32 { return load<i32>(list, 8); }
+@inline function items(list: usize): usize { return load<usize>(list); }
+@inline function recordAt(tape: usize, r: i32): usize { return items(tape + T_RECORDS) + <usize>r * RECORD_BYTES; }
+@inline function slotOf(tape: usize): i32 { return load<i32>(tape, T_SLOT); }
+
+/** Makes room for one more item in a growable list (doubling); returns the new item's address. */
+function push(list: usize, itemBytes: usize): usize {
+  const n = count(list), cap = load<i32>(list, 4);
+  if (n == cap) {
     const newCap = cap == 0 ? 16 : cap * 2;
     const buf = alloc(<usize>newCap * itemBytes);
-    const old = load<usize>(slotField(buffers, slot));
     if (cap != 0) {
-      memory.copy(buf, old, <usize>cap * itemBytes);
-      free(old, <usize>cap * itemBytes);
+      memory.copy(buf, items(list), <usize>cap * itemBytes);
+      free(items(list), <usize>cap * itemBytes);
     }
-    store<usize>(slotField(buffers, slot), buf);
-    store<i32>(slotField(capacities, slot), newCap);
+    store<usize>(list, buf);
+    store<i32>(list, newCap, 4);
   }
-  return load<usize>(slotField(buffers, slot)) + <usize>count * itemBytes;
+  store<i32>(list, n + 1, 8);
+  return items(list) + <usize>n * itemBytes;
 }
 
-/** Frees a slot's growable buffer. */
-function drop(slot: i32, buffers: usize, capacities: usize, counts: usize, itemBytes: usize): void {
-  const cap = load<i32>(slotField(capacities, slot));
-  if (cap != 0) free(load<usize>(slotField(buffers, slot)), <usize>cap * itemBytes);
-  store<i32>(slotField(capacities, slot), 0);
-  store<usize>(slotField(buffers, slot), 0);
-  store<i32>(slotField(counts, slot), 0);
+/** Frees a growable list's buffer and empties it. */
+function drop(list: usize, itemBytes: usize): void {
+  const cap = load<i32>(list, 4);
+  if (cap != 0) free(items(list), <usize>cap * itemBytes);
+  store<usize>(list, 0); store<i32>(list, 0, 4); store<i32>(list, 0, 8);
 }
 
-function append(slot: i32, op: i32, out: i32, in0: i32, in1: i32, in2: i32, a0: i32, a1: i32, a2: i32): void {
-  const count = load<i32>(slotField(tapeCount, slot));
-  const p = grow(slot, tapeRecords, tapeCapacity, count, RECORD_BYTES);
-  store<i32>(p, op, 0); store<i32>(p, out, 4); store<i32>(p, in0, 8); store<i32>(p, in1, 12);
-  store<i32>(p, in2, 16); store<i32>(p, a0, 20); store<i32>(p, a1, 24); store<i32>(p, a2, 28);
-  store<i32>(slotField(tapeCount, slot), count + 1);
-  retain(out); retain(in0); retain(in1); retain(in2);
+/** A watched (id, serial) pair still names the tensor that was watched (ids are reused). */
+@inline function stillWatched(pair: usize): bool {
+  const id = load<i32>(pair);
+  return id < tableCapacity && serialOf(id) == load<u32>(pair, 4);
 }
 
-/** Records `op` on every recording tape that watches an input; returns the mask of those tapes. */
-export function record(op: i32, out: i32, in0: i32, in1: i32 = 0, in2: i32 = 0, a0: i32 = 0, a1: i32 = 0, a2: i32 = 0): u32 {
-  const mask = (watchMask(in0) | watchMask(in1) | watchMask(in2)) & recordingMask;
-  if (mask == 0 || !isFloat(out)) return 0;
-  appendToTapes(mask, op, out, in0, in1, in2, a0, a1, a2);
-  return mask;
+export function newTape(): usize {
+  const tape = allocZeroed(TAPE_BYTES);
+  store<i32>(tape, -1, T_SLOT);
+  return tape;
 }
 
-/** Marks `out` as watched by the tapes in `mask` and appends the record to each of them. */
-function appendToTapes(mask: u32, op: i32, out: i32, in0: i32, in1: i32, in2: i32, a0: i32, a1: i32, a2: i32): void {
-  setWatchMask(out, watchMask(out) | mask);
-  for (let m = mask; m != 0; m &= m - 1) append(<i32>ctz<u32>(m), op, out, in0, in1, in2, a0, a1, a2);
+/** Releases everything a tape holds and the tape itself. */
+export function freeTape(tape: usize): void {
+  stopRecording(tape);
+  resetTape(tape);
+  free(tape, TAPE_BYTES);
 }
 
-export function watch(slot: i32, id: i32): void {
+/** Forgets every record and watch (releasing what they kept alive); a recording tape keeps recording. */
+export function resetTape(tape: usize): void {
+  const slot = slotOf(tape);
+  if (slot == OVERFLOW) memory.fill(load<usize>(tape, T_MAP), 0, <usize>load<i32>(tape, T_MAP_IDS) << 2);
+  else if (slot >= 0) unmark(tape); // before release: a record holds its output alive
+  const n = count(tape + T_RECORDS);
+  for (let r = 0; r < n; r++) {
+    const p = recordAt(tape, r);
+    if (load<i32>(p) == Op.Custom && load<i32>(p, 24) == 0) releaseCustom(load<i32>(p, 20));
+    release(load<i32>(p, 4)); release(load<i32>(p, 8)); release(load<i32>(p, 12)); release(load<i32>(p, 16));
+  }
+  drop(tape + T_RECORDS, RECORD_BYTES);
+  drop(tape + T_WATCHED, 8);
+  const held = tape + T_HELD;
+  for (let i = 0; i < count(held); i++) release(load<i32>(items(held) + (<usize>i << 2)));
+  drop(held, 4);
+}
+
+// ---- recording ----------------------------------------------------------------------------------
+const slotTapes = memory.data(OVERFLOW * 4, 16); // the tape owning each slot (0: free)
+let usedSlots: u32 = 0;
+/** Bits of the tapes recording right now (bit 31: at least one overflow tape is). */
+let activeMask: u32 = 0;
+const overflowTapes = memory.data(12, 16); // growable list of the overflow tapes (recording or paused)
+
+/**
+ * The bits `record` looks at: activeMask, except while JS pauses the tapes (stopGradient, a custom
+ * gradient's forward function): then 0, plus the tapes started since the pause.
+ */
+export let recordingMask: u32 = 0;
+/** JS pauses with 0 and restores what it saved; a tape stopped meanwhile stays stopped. */
+export function setRecordingMask(mask: u32): void { recordingMask = mask & activeMask; }
+
+function setActiveBits(mask: u32): void {
+  recordingMask = (recordingMask & mask) | (mask & ~activeMask); // stopped bits off, started bits on
+  activeMask = mask;
+}
+
+function anyOverflowActive(): bool {
+  const list = overflowTapes;
+  for (let i = 0; i < count(list); i++) if (load<i32>(load<usize>(items(list) + (<usize>i << 2)), T_ACTIVE) != 0) return true;
+  return false;
+}
+
+/** Starts recording: takes a slot (or joins the overflow tapes) and marks what the tape watches. */
+export function startRecording(tape: usize): void {
+  if (slotOf(tape) < 0) {
+    const free = ~usedSlots & SLOT_BITS;
+    if (free != 0) {
+      const slot = <i32>ctz<u32>(free);
+      usedSlots |= <u32>1 << slot;
+      store<usize>(slotTapes + (<usize>slot << 2), tape);
+      store<i32>(tape, slot, T_SLOT);
+    } else {
+      store<usize>(push(overflowTapes, 4), tape);
+      store<i32>(tape, OVERFLOW, T_SLOT);
+    }
+    mark(tape);
+  }
+  setActive(tape, 1);
+}
+
+/** Stops recording: gives the slot back and clears the tape's bit; its records stay. */
+export function stopRecording(tape: usize): void {
+  const slot = slotOf(tape);
+  if (slot < 0) return;
+  setActive(tape, 0);
+  unmark(tape);
+  if (slot == OVERFLOW) {
+    const list = overflowTapes, n = count(list), base = items(list);
+    for (let i = 0; i < n; i++) {
+      if (load<usize>(base + (<usize>i << 2)) != tape) continue;
+      store<usize>(base + (<usize>i << 2), load<usize>(base + (<usize>(n - 1) << 2)));
+      store<i32>(list, n - 1, 8);
+      break;
+    }
+    const ids = load<i32>(tape, T_MAP_IDS);
+    if (ids != 0) free(load<usize>(tape, T_MAP), <usize>ids << 2);
+    store<usize>(tape, 0, T_MAP); store<i32>(tape, 0, T_MAP_IDS);
+  } else {
+    usedSlots &= ~(<u32>1 << slot);
+    store<usize>(slotTapes + (<usize>slot << 2), 0);
+  }
+  store<i32>(tape, -1, T_SLOT);
+}
+
+/** Pauses (0) or resumes (1) a tape that holds a slot (stopRecording(fn) in JS). */
+export function setActive(tape: usize, on: i32): void {
+  const slot = slotOf(tape);
+  if (slot < 0) return;
+  store<i32>(tape, on, T_ACTIVE);
   const bit = <u32>1 << slot;
-  if (!isFloat(id) || (watchMask(id) & bit) != 0) return;
-  setWatchMask(id, watchMask(id) | bit);
-  const count = load<i32>(slotField(watchedCount, slot));
-  store<i32>(grow(slot, watchedIds, watchedCapacity, count, 4), id);
-  store<i32>(slotField(watchedCount, slot), count + 1);
+  if (slot == OVERFLOW) setActiveBits(anyOverflowActive() ? activeMask | bit : activeMask & ~bit);
+  else setActiveBits(on != 0 ? activeMask | bit : activeMask & ~bit);
+}
+
+/** Does overflow tape `tape` watch tensor `id`? */
+@inline function overflowWatches(tape: usize, id: i32): bool {
+  return id != 0 && id < load<i32>(tape, T_MAP_IDS) && load<u32>(load<usize>(tape, T_MAP) + (<usize>id << 2)) == serialOf(id);
+}
+
+/** Marks `id` as watched by the tape (which holds a slot). */
+function markOne(tape: usize, id: i32): void {
+  const slot = slotOf(tape);
+  if (slot != OVERFLOW) { setWatchMask(id, watchMask(id) | (<u32>1 << slot)); return; }
+  let ids = load<i32>(tape, T_MAP_IDS);
+  if (id >= ids) { // the map covers the whole tensor table (grown with it)
+    const newIds = max(tableCapacity, id + 1);
+    const map = allocZeroed(<usize>newIds << 2);
+    if (ids != 0) {
+      memory.copy(map, load<usize>(tape, T_MAP), <usize>ids << 2);
+      free(load<usize>(tape, T_MAP), <usize>ids << 2);
+    }
+    store<usize>(tape, map, T_MAP); store<i32>(tape, newIds, T_MAP_IDS);
+  }
+  store<u32>(load<usize>(tape, T_MAP) + (<usize>id << 2), serialOf(id));
+  setWatchMask(id, watchMask(id) | OVERFLOW_BIT);
+}
+
+/** Marks everything the tape watches: its live watched ids and its records' outputs. */
+function mark(tape: usize): void {
+  const watched = tape + T_WATCHED;
+  for (let i = 0; i < count(watched); i++) {
+    const pair = items(watched) + (<usize>i << 3);
+    if (stillWatched(pair)) markOne(tape, load<i32>(pair));
+  }
+  for (let r = 0; r < count(tape + T_RECORDS); r++) markOne(tape, load<i32>(recordAt(tape, r), 4));
 }
 
 /**
- * Drops every record of `slot` (releasing what they kept alive) and clears its watch bit. The bit can
- * only be on the ids it watched or recorded as outputs; an id freed and reused since can only carry
- * the bit if this slot set it again, so clearing it there is right too.
+ * Clears the tape's slot bit from everything it marked. An overflow tape leaves bit 31 set (other
+ * overflow tapes may share it; their maps decide), and its map goes with the slot.
  */
-export function clearTape(slot: i32): void {
+function unmark(tape: usize): void {
+  const slot = slotOf(tape);
+  if (slot == OVERFLOW) return;
   const keep = ~(<u32>1 << slot);
-  const count = recordCount(slot);
-  for (let r = 0; r < count; r++) {
-    const p = recordAt(slot, r);
-    const out = load<i32>(p, 4);
-    setWatchMask(out, watchMask(out) & keep); // before release: the record holds out alive
-    if (load<i32>(p) == Op.Custom && load<i32>(p, 24) == 0) releaseCustom(load<i32>(p, 20));
-    release(out); release(load<i32>(p, 8)); release(load<i32>(p, 12)); release(load<i32>(p, 16));
+  const watched = tape + T_WATCHED;
+  for (let i = 0; i < count(watched); i++) {
+    const pair = items(watched) + (<usize>i << 3);
+    if (stillWatched(pair)) { const id = load<i32>(pair); setWatchMask(id, watchMask(id) & keep); }
   }
-  const watches = load<i32>(slotField(watchedCount, slot));
-  const ids = load<usize>(slotField(watchedIds, slot));
-  for (let i = 0; i < watches; i++) {
-    const id = load<i32>(ids + (<usize>i << 2));
-    if (id < tableCapacity) setWatchMask(id, watchMask(id) & keep);
+  for (let r = 0; r < count(tape + T_RECORDS); r++) {
+    const out = load<i32>(recordAt(tape, r), 4);
+    setWatchMask(out, watchMask(out) & keep);
   }
-  drop(slot, tapeRecords, tapeCapacity, tapeCount, RECORD_BYTES);
-  drop(slot, watchedIds, watchedCapacity, watchedCount, 4);
-  recordingMask &= keep;
+}
+
+/** Watches tensor `id` (float only); `hold` != 0 also keeps a reference (a variable's value). */
+export function watch(tape: usize, id: i32, hold: i32): void {
+  if (!isFloat(id)) return;
+  if (hold != 0) { retain(id); store<i32>(push(tape + T_HELD, 4), id); }
+  const slot = slotOf(tape);
+  if (slot >= 0 && slot != OVERFLOW && (watchMask(id) & (<u32>1 << slot)) != 0) return; // already
+  const pair = push(tape + T_WATCHED, 8);
+  store<i32>(pair, id); store<u32>(pair, serialOf(id), 4);
+  if (slot >= 0) markOne(tape, id);
+}
+
+function append(tape: usize, op: i32, out: i32, in0: i32, in1: i32, in2: i32, a0: i32, a1: i32, a2: i32): void {
+  const p = push(tape + T_RECORDS, RECORD_BYTES);
+  store<i32>(p, op, 0); store<i32>(p, out, 4); store<i32>(p, in0, 8); store<i32>(p, in1, 12);
+  store<i32>(p, in2, 16); store<i32>(p, a0, 20); store<i32>(p, a1, 24); store<i32>(p, a2, 28);
+  retain(out); retain(in0); retain(in1); retain(in2);
+}
+
+@inline function input(inputs: usize, i: i32): i32 { return load<i32>(inputs + (<usize>i << 2)); }
+
+/**
+ * Appends an op to one tape. A custom op (JS gradient) has any number of inputs: it is stored as one
+ * record per input, contiguous on the tape (customBackward relies on it), with attrs (fnId, i, n).
+ */
+function appendTo(tape: usize, op: i32, out: i32, inputs: usize, n: i32, a0: i32, a1: i32, a2: i32): void {
+  if (op != Op.Custom) { append(tape, op, out, input(inputs, 0), input(inputs, 1), input(inputs, 2), a0, a1, a2); return; }
+  for (let i = 0; i < n; i++) append(tape, op, out, input(inputs, i), 0, 0, a0, i, n);
+}
+
+/** Appends an op to the recording tapes in `mask` that watch one of its `n` inputs; returns how many. */
+function recordOn(mask: u32, op: i32, out: i32, inputs: usize, n: i32, a0: i32, a1: i32, a2: i32): i32 {
+  let tapes = 0;
+  const slots = mask & SLOT_BITS;
+  for (let m = slots; m != 0; m &= m - 1) {
+    appendTo(load<usize>(slotTapes + (<usize>ctz<u32>(m) << 2)), op, out, inputs, n, a0, a1, a2);
+    tapes++;
+  }
+  setWatchMask(out, watchMask(out) | slots);
+  if ((mask & OVERFLOW_BIT) == 0) return tapes;
+  const list = overflowTapes;
+  for (let t = 0; t < count(list); t++) {
+    const tape = load<usize>(items(list) + (<usize>t << 2));
+    if (load<i32>(tape, T_ACTIVE) == 0) continue;
+    let watches = false;
+    for (let i = 0; i < n; i++) watches = watches || overflowWatches(tape, input(inputs, i));
+    if (!watches) continue;
+    appendTo(tape, op, out, inputs, n, a0, a1, a2);
+    markOne(tape, out);
+    tapes++;
+  }
+  return tapes;
+}
+
+const opInputs = memory.data(12, 16);
+/** Records `op` on every recording tape that watches an input; returns how many tapes took it. */
+export function record(op: i32, out: i32, in0: i32, in1: i32 = 0, in2: i32 = 0, a0: i32 = 0, a1: i32 = 0, a2: i32 = 0): i32 {
+  const mask = (watchMask(in0) | watchMask(in1) | watchMask(in2)) & recordingMask;
+  if (mask == 0 || !isFloat(out)) return 0;
+  if ((mask & OVERFLOW_BIT) == 0) { // the common case, without the general path's indirection
+    for (let m = mask; m != 0; m &= m - 1) append(load<usize>(slotTapes + (<usize>ctz<u32>(m) << 2)), op, out, in0, in1, in2, a0, a1, a2);
+    setWatchMask(out, watchMask(out) | mask);
+    return <i32>popcnt<u32>(mask);
+  }
+  store<i32>(opInputs, in0); store<i32>(opInputs, in1, 4); store<i32>(opInputs, in2, 8);
+  return recordOn(mask, op, out, opInputs, 3, a0, a1, a2);
+}
+
+/** Records one custom op: `inputs` (n ids) → `out`, whose backward calls JS function `fnId`. Returns how many tapes took it. */
+export function recordCustom(fnId: i32, out: i32, inputs: usize, n: i32): i32 {
+  let mask: u32 = 0;
+  for (let i = 0; i < n; i++) mask |= watchMask(input(inputs, i));
+  mask &= recordingMask;
+  if (mask == 0 || !isFloat(out)) return 0;
+  return recordOn(mask, Op.Custom, out, inputs, n, fnId, 0, n);
 }
 
 // ---- the backward sweep -------------------------------------------------------------------------
-// Sweep state is global so that `abortSweep` can clean up when a JS custom gradient throws.
+// Sweep state is global so that `endSweep` can clean up when a JS custom gradient throws.
 let gradOf: usize = 0;     // i32 per tensor id: accumulated gradient tensor id (0 = none yet)
-let reachable: usize = 0;  // u8 per tensor id: depends on a source
+let reachable: usize = 0;  // u8 per tensor id: REACHES (depends on a source) | KNOWN (the tape watches it)
 let sweepIds: i32 = 0;     // entries in both maps
 let touched: usize = 0;    // i32 list of the ids whose gradOf entry was set (so ending a sweep is O(records))
 let touchedCount: i32 = 0;
 let touchedBytes: usize = 0;
+const REACHES: u8 = 1, KNOWN: u8 = 2;
 
 @inline export function needsGrad(id: i32): bool {
-  return id != 0 && id < sweepIds && load<u8>(reachable + <usize>id) != 0 && isFloat(id);
+  return id != 0 && id < sweepIds && (load<u8>(reachable + <usize>id) & REACHES) != 0 && isFloat(id);
 }
 
 /** Adds gradient `g` (ownership taken) into the gradient of tensor `id`. */
@@ -153,11 +344,12 @@ export function accumulate(id: i32, g: i32): void {
 }
 
 /**
- * Gradients of the targets w.r.t. the sources over the records of `slot`.
+ * Gradients of the targets w.r.t. the sources over the records of `tape`.
  * `args` holds targets[nTargets], seeds[nTargets] (0 = ones) and sources[nSources]; the gradient
  * ids (0 = unconnected) are written over the sources. Each returned id carries its own reference.
+ * As in TF, a source that is also a target receives that target's seed even if the tape never saw it.
  */
-export function gradient(slot: i32, argsIn: usize, nTargets: i32, nSources: i32): void {
+export function gradient(tape: usize, argsIn: usize, nTargets: i32, nSources: i32): void {
   // private copy: custom gradients (JS) may call back in and reuse the shared args buffer
   const argBytes = <usize>(2 * nTargets + nSources) << 2;
   const args = alloc(argBytes);
@@ -167,46 +359,56 @@ export function gradient(slot: i32, argsIn: usize, nTargets: i32, nSources: i32)
   // not the whole tensor table: a small tape among many live tensors stays cheap
   let maxId = 0;
   for (let i = 0; i < 2 * nTargets + nSources; i++) maxId = max(maxId, load<i32>(args + (<usize>i << 2)));
-  const count = recordCount(slot);
-  for (let r = 0; r < count; r++) {
-    const p = recordAt(slot, r);
+  const records = count(tape + T_RECORDS);
+  for (let r = 0; r < records; r++) {
+    const p = recordAt(tape, r);
     maxId = max(max(maxId, load<i32>(p, 4)), max(load<i32>(p, 8), max(load<i32>(p, 12), load<i32>(p, 16))));
   }
   const ids = maxId + 1;
   sweepIds = ids;
   gradOf = allocZeroed(<usize>ids << 2);
   // every id that can receive a gradient is a target or a record input (3 per record)
-  touchedBytes = <usize>(3 * recordCount(slot) + nTargets + 1) << 2;
+  touchedBytes = <usize>(3 * records + nTargets + 1) << 2;
   touched = alloc(touchedBytes);
   touchedCount = 0;
   reachable = allocZeroed(<usize>ids);
+  // only tensors this tape watches (explicitly, or as outputs of its records) can receive gradients
+  const watched = tape + T_WATCHED;
+  for (let i = 0; i < count(watched); i++) {
+    const pair = items(watched) + (<usize>i << 3), id = load<i32>(pair);
+    if (id < ids && stillWatched(pair)) store<u8>(reachable + <usize>id, KNOWN);
+  }
+  for (let r = 0; r < records; r++) store<u8>(reachable + <usize>load<i32>(recordAt(tape, r), 4), KNOWN);
   const sources = args + (<usize>(2 * nTargets) << 2);
-  // only tensors this tape watches (directly or as outputs of its records) can receive gradients
-  const bit = <u32>1 << <u32>slot;
   for (let i = 0; i < nSources; i++) {
-    const src = load<i32>(sources + (<usize>i << 2));
-    if (watchMask(src) & bit) store<u8>(reachable + <usize>src, 1);
+    const at = reachable + <usize>load<i32>(sources + (<usize>i << 2));
+    if (load<u8>(at) & KNOWN) store<u8>(at, KNOWN | REACHES);
   }
   // forward pass: which records depend on a source (records are in topological order)
-  for (let r = 0; r < count; r++) {
-    const p = recordAt(slot, r);
-    if (load<u8>(reachable + <usize>load<i32>(p, 8)) | load<u8>(reachable + <usize>load<i32>(p, 12)) | load<u8>(reachable + <usize>load<i32>(p, 16)))
-      store<u8>(reachable + <usize>load<i32>(p, 4), 1);
+  for (let r = 0; r < records; r++) {
+    const p = recordAt(tape, r);
+    if ((load<u8>(reachable + <usize>load<i32>(p, 8)) | load<u8>(reachable + <usize>load<i32>(p, 12)) | load<u8>(reachable + <usize>load<i32>(p, 16))) & REACHES)
+      store<u8>(reachable + <usize>load<i32>(p, 4), KNOWN | REACHES);
   }
   store<u8>(reachable, 0); // id 0 means "no input"
+  // seeds (ones by default: d(sum of the target)/d target); kept until the end for sources that are
+  // targets the tape never saw
+  const seeds = args + (<usize>nTargets << 2);
   for (let i = 0; i < nTargets; i++) {
     const target = load<i32>(args + (<usize>i << 2));
-    let seed = load<i32>(args + (<usize>(nTargets + i) << 2));
-    if (seed == 0) seed = onesLike(target); // the default seed: d(sum of the target)/d target
+    let seed = load<i32>(seeds + (<usize>i << 2));
+    if (seed == 0) seed = onesLike(target);
     else retain(seed);
+    store<i32>(seeds + (<usize>i << 2), seed);
+    retain(seed);
     accumulate(target, seed);
   }
-  for (let r = count - 1; r >= 0; r--) {
-    const p = recordAt(slot, r); // re-read each step: a recording persistent tape may grow its buffer
+  for (let r = records - 1; r >= 0; r--) {
+    const p = recordAt(tape, r); // re-read each step: a recording persistent tape may grow its buffer
     const op = load<i32>(p), out = load<i32>(p, 4);
     const dy = load<i32>(gradOf + (<usize>out << 2));
     if (dy == 0) continue;
-    if (op == Op.Custom) { r = customBackward(slot, r, dy); continue; }
+    if (op == Op.Custom) { r = customBackward(tape, r, dy); continue; }
     const in0 = load<i32>(p, 8), in1 = load<i32>(p, 12), in2 = load<i32>(p, 16);
     if (!needsGrad(in0) && !needsGrad(in1) && !needsGrad(in2)) continue;
     backwardRule(op, out, in0, in1, in2, load<i32>(p, 20), load<i32>(p, 24), load<i32>(p, 28), dy);
@@ -214,57 +416,64 @@ export function gradient(slot: i32, argsIn: usize, nTargets: i32, nSources: i32)
   const results = argsIn + (<usize>(2 * nTargets) << 2);
   for (let i = 0; i < nSources; i++) {
     const src = load<i32>(sources + (<usize>i << 2));
-    const g = src < ids ? load<i32>(gradOf + (<usize>src << 2)) : 0;
+    let g = needsGrad(src) ? load<i32>(gradOf + (<usize>src << 2)) : 0;
     retain(g);
+    if (!needsGrad(src)) {
+      for (let t = 0; t < nTargets; t++) {
+        if (load<i32>(args + (<usize>t << 2)) != src) continue;
+        const seed = load<i32>(seeds + (<usize>t << 2));
+        if (g == 0) { retain(seed); g = seed; }
+        else { const sum = add(g, seed); release(g); g = sum; }
+      }
+    }
     store<i32>(results + (<usize>i << 2), g);
   }
+  for (let i = 0; i < nTargets; i++) release(load<i32>(seeds + (<usize>i << 2)));
   endSweep();
   free(args, argBytes);
 }
 
 /** The parts of one custom op are contiguous; `r` is the last part. Returns the first part's index. */
-function customBackward(slot: i32, r: i32, dy: i32): i32 {
-  const p = recordAt(slot, r);
+function customBackward(tape: usize, r: i32, dy: i32): i32 {
+  const p = recordAt(tape, r);
   const fnId = load<i32>(p, 20), n = load<i32>(p, 28);
   const first = r - n + 1;
   let any = false;
-  for (let k = first; k <= r; k++) any = any || needsGrad(load<i32>(recordAt(slot, k), 8));
+  for (let k = first; k <= r; k++) any = any || needsGrad(load<i32>(recordAt(tape, k), 8));
   if (!any) return first;
   const grads = allocZeroed(<usize>n << 2);
   callCustomGradient(fnId, dy, grads, n);
   for (let k = 0; k < n; k++) {
     const g = load<i32>(grads + (<usize>k << 2));
-    if (g != 0) accumulate(load<i32>(recordAt(slot, first + k), 8), g);
+    if (g != 0) accumulate(load<i32>(recordAt(tape, first + k), 8), g);
   }
   free(grads, <usize>n << 2);
   return first;
 }
 
-// A custom gradient (JS) may itself compute gradients, so sweeps nest: their state is a stack.
-const MAX_SWEEP_DEPTH = 16;
-const SWEEP_FRAME = 24;
-const sweepStack = memory.data(MAX_SWEEP_DEPTH * SWEEP_FRAME, 16);
-let sweepDepth = 0;
+// A custom gradient (JS) may itself compute gradients, so sweeps nest: their state is a stack that
+// grows as deep as they go.
+const SWEEP_FRAME: usize = 24;
+const sweepStack = memory.data(12, 16); // growable list of frames
 function pushSweep(): void {
-  if (sweepDepth == MAX_SWEEP_DEPTH) unreachable(); // the wrapper refuses deeper nesting first
-  const p = sweepStack + <usize>sweepDepth * SWEEP_FRAME;
+  const p = push(sweepStack, SWEEP_FRAME);
   store<usize>(p, gradOf); store<usize>(p, reachable, 4); store<i32>(p, sweepIds, 8);
   store<usize>(p, touched, 12); store<i32>(p, touchedCount, 16); store<usize>(p, touchedBytes, 20);
   gradOf = 0;
-  sweepDepth++;
 }
 
 /** Ends the innermost sweep, releasing its gradient map (also after a custom gradient threw). */
 export function endSweep(): void {
-  if (sweepDepth == 0) return;
+  const depth = count(sweepStack);
+  if (depth == 0) return;
   if (gradOf != 0) {
     for (let i = 0; i < touchedCount; i++) release(load<i32>(gradOf + (<usize>load<i32>(touched + (<usize>i << 2)) << 2)));
     free(touched, touchedBytes);
     free(gradOf, <usize>sweepIds << 2);
     free(reachable, <usize>sweepIds);
   }
-  sweepDepth--;
-  const p = sweepStack + <usize>sweepDepth * SWEEP_FRAME;
+  store<i32>(sweepStack, depth - 1, 8);
+  const p = items(sweepStack) + <usize>(depth - 1) * SWEEP_FRAME;
   gradOf = load<usize>(p); reachable = load<usize>(p, 4); sweepIds = load<i32>(p, 8);
   touched = load<usize>(p, 12); touchedCount = load<i32>(p, 16); touchedBytes = load<usize>(p, 20);
 }
@@ -276,15 +485,3 @@ function onesLike(x: i32): i32 {
   for (let i = 0; i < n; i++) store<f32>(p + (<usize>i << 2), 1);
   return out;
 }
-
-/** Records one custom op: `inputs` (n ids) → `out`, whose backward calls JS function `fnId`. */
-export function recordCustom(fnId: i32, out: i32, inputs: usize, n: i32): u32 {
-  let mask: u32 = 0;
-  for (let i = 0; i < n; i++) mask |= watchMask(load<i32>(inputs + (<usize>i << 2)));
-  mask &= recordingMask;
-  if (mask == 0 || !isFloat(out)) return 0;
-  // one part per input, contiguous on each tape (customBackward relies on it)
-  for (let i = 0; i < n; i++) appendToTapes(mask, Op.Custom, out, load<i32>(inputs + (<usize>i << 2)), 0, 0, fnId, i, n);
-  return mask;
-}
-

@@ -6,7 +6,7 @@ import { DType } from "./opcodes";
 
 export const MAX_RANK = 8;
 // Entry layout (bytes). The TypeScript wrapper reads shape/dtype straight from this table.
-const E_PTR = 0, E_SIZE = 4, E_DTYPE = 8, E_RANK = 12, E_REFS = 16, E_WATCH = 20, E_NEXT = 24, E_SHAPE = 32;
+const E_PTR = 0, E_SIZE = 4, E_DTYPE = 8, E_RANK = 12, E_REFS = 16, E_WATCH = 20, E_NEXT = 24, E_SERIAL = 28, E_SHAPE = 32;
 export const ENTRY_BYTES = 64;
 
 export let tableBase: usize = 0;
@@ -15,6 +15,9 @@ const tableBaseCell = memory.data(4, 4);
 export function tableCell(): usize { return tableBaseCell; }
 export let tableCapacity: i32 = 0;
 let freeId: i32 = 0;       // head of the free-id list, threaded through E_NEXT
+// Ids are reused once freed; the serial tells apart the tensors that held one id over time, so a tape
+// can remember "tensor `id` as it was when I watched it" without holding a reference to it.
+let lastSerial: u32 = 0;
 export let liveTensors: i32 = 0;
 export let liveBytes: usize = 0;
 
@@ -26,6 +29,8 @@ export let liveBytes: usize = 0;
 @inline export function rankOf(id: i32): i32 { return load<i32>(entry(id), E_RANK); }
 @inline export function dim(id: i32, axis: i32): i32 { return load<i32>(entry(id) + (<usize>axis << 2), E_SHAPE); }
 @inline export function shapePtr(id: i32): usize { return entry(id) + E_SHAPE; }
+/** Nonzero while the tensor lives; different for every tensor an id has held (0 once freed). */
+@inline export function serialOf(id: i32): u32 { return load<u32>(entry(id), E_SERIAL); }
 @inline export function watchMask(id: i32): u32 { return id == 0 ? 0 : load<u32>(entry(id), E_WATCH); }
 @inline export function setWatchMask(id: i32, mask: u32): void { store<u32>(entry(id), mask, E_WATCH); }
 @inline export function isFloat(id: i32): bool { return dtypeOf(id) == DType.Float32; }
@@ -67,6 +72,8 @@ export function newTensor(dtype: i32, rank: i32, shape: usize): i32 {
   store<i32>(e, rank, E_RANK);
   store<i32>(e, 1, E_REFS);
   store<u32>(e, 0, E_WATCH);
+  if (++lastSerial == 0) lastSerial = 1; // wraps after 2^32 tensors; 0 means "freed"
+  store<u32>(e, lastSerial, E_SERIAL);
   liveTensors++;
   liveBytes += bytes;
   return id;
@@ -94,6 +101,7 @@ export function release(id: i32): void {
   store<i32>(e, 0, E_RANK);
   store<i32>(e, 0, E_SIZE);
   store<u32>(e, 0, E_WATCH);
+  store<u32>(e, 0, E_SERIAL);
   store<i32>(e, freeId, E_NEXT);
   freeId = id;
 }

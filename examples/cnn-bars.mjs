@@ -1,17 +1,16 @@
 // A small convolutional network telling horizontal from vertical bars in noisy 8x8 images:
-// conv2d 3x3 'same' (8 filters) -> relu -> maxPool 2 -> dense -> softmax cross-entropy, trained with Adam.
+// Conv2D 3x3 'same' (8 filters, relu) -> MaxPool2D 2 -> Flatten -> Dense 2 -> softmax cross-entropy,
+// trained with Adam; written with gradtape/layers.
 // The images are synthetic and seeded, so every run gives the same numbers.
 // Run: node examples/cnn-bars.mjs  (after `npm run build`)
-import {
-  tensor, variable, zeros, randomNormal, conv2d, maxPool, relu, reshape, matmul, add, mean, softmaxCrossEntropy,
-  oneHot, argMax, equal, cast, adam, tidy, dispose,
-} from 'gradtape';
+import { tensor, randomNormal, add, mean, softmaxCrossEntropy, oneHot, argMax, equal, cast, adam, tidy, dispose } from 'gradtape';
+import { Sequential, Conv2D, MaxPool2D, Flatten, Dense } from 'gradtape/layers';
 import { pathToFileURL } from 'node:url';
 
 const SIZE = 8;
 
-/** mulberry32: a tiny seeded PRNG for the bar positions. */
-function prng(seed) {
+/** mulberry32: a tiny seeded PRNG (the bar positions here; custom-training.mjs's split and batches). */
+export function prng(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -48,31 +47,28 @@ export function bars(n, seed, noise = 0.3) {
 export async function main({ epochs = 80, learningRate = 0.01, filters = 8, train = 512, test = 256, log = console.log } = {}) {
   const trainSet = bars(train, 2024), testSet = bars(test, 7);
   const yTrain = oneHot(trainSet.labels, 2);
-  const flat = (SIZE / 2) * (SIZE / 2) * filters;
-  // He initialisation for the conv layer, Glorot for the dense layer; fixed seeds. Inside tidy, the
-  // initial values are freed once copied into the variables (which tidy keeps).
-  const { kernel, bias, w, b } = tidy(() => ({
-    kernel: variable(randomNormal([3, 3, 1, filters], { stddev: Math.sqrt(2 / 9), seed: 21 }), { name: 'conv/kernel' }),
-    bias: variable(zeros([filters]), { name: 'conv/bias' }),
-    w: variable(randomNormal([flat, 2], { stddev: Math.sqrt(2 / (flat + 2)), seed: 22 }), { name: 'dense/kernel' }),
-    b: variable(zeros([2]), { name: 'dense/bias' }),
-  }));
-  const model = x => {
-    const h = maxPool(relu(add(conv2d(x, kernel, 1, 'same'), bias)), 2, 2, 'valid'); // [n, 4, 4, filters]
-    return add(matmul(reshape(h, [-1, flat]), w), b);
-  };
-  const accuracy = ({ x, labels }) => tidy(() => mean(cast(equal(argMax(model(x), 1), labels), 'float32')).item());
+  // He initialisation for the conv layer, Keras' default (glorotUniform) for the dense layer; fixed seeds
+  const model = new Sequential([
+    new Conv2D(filters, 3, { padding: 'same', activation: 'relu', kernelInitializer: 'heNormal', seed: 21 }),
+    new MaxPool2D(2), // [n, 4, 4, filters]
+    new Flatten(),
+    new Dense(2, { seed: 22 }),
+  ], { name: 'cnn_bars' });
+  model.build(trainSet.x.shape);
+  log(model.summary());
+  const accuracy = ({ x, labels }) => tidy(() => mean(cast(equal(argMax(model.apply(x), 1), labels), 'float32')).item());
   const opt = adam(learningRate);
 
   const losses = [];
   for (let epoch = 0; epoch < epochs; epoch++) {
-    losses.push(opt.minimize(() => mean(softmaxCrossEntropy(yTrain, model(trainSet.x)))));
+    losses.push(opt.minimize(() => mean(softmaxCrossEntropy(yTrain, model.apply(trainSet.x))), model.trainableVariables));
     if (epoch % 10 === 0 || epoch === epochs - 1) log(`epoch ${String(epoch).padStart(3)}  loss ${losses[epoch].toFixed(4)}`);
   }
   const trainAccuracy = accuracy(trainSet), testAccuracy = accuracy(testSet);
   log(`training accuracy: ${(trainAccuracy * 100).toFixed(1)}%   held-out accuracy: ${(testAccuracy * 100).toFixed(1)}% (${test} fresh images)`);
   opt.dispose();
-  dispose([trainSet, testSet, yTrain, kernel, bias, w, b]);
+  model.dispose();
+  dispose([trainSet, testSet, yTrain]);
   return { initialLoss: losses[0], finalLoss: losses[losses.length - 1], accuracy: trainAccuracy, testAccuracy, epochs };
 }
 

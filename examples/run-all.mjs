@@ -1,8 +1,10 @@
-// `npm start`: runs every example in turn: TF's autodiff notebook (seed.mjs) first, then the training
-// examples. Each file is a module exporting an async main() that returns its final metrics, and each
-// also runs on its own with `node examples/<name>.mjs`. Exits with code 1 if a training example
-// ends below 95% accuracy or its loss did not fall.
-const examples = ['seed', 'iris-logistic', 'iris-mlp', 'cnn-bars'];
+// `npm start`: runs every example in turn: TF's autodiff notebook (seed.mjs) and the cells of TF's two
+// autodiff guides (tf-guides.mjs) first, then the training examples (iris-logistic from raw ops;
+// iris-mlp, cnn-bars and custom-training, TF's custom training walkthrough, with gradtape/layers).
+// Each file is a module exporting an async main() that returns its final metrics, and each also runs
+// on its own with `node examples/<name>.mjs`. Exits with code 1 if a training example ends below 95%
+// accuracy or its loss did not fall.
+const examples = ['seed', 'tf-guides', 'iris-logistic', 'iris-mlp', 'cnn-bars', 'custom-training'];
 const summary = [];
 for (const name of examples) {
   console.log(`\n=== ${name} ===`);
@@ -15,10 +17,10 @@ for (const name of examples) {
 console.log('\n=== summary ===');
 let failed = false;
 for (const { name, metrics, seconds } of summary) {
-  if (metrics?.accuracy === undefined) { console.log(`${name.padEnd(14)} done in ${seconds.toFixed(2)} s`); continue; }
+  if (metrics?.accuracy === undefined) { console.log(`${name.padEnd(16)} done in ${seconds.toFixed(2)} s`); continue; }
   const ok = metrics.accuracy >= 0.95 && metrics.finalLoss < metrics.initialLoss;
   failed ||= !ok;
   const extra = metrics.testAccuracy !== undefined ? `, held-out ${(metrics.testAccuracy * 100).toFixed(1)}%` : '';
-  console.log(`${name.padEnd(14)} loss ${metrics.initialLoss.toFixed(4)} -> ${metrics.finalLoss.toFixed(4)}, accuracy ${(metrics.accuracy * 100).toFixed(1)}%${extra}  (${seconds.toFixed(2)} s)${ok ? '' : '  FAILED'}`);
+  console.log(`${name.padEnd(16)} loss ${metrics.initialLoss.toFixed(4)} -> ${metrics.finalLoss.toFixed(4)}, accuracy ${(metrics.accuracy * 100).toFixed(1)}%${extra}  (${seconds.toFixed(2)} s)${ok ? '' : '  FAILED'}`);
 }
 if (failed) process.exitCode = 1;

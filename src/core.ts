@@ -10,6 +10,7 @@ export interface Core {
   recordingMask: WebAssembly.Global;
   args(): number;
   argsCapacity(): number;
+  growArgs(ints: number): number;
   newTensor(dtype: number, rank: number, shapePtr: number): number;
   retain(id: number): void;
   release(id: number): void;
@@ -25,10 +26,16 @@ export interface Core {
   cast(x: number, dtype: number): number;
   softmax(x: number, axis: number, log: number): number;
   setRecordingMask(mask: number): void;
-  setSlotRecording(slot: number, on: number): void;
-  watch(slot: number, id: number): void;
-  gradient(slot: number, argsPtr: number, nTargets: number, nSources: number): void;
-  clearTape(slot: number): void;
+  /** tapes: pointers to tape structs in the core (see assembly/tape.ts) */
+  newTape(): number;
+  freeTape(tape: number): void;
+  resetTape(tape: number): void;
+  startRecording(tape: number): void;
+  stopRecording(tape: number): void;
+  setActive(tape: number, on: number): void;
+  watch(tape: number, id: number, hold: number): void;
+  gradient(tape: number, argsPtr: number, nTargets: number, nSources: number): void;
+  /** returns how many tapes recorded the op */
   recordCustom(fnId: number, out: number, inputsPtr: number, n: number): number;
   endSweep(): void;
 }
@@ -112,11 +119,15 @@ function guard(exports: WebAssembly.Exports): Core {
   // pointers come back as signed i32: above 2 GiB they must be read unsigned
   const dataPtr = out.dataPtr as (id: number) => number;
   out.dataPtr = (id: number) => dataPtr(id) >>> 0;
+  const newTape = out.newTape as () => number;
+  out.newTape = () => newTape() >>> 0;
   // the argument buffer is static data: its address and size never change, so JS need not ask again
-  const argsBase = (out.args as () => number)() >>> 0, argsCapacity = (out.argsCapacity as () => number)();
+  let argsBase = (out.args as () => number)() >>> 0, argsCapacity = (out.argsCapacity as () => number)();
   tableCell = (out.tableCell as () => number)() >>> 2;
   out.args = () => argsBase;
   out.argsCapacity = () => argsCapacity;
+  const growArgs = out.growArgs as (ints: number) => number;
+  out.growArgs = (ints: number) => { argsBase = growArgs(ints) >>> 0; argsCapacity = ints; return argsBase; };
   return out as unknown as Core;
 }
 
@@ -184,9 +195,14 @@ function setViews(): void {
   u8 = new Uint8Array(buffer);
 }
 
+/** The args buffer's address, with room for `n` ints (it grows when a call needs more). */
+export function argsFor(n: number): number {
+  return n <= core.argsCapacity() ? core.args() : core.growArgs(Math.max(n, 2 * core.argsCapacity()));
+}
+
 /** Writes ints into the args buffer; returns its address. */
 export function writeArgs(values: ArrayLike<number>, offset = 0): number {
-  const base = core.args(), m = ints(), at = (base >>> 2) + offset;
+  const base = argsFor(offset + values.length), m = ints(), at = (base >>> 2) + offset;
   if (values.length > 8) m.set(values, at);
   else for (let i = 0; i < values.length; i++) m[at + i] = values[i]; // set() costs more for a few values
   return base;

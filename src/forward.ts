@@ -2,8 +2,13 @@
 // then obtained from reverse mode by the "double VJP" identity: g(u) = Jᵀu is linear in u, so
 // J·t = ∂/∂u ⟨g(u), t⟩. Both sweeps go through the normal recording path, so an enclosing
 // accumulator or tape records the JVP computation too (higher order, forward-over-back).
+//
+// TF computes tangents while the ops run, so the tapes and accumulators that enclose an accumulator
+// see its tangent computations, and the ones it encloses do not. Here a JVP is computed when jvp()
+// is read, so the accumulator remembers which tapes were recording around it and records on them
+// again while it computes: the same tapes see the same computation, wherever jvp() is read.
 import { Tensor, TensorLike, toTensor, describe, zeros, tidy, keep } from './tensor.js';
-import { GradientTape, Unconnected, checkUnconnected } from './tape.js';
+import { GradientTape, Unconnected, checkUnconnected, recording as recordingTapes } from './tape.js';
 import { dims, mul, sum, add, identity, unrecorded } from './ops.js';
 
 /**
@@ -26,6 +31,11 @@ export class ForwardAccumulator {
   private readonly primals: Tensor[];
   private readonly tangents: Tensor[];
   private recording = false;
+  /**
+   * Tapes (and other accumulators' tapes) that were recording when this one recorded, outermost
+   * first; weakly held, so an accumulator that lives long does not keep every tape around it alive.
+   */
+  private enclosing: WeakRef<GradientTape>[] = [];
 
   /**
    * Watches `primals` (a tensor or variable, or an array of them), each with a tangent of its shape.
@@ -89,6 +99,8 @@ export class ForwardAccumulator {
     if (typeof fn !== 'function') throw new TypeError(`ForwardAccumulator.record: expected a function, got ${describe(fn)}`);
     if (this.recording) throw new Error('ForwardAccumulator.record: Accumulator is already recording.');
     this.recording = true;
+    this.enclosing = this.enclosing.filter(r => r.deref()?._usable());
+    for (const t of recordingTapes) if (!this.enclosing.some(r => r.deref() === t)) this.enclosing.push(new WeakRef(t));
     try {
       return this.tape.record(() => fn()).result as T;
     } finally {
@@ -114,7 +126,20 @@ export class ForwardAccumulator {
     const unconnected = checkUnconnected('ForwardAccumulator.jvp', options?.unconnectedGradients);
     if (!(x instanceof Tensor)) throw new Error(`ForwardAccumulator.jvp: expected a Tensor, got ${describe(x)}`);
     const target = toTensor('ForwardAccumulator.jvp', x);
-    const result = tidy(() => {
+    const resumed: GradientTape[] = [];
+    for (const r of this.enclosing) { const t = r.deref(); if (t?._resume()) resumed.push(t); }
+    let result: Tensor | null;
+    try {
+      result = this.computeJVP(target);
+    } finally {
+      for (let i = resumed.length - 1; i >= 0; i--) resumed[i]._pause();
+    }
+    if (result) return result;
+    return unconnected === 'zero' ? zeros(dims(target)) : null;
+  }
+
+  private computeJVP(target: Tensor): Tensor | null {
+    return tidy(() => {
       if (target.dtype !== 'float32') return null;
       const u = zeros(dims(target));
       const outer = new GradientTape({ watchAccessedVariables: false });
@@ -136,8 +161,6 @@ export class ForwardAccumulator {
       const jv = outer.gradient(s, u) as Tensor | null;
       return jv ?? zeros(dims(target)); // connected through ops whose derivative is zero (sign, ...)
     });
-    if (result) return result;
-    return unconnected === 'zero' ? zeros(dims(target)) : null;
   }
 
   /**

@@ -1,10 +1,11 @@
-// GradientTape: the JS face of a tape slot in the core. Recording is a bit in the core's
-// recording mask; the records themselves live in wasm memory; `gradient` is one call into the core
-// (plus a call back out for each customGradient op on the way).
-import { core, ready, writeArgs, ints, callbacks, generation } from './core.js';
+// GradientTape: the JS face of a tape struct in the core (assembly/tape.ts), which holds its records
+// and watches in wasm memory; `gradient` is one call into the core (plus a call back out for each
+// customGradient op on the way). There is no limit on how many tapes live or record at once.
+import { core, ready, writeArgs, argsFor, ints, callbacks, generation } from './core.js';
 import { Tensor, TensorLike, toTensor, wrap, describe, tidy, reads, fill, zeros, ownByTidy, Owned } from './tensor.js';
 import { Variable } from './variable.js';
-import { unrecorded, dims, identity, add } from './ops.js';
+import { unrecorded, dims, identity, add, reshape } from './ops.js';
+import { stack } from './ops-shape.js';
 
 /** Options of a tape: `persistent` (default false) lets `gradient`/`jacobian` be called more than once; `watchAccessedVariables` (default true) watches the trainable variables read while recording. */
 export interface TapeOptions { persistent?: boolean; watchAccessedVariables?: boolean }
@@ -13,33 +14,35 @@ export type Unconnected = 'none' | 'zero';
 /** Options of `gradient`: `outputGradients`, the upstream gradient of each target (a vector-Jacobian product; default ones), and `unconnectedGradients`. */
 export interface GradientOptions { outputGradients?: unknown; unconnectedGradients?: Unconnected }
 
-const MAX_TAPES = 32;
-/** Sweeps running (a custom gradient may compute gradients inside one); the core's stack holds 16. */
+/** Sweeps running (a custom gradient may compute gradients inside one). */
 let sweepDepth = 0;
-const slots: (GradientTape | undefined)[] = new Array(MAX_TAPES);
 /** Tapes currently recording, innermost last. */
-const recording: GradientTape[] = [];
+export const recording: GradientTape[] = [];
 let persistentWarned = false;
 let dtypeWarnings = 0;
 
-// held value: generation * 64 + slot, so a tape collected after a core reset frees nothing
+// Tapes nobody disposed are freed when the garbage collector collects them. Held value: generation *
+// 2^32 + the tape's address in the core, so a tape collected after a core reset frees nothing.
 const tapeRegistry: FinalizationRegistry<number> | undefined =
   typeof FinalizationRegistry === 'function' ? new FinalizationRegistry(held => {
-    const slot = held % 64;
-    if (Math.floor(held / 64) === generation && !slots[slot]) freeSlot(slot);
+    const flag = held % 2;
+    if (Math.floor(held / 2 ** 32) === generation) core.freeTape(held % 2 ** 32 - flag);
+    if (flag) livePersistent--;
   }) : undefined;
+/**
+ * Persistent tapes left to the garbage collector: each keeps what it recorded until it is collected,
+ * and a synchronous loop gives the collector no chance to run. Past this many, warn once.
+ */
+const PERSISTENT_WARNING = 1000;
+let livePersistent = 0;
+let persistentLeakWarned = false;
 
 callbacks.onReset = () => {
-  slots.fill(undefined);
   recording.length = 0;
   customFns.clear();
   pendingError = undefined;
   updateVariableHook();
 };
-
-function freeSlot(slot: number): void {
-  core.clearTape(slot); // releases records, clears watch bits and the recording bit
-}
 
 function updateVariableHook(): void {
   let any = false;
@@ -52,15 +55,23 @@ function onVariableRead(t: Tensor): void {
 }
 
 /**
- * TensorFlow's tf.GradientTape: records the operations run inside `record` (or `tape(fn)`) on the
- * tensors it watches, then computes gradients of any recorded result with respect to them. Tapes nest
- * (an outer tape records an inner tape's gradient computation, for higher-order derivatives), and a
- * persistent tape can compute several gradients and record its own gradient computation.
+ * Records operations for automatic differentiation, as TensorFlow's `tf.GradientTape`.
+ *
+ * Any number of tapes may exist and record at once (nested tapes give higher-order derivatives).
+ * A tape holds the tensors it recorded until it is used up (a non-persistent tape, after its first
+ * `gradient`/`jacobian`), disposed, freed by the `tidy` that created it, or garbage collected.
+ *
  * @example
  * ```ts
  * import { GradientTape, tape, scalar, mul } from 'gradtape';
  *
  * const x = scalar(3);
+ * const t = new GradientTape({ persistent: true });
+ * const y = t.record((t) => { t.watch(x); return mul(x, x); }).result;
+ * console.log(t.gradient(y, x).item()); // 6
+ * t.dispose();
+ *
+ * // nested tapes: the outer one records the inner one's gradient computation
  * const outer = tape((o) => {
  *   o.watch(x);
  *   const inner = tape((i) => { i.watch(x); return mul(mul(x, x), x); });
@@ -71,8 +82,8 @@ function onVariableRead(t: Tensor): void {
  */
 export class GradientTape<R = unknown> extends Owned {
   /**
-   * Whether the tape may compute more than one gradient (or jacobian). A non-persistent tape frees
-   * what it recorded after its first one; dispose() a persistent tape when done.
+   * Whether the tape can compute several sets of gradients (as constructed). A non-persistent tape
+   * frees what it recorded after its first `gradient` or `jacobian`; dispose() a persistent tape when done.
    * @example
    * ```ts
    * import { tape, scalar, mul } from 'gradtape';
@@ -99,14 +110,15 @@ export class GradientTape<R = unknown> extends Owned {
    */
   result!: R;
   /** @internal */ _watchAccessed: boolean;
-  private slot = -1;
-  private slotGeneration = 0;
+  /** the tape's struct in the core (0: none yet), valid while `coreGeneration` is the core's */
+  private ptr = 0;
+  private coreGeneration = 0;
   private isRecording = false;
   private consumed = false;
   private disposed = false;
   /**
    * The watched variables (in watch order), each with every value it had when this tape watched or
-   * read it (ids this tape keeps a reference to; none for non-float variables). As in TF, where the
+   * read it (the core holds a reference to each; none for non-float variables). As in TF, where the
    * tape differentiates through the variable's reads, the gradient w.r.t. a variable sums over all of
    * them, so an assign() after a read keeps the gradient of that read while cutting the gradient
    * through the assigned value. Created on first use: most tapes never see a variable.
@@ -117,8 +129,9 @@ export class GradientTape<R = unknown> extends Owned {
   private registered = false;
 
   /**
-   * A tape that is not recording yet: call `record` (possibly several times). `tape(fn, options)` does
-   * both at once.
+   * A tape that is not recording yet: call `record` (possibly several times); `tape(fn, options)` does
+   * both at once. `persistent`: allow several `gradient`/`jacobian` calls; `watchAccessedVariables`
+   * (default true): watch trainable variables read while recording.
    * @example
    * ```ts
    * import { GradientTape, scalar, mul } from 'gradtape';
@@ -139,54 +152,52 @@ export class GradientTape<R = unknown> extends Owned {
     this._inTidy = ownByTidy(this);
   }
 
-  private ensureSlot(op = 'GradientTape'): number {
+  /** The tape's struct in the core, made on first use. */
+  private ensureTape(op = 'GradientTape'): number {
     if (this.disposed) throw new Error(`${op}: the tape is disposed`);
-    if (this.slot >= 0 && this.slotGeneration !== generation) throw new Error(`${op}: the tape is no longer usable: the WebAssembly core was reset after an internal error`);
-    if (this.slot >= 0) return this.slot;
+    if (this.ptr && this.coreGeneration !== generation) throw new Error(`${op}: the tape is no longer usable: the WebAssembly core was reset after an internal error`);
+    if (this.ptr) return this.ptr;
     ready();
-    const slot = slots.findIndex(s => s === undefined); // slots has MAX_TAPES entries
-    if (slot < 0) throw new Error(`GradientTape: too many live tapes (${MAX_TAPES}); dispose() persistent tapes you no longer need`);
-    slots[slot] = this;
-    this.slot = slot;
-    this.slotGeneration = generation;
+    this.ptr = core.newTape();
+    this.coreGeneration = generation;
     if (!this._inTidy) this.register();
-    return slot;
+    return this.ptr;
   }
 
-  /** Lets the garbage collector free the slot once the tape is unreachable (tidy's tapes: only if they escape). */
+  /** Lets the garbage collector free the tape once it is unreachable (tidy's tapes: only if they escape). */
   private register(): void {
     if (this.registered || !tapeRegistry) return;
-    tapeRegistry.register(this, this.slotGeneration * 64 + this.slot, this);
+    // the low bit of the address (always 0: structs are 16-byte aligned) flags a persistent tape
+    tapeRegistry.register(this, this.coreGeneration * 2 ** 32 + this.ptr + (this.persistent ? 1 : 0), this);
     this.registered = true;
+    if (this.persistent && ++livePersistent >= PERSISTENT_WARNING && !persistentLeakWarned) {
+      persistentLeakWarned = true;
+      console.warn(`gradtape: ${livePersistent} persistent GradientTapes are alive and not disposed; each keeps every tensor it recorded until the garbage collector collects it, which a synchronous loop does not let happen. Free them when done: tape.dispose(), \`using t = tape(...)\`, or create them inside tidy().`);
+    }
   }
 
   /** @internal the end of the tidy that owns this tape */
   override _release(escapes: boolean): void {
     if (!escapes) return this.dispose();
     this._inTidy = false;
-    if (this.slot >= 0) this.register();
+    if (this.ptr) this.register();
   }
 
-  private releaseSlot(): void {
-    this.releaseVariableValues();
-    if (this.slot < 0) return;
-    if (this.registered) tapeRegistry!.unregister(this);
+  /** Frees the tape's struct in the core and everything it holds (the tape object stays usable). */
+  private freeTape(): void {
+    if (this.variables) for (const ids of this.variables.values()) ids.length = 0;
+    if (!this.ptr) return;
+    if (this.registered) {
+      tapeRegistry!.unregister(this);
+      if (this.persistent) livePersistent--;
+    }
     this.registered = false;
-    if (this.slotGeneration === generation) {
-      freeSlot(this.slot);
-      slots[this.slot] = undefined;
-    }
-    this.slot = -1;
+    if (this.coreGeneration === generation) core.freeTape(this.ptr);
+    this.ptr = 0;
+    if (this.isRecording) this.setRecordingState(false);
   }
 
-  private setRecording(on: boolean): void {
-    if (this.slotGeneration !== generation) { // the core was reset: nothing of this tape is left in it
-      this.isRecording = false;
-      const i = recording.indexOf(this);
-      if (i >= 0) recording.splice(i, 1);
-      return;
-    }
-    core.setSlotRecording(this.slot, on ? 1 : 0);
+  private setRecordingState(on: boolean): void {
     this.isRecording = on;
     const i = recording.indexOf(this);
     if (on && i < 0) recording.push(this);
@@ -194,9 +205,26 @@ export class GradientTape<R = unknown> extends Owned {
     updateVariableHook();
   }
 
+  /** Starts (or stops) recording in the core: a recording tape holds one of its fast watch slots. */
+  private setRecording(on: boolean): void {
+    if (this.coreGeneration === generation) (on ? core.startRecording : core.stopRecording)(this.ptr);
+    this.setRecordingState(on);
+  }
+
+  /** @internal can it still record (not disposed, not used up)? */
+  _usable(): boolean { return !this.disposed && !this.consumed && this.coreGeneration === generation; }
+  /** @internal records again for a while (a forward accumulator computing a JVP it watched); false if it cannot */
+  _resume(): boolean {
+    if (this.isRecording || !this.ptr || !this._usable()) return false;
+    this.setRecording(true);
+    return true;
+  }
+  /** @internal the end of `_resume` */
+  _pause(): void { if (this.isRecording) this.setRecording(false); }
+
   /**
-   * Runs fn while recording on this tape (appending to what it already holds); returns the tape, whose
-   * `result` is what fn returned. TF's `with tape:` block, which may be entered again.
+   * Runs `fn` while recording on this tape (appending to what it already holds), as TF's re-entered
+   * `with tape:` block; `tape.result` is what `fn` returned. `fn` must be synchronous.
    * @example
    * ```ts
    * import { GradientTape, scalar, mul } from 'gradtape';
@@ -212,7 +240,7 @@ export class GradientTape<R = unknown> extends Owned {
     if (this.isRecording) throw new Error('GradientTape.record: Tape is still recording, This can happen if you try to re-enter an already-active tape.');
     if (this.consumed) throw new Error('GradientTape.record: A non-persistent GradientTape can only be used to compute one set of gradients (or jacobians)');
     const self = this as unknown as GradientTape<T>;
-    this.ensureSlot('GradientTape.record');
+    this.ensureTape('GradientTape.record');
     this.setRecording(true);
     try {
       const result = fn(this);
@@ -220,14 +248,14 @@ export class GradientTape<R = unknown> extends Owned {
         throw new TypeError('GradientTape.record: the function returned a Promise; recording must be synchronous (await outside the tape)');
       self.result = result;
     } finally {
-      if (this.slot >= 0 && this.isRecording) this.setRecording(false);
+      if (this.ptr && this.isRecording) this.setRecording(false);
     }
     return self;
   }
 
   /**
-   * Watches a tensor, variable, or any array/object nesting of them: operations on them are recorded
-   * from now on. Trainable variables read while recording are watched automatically.
+   * Watches a tensor, variable, or any array/object nesting of them: operations on it are recorded from
+   * now on. Trainable variables read while recording are watched automatically.
    * @example
    * ```ts
    * import { tape, scalar, mul } from 'gradtape';
@@ -239,7 +267,7 @@ export class GradientTape<R = unknown> extends Owned {
    * ```
    */
   watch(x: unknown): void {
-    this.ensureSlot('GradientTape.watch');
+    this.ensureTape('GradientTape.watch');
     if (x instanceof Tensor && !x.isDisposed) this.watchLeaf(x); // the common case, without a closure
     else forEachLeaf(x, 'GradientTape.watch', leaf => this.watchLeaf(leaf));
   }
@@ -247,7 +275,7 @@ export class GradientTape<R = unknown> extends Owned {
   private watchLeaf(leaf: Tensor): void {
     if (leaf.dtype !== 'float32') { if (leaf instanceof Variable) this.valuesOf(leaf); warnDType(leaf.dtype); return; }
     if (leaf instanceof Variable) this._watchVariable(leaf);
-    else core.watch(this.slot, leaf.id);
+    else core.watch(this.ptr, leaf.id, 0);
   }
 
   /** @internal watch of a variable (explicit, or automatic when read while recording) */
@@ -256,8 +284,7 @@ export class GradientTape<R = unknown> extends Owned {
     if (v.dtype !== 'float32') return;
     const id = v.id;
     if (values[values.length - 1] === id) return;
-    core.watch(this.ensureSlot(), id);
-    core.retain(id);
+    core.watch(this.ensureTape(), id, 1); // the core holds the value until the tape is freed or reset
     values.push(id);
   }
 
@@ -266,15 +293,6 @@ export class GradientTape<R = unknown> extends Owned {
     let values = vars.get(v);
     if (!values) vars.set(v, values = []);
     return values;
-  }
-
-  /** Drops the references to the variables' values (the variables stay watched). */
-  private releaseVariableValues(): void {
-    if (!this.variables) return;
-    for (const ids of this.variables.values()) {
-      if (this.slotGeneration === generation) for (const id of ids) core.release(id);
-      ids.length = 0;
-    }
   }
 
   /**
@@ -294,7 +312,8 @@ export class GradientTape<R = unknown> extends Owned {
   }
 
   /**
-   * Runs fn with this tape paused: what fn computes is not recorded (TF's `with tape.stop_recording():`).
+   * Runs `fn` without recording on this tape and returns its value; what was recorded before stays
+   * differentiable (TF's `with tape.stop_recording():`).
    * @example
    * ```ts
    * import { tape, scalar, mul, add } from 'gradtape';
@@ -311,12 +330,19 @@ export class GradientTape<R = unknown> extends Owned {
    */
   stopRecording<T>(fn: () => T): T {
     if (!this.isRecording) throw new Error('GradientTape.stopRecording: Trying to stop recording a tape which is not recording.');
-    this.setRecording(false);
-    try { return fn(); } finally { if (!this.consumed && this.slot >= 0) this.setRecording(true); }
+    const ptr = this.ptr;
+    core.setActive(ptr, 0); // keeps its slot: resuming is cheap
+    this.setRecordingState(false);
+    try { return fn(); } finally {
+      if (!this.consumed && this.ptr === ptr && ptr && this.coreGeneration === generation) {
+        core.setActive(ptr, 1);
+        this.setRecordingState(true);
+      }
+    }
   }
 
   /**
-   * Forgets everything recorded so far, watches included, and goes on recording (inside `record` only).
+   * Forgets everything recorded and watched so far; only while recording (TF's `tape.reset()`).
    * @example
    * ```ts
    * import { tape, scalar, mul } from 'gradtape';
@@ -334,10 +360,8 @@ export class GradientTape<R = unknown> extends Owned {
    */
   reset(): void {
     if (!this.isRecording) throw new Error('GradientTape.reset: Tape is not recording.');
-    freeSlot(this.slot);
-    this.releaseVariableValues();
+    core.resetTape(this.ptr);
     this.variables = undefined;
-    this.setRecording(true);
   }
 
   private checkUsable(op: string): void {
@@ -357,7 +381,7 @@ export class GradientTape<R = unknown> extends Owned {
     }
   }
   private endUse(): void {
-    if (!this.persistent) this.releaseSlot();
+    if (!this.persistent) this.freeTape();
   }
 
   /**
@@ -409,8 +433,6 @@ export class GradientTape<R = unknown> extends Owned {
     });
     let nSources = 0;
     for (let i = 0; i < srcs.length; i++) nSources += values?.[i]?.length ?? 1;
-    const count = 2 * nTargets + nSources;
-    if (count > core.argsCapacity()) throw new Error(`GradientTape.gradient: too many targets and sources (${count}); at most ${core.argsCapacity()} in one call`);
     // seeds converted from plain values (freed after the sweep); converting may use the args buffer,
     // so it happens before the ids are written there
     const seedIds: number[] = [], madeSeeds: Tensor[] = [];
@@ -429,10 +451,9 @@ export class GradientTape<R = unknown> extends Owned {
         throw e;
       }
     }
-    const slot = this.ensureSlot();
-    if (sweepDepth >= 15) { disposeAll(madeSeeds); throw new Error('GradientTape.gradient: gradients nested more than 15 deep (custom gradients computing gradients)'); }
+    const ptr = this.ensureTape();
     // the core reads, from the args buffer: targets, seeds (0: ones), then every source id
-    const args = core.args(), m = ints();
+    const args = argsFor(2 * nTargets + nSources), m = ints();
     let at = args >>> 2;
     for (const t of targets) m[at++] = t.id;
     for (let i = 0; i < nTargets; i++) m[at++] = seedIds[i] ?? 0;
@@ -446,7 +467,7 @@ export class GradientTape<R = unknown> extends Owned {
     pendingError = undefined;
     sweepDepth++;
     try {
-      core.gradient(slot, args, nTargets, nSources);
+      core.gradient(ptr, args, nTargets, nSources);
     } catch (e) {
       core.endSweep();
       throw e;
@@ -517,7 +538,7 @@ export class GradientTape<R = unknown> extends Owned {
       const result = srcs.map((src, j) => {
         const r = rows[j];
         if (r.every(g => g === null) && unconnected === 'none') return null;
-        return stackRows(r, tShape, dims(src));
+        return stackRows(r, 0, [...tShape, ...dims(src)], dims(src));
       });
       return rebuild(sources, result) as Grads<S>;
     } finally {
@@ -556,16 +577,8 @@ export class GradientTape<R = unknown> extends Owned {
         seed.dispose();
         rows.push(g);
       }
-      // rows[j] has shape [b, ...source[1:]]; result [b, ...target[1:], ...source[1:]]
-      const srcInner = source.size / b;
-      const out = zeros([b, ...ts.slice(1), ...ss.slice(1)]);
-      const o = seedView(out);
-      rows.forEach((g, j) => {
-        if (!g) return;
-        const d = g.data();
-        for (let i = 0; i < b; i++) o.set(d.subarray(i * srcInner, (i + 1) * srcInner), (i * inner + j) * srcInner);
-        g.dispose();
-      });
+      // rows[j] has shape [b, ...source[1:]]; stacked on axis 1, then split into target[1:]
+      const out = stackRows(rows, 1, [b, ...ts.slice(1), ...ss.slice(1)], [b, ...ss.slice(1)]);
       return out;
     } finally {
       this.endUse();
@@ -573,7 +586,7 @@ export class GradientTape<R = unknown> extends Owned {
   }
 
   /**
-   * Frees the tape's slot and everything it recorded (idempotent); it cannot be used afterwards.
+   * Frees what the tape holds (idempotent); it cannot be used afterwards.
    * @example
    * ```ts
    * import { tape, scalar, mul } from 'gradtape';
@@ -589,8 +602,7 @@ export class GradientTape<R = unknown> extends Owned {
    */
   dispose(): void {
     if (this.disposed) return;
-    if (this.isRecording) this.setRecording(false);
-    this.releaseSlot();
+    this.freeTape();
     this.disposed = true;
   }
   /** `using t = tape(...)` disposes the tape at the end of the block. */
@@ -600,19 +612,22 @@ export class GradientTape<R = unknown> extends Owned {
 function disposeAll(tensors: Tensor[]): void { for (const t of tensors) t.dispose(); }
 function seedView(t: Tensor): Float32Array { return new Float32Array(core.memory.buffer, core.dataPtr(t.id), t.size); }
 
-/** Stacks per-target-element gradients into shape target ++ source. */
-function stackRows(rows: (Tensor | null)[], tShape: readonly number[], sShape: readonly number[]): Tensor {
-  const out = zeros([...tShape, ...sShape]);
-  const per = sShape.reduce((a, b) => a * b, 1);
-  rows.forEach((g, i) => {
-    if (!g) return;
-    const d = g.data();
-    seedView(out).set(d, i * per);
-    g.dispose();
-  });
-  return out;
+/**
+ * Stacks per-element gradients (null: zeros of `rowShape`) on `axis`, reshaped to `shape`. Done with
+ * recorded ops, so a jacobian computed while an outer tape records is differentiable by it.
+ */
+function stackRows(rows: (Tensor | null)[], axis: number, shape: number[], rowShape: readonly number[]): Tensor {
+  if (rows.length === 0 || shape.some(d => d === 0)) { disposeAll(rows.filter(r => r !== null) as Tensor[]); return zeros(shape); }
+  const filled = rows.map(g => g ?? zeros(rowShape));
+  try {
+    const stacked = stack(filled, axis);
+    const out = reshape(stacked, shape);
+    if (out !== stacked) stacked.dispose();
+    return out;
+  } finally {
+    disposeAll(filled);
+  }
 }
-
 export function checkUnconnected(op: string, v: unknown): Unconnected {
   if (v === undefined || v === 'none' || v === 'zero') return (v ?? 'none') as Unconnected;
   throw new Error(`${op}: Unknown value for unconnected_gradients: '${String(v)}'`);
@@ -811,9 +826,7 @@ export function customGradient<A extends TensorLike[]>(f: (...inputs: Tensor[]) 
     const out = inputs.includes(value) ? unrecorded(() => identity(value)) : value;
     const id = nextCustomId++;
     customFns.set(id, { grad: gradFn, inputs: inputs.length, tapes: 0 });
-    const mask = core.recordCustom(id, out.id, writeArgs(inputs.map(t => t.id)), inputs.length);
-    let tapes = 0;
-    for (let m = mask >>> 0; m; m &= m - 1) tapes++;
+    const tapes = core.recordCustom(id, out.id, writeArgs(inputs.map(t => t.id)), inputs.length);
     if (tapes === 0) customFns.delete(id); else customFns.get(id)!.tapes = tapes;
     return out;
   };

@@ -10,7 +10,8 @@ export type DType = 'float32' | 'int32' | 'bool';
 /** A number, a boolean, or nested arrays of them (as `tensor()` accepts: `[[1, 2], [3, 4]]`). */
 export type NestedArray = number | boolean | NestedArray[];
 /** Anything accepted where a tensor is expected. */
-export type TensorLike = Tensor | number | boolean | NestedArray | Float32Array | Int32Array | Uint8Array;
+export type TensorLike = Tensor | number | boolean | NestedArray | Float32Array | Int32Array | Uint8Array
+  | Float64Array | Int8Array | Int16Array | Uint16Array | Uint32Array | Uint8ClampedArray;
 
 export const DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
 export const dtypeCode = (d: DType): number => d === 'float32' ? DTypeCode.Float32 : d === 'int32' ? DTypeCode.Int32 : DTypeCode.Bool;
@@ -277,6 +278,11 @@ export function tensor(values: TensorLike, shape?: readonly number[], dtype?: DT
   } else if (values instanceof Float32Array || values instanceof Int32Array || values instanceof Uint8Array) {
     flat = values; inferred = [values.length];
     dtype ??= values instanceof Float32Array ? 'float32' : values instanceof Int32Array ? 'int32' : 'bool';
+  } else if (ArrayBuffer.isView(values) && !(values instanceof DataView) && typeof (values as unknown as ArrayLike<unknown>)[0] !== 'bigint') {
+    // any other numeric typed array: Float64Array (and Float16Array) as float32, integer ones as int32
+    const typed = values as unknown as ArrayLike<number>;
+    flat = typed; inferred = [typed.length];
+    dtype ??= values instanceof Float64Array || values.constructor.name.startsWith('Float') ? 'float32' : 'int32';
   } else if (Array.isArray(values)) {
     const list: (number | boolean)[] = [];
     inferred = [];

@@ -2,6 +2,7 @@
 // derivatives of order 2 and 3 through each backward rule (whose own backward is another kernel of
 // the family), int32/bool and zero-size tensors, validation errors, and memory.
 import { describe, it, expect } from 'vitest';
+import * as api from './api.js';
 import {
   tape, tensor, scalar, Tensor, tidy, memory, sin, mul, sum, cast,
   slice, pad, concat, stack, unstack, split, gather, tile, oneHot, eye, range, linspace, dot, norm,
@@ -187,6 +188,20 @@ describe('concat of many tensors', () => {
 });
 
 describe('creation ops', () => {
+  it('tensor() takes every numeric typed array: floats as float32, integers as int32', () => tidy(() => {
+    const f64 = api.tensor(new Float64Array([1.5, -2, 1e-3]), [3]);
+    expect(f64.dtype).toBe('float32');
+    expect(Array.from(f64.data())).toEqual(Array.from(new Float32Array([1.5, -2, 1e-3])));
+    for (const T of [Int8Array, Int16Array, Uint16Array, Uint32Array, Uint8ClampedArray]) {
+      const t = api.tensor(new T([1, 2, 3, 4]), [2, 2]);
+      expect(t.dtype).toBe('int32');
+      expect(t.toArray()).toEqual([[1, 2], [3, 4]]);
+    }
+    expect(api.tensor(new Float64Array([1, 2]), undefined, 'int32').toArray()).toEqual([1, 2]);
+    expect(() => api.tensor(new Float64Array([0.5]), undefined, 'int32')).toThrow(/0.5 .*not an int32 value/);
+    expect(() => api.tensor(new Uint32Array([2 ** 32 - 1]))).toThrow(/tensor/);
+  }));
+
   it('eye, range, linspace', () => tidy(() => {
     expect(eye(2, 3).toArray()).toEqual([[1, 0, 0], [0, 1, 0]]);
     expect(eye(0).shape).toEqual([0, 0]);

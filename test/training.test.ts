@@ -1,4 +1,4 @@
-// The training examples (which import the built package, dist/) reach their accuracy with the fixed
+// The training examples (which import the built package, dist/, and gradtape/layers) reach their accuracy with the fixed
 // seeds, their loss falls, and they free everything they allocate; plus a train → save → load check
 // on the library itself.
 import { describe, it, expect } from 'vitest';
@@ -13,7 +13,7 @@ const load = (name: string) => import(`../examples/${name}.mjs`) as Promise<Exam
 const quiet = () => {};
 
 describe('training examples (dist build)', () => {
-  for (const name of ['iris-logistic', 'iris-mlp', 'cnn-bars']) {
+  for (const name of ['iris-logistic', 'iris-mlp', 'cnn-bars', 'custom-training']) {
     it(`${name} reaches >= 95% training accuracy, its loss falls, and nothing leaks`, async () => {
       const example = await load(name);
       const dist = await import('gradtape');
@@ -26,6 +26,11 @@ describe('training examples (dist build)', () => {
       expect(dist.memory().tensors).toBe(before);
     }, 120_000);
   }
+
+  it("custom-training classifies the walkthrough's three unlabeled flowers as TF's tutorial does", async () => {
+    const m = await (await load('custom-training')).main({ log: quiet }) as Metrics & { predictions: string[] };
+    expect(m.predictions).toEqual(['setosa', 'versicolor', 'virginica']);
+  }, 120_000);
 
   it('the seeds make the runs reproducible', async () => {
     const example = await load('iris-mlp');

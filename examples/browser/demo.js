@@ -1,7 +1,8 @@
 // Trains a small MLP on the two-spirals data set with gradtape, drawing the decision boundary and
 // the loss curve as it learns. Query parameters: ?autoplay=0 (start paused), ?stepsPerFrame=N.
 // `window.__demo` lets tests drive it: step(n), render(), loss(), accuracy(), steps(), losses().
-import { adam, add, argMax, matmul, mean, softmax, softmaxCrossEntropy, tanh, tensor, tidy, variable } from 'gradtape';
+import { adam, argMax, mean, softmax, softmaxCrossEntropy, tensor, tidy } from 'gradtape';
+import { Dense, Sequential } from 'gradtape/layers';
 
 const params = new URLSearchParams(location.search);
 const STEPS_PER_FRAME = Number(params.get('stepsPerFrame')) || 3;
@@ -11,7 +12,7 @@ const HIDDEN = 16;
 const GRID = 60; // the boundary is evaluated on GRID x GRID points, then scaled up
 const EXTENT = 1.2; // the plot spans [-EXTENT, EXTENT]^2
 
-// A small seeded generator so every run (and every test) sees the same data and initial weights.
+// A small seeded generator so every run (and every test) sees the same data.
 function mulberry32(seed) {
   return () => {
     seed = (seed + 0x6d2b79f5) | 0;
@@ -39,12 +40,6 @@ function twoSpirals(n, random) {
   return { xy, oneHot, labels };
 }
 
-function glorot(rows, cols, random) {
-  const limit = Math.sqrt(6 / (rows + cols));
-  const w = new Float32Array(rows * cols).map(() => (random() * 2 - 1) * limit);
-  return variable(tensor(w, [rows, cols]));
-}
-
 const random = mulberry32(7);
 const data = twoSpirals(POINTS_PER_CLASS, random);
 const X = tensor(data.xy, [2 * POINTS_PER_CLASS, 2]);
@@ -62,29 +57,25 @@ let model;
 let optimizer;
 let history;
 
+// Reset starts again from the same seeded weights (Keras' glorotUniform default, zero biases).
 function reset() {
-  const rnd = mulberry32(42);
-  const zeros = (n) => variable(tensor(new Float32Array(n), [n]));
-  model = {
-    w1: glorot(2, HIDDEN, rnd), b1: zeros(HIDDEN),
-    w2: glorot(HIDDEN, HIDDEN, rnd), b2: zeros(HIDDEN),
-    w3: glorot(HIDDEN, 2, rnd), b3: zeros(2),
-  };
+  model?.dispose();
+  optimizer?.dispose();
+  model = new Sequential([
+    new Dense(HIDDEN, { activation: 'tanh', seed: 42 }),
+    new Dense(HIDDEN, { activation: 'tanh', seed: 43 }),
+    new Dense(2, { seed: 44 }),
+  ], { name: 'spirals' });
+  model.build([1, 2]);
   optimizer = adam(0.02);
   history = [];
 }
 
-const logits = (x) => {
-  const { w1, b1, w2, b2, w3, b3 } = model;
-  const h1 = tanh(add(matmul(x, w1), b1));
-  const h2 = tanh(add(matmul(h1, w2), b2));
-  return add(matmul(h2, w3), b3);
-};
+const logits = (x) => model.apply(x);
 const lossOf = () => mean(softmaxCrossEntropy(Y, logits(X)));
 
 function step(n = 1) {
-  const vars = Object.values(model);
-  for (let i = 0; i < n; i++) history.push(optimizer.minimize(lossOf, vars));
+  for (let i = 0; i < n; i++) history.push(optimizer.minimize(lossOf, model.trainableVariables));
   return history[history.length - 1];
 }
 

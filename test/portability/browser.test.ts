@@ -1,18 +1,19 @@
 // Browsers: headless Chromium loads gradtape as a plain ES module through an importmap (the readable
 // dist/gradtape.js, which imports ./wasm-core.js, and the one-file dist/gradtape.min.js), and as
 // part of an esbuild bundle built with the `browser` condition.
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectAll, launchChromium, makeTempDir, PROGRAMS, removeTempDir, repoMounts, requireBuild, startStaticServer, watchPage } from './helpers';
+import { expectAll, IMPORT_MAP, launchChromium, makeTempDir, PROGRAMS, removeTempDir, repoMounts, requireBuild, startStaticServer, watchPage } from './helpers';
 import { packAndInstall, releaseInstall } from './pack';
 
 const PAGE_SCRIPT = `
 import * as g from 'gradtape';
+import * as layers from 'gradtape/layers';
 import { runAll } from './programs.mjs';
-window.__result = runAll(g);
+window.__result = runAll(g, layers);
 `;
 
 const html = (head: string, script: string) =>
@@ -29,9 +30,9 @@ describe('browser (headless Chromium)', () => {
     copyFileSync(PROGRAMS, join(dir, 'programs.mjs'));
     writeFileSync(join(dir, 'entry.mjs'), PAGE_SCRIPT);
     writeFileSync(join(dir, 'unbundled.html'),
-      html('<script type="importmap">{"imports":{"gradtape":"/dist/gradtape.js"}}</script>', './entry.mjs'));
+      html(`<script type="importmap">${IMPORT_MAP}</script>`, './entry.mjs'));
     writeFileSync(join(dir, 'unbundled-min.html'),
-      html('<script type="importmap">{"imports":{"gradtape":"/dist/gradtape.min.js"}}</script>', './entry.mjs'));
+      html(`<script type="importmap">${IMPORT_MAP.replace('/dist/gradtape.js', '/dist/gradtape.min.js')}</script>`, './entry.mjs'));
     writeFileSync(join(dir, 'bundled.html'), html('', './bundle.js'));
 
     // The bundler resolves `gradtape` the way it would in a user's project: from node_modules.
@@ -47,6 +48,9 @@ describe('browser (headless Chromium)', () => {
       logLevel: 'silent',
     });
     expect(result.errors).toEqual([]);
+    // gradtape/layers imports the root by its package name, so the bundle holds one copy of the core
+    const bundled = readFileSync(join(dir, 'bundle.js'), 'utf8');
+    expect(bundled.split('AGFzbQ').length - 1).toBe(1);
 
     server = await startStaticServer(repoMounts({ '/__t/': dir }));
     browser = await launchChromium();
@@ -70,7 +74,7 @@ describe('browser (headless Chromium)', () => {
     }
   }
 
-  it('unbundled: importmap to /dist/gradtape.js', async () => {
+  it('unbundled: importmap to /dist/gradtape.js and /dist/layers.js', async () => {
     expectAll(await resultOf('/__t/unbundled.html'));
   }, 90_000);
 

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { Dense, initialize } from '../../src/layers/index.js';
 
 export { startStaticServer } from '../../examples/browser/serve.mjs';
 
@@ -17,6 +18,9 @@ export const PKG_ROOT = resolve(process.env.GRADTAPE_PKG_ROOT ?? REPO_ROOT);
 export const PROGRAMS = fileURLToPath(new URL('./fixtures/programs.mjs', import.meta.url));
 export const bin = (name: string) => join(REPO_ROOT, 'node_modules', '.bin', name);
 
+/** The import map a page needs for gradtape and gradtape/layers served from /dist. */
+export const IMPORT_MAP = '{"imports":{"gradtape":"/dist/gradtape.js","gradtape/layers":"/dist/layers.js"}}';
+
 /** Static-server mounts that put the built package at /dist and /build and the repo at /. */
 export const repoMounts = (extra: Record<string, string> = {}): Record<string, string> => ({
   '/': REPO_ROOT,
@@ -25,7 +29,7 @@ export const repoMounts = (extra: Record<string, string> = {}): Record<string, s
   ...extra,
 });
 
-const BUILD_OUTPUTS = ['dist/gradtape.js', 'dist/wasm-core.js', 'dist/gradtape.workerd.js', 'dist/gradtape.min.js', 'dist/index.d.ts', 'build/gradtape.wasm'];
+const BUILD_OUTPUTS = ['dist/gradtape.js', 'dist/wasm-core.js', 'dist/gradtape.workerd.js', 'dist/gradtape.min.js', 'dist/index.d.ts', 'dist/layers.js', 'dist/layers.d.ts', 'build/gradtape.wasm'];
 
 export function requireBuild(): void {
   const missing = BUILD_OUTPUTS.filter((f) => !existsSync(join(PKG_ROOT, f)));
@@ -148,9 +152,27 @@ export function expectTraining(r: any): void {
   expect(r.w).toBeCloseTo(2, 2);
   expect(r.b).toBeCloseTo(1, 2);
 }
+/** The seeded initial kernel of runLayers' first layer, computed here from the source. */
+function expectedKernel(): number[] {
+  const layer = new Dense(4, { seed: 7 });
+  layer.build([5, 1]);
+  const values = Array.from(layer.kernel!.data() as Float32Array);
+  layer.dispose();
+  return values;
+}
+export function expectLayers(r: any): void {
+  expect(r.shared).toBe(true); // one core, one Variable class for gradtape and gradtape/layers
+  expect(r.kernel).toEqual(expectedKernel()); // bit-identical seeded initialisation
+  const heNormal = initialize('heNormal', [16, 16], 5);
+  expect(r.heNormal).toEqual(Array.from(heNormal.data()));
+  heNormal.dispose();
+  expect(r.names).toEqual(['0/kernel', '0/bias', '1/kernel', '1/bias']);
+  expect(r.lastLoss).toBeLessThan(r.firstLoss * 1e-2);
+  expect(r.message).toBe("Sequential 'model' > Dense 'hidden': the input's last dimension is 2 (shape [1,2]) but the layer was built for 1 (kernel [1,4])");
+}
 export function expectAll(r: any): void {
   if (r?.error) throw new Error(`target reported: ${r.error}`);
-  for (const [name, check] of [['seed', expectSeed], ['training', expectTraining]] as const) {
+  for (const [name, check] of [['seed', expectSeed], ['training', expectTraining], ['layers', expectLayers]] as const) {
     if (r[name]?.error) throw new Error(`${name} program failed in the target: ${r[name].error}`);
     check(r[name]);
   }

@@ -13,30 +13,33 @@ describe('node: npm pack + npm install', () => {
   afterAll(releaseInstall);
 
   it('ships the entry points the exports map names', () => {
-    for (const f of ['package.json', 'dist/gradtape.js', 'dist/wasm-core.js', 'dist/gradtape.workerd.js', 'dist/gradtape.min.js', 'dist/index.d.ts', 'build/gradtape.wasm']) {
+    for (const f of ['package.json', 'dist/gradtape.js', 'dist/wasm-core.js', 'dist/gradtape.workerd.js', 'dist/gradtape.min.js', 'dist/index.d.ts', 'dist/layers.js', 'dist/layers.d.ts', 'build/gradtape.wasm']) {
       expect(inst.files).toContain(f);
     }
   });
 
-  it('resolves the node condition and the wasm subpath', async () => {
+  it('resolves the node condition, the layers subpath and the wasm subpath', async () => {
     writeFileSync(join(inst.project, 'resolve.mjs'), `
       import { readFileSync } from 'node:fs';
       const main = import.meta.resolve('gradtape');
+      const layers = import.meta.resolve('gradtape/layers');
       const wasm = import.meta.resolve('gradtape/gradtape.wasm');
       const bytes = readFileSync(new URL(wasm));
-      console.log(JSON.stringify({ main, wasm, valid: WebAssembly.validate(bytes) }));
+      console.log(JSON.stringify({ main, layers, wasm, valid: WebAssembly.validate(bytes) }));
     `);
     const r = lastJson((await runOk('node', ['resolve.mjs'], { cwd: inst.project })).stdout);
     expect(r.main).toMatch(/node_modules\/gradtape\/dist\/gradtape\.js$/);
+    expect(r.layers).toMatch(/node_modules\/gradtape\/dist\/layers\.js$/);
     expect(r.wasm).toMatch(/node_modules\/gradtape\/build\/gradtape\.wasm$/);
     expect(r.valid).toBe(true);
   }, 60_000);
 
-  it('runs the seed program and a training loop', async () => {
+  it('runs the seed program, a training loop and gradtape/layers', async () => {
     writeFileSync(join(inst.project, 'node-run.mjs'), `
       import * as g from 'gradtape';
+      import * as layers from 'gradtape/layers';
       import { runAll } from './programs.mjs';
-      console.log(JSON.stringify(runAll(g)));
+      console.log(JSON.stringify(runAll(g, layers)));
     `);
     const { stdout } = await runOk('node', ['node-run.mjs'], { cwd: inst.project });
     expectAll(lastJson(stdout));

@@ -3,7 +3,7 @@
 // then gzip -9. Limits from DESIGN.md (1 KB = 1,000 bytes): the seed program (ones, tape, sum, mul)
 // ≤ 32 KB, the whole root API ≤ 42 KB. The seed program must not carry what it does not import
 // (optimizers, safetensors, forward mode, losses, ...).
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -62,6 +62,19 @@ describe('size (esbuild --bundle --minify --platform=browser, gzip -9)', () => {
       expect(all.includes(marker), `the whole API has "${marker}"`).toBe(true); // (so the marker is real)
       expect(text.includes(marker), `the seed program has "${marker}"`).toBe(false);
     }
+  });
+
+  it('a program that does not import gradtape/layers gets none of it', async () => {
+    const layers = readFileSync(join(inst.pkgDir, 'dist', 'layers.js'));
+    const root = new TextDecoder().decode(whole), text = new TextDecoder().decode(layers);
+    // strings only the layers code holds (class names are kept: errors name the layer by its class)
+    for (const marker of ['Sequential', 'glorotUniform', 'loadWeights', 'LayerError', 'Dropout']) {
+      expect(text).toContain(marker);
+      expect(root).not.toContain(marker);
+    }
+    writeFileSync(join(inst.project, 'size-layers.mjs'), "export * from 'gradtape';\nexport * as layers from 'gradtape/layers';\n");
+    const withLayers = await bundle(join(inst.project, 'size-layers.mjs'));
+    console.log(`gradtape/layers (gzip -9): ${gz(withLayers) - gz(whole)} B more for the whole API with it`);
   });
 
   it('the measured bundles run: the seed program, and the whole API on the API.md seed', async () => {

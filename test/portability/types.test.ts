@@ -10,7 +10,8 @@ import { packAndInstall, releaseInstall, type Installed } from './pack';
 
 const CONSUMER = `
 import { tape, tensor, scalar, ones, sum, mul, square, add, sub, mean, matmul, sigmoid, relu, softmax,
-  variable, sgd, type Tensor } from 'gradtape';
+  variable, sgd, type Tensor, type Variable } from 'gradtape';
+import { Sequential, Dense, Dropout, Module } from 'gradtape/layers';
 
 const x: Tensor = ones([2, 2]);
 const t = tape((t) => {
@@ -33,9 +34,19 @@ const step = tape(() => loss());
 const grads = step.gradient(step.result, [w, b]);
 opt.applyGradients(grads, [w, b]);
 opt.applyGradients([[grads[0], w], [grads[1], b]]);
+const model = new Sequential([new Dense(3, { activation: 'relu', seed: 1 }), new Dropout(0.1), new Dense(1)], { name: 'm' });
+const out: Tensor = model.apply(xs, { training: true });
+const vars: Variable[] = model.trainableVariables; // the root's Variable: optimizers take them as they are
+const fit = tape(() => mean(model.apply(xs)));
+opt.applyGradients(fit.gradient(fit.result, vars), vars);
+const saved: Record<string, Tensor> = model.weights();
+model.loadWeights(saved);
+const table: string = model.summary();
+class Twice extends Module { inner = new Dense(2); }
+const found: Variable[] = new Twice().variables;
 const h = relu(sigmoid(softmax(tensor([[1, 2, 3]]))));
 const shape: readonly number[] = h.shape;
-console.log(first, asArray, slope, shape, x.mul(2).sum().item());
+console.log(first, asArray, slope, shape, x.mul(2).sum().item(), table, found);
 `;
 
 const USING = `
@@ -51,6 +62,7 @@ export function total(): number {
 const MISUSES: Record<string, string> = {
   'misuse-tape.ts': `import { tape } from 'gradtape';\ntape(123);\n`,
   'misuse-tensor.ts': `import { tensor } from 'gradtape';\ntensor('abc');\n`,
+  'misuse-layers.ts': `import { Dense } from 'gradtape/layers';\nnew Dense(3, { activation: 'rleu' });\n`,
 };
 
 interface Setup { target: string; module: 'nodenext' | 'bundler'; node: boolean; lib?: string[]; file: string }
