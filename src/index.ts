@@ -1,3 +1,8 @@
+/**
+ * gradtape's root API: tensors and ops, tapes (reverse and forward mode), variables, optimizers,
+ * safetensors. Modules and layers are in `gradtape/layers`.
+ * @module gradtape
+ */
 // gradtape's public API. Entry points (src/entry-*.ts) add where the WebAssembly core comes from.
 import { Tensor, TensorLike } from './tensor.js';
 import {

@@ -21,20 +21,20 @@ const NEED_EXAMPLES: Record<string, string[] | true> = {
 /** The part of TypeDoc's JSON output the test reads. */
 interface TypeDocComment { summary?: unknown[]; blockTags?: { tag: string }[] }
 interface TypeDocReflection {
-  name: string; comment?: TypeDocComment; signatures?: { comment?: TypeDocComment }[];
+  name: string; comment?: TypeDocComment; children?: TypeDocReflection[]; signatures?: { comment?: TypeDocComment }[];
   type?: { declaration?: { signatures?: { comment?: TypeDocComment }[] } };
 }
 
 interface Documented { name: string; doc: string; examples: string[] }
 
-/** Every root export of src/index.ts with its doc comment, and the public members of exported classes. */
-function readExports(): { exports: Documented[]; members: Map<string, Documented[]> } {
-  const program = ts.createProgram([join(REPO_ROOT, 'src/index.ts'), join(REPO_ROOT, 'src/globals.d.ts')], {
+/** Every export of an entry (src/index.ts, src/layers/index.ts) with its doc comment, and the public members of exported classes. */
+function readExports(entry: string): { exports: Documented[]; members: Map<string, Documented[]> } {
+  const program = ts.createProgram([join(REPO_ROOT, entry), join(REPO_ROOT, 'src/globals.d.ts')], {
     target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, strict: true, noEmit: true,
     lib: ['lib.es2022.d.ts', 'lib.dom.d.ts', 'lib.esnext.disposable.d.ts'], types: [],
   });
   const checker = program.getTypeChecker();
-  const index = program.getSourceFile(join(REPO_ROOT, 'src/index.ts'))!;
+  const index = program.getSourceFile(join(REPO_ROOT, entry))!;
   const describeSymbol = (name: string, symbol: ts.Symbol): Documented => {
     const doc = ts.displayPartsToString(symbol.getDocumentationComment(checker)).trim();
     const examples = symbol.getJsDocTags(checker).filter(t => t.name === 'example').map(t => ts.displayPartsToString(t.text));
@@ -80,7 +80,8 @@ function parseExample(text: string): { code: string; expected: string[] } {
 const squash = (s: string) => s.replace(/\s+/g, '');
 
 describe('API reference', () => {
-  const { exports, members } = readExports();
+  const { exports, members } = readExports('src/index.ts');
+  const layers = readExports('src/layers/index.ts');
 
   it('reads the whole root API (so the checks below cover it)', () => {
     const names = exports.map(e => e.name);
@@ -91,6 +92,12 @@ describe('API reference', () => {
   it('every root export has a doc comment', () => {
     const missing = exports.filter(e => e.doc === '').map(e => e.name);
     expect(missing, `root exports without a doc comment: ${missing.join(', ')}`).toEqual([]);
+  });
+
+  it('every export of gradtape/layers has a doc comment', () => {
+    expect(layers.exports.length).toBeGreaterThan(15);
+    const missing = layers.exports.filter(e => e.doc === '').map(e => e.name);
+    expect(missing, `gradtape/layers exports without a doc comment: ${missing.join(', ')}`).toEqual([]);
   });
 
   it('every public member of an exported class has a doc comment', () => {
@@ -119,11 +126,14 @@ describe('API reference', () => {
       const r = await run(bin('typedoc'), ['--out', join(dir, 'html'), '--json', join(dir, 'api.json')], { cwd: REPO_ROOT, timeoutMs: 170_000 });
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(existsSync(join(dir, 'html', 'index.html'))).toBe(true);
-      const api = JSON.parse(readFileSync(join(dir, 'api.json'), 'utf8')) as { children: TypeDocReflection[] };
-      expect(api.children.map(c => c.name).sort()).toEqual(exports.map(e => e.name).sort());
+      const modules = (JSON.parse(readFileSync(join(dir, 'api.json'), 'utf8')) as { children: TypeDocReflection[] }).children;
+      expect(modules.map(m => m.name)).toEqual(['gradtape', 'gradtape/layers']);
+      const [root, layerModule] = modules as [Required<TypeDocReflection>, Required<TypeDocReflection>];
+      expect(root.children.map(c => c.name).sort()).toEqual(exports.map(e => e.name).sort());
+      expect(layerModule.children.map(c => c.name).sort()).toEqual(layers.exports.map(e => e.name).sort());
       const comment = (c: TypeDocReflection) => c.comment ?? c.signatures?.[0]?.comment ?? c.type?.declaration?.signatures?.[0]?.comment;
-      expect(api.children.filter(c => !comment(c)?.summary?.length).map(c => c.name)).toEqual([]);
-      const examples = (name: string) => comment(api.children.find(c => c.name === name)!)?.blockTags?.filter(t => t.tag === '@example').length ?? 0;
+      expect([...root.children, ...layerModule.children].filter(c => !comment(c)?.summary?.length).map(c => c.name)).toEqual([]);
+      const examples = (name: string) => comment(root.children.find(c => c.name === name)!)?.blockTags?.filter(t => t.tag === '@example').length ?? 0;
       for (const name of ['tape', 'grad', 'tidy', 'saveSafetensors', 'GradientTape']) expect(examples(name), name).toBeGreaterThan(0);
     } finally {
       removeTempDir(dir);

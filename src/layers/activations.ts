@@ -2,7 +2,9 @@
 import { Tensor, identity, relu, sigmoid, tanh, softmax, gelu, silu } from '../index.js';
 import { describeValue } from './module.js';
 
+/** The activations a layer can name (Keras' names): applied elementwise, `softmax` over the last axis. */
 export type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'gelu' | 'silu';
+/** A layer's activation: one of the named ones, or any function from tensor to tensor. */
 export type Activation = ActivationName | ((x: Tensor) => Tensor);
 
 const ACTIVATIONS: Record<ActivationName, (x: Tensor) => Tensor> = {

@@ -1,3 +1,8 @@
+/**
+ * Modules and layers for custom training loops (TF's tf.Module, Keras' layers): a separate entry
+ * that shares the root's core and classes.
+ * @module gradtape/layers
+ */
 // gradtape/layers: modules and layers for custom training loops (TF's tf.Module, Keras' layers).
 // A separate entry so that the root bundle does not grow; it shares the root's core and classes.
 export { Module, Layer, LayerError } from './module.js';

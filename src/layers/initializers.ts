@@ -11,6 +11,7 @@
 import { Tensor, tensor, zeros, ones, randomUniform, randomNormal, tidy } from '../index.js';
 import { describeValue } from './module.js';
 
+/** The initial-value schemes a layer can name (Keras' names and formulas); random ones are seeded. */
 export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heNormal' | 'heUniform' | 'zeros' | 'ones';
 
 const NAMES: readonly InitializerName[] = ['glorotUniform', 'glorotNormal', 'heNormal', 'heUniform', 'zeros', 'ones'];

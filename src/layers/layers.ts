@@ -8,6 +8,7 @@ import { Layer, Module, describeValue, inContext, type ApplyOptions } from './mo
 import { type Activation, activationFunction } from './activations.js';
 import { type InitializerName, checkInitializer, checkSeed, deriveSeed, initialize, randomSeed } from './initializers.js';
 
+/** Convolution and pooling padding, as in TF: 'valid' (no padding) or 'same' (output size ceil(input / stride)). */
 export type Padding = 'same' | 'valid';
 
 /** Throws unless `options` is undefined or an object whose keys are all in `allowed`. */
@@ -77,8 +78,10 @@ interface KernelOptions {
 }
 const KERNEL_OPTIONS = ['activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'seed', 'name'];
 
+/** Options of `Dense`: activation (default linear), useBias (true), kernel and bias initializers (glorotUniform, zeros), seed, name. */
 export interface DenseOptions extends KernelOptions {}
 
+/** Options of `Conv2D`: those of `Dense`, plus strides (1) and padding ('valid'). */
 export interface Conv2DOptions extends KernelOptions {
   strides?: number | [number, number];
   padding?: Padding;
@@ -192,6 +195,7 @@ function spatialOutput(inputShape: number[], window: [number, number], strides: 
   return out;
 }
 
+/** Options of `MaxPool2D` and `AvgPool2D`: strides (default: the pool size) and padding ('valid'). */
 export interface PoolOptions {
   /** default: the pool size */
   strides?: number | [number, number];

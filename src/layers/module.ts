@@ -182,6 +182,7 @@ export class Module {
   [Symbol.dispose](): void { this.dispose(); }
 }
 
+/** Options of `apply`: `training` switches layers such as Dropout to their training behaviour. */
 export interface ApplyOptions {
   /** Dropout drops only when true (Keras' `training`); default false */
   training?: boolean;
