@@ -1,13 +1,15 @@
 // Shared pieces of the portability suites: paths, temp dirs, child processes, Chromium, and the
 // expected results of fixtures/programs.mjs.
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+// @ts-ignore: plain JS build helper
+import { encodeWasmText } from '../../scripts/wasm-text.mjs';
 import { Dense, initialize } from '../../src/layers/index.js';
 
 export { startStaticServer } from '../../examples/browser/serve.mjs';
@@ -28,6 +30,15 @@ export const repoMounts = (extra: Record<string, string> = {}): Record<string, s
   '/build/': join(PKG_ROOT, 'build'),
   ...extra,
 });
+
+/**
+ * The first bytes of the core as they read inside a bundle that embeds it (scripts/wasm-text.mjs):
+ * counting them counts the copies of the embedded core.
+ */
+export function embeddedCoreMarker(): string {
+  const wasm = readFileSync(join(PKG_ROOT, 'build', 'gradtape.wasm'));
+  return encodeWasmText(wasm.subarray(0, 16));
+}
 
 const BUILD_OUTPUTS = ['dist/gradtape.js', 'dist/wasm-core.js', 'dist/gradtape.workerd.js', 'dist/gradtape.min.js', 'dist/index.d.ts', 'dist/layers.js', 'dist/layers.d.ts', 'build/gradtape.wasm'];
 
