@@ -60,8 +60,9 @@ const embeddedAsOwnModule = {
 await esbuild.build({ ...readable, entryPoints: [join(root, 'src/entry-embedded.ts')], outfile: join(root, 'dist/gradtape.js'), plugins: [embeddedAsOwnModule] });
 writeFileSync(join(root, 'dist/wasm-core.js'), readFileSync(join(root, 'build/embedded.js')));
 await esbuild.build({ ...readable, entryPoints: [join(root, 'src/entry-workerd.ts')], outfile: join(root, 'dist/gradtape.workerd.js'), external: ['*.wasm'] });
-// The extra file for import maps and CDNs: everything in one minified module.
-await esbuild.build({ ...common, minify: true, mangleProps: /^_/, sourcemap: 'linked', entryPoints: [join(root, 'src/entry-embedded.ts')], outfile: join(root, 'dist/gradtape.min.js') });
+// The extra file for import maps and CDNs: everything in one minified module. No source map: it
+// would add 340 KB to the package, and the readable files are there to debug with.
+await esbuild.build({ ...common, minify: true, mangleProps: /^_/, entryPoints: [join(root, 'src/entry-embedded.ts')], outfile: join(root, 'dist/gradtape.min.js') });
 
 run(bin('tsc'), ['-p', 'tsconfig.build.json']);
 writeFileSync(join(root, 'dist/disposable.d.ts'), readFileSync(join(root, 'src/disposable.d.ts')));
