@@ -5,7 +5,6 @@ import { core, ready, writeArgs, argsFor, ints, callbacks, generation } from './
 import { Tensor, TensorLike, toTensor, wrap, describe, tidy, reads, fill, zeros, ownByTidy, Owned } from './tensor.js';
 import { Variable } from './variable.js';
 import { unrecorded, dims, identity, add, reshape } from './ops.js';
-import { stack } from './ops-shape.js';
 
 /** Options of a tape: `persistent` (default false) lets `gradient`/`jacobian` be called more than once; `watchAccessedVariables` (default true) watches the trainable variables read while recording. */
 export interface TapeOptions { persistent?: boolean; watchAccessedVariables?: boolean }
@@ -613,21 +612,32 @@ function disposeAll(tensors: Tensor[]): void { for (const t of tensors) t.dispos
 function seedView(t: Tensor): Float32Array { return new Float32Array(core.memory.buffer, core.dataPtr(t.id), t.size); }
 
 /**
- * Stacks per-element gradients (null: zeros of `rowShape`) on `axis`, reshaped to `shape`. Done with
- * recorded ops, so a jacobian computed while an outer tape records is differentiable by it.
+ * Stacks per-element gradients (null: zeros of `rowShape`) on `axis` (0, or 1 for batchJacobian's
+ * rows [b, ...]), reshaped to `shape`. Done with recorded ops (reshape and the core's concat kernel,
+ * called directly so that programs using tapes need not bundle the concat/stack wrappers), so a
+ * jacobian computed while an outer tape records is differentiable by it.
  */
 function stackRows(rows: (Tensor | null)[], axis: number, shape: number[], rowShape: readonly number[]): Tensor {
   if (rows.length === 0 || shape.some(d => d === 0)) { disposeAll(rows.filter(r => r !== null) as Tensor[]); return zeros(shape); }
-  const filled = rows.map(g => g ?? zeros(rowShape));
+  const outer = axis === 0 ? 1 : rowShape[0], inner = rowShape.reduce((a, b) => a * b, 1) / outer;
+  const parts = rows.map(g => {
+    const row = g ?? zeros(rowShape);
+    const part = reshape(row, [outer, 1, inner]);
+    if (part !== row) row.dispose();
+    return part;
+  });
   try {
-    const stacked = stack(filled, axis);
-    const out = reshape(stacked, shape);
-    if (out !== stacked) stacked.dispose();
+    const joined = wrap((core as unknown as ConcatCore).concat(writeArgs(parts.map(p => p.id)), parts.length, 1), 'float32');
+    const out = reshape(joined, shape);
+    if (out !== joined) joined.dispose();
     return out;
   } finally {
-    disposeAll(filled);
+    disposeAll(parts);
   }
 }
+/** The core's concat kernel (assembly/ops/slicing.ts): equally ranked tensors joined on `axis`, one record per part. */
+interface ConcatCore { concat(idsPtr: number, n: number, axis: number): number }
+
 export function checkUnconnected(op: string, v: unknown): Unconnected {
   if (v === undefined || v === 'none' || v === 'zero') return (v ?? 'none') as Unconnected;
   throw new Error(`${op}: Unknown value for unconnected_gradients: '${String(v)}'`);
