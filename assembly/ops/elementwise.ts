@@ -75,7 +75,7 @@ function storeTail(p: usize, i: i32, n: i32, v: v128): void {
   v128.store(tailA, v);
   memory.copy(p + (<usize>i << 2), tailA, <usize>(n - i) << 2);
 }
-function mathX4(op: i32, x: v128): v128 {
+@inline function mathX4(op: i32, x: v128): v128 {
   switch (op) {
     case Op.Exp: return exp4(x);
     case Op.Expm1: return expm1x4(x);
@@ -95,9 +95,11 @@ function mathX4(op: i32, x: v128): v128 {
   return (op >= Op.Exp && op <= Op.Sigmoid) || op == Op.Elu || op == Op.Selu || op == Op.Softplus || op == Op.Erf;
 }
 function mapMath(op: i32, s: usize, d: usize, n: i32): i32 {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) { const k = <usize>i << 2; v128.store(d + k, mathX4(op, v128.load(s + k))); }
-  if (i < n) storeTail(d, i, n, mathX4(op, loadTail(s, i, n, tailA)));
+  for (let i = 0; i < n; i += 4) {
+    const k = <usize>i << 2, last = i + 4 > n;
+    const y = mathX4(op, last ? loadTail(s, i, n, tailA) : v128.load(s + k));
+    if (last) storeTail(d, i, n, y); else v128.store(d + k, y);
+  }
   return n;
 }
 
@@ -402,14 +404,16 @@ export function unaryGrad(op: i32, a: i32, dy: i32): i32 {
   const out = newLike(a);
   const d = sameShape(dy, a) ? retainId(dy) : broadcastToShape(dy, shapePtr(a), rankOf(a));
   const pa = dataPtr(a), pd = dataPtr(d), po = dataPtr(out), n = sizeOf(a);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) { const k = <usize>i << 2; v128.store(po + k, gradX4(op, v128.load(pa + k), v128.load(pd + k))); }
-  if (i < n) storeTail(po, i, n, gradX4(op, loadTail(pa, i, n, tailA), loadTail(pd, i, n, tailB)));
+  for (let i = 0; i < n; i += 4) {
+    const k = <usize>i << 2, last = i + 4 > n;
+    const g = last ? gradX4(op, loadTail(pa, i, n, tailA), loadTail(pd, i, n, tailB)) : gradX4(op, v128.load(pa + k), v128.load(pd + k));
+    if (last) storeTail(po, i, n, g); else v128.store(po + k, g);
+  }
   record(Op.UnaryGrad, out, a, d, 0, op);
   release(d);
   return out;
 }
-function gradX4(op: i32, a: v128, dy: v128): v128 {
+@inline function gradX4(op: i32, a: v128, dy: v128): v128 {
   const one = f32x4.splat(1), positive = f32x4.gt(a, f32x4.splat(0));
   let f: v128; // f'(x)
   switch (op) {

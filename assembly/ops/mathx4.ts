@@ -6,7 +6,7 @@
 // coefficients were fitted for this file (weighted least squares on Chebyshev nodes, a near-minimax
 // fit, against 40-digit references); each comment gives the fit's error, to which float32 rounding
 // adds about one ulp. Every function handles NaN, ±Inf, −0 and denormals lane by lane, with
-// selects, never with branches on data (except the rare sin/cos argument beyond 2^27·π/2).
+// selects (pmin/pmax clamps keep NaN: they return x unless the bound compares true), never with branches on data (except the rare sin/cos argument beyond 2^27·π/2).
 
 @inline function splat(c: f32): v128 { return f32x4.splat(c); }
 @inline function ints(c: i32): v128 { return i32x4.splat(c); }
@@ -24,6 +24,7 @@
 
 // ---- exp family --------------------------------------------------------------------------------
 const LOG2E: f32 = 1.44269504;
+const ROUNDER: f32 = 12582912; // 1.5·2^23, bits 0x4B400000
 const LN2_HI: f32 = 0.693359375;     // 9 significant bits: n·LN2_HI is exact for |n| < 2^15
 const LN2_LO: f32 = -2.12194440e-4;  // ln 2 − LN2_HI
 /** n of the last `expm1Reduced` call, as i32 lanes. */
@@ -35,9 +36,11 @@ let expN: v128 = i32x4.splat(0);
  * degree 4, relative fit error 2.5e-8 (0.4 ulp). Callers clamp x so that |n| ≤ 150.
  */
 function expm1Reduced(x: v128): v128 {
-  const n = f32x4.nearest(f32x4.mul(x, splat(LOG2E)));
+  // round to nearest by adding 1.5·2^23: the sum's low mantissa bits are n as an integer
+  const t = f32x4.add(f32x4.mul(x, splat(LOG2E)), splat(ROUNDER));
+  const n = f32x4.sub(t, splat(ROUNDER));
   const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, splat(LN2_HI))), f32x4.mul(n, splat(LN2_LO)));
-  expN = i32x4.trunc_sat_f32x4_s(n);
+  expN = i32x4.sub(t, ints(0x4B400000));
   let p = maddc(splat(0.0013933644), r, 0.008363175);
   p = maddc(p, r, 0.041666467);
   p = maddc(p, r, 0.16666576);
@@ -51,7 +54,7 @@ function expm1Reduced(x: v128): v128 {
  * denormal range happens in the last product and n = 128 overflows to Inf as it should.
  */
 export function exp4(x: v128): v128 {
-  const q = expm1Reduced(f32x4.min(f32x4.max(x, splat(-104)), splat(89)));
+  const q = expm1Reduced(f32x4.pmin(f32x4.pmax(x, splat(-104)), splat(89)));
   const n1 = i32x4.shr_s(expN, 1);
   return f32x4.mul(f32x4.mul(f32x4.add(q, splat(1)), pow2(n1)), pow2(i32x4.sub(expN, n1)));
 }
@@ -62,7 +65,7 @@ export function exp4(x: v128): v128 {
  * x is clamped to [-25, 89]: below −17.4 the result rounds to −1.
  */
 export function expm1x4(x: v128): v128 {
-  const q = expm1Reduced(f32x4.min(f32x4.max(x, splat(-25)), splat(89)));
+  const q = expm1Reduced(f32x4.pmin(f32x4.pmax(x, splat(-25)), splat(89)));
   const h = pow2(i32x4.sub(expN, ints(1)));
   return passTiny(x, f32x4.mul(madd(q, h, f32x4.sub(h, splat(0.5))), splat(2)));
 }
@@ -79,7 +82,7 @@ export function sigmoid4(x: v128): v128 {
  * keeps small |x| accurate). |x| is clamped to 9, where tanh is within 1 ulp of 1.
  */
 export function tanh4(x: v128): v128 {
-  const a = f32x4.min(f32x4.abs(x), splat(9));
+  const a = f32x4.pmin(f32x4.abs(x), splat(9));
   const t = expm1x4(f32x4.add(a, a));
   return withSignOf(x, f32x4.div(t, f32x4.add(t, splat(2))));
 }
@@ -140,9 +143,19 @@ export function log1p4(x: v128): v128 {
   return withSignOf(x, logEdges(x, logReduced(f, f32x4.convert_i32x4_s(e)), -1));
 }
 
-/** log(1 + e^x) = max(x, 0) + log1p(e^−|x|), < 2 ulp; never overflows. */
+/**
+ * log(1 + e^x) = max(x, 0) + log(1 + e) with e = e^−|x| in [0, 1], < 2 ulp; never overflows.
+ * u = 1 + e is in [1, 2], so its reduction is one compare (k = 1 from √2 on), and the rounding
+ * error of u (exact by Fast2Sum, 1 ≥ e) goes back into f.
+ */
 export function softplus4(x: v128): v128 {
-  return f32x4.add(f32x4.max(x, splat(0)), log1p4(exp4(f32x4.neg(f32x4.abs(x)))));
+  const one = splat(1);
+  const e = exp4(f32x4.neg(f32x4.abs(x)));
+  const u = f32x4.add(e, one);
+  const high = f32x4.ge(u, splat(1.41421354));
+  const scale = v128.bitselect(splat(0.5), one, high);
+  const f = madd(f32x4.sub(e, f32x4.sub(u, one)), scale, f32x4.sub(f32x4.mul(u, scale), one));
+  return f32x4.add(f32x4.pmax(x, splat(0)), logReduced(f, v128.and(high, one)));
 }
 
 // ---- elu, selu, erf -------------------------------------------------------------------------------
@@ -166,7 +179,7 @@ export function erf4(x: v128): v128 {
   e = maddc(e, s, 0.11283597);
   e = maddc(e, s, -0.37612626);
   e = maddc(e, s, 1.1283791);
-  const c = f32x4.min(a, splat(4)), t = f32x4.sub(c, splat(2.5));
+  const c = f32x4.pmin(a, splat(4)), t = f32x4.sub(c, splat(2.5));
   let l = maddc(splat(1.6140616e-06), t, -1.330939e-05);
   l = maddc(l, t, 7.739443e-05);
   l = maddc(l, t, -0.00042014456);
