@@ -11,7 +11,7 @@ import { slicingBackward } from "./ops/slicing";
 import { convBackward } from "./ops/conv";
 
 export function backwardRule(op: i32, out: i32, in0: i32, in1: i32, in2: i32, a0: i32, a1: i32, a2: i32, dy: i32): void {
-  if (op < Op.Add) { unaryBackward(op, out, in0, dy, reinterpret<f32>(a0)); return; }
+  if (op < Op.Add) { unaryBackward(op, out, in0, in1, dy, reinterpret<f32>(a0)); return; }
   if (op < Op.Cast) { binaryBackward(op, out, in0, in1, dy); return; }
   switch (op) {
     case Op.Cast: retain(dy); accumulate(in0, dy); break;

@@ -1,10 +1,10 @@
 // Elementwise ops: unary maps and broadcasting binary ops, with their backward rules.
 import { Op, DType } from "../opcodes";
-import { dataPtr, dtypeOf, elementBytes, newLike, newTensor, rankOf, sameShape, shapePtr, sizeOf, release, retain } from "../tensor";
-import { record, accumulate, needsGrad } from "../tape";
+import { watchMask, dataPtr, dtypeOf, elementBytes, newLike, newTensor, rankOf, sameShape, shapePtr, sizeOf, release, retain } from "../tensor";
+import { record, accumulate, needsGrad, recordingMask } from "../tape";
 import { broadcastShape, broadcastShapeWith, makePlan, planDims, planRank, planSize, planStrideA, planStrideB, resetOdometer, nextRow, rowA, rowB, shapeBuf, scalarF32 } from "./layout";
 import { unbroadcast } from "./reduce";
-import { exp4, expm1x4, log4, log1p4, sigmoid4, tanh4, softplus4, elu4, selu4, erf4, sincos4, sinOut, cosOut, SELU_ALPHA, SELU_SCALE } from "./mathx4";
+import { exp4, expm1x4, log4, log1p4, sigmoid4, tanh4, softplusSigmoid4, sigmoidOut, elu4, selu4, erf4, sincos4, sinOut, cosOut, SELU_ALPHA, SELU_SCALE } from "./mathx4";
 
 // Size rule: only the cheap float32 ops that dominate training get f32x4 loops (binary add, sub,
 // mul, div, maximum, minimum; unary neg, abs, square, sqrt, relu, step). Everything else runs
@@ -83,7 +83,7 @@ function storeTail(p: usize, i: i32, n: i32, v: v128): void {
     case Op.Log1p: return log1p4(x);
     case Op.Tanh: return tanh4(x);
     case Op.Sigmoid: return sigmoid4(x);
-    case Op.Softplus: return softplus4(x);
+    case Op.Softplus: return softplusSigmoid4(x);
     case Op.Elu: return elu4(x);
     case Op.Selu: return selu4(x);
     case Op.Erf: return erf4(x);
@@ -103,13 +103,33 @@ function mapMath(op: i32, s: usize, d: usize, n: i32): i32 {
   return n;
 }
 
+/**
+ * softplus of x into `out` when a tape records it: σ(x), its derivative, comes from the same e^−|x|
+ * in the same pass and is recorded as Sigmoid(x), so the gradient is one multiply, dy·σ(x), and
+ * gradients of that gradient flow through σ's own record.
+ */
+function softplusRecorded(x: i32, out: i32): void {
+  const s = newLike(x);
+  const px = dataPtr(x), py = dataPtr(out), ps = dataPtr(s), n = sizeOf(x);
+  for (let i = 0; i < n; i += 4) {
+    const k = <usize>i << 2, last = i + 4 > n;
+    const y = softplusSigmoid4(last ? loadTail(px, i, n, tailA) : v128.load(px + k));
+    if (last) { storeTail(py, i, n, y); storeTail(ps, i, n, sigmoidOut); } else { v128.store(py + k, y); v128.store(ps + k, sigmoidOut); }
+  }
+  record(Op.Sigmoid, s, x);
+  record(Op.Softplus, out, x, s);
+  release(s); // the records hold it
+}
+
 /** Runs unary `op` on x into a new tensor. `param` is the op's float attribute (leakyRelu alpha). */
 export function unary(op: i32, x: i32, param: f32): i32 {
   const dtype = dtypeOf(x);
   const out = newLike(x, op == Op.LogicalNot ? DType.Bool : -1);
   const s = dataPtr(x), d = dataPtr(out), n = sizeOf(x);
   let i = 0;
-  if (dtype == DType.Float32) {
+  if (dtype == DType.Float32 && op == Op.Softplus && (watchMask(x) & recordingMask) != 0) {
+    softplusRecorded(x, out);
+  } else if (dtype == DType.Float32) {
     switch (op) {
       case Op.Neg: i = vmap<VNeg>(s, d, n); break;
       case Op.Abs: i = vmap<VAbs>(s, d, n); break;
@@ -363,8 +383,8 @@ export function zerosLikeF(x: i32): i32 {
 }
 
 // ---- backward rules ----
-/** dy * f'(x) for unary ops; `y` is the op's output. */
-export function unaryBackward(op: i32, y: i32, x: i32, dy: i32, param: f32): void {
+/** dy * f'(x) for unary ops; `y` is the op's output, `aux` the record's second input (softplus: σ(x)). */
+export function unaryBackward(op: i32, y: i32, x: i32, aux: i32, dy: i32, param: f32): void {
   let g: i32 = 0;
   switch (op) {
     case Op.Neg: g = neg(dy); break;
@@ -377,7 +397,8 @@ export function unaryBackward(op: i32, y: i32, x: i32, dy: i32, param: f32): voi
     case Op.Exp: g = mul(dy, y); break;
     // one pass each, from the output where the derivative allows (unaryGrad)
     case Op.Expm1: case Op.Tanh: case Op.Sigmoid: case Op.Elu: case Op.Selu: case Op.Tan: g = unaryGrad(op, y, dy); break;
-    case Op.Log1p: case Op.Softplus: case Op.Erf: case Op.Sin: case Op.Cos: g = unaryGrad(op, x, dy); break;
+    case Op.Log1p: case Op.Erf: case Op.Sin: case Op.Cos: g = unaryGrad(op, x, dy); break;
+    case Op.Softplus: g = mul(dy, aux); break; // σ(x), recorded (softplusRecorded)
     case Op.Log: g = div(dy, x); break;
     case Op.Relu: g = mulKeepA(dy, unary(Op.Step, x, 0)); break;
     case Op.Relu6: {
@@ -397,7 +418,7 @@ export function unaryBackward(op: i32, y: i32, x: i32, dy: i32, param: f32): voi
 /**
  * dy·f'(x) for the ops whose derivative mathx4 computes, in one f32x4 pass: `a` is the op's
  * output y for expm1, tanh, sigmoid, elu, selu, tan (their derivatives are functions of y), its
- * input x for log1p, softplus, erf, sin, cos. Recorded (Op.UnaryGrad), so gradients of gradients
+ * input x for log1p, erf, sin, cos. Recorded (Op.UnaryGrad), so gradients of gradients
  * work: see unaryGradBackward.
  */
 export function unaryGrad(op: i32, a: i32, dy: i32): i32 {
@@ -406,7 +427,7 @@ export function unaryGrad(op: i32, a: i32, dy: i32): i32 {
   const pa = dataPtr(a), pd = dataPtr(d), po = dataPtr(out), n = sizeOf(a);
   for (let i = 0; i < n; i += 4) {
     const k = <usize>i << 2, last = i + 4 > n;
-    const g = last ? gradX4(op, loadTail(pa, i, n, tailA), loadTail(pd, i, n, tailB)) : gradX4(op, v128.load(pa + k), v128.load(pd + k));
+    const g = gradX4(op, last ? loadTail(pa, i, n, tailA) : v128.load(pa + k), last ? loadTail(pd, i, n, tailB) : v128.load(pd + k));
     if (last) storeTail(po, i, n, g); else v128.store(po + k, g);
   }
   record(Op.UnaryGrad, out, a, d, 0, op);
@@ -421,7 +442,6 @@ export function unaryGrad(op: i32, a: i32, dy: i32): i32 {
     case Op.Log1p: return f32x4.div(dy, f32x4.add(a, one));
     case Op.Tanh: f = f32x4.sub(one, f32x4.mul(a, a)); break;                 // 1 − y²
     case Op.Sigmoid: f = f32x4.mul(a, f32x4.sub(one, a)); break;              // y(1 − y)
-    case Op.Softplus: f = sigmoid4(a); break;
     case Op.Elu: f = v128.bitselect(one, f32x4.add(a, one), positive); break; // y > 0 exactly where x > 0
     case Op.Selu: f = v128.bitselect(f32x4.splat(SELU_SCALE), f32x4.add(a, f32x4.splat(SELU_SCALE * SELU_ALPHA)), positive); break;
     case Op.Erf: f = f32x4.mul(exp4(f32x4.neg(f32x4.mul(a, a))), f32x4.splat(1.1283791670955126)); break; // 2/√π·e^(−x²)
@@ -447,7 +467,6 @@ export function unaryGradBackward(op: i32, g: i32, a: i32, dy: i32, h: i32): voi
     case Op.Log1p: ga = negOwned(unaryGradOwned(op, a, unaryGrad(op, a, hd))); break;     // −1/(1 + x)²
     case Op.Tanh: ga = mulScalarOwned(mul(hd, a), -2); break;                             // −2y
     case Op.Sigmoid: ga = mulKeepA(hd, oneMinusOwned(mulScalar(a, 2))); break;            // 1 − 2y
-    case Op.Softplus: { const s = unary(Op.Sigmoid, a, 0); ga = unaryGrad(Op.Sigmoid, s, hd); release(s); break; } // σ(1 − σ)
     case Op.Elu: case Op.Selu: ga = mulKeepA(hd, oneMinusOwned(unary(Op.Step, a, 0))); break; // 1 where y ≤ 0
     case Op.Erf: ga = mulScalarOwned(mulKeepA(a, unaryGrad(op, a, hd)), -2); break;       // −2x·f'(x)
     case Op.Tan: ga = mulScalarOwned(mul(hd, a), 2); break;                               // 2y

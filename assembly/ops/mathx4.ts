@@ -13,6 +13,13 @@
 /** a·b + c (no FMA in wasm SIMD: two roundings) */
 @inline function madd(a: v128, b: v128, c: v128): v128 { return f32x4.add(f32x4.mul(a, b), c); }
 @inline function maddc(a: v128, b: v128, c: f32): v128 { return f32x4.add(f32x4.mul(a, b), splat(c)); }
+/**
+ * One step of Horner's rule, p·x + c, with c the float32 at `at` splat from memory: a v128.const
+ * costs 18 bytes of code (and V8 builds it with three instructions), a load32_splat 7 bytes and
+ * one instruction. The coefficient tables are written highest degree first.
+ */
+@inline function hornerStep(p: v128, x: v128, at: usize): v128 { return f32x4.add(f32x4.mul(p, x), v128.load32_splat(at)); }
+@inline function coef(at: usize): v128 { return v128.load32_splat(at); }
 /** The sign bit of `x` ORed into `y`: copysign for a non-negative y (and a no-op on NaN). */
 @inline function withSignOf(x: v128, y: v128): v128 { return v128.or(y, v128.and(x, ints(0x80000000))); }
 /** 2^k for each i32 lane k in [-126, 127], built in the exponent field. */
@@ -23,28 +30,31 @@
 }
 
 // ---- exp family --------------------------------------------------------------------------------
-const LOG2E: f32 = 1.44269504;
-const ROUNDER: f32 = 12582912; // 1.5·2^23, bits 0x4B400000
-const LN2_HI: f32 = 0.693359375;     // 9 significant bits: n·LN2_HI is exact for |n| < 2^15
-const LN2_LO: f32 = -2.12194440e-4;  // ln 2 − LN2_HI
+// log2(e); 1.5·2^23, which rounds to an integer when added; ln 2 in two parts: LN2_HI has 9
+// significant bits, so n·LN2_HI is exact for |n| < 2^15; LN2_LO = ln 2 − LN2_HI
+const LOG2E = 0, ROUNDER = 4, LN2_HI = 8, LN2_LO = 12;
+const EXP_K = memory.data<f32>([1.44269504, 12582912, 0.693359375, -2.12194440e-4]);
 /** n of the last `expm1Reduced` call, as i32 lanes. */
 let expN: v128 = i32x4.splat(0);
 
+const EXP_P = memory.data<f32>([0.0013933644, 0.008363175, 0.041666467, 0.16666576, 0.5]);
 /**
  * e^r − 1 where x = n·ln2 + r, |r| ≤ ln2/2, with n left in `expN`. Reduction: Cody–Waite in two
  * parts (x − n·LN2_HI is exact, so r keeps x's precision). Polynomial: e^r − 1 = r + r²·P(r), P of
  * degree 4, relative fit error 2.5e-8 (0.4 ulp). Callers clamp x so that |n| ≤ 150.
  */
-function expm1Reduced(x: v128): v128 {
+@inline function expm1Reduced(x: v128): v128 {
   // round to nearest by adding 1.5·2^23: the sum's low mantissa bits are n as an integer
-  const t = f32x4.add(f32x4.mul(x, splat(LOG2E)), splat(ROUNDER));
-  const n = f32x4.sub(t, splat(ROUNDER));
-  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, splat(LN2_HI))), f32x4.mul(n, splat(LN2_LO)));
-  expN = i32x4.sub(t, ints(0x4B400000));
-  let p = maddc(splat(0.0013933644), r, 0.008363175);
-  p = maddc(p, r, 0.041666467);
-  p = maddc(p, r, 0.16666576);
-  p = maddc(p, r, 0.5);
+  const rounder = coef(EXP_K + ROUNDER);
+  const t = f32x4.add(f32x4.mul(x, coef(EXP_K + LOG2E)), rounder);
+  const n = f32x4.sub(t, rounder);
+  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, coef(EXP_K + LN2_HI))), f32x4.mul(n, coef(EXP_K + LN2_LO)));
+  expN = i32x4.sub(t, rounder); // the bits of t minus those of 1.5·2^23: n
+  let p = coef(EXP_P);
+  p = hornerStep(p, r, EXP_P + 4);
+  p = hornerStep(p, r, EXP_P + 8);
+  p = hornerStep(p, r, EXP_P + 12);
+  p = hornerStep(p, r, EXP_P + 16);
   return madd(f32x4.mul(r, r), p, r);
 }
 
@@ -73,7 +83,11 @@ export function expm1x4(x: v128): v128 {
 /** 1/(1 + e^−x), < 2 ulp: e = e^−|x| never overflows; 1/(1+e) for x ≥ 0, e/(1+e) below. */
 export function sigmoid4(x: v128): v128 {
   const e = exp4(f32x4.neg(f32x4.abs(x)));
-  const r = f32x4.div(splat(1), f32x4.add(e, splat(1)));
+  return sigmoidFrom(x, e, f32x4.add(e, splat(1)));
+}
+/** σ(x) from e = e^−|x| and u = 1 + e (shared with softplus4, so both give the same bits). */
+@inline function sigmoidFrom(x: v128, e: v128, u: v128): v128 {
+  const r = f32x4.div(splat(1), u);
   return v128.bitselect(r, f32x4.mul(e, r), f32x4.ge(x, splat(0)));
 }
 
@@ -88,21 +102,23 @@ export function tanh4(x: v128): v128 {
 }
 
 // ---- log family --------------------------------------------------------------------------------
+const LOG_Q = memory.data<f32>([-0.08101559, 0.12712307, -0.12972239, 0.14202175, -0.16642247, 0.20001468, -0.25000298, 0.33333328]);
 /**
  * log(1 + f) + k·ln2 for f in [√½ − 1, √2 − 1] and integral k. Polynomial: log(1 + f) =
  * f − f²/2 + f³·Q(f), Q of degree 7, relative fit error 2.4e-8 (0.4 ulp); k·ln2 in two parts.
  */
-function logReduced(f: v128, k: v128): v128 {
-  let q = maddc(splat(-0.08101559), f, 0.12712307);
-  q = maddc(q, f, -0.12972239);
-  q = maddc(q, f, 0.14202175);
-  q = maddc(q, f, -0.16642247);
-  q = maddc(q, f, 0.20001468);
-  q = maddc(q, f, -0.25000298);
-  q = maddc(q, f, 0.33333328);
+@inline function logReduced(f: v128, k: v128): v128 {
+  let q = coef(LOG_Q);
+  q = hornerStep(q, f, LOG_Q + 4);
+  q = hornerStep(q, f, LOG_Q + 8);
+  q = hornerStep(q, f, LOG_Q + 12);
+  q = hornerStep(q, f, LOG_Q + 16);
+  q = hornerStep(q, f, LOG_Q + 20);
+  q = hornerStep(q, f, LOG_Q + 24);
+  q = hornerStep(q, f, LOG_Q + 28);
   const f2 = f32x4.mul(f, f);
-  const small = madd(f32x4.mul(f2, f), q, madd(k, splat(LN2_LO), f32x4.mul(f2, splat(-0.5))));
-  return madd(k, splat(LN2_HI), f32x4.add(f, small));
+  const small = madd(f32x4.mul(f2, f), q, madd(k, coef(EXP_K + LN2_LO), f32x4.mul(f2, splat(-0.5))));
+  return madd(k, coef(EXP_K + LN2_HI), f32x4.add(f, small));
 }
 
 /** Exponent e of positive normal u with u·2^−e in [√½, √2), as i32 lanes. */
@@ -143,20 +159,25 @@ export function log1p4(x: v128): v128 {
   return withSignOf(x, logEdges(x, logReduced(f, f32x4.convert_i32x4_s(e)), -1));
 }
 
+/** σ(x), as a by-product of the last softplusSigmoid4 call. */
+export let sigmoidOut: v128 = i32x4.splat(0);
 /**
  * log(1 + e^x) = max(x, 0) + log(1 + e) with e = e^−|x| in [0, 1], < 2 ulp; never overflows.
  * u = 1 + e is in [1, 2], so its reduction is one compare (k = 1 from √2 on), and the rounding
- * error of u (exact by Fast2Sum, 1 ≥ e) goes back into f.
+ * error of u (exact by Fast2Sum, 1 ≥ e) goes back into f. Also σ(x), the derivative, from the
+ * same e into `sigmoidOut` (one division: cheaper than a second copy of this function).
  */
-export function softplus4(x: v128): v128 {
+@inline function softplusFrom(x: v128): v128 {
   const one = splat(1);
   const e = exp4(f32x4.neg(f32x4.abs(x)));
   const u = f32x4.add(e, one);
+  sigmoidOut = sigmoidFrom(x, e, u);
   const high = f32x4.ge(u, splat(1.41421354));
   const scale = v128.bitselect(splat(0.5), one, high);
   const f = madd(f32x4.sub(e, f32x4.sub(u, one)), scale, f32x4.sub(f32x4.mul(u, scale), one));
   return f32x4.add(f32x4.pmax(x, splat(0)), logReduced(f, v128.and(high, one)));
 }
+export function softplusSigmoid4(x: v128): v128 { return softplusFrom(x); }
 
 // ---- elu, selu, erf -------------------------------------------------------------------------------
 export const SELU_ALPHA: f32 = 1.6732632423543772;
@@ -166,6 +187,8 @@ export function selu4(x: v128): v128 {
   return v128.bitselect(f32x4.mul(x, splat(SELU_SCALE)), f32x4.mul(expm1x4(x), splat(SELU_SCALE * SELU_ALPHA)), f32x4.gt(x, splat(0)));
 }
 
+const ERF_SMALL = memory.data<f32>([7.8824974e-05, -0.0008018855, 0.005189312, -0.026854329, 0.11283597, -0.37612626, 1.1283791]);
+const ERF_LARGE = memory.data<f32>([1.6140616e-06, -1.330939e-05, 7.739443e-05, -0.00042014456, 0.0021651604, -0.010858517, 0.05610636, -0.35268068, -1.5568153]);
 /**
  * erf x with the sign of x, < 2 ulp. |x| < 1: x·E(x²), E of degree 6 (relative fit error 1.4e-9).
  * |x| ≥ 1: 1 − erfc, erfc = e^(L(t) − x²), t = min(|x|, 4) − 2.5, L of degree 8 fitted to
@@ -173,21 +196,23 @@ export function selu4(x: v128): v128 {
  */
 export function erf4(x: v128): v128 {
   const a = f32x4.abs(x), s = f32x4.mul(a, a);
-  let e = maddc(splat(7.8824974e-05), s, -0.0008018855);
-  e = maddc(e, s, 0.005189312);
-  e = maddc(e, s, -0.026854329);
-  e = maddc(e, s, 0.11283597);
-  e = maddc(e, s, -0.37612626);
-  e = maddc(e, s, 1.1283791);
+  let e = coef(ERF_SMALL);
+  e = hornerStep(e, s, ERF_SMALL + 4);
+  e = hornerStep(e, s, ERF_SMALL + 8);
+  e = hornerStep(e, s, ERF_SMALL + 12);
+  e = hornerStep(e, s, ERF_SMALL + 16);
+  e = hornerStep(e, s, ERF_SMALL + 20);
+  e = hornerStep(e, s, ERF_SMALL + 24);
   const c = f32x4.pmin(a, splat(4)), t = f32x4.sub(c, splat(2.5));
-  let l = maddc(splat(1.6140616e-06), t, -1.330939e-05);
-  l = maddc(l, t, 7.739443e-05);
-  l = maddc(l, t, -0.00042014456);
-  l = maddc(l, t, 0.0021651604);
-  l = maddc(l, t, -0.010858517);
-  l = maddc(l, t, 0.05610636);
-  l = maddc(l, t, -0.35268068);
-  l = maddc(l, t, -1.5568153);
+  let l = coef(ERF_LARGE);
+  l = hornerStep(l, t, ERF_LARGE + 4);
+  l = hornerStep(l, t, ERF_LARGE + 8);
+  l = hornerStep(l, t, ERF_LARGE + 12);
+  l = hornerStep(l, t, ERF_LARGE + 16);
+  l = hornerStep(l, t, ERF_LARGE + 20);
+  l = hornerStep(l, t, ERF_LARGE + 24);
+  l = hornerStep(l, t, ERF_LARGE + 28);
+  l = hornerStep(l, t, ERF_LARGE + 32);
   const large = f32x4.sub(splat(1), exp4(f32x4.sub(l, f32x4.mul(c, c))));
   return withSignOf(x, v128.bitselect(f32x4.mul(a, e), large, f32x4.lt(a, splat(1))));
 }
@@ -196,6 +221,8 @@ export function erf4(x: v128): v128 {
 /** Results of the last `sincos4`. */
 export let sinOut: v128 = i32x4.splat(0);
 export let cosOut: v128 = i32x4.splat(0);
+const SIN_S = memory.data<f32>([-0.0001958795, 0.008332749, -0.16666664]);
+const COS_C = memory.data<f32>([2.4547991e-05, -0.0013888304, 0.041666664]);
 const HUGE_BITS = 0x4DC90FDB; // |x| ≥ π·2^27: beyond the two-part reduction's range
 const reduceScratch = memory.data(48, 16);
 const PIO2_BITS = memory.data<u64>([0xA2F9836E4E441529, 0xFC2757D1F534DDC0, 0xDB6295993C439041, 0xFE5163ABDEBBC561]);
@@ -250,11 +277,13 @@ export function sincos4(x: v128): void {
     r = v128.load(reduceScratch); q = v128.load(reduceScratch, 16);
   }
   const z = f32x4.mul(r, r);
-  let s = maddc(splat(-0.0001958795), z, 0.008332749);
-  s = maddc(s, z, -0.16666664);
+  let s = coef(SIN_S);
+  s = hornerStep(s, z, SIN_S + 4);
+  s = hornerStep(s, z, SIN_S + 8);
   s = madd(f32x4.mul(z, r), s, r);
-  let c = maddc(splat(2.4547991e-05), z, -0.0013888304);
-  c = maddc(c, z, 0.041666664);
+  let c = coef(COS_C);
+  c = hornerStep(c, z, COS_C + 4);
+  c = hornerStep(c, z, COS_C + 8);
   c = madd(f32x4.mul(z, z), c, maddc(z, splat(-0.5), 1));
   const odd = i32x4.ne(v128.and(q, ints(1)), ints(0));
   const sn = v128.xor(v128.bitselect(c, s, odd), i32x4.shl(v128.and(q, ints(2)), 30));
