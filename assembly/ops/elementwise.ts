@@ -6,10 +6,11 @@ import { broadcastShape, broadcastShapeWith, makePlan, planDims, planRank, planS
 import { unbroadcast } from "./reduce";
 import { exp4, expm1x4, log4, log1p4, sigmoid4, tanh4, softplusSigmoid4, sigmoidOut, elu4, selu4, erf4, sincos4, sinOut, cosOut, SELU_ALPHA, SELU_SCALE } from "./mathx4";
 
-// Size rule: only the cheap float32 ops that dominate training get f32x4 loops (binary add, sub,
-// mul, div, maximum, minimum; unary neg, abs, square, sqrt, relu, step). Everything else runs
-// through one scalar loop per element kind with a `switch (op)` per element: the switch is a
-// predictable jump next to exp or sin, and it keeps one copy of each loop in the module.
+// Size rule: the cheap float32 ops that dominate training get an f32x4 loop each (binary add, sub,
+// mul, div, maximum, minimum; unary neg, abs, square, sqrt, relu, step). The transcendental ones
+// (exp, log, tanh, sigmoid, softplus, erf, sin, ...) share one f32x4 loop with a switch per four
+// floats, calling the functions of mathx4.ts; their gradients share another (unaryGrad). The rest
+// runs through one scalar loop per element kind with a `switch (op)` per element.
 
 // softmax's scalar exp and log: lane 0 of the f32x4 versions, so there is one exp and one log in
 // the module and softmax agrees with exp() to the bit
