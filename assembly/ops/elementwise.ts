@@ -66,15 +66,16 @@ class VStep { @inline v(x: v128): v128 { return v128.and(f32x4.gt(x, f32x4.splat
 // f32x4 code in a zero-padded vector, so no result depends on where its element sits.
 const tailA = memory.data(16, 16);
 const tailB = memory.data(16, 16);
+// (element by element: V8 makes memory.copy a call out of the module, which showed on scalar programs)
 /** The n − i (1–3) floats at p[i..n) as a zero-padded vector (through `buf`). */
 function loadTail(p: usize, i: i32, n: i32, buf: usize): v128 {
   v128.store(buf, i32x4.splat(0));
-  memory.copy(buf, p + (<usize>i << 2), <usize>(n - i) << 2);
+  for (let j = i; j < n; j++) store<u32>(buf + (<usize>(j - i) << 2), load<u32>(p + (<usize>j << 2)));
   return v128.load(buf);
 }
 function storeTail(p: usize, i: i32, n: i32, v: v128): void {
   v128.store(tailA, v);
-  memory.copy(p + (<usize>i << 2), tailA, <usize>(n - i) << 2);
+  for (let j = i; j < n; j++) store<u32>(p + (<usize>j << 2), load<u32>(tailA + (<usize>(j - i) << 2)));
 }
 @inline function mathX4(op: i32, x: v128): v128 {
   switch (op) {
