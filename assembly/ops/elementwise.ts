@@ -4,7 +4,7 @@ import { watchMask, dataPtr, dtypeOf, elementBytes, newLike, newTensor, rankOf, 
 import { record, accumulate, needsGrad, recordingMask } from "../tape";
 import { broadcastShape, broadcastShapeWith, makePlan, planDims, planRank, planSize, planStrideA, planStrideB, resetOdometer, nextRow, rowA, rowB, shapeBuf, scalarF32 } from "./layout";
 import { unbroadcast } from "./reduce";
-import { exp4, expm1x4, log4, log1p4, sigmoid4, tanh4, softplusSigmoid4, sigmoidOut, elu4, selu4, erf4, sincos4, sinOut, cosOut, SELU_ALPHA, SELU_SCALE } from "./mathx4";
+import { Math4, sigmoidOut, sinOut, cosOut, SELU_ALPHA, SELU_SCALE } from "./mathx4";
 
 // Size rule: the cheap float32 ops that dominate training get an f32x4 loop each (binary add, sub,
 // mul, div, maximum, minimum; unary neg, abs, square, sqrt, relu, step). The transcendental ones
@@ -14,8 +14,8 @@ import { exp4, expm1x4, log4, log1p4, sigmoid4, tanh4, softplusSigmoid4, sigmoid
 
 // softmax's scalar exp and log: lane 0 of the f32x4 versions, so there is one exp and one log in
 // the module and softmax agrees with exp() to the bit
-export function expF(x: f32): f32 { return f32x4.extract_lane(exp4(f32x4.splat(x)), 0); }
-export function logF(x: f32): f32 { return f32x4.extract_lane(log4(f32x4.splat(x)), 0); }
+export function expF(x: f32): f32 { return f32x4.extract_lane(Math4.exp(f32x4.splat(x)), 0); }
+export function logF(x: f32): f32 { return f32x4.extract_lane(Math4.log(f32x4.splat(x)), 0); }
 
 // ---- unary ----
 @inline function unaryF(op: i32, x: f32, p: f32): f32 {
@@ -79,18 +79,18 @@ function storeTail(p: usize, i: i32, n: i32, v: v128): void {
 }
 @inline function mathX4(op: i32, x: v128): v128 {
   switch (op) {
-    case Op.Exp: return exp4(x);
-    case Op.Expm1: return expm1x4(x);
-    case Op.Log: return log4(x);
-    case Op.Log1p: return log1p4(x);
-    case Op.Tanh: return tanh4(x);
-    case Op.Sigmoid: return sigmoid4(x);
-    case Op.Softplus: return softplusSigmoid4(x);
-    case Op.Elu: return elu4(x);
-    case Op.Selu: return selu4(x);
-    case Op.Erf: return erf4(x);
+    case Op.Exp: return Math4.exp(x);
+    case Op.Expm1: return Math4.expm1(x);
+    case Op.Log: return Math4.log(x);
+    case Op.Log1p: return Math4.log1p(x);
+    case Op.Tanh: return Math4.tanh(x);
+    case Op.Sigmoid: return Math4.sigmoid(x);
+    case Op.Softplus: return Math4.softplusSigmoid(x);
+    case Op.Elu: return Math4.elu(x);
+    case Op.Selu: return Math4.selu(x);
+    case Op.Erf: return Math4.erf(x);
   }
-  sincos4(x); // sin, cos, tan
+  Math4.sincos(x); // sin, cos, tan
   return op == Op.Sin ? sinOut : op == Op.Cos ? cosOut : f32x4.div(sinOut, cosOut);
 }
 @inline function isMathOp(op: i32): bool {
@@ -115,7 +115,7 @@ function softplusRecorded(x: i32, out: i32): void {
   const px = dataPtr(x), py = dataPtr(out), ps = dataPtr(s), n = sizeOf(x);
   for (let i = 0; i < n; i += 4) {
     const k = <usize>i << 2, last = i + 4 > n;
-    const y = softplusSigmoid4(last ? loadTail(px, i, n, tailA) : v128.load(px + k));
+    const y = Math4.softplusSigmoid(last ? loadTail(px, i, n, tailA) : v128.load(px + k));
     if (last) { storeTail(py, i, n, y); storeTail(ps, i, n, sigmoidOut); } else { v128.store(py + k, y); v128.store(ps + k, sigmoidOut); }
   }
   record(Op.Sigmoid, s, x);
@@ -446,10 +446,10 @@ export function unaryGrad(op: i32, a: i32, dy: i32): i32 {
     case Op.Sigmoid: f = f32x4.mul(a, f32x4.sub(one, a)); break;              // y(1 − y)
     case Op.Elu: f = v128.bitselect(one, f32x4.add(a, one), positive); break; // y > 0 exactly where x > 0
     case Op.Selu: f = v128.bitselect(f32x4.splat(SELU_SCALE), f32x4.add(a, f32x4.splat(SELU_SCALE * SELU_ALPHA)), positive); break;
-    case Op.Erf: f = f32x4.mul(exp4(f32x4.neg(f32x4.mul(a, a))), f32x4.splat(1.1283791670955126)); break; // 2/√π·e^(−x²)
+    case Op.Erf: f = f32x4.mul(Math4.exp(f32x4.neg(f32x4.mul(a, a))), f32x4.splat(1.1283791670955126)); break; // 2/√π·e^(−x²)
     case Op.Tan: f = f32x4.add(f32x4.mul(a, a), one); break;                  // 1 + y²
     default: // sin, cos
-      sincos4(a);
+      Math4.sincos(a);
       f = op == Op.Sin ? cosOut : f32x4.neg(sinOut);
   }
   return f32x4.mul(dy, f);

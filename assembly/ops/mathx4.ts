@@ -63,7 +63,7 @@ const EXP_P = memory.data<f32>([0.0013933644, 0.008363175, 0.041666467, 0.166665
  * [-150, 128]; 2^n is applied as 2^(n>>1)·2^(n−(n>>1)), both normal, so the one rounding into the
  * denormal range happens in the last product and n = 128 overflows to Inf as it should.
  */
-export function exp4(x: v128): v128 {
+function exp4(x: v128): v128 {
   const q = expm1Reduced(f32x4.pmin(f32x4.pmax(x, splat(-104)), splat(89)));
   const n1 = i32x4.shr_s(expN, 1);
   return f32x4.mul(f32x4.mul(f32x4.add(q, splat(1)), pow2(n1)), pow2(i32x4.sub(expN, n1)));
@@ -74,18 +74,18 @@ export function exp4(x: v128): v128 {
  * it matters (|n| ≤ 24) and n = 128 still fits (h normal, the final doubling overflows to Inf).
  * x is clamped to [-25, 89]: below −17.4 the result rounds to −1.
  */
-export function expm1x4(x: v128): v128 {
+function expm1x4(x: v128): v128 {
   const q = expm1Reduced(f32x4.pmin(f32x4.pmax(x, splat(-25)), splat(89)));
   const h = pow2(i32x4.sub(expN, ints(1)));
   return passTiny(x, f32x4.mul(madd(q, h, f32x4.sub(h, splat(0.5))), splat(2)));
 }
 
 /** 1/(1 + e^−x), < 2 ulp: e = e^−|x| never overflows; 1/(1+e) for x ≥ 0, e/(1+e) below. */
-export function sigmoid4(x: v128): v128 {
+function sigmoid4(x: v128): v128 {
   const e = exp4(f32x4.neg(f32x4.abs(x)));
   return sigmoidFrom(x, e, f32x4.add(e, splat(1)));
 }
-/** σ(x) from e = e^−|x| and u = 1 + e (shared with softplus4, so both give the same bits). */
+/** σ(x) from e = e^−|x| and u = 1 + e (shared with softplusSigmoid4, so both give the same bits). */
 @inline function sigmoidFrom(x: v128, e: v128, u: v128): v128 {
   const r = f32x4.div(splat(1), u);
   return v128.bitselect(r, f32x4.mul(e, r), f32x4.ge(x, splat(0)));
@@ -95,7 +95,7 @@ export function sigmoid4(x: v128): v128 {
  * tanh x = t/(t + 2) with t = e^(2|x|) − 1, sign of x, < 3 ulp: no cancellation anywhere (expm1
  * keeps small |x| accurate). |x| is clamped to 9, where tanh is within 1 ulp of 1.
  */
-export function tanh4(x: v128): v128 {
+function tanh4(x: v128): v128 {
   const a = f32x4.pmin(f32x4.abs(x), splat(9));
   const t = expm1x4(f32x4.add(a, a));
   return withSignOf(x, f32x4.div(t, f32x4.add(t, splat(2))));
@@ -135,7 +135,7 @@ const LOG_Q = memory.data<f32>([-0.08101559, 0.12712307, -0.12972239, 0.14202175
 }
 
 /** log x, < 1 ulp: x = m·2^e with m in [√½, √2); denormals are scaled by 2^23 first. */
-export function log4(x: v128): v128 {
+function log4(x: v128): v128 {
   const denormal = f32x4.lt(x, splat(1.17549435e-38)); // also x ≤ 0, which logEdges replaces
   const u = v128.bitselect(f32x4.mul(x, splat(8388608)), x, denormal);
   const e = exponentOf(u);
@@ -149,7 +149,7 @@ export function log4(x: v128): v128 {
  * first), and goes back into f = u·2^−e − 1 + c·2^−e, so nothing is lost. The sign of x is the
  * result's sign (log1p(−0) = −0).
  */
-export function log1p4(x: v128): v128 {
+function log1p4(x: v128): v128 {
   const one = splat(1);
   const u = f32x4.add(x, one);
   const c = v128.bitselect(f32x4.sub(x, f32x4.sub(u, one)), f32x4.sub(one, f32x4.sub(u, x)), f32x4.le(f32x4.abs(x), one));
@@ -177,13 +177,13 @@ export let sigmoidOut: v128 = i32x4.splat(0);
   const f = madd(f32x4.sub(e, f32x4.sub(u, one)), scale, f32x4.sub(f32x4.mul(u, scale), one));
   return f32x4.add(f32x4.pmax(x, splat(0)), logReduced(f, v128.and(high, one)));
 }
-export function softplusSigmoid4(x: v128): v128 { return softplusFrom(x); }
+function softplusSigmoid4(x: v128): v128 { return softplusFrom(x); }
 
 // ---- elu, selu, erf -------------------------------------------------------------------------------
 export const SELU_ALPHA: f32 = 1.6732632423543772;
 export const SELU_SCALE: f32 = 1.0507009873554805;
-export function elu4(x: v128): v128 { return v128.bitselect(x, expm1x4(x), f32x4.gt(x, splat(0))); }
-export function selu4(x: v128): v128 {
+function elu4(x: v128): v128 { return v128.bitselect(x, expm1x4(x), f32x4.gt(x, splat(0))); }
+function selu4(x: v128): v128 {
   return v128.bitselect(f32x4.mul(x, splat(SELU_SCALE)), f32x4.mul(expm1x4(x), splat(SELU_SCALE * SELU_ALPHA)), f32x4.gt(x, splat(0)));
 }
 
@@ -194,7 +194,7 @@ const ERF_LARGE = memory.data<f32>([1.6140616e-06, -1.330939e-05, 7.739443e-05, 
  * |x| ≥ 1: 1 − erfc, erfc = e^(L(t) − x²), t = min(|x|, 4) − 2.5, L of degree 8 fitted to
  * log erfc(x) + x² (absolute fit error 1.3e-8, i.e. relative in erfc); past 3.92 erf rounds to 1.
  */
-export function erf4(x: v128): v128 {
+function erf4(x: v128): v128 {
   const a = f32x4.abs(x), s = f32x4.mul(a, a);
   let e = coef(ERF_SMALL);
   e = hornerStep(e, s, ERF_SMALL + 4);
@@ -257,7 +257,7 @@ function reduceHuge(x: f32): f64 {
  * Polynomials on |r| ≤ π/4: sin r = r + r³·S(r²), cos r = 1 − r²/2 + r⁴·C(r²), S and C of degree 2
  * (relative fit errors 1.4e-8 and 1.1e-9). |x| < 2^-12 gives sin x = x (exact, keeps −0).
  */
-export function sincos4(x: v128): void {
+function sincos4(x: v128): void {
   const lo = f64x2.promote_low_f32x4(x), hi = f64x2.promote_low_f32x4(v128.shuffle<u64>(x, x, 1, 1));
   const klo = f64x2.nearest(f64x2.mul(lo, f64x2.splat(0.63661977236758134308)));
   const khi = f64x2.nearest(f64x2.mul(hi, f64x2.splat(0.63661977236758134308)));
@@ -289,4 +289,22 @@ export function sincos4(x: v128): void {
   const sn = v128.xor(v128.bitselect(c, s, odd), i32x4.shl(v128.and(q, ints(2)), 30));
   cosOut = v128.xor(v128.bitselect(s, c, odd), i32x4.shl(v128.and(i32x4.add(q, ints(1)), ints(2)), 30));
   sinOut = v128.bitselect(x, sn, f32x4.lt(f32x4.abs(x), splat(2.44140625e-4)));
+}
+
+/**
+ * The functions above for the kernels, as static methods: AssemblyScript warns (AS112) on every
+ * exported function that takes a v128, even one that never becomes a wasm export.
+ */
+export class Math4 {
+  @inline static exp(x: v128): v128 { return exp4(x); }
+  @inline static expm1(x: v128): v128 { return expm1x4(x); }
+  @inline static sigmoid(x: v128): v128 { return sigmoid4(x); }
+  @inline static tanh(x: v128): v128 { return tanh4(x); }
+  @inline static log(x: v128): v128 { return log4(x); }
+  @inline static log1p(x: v128): v128 { return log1p4(x); }
+  @inline static softplusSigmoid(x: v128): v128 { return softplusSigmoid4(x); }
+  @inline static elu(x: v128): v128 { return elu4(x); }
+  @inline static selu(x: v128): v128 { return selu4(x); }
+  @inline static erf(x: v128): v128 { return erf4(x); }
+  @inline static sincos(x: v128): void { sincos4(x); }
 }
