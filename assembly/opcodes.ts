@@ -12,6 +12,7 @@ export enum Op {
   Cast = 70, Where, Sum, Max, Min, Prod, ArgMax, ArgMin, MatMul, Reshape, Transpose, BroadcastTo,
   Softmax, LogSoftmax, Slice, Pad, ConcatPart, Gather, Tile, OneHot, Conv2D, MaxPool, AvgPool,
   Custom, Scatter, Conv2DBackpropInput, Conv2DBackpropFilter, MaxPoolGrad, AvgPoolGrad,
+  UnaryGrad, // dy·f'(x) of a unary op in one pass (elementwise.ts unaryGrad)
 }
 
 export enum DType { Float32 = 0, Int32 = 1, Bool = 2 }

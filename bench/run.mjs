@@ -7,10 +7,11 @@ import path from 'node:path';
 import os from 'node:os';
 import { LIBS, LIB_NAMES, ALIASES } from './libs/index.mjs';
 import { SEED, CHAIN, WORKLOADS } from './data.mjs';
+import { EW_WORKLOADS, EW_OPS, EW_BASE, isElementwise } from './elementwise.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
-const SECTIONS = [...WORKLOADS, 'cold', 'memory'];
+const SECTIONS = [...WORKLOADS, ...EW_WORKLOADS, 'cold', 'memory'];
 
 // ---------- flags ----------
 const flags = {};
@@ -21,7 +22,9 @@ for (const a of process.argv.slice(2)) {
 }
 if (flags.help) {
   console.log(`usage: node bench/run.mjs [--only=${SECTIONS.join(',')}] [--libs=${LIB_NAMES.join(',')}]
+  (--only=elementwise: every ew-* workload, forward + gradient of sum(f(x)) on 2^20 floats)
   [--budget=20] seconds of sampling per workload (after warm-up); at least --min-samples are always taken
+  [--ew-budget=5] the same for each ew-* workload
   [--min-samples=15] [--max-samples=200] [--target-ms=25] wall time one sample aims for (iterations are batched)
   [--cold-runs=5] fresh processes per library for the cold start  [--keep-going] drop a library that fails the
   correctness check instead of exiting  [--json=file] also write all results as JSON
@@ -29,13 +32,14 @@ if (flags.help) {
   process.exit(0);
 }
 const list = (v, all) => (v && v !== true ? String(v).split(',').map((s) => s.trim()).filter(Boolean) : all);
-const only = list(flags.only, SECTIONS).map((s) => (s === 'rss' ? 'memory' : s));
+const only = list(flags.only, SECTIONS).map((s) => (s === 'rss' ? 'memory' : s)).flatMap((s) => (s === 'elementwise' ? EW_WORKLOADS : [s]));
 for (const s of only) if (!SECTIONS.includes(s)) { console.error(`--only: unknown section '${s}' (know ${SECTIONS})`); process.exit(2); }
 const wantLibs = [...new Set(list(flags.libs, LIB_NAMES).flatMap((l) => ALIASES[l] ?? [l]))];
 for (const l of wantLibs) if (!LIBS[l]) { console.error(`--libs: unknown library '${l}' (know ${LIB_NAMES})`); process.exit(2); }
 const libOrder = LIB_NAMES.filter((l) => wantLibs.includes(l));
 const num = (k, d) => (flags[k] === undefined ? d : Number(flags[k]));
 const budgetMs = num('budget', 20) * 1000;
+const ewBudgetMs = num('ew-budget', 5) * 1000;
 const minSamples = num('min-samples', 15);
 const maxSamples = Math.max(minSamples, num('max-samples', 200));
 const targetMs = num('target-ms', 25);
@@ -89,7 +93,7 @@ const preview = (a) => (a ? `[${Array.from(a).slice(0, 4).map((v) => +v.toPrecis
 // ---------- load libraries, each in its own process (see worker.mjs) ----------
 console.log(`gradtape bench — node ${process.version}, ${os.cpus().length}× ${os.cpus()[0]?.model ?? '?'}, ${os.platform()}-${os.arch()}`);
 results.env = { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, date: new Date().toISOString() };
-const timed = only.filter((s) => WORKLOADS.includes(s));
+const timed = only.filter((s) => WORKLOADS.includes(s) || isElementwise(s));
 
 /** Starts a worker hosting library `name`; resolves to { name, version, note, call(cmd, args), close() }. */
 function startWorker(name) {
@@ -197,7 +201,8 @@ async function runWorkload(w) {
   // round-robin samples across the processes: A B C D A B C D ...
   const start = performance.now();
   let rounds = 0;
-  while (rounds < maxSamples && (rounds < minSamples || performance.now() - start < budgetMs)) {
+  const budget = isElementwise(w) ? ewBudgetMs : budgetMs;
+  while (rounds < maxSamples && (rounds < minSamples || performance.now() - start < budget)) {
     for (const x of live) x.samples.push(await x.lib.call('sample', { iters: x.iters }));
     rounds++;
   }
@@ -292,6 +297,16 @@ if (shown.length) {
       })];
     }));
   }
+}
+const ewRun = EW_OPS.filter((op) => results.workloads[`ew-${op}`]);
+if (ewRun.length) {
+  // per library, each op against that library's own `square` in the same run
+  const libsEw = libOrder.filter((l) => ewRun.some((op) => results.workloads[`ew-${op}`]?.[l]));
+  console.log(`\nelementwise: forward + gradient of sum(f(x)), 2^20 float32, median ms (÷ the same library's ${EW_BASE})`);
+  table(['f', ...libsEw], ewRun.map((op) => [op, ...libsEw.map((l) => {
+    const v = results.workloads[`ew-${op}`]?.[l]?.median, b = results.workloads[`ew-${EW_BASE}`]?.[l]?.median;
+    return v == null ? '—' : `${fmtMs(v)}${b ? ` (${(v / b).toFixed(2)})` : ''}`;
+  })]));
 }
 const coldLibs = libOrder.filter((l) => results.cold[l]);
 if (coldLibs.length) {

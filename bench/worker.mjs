@@ -4,6 +4,7 @@
 // peers loaded than alone). run.mjs still alternates samples across the processes, so machine noise
 // spreads over every library alike.
 import { LIBS } from './libs/index.mjs';
+import { elementwiseWorkload } from './elementwise.mjs';
 
 const name = process.argv[2];
 let lib, inst;
@@ -17,7 +18,8 @@ function step() {
 const commands = {
   /** Creates the workload and returns its check values (gradients read back). */
   async setup({ workload }) {
-    inst = lib.workloads[workload]();
+    // ew-* workloads are defined per library in elementwise.mjs
+    inst = lib.workloads[workload] ? lib.workloads[workload]() : await elementwiseWorkload(name, workload);
     return await inst.check();
   },
   /** Warms up (jit compiles, caches) for warmMs, then times steps for calibrateMs: ms per step. */

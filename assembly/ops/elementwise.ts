@@ -1,67 +1,21 @@
 // Elementwise ops: unary maps and broadcasting binary ops, with their backward rules.
 import { Op, DType } from "../opcodes";
-import { dataPtr, dtypeOf, elementBytes, newLike, newTensor, rankOf, sameShape, shapePtr, sizeOf, release, retain } from "../tensor";
-import { record, accumulate, needsGrad } from "../tape";
+import { watchMask, dataPtr, dtypeOf, elementBytes, newLike, newTensor, rankOf, sameShape, shapePtr, sizeOf, release, retain } from "../tensor";
+import { record, accumulate, needsGrad, recordingMask } from "../tape";
 import { broadcastShape, broadcastShapeWith, makePlan, planDims, planRank, planSize, planStrideA, planStrideB, resetOdometer, nextRow, rowA, rowB, shapeBuf, scalarF32 } from "./layout";
 import { unbroadcast } from "./reduce";
-import { expf_lut, logf_lut } from "~lib/util/math";
+import { Math4, sigmoidOut, sinOut, cosOut, SELU_ALPHA, SELU_SCALE } from "./mathx4";
 
-// Size rule: only the cheap float32 ops that dominate training get f32x4 loops (binary add, sub,
-// mul, div, maximum, minimum; unary neg, abs, square, sqrt, relu, step). Everything else runs
-// through one scalar loop per element kind with a `switch (op)` per element: the switch is a
-// predictable jump next to exp or sin, and it keeps one copy of each loop in the module.
+// Size rule: the cheap float32 ops that dominate training get an f32x4 loop each (binary add, sub,
+// mul, div, maximum, minimum; unary neg, abs, square, sqrt, relu, step). The transcendental ones
+// (exp, log, tanh, sigmoid, softplus, erf, sin, ...) share one f32x4 loop with a switch per four
+// floats, calling the functions of mathx4.ts; their gradients share another (unaryGrad). The rest
+// runs through one scalar loop per element kind with a `switch (op)` per element.
 
-const SELU_ALPHA: f32 = 1.6732632423543772;
-const SELU_SCALE: f32 = 1.0507009873554805;
-
-// ---- sin, cos, tan: one shared reduction (musl's sincosf: f64 kernels after x mod π/2) ----
-let sinOut: f64 = 0;
-let cosOut: f64 = 0;
-const PIO2_BITS = memory.data<u64>([0xA2F9836E4E441529, 0xFC2757D1F534DDC0, 0xDB6295993C439041, 0xFE5163ABDEBBC561]);
-function sincosF(x: f32): void {
-  const u = reinterpret<u32>(x) & 0x7FFFFFFF;
-  if (u >= 0x7F800000) { sinOut = cosOut = x - x; return; }
-  if (u < 0x39800000) { sinOut = x; cosOut = 1; return; } // |x| < 2^-12 (keeps -0)
-  let q: i32, y: f64;
-  if (u < 0x4DC90FDB) { // |x| < π·2^27: Cody-Waite in f64
-    const k = nearest(<f64>x * 0.63661977236758134308);
-    y = <f64>x - k * 1.57079631090164184570 - k * 1.58932547735281966916e-8;
-    q = <i32>k;
-  } else { // Payne-Hanek with 256 bits of 2/π
-    const offset = <i32>(u >> 23) - 152;
-    const shift = <u64>(offset & 63);
-    const tbl = PIO2_BITS + (<usize>(offset >> 6) << 3);
-    const b0 = load<u64>(tbl), b1 = load<u64>(tbl, 8);
-    const lo: u64 = shift > 32 ? (load<u64>(tbl, 16) >> (96 - shift)) | (b1 << (shift - 32)) : b1 >> (32 - shift);
-    const hi = (b1 >> (64 - shift)) | (b0 << shift);
-    const m: u64 = (u & 0x007FFFFF) | 0x00800000;
-    const p = m * hi + (m * lo >> 32);
-    const r = <i64>(p << 2);
-    q = <i32>((p >> 62) + (<u64>r >> 63));
-    y = copysign<f64>(8.51530395021638647334e-20, <f64>x) * <f64>r;
-    if (x < 0) q = -q;
-  }
-  const z = y * y, w = z * z, s3 = z * y;
-  const s = (y + s3 * (-0.166666666416265235595 + z * 0.0083333293858894631756)) + s3 * w * (-0.000198393348360966317347 + z * 0.0000027183114939898219064);
-  const c = ((1 + z * -0.499999997251031003120) + w * 0.0416666233237390631894) + (w * z) * (-0.00138867637746099294692 + z * 0.0000243904487962774090654);
-  let sn = s, cs = c;
-  if (q & 1) { sn = c; cs = -s; }
-  if (q & 2) { sn = -sn; cs = -cs; }
-  sinOut = sn; cosOut = cs;
-}
-
-// libm's table-driven expf and logf: asconfig's shrinkLevel would otherwise pick the smaller,
-// about three times slower versions. One function each, so each is compiled in once.
-export function expF(x: f32): f32 { return expf_lut(x); }
-export function logF(x: f32): f32 { return logf_lut(x); }
-
-/** erf with |error| < 1.5e-7 (Abramowitz & Stegun 7.1.26), enough for float32. */
-@inline function erfF(x: f32): f32 {
-  const a = Mathf.abs(x);
-  const t: f32 = 1 / (1 + 0.3275911 * a);
-  const y: f32 = 1 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * expF(-a * a);
-  return copysign<f32>(y, x);
-}
+// softmax's scalar exp and log: lane 0 of the f32x4 versions, so there is one exp and one log in
+// the module and softmax agrees with exp() to the bit
+export function expF(x: f32): f32 { return f32x4.extract_lane(Math4.exp(f32x4.splat(x)), 0); }
+export function logF(x: f32): f32 { return f32x4.extract_lane(Math4.log(f32x4.splat(x)), 0); }
 
 // ---- unary ----
 @inline function unaryF(op: i32, x: f32, p: f32): f32 {
@@ -72,25 +26,9 @@ export function logF(x: f32): f32 { return logf_lut(x); }
     case Op.Square: return x * x;
     case Op.Sqrt: return Mathf.sqrt(x);
     case Op.Rsqrt: return 1 / Mathf.sqrt(x);
-    case Op.Exp: return expF(x);
-    case Op.Expm1: return Mathf.expm1(x);
-    case Op.Log: return logF(x);
-    case Op.Log1p: return Mathf.log1p(x);
-    case Op.Sin: sincosF(x); return <f32>sinOut;
-    case Op.Cos: sincosF(x); return <f32>cosOut;
-    case Op.Tan: sincosF(x); return <f32>(sinOut / cosOut);
-    case Op.Tanh: return Mathf.tanh(x);
-    case Op.Sigmoid: { // branch-free and stable: e = exp(-|x|) never overflows
-      const e = expF(-Mathf.abs(x)), r: f32 = 1 / (1 + e);
-      return x >= 0 ? r : e * r;
-    }
     case Op.Relu: return x > 0 ? x : 0;
     case Op.Relu6: return x > 0 ? (x < 6 ? x : 6) : 0;
     case Op.LeakyRelu: return x > 0 ? x : x * p;
-    case Op.Elu: return x > 0 ? x : Mathf.expm1(x);
-    case Op.Selu: return x > 0 ? SELU_SCALE * x : SELU_SCALE * SELU_ALPHA * Mathf.expm1(x);
-    case Op.Softplus: return (x > 0 ? x : 0) + Mathf.log1p(expF(-Mathf.abs(x)));
-    case Op.Erf: return erfF(x);
     case Op.Reciprocal: return 1 / x;
     case Op.Floor: return Mathf.floor(x);
     case Op.Ceil: return Mathf.ceil(x);
@@ -123,13 +61,77 @@ class VStep { @inline v(x: v128): v128 { return v128.and(f32x4.gt(x, f32x4.splat
   return i;
 }
 
+// The transcendental ops run f32x4 throughout (mathx4.ts): one loop for all of them, with a switch
+// per four floats (a predictable jump next to an exp). The last 1–3 floats go through the same
+// f32x4 code in a zero-padded vector, so no result depends on where its element sits.
+const tailA = memory.data(16, 16);
+const tailB = memory.data(16, 16);
+// (element by element: V8 makes memory.copy a call out of the module, which showed on scalar programs)
+/** The n − i (1–3) floats at p[i..n) as a zero-padded vector (through `buf`). */
+function loadTail(p: usize, i: i32, n: i32, buf: usize): v128 {
+  v128.store(buf, i32x4.splat(0));
+  for (let j = i; j < n; j++) store<u32>(buf + (<usize>(j - i) << 2), load<u32>(p + (<usize>j << 2)));
+  return v128.load(buf);
+}
+function storeTail(p: usize, i: i32, n: i32, v: v128): void {
+  v128.store(tailA, v);
+  for (let j = i; j < n; j++) store<u32>(p + (<usize>j << 2), load<u32>(tailA + (<usize>(j - i) << 2)));
+}
+@inline function mathX4(op: i32, x: v128): v128 {
+  switch (op) {
+    case Op.Exp: return Math4.exp(x);
+    case Op.Expm1: return Math4.expm1(x);
+    case Op.Log: return Math4.log(x);
+    case Op.Log1p: return Math4.log1p(x);
+    case Op.Tanh: return Math4.tanh(x);
+    case Op.Sigmoid: return Math4.sigmoid(x);
+    case Op.Softplus: return Math4.softplusSigmoid(x);
+    case Op.Elu: return Math4.elu(x);
+    case Op.Selu: return Math4.selu(x);
+    case Op.Erf: return Math4.erf(x);
+  }
+  Math4.sincos(x); // sin, cos, tan
+  return op == Op.Sin ? sinOut : op == Op.Cos ? cosOut : f32x4.div(sinOut, cosOut);
+}
+@inline function isMathOp(op: i32): bool {
+  return (op >= Op.Exp && op <= Op.Sigmoid) || op == Op.Elu || op == Op.Selu || op == Op.Softplus || op == Op.Erf;
+}
+function mapMath(op: i32, s: usize, d: usize, n: i32): i32 {
+  for (let i = 0; i < n; i += 4) {
+    const k = <usize>i << 2, last = i + 4 > n;
+    const y = mathX4(op, last ? loadTail(s, i, n, tailA) : v128.load(s + k));
+    if (last) storeTail(d, i, n, y); else v128.store(d + k, y);
+  }
+  return n;
+}
+
+/**
+ * softplus of x into `out` when a tape records it: σ(x), its derivative, comes from the same e^−|x|
+ * in the same pass and is recorded as Sigmoid(x), so the gradient is one multiply, dy·σ(x), and
+ * gradients of that gradient flow through σ's own record.
+ */
+function softplusRecorded(x: i32, out: i32): void {
+  const s = newLike(x);
+  const px = dataPtr(x), py = dataPtr(out), ps = dataPtr(s), n = sizeOf(x);
+  for (let i = 0; i < n; i += 4) {
+    const k = <usize>i << 2, last = i + 4 > n;
+    const y = Math4.softplusSigmoid(last ? loadTail(px, i, n, tailA) : v128.load(px + k));
+    if (last) { storeTail(py, i, n, y); storeTail(ps, i, n, sigmoidOut); } else { v128.store(py + k, y); v128.store(ps + k, sigmoidOut); }
+  }
+  record(Op.Sigmoid, s, x);
+  record(Op.Softplus, out, x, s);
+  release(s); // the records hold it
+}
+
 /** Runs unary `op` on x into a new tensor. `param` is the op's float attribute (leakyRelu alpha). */
 export function unary(op: i32, x: i32, param: f32): i32 {
   const dtype = dtypeOf(x);
   const out = newLike(x, op == Op.LogicalNot ? DType.Bool : -1);
   const s = dataPtr(x), d = dataPtr(out), n = sizeOf(x);
   let i = 0;
-  if (dtype == DType.Float32) {
+  if (dtype == DType.Float32 && op == Op.Softplus && (watchMask(x) & recordingMask) != 0) {
+    softplusRecorded(x, out);
+  } else if (dtype == DType.Float32) {
     switch (op) {
       case Op.Neg: i = vmap<VNeg>(s, d, n); break;
       case Op.Abs: i = vmap<VAbs>(s, d, n); break;
@@ -138,6 +140,7 @@ export function unary(op: i32, x: i32, param: f32): i32 {
       case Op.Relu: i = vmap<VRelu>(s, d, n); break;
       case Op.Step: i = vmap<VStep>(s, d, n); break;
       case Op.Identity: memory.copy(d, s, <usize>n << 2); i = n; break;
+      default: if (isMathOp(op)) i = mapMath(op, s, d, n);
     }
     for (; i < n; i++) { const k = <usize>i << 2; store<f32>(d + k, unaryF(op, load<f32>(s + k), param)); }
     // floor/ceil/round/step have no gradient: they are never recorded
@@ -382,8 +385,8 @@ export function zerosLikeF(x: i32): i32 {
 }
 
 // ---- backward rules ----
-/** dy * f'(x) for unary ops; `y` is the op's output. */
-export function unaryBackward(op: i32, y: i32, x: i32, dy: i32, param: f32): void {
+/** dy * f'(x) for unary ops; `y` is the op's output, `aux` the record's second input (softplus: σ(x)). */
+export function unaryBackward(op: i32, y: i32, x: i32, aux: i32, dy: i32, param: f32): void {
   let g: i32 = 0;
   switch (op) {
     case Op.Neg: g = neg(dy); break;
@@ -394,14 +397,11 @@ export function unaryBackward(op: i32, y: i32, x: i32, dy: i32, param: f32): voi
     case Op.Sqrt: g = divKeepA(dy, mulScalar(y, 2)); break;
     case Op.Rsqrt: { const y3 = mulOwned(unary(Op.Square, y, 0), retainId(y)); g = mulKeepA(dy, mulScalarOwned(y3, -0.5)); break; }
     case Op.Exp: g = mul(dy, y); break;
-    case Op.Expm1: g = mulKeepA(dy, addScalar(y, 1)); break;
+    // one pass each, from the output where the derivative allows (unaryGrad)
+    case Op.Expm1: case Op.Tanh: case Op.Sigmoid: case Op.Elu: case Op.Selu: case Op.Tan: g = unaryGrad(op, y, dy); break;
+    case Op.Log1p: case Op.Erf: case Op.Sin: case Op.Cos: g = unaryGrad(op, x, dy); break;
+    case Op.Softplus: g = mul(dy, aux); break; // σ(x), recorded (softplusRecorded)
     case Op.Log: g = div(dy, x); break;
-    case Op.Log1p: g = divKeepA(dy, addScalar(x, 1)); break;
-    case Op.Sin: g = mulKeepA(dy, unary(Op.Cos, x, 0)); break;
-    case Op.Cos: g = mulKeepA(dy, negOwned(unary(Op.Sin, x, 0))); break;
-    case Op.Tan: g = mulKeepA(dy, addScalarOwned(unary(Op.Square, y, 0), 1)); break;
-    case Op.Tanh: g = mulKeepA(dy, oneMinusOwned(unary(Op.Square, y, 0))); break;
-    case Op.Sigmoid: g = mulKeepA(dy, mulOwned(retainId(y), oneMinusOwned(retainId(y)))); break;
     case Op.Relu: g = mulKeepA(dy, unary(Op.Step, x, 0)); break;
     case Op.Relu6: {
       const six = scalarF32(6);
@@ -412,25 +412,73 @@ export function unaryBackward(op: i32, y: i32, x: i32, dy: i32, param: f32): voi
       break;
     }
     case Op.LeakyRelu: g = leakyMask(x, dy, mulScalar(dy, param)); break;
-    case Op.Elu: g = leakyMask(x, dy, mulKeepA(dy, addScalar(y, 1))); break;
-    case Op.Selu: {
-      const neg = mulKeepA(dy, addScalar(y, SELU_SCALE * SELU_ALPHA));
-      const pos = mulScalar(dy, SELU_SCALE);
-      g = leakyMask(x, pos, neg);
-      release(pos);
-      break;
-    }
-    case Op.Softplus: g = mulKeepA(dy, unary(Op.Sigmoid, x, 0)); break;
-    case Op.Erf: { // 2/sqrt(pi) * exp(-x^2)
-      const e = unary(Op.Exp, negOwned(unary(Op.Square, x, 0)), 0);
-      g = mulKeepA(dy, mulScalarOwned(e, 1.1283791670955126));
-      break;
-    }
     case Op.Reciprocal: g = mulKeepA(dy, negOwned(unary(Op.Square, y, 0))); break;
     default: return;
   }
   accumulate(x, g);
 }
+/**
+ * dy·f'(x) for the ops whose derivative mathx4 computes, in one f32x4 pass: `a` is the op's
+ * output y for expm1, tanh, sigmoid, elu, selu, tan (their derivatives are functions of y), its
+ * input x for log1p, erf, sin, cos. Recorded (Op.UnaryGrad), so gradients of gradients
+ * work: see unaryGradBackward.
+ */
+export function unaryGrad(op: i32, a: i32, dy: i32): i32 {
+  const out = newLike(a);
+  const d = sameShape(dy, a) ? retainId(dy) : broadcastToShape(dy, shapePtr(a), rankOf(a));
+  const pa = dataPtr(a), pd = dataPtr(d), po = dataPtr(out), n = sizeOf(a);
+  for (let i = 0; i < n; i += 4) {
+    const k = <usize>i << 2, last = i + 4 > n;
+    const g = gradX4(op, last ? loadTail(pa, i, n, tailA) : v128.load(pa + k), last ? loadTail(pd, i, n, tailB) : v128.load(pd + k));
+    if (last) storeTail(po, i, n, g); else v128.store(po + k, g);
+  }
+  record(Op.UnaryGrad, out, a, d, 0, op);
+  release(d);
+  return out;
+}
+@inline function gradX4(op: i32, a: v128, dy: v128): v128 {
+  const one = f32x4.splat(1), positive = f32x4.gt(a, f32x4.splat(0));
+  let f: v128; // f'(x)
+  switch (op) {
+    case Op.Expm1: f = f32x4.add(a, one); break;                              // e^x = y + 1
+    case Op.Log1p: return f32x4.div(dy, f32x4.add(a, one));
+    case Op.Tanh: f = f32x4.sub(one, f32x4.mul(a, a)); break;                 // 1 − y²
+    case Op.Sigmoid: f = f32x4.mul(a, f32x4.sub(one, a)); break;              // y(1 − y)
+    case Op.Elu: f = v128.bitselect(one, f32x4.add(a, one), positive); break; // y > 0 exactly where x > 0
+    case Op.Selu: f = v128.bitselect(f32x4.splat(SELU_SCALE), f32x4.add(a, f32x4.splat(SELU_SCALE * SELU_ALPHA)), positive); break;
+    case Op.Erf: f = f32x4.mul(Math4.exp(f32x4.neg(f32x4.mul(a, a))), f32x4.splat(1.1283791670955126)); break; // 2/√π·e^(−x²)
+    case Op.Tan: f = f32x4.add(f32x4.mul(a, a), one); break;                  // 1 + y²
+    default: // sin, cos
+      Math4.sincos(a);
+      f = op == Op.Sin ? cosOut : f32x4.neg(sinOut);
+  }
+  return f32x4.mul(dy, f);
+}
+
+/**
+ * Backward of g = unaryGrad(op, a, dy) = dy·f'(a) with upstream h: h·f'(a) to dy (unaryGrad
+ * again), h·dy·∂f'(a)/∂a to a, in recorded ops so that every order of derivative works.
+ */
+export function unaryGradBackward(op: i32, g: i32, a: i32, dy: i32, h: i32): void {
+  if (needsGrad(dy)) accumulate(dy, unaryGrad(op, a, h));
+  if (!needsGrad(a)) return;
+  const hd = mul(h, dy);
+  let ga: i32;
+  switch (op) {
+    case Op.Expm1: retain(hd); ga = hd; break;                                            // ∂(y + 1)/∂y = 1
+    case Op.Log1p: ga = negOwned(unaryGradOwned(op, a, unaryGrad(op, a, hd))); break;     // −1/(1 + x)²
+    case Op.Tanh: ga = mulScalarOwned(mul(hd, a), -2); break;                             // −2y
+    case Op.Sigmoid: ga = mulKeepA(hd, oneMinusOwned(mulScalar(a, 2))); break;            // 1 − 2y
+    case Op.Elu: case Op.Selu: ga = mulKeepA(hd, oneMinusOwned(unary(Op.Step, a, 0))); break; // 1 where y ≤ 0
+    case Op.Erf: ga = mulScalarOwned(mulKeepA(a, unaryGrad(op, a, hd)), -2); break;       // −2x·f'(x)
+    case Op.Tan: ga = mulScalarOwned(mul(hd, a), 2); break;                               // 2y
+    case Op.Sin: ga = unaryGrad(Op.Cos, a, hd); break;                                    // −sin x
+    default: ga = negOwned(unaryGrad(Op.Sin, a, hd));                                     // cos: −cos x
+  }
+  release(hd);
+  accumulate(a, ga);
+}
+function unaryGradOwned(op: i32, a: i32, dy: i32): i32 { const g = unaryGrad(op, a, dy); release(dy); return g; }
 function leakyMask(x: i32, pos: i32, negOwnedArg: i32): i32 {
   const zero = scalarF32(0);
   const m = binary(Op.Greater, x, zero);

@@ -1,0 +1,223 @@
+// Accuracy of the f32x4 elementary functions (assembly/ops/mathx4.ts) against float64 references,
+// in float32 ulps, over dense samples: every binade of the float32 range (a sweep of bit patterns),
+// a uniform grid over the part of the range where the function is not saturated, and its edges
+// (overflow and underflow thresholds, the denormal range, ±0, ±Inf, NaN). Then the one-pass
+// gradients (unaryGrad) against float64 derivatives, the padded tail against the f32x4 body,
+// and gradients of those gradients.
+import { describe, it, expect } from 'vitest';
+import * as gt from './api.js';
+import { tensor, tape, sum, tidy, type Tensor } from './api.js';
+
+const SELU_SCALE = Math.fround(1.0507009873554805);
+const SELU_SCALE_ALPHA = Math.fround(SELU_SCALE * Math.fround(1.6732632423543772));
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+
+/** erf in float64: its Taylor series up to |x| = 4 (error < 1e-10 there); beyond, erfc(4) < 2e-8 is below half an ulp of 1. */
+function erf64(x: number): number {
+  if (Number.isNaN(x)) return NaN;
+  const a = Math.abs(x);
+  if (a >= 4) return Math.sign(x);
+  let term = a, sum = a;
+  for (let n = 1; n < 300; n++) {
+    term *= (-a * a) / n;
+    const t = term / (2 * n + 1);
+    sum += t;
+    if (Math.abs(t) < 1e-17 * Math.abs(sum)) break;
+  }
+  return x === 0 ? x : Math.sign(x) * sum * TWO_OVER_SQRT_PI;
+}
+const sigmoid64 = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+
+interface Spec {
+  name: 'exp' | 'expm1' | 'log' | 'log1p' | 'tanh' | 'sigmoid' | 'softplus' | 'elu' | 'selu' | 'erf' | 'sin' | 'cos' | 'tan';
+  ref: (x: number) => number;
+  /** max error in ulps, a little above the worst seen */
+  ulps: number;
+  /** the part of the range sampled on a uniform grid */
+  lo: number;
+  hi: number;
+  /** further points: thresholds, zeros, the edges of the polynomial's interval */
+  edges: number[];
+}
+const SPECS: Spec[] = [
+  { name: 'exp', ref: Math.exp, ulps: 1.5, lo: -104, hi: 89, edges: [88.72283, 88.72284, -87.33654, -87.3366, -103.27893, -103.97208, -103.9721, 0.3465736, -0.3465736] },
+  { name: 'expm1', ref: Math.expm1, ulps: 2, lo: -20, hi: 89, edges: [88.72283, 88.72284, 2.9802322e-8, -2.9802322e-8, 5.96e-8, 1e-5, -1e-5, 0.3465736, -17.3287] },
+  { name: 'log', ref: Math.log, ulps: 1.5, lo: 1e-3, hi: 10, edges: [1, 1 - 2 ** -24, 1 + 2 ** -23, 0.70710677, 0.7071068, 1.4142135, 1.4142137, 2 ** -126, 2 ** -127, 2 ** -149, 3.4028235e38] },
+  { name: 'log1p', ref: Math.log1p, ulps: 2, lo: -0.999, hi: 10, edges: [-1 + 2 ** -24, -0.5, -0.29289323, 0.41421357, 1e-8, -1e-8, 2 ** -130, 1, 3e38, 3.4028235e38] },
+  { name: 'tanh', ref: Math.tanh, ulps: 3, lo: -10, hi: 10, edges: [9, 9.01, 4.5, 1e-4, -1e-4, 2 ** -13, 2 ** -25, 2 ** -140, 0.55, -0.55] },
+  { name: 'sigmoid', ref: sigmoid64, ulps: 3, lo: -110, hi: 30, edges: [-87.33654, -88, -103.27893, -103.972, -104, 16.6355, 17.3287, 1e-8, -1e-8] },
+  { name: 'softplus', ref: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))), ulps: 2, lo: -110, hi: 100, edges: [-87.33654, -103.97, 0.8813736, -0.8813736, 16.6355, 17.33, 1e-8, -1e-8] },
+  { name: 'elu', ref: (x) => (x > 0 ? x : Math.expm1(x)), ulps: 1.5, lo: -20, hi: 5, edges: [-17.3287, -1e-8, 1e-30, -1e-30] },
+  { name: 'selu', ref: (x) => (x > 0 ? SELU_SCALE * x : SELU_SCALE_ALPHA * Math.expm1(x)), ulps: 2, lo: -20, hi: 5, edges: [-17.3287, -1e-8, 1e-30, -1e-30] },
+  { name: 'erf', ref: erf64, ulps: 3, lo: -5, hi: 5, edges: [1, 1 - 2 ** -24, 0.99999994, 3.92, 4, 4.0000005, 1e-4, 2 ** -140] },
+  { name: 'sin', ref: Math.sin, ulps: 2, lo: -10, hi: 10, edges: [2 ** -12, 2 ** -12 * 1.0001, 421657428, 421657440, 1e10, 3.4028235e38] },
+  { name: 'cos', ref: Math.cos, ulps: 2, lo: -10, hi: 10, edges: [2 ** -12, 421657428, 421657440, 1e10, 3.4028235e38] },
+  { name: 'tan', ref: Math.tan, ulps: 4, lo: -10, hi: 10, edges: [2 ** -12, 421657428, 1e10, 3.4028235e38] },
+];
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+/** The float32 ulp at the float64 value r: the spacing of float32 numbers in r's binade. */
+function ulpAt(r: number): number {
+  const a = Math.abs(r);
+  if (a < 2 ** -126) return 2 ** -149;
+  f32[0] = a;
+  const e = ((u32[0]! >>> 23) & 255) - 127;
+  return Math.fround(a) > a && Math.fround(a) === 2 ** e ? 2 ** (e - 24) : 2 ** (e - 23); // rounded up into the next binade
+}
+
+/** The float32 points closest to k·π/2: where sin, cos and tan are near a zero or a pole. */
+function nearQuarterTurns(count: number): number[] {
+  const out: number[] = [];
+  for (let k = 1; k <= count; k++) {
+    const v = Math.fround((k * Math.PI) / 2);
+    out.push(v, -v, Math.fround(v * (1 + 2 ** -23)), Math.fround(v * (1 - 2 ** -23)));
+  }
+  return out;
+}
+
+function samples(spec: Spec): Float32Array {
+  const xs: number[] = [];
+  // every binade, both signs: 2^16 bit patterns from the smallest denormal to the largest float
+  const sweep = 1 << 16;
+  for (let i = 0; i < sweep; i++) {
+    u32[0] = Math.floor((i * 0x7f7fffff) / (sweep - 1));
+    xs.push(f32[0]!, -f32[0]!);
+  }
+  const grid = 1 << 17;
+  for (let i = 0; i <= grid; i++) xs.push(spec.lo + ((spec.hi - spec.lo) * i) / grid);
+  for (const e of spec.edges) for (const s of [1, -1]) for (const d of [-2, -1, 0, 1, 2]) xs.push(Math.fround(s * e) * (1 + d * 2 ** -23));
+  if (spec.name === 'sin' || spec.name === 'cos' || spec.name === 'tan') xs.push(...nearQuarterTurns(2000));
+  xs.push(0, -0, Infinity, -Infinity, NaN, 2 ** -149, -(2 ** -149), 2 ** -127, -(2 ** -127));
+  return Float32Array.from(xs);
+}
+
+const run = (name: Spec['name'], xs: Float32Array) => tidy(() => (gt[name](tensor(xs)) as Tensor).data() as Float32Array);
+
+describe('ulp error of the f32x4 functions against float64', () => {
+  for (const spec of SPECS) {
+    it(`${spec.name}: within ${spec.ulps} ulp over every binade, [${spec.lo}, ${spec.hi}] and the edges; IEEE specials exact`, () => {
+      const xs = samples(spec);
+      const ys = run(spec.name, xs);
+      let worst = 0, worstAt = 0;
+      for (let i = 0; i < xs.length; i++) {
+        const x = xs[i]!, y = ys[i]!, r = spec.ref(x), r32 = Math.fround(r);
+        if (Number.isNaN(r) || !Number.isFinite(r32) || r === 0) {
+          // NaN, overflow and exact zeros (with their sign) must match the rounded reference exactly
+          if (!Object.is(y, r32)) expect.fail(`${spec.name}(${x}) = ${y}, want ${r32}`);
+          continue;
+        }
+        const err = Math.abs(y - r) / ulpAt(r);
+        if (!(err <= worst)) { worst = err; worstAt = x; }
+      }
+      expect(worst, `${spec.name}: worst ${worst.toFixed(2)} ulp at x = ${worstAt}`).toBeLessThanOrEqual(spec.ulps);
+    });
+  }
+
+  it('sin, cos, tan: huge arguments go through Payne–Hanek, exactly where the two-part reduction ends', () => {
+    // |x| ≥ π·2^27 = 421657428.3 is reduced lane by lane; binade 2^89 needs the reduction's shift of 0
+    const xs = Float32Array.from([421657400, 421657440, 6.678075532169073e26, 2 ** 89, 1.5 * 2 ** 89, 3.4e38, -3.4e38, 2 ** 100]);
+    for (const name of ['sin', 'cos', 'tan'] as const) {
+      const ys = run(name, xs);
+      xs.forEach((x, i) => expect(Math.abs(ys[i]! - Math[name](x)) / ulpAt(Math[name](x)), `${name}(${x})`).toBeLessThanOrEqual(4));
+    }
+  });
+
+  it('the last 1–3 elements (padded f32x4 tail) equal the same values inside a longer tensor, bit for bit', () => {
+    const long = Float32Array.from({ length: 64 }, (_, i) => (i - 31.5) * 0.37 + 1e-3);
+    for (const spec of SPECS) {
+      const whole = run(spec.name, long);
+      for (let n = 1; n <= 7; n++) {
+        const part = run(spec.name, long.subarray(32, 32 + n));
+        expect(Array.from(part), `${spec.name}, n = ${n}`).toEqual(Array.from(whole.subarray(32, 32 + n)));
+      }
+    }
+  });
+});
+
+// f'(x) in float64, and the error the float32 formula inherits from its rounded inputs, beyond the
+// 4 ulp allowed for the kernel's own arithmetic. Where the derivative is computed from the op's
+// output y (tanh: 1 − y², sigmoid: y(1 − y), ...; TensorFlow's rules do the same), y's own error (the
+// forward bound, in ulps of y) times |∂f'/∂y| is inherent: near saturation f' is tiny while that
+// error is absolute, so there the bound is absolute. For erf, e^(−x²) inherits the rounding of x²
+// (half an ulp of x², up to 16 ulp of the result at |x| = 4.7, where erf' = 2.6e-10).
+const forwardUlps = (name: Spec['name']) => SPECS.find((s) => s.name === name)!.ulps;
+const fromOutput = (name: Spec['name'], dfdy: (y: number) => number) => (_x: number, y: number) => dfdy(y) * forwardUlps(name) * ulpAt(y);
+const DERIVATIVES: { name: Spec['name']; d: (x: number) => number; inherent?: (x: number, y: number, r: number) => number; lo: number; hi: number }[] = [
+  { name: 'exp', d: Math.exp, inherent: fromOutput('exp', () => 1), lo: -80, hi: 80 },
+  { name: 'expm1', d: Math.exp, inherent: fromOutput('expm1', () => 1), lo: -20, hi: 80 },
+  { name: 'log', d: (x) => 1 / x, lo: 1e-3, hi: 10 },
+  { name: 'log1p', d: (x) => 1 / (1 + x), lo: -0.999, hi: 10 },
+  { name: 'tanh', d: (x) => 1 / Math.cosh(x) ** 2, inherent: fromOutput('tanh', (y) => 2 * Math.abs(y)), lo: -10, hi: 10 },
+  { name: 'sigmoid', d: (x) => sigmoid64(x) * sigmoid64(-x), inherent: fromOutput('sigmoid', (y) => Math.abs(1 - 2 * y)), lo: -80, hi: 30 },
+  { name: 'softplus', d: sigmoid64, lo: -80, hi: 30 },
+  { name: 'elu', d: (x) => (x > 0 ? 1 : Math.exp(x)), inherent: fromOutput('elu', () => 1), lo: -20, hi: 5 },
+  { name: 'selu', d: (x) => (x > 0 ? SELU_SCALE : SELU_SCALE_ALPHA * Math.exp(x)), inherent: fromOutput('selu', () => 1), lo: -20, hi: 5 },
+  { name: 'erf', d: (x) => TWO_OVER_SQRT_PI * Math.exp(-x * x), inherent: (x, _y, r) => Math.abs(r) * ulpAt(x * x) / 2, lo: -5, hi: 5 },
+  { name: 'sin', d: Math.cos, lo: -10, hi: 10 },
+  { name: 'cos', d: (x) => -Math.sin(x), lo: -10, hi: 10 },
+  { name: 'tan', d: (x) => 1 + Math.tan(x) ** 2, inherent: fromOutput('tan', (y) => 2 * Math.abs(y)), lo: -1.5, hi: 1.5 },
+];
+
+describe('one-pass gradients (unaryGrad) against float64 derivatives', () => {
+  for (const { name, d, inherent, lo, hi } of DERIVATIVES) {
+    it(`${name}: d sum(${name}(x))/dx within 4 ulp${inherent ? ' plus the error inherited from its rounded inputs' : ''}`, () => {
+      const n = 20001;
+      const xs = Float32Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
+      const ys = run(name, xs);
+      const g = tidy(() => {
+        const x = tensor(xs);
+        const t = tape((t) => { t.watch(x); return sum(gt[name](x) as Tensor); });
+        return t.gradient(t.result, x)!.data() as Float32Array;
+      });
+      let worst = 0, worstAt = 0;
+      for (let i = 0; i < n; i++) {
+        const x = xs[i]!, r = d(x);
+        const allowed = 4 * ulpAt(r) + (inherent ? inherent(x, ys[i]!, r) : 0);
+        const err = Math.abs(g[i]! - r) / allowed;
+        if (!(err <= worst)) { worst = err; worstAt = x; }
+      }
+      expect(worst, `${name}': worst ${worst.toFixed(2)} of the allowance at x = ${worstAt}`).toBeLessThanOrEqual(1);
+    });
+  }
+});
+
+describe('gradients of the one-pass gradients', () => {
+  /** d^k/dx^k of sum(f(x)) at xs through k nested tapes. */
+  function nthDerivative(f: (x: Tensor) => Tensor, xs: number[], k: number): Float32Array {
+    return tidy(() => {
+      const x = tensor(xs);
+      const level = (depth: number): Tensor => {
+        if (depth === 0) return sum(f(x));
+        const t = tape((t) => { t.watch(x); return level(depth - 1); });
+        return sum(t.gradient(t.result, x)!);
+      };
+      const t = tape((t) => { t.watch(x); return level(k - 1); });
+      return t.gradient(t.result, x)!.data() as Float32Array;
+    });
+  }
+  const xs = [-2.5, -1.2, -0.3, 0.1, 0.7, 1.9];
+  const near = (got: Float32Array, want: (x: number) => number, label: string) =>
+    xs.forEach((x, i) => expect(Math.abs(got[i]! - want(x)), `${label} at ${x}: ${got[i]} vs ${want(x)}`).toBeLessThanOrEqual(2e-5 * (1 + Math.abs(want(x)))));
+
+  it('third derivatives of tanh, sigmoid, softplus, erf, sin match their closed forms', () => {
+    near(nthDerivative((x) => gt.tanh(x), xs, 3), (x) => { const t = Math.tanh(x); return -2 * (1 - t * t) * (1 - 3 * t * t); }, 'tanh\'\'\'');
+    near(nthDerivative((x) => gt.sigmoid(x), xs, 3), (x) => { const s = sigmoid64(x); return s * (1 - s) * (1 - 6 * s + 6 * s * s); }, 'sigmoid\'\'\'');
+    near(nthDerivative((x) => gt.softplus(x), xs, 3), (x) => { const s = sigmoid64(x); return s * (1 - s) * (1 - 2 * s); }, 'softplus\'\'\'');
+    near(nthDerivative((x) => gt.erf(x), xs, 3), (x) => TWO_OVER_SQRT_PI * (4 * x * x - 2) * Math.exp(-x * x), 'erf\'\'\'');
+    near(nthDerivative((x) => gt.sin(x), xs, 3), (x) => -Math.cos(x), 'sin\'\'\'');
+  });
+
+  it('second derivatives through a chain, where the upstream gradient itself depends on x', () => {
+    // d²/dx² tanh(sigmoid(x)) and log1p(expm1(x)·x... ): the dy input of the inner unaryGrad is watched
+    near(nthDerivative((x) => gt.tanh(gt.sigmoid(x)), xs, 2), (x) => {
+      const s = sigmoid64(x), ds = s * (1 - s), dds = ds * (1 - 2 * s), t = Math.tanh(s);
+      return (1 - t * t) * dds - 2 * t * (1 - t * t) * ds * ds;
+    }, 'tanh∘sigmoid\'\'');
+    near(nthDerivative((x) => gt.elu(gt.cos(x)), xs, 2), (x) => {
+      const c = Math.cos(x), e = c > 0 ? 1 : Math.exp(c), de = c > 0 ? 0 : Math.exp(c);
+      return de * Math.sin(x) ** 2 - e * c;
+    }, 'elu∘cos\'\'');
+    near(nthDerivative((x) => gt.log1p(gt.expm1(gt.mul(x, 0.5))), xs, 2), () => 0, 'log1p∘expm1\'\''); // = x/2, linear
+  });
+});
