@@ -29,14 +29,11 @@ const ROW_BLOCK = 64; // a multiple of 4: only the last row block has leftover r
 const edge = memory.data(32 * 4, 16); // a 4×8 block of C that does not fit, before its partial copy
 
 /**
- * C[m×n] = A·B with A(i,p) at a[i·ars + p·acs] and B(p,j) at b[p·brs + j·bcs] (element strides), so
- * transposed operands need no copy. B is packed once into contiguous k×8 column panels (zero
- * padded), then a 4×8 f32x4 register-blocked kernel streams each panel from L1 while A is read
- * by splat loads; C is written once.
+ * Packs B(p, j) = b[p·brs + j·bcs] (k×n) into contiguous k×8 column panels, zero padded to a
+ * multiple of 8 columns: panel jb holds B(p, 8·jb + t) at [p][t]. Returns the block (free it with
+ * panelsBytes(k, n)); the kernels stream one panel from L1 while the rows of A go past it.
  */
-export function gemmStrided(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, m: i32, k: i32, n: i32): void {
-  if (m <= 0 || n <= 0) return;
-  if (k <= 0) { memory.fill(c, 0, <usize>m * n << 2); return; }
+export function packPanels(b: usize, brs: i32, bcs: i32, k: i32, n: i32): usize {
   const blocks = (n + 7) >> 3;
   const panelBytes = <usize>k << 5;
   const panels = alloc(panelBytes * blocks);
@@ -63,6 +60,22 @@ export function gemmStrided(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bc
       dst += 32;
     }
   }
+  return panels;
+}
+export function panelsBytes(k: i32, n: i32): usize { return (<usize>k << 5) * <usize>((n + 7) >> 3); }
+
+/**
+ * C[m×n] = A·B with A(i,p) at a[i·ars + p·acs] and B(p,j) at b[p·brs + j·bcs] (element strides), so
+ * transposed operands need no copy. B is packed once into contiguous k×8 column panels (zero
+ * padded), then a 4×8 f32x4 register-blocked kernel streams each panel from L1 while A is read
+ * by splat loads; C is written once.
+ */
+export function gemmStrided(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, m: i32, k: i32, n: i32): void {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) { memory.fill(c, 0, <usize>m * n << 2); return; }
+  const blocks = (n + 7) >> 3;
+  const panelBytes = <usize>k << 5;
+  const panels = packPanels(b, brs, bcs, k, n);
   const stepA = <usize>acs << 2, rowA = <usize>ars << 2, rowC = <usize>n << 2;
   // Rows go in blocks of ROW_BLOCK so the block of A being multiplied stays in L2 while every
   // panel of B streams past it (without blocking, all of A is re-read from L3 for each panel:
