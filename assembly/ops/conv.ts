@@ -26,7 +26,7 @@ import { alloc, free } from "../memory";
 import { dataPtr, dim, newTensor, sizeOf } from "../tensor";
 import { record, accumulate, needsGrad } from "../tape";
 import { zerosLikeF } from "./elementwise";
-import { packPanels, panelsBytes } from "./linalg";
+import { packPanels, panelsBytes, storeTransposed } from "./linalg";
 import { shapeBuf } from "./layout";
 
 // ---- geometry of the current kernel call (kernels never nest while it is in use) ----
@@ -171,27 +171,48 @@ const spill = memory.data(32 * 4, 16); // a 4×8 block that does not fit its des
 
 @inline function lastRow(bases: usize, row: i32, last: i32): usize { return <usize>load<u32>(bases + (<usize>min(row, last) << 2)); }
 
+/**
+ * Gathers the windows of four rows (corners a0..a3 in the image) into `group` [K][4], the layout
+ * gemm packs its rows into, so the kernels read a tap of all four rows through one pointer.
+ */
+function gatherGroup(group: usize, a0: usize, a1: usize, a2: usize, a3: usize, offsets: usize, K: i32): void {
+  let to = group, po = offsets, p = 0;
+  if ((gC & 3) == 0) { // taps come in runs of C adjacent channels: 4×4 blocks transposed with shuffles
+    for (; p < K; p += 4) {
+      const o = <usize>load<u32>(po);
+      storeTransposed(v128.load(a0 + o), v128.load(a1 + o), v128.load(a2 + o), v128.load(a3 + o), to, 16);
+      to += 64; po += 16;
+    }
+    return;
+  }
+  for (; p < K; p++) {
+    const o = <usize>load<u32>(po);
+    store<f32>(to, load<f32>(a0 + o)); store<f32>(to, load<f32>(a1 + o), 4);
+    store<f32>(to, load<f32>(a2 + o), 8); store<f32>(to, load<f32>(a3 + o), 12);
+    to += 16; po += 4;
+  }
+}
+
 /** out [M × CO] = cols · filter: `panels` is the filter [K × CO] packed by packPanels. */
-function convForward(img: usize, bases: usize, offsets: usize, panels: usize, out: usize, M: i32, K: i32, CO: i32): void {
+function convForward(img: usize, bases: usize, offsets: usize, panels: usize, group: usize, out: usize, M: i32, K: i32, CO: i32): void {
   const blocks = (CO + 7) >> 3, panelBytes = <usize>K << 5, rowBytes = <usize>CO << 2;
   for (let row = 0; row < M; row += 4) {
     // a last group of fewer than 4 rows repeats its last row and stores only the real ones
-    const a0 = img + lastRow(bases, row, M - 1), a1 = img + lastRow(bases, row + 1, M - 1);
-    const a2 = img + lastRow(bases, row + 2, M - 1), a3 = img + lastRow(bases, row + 3, M - 1);
+    gatherGroup(group, img + lastRow(bases, row, M - 1), img + lastRow(bases, row + 1, M - 1),
+      img + lastRow(bases, row + 2, M - 1), img + lastRow(bases, row + 3, M - 1), offsets, K);
     for (let jb = 0; jb < blocks; jb++) {
       let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
       let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
-      let pb = panels + <usize>jb * panelBytes, po = offsets;
+      let pb = panels + <usize>jb * panelBytes, pa = group;
       for (let p = 0; p < K; p++) {
-        const o = <usize>load<u32>(po);
         const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-        const x0 = v128.load32_splat(a0 + o), x1 = v128.load32_splat(a1 + o);
-        const x2 = v128.load32_splat(a2 + o), x3 = v128.load32_splat(a3 + o);
+        const x0 = v128.load32_splat(pa), x1 = v128.load32_splat(pa, 4);
+        const x2 = v128.load32_splat(pa, 8), x3 = v128.load32_splat(pa, 12);
         s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
         s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
         s20 = f32x4.add(s20, f32x4.mul(x2, b0)); s21 = f32x4.add(s21, f32x4.mul(x2, b1));
         s30 = f32x4.add(s30, f32x4.mul(x3, b0)); s31 = f32x4.add(s31, f32x4.mul(x3, b1));
-        pb += 32; po += 4;
+        pb += 32; pa += 16;
       }
       const j0 = jb << 3;
       putBlock(out + ((<usize>row * CO + j0) << 2), rowBytes, min(4, M - row), min(8, CO - j0), false, s00, s01, s10, s11, s20, s21, s30, s31);
@@ -232,26 +253,40 @@ function convFilter(img: usize, bases: usize, offsets: usize, dy: usize, dyStrid
   }
 }
 
-/** dimg[base(row) + offset(p)] += (dy · filterᵀ)(row, p): `panels` is filterᵀ [CO × K] packed by packPanels. */
-function convInput(dimg: usize, bases: usize, offsets: usize, dy: usize, panels: usize, M: i32, K: i32, CO: i32): void {
+/**
+ * dimg[base(row) + offset(p)] += (dy · filterᵀ)(row, p): `panels` is filterᵀ [CO × K] packed by
+ * packPanels. The four dy rows of a group are first interleaved into `group` [CO][4], so the inner
+ * loop reads them through one pointer like gemm's packed rows (the reduction is only CO long).
+ */
+function convInput(dimg: usize, bases: usize, offsets: usize, dy: usize, panels: usize, group: usize, M: i32, K: i32, CO: i32): void {
   const blocks = (K + 7) >> 3, panelBytes = <usize>CO << 5, dyRow = <usize>CO << 2;
   for (let row = 0; row < M; row += 4) {
     const rows = min(4, M - row), rowBase = bases + (<usize>row << 2);
     const d0 = dy + <usize>row * dyRow, d1 = dy + <usize>min(row + 1, M - 1) * dyRow;
     const d2 = dy + <usize>min(row + 2, M - 1) * dyRow, d3 = dy + <usize>min(row + 3, M - 1) * dyRow;
+    let to = group, q: usize = 0;
+    for (; q + 16 <= dyRow; q += 16) {
+      storeTransposed(v128.load(d0 + q), v128.load(d1 + q), v128.load(d2 + q), v128.load(d3 + q), to, 16);
+      to += 64;
+    }
+    for (; q < dyRow; q += 4) {
+      store<f32>(to, load<f32>(d0 + q)); store<f32>(to, load<f32>(d1 + q), 4);
+      store<f32>(to, load<f32>(d2 + q), 8); store<f32>(to, load<f32>(d3 + q), 12);
+      to += 16;
+    }
     for (let jb = 0; jb < blocks; jb++) {
       let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
       let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
-      let pb = panels + <usize>jb * panelBytes;
-      for (let q: usize = 0; q < dyRow; q += 4) {
+      let pb = panels + <usize>jb * panelBytes, pa = group;
+      for (let c = 0; c < CO; c++) {
         const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-        const x0 = v128.load32_splat(d0 + q), x1 = v128.load32_splat(d1 + q);
-        const x2 = v128.load32_splat(d2 + q), x3 = v128.load32_splat(d3 + q);
+        const x0 = v128.load32_splat(pa), x1 = v128.load32_splat(pa, 4);
+        const x2 = v128.load32_splat(pa, 8), x3 = v128.load32_splat(pa, 12);
         s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
         s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
         s20 = f32x4.add(s20, f32x4.mul(x2, b0)); s21 = f32x4.add(s21, f32x4.mul(x2, b1));
         s30 = f32x4.add(s30, f32x4.mul(x3, b0)); s31 = f32x4.add(s31, f32x4.mul(x3, b1));
-        pb += 32;
+        pb += 32; pa += 16;
       }
       const p0 = jb << 3, w = min(8, K - p0);
       const first = <usize>load<u32>(offsets + (<usize>p0 << 2));
@@ -305,7 +340,9 @@ export function conv2d(x: i32, f: i32, a0: i32): i32 {
   if (M > 0 && gCO > 0) {
     beginConv(dataPtr(x), false);
     const panels = packPanels(dataPtr(f), gCO, 1, K, gCO);
-    convForward(gImg, gBases, gOffsets, panels, dataPtr(out), M, K, gCO);
+    const group = alloc(<usize>K << 4);
+    convForward(gImg, gBases, gOffsets, panels, group, dataPtr(out), M, K, gCO);
+    free(group, <usize>K << 4);
     free(panels, panelsBytes(K, gCO));
     endConv();
   }
@@ -323,7 +360,9 @@ export function conv2dBackpropInput(dy: i32, f: i32, a0: i32, hw: i32): i32 {
   if (work) {
     beginConv(dataPtr(dx), true); // a zeroed dx serves as its own padded image when no padding is read
     const panels = packPanels(dataPtr(f), 1, gCO, gCO, K); // filterᵀ
-    convInput(gImg, gBases, gOffsets, dataPtr(dy), panels, M, K, gCO);
+    const group = alloc(<usize>gCO << 4);
+    convInput(gImg, gBases, gOffsets, dataPtr(dy), panels, group, M, K, gCO);
+    free(group, <usize>gCO << 4);
     free(panels, panelsBytes(gCO, K));
     if (gOwnImg) unpadImage(gImg, dataPtr(dx));
     endConv();
