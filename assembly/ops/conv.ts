@@ -222,30 +222,45 @@ function convForward(img: usize, bases: usize, offsets: usize, panels: usize, gr
 
 const FILTER_ROWS = 128; // output pixels per pass of the filter gradient: their dy and windows stay in L1
 
-/** df [K × CO] += colsᵀ · dy, with dy [M × CO] read at row stride `dyStride` ≥ CO rounded up to 8. */
-function convFilter(img: usize, bases: usize, offsets: usize, dy: usize, dyStride: i32, df: usize, M: i32, K: i32, CO: i32): void {
+/**
+ * df [K × CO] += colsᵀ · dy, with dy [M × CO] read at row stride `dyStride` ≥ CO rounded up to 8.
+ * For each chunk of rows and four taps, the taps' values are first gathered into `group` [rows][4]
+ * (one 16-byte load per row when C is a multiple of 4), then every 8-column block of dy is
+ * multiplied against them through one pointer, as in gemm.
+ */
+function convFilter(img: usize, bases: usize, offsets: usize, dy: usize, dyStride: i32, group: usize, df: usize, M: i32, K: i32, CO: i32): void {
   const blocks = (CO + 7) >> 3, rowBytes = <usize>CO << 2, dyRow = <usize>dyStride << 2;
+  const adjacent = (gC & 3) == 0; // then taps p0..p0+3 (p0 a multiple of 4) are adjacent channels
   for (let r0 = 0; r0 < M; r0 += FILTER_ROWS) {
     const r1 = min(M, r0 + FILTER_ROWS);
     for (let p0 = 0; p0 < K; p0 += 4) {
       // four taps: a last group of fewer repeats its last tap and adds only the real ones
       const o0 = <usize>load<u32>(offsets + (<usize>p0 << 2)), o1 = <usize>load<u32>(offsets + (<usize>min(p0 + 1, K - 1) << 2));
       const o2 = <usize>load<u32>(offsets + (<usize>min(p0 + 2, K - 1) << 2)), o3 = <usize>load<u32>(offsets + (<usize>min(p0 + 3, K - 1) << 2));
+      let to = group, pr = bases + (<usize>r0 << 2);
+      for (let row = r0; row < r1; row++) {
+        const a = img + <usize>load<u32>(pr);
+        if (adjacent) v128.store(to, v128.load(a + o0));
+        else {
+          store<f32>(to, load<f32>(a + o0)); store<f32>(to, load<f32>(a + o1), 4);
+          store<f32>(to, load<f32>(a + o2), 8); store<f32>(to, load<f32>(a + o3), 12);
+        }
+        to += 16; pr += 4;
+      }
       for (let jb = 0; jb < blocks; jb++) {
         const j0 = jb << 3;
         let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
         let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
-        let pr = bases + (<usize>r0 << 2), pd = dy + <usize>r0 * dyRow + (<usize>j0 << 2);
+        let pa = group, pd = dy + <usize>r0 * dyRow + (<usize>j0 << 2);
         for (let row = r0; row < r1; row++) {
-          const a = img + <usize>load<u32>(pr);
           const b0 = v128.load(pd), b1 = v128.load(pd, 16);
-          const x0 = v128.load32_splat(a + o0), x1 = v128.load32_splat(a + o1);
-          const x2 = v128.load32_splat(a + o2), x3 = v128.load32_splat(a + o3);
+          const x0 = v128.load32_splat(pa), x1 = v128.load32_splat(pa, 4);
+          const x2 = v128.load32_splat(pa, 8), x3 = v128.load32_splat(pa, 12);
           s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
           s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
           s20 = f32x4.add(s20, f32x4.mul(x2, b0)); s21 = f32x4.add(s21, f32x4.mul(x2, b1));
           s30 = f32x4.add(s30, f32x4.mul(x3, b0)); s31 = f32x4.add(s31, f32x4.mul(x3, b1));
-          pr += 4; pd += dyRow;
+          pa += 16; pd += dyRow;
         }
         putBlock(df + ((<usize>p0 * CO + j0) << 2), rowBytes, min(4, K - p0), min(8, CO - j0), true, s00, s01, s10, s11, s20, s21, s30, s31);
       }
@@ -392,7 +407,9 @@ export function conv2dBackpropFilter(x: i32, dy: i32, a0: i32, khw: i32): i32 {
         memory.fill(to + (<usize>gCO << 2), 0, <usize>(stride - gCO) << 2);
       }
     }
-    convFilter(gImg, gBases, gOffsets, pdy, stride, dataPtr(df), M, K, gCO);
+    const group = alloc(FILTER_ROWS << 4);
+    convFilter(gImg, gBases, gOffsets, pdy, stride, group, dataPtr(df), M, K, gCO);
+    free(group, FILTER_ROWS << 4);
     if (padded) free(pdy, dyBytes);
     endConv();
   }
