@@ -57,7 +57,7 @@ const quantile = (xs, q) => {
 const median = (xs) => quantile(xs, 0.5);
 const fmtMs = (v) => (v == null ? '—' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
 /** Effective GFLOP/s of workload w at `ms` per iteration (FLOPS in data.mjs: the products' multiply-adds × 2). */
-const fmtGflops = (w, ms) => (ms ? (FLOPS[w] / (ms * 1e6)).toFixed(1) : '—');
+const fmtGflops = (w, ms) => { const g = ms ? FLOPS[w] / (ms * 1e6) : null; return g == null ? '—' : g >= 1 ? g.toFixed(1) : g.toPrecision(2); };
 function table(header, rows) {
   const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (r) => r.map((c, i) => (i === 0 ? String(c).padEnd(w[i]) : String(c).padStart(w[i]))).join('  ');
