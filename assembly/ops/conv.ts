@@ -98,31 +98,25 @@ function setPaddedExtents(): bool {
 }
 @inline function paddedBytes(): usize { return <usize>gN * gHB * gWB * gC << 2; }
 
-/** Copies image x [N,H,W,C] into the padded buffer xb (zero outside the image). */
-function padImage(x: usize, xb: usize): void {
+/**
+ * Copies image x [N,H,W,C] into the padded buffer xb, zero outside the image (toPadded), or the
+ * image part of xb back into x (its adjoint, for the input gradient).
+ */
+function copyPadded(x: usize, xb: usize, toPadded: bool): void {
   const pixel = <usize>gC << 2, rowBytes = <usize>gWB * pixel, imageRow = <usize>gW * pixel;
   const left = <usize>gPL * pixel, right = rowBytes - left - imageRow;
-  let dst = xb, src = x;
+  let padded = xb, image = x;
   for (let n = 0; n < gN; n++) for (let hb = 0; hb < gHB; hb++) {
     const h = hb - gPT;
-    if (h < 0 || h >= gH) memory.fill(dst, 0, rowBytes);
-    else {
-      memory.fill(dst, 0, left);
-      memory.copy(dst + left, src, imageRow);
-      memory.fill(dst + left + imageRow, 0, right);
-      src += imageRow;
-    }
-    dst += rowBytes;
-  }
-}
-
-/** The adjoint of padImage: copies the image part of the padded buffer xb into x [N,H,W,C]. */
-function unpadImage(xb: usize, x: usize): void {
-  const pixel = <usize>gC << 2, rowBytes = <usize>gWB * pixel, imageRow = <usize>gW * pixel;
-  let dst = x;
-  for (let n = 0; n < gN; n++) for (let h = 0; h < gH; h++) {
-    memory.copy(dst, xb + <usize>(n * gHB + h + gPT) * rowBytes + <usize>gPL * pixel, imageRow);
-    dst += imageRow;
+    if (h >= 0 && h < gH) {
+      if (toPadded) {
+        memory.fill(padded, 0, left);
+        memory.copy(padded + left, image, imageRow);
+        memory.fill(padded + left + imageRow, 0, right);
+      } else memory.copy(image, padded + left, imageRow);
+      image += imageRow;
+    } else if (toPadded) memory.fill(padded, 0, rowBytes);
+    padded += rowBytes;
   }
 }
 
@@ -148,23 +142,37 @@ function rowBases(): usize {
   return table;
 }
 
-const spill = memory.data(32 * 4, 16); // a 4×8 block that does not fit its destination, row by row
+const block = memory.data(32 * 4, 16); // the 4×8 block the kernel computed, row by row
 
-/** Writes (add = false) or adds (add = true) a 4×8 block to rows dst + r·rowBytes, its first `rows` rows and `w` columns. */
-@inline function putBlock(dst: usize, rowBytes: usize, rows: i32, w: i32, add: bool,
-  s00: v128, s01: v128, s10: v128, s11: v128, s20: v128, s21: v128, s30: v128, s31: v128): void {
-  if (rows == 4 && w == 8 && !add) {
-    v128.store(dst, s00); v128.store(dst, s01, 16);
-    v128.store(dst + rowBytes, s10); v128.store(dst + rowBytes, s11, 16);
-    v128.store(dst + 2 * rowBytes, s20); v128.store(dst + 2 * rowBytes, s21, 16);
-    v128.store(dst + 3 * rowBytes, s30); v128.store(dst + 3 * rowBytes, s31, 16);
-    return;
+/**
+ * block[r][t] = Σ_p pa[p][r] · pb[p][t] for p < k: four rows packed [k][4] (gemm's layout) times
+ * an 8-column slice of B whose rows are `bStride` bytes apart, with the 4×8 f32x4 register-blocked
+ * loop of linalg.ts. One function for the three conv kernels (the block goes through memory: a few
+ * % of a block's time even at k = 9, and the wasm carries one copy of the loop instead of three).
+ */
+function dot4x8(pa: usize, pb: usize, bStride: usize, k: i32): void {
+  let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+  let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
+  for (let p = 0; p < k; p++) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    const x0 = v128.load32_splat(pa), x1 = v128.load32_splat(pa, 4);
+    const x2 = v128.load32_splat(pa, 8), x3 = v128.load32_splat(pa, 12);
+    s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
+    s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
+    s20 = f32x4.add(s20, f32x4.mul(x2, b0)); s21 = f32x4.add(s21, f32x4.mul(x2, b1));
+    s30 = f32x4.add(s30, f32x4.mul(x3, b0)); s31 = f32x4.add(s31, f32x4.mul(x3, b1));
+    pa += 16; pb += bStride;
   }
-  v128.store(spill, s00); v128.store(spill, s01, 16); v128.store(spill, s10, 32); v128.store(spill, s11, 48);
-  v128.store(spill, s20, 64); v128.store(spill, s21, 80); v128.store(spill, s30, 96); v128.store(spill, s31, 112);
+  v128.store(block, s00); v128.store(block, s01, 16); v128.store(block, s10, 32); v128.store(block, s11, 48);
+  v128.store(block, s20, 64); v128.store(block, s21, 80); v128.store(block, s30, 96); v128.store(block, s31, 112);
+}
+
+/** Writes (add = false) or adds (add = true) the block's first `rows` rows and `w` columns to rows dst + r·rowBytes. */
+function putBlock(dst: usize, rowBytes: usize, rows: i32, w: i32, add: bool): void {
   for (let r = 0; r < rows; r++) {
-    const row = dst + <usize>r * rowBytes, from = spill + (<usize>r << 5);
-    if (add) addFloats(row, from, w);
+    const row = dst + <usize>r * rowBytes, from = block + (<usize>r << 5);
+    if (add) for (let t: usize = 0; t < (<usize>w << 2); t += 4) store<f32>(row + t, load<f32>(row + t) + load<f32>(from + t));
+    else if (w == 8) { v128.store(row, v128.load(from)); v128.store(row, v128.load(from, 16), 16); }
     else memory.copy(row, from, <usize>w << 2);
   }
 }
@@ -201,21 +209,9 @@ function convForward(img: usize, bases: usize, offsets: usize, panels: usize, gr
     gatherGroup(group, img + lastRow(bases, row, M - 1), img + lastRow(bases, row + 1, M - 1),
       img + lastRow(bases, row + 2, M - 1), img + lastRow(bases, row + 3, M - 1), offsets, K);
     for (let jb = 0; jb < blocks; jb++) {
-      let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
-      let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
-      let pb = panels + <usize>jb * panelBytes, pa = group;
-      for (let p = 0; p < K; p++) {
-        const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-        const x0 = v128.load32_splat(pa), x1 = v128.load32_splat(pa, 4);
-        const x2 = v128.load32_splat(pa, 8), x3 = v128.load32_splat(pa, 12);
-        s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
-        s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
-        s20 = f32x4.add(s20, f32x4.mul(x2, b0)); s21 = f32x4.add(s21, f32x4.mul(x2, b1));
-        s30 = f32x4.add(s30, f32x4.mul(x3, b0)); s31 = f32x4.add(s31, f32x4.mul(x3, b1));
-        pb += 32; pa += 16;
-      }
+      dot4x8(group, panels + <usize>jb * panelBytes, 32, K);
       const j0 = jb << 3;
-      putBlock(out + ((<usize>row * CO + j0) << 2), rowBytes, min(4, M - row), min(8, CO - j0), false, s00, s01, s10, s11, s20, s21, s30, s31);
+      putBlock(out + ((<usize>row * CO + j0) << 2), rowBytes, min(4, M - row), min(8, CO - j0), false);
     }
   }
 }
@@ -223,13 +219,13 @@ function convForward(img: usize, bases: usize, offsets: usize, panels: usize, gr
 const FILTER_ROWS = 128; // output pixels per pass of the filter gradient: their dy and windows stay in L1
 
 /**
- * df [K × CO] += colsᵀ · dy, with dy [M × CO] read at row stride `dyStride` ≥ CO rounded up to 8.
+ * df [K × CO] += colsᵀ · dy, with dy's 8-column block jb of row `row` at dy + jb·dyBlock + row·dyRow.
  * For each chunk of rows and four taps, the taps' values are first gathered into `group` [rows][4]
  * (one 16-byte load per row when C is a multiple of 4), then every 8-column block of dy is
  * multiplied against them through one pointer, as in gemm.
  */
-function convFilter(img: usize, bases: usize, offsets: usize, dy: usize, dyStride: i32, group: usize, df: usize, M: i32, K: i32, CO: i32): void {
-  const blocks = (CO + 7) >> 3, rowBytes = <usize>CO << 2, dyRow = <usize>dyStride << 2;
+function convFilter(img: usize, bases: usize, offsets: usize, dy: usize, dyRow: usize, dyBlock: usize, group: usize, df: usize, M: i32, K: i32, CO: i32): void {
+  const blocks = (CO + 7) >> 3, rowBytes = <usize>CO << 2;
   const adjacent = (gC & 3) == 0; // then taps p0..p0+3 (p0 a multiple of 4) are adjacent channels
   for (let r0 = 0; r0 < M; r0 += FILTER_ROWS) {
     const r1 = min(M, r0 + FILTER_ROWS);
@@ -249,20 +245,8 @@ function convFilter(img: usize, bases: usize, offsets: usize, dy: usize, dyStrid
       }
       for (let jb = 0; jb < blocks; jb++) {
         const j0 = jb << 3;
-        let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
-        let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
-        let pa = group, pd = dy + <usize>r0 * dyRow + (<usize>j0 << 2);
-        for (let row = r0; row < r1; row++) {
-          const b0 = v128.load(pd), b1 = v128.load(pd, 16);
-          const x0 = v128.load32_splat(pa), x1 = v128.load32_splat(pa, 4);
-          const x2 = v128.load32_splat(pa, 8), x3 = v128.load32_splat(pa, 12);
-          s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
-          s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
-          s20 = f32x4.add(s20, f32x4.mul(x2, b0)); s21 = f32x4.add(s21, f32x4.mul(x2, b1));
-          s30 = f32x4.add(s30, f32x4.mul(x3, b0)); s31 = f32x4.add(s31, f32x4.mul(x3, b1));
-          pa += 16; pd += dyRow;
-        }
-        putBlock(df + ((<usize>p0 * CO + j0) << 2), rowBytes, min(4, K - p0), min(8, CO - j0), true, s00, s01, s10, s11, s20, s21, s30, s31);
+        dot4x8(group, dy + <usize>jb * dyBlock + <usize>r0 * dyRow, dyRow, r1 - r0);
+        putBlock(df + ((<usize>p0 * CO + j0) << 2), rowBytes, min(4, K - p0), min(8, CO - j0), true);
       }
     }
   }
@@ -279,49 +263,28 @@ function convInput(dimg: usize, bases: usize, offsets: usize, dy: usize, panels:
     const rows = min(4, M - row), rowBase = bases + (<usize>row << 2);
     const d0 = dy + <usize>row * dyRow, d1 = dy + <usize>min(row + 1, M - 1) * dyRow;
     const d2 = dy + <usize>min(row + 2, M - 1) * dyRow, d3 = dy + <usize>min(row + 3, M - 1) * dyRow;
-    let to = group, q: usize = 0;
-    for (; q + 16 <= dyRow; q += 16) {
-      storeTransposed(v128.load(d0 + q), v128.load(d1 + q), v128.load(d2 + q), v128.load(d3 + q), to, 16);
-      to += 64;
-    }
-    for (; q < dyRow; q += 4) {
+    let to = group;
+    for (let q: usize = 0; q < dyRow; q += 4) {
       store<f32>(to, load<f32>(d0 + q)); store<f32>(to, load<f32>(d1 + q), 4);
       store<f32>(to, load<f32>(d2 + q), 8); store<f32>(to, load<f32>(d3 + q), 12);
       to += 16;
     }
     for (let jb = 0; jb < blocks; jb++) {
-      let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
-      let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
-      let pb = panels + <usize>jb * panelBytes, pa = group;
-      for (let c = 0; c < CO; c++) {
-        const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-        const x0 = v128.load32_splat(pa), x1 = v128.load32_splat(pa, 4);
-        const x2 = v128.load32_splat(pa, 8), x3 = v128.load32_splat(pa, 12);
-        s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
-        s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
-        s20 = f32x4.add(s20, f32x4.mul(x2, b0)); s21 = f32x4.add(s21, f32x4.mul(x2, b1));
-        s30 = f32x4.add(s30, f32x4.mul(x3, b0)); s31 = f32x4.add(s31, f32x4.mul(x3, b1));
-        pb += 32; pa += 16;
-      }
+      dot4x8(group, panels + <usize>jb * panelBytes, 32, CO);
       const p0 = jb << 3, w = min(8, K - p0);
       const first = <usize>load<u32>(offsets + (<usize>p0 << 2));
-      if (rows == 4 && w == 8 && <usize>load<u32>(offsets + (<usize>(p0 + 7) << 2)) == first + 28) {
-        // the 8 taps are adjacent channels of one pixel (C a multiple of 8): add 8 floats per row
-        const t0 = dimg + first + <usize>load<u32>(rowBase), t1 = dimg + first + <usize>load<u32>(rowBase, 4);
-        const t2 = dimg + first + <usize>load<u32>(rowBase, 8), t3 = dimg + first + <usize>load<u32>(rowBase, 12);
-        v128.store(t0, f32x4.add(v128.load(t0), s00)); v128.store(t0, f32x4.add(v128.load(t0, 16), s01), 16);
-        v128.store(t1, f32x4.add(v128.load(t1), s10)); v128.store(t1, f32x4.add(v128.load(t1, 16), s11), 16);
-        v128.store(t2, f32x4.add(v128.load(t2), s20)); v128.store(t2, f32x4.add(v128.load(t2, 16), s21), 16);
-        v128.store(t3, f32x4.add(v128.load(t3), s30)); v128.store(t3, f32x4.add(v128.load(t3, 16), s31), 16);
-      } else {
-        v128.store(spill, s00); v128.store(spill, s01, 16); v128.store(spill, s10, 32); v128.store(spill, s11, 48);
-        v128.store(spill, s20, 64); v128.store(spill, s21, 80); v128.store(spill, s30, 96); v128.store(spill, s31, 112);
-        for (let r = 0; r < rows; r++) {
-          const base = dimg + <usize>load<u32>(bases + (<usize>(row + r) << 2));
-          for (let t = 0; t < w; t++) {
-            const at = base + <usize>load<u32>(offsets + (<usize>(p0 + t) << 2));
-            store<f32>(at, load<f32>(at) + load<f32>(spill + (<usize>(r * 8 + t) << 2)));
-          }
+      // the 8 taps are adjacent channels of one pixel (C a multiple of 8): add 8 floats per row
+      const adjacent = w == 8 && <usize>load<u32>(offsets + (<usize>(p0 + 7) << 2)) == first + 28;
+      for (let r = 0; r < rows; r++) {
+        const base = dimg + <usize>load<u32>(rowBase + (<usize>r << 2)), from = block + (<usize>r << 5);
+        if (adjacent) {
+          const at = base + first;
+          v128.store(at, f32x4.add(v128.load(at), v128.load(from))); v128.store(at, f32x4.add(v128.load(at, 16), v128.load(from, 16)), 16);
+          continue;
+        }
+        for (let t = 0; t < w; t++) {
+          const at = base + <usize>load<u32>(offsets + (<usize>(p0 + t) << 2));
+          store<f32>(at, load<f32>(at) + load<f32>(from + (<usize>t << 2)));
         }
       }
     }
@@ -335,7 +298,7 @@ function beginConv(x: usize, zeroed: bool): void {
   if (gOwnImg) {
     gImg = alloc(paddedBytes());
     if (zeroed) memory.fill(gImg, 0, paddedBytes());
-    else padImage(x, gImg);
+    else copyPadded(x, gImg, true);
   } else gImg = x;
   gOffsets = tapOffsets();
   gBases = rowBases();
@@ -379,7 +342,7 @@ export function conv2dBackpropInput(dy: i32, f: i32, a0: i32, hw: i32): i32 {
     convInput(gImg, gBases, gOffsets, dataPtr(dy), panels, group, M, K, gCO);
     free(group, <usize>gCO << 4);
     free(panels, panelsBytes(gCO, K));
-    if (gOwnImg) unpadImage(gImg, dataPtr(dx));
+    if (gOwnImg) copyPadded(dataPtr(dx), gImg, false);
     endConv();
   }
   record(Op.Conv2DBackpropInput, dx, dy, f, 0, a0, hw);
@@ -393,24 +356,14 @@ export function conv2dBackpropFilter(x: i32, dy: i32, a0: i32, khw: i32): i32 {
   const M = gN * gOH * gOW, K = gKH * gKW * gC;
   if (M > 0 && K > 0 && gCO > 0) {
     beginConv(dataPtr(x), false);
-    // the kernel reads dy 8 columns at a time: a CO that is not a multiple of 8 gets zero columns
-    const stride = (gCO + 7) & ~7;
-    const padded = stride != gCO;
-    const dyBytes = <usize>M * stride << 2;
-    let pdy = dataPtr(dy);
-    if (padded) {
-      const src = pdy;
-      pdy = alloc(dyBytes);
-      for (let row = 0; row < M; row++) {
-        const to = pdy + <usize>row * stride * 4;
-        memory.copy(to, src + (<usize>row * gCO << 2), <usize>gCO << 2);
-        memory.fill(to + (<usize>gCO << 2), 0, <usize>(stride - gCO) << 2);
-      }
-    }
+    // the kernel reads dy 8 columns at a time: a CO that is not a multiple of 8 reads dy packed
+    // into zero-padded 8-column panels [M][8] instead of in place
+    const packed = (gCO & 7) != 0;
+    const pdy = packed ? packPanels(dataPtr(dy), gCO, 1, M, gCO) : dataPtr(dy);
     const group = alloc(FILTER_ROWS << 4);
-    convFilter(gImg, gBases, gOffsets, pdy, stride, group, dataPtr(df), M, K, gCO);
+    convFilter(gImg, gBases, gOffsets, pdy, packed ? 32 : <usize>gCO << 2, packed ? <usize>M << 5 : 32, group, dataPtr(df), M, K, gCO);
     free(group, FILTER_ROWS << 4);
-    if (padded) free(pdy, dyBytes);
+    if (packed) free(pdy, panelsBytes(M, gCO));
     endConv();
   }
   record(Op.Conv2DBackpropFilter, df, x, dy, 0, a0, khw);

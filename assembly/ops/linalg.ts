@@ -10,11 +10,6 @@ import { unbroadcastOwned } from "./elementwise";
 const outShape = memory.data(MAX_RANK * 4, 16);
 const batchIdx = memory.data(MAX_RANK * 4, 16);
 
-/** C[m×n] = A[m×k] · B[k×n], all row-major and contiguous. */
-export function gemm(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32): void {
-  gemmStrided(a, k, 1, b, n, 1, c, m, k, n);
-}
-
 /** Stores the transpose of the 4×4 block whose rows are x0..x3: its row q goes to dst + q·stride. */
 @inline export function storeTransposed(x0: v128, x1: v128, x2: v128, x3: v128, dst: usize, stride: usize): void {
   const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
