@@ -117,6 +117,8 @@ export async function create(backend) {
     },
 
     cnn() {
+      // checked before any tensor exists: the wasm backend has no filter gradient (see bench/README.md)
+      if (!tf.getKernel('Conv2DBackpropFilter', backend)) throw new Error(`Kernel 'Conv2DBackpropFilter' not registered for backend '${backend}'`);
       const { batch, size, c1, c2, nOut } = CNN;
       const x = tf.tensor4d(CNN.x, [batch, size, size, 1]);
       const labels = tf.tensor2d(CNN.y, [batch, nOut]);
