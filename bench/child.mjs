@@ -5,7 +5,7 @@
 import { LIBS } from './libs/index.mjs';
 
 const [mode, name] = process.argv.slice(2);
-const ITERS = { seed: 50, chain: 3, mlp: 50, matmul: 5 };
+const ITERS = { seed: 50, chain: 3, mlp: 50, matmul: 5, cnn: 1 }; // one cnn step: a peer takes seconds
 
 if (mode === 'rss') {
   const lib = await LIBS[name]();
@@ -13,8 +13,10 @@ if (mode === 'rss') {
   for (const [w, n] of Object.entries(ITERS)) {
     await lib.activate?.();
     let inst;
-    try { inst = lib.workloads[w](); } catch (e) { skipped[w] = e.message.split('\n')[0]; continue; }
-    for (let i = 0; i < n; i++) await inst.step();
+    try {
+      inst = lib.workloads[w]();
+      for (let i = 0; i < n; i++) await inst.step();
+    } catch (e) { skipped[w] = e.message.split('\n')[0]; inst?.dispose(); continue; }
     inst.dispose();
     ran[w] = n;
   }

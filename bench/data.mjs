@@ -83,4 +83,39 @@ export const MATMUL = (() => {
   return { n, a: normal(n * n, 1, 5), b: normal(n * n, 1, 6) };
 })();
 
-export const WORKLOADS = ['seed', 'chain', 'mlp', 'matmul'];
+// ---- cnn: loss and gradients of a small convolutional classifier, batch 32 of 28×28×1 ----
+// conv 3×3 1→16 (stride 1, same) → ReLU → conv 3×3 16→32 (stride 2, same) → ReLU → mean over
+// height and width → dense 32→10 (no bias) → mean softmax cross-entropy; gradients w.r.t. both
+// filters (HWIO) and the dense kernel. Nothing is updated, so every step does the same work.
+export const CNN = (() => {
+  const batch = 32, size = 28, c1 = 16, c2 = 32, nOut = 10;
+  const y = new Float32Array(batch * nOut);
+  const r = rng(8);
+  for (let i = 0; i < batch; i++) y[i * nOut + Math.floor(r() * nOut)] = 1;
+  return {
+    batch, size, c1, c2, nOut,
+    x: uniform(batch * size * size, 7), // [32, 28, 28, 1] NHWC in [0, 1)
+    y, // one-hot labels [32, 10]
+    f1: normal(3 * 3 * 1 * c1, Math.sqrt(2 / 9), 9), // [3, 3, 1, 16] HWIO
+    f2: normal(3 * 3 * c1 * c2, Math.sqrt(2 / (9 * c1)), 10), // [3, 3, 16, 32] HWIO
+    w: normal(c2 * nOut, Math.sqrt(2 / c2), 11), // [32, 10]
+  };
+})();
+
+// Floating-point operations per iteration, counted as 2 per multiply-add of the products a step
+// needs (the elementwise work, a few % of the total, is left out); see bench/README.md.
+const conv = (outPixels, k, cout) => 2 * outPixels * k * cout; // one conv as a product [outPixels × k]·[k × cout]
+export const FLOPS = {
+  matmul: 3 * 2 * MATMUL.n ** 3, // forward A·B, backward dC·Bᵀ and Aᵀ·dC
+  cnn: (() => {
+    const { batch, size, c1, c2, nOut } = CNN;
+    const conv1 = conv(batch * size * size, 9, c1); // 28×28 outputs
+    const conv2 = conv(batch * (size / 2) ** 2, 9 * c1, c2); // 14×14 outputs (stride 2)
+    const dense = 2 * batch * c2 * nOut;
+    // forward both convs; backward: conv2's input and filter gradients, conv1's filter gradient
+    // (its input is data, nobody asks for its gradient); dense forward, its input and kernel gradients
+    return conv1 + conv2 + (conv2 + conv2) + conv1 + 3 * dense;
+  })(),
+};
+
+export const WORKLOADS = ['seed', 'chain', 'mlp', 'matmul', 'cnn'];

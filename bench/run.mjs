@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import os from 'node:os';
 import { LIBS, LIB_NAMES, ALIASES } from './libs/index.mjs';
-import { SEED, CHAIN, WORKLOADS } from './data.mjs';
+import { SEED, CHAIN, WORKLOADS, FLOPS } from './data.mjs';
 import { EW_WORKLOADS, EW_OPS, EW_BASE, isElementwise } from './elementwise.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -60,6 +60,8 @@ const quantile = (xs, q) => {
 };
 const median = (xs) => quantile(xs, 0.5);
 const fmtMs = (v) => (v == null ? '—' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
+/** Effective GFLOP/s of workload w at `ms` per iteration (FLOPS in data.mjs: the products' multiply-adds × 2). */
+const fmtGflops = (w, ms) => { const g = ms ? FLOPS[w] / (ms * 1e6) : null; return g == null ? '—' : g >= 1 ? g.toFixed(1) : g.toPrecision(2); };
 function table(header, rows) {
   const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (r) => r.map((c, i) => (i === 0 ? String(c).padEnd(w[i]) : String(c).padStart(w[i]))).join('  ');
@@ -214,7 +216,7 @@ async function runWorkload(w) {
   for (const x of live) {
     const s = x.samples;
     out[x.lib.name] = { median: median(s), p10: quantile(s, 0.1), p90: quantile(s, 0.9), samples: s.length, itersPerSample: x.iters };
-    console.log(`  ${x.lib.name.padEnd(10)} median ${fmtMs(median(s)).padStart(8)} ms/iter   p10 ${fmtMs(quantile(s, 0.1))}  p90 ${fmtMs(quantile(s, 0.9))}   ${s.length} samples × ${x.iters} iter`);
+    console.log(`  ${x.lib.name.padEnd(10)} median ${fmtMs(median(s)).padStart(8)} ms/iter   p10 ${fmtMs(quantile(s, 0.1))}  p90 ${fmtMs(quantile(s, 0.9))}   ${s.length} samples × ${x.iters} iter${FLOPS[w] ? `   ${fmtGflops(w, median(s))} GFLOP/s` : ''}`);
   }
   console.log(`  (${((performance.now() - start) / 1000).toFixed(1)} s of sampling)`);
 }
@@ -307,6 +309,13 @@ if (ewRun.length) {
     const v = results.workloads[`ew-${op}`]?.[l]?.median, b = results.workloads[`ew-${EW_BASE}`]?.[l]?.median;
     return v == null ? '—' : `${fmtMs(v)}${b ? ` (${(v / b).toFixed(2)})` : ''}`;
   })]));
+}
+const flopWorkloads = timed.filter((w) => FLOPS[w] && results.workloads[w]);
+if (shown.length && flopWorkloads.length) {
+  console.log('\neffective GFLOP/s (floating-point operations of the products per iteration / median time; see bench/README.md)');
+  table(['workload', ...shown], flopWorkloads.map((w) => [w, ...shown.map((l) => fmtGflops(w, results.workloads[w]?.[l]?.median))]));
+  const gt = (w) => results.workloads[w]?.gradtape?.median;
+  if (gt('cnn') && gt('matmul')) console.log(`gradtape cnn / matmul time: ${(gt('cnn') / gt('matmul')).toFixed(2)}×`);
 }
 const coldLibs = libOrder.filter((l) => results.cold[l]);
 if (coldLibs.length) {

@@ -282,20 +282,49 @@ describe('conv2d and pooling', () => {
     expect(x.avgPool(3, 1, 'same').reshape([3, 3]).toArray()[0][0]).toBe(3);
   }));
 
-  it('a convolution split into several im2col chunks matches the float64 reference, gradients included', () => tidy(() => {
-    const x = uniform([2, 30, 30, 8], -1, 1, 101), f = uniform([5, 5, 8, 4], -1, 1, 102);
-    for (const [s, p] of [[1, 'same'], [2, 'valid']] as const) {
+  // The kernels of assembly/ops/conv.ts take different paths by geometry: channel counts that are
+  // multiples of 4 (taps gathered by 4×4 transposes) or 8 (the input gradient adds 8 channels of one
+  // pixel at once) or neither, out-channels that do not fill the 8-wide blocks (the filter gradient
+  // pads dy's columns), a last group of fewer than 4 output pixels or 4 taps, more output pixels
+  // than one pass of the filter gradient (128), padding before and after, and the image read in
+  // place (VALID) or through a zero-padded copy (SAME). Each is checked against float64.
+  it('matches the float64 reference on every kernel path (channels, blocks, strides, padding), gradients included', () => tidy(() => {
+    const cases: [number[], number[], number | [number, number], 'same' | 'valid'][] = [
+      [[2, 28, 28, 1], [3, 3, 1, 16], 1, 'same'], // the bench's first layer: K = 9, one channel
+      [[2, 28, 28, 16], [3, 3, 16, 32], 2, 'same'], // its second: padding after only, C and CO multiples of 8
+      [[2, 30, 30, 8], [5, 5, 8, 4], 1, 'same'], // CO < 8
+      [[2, 30, 30, 8], [5, 5, 8, 4], 2, 'valid'], // VALID leaves the last row and column of x unread
+      [[1, 9, 11, 4], [3, 3, 4, 20], [2, 3], 'same'], // C = 4: an 8-tap block spans two pixels
+      [[3, 7, 7, 12], [2, 2, 12, 9], 1, 'same'], // C = 12 (multiple of 4, not 8), CO = 9, even window
+      [[1, 13, 5, 3], [4, 3, 3, 5], [3, 1], 'same'], // C = 3: K = 36 scalar gathers, M = 25 (not a multiple of 4)
+      [[2, 17, 19, 2], [1, 1, 2, 3], 1, 'valid'], // pointwise, M = 646 (several filter passes, a partial one)
+      [[1, 6, 6, 16], [6, 6, 16, 8], 1, 'valid'], // a single output pixel: K = 576
+      [[2, 12, 12, 5], [3, 3, 5, 7], 3, 'same'], // stride 3, odd everything
+    ];
+    for (const [xs, fs, s, p] of cases) {
+      const what = `x [${xs}] f [${fs}] s ${s} ${p}`;
+      const x = uniform(xs, -1, 1, xs[1] * 7 + fs[3]), f = uniform(fs, -1, 1, fs[2] * 11 + fs[0]);
       const want = referenceByName.conv2d(x, f, s, p) as ND;
       const dy = uniform(want.shape, -1, 1, 103);
       const xt = T(x), ft = T(f);
       const t = tape(t => { t.watch([xt, ft]); return conv2d(xt, ft, s, p); });
-      expect(t.result.shape).toEqual(want.shape);
-      expectClose(f32(t.result), want.data, { rtol: 1e-4, atol: 1e-4 }, `forward s${s} ${p}`);
+      expect(t.result.shape, what).toEqual(want.shape);
+      expectClose(f32(t.result), want.data, { rtol: 1e-4, atol: 1e-4 }, `forward ${what}`);
       const [dx, df] = t.gradient(t.result, [xt, ft], { outputGradients: T(dy) }) as Tensor[];
       const ref = refConvBackprop(x, f, dy, s, p);
-      expectClose(f32(dx), ref.dx, { rtol: 1e-4, atol: 1e-4 }, `dx s${s} ${p}`);
-      expectClose(f32(df), ref.df, { rtol: 1e-4, atol: 2e-3 }, `dfilter s${s} ${p}`);
+      expectClose(f32(dx), ref.dx, { rtol: 1e-4, atol: 1e-4 }, `dx ${what}`);
+      expectClose(f32(df), ref.df, { rtol: 1e-4, atol: 2e-3 }, `dfilter ${what}`);
     }
+  }));
+
+  it('a filter gradient alone (x is data, as in the bench) matches, with no gradient for x', () => tidy(() => {
+    const x = uniform([2, 28, 28, 1], -1, 1, 5), f = uniform([3, 3, 1, 16], -1, 1, 6);
+    const xt = T(x), ft = T(f);
+    const t = tape(t => { t.watch(ft); return conv2d(xt, ft, 1, 'same'); });
+    const dy = uniform(t.result.shape, -1, 1, 7);
+    const [dx, df] = t.gradient(t.result, [xt, ft], { outputGradients: T(dy) }) as (Tensor | null)[];
+    expect(dx).toBeNull();
+    expectClose(f32(df!), refConvBackprop(x, f, dy, 1, 'same').df, { rtol: 1e-4, atol: 2e-3 }, 'dfilter');
   }));
 
   it('agrees with the float64 reference over 150 random geometries (forward and both gradients)', () => {

@@ -1,11 +1,9 @@
 // Convolution and pooling (NHWC), with backward rules that are themselves recorded ops.
 //
-// conv2d lowers to matrix products: each chunk of output positions gathers its receptive fields
-// into an im2col panel [rows × KH·KW·C] and multiplies it by the filter, which HWIO layout already
-// makes a row-major [KH·KW·C × CO] matrix, with the SIMD `gemm` of linalg.ts. The two backprop
-// kernels are the transposed products (dcols = dy · filterᵀ scattered back by col2im; dfilter =
-// colsᵀ · dy, both read through strides, with no transposed copies). Panels are built chunk by
-// chunk so scratch memory stays bounded.
+// conv2d lowers to matrix products, cols · filter, with the filter's HWIO layout already a
+// row-major [KH·KW·C × CO] matrix and cols the im2col matrix of the receptive fields; the two
+// backprop kernels are the transposed products (dx = col2im(dy · filterᵀ), dfilter = colsᵀ · dy).
+// None of them materialises cols: see "implicit-gemm kernels" below.
 //
 // Attributes (the three int slots of a tape record):
 //   a0 = sh | sw << 15 | same << 30   strides (1..32767) and the padding flag (1 = TF's SAME)
@@ -26,7 +24,7 @@ import { alloc, free } from "../memory";
 import { dataPtr, dim, newTensor, sizeOf } from "../tensor";
 import { record, accumulate, needsGrad } from "../tape";
 import { zerosLikeF } from "./elementwise";
-import { gemm, gemmStrided } from "./linalg";
+import { packPanels, panelsBytes, storeTransposed } from "./linalg";
 import { shapeBuf } from "./layout";
 
 // ---- geometry of the current kernel call (kernels never nest while it is in use) ----
@@ -68,17 +66,6 @@ function new4d(d0: i32, d1: i32, d2: i32, d3: i32, zero: bool): i32 {
   return id;
 }
 
-// ---- im2col / col2im over a chunk of output rows (row = (n·OH + oh)·OW + ow) ----
-const CHUNK_FLOATS: i32 = 1 << 18; // 1 MiB of panel per chunk
-
-/** Output rows per chunk for a panel of k floats per row (a multiple of 4 for gemm's row blocks). */
-function chunkRows(k: i32, m: i32): i32 {
-  let r = k > 0 ? CHUNK_FLOATS / k : m;
-  r &= ~3;
-  if (r < 4) r = 4;
-  return r < m ? r : m;
-}
-
 @inline function copyFloats(dst: usize, src: usize, n: i32): void {
   if (n >= 16) { memory.copy(dst, src, <usize>n << 2); return; }
   for (let c = 0; c < n; c++) store<f32>(dst + (<usize>c << 2), load<f32>(src + (<usize>c << 2)));
@@ -89,41 +76,238 @@ function chunkRows(k: i32, m: i32): i32 {
   for (; c < n; c++) { const k = <usize>c << 2; store<f32>(dst + k, load<f32>(dst + k) + load<f32>(src + k)); }
 }
 
+// ---- implicit-gemm kernels ----
+// Row `row` = (n·OH + oh)·OW + ow of cols holds the window of output pixel (n, oh, ow), column
+// p = (i·KW + j)·C + c a tap of it. The image is laid out with its zero padding made explicit (an
+// HB × WB copy, or the image itself when no window reaches past it), so cols(row, p) =
+// image[base(row) + offset(p)] with one table of row bases and one of tap offsets (bytes). Each
+// kernel gathers four rows' taps straight from the image into gemm's packed [k][4] layout (4×4
+// shuffle transposes when C is a multiple of 4) and runs the 4×8 f32x4 register-blocked loop of
+// linalg.ts on them (dot4x8); the input gradient scatter-adds its block back into the image. This
+// skips writing and re-reading a panel K times the size of the image (9× for a 3×3 window) and the
+// per-pixel bookkeeping of the old im2col/col2im passes: the bench's cnn step went from ~13.3 to
+// ~9.7 ms (best of 50, one process, same load). Reading the image in place with per-pixel checks
+// on the windows that reach into the padding, instead of the padded copy, measured no faster.
+let gHB = 0, gWB = 0; // extents of the padded image
+
+/** Sets the padded extents; true if the image itself serves (no window reaches past it). */
+function setPaddedExtents(): bool {
+  const spanH = (gOH - 1) * gSH + gKH, spanW = (gOW - 1) * gSW + gKW; // rows / columns the windows cover
+  gHB = max(spanH, gPT + gH); gWB = max(spanW, gPL + gW);
+  return gPT == 0 && gPL == 0 && gHB == gH && gWB == gW;
+}
+@inline function paddedBytes(): usize { return <usize>gN * gHB * gWB * gC << 2; }
+
 /**
- * Walks the receptive fields of output rows row0.. against the rows of `cols` [rows × KH·KW·C]:
- * im2col (scatter = false) copies each field into its row, zeros where padded; col2im
- * (scatter = true) adds each row back into the pixels it came from (the adjoint), skipping padding.
+ * Copies image x [N,H,W,C] into the padded buffer xb, zero outside the image (toPadded), or the
+ * image part of xb back into x (its adjoint, for the input gradient).
  */
-function patches(img: usize, cols: usize, row0: i32, rows: i32, scatter: bool): void {
-  const C = gC, K = gKH * gKW * C, spatial = gOH * gOW;
-  const pixelBytes = <usize>C << 2;
+function copyPadded(x: usize, xb: usize, toPadded: bool): void {
+  const pixel = <usize>gC << 2, rowBytes = <usize>gWB * pixel, imageRow = <usize>gW * pixel;
+  const left = <usize>gPL * pixel, right = rowBytes - left - imageRow;
+  let padded = xb, image = x;
+  for (let n = 0; n < gN; n++) for (let hb = 0; hb < gHB; hb++) {
+    const h = hb - gPT;
+    if (h >= 0 && h < gH) {
+      if (toPadded) {
+        memory.fill(padded, 0, left);
+        memory.copy(padded + left, image, imageRow);
+        memory.fill(padded + left + imageRow, 0, right);
+      } else memory.copy(image, padded + left, imageRow);
+      image += imageRow;
+    } else if (toPadded) memory.fill(padded, 0, rowBytes);
+    padded += rowBytes;
+  }
+}
+
+/** Byte offset of tap p = (i·KW + j)·C + c from its window's corner in the padded image (K entries). */
+function tapOffsets(): usize {
+  const table = alloc(<usize>gKH * gKW * gC << 2);
+  let at = table;
+  for (let i = 0; i < gKH; i++) for (let j = 0; j < gKW; j++) for (let c = 0; c < gC; c++) {
+    store<u32>(at, <u32>((i * gWB + j) * gC + c) << 2);
+    at += 4;
+  }
+  return table;
+}
+
+/** Byte offset of each output pixel's window corner in the padded image (M entries). */
+function rowBases(): usize {
+  const table = alloc(<usize>gN * gOH * gOW << 2);
+  let at = table;
+  for (let n = 0; n < gN; n++) for (let oh = 0; oh < gOH; oh++) for (let ow = 0; ow < gOW; ow++) {
+    store<u32>(at, <u32>(((n * gHB + oh * gSH) * gWB + ow * gSW) * gC) << 2);
+    at += 4;
+  }
+  return table;
+}
+
+const block = memory.data(32 * 4, 16); // the 4×8 block the kernel computed, row by row
+
+/**
+ * block[r][t] = Σ_p pa[p][r] · pb[p][t] for p < k: four rows packed [k][4] (gemm's layout) times
+ * an 8-column slice of B whose rows are `bStride` bytes apart, with the 4×8 f32x4 register-blocked
+ * loop of linalg.ts. One function for the three conv kernels (the block goes through memory: a few
+ * % of a block's time even at k = 9, and the wasm carries one copy of the loop instead of three).
+ */
+function dot4x8(pa: usize, pb: usize, bStride: usize, k: i32): void {
+  let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+  let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
+  for (let p = 0; p < k; p++) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    const x0 = v128.load32_splat(pa), x1 = v128.load32_splat(pa, 4);
+    const x2 = v128.load32_splat(pa, 8), x3 = v128.load32_splat(pa, 12);
+    s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
+    s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
+    s20 = f32x4.add(s20, f32x4.mul(x2, b0)); s21 = f32x4.add(s21, f32x4.mul(x2, b1));
+    s30 = f32x4.add(s30, f32x4.mul(x3, b0)); s31 = f32x4.add(s31, f32x4.mul(x3, b1));
+    pa += 16; pb += bStride;
+  }
+  v128.store(block, s00); v128.store(block, s01, 16); v128.store(block, s10, 32); v128.store(block, s11, 48);
+  v128.store(block, s20, 64); v128.store(block, s21, 80); v128.store(block, s30, 96); v128.store(block, s31, 112);
+}
+
+/** Writes (add = false) or adds (add = true) the block's first `rows` rows and `w` columns to rows dst + r·rowBytes. */
+function putBlock(dst: usize, rowBytes: usize, rows: i32, w: i32, add: bool): void {
   for (let r = 0; r < rows; r++) {
-    const row = row0 + r;
-    const n = row / spatial, rem = row - n * spatial;
-    const oh = rem / gOW, ow = rem - oh * gOW;
-    let slot = cols + (<usize>r * K << 2);
-    for (let i = 0; i < gKH; i++) {
-      const h = oh * gSH - gPT + i;
-      if (h < 0 || h >= gH) {
-        if (!scatter) memory.fill(slot, 0, <usize>gKW * pixelBytes);
-        slot += <usize>gKW * pixelBytes;
-        continue;
-      }
-      for (let j = 0; j < gKW; j++) {
-        const w = ow * gSW - gPL + j;
-        if (w < 0 || w >= gW) { if (!scatter) memory.fill(slot, 0, pixelBytes); }
+    const row = dst + <usize>r * rowBytes, from = block + (<usize>r << 5);
+    if (add) for (let t: usize = 0; t < (<usize>w << 2); t += 4) store<f32>(row + t, load<f32>(row + t) + load<f32>(from + t));
+    else if (w == 8) { v128.store(row, v128.load(from)); v128.store(row, v128.load(from, 16), 16); }
+    else memory.copy(row, from, <usize>w << 2);
+  }
+}
+
+@inline function lastRow(bases: usize, row: i32, last: i32): usize { return <usize>load<u32>(bases + (<usize>min(row, last) << 2)); }
+
+/**
+ * Gathers the windows of four rows (corners a0..a3 in the image) into `group` [K][4], the layout
+ * gemm packs its rows into, so the kernels read a tap of all four rows through one pointer.
+ */
+function gatherGroup(group: usize, a0: usize, a1: usize, a2: usize, a3: usize, offsets: usize, K: i32): void {
+  let to = group, po = offsets, p = 0;
+  if ((gC & 3) == 0) { // taps come in runs of C adjacent channels: 4×4 blocks transposed with shuffles
+    for (; p < K; p += 4) {
+      const o = <usize>load<u32>(po);
+      storeTransposed(v128.load(a0 + o), v128.load(a1 + o), v128.load(a2 + o), v128.load(a3 + o), to, 16);
+      to += 64; po += 16;
+    }
+    return;
+  }
+  for (; p < K; p++) {
+    const o = <usize>load<u32>(po);
+    store<f32>(to, load<f32>(a0 + o)); store<f32>(to, load<f32>(a1 + o), 4);
+    store<f32>(to, load<f32>(a2 + o), 8); store<f32>(to, load<f32>(a3 + o), 12);
+    to += 16; po += 4;
+  }
+}
+
+/** out [M × CO] = cols · filter: `panels` is the filter [K × CO] packed by packPanels. */
+function convForward(img: usize, bases: usize, offsets: usize, panels: usize, group: usize, out: usize, M: i32, K: i32, CO: i32): void {
+  const blocks = (CO + 7) >> 3, panelBytes = <usize>K << 5, rowBytes = <usize>CO << 2;
+  for (let row = 0; row < M; row += 4) {
+    // a last group of fewer than 4 rows repeats its last row and stores only the real ones
+    gatherGroup(group, img + lastRow(bases, row, M - 1), img + lastRow(bases, row + 1, M - 1),
+      img + lastRow(bases, row + 2, M - 1), img + lastRow(bases, row + 3, M - 1), offsets, K);
+    for (let jb = 0; jb < blocks; jb++) {
+      dot4x8(group, panels + <usize>jb * panelBytes, 32, K);
+      const j0 = jb << 3;
+      putBlock(out + ((<usize>row * CO + j0) << 2), rowBytes, min(4, M - row), min(8, CO - j0), false);
+    }
+  }
+}
+
+const FILTER_ROWS = 128; // output pixels per pass of the filter gradient: their dy and windows stay in L1
+
+/**
+ * df [K × CO] += colsᵀ · dy, with dy's 8-column block jb of row `row` at dy + jb·dyBlock + row·dyRow.
+ * For each chunk of rows and four taps, the taps' values are first gathered into `group` [rows][4]
+ * (one 16-byte load per row when C is a multiple of 4), then every 8-column block of dy is
+ * multiplied against them through one pointer, as in gemm.
+ */
+function convFilter(img: usize, bases: usize, offsets: usize, dy: usize, dyRow: usize, dyBlock: usize, group: usize, df: usize, M: i32, K: i32, CO: i32): void {
+  const blocks = (CO + 7) >> 3, rowBytes = <usize>CO << 2;
+  const adjacent = (gC & 3) == 0; // then taps p0..p0+3 (p0 a multiple of 4) are adjacent channels
+  for (let r0 = 0; r0 < M; r0 += FILTER_ROWS) {
+    const r1 = min(M, r0 + FILTER_ROWS);
+    for (let p0 = 0; p0 < K; p0 += 4) {
+      // four taps: a last group of fewer repeats its last tap and adds only the real ones
+      const o0 = <usize>load<u32>(offsets + (<usize>p0 << 2)), o1 = <usize>load<u32>(offsets + (<usize>min(p0 + 1, K - 1) << 2));
+      const o2 = <usize>load<u32>(offsets + (<usize>min(p0 + 2, K - 1) << 2)), o3 = <usize>load<u32>(offsets + (<usize>min(p0 + 3, K - 1) << 2));
+      let to = group, pr = bases + (<usize>r0 << 2);
+      for (let row = r0; row < r1; row++) {
+        const a = img + <usize>load<u32>(pr);
+        if (adjacent) v128.store(to, v128.load(a + o0));
         else {
-          const pixel = img + ((<usize>((n * gH + h) * gW + w) * C) << 2);
-          if (scatter) addFloats(pixel, slot, C);
-          else copyFloats(slot, pixel, C);
+          store<f32>(to, load<f32>(a + o0)); store<f32>(to, load<f32>(a + o1), 4);
+          store<f32>(to, load<f32>(a + o2), 8); store<f32>(to, load<f32>(a + o3), 12);
         }
-        slot += pixelBytes;
+        to += 16; pr += 4;
+      }
+      for (let jb = 0; jb < blocks; jb++) {
+        const j0 = jb << 3;
+        dot4x8(group, dy + <usize>jb * dyBlock + <usize>r0 * dyRow, dyRow, r1 - r0);
+        putBlock(df + ((<usize>p0 * CO + j0) << 2), rowBytes, min(4, K - p0), min(8, CO - j0), true);
       }
     }
   }
 }
 
-@inline function isPointwise(): bool { return gKH == 1 && gKW == 1 && gSH == 1 && gSW == 1; }
+/**
+ * dimg[base(row) + offset(p)] += (dy · filterᵀ)(row, p): `panels` is filterᵀ [CO × K] packed by
+ * packPanels. The four dy rows of a group are first interleaved into `group` [CO][4], so the inner
+ * loop reads them through one pointer like gemm's packed rows (the reduction is only CO long).
+ */
+function convInput(dimg: usize, bases: usize, offsets: usize, dy: usize, panels: usize, group: usize, M: i32, K: i32, CO: i32): void {
+  const blocks = (K + 7) >> 3, panelBytes = <usize>CO << 5, dyRow = <usize>CO << 2;
+  for (let row = 0; row < M; row += 4) {
+    const rows = min(4, M - row), rowBase = bases + (<usize>row << 2);
+    const d0 = dy + <usize>row * dyRow, d1 = dy + <usize>min(row + 1, M - 1) * dyRow;
+    const d2 = dy + <usize>min(row + 2, M - 1) * dyRow, d3 = dy + <usize>min(row + 3, M - 1) * dyRow;
+    let to = group;
+    for (let q: usize = 0; q < dyRow; q += 4) {
+      store<f32>(to, load<f32>(d0 + q)); store<f32>(to, load<f32>(d1 + q), 4);
+      store<f32>(to, load<f32>(d2 + q), 8); store<f32>(to, load<f32>(d3 + q), 12);
+      to += 16;
+    }
+    for (let jb = 0; jb < blocks; jb++) {
+      dot4x8(group, panels + <usize>jb * panelBytes, 32, CO);
+      const p0 = jb << 3, w = min(8, K - p0);
+      const first = <usize>load<u32>(offsets + (<usize>p0 << 2));
+      // the 8 taps are adjacent channels of one pixel (C a multiple of 8): add 8 floats per row
+      const adjacent = w == 8 && <usize>load<u32>(offsets + (<usize>(p0 + 7) << 2)) == first + 28;
+      for (let r = 0; r < rows; r++) {
+        const base = dimg + <usize>load<u32>(rowBase + (<usize>r << 2)), from = block + (<usize>r << 5);
+        if (adjacent) {
+          const at = base + first;
+          v128.store(at, f32x4.add(v128.load(at), v128.load(from))); v128.store(at, f32x4.add(v128.load(at, 16), v128.load(from, 16)), 16);
+          continue;
+        }
+        for (let t = 0; t < w; t++) {
+          const at = base + <usize>load<u32>(offsets + (<usize>(p0 + t) << 2));
+          store<f32>(at, load<f32>(at) + load<f32>(from + (<usize>t << 2)));
+        }
+      }
+    }
+  }
+}
+
+/** The padded image of x (x itself when no padding is read), the tap and the row tables, for one kernel call. */
+let gImg: usize = 0, gOffsets: usize = 0, gBases: usize = 0, gOwnImg = false;
+function beginConv(x: usize, zeroed: bool): void {
+  gOwnImg = !setPaddedExtents();
+  if (gOwnImg) {
+    gImg = alloc(paddedBytes());
+    if (zeroed) memory.fill(gImg, 0, paddedBytes());
+    else copyPadded(x, gImg, true);
+  } else gImg = x;
+  gOffsets = tapOffsets();
+  gBases = rowBases();
+}
+function endConv(): void {
+  if (gOwnImg) free(gImg, paddedBytes());
+  free(gOffsets, <usize>gKH * gKW * gC << 2);
+  free(gBases, <usize>gN * gOH * gOW << 2);
+}
 
 // ---- conv2d and its two backprop kernels ----
 /** conv2d(x [N,H,W,C], filter [KH,KW,C,CO]) → [N,OH,OW,CO]. */
@@ -132,19 +316,13 @@ export function conv2d(x: i32, f: i32, a0: i32): i32 {
   const out = new4d(gN, gOH, gOW, gCO, false);
   const M = gN * gOH * gOW, K = gKH * gKW * gC;
   if (M > 0 && gCO > 0) {
-    if (isPointwise()) {
-      gemm(dataPtr(x), dataPtr(f), dataPtr(out), M, K, gCO); // x is its own im2col panel
-    } else {
-      const R = chunkRows(K, M);
-      const bytes = <usize>R * K << 2;
-      const cols = alloc(bytes);
-      for (let row0 = 0; row0 < M; row0 += R) {
-        const rows = M - row0 < R ? M - row0 : R;
-        patches(dataPtr(x), cols, row0, rows, false);
-        gemm(cols, dataPtr(f), dataPtr(out) + (<usize>row0 * gCO << 2), rows, K, gCO);
-      }
-      free(cols, bytes);
-    }
+    beginConv(dataPtr(x), false);
+    const panels = packPanels(dataPtr(f), gCO, 1, K, gCO);
+    const group = alloc(<usize>K << 4);
+    convForward(gImg, gBases, gOffsets, panels, group, dataPtr(out), M, K, gCO);
+    free(group, <usize>K << 4);
+    free(panels, panelsBytes(K, gCO));
+    endConv();
   }
   record(Op.Conv2D, out, x, f, 0, a0);
   return out;
@@ -153,24 +331,19 @@ export function conv2d(x: i32, f: i32, a0: i32): i32 {
 /** The gradient of conv2d w.r.t. its input: dx [N,H,W,C] from dy [N,OH,OW,CO] and the filter. */
 export function conv2dBackpropInput(dy: i32, f: i32, a0: i32, hw: i32): i32 {
   setGeometry(dim(dy, 0), lo16(hw), hi16(hw), dim(f, 2), dim(f, 0), dim(f, 1), dim(f, 3), a0);
-  const dx = new4d(gN, gH, gW, gC, true);
   const M = gN * gOH * gOW, K = gKH * gKW * gC;
-  if (M > 0 && K > 0 && gCO > 0) {
-    // dy · fᵀ: the filter [K × CO] is read transposed through its strides
-    const pf = dataPtr(f);
-    if (isPointwise()) {
-      gemmStrided(dataPtr(dy), gCO, 1, pf, 1, gCO, dataPtr(dx), M, gCO, K); // OH = H, OW = W: dx rows are the output rows
-    } else {
-      const R = chunkRows(K, M);
-      const bytes = <usize>R * K << 2;
-      const cols = alloc(bytes);
-      for (let row0 = 0; row0 < M; row0 += R) {
-        const rows = M - row0 < R ? M - row0 : R;
-        gemmStrided(dataPtr(dy) + (<usize>row0 * gCO << 2), gCO, 1, pf, 1, gCO, cols, rows, gCO, K);
-        patches(dataPtr(dx), cols, row0, rows, true);
-      }
-      free(cols, bytes);
-    }
+  const work = M > 0 && K > 0 && gCO > 0;
+  // zeroed unless a padded image is accumulated into and copied out
+  const dx = new4d(gN, gH, gW, gC, !work || setPaddedExtents());
+  if (work) {
+    beginConv(dataPtr(dx), true); // a zeroed dx serves as its own padded image when no padding is read
+    const panels = packPanels(dataPtr(f), 1, gCO, gCO, K); // filterᵀ
+    const group = alloc(<usize>gCO << 4);
+    convInput(gImg, gBases, gOffsets, dataPtr(dy), panels, group, M, K, gCO);
+    free(group, <usize>gCO << 4);
+    free(panels, panelsBytes(gCO, K));
+    if (gOwnImg) copyPadded(dataPtr(dx), gImg, false);
+    endConv();
   }
   record(Op.Conv2DBackpropInput, dx, dy, f, 0, a0, hw);
   return dx;
@@ -182,22 +355,16 @@ export function conv2dBackpropFilter(x: i32, dy: i32, a0: i32, khw: i32): i32 {
   const df = new4d(gKH, gKW, gC, gCO, true);
   const M = gN * gOH * gOW, K = gKH * gKW * gC;
   if (M > 0 && K > 0 && gCO > 0) {
-    const R = chunkRows(K, M);
-    const bytes = <usize>R * K << 2;
-    const cols = alloc(bytes);
-    const single = R >= M;
-    const tmpBytes = <usize>K * gCO << 2;
-    const tmp: usize = single ? 0 : alloc(tmpBytes);
-    for (let row0 = 0; row0 < M; row0 += R) {
-      const rows = M - row0 < R ? M - row0 : R;
-      patches(dataPtr(x), cols, row0, rows, false);
-      const dyRows = dataPtr(dy) + (<usize>row0 * gCO << 2);
-      // colsᵀ · dy: the [rows × K] panel is read transposed through its strides
-      if (single) gemmStrided(cols, 1, K, dyRows, gCO, 1, dataPtr(df), K, rows, gCO);
-      else { gemmStrided(cols, 1, K, dyRows, gCO, 1, tmp, K, rows, gCO); addFloats(dataPtr(df), tmp, K * gCO); }
-    }
-    if (!single) free(tmp, tmpBytes);
-    free(cols, bytes);
+    beginConv(dataPtr(x), false);
+    // the kernel reads dy 8 columns at a time: a CO that is not a multiple of 8 reads dy packed
+    // into zero-padded 8-column panels [M][8] instead of in place
+    const packed = (gCO & 7) != 0;
+    const pdy = packed ? packPanels(dataPtr(dy), gCO, 1, M, gCO) : dataPtr(dy);
+    const group = alloc(FILTER_ROWS << 4);
+    convFilter(gImg, gBases, gOffsets, pdy, packed ? 32 : <usize>gCO << 2, packed ? <usize>M << 5 : 32, group, dataPtr(df), M, K, gCO);
+    free(group, FILTER_ROWS << 4);
+    if (packed) free(pdy, panelsBytes(M, gCO));
+    endConv();
   }
   record(Op.Conv2DBackpropFilter, df, x, dy, 0, a0, khw);
   return df;

@@ -10,13 +10,8 @@ import { unbroadcastOwned } from "./elementwise";
 const outShape = memory.data(MAX_RANK * 4, 16);
 const batchIdx = memory.data(MAX_RANK * 4, 16);
 
-/** C[m×n] = A[m×k] · B[k×n], all row-major and contiguous. */
-export function gemm(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32): void {
-  gemmStrided(a, k, 1, b, n, 1, c, m, k, n);
-}
-
 /** Stores the transpose of the 4×4 block whose rows are x0..x3: its row q goes to dst + q·stride. */
-@inline function storeTransposed(x0: v128, x1: v128, x2: v128, x3: v128, dst: usize, stride: usize): void {
+@inline export function storeTransposed(x0: v128, x1: v128, x2: v128, x3: v128, dst: usize, stride: usize): void {
   const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
   const t2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
   v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
@@ -29,14 +24,11 @@ const ROW_BLOCK = 64; // a multiple of 4: only the last row block has leftover r
 const edge = memory.data(32 * 4, 16); // a 4×8 block of C that does not fit, before its partial copy
 
 /**
- * C[m×n] = A·B with A(i,p) at a[i·ars + p·acs] and B(p,j) at b[p·brs + j·bcs] (element strides), so
- * transposed operands need no copy. B is packed once into contiguous k×8 column panels (zero
- * padded), then a 4×8 f32x4 register-blocked kernel streams each panel from L1 while A is read
- * by splat loads; C is written once.
+ * Packs B(p, j) = b[p·brs + j·bcs] (k×n) into contiguous k×8 column panels, zero padded to a
+ * multiple of 8 columns: panel jb holds B(p, 8·jb + t) at [p][t]. Returns the block (free it with
+ * panelsBytes(k, n)); the kernels stream one panel from L1 while the rows of A go past it.
  */
-export function gemmStrided(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, m: i32, k: i32, n: i32): void {
-  if (m <= 0 || n <= 0) return;
-  if (k <= 0) { memory.fill(c, 0, <usize>m * n << 2); return; }
+export function packPanels(b: usize, brs: i32, bcs: i32, k: i32, n: i32): usize {
   const blocks = (n + 7) >> 3;
   const panelBytes = <usize>k << 5;
   const panels = alloc(panelBytes * blocks);
@@ -63,6 +55,22 @@ export function gemmStrided(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bc
       dst += 32;
     }
   }
+  return panels;
+}
+export function panelsBytes(k: i32, n: i32): usize { return (<usize>k << 5) * <usize>((n + 7) >> 3); }
+
+/**
+ * C[m×n] = A·B with A(i,p) at a[i·ars + p·acs] and B(p,j) at b[p·brs + j·bcs] (element strides), so
+ * transposed operands need no copy. B is packed once into contiguous k×8 column panels (zero
+ * padded), then a 4×8 f32x4 register-blocked kernel streams each panel from L1 while A is read
+ * by splat loads; C is written once.
+ */
+export function gemmStrided(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, m: i32, k: i32, n: i32): void {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) { memory.fill(c, 0, <usize>m * n << 2); return; }
+  const blocks = (n + 7) >> 3;
+  const panelBytes = <usize>k << 5;
+  const panels = packPanels(b, brs, bcs, k, n);
   const stepA = <usize>acs << 2, rowA = <usize>ars << 2, rowC = <usize>n << 2;
   // Rows go in blocks of ROW_BLOCK so the block of A being multiplied stays in L2 while every
   // panel of B streams past it (without blocking, all of A is re-read from L3 for each panel:

@@ -1,5 +1,5 @@
 // gradtape, written against /work/shared/API.md (TensorFlow GradientTape style).
-import { SEED, CHAIN, MLP, MATMUL } from '../data.mjs';
+import { SEED, CHAIN, MLP, MATMUL, CNN } from '../data.mjs';
 
 export async function create() {
   const gt = await import('gradtape');
@@ -103,6 +103,27 @@ export async function create() {
         return { dA: da.data(), dB: db.data() };
       });
       return { step: once, check: once, dispose() { gt.dispose([a, b]); } };
+    },
+
+    cnn() {
+      const { batch, size, c1, c2, nOut } = CNN;
+      const x = gt.tensor(CNN.x, [batch, size, size, 1]);
+      const labels = gt.tensor(CNN.y, [batch, nOut]);
+      const f1 = gt.tensor(CNN.f1, [3, 3, 1, c1]);
+      const f2 = gt.tensor(CNN.f2, [3, 3, c1, c2]);
+      const w = gt.tensor(CNN.w, [c2, nOut]);
+      const once = () => gt.tidy(() => {
+        const t = gt.tape((t) => {
+          t.watch([f1, f2, w]);
+          const h1 = gt.relu(gt.conv2d(x, f1, 1, 'same'));
+          const h2 = gt.relu(gt.conv2d(h1, f2, 2, 'same'));
+          const logits = gt.matmul(gt.mean(h2, [1, 2]), w);
+          return gt.mean(gt.softmaxCrossEntropy(labels, logits));
+        });
+        const [df1, df2, dw] = t.gradient(t.result, [f1, f2, w]);
+        return { loss: t.result.data(), df1: df1.data(), df2: df2.data(), dw: dw.data() };
+      });
+      return { step: once, check: once, dispose() { gt.dispose([x, labels, f1, f2, w]); } };
     },
   };
 

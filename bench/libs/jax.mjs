@@ -1,7 +1,7 @@
 // jax-js on its wasm device, eager or with jit. jax-js uses move semantics: every function consumes
 // its Array arguments, `.ref` adds a reference, `.data()` reads back and consumes. Arrays are lazy,
 // so every step awaits the data it produces (and `blockUntilReady` on updated parameters).
-import { SEED, CHAIN, MLP, MATMUL } from '../data.mjs';
+import { SEED, CHAIN, MLP, MATMUL, CNN } from '../data.mjs';
 
 async function loadJax() {
   const jax = await import('@jax-js/jax');
@@ -14,7 +14,7 @@ async function loadJax() {
 
 export async function create(useJit) {
   const jax = await loadJax();
-  const { numpy: np, nn, grad, valueAndGrad, jit, tree, blockUntilReady } = jax;
+  const { numpy: np, nn, lax, grad, valueAndGrad, jit, tree, blockUntilReady } = jax;
   const J = useJit ? (f, opts) => jit(f, opts) : (f) => f;
   let version = '?';
   try {
@@ -131,6 +131,32 @@ export async function create(useJit) {
         return { dA: await da.data(), dB: await db.data() };
       };
       return { step: once, check: once, dispose() { a.dispose(); b.dispose(); if (useJit) g.dispose(); } };
+    },
+
+    cnn() {
+      // jax-js convolves NCHW inputs with OIHW kernels: the input is transposed once here, the
+      // HWIO filters inside the loss (so their gradients come back HWIO, like the other libraries')
+      const { batch, size, c1, c2, nOut } = CNN;
+      const x = np.array(CNN.x).reshape([batch, size, size, 1]).transpose([0, 3, 1, 2]);
+      const labels = np.array(CNN.y).reshape([batch, nOut]);
+      const params = {
+        f1: np.array(CNN.f1).reshape([3, 3, 1, c1]),
+        f2: np.array(CNN.f2).reshape([3, 3, c1, c2]),
+        w: np.array(CNN.w).reshape([c2, nOut]),
+      };
+      // consumes p, x, labels
+      const loss = (p, x, labels) => {
+        const h1 = nn.relu(lax.conv(x, p.f1.transpose([3, 2, 0, 1]), [1, 1], 'SAME'));
+        const h2 = nn.relu(lax.conv(h1, p.f2.transpose([3, 2, 0, 1]), [2, 2], 'SAME'));
+        const logits = np.matmul(np.mean(h2, [2, 3]), p.w);
+        return np.mean(np.sum(labels.mul(nn.logSoftmax(logits, -1)), -1)).neg();
+      };
+      const g = J(valueAndGrad(loss));
+      const once = async () => {
+        const [l, d] = g(tree.ref(params), x.ref, labels.ref);
+        return { loss: await l.data(), df1: await d.f1.data(), df2: await d.f2.data(), dw: await d.w.data() };
+      };
+      return { step: once, check: once, dispose() { tree.dispose(params); x.dispose(); labels.dispose(); if (useJit) g.dispose(); } };
     },
   };
 

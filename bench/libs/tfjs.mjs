@@ -1,6 +1,6 @@
 // TensorFlow.js (CPU backend or wasm backend), idiomatic functional gradients: tf.grad / tf.grads /
 // optimizer.minimize, everything inside tf.tidy, results read back with dataSync().
-import { SEED, CHAIN, MLP, MATMUL } from '../data.mjs';
+import { SEED, CHAIN, MLP, MATMUL, CNN } from '../data.mjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -114,6 +114,28 @@ export async function create(backend) {
         return { dA: da.dataSync(), dB: db.dataSync() };
       });
       return { step: once, check: once, dispose() { tf.dispose([a, b]); } };
+    },
+
+    cnn() {
+      // checked before any tensor exists: the wasm backend has no filter gradient (see bench/README.md)
+      if (!tf.getKernel('Conv2DBackpropFilter', backend)) throw new Error(`Kernel 'Conv2DBackpropFilter' not registered for backend '${backend}'`);
+      const { batch, size, c1, c2, nOut } = CNN;
+      const x = tf.tensor4d(CNN.x, [batch, size, size, 1]);
+      const labels = tf.tensor2d(CNN.y, [batch, nOut]);
+      const f1 = tf.tensor4d(CNN.f1, [3, 3, 1, c1]);
+      const f2 = tf.tensor4d(CNN.f2, [3, 3, c1, c2]);
+      const w = tf.tensor2d(CNN.w, [c2, nOut]);
+      const lossAndGrads = tf.valueAndGrads((f1, f2, w) => {
+        const h1 = tf.relu(tf.conv2d(x, f1, 1, 'same'));
+        const h2 = tf.relu(tf.conv2d(h1, f2, 2, 'same'));
+        const logits = tf.matMul(tf.mean(h2, [1, 2]), w);
+        return tf.losses.softmaxCrossEntropy(labels, logits); // mean over the batch
+      });
+      const once = () => tf.tidy(() => {
+        const { value, grads: [df1, df2, dw] } = lossAndGrads([f1, f2, w]);
+        return { loss: value.dataSync(), df1: df1.dataSync(), df2: df2.dataSync(), dw: dw.dataSync() };
+      });
+      return { step: once, check: once, dispose() { tf.dispose([x, labels, f1, f2, w]); } };
     },
   };
 
