@@ -416,9 +416,10 @@ export function gradient(tape: usize, argsIn: usize, nTargets: i32, nSources: i3
   const results = argsIn + (<usize>(2 * nTargets) << 2);
   for (let i = 0; i < nSources; i++) {
     const src = load<i32>(sources + (<usize>i << 2));
-    let g = needsGrad(src) ? load<i32>(gradOf + (<usize>src << 2)) : 0;
+    const reached = needsGrad(src);
+    let g = reached ? load<i32>(gradOf + (<usize>src << 2)) : 0;
     retain(g);
-    if (!needsGrad(src)) {
+    if (!reached) {
       for (let t = 0; t < nTargets; t++) {
         if (load<i32>(args + (<usize>t << 2)) != src) continue;
         const seed = load<i32>(seeds + (<usize>t << 2));

@@ -171,7 +171,7 @@ export class GradientTape<R = unknown> extends Owned {
     this.registered = true;
     if (this.persistent && ++livePersistent >= PERSISTENT_WARNING && !persistentLeakWarned) {
       persistentLeakWarned = true;
-      console.warn(`gradtape: ${livePersistent} persistent GradientTapes are alive and not disposed; each keeps every tensor it recorded until the garbage collector collects it, which a synchronous loop does not let happen. Free them when done: tape.dispose(), \`using t = tape(...)\`, or create them inside tidy().`);
+      console.warn(`gradtape: ${livePersistent} persistent GradientTapes are alive and not disposed; each keeps what it recorded until garbage collected (never, in a synchronous loop). Free them: tape.dispose(), \`using t = tape(...)\`, or tidy().`);
     }
   }
 
@@ -237,7 +237,7 @@ export class GradientTape<R = unknown> extends Owned {
   record<T>(fn: (tape: GradientTape) => T): GradientTape<T> {
     if (typeof fn !== 'function') throw new TypeError(`GradientTape.record: expected a function, got ${describe(fn)}`);
     if (this.isRecording) throw new Error('GradientTape.record: Tape is still recording, This can happen if you try to re-enter an already-active tape.');
-    if (this.consumed) throw new Error('GradientTape.record: A non-persistent GradientTape can only be used to compute one set of gradients (or jacobians)');
+    this.checkUsable('GradientTape.record');
     const self = this as unknown as GradientTape<T>;
     this.ensureTape('GradientTape.record');
     this.setRecording(true);
