@@ -81,6 +81,27 @@ describe('no limit on live tapes', () => {
     });
   });
 
+  it('stopRecording and reset work on tapes beyond the 31st recording at once', () => {
+    const x = scalar(2);
+    const results: number[][] = [];
+    const open = (k: number): void => {
+      if (k === 36) return;
+      new GradientTape({ persistent: true }).record(t => {
+        t.watch(x);
+        t.reset(); // forgets x: watch again
+        t.watch(x);
+        const skipped = t.stopRecording(() => mul(x, x)); // not recorded on t (it is on the outer tapes)
+        const y = mul(mul(x, x), x); // x³ on every tape
+        open(k + 1);
+        results.push([(t.gradient(y, x) as Tensor).item(), t.gradient(skipped, x) === null ? 0 : 1]);
+      });
+    };
+    open(0);
+    expect(results).toHaveLength(36);
+    // every tape: d(x³)/dx = 12; its own `skipped` was computed while it was paused: unconnected
+    for (const [g, connected] of results) { expect(g).toBe(12); expect(connected).toBe(0); }
+  });
+
   it('a tape re-entered after others took its slot keeps what it watched and recorded', () => {
     const x = scalar(2);
     const t = new GradientTape({ persistent: true });
