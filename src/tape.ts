@@ -13,8 +13,6 @@ export type Unconnected = 'none' | 'zero';
 /** Options of `gradient`: `outputGradients`, the upstream gradient of each target (a vector-Jacobian product; default ones), and `unconnectedGradients`. */
 export interface GradientOptions { outputGradients?: unknown; unconnectedGradients?: Unconnected }
 
-/** Sweeps running (a custom gradient may compute gradients inside one). */
-let sweepDepth = 0;
 /** Tapes currently recording, innermost last. */
 export const recording: GradientTape[] = [];
 let persistentWarned = false;
@@ -464,14 +462,12 @@ export class GradientTape<R = unknown> extends Owned {
     }
     const outerError = pendingError;
     pendingError = undefined;
-    sweepDepth++;
     try {
       core.gradient(ptr, args, nTargets, nSources);
     } catch (e) {
       core.endSweep();
       throw e;
     } finally {
-      sweepDepth--;
       disposeAll(madeSeeds);
     }
     // the gradient ids were written over the sources; each carries its own reference
