@@ -169,7 +169,7 @@ export class GradientTape<R = unknown> extends Owned {
     this.registered = true;
     if (this.persistent && ++livePersistent >= PERSISTENT_WARNING && !persistentLeakWarned) {
       persistentLeakWarned = true;
-      console.warn(`gradtape: ${livePersistent} persistent GradientTapes are alive and not disposed; each keeps what it recorded until garbage collected (never, in a synchronous loop). Free them: tape.dispose(), \`using t = tape(...)\`, or tidy().`);
+      console.warn(`gradtape: ${livePersistent} persistent tapes are alive, not disposed: each holds what it recorded until garbage collected. Free them: tape.dispose(), \`using\`, or tidy().`);
     }
   }
 
@@ -374,7 +374,7 @@ export class GradientTape<R = unknown> extends Owned {
       if (this.isRecording) this.setRecording(false);
     } else if (this.isRecording && !persistentWarned) {
       persistentWarned = true;
-      console.warn('gradtape: calling gradient() on a persistent tape while it is recording records the gradient computation too; do it only for higher-order derivatives');
+      console.warn('gradtape: gradient() on a persistent tape that is recording records the gradient computation too (for higher-order derivatives)');
     }
   }
   private endUse(): void {
@@ -767,35 +767,42 @@ let nextCustomId = 1;
 /** An exception thrown by a custom gradient: kept until the sweep has finished and cleaned up. */
 let pendingError: unknown = undefined;
 
-callbacks.customGradient = (fnId, dyId, outPtr, count) => {
-  const entry = customFns.get(fnId)!;
-  core.retain(dyId);
-  const dy = wrap(dyId, 'float32');
-  if (pendingError !== undefined) return; // a previous custom gradient of this sweep failed
-  try {
-    tidy(() => {
-      const raw = entry.grad(dy);
-      const list = Array.isArray(raw) ? raw : [raw];
-      if (list.length !== count) throw new Error(`customGradient: the gradient function returned ${list.length} gradient(s) but the function has ${count} input(s)`);
-      const ids = list.map((g, i) => {
-        if (g === null || g === undefined) return 0;
-        const t = toTensor(`customGradient (gradient ${i})`, g as TensorLike);
-        core.retain(t.id);
-        return t.id;
+/**
+ * Installs the core's callbacks into custom gradients; done by the first customGradient() call, so
+ * programs that never use one do not bundle this code.
+ */
+function installCustomCallbacks(): void {
+  callbacks.customGradient = (fnId, dyId, outPtr, count) => {
+    const entry = customFns.get(fnId)!;
+    core.retain(dyId);
+    const dy = wrap(dyId, 'float32');
+    if (pendingError !== undefined) return; // a previous custom gradient of this sweep failed
+    try {
+      tidy(() => {
+        const raw = entry.grad(dy);
+        const list = Array.isArray(raw) ? raw : [raw];
+        if (list.length !== count) throw new Error(`customGradient: the gradient function returned ${list.length} gradient(s) but the function has ${count} input(s)`);
+        const ids = list.map((g, i) => {
+          if (g === null || g === undefined) return 0;
+          const t = toTensor(`customGradient (gradient ${i})`, g as TensorLike);
+          core.retain(t.id);
+          return t.id;
+        });
+        ints().set(ids, outPtr >>> 2);
       });
-      ints().set(ids, outPtr >>> 2);
-    });
-  } catch (e) {
-    // never unwind through the wasm sweep: it finishes (with no gradient from here) and cleans up
-    pendingError = e;
-  } finally {
-    dy.dispose();
-  }
-};
-callbacks.releaseCustom = fnId => {
-  const e = customFns.get(fnId);
-  if (e && --e.tapes <= 0) customFns.delete(fnId);
-};
+    } catch (e) {
+      // never unwind through the wasm sweep: it finishes (with no gradient from here) and cleans up
+      pendingError = e;
+    } finally {
+      dy.dispose();
+    }
+  };
+  callbacks.releaseCustom = fnId => {
+    const e = customFns.get(fnId);
+    if (e && --e.tapes <= 0) customFns.delete(fnId);
+  };
+}
+let customCallbacksInstalled = false;
 
 /**
  * Defines an op with its own gradient: `f` returns the forward `value` and a `grad` function from the
@@ -814,6 +821,7 @@ callbacks.releaseCustom = fnId => {
  */
 export function customGradient<A extends TensorLike[]>(f: (...inputs: Tensor[]) => { value: Tensor; grad: (dy: Tensor) => Tensor | (Tensor | null)[] | null }): (...inputs: A) => Tensor {
   if (typeof f !== 'function') throw new Error(`customGradient: expected a function, got ${describe(f)}`);
+  if (!customCallbacksInstalled) { installCustomCallbacks(); customCallbacksInstalled = true; }
   return (...args: A) => {
     const inputs: Tensor[] = [];
     let res: ReturnType<typeof f> | undefined;
