@@ -114,7 +114,7 @@ export function dropConverted(t: Tensor, given: unknown): void {
 export function withShape(t: Tensor, shape: readonly number[]): Tensor { t._shape = shape as number[]; return t; }
 
 // ---- unary ----
-function unaryOp(name: string, op: Op, allowed: DTypes, extras: SpecExtras = {}) {
+function unaryOp(name: string, op: Op, allowed: DTypes, extras: SpecExtras | false = false) {
   return def(name, (x: TensorLike): Tensor => {
     const t = toTensor(name, x);
     try {
@@ -128,55 +128,55 @@ function unaryOp(name: string, op: Op, allowed: DTypes, extras: SpecExtras = {})
 /** Elementwise negation, -x. */
 export const neg = /* @__PURE__ */ unaryOp('neg', Op.Neg, 'numeric');
 /** Elementwise absolute value, |x|. */
-export const abs = /* @__PURE__ */ unaryOp('abs', Op.Abs, 'numeric', { kinks: [0] });
+export const abs = /* @__PURE__ */ unaryOp('abs', Op.Abs, 'numeric', __TESTS__ && { kinks: [0] });
 /** Elementwise sign: -1, 0 or 1 (gradient 0, as in TF). */
-export const sign = /* @__PURE__ */ unaryOp('sign', Op.Sign, 'numeric', { kinks: [0] });
+export const sign = /* @__PURE__ */ unaryOp('sign', Op.Sign, 'numeric', __TESTS__ && { kinks: [0] });
 /** Elementwise square, x². */
 export const square = /* @__PURE__ */ unaryOp('square', Op.Square, 'numeric');
 /** Elementwise square root (float32). */
-export const sqrt = /* @__PURE__ */ unaryOp('sqrt', Op.Sqrt, 'float', { domain: [0.2, 3] });
+export const sqrt = /* @__PURE__ */ unaryOp('sqrt', Op.Sqrt, 'float', __TESTS__ && { domain: [0.2, 3] });
 /** Elementwise reciprocal square root, 1 / √x (float32). */
-export const rsqrt = /* @__PURE__ */ unaryOp('rsqrt', Op.Rsqrt, 'float', { domain: [0.2, 3] });
+export const rsqrt = /* @__PURE__ */ unaryOp('rsqrt', Op.Rsqrt, 'float', __TESTS__ && { domain: [0.2, 3] });
 /** Elementwise eˣ (float32). */
 export const exp = /* @__PURE__ */ unaryOp('exp', Op.Exp, 'float');
 /** Elementwise eˣ - 1, accurate near 0 (float32). */
 export const expm1 = /* @__PURE__ */ unaryOp('expm1', Op.Expm1, 'float');
 /** Elementwise natural logarithm (float32). */
-export const log = /* @__PURE__ */ unaryOp('log', Op.Log, 'float', { domain: [0.2, 3] });
+export const log = /* @__PURE__ */ unaryOp('log', Op.Log, 'float', __TESTS__ && { domain: [0.2, 3] });
 /** Elementwise ln(1 + x), accurate near 0 (float32). */
-export const log1p = /* @__PURE__ */ unaryOp('log1p', Op.Log1p, 'float', { domain: [-0.8, 2] });
+export const log1p = /* @__PURE__ */ unaryOp('log1p', Op.Log1p, 'float', __TESTS__ && { domain: [-0.8, 2] });
 /** Elementwise sine (float32). */
 export const sin = /* @__PURE__ */ unaryOp('sin', Op.Sin, 'float');
 /** Elementwise cosine (float32). */
 export const cos = /* @__PURE__ */ unaryOp('cos', Op.Cos, 'float');
 /** Elementwise tangent (float32). */
-export const tan = /* @__PURE__ */ unaryOp('tan', Op.Tan, 'float', { domain: [-1.2, 1.2] });
+export const tan = /* @__PURE__ */ unaryOp('tan', Op.Tan, 'float', __TESTS__ && { domain: [-1.2, 1.2] });
 /** Elementwise hyperbolic tangent (float32). */
 export const tanh = /* @__PURE__ */ unaryOp('tanh', Op.Tanh, 'float');
 /** Elementwise logistic sigmoid, 1 / (1 + e⁻ˣ) (float32). */
 export const sigmoid = /* @__PURE__ */ unaryOp('sigmoid', Op.Sigmoid, 'float');
 /** Elementwise max(x, 0) (float32). */
-export const relu = /* @__PURE__ */ unaryOp('relu', Op.Relu, 'float', { kinks: [0] });
+export const relu = /* @__PURE__ */ unaryOp('relu', Op.Relu, 'float', __TESTS__ && { kinks: [0] });
 /** Elementwise min(max(x, 0), 6) (float32). */
-export const relu6 = /* @__PURE__ */ unaryOp('relu6', Op.Relu6, 'float', { kinks: [0, 6], domain: [-2, 8] });
+export const relu6 = /* @__PURE__ */ unaryOp('relu6', Op.Relu6, 'float', __TESTS__ && { kinks: [0, 6], domain: [-2, 8] });
 /** Elementwise ELU: x for x > 0, eˣ - 1 otherwise (float32). */
-export const elu = /* @__PURE__ */ unaryOp('elu', Op.Elu, 'float', { kinks: [0] });
+export const elu = /* @__PURE__ */ unaryOp('elu', Op.Elu, 'float', __TESTS__ && { kinks: [0] });
 /** Elementwise SELU: scale · (x for x > 0, α(eˣ - 1) otherwise), with TF's α and scale (float32). */
-export const selu = /* @__PURE__ */ unaryOp('selu', Op.Selu, 'float', { kinks: [0] });
+export const selu = /* @__PURE__ */ unaryOp('selu', Op.Selu, 'float', __TESTS__ && { kinks: [0] });
 /** Elementwise ln(1 + eˣ), computed without overflow (float32). */
 export const softplus = /* @__PURE__ */ unaryOp('softplus', Op.Softplus, 'float');
 /** Elementwise Gauss error function (float32). */
 export const erf = /* @__PURE__ */ unaryOp('erf', Op.Erf, 'float');
 /** Elementwise 1 / x (float32). */
-export const reciprocal = /* @__PURE__ */ unaryOp('reciprocal', Op.Reciprocal, 'float', { domain: [0.3, 2] });
+export const reciprocal = /* @__PURE__ */ unaryOp('reciprocal', Op.Reciprocal, 'float', __TESTS__ && { domain: [0.3, 2] });
 /** Elementwise floor (float32; not differentiable: its gradient is null, as in TF). */
-export const floor = /* @__PURE__ */ unaryOp('floor', Op.Floor, 'float', { grad: false });
+export const floor = /* @__PURE__ */ unaryOp('floor', Op.Floor, 'float', __TESTS__ && { grad: false });
 /** Elementwise ceiling (float32; not differentiable). */
-export const ceil = /* @__PURE__ */ unaryOp('ceil', Op.Ceil, 'float', { grad: false });
+export const ceil = /* @__PURE__ */ unaryOp('ceil', Op.Ceil, 'float', __TESTS__ && { grad: false });
 /** Elementwise rounding, half to even as in TF (float32; not differentiable). */
-export const round = /* @__PURE__ */ unaryOp('round', Op.Round, 'float', { grad: false });
+export const round = /* @__PURE__ */ unaryOp('round', Op.Round, 'float', __TESTS__ && { grad: false });
 /** Elementwise NOT of a bool tensor. */
-export const logicalNot = /* @__PURE__ */ unaryOp('logicalNot', Op.LogicalNot, 'bool', { grad: false });
+export const logicalNot = /* @__PURE__ */ unaryOp('logicalNot', Op.LogicalNot, 'bool', __TESTS__ && { grad: false });
 /** A copy of x (any dtype); the gradient passes through unchanged. */
 export const identity = /* @__PURE__ */ unaryOp('identity', Op.Identity, 'any');
 
@@ -230,7 +230,7 @@ export function operands(name: string, a: TensorLike, b: TensorLike): [Tensor, T
   }
   return [x, y];
 }
-function binaryOp(name: string, op: Op, allowed: DTypes, out?: DType, extras: SpecExtras = {}) {
+function binaryOp(name: string, op: Op, allowed: DTypes, out?: DType, extras: SpecExtras | false = false) {
   return def(name, (a: TensorLike, b: TensorLike): Tensor => {
     const [x, y] = operands(name, a, b);
     try {
@@ -249,17 +249,17 @@ export const sub = /* @__PURE__ */ binaryOp('sub', Op.Sub, 'numeric');
 /** Elementwise a · b, with broadcasting. */
 export const mul = /* @__PURE__ */ binaryOp('mul', Op.Mul, 'numeric');
 /** Elementwise a / b, with broadcasting (float32). */
-export const div = /* @__PURE__ */ binaryOp('div', Op.Div, 'float', undefined, { domain: [0.5, 2] });
+export const div = /* @__PURE__ */ binaryOp('div', Op.Div, 'float', undefined, __TESTS__ && { domain: [0.5, 2] });
 /** Elementwise aᵇ, with broadcasting (float32). */
-export const pow = /* @__PURE__ */ binaryOp('pow', Op.Pow, 'float', undefined, { domain: [0.5, 2] });
+export const pow = /* @__PURE__ */ binaryOp('pow', Op.Pow, 'float', undefined, __TESTS__ && { domain: [0.5, 2] });
 /** Elementwise max(a, b), with broadcasting; on ties the gradient goes to a. */
 export const maximum = /* @__PURE__ */ binaryOp('maximum', Op.Maximum, 'numeric');
 /** Elementwise min(a, b), with broadcasting; on ties the gradient goes to a. */
 export const minimum = /* @__PURE__ */ binaryOp('minimum', Op.Minimum, 'numeric');
 /** Elementwise remainder of floor division (the sign of b, as in TF's floormod), with broadcasting; not differentiable. */
-export const mod = /* @__PURE__ */ binaryOp('mod', Op.Mod, 'numeric', undefined, { grad: false, domain: [0.5, 3] });
+export const mod = /* @__PURE__ */ binaryOp('mod', Op.Mod, 'numeric', undefined, __TESTS__ && { grad: false, domain: [0.5, 3] });
 /** Elementwise floor(a / b), with broadcasting; not differentiable. */
-export const floorDiv = /* @__PURE__ */ binaryOp('floorDiv', Op.FloorDiv, 'numeric', undefined, { grad: false, domain: [0.5, 3] });
+export const floorDiv = /* @__PURE__ */ binaryOp('floorDiv', Op.FloorDiv, 'numeric', undefined, __TESTS__ && { grad: false, domain: [0.5, 3] });
 /** Elementwise a == b, with broadcasting (bool result). */
 export const equal = /* @__PURE__ */ binaryOp('equal', Op.Equal, 'any', 'bool');
 /** Elementwise a != b, with broadcasting (bool result). */
@@ -296,7 +296,7 @@ export const where = /* @__PURE__ */ def('where', function where(cond: TensorLik
 }, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [{ shape: [2, 3], bool: true }, [2, 3], [2, 3]] }, { inputs: [{ shape: [3], bool: true }, [2, 3], [1]] }, { inputs: [{ shape: [2, 1], bool: true }, [], [1, 4]] }] });
 
 // ---- reductions ----
-function reduceOp(name: string, op: Op, allowed: DTypes, extras: SpecExtras = {}) {
+function reduceOp(name: string, op: Op, allowed: DTypes, extras: SpecExtras | false = false) {
   return def(name, (x: TensorLike, axis?: number | number[], keepDims = false): Tensor => {
     const t = toTensor(name, x);
     checkDTypes(name, t, allowed);
@@ -311,7 +311,7 @@ export const max = /* @__PURE__ */ reduceOp('max', Op.Max, 'numeric');
 /** Minimum over `axis` (all axes by default); the gradient goes to the minima. */
 export const min = /* @__PURE__ */ reduceOp('min', Op.Min, 'numeric');
 /** Product over `axis` (all axes by default). */
-export const prod = /* @__PURE__ */ reduceOp('prod', Op.Prod, 'numeric', { domain: [0.5, 1.5] });
+export const prod = /* @__PURE__ */ reduceOp('prod', Op.Prod, 'numeric', __TESTS__ && { domain: [0.5, 1.5] });
 /** Mean over `axis` (all axes by default; float32). */
 export const mean = /* @__PURE__ */ def('mean', function mean(x: TensorLike, axis?: number | number[], keepDims = false): Tensor {
   const t = toTensor('mean', x);
