@@ -29,6 +29,19 @@ export async function create(backend) {
     const mt = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
     note = `simd=${simd} threads=${mt ? wasm.getThreadsCount() : 1}`;
   }
+  /**
+   * Runs `fn` in tf.tidy, keeping the tensors it returns (an object of them), then reads them back
+   * outside the tidy and frees them. Reading inside would hand tidy typed arrays to scan: it walks a
+   * returned container element by element (a Set entry per float), a cost that is not the library's
+   * gradient work.
+   */
+  const readBack = (fn) => {
+    const tensors = tf.tidy(fn);
+    const out = {};
+    for (const [k, t] of Object.entries(tensors)) out[k] = t.dataSync();
+    tf.dispose(Object.values(tensors));
+    return out;
+  };
   // Every sample first makes this backend the active one (tfjs has one global backend).
   const activate = async () => { if (tf.getBackend() !== backend) await tf.setBackend(backend); };
 
@@ -109,10 +122,7 @@ export async function create(backend) {
       const a = tf.tensor2d(MATMUL.a, [n, n]);
       const b = tf.tensor2d(MATMUL.b, [n, n]);
       const g = tf.grads((a, b) => tf.sum(tf.matMul(a, b)));
-      const once = () => tf.tidy(() => {
-        const [da, db] = g([a, b]);
-        return { dA: da.dataSync(), dB: db.dataSync() };
-      });
+      const once = () => readBack(() => { const [dA, dB] = g([a, b]); return { dA, dB }; });
       return { step: once, check: once, dispose() { tf.dispose([a, b]); } };
     },
 
@@ -131,9 +141,9 @@ export async function create(backend) {
         const logits = tf.matMul(tf.mean(h2, [1, 2]), w);
         return tf.losses.softmaxCrossEntropy(labels, logits); // mean over the batch
       });
-      const once = () => tf.tidy(() => {
+      const once = () => readBack(() => {
         const { value, grads: [df1, df2, dw] } = lossAndGrads([f1, f2, w]);
-        return { loss: value.dataSync(), df1: df1.dataSync(), df2: df2.dataSync(), dw: dw.dataSync() };
+        return { loss: value, df1, df2, dw };
       });
       return { step: once, check: once, dispose() { tf.dispose([x, labels, f1, f2, w]); } };
     },
