@@ -22,6 +22,8 @@ export interface Core {
   reduce(op: number, x: number, axesMask: number, keepDims: number): number;
   reshape(x: number, shapePtr: number, rank: number): number;
   matmul(a: number, b: number, transposeA: number, transposeB: number): number;
+  /** ids of equally ranked tensors (through the args buffer) joined on `axis` */
+  concat(idsPtr: number, n: number, axis: number): number;
   transpose(x: number, packedPerm: number): number;
   cast(x: number, dtype: number): number;
   softmax(x: number, axis: number, log: number): number;

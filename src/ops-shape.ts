@@ -1,7 +1,7 @@
 // Slicing, joining, gathering and creation ops, plus dot and norm. Kernels: assembly/ops/slicing.ts
 // (slice, pad, concat, gather, tile, oneHot, each with its backward rule); everything else here is
 // a composition of recorded ops and needs no gradient code.
-import { def, checkDTypes, dims, axesMask, normAxis, flag, reshape, transpose, matmul, sqrt, sum, square } from './ops.js';
+import { def, checkDTypes, dims, axesMask, normAxis, flag, reshape, transpose, matmul, sqrt, sum, square, concatRaw } from './ops.js';
 import { core, writeArgs } from './core.js';
 import { Tensor, TensorLike, DType, toTensor, wrap, describe, empty, view, checkShape, MAX_RANK } from './tensor.js';
 
@@ -9,7 +9,6 @@ import { Tensor, TensorLike, DType, toTensor, wrap, describe, empty, view, check
 interface SlicingCore {
   slice(x: number, argsPtr: number): number;
   pad(x: number, argsPtr: number, value: number): number;
-  concat(idsPtr: number, n: number, axis: number): number;
   gather(x: number, indices: number, axis: number): number;
   tile(x: number, argsPtr: number): number;
   oneHot(indices: number, depth: number, on: number, off: number): number;
@@ -98,7 +97,6 @@ export const pad = /* @__PURE__ */ def('pad', function pad(x: TensorLike, paddin
   examples: [{ inputs: [[2, 3]], args: [[[1, 0], [2, 1]]] }, { inputs: [[3]], args: [[[2, 3]], 1.5] }, { inputs: [[2, 1, 2]], args: [[[0, 1], [1, 1], [0, 0]], -1] }, { inputs: [[]], args: [[]] }],
 });
 
-const MAX_CONCAT = 1024; // ids per kernel call (the args buffer holds 4096 ints)
 /** Joins tensors of the same rank along an existing `axis` (default 0). */
 export const concat = /* @__PURE__ */ def('concat', function concat(xs: readonly TensorLike[], axis = 0): Tensor {
   if (!Array.isArray(xs) || xs.length === 0) throw new Error(`concat: expected a non-empty array of tensors, got ${describe(xs)}`);
@@ -122,22 +120,6 @@ export const concat = /* @__PURE__ */ def('concat', function concat(xs: readonly
   examples: [{ inputs: [[2, 3], [4, 3]], args: [0], call: (f, xs, args) => f(xs, ...args) }, { inputs: [[2, 3], [2, 1], [2, 2]], args: [-1], call: (f, xs, args) => f(xs, ...args) },
     { inputs: [[2, 1, 3], [2, 2, 3]], args: [1], call: (f, xs, args) => f(xs, ...args) }, { inputs: [[3]], args: [0], call: (f, xs, args) => f(xs, ...args) }],
 });
-function concatRaw(ts: Tensor[], ax: number, shape: number[]): Tensor {
-  if (ts.length > MAX_CONCAT) { // concat of concats: still one ConcatPart record per input
-    const parts: Tensor[] = [];
-    for (let i = 0; i < ts.length; i += MAX_CONCAT) {
-      const group = ts.slice(i, i + MAX_CONCAT), s = shape.slice();
-      s[ax] = group.reduce((n, t) => n + dims(t)[ax], 0);
-      parts.push(concatRaw(group, ax, s));
-    }
-    const out = concatRaw(parts, ax, shape);
-    for (const p of parts) p.dispose();
-    return out;
-  }
-  const out = wrap(kernels().concat(writeArgs(ts.map(t => t.id)), ts.length, ax), ts[0].dtype);
-  out._shape = shape;
-  return out;
-}
 
 /** Joins tensors of the same shape along a new `axis` (default 0). */
 export const stack = /* @__PURE__ */ def('stack', function stack(xs: readonly TensorLike[], axis = 0): Tensor {

@@ -113,6 +113,15 @@ export function dropConverted(t: Tensor, given: unknown): void {
 
 export function withShape(t: Tensor, shape: readonly number[]): Tensor { t._shape = shape as number[]; return t; }
 
+/**
+ * One call into the core's concat kernel (one ConcatPart record per input, so it is differentiable):
+ * `ts` already checked to share dtype and rank and to match off `ax`; `shape` is the result's. Used by
+ * concat/stack and by the tape's jacobians (which need none of concat's checks).
+ */
+export function concatRaw(ts: Tensor[], ax: number, shape: number[]): Tensor {
+  return withShape(wrap(core.concat(writeArgs(ts.map(t => t.id)), ts.length, ax), ts[0].dtype), shape);
+}
+
 // ---- unary ----
 function unaryOp(name: string, op: Op, allowed: DTypes, extras: SpecExtras | false = false) {
   return def(name, (x: TensorLike): Tensor => {

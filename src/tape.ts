@@ -4,7 +4,7 @@
 import { core, ready, writeArgs, argsFor, ints, callbacks, generation } from './core.js';
 import { Tensor, TensorLike, toTensor, wrap, describe, tidy, reads, fill, zeros, ownByTidy, Owned } from './tensor.js';
 import { Variable } from './variable.js';
-import { unrecorded, dims, identity, add, reshape } from './ops.js';
+import { unrecorded, dims, identity, add, reshape, concatRaw } from './ops.js';
 
 /** Options of a tape: `persistent` (default false) lets `gradient`/`jacobian` be called more than once; `watchAccessedVariables` (default true) watches the trainable variables read while recording. */
 export interface TapeOptions { persistent?: boolean; watchAccessedVariables?: boolean }
@@ -331,7 +331,7 @@ export class GradientTape<R = unknown> extends Owned {
     core.setActive(ptr, 0); // keeps its slot: resuming is cheap
     this.setRecordingState(false);
     try { return fn(); } finally {
-      if (!this.consumed && this.ptr === ptr && ptr && this.coreGeneration === generation) {
+      if (!this.consumed && this.ptr === ptr && this.coreGeneration === generation) { // not used up or freed meanwhile
         core.setActive(ptr, 1);
         this.setRecordingState(true);
       }
@@ -609,8 +609,8 @@ function seedView(t: Tensor): Float32Array { return new Float32Array(core.memory
 
 /**
  * Stacks per-element gradients (null: zeros of `rowShape`) on `axis` (0, or 1 for batchJacobian's
- * rows [b, ...]), reshaped to `shape`. Done with recorded ops (reshape and the core's concat kernel,
- * called directly so that programs using tapes need not bundle the concat/stack wrappers), so a
+ * rows [b, ...]), reshaped to `shape`. Done with recorded ops (reshape and concatRaw, the kernel call
+ * without the concat/stack wrappers' checks, so programs using tapes need not bundle those), so a
  * jacobian computed while an outer tape records is differentiable by it.
  */
 function stackRows(rows: (Tensor | null)[], axis: number, shape: number[], rowShape: readonly number[]): Tensor {
@@ -623,7 +623,7 @@ function stackRows(rows: (Tensor | null)[], axis: number, shape: number[], rowSh
     return part;
   });
   try {
-    const joined = wrap((core as unknown as ConcatCore).concat(writeArgs(parts.map(p => p.id)), parts.length, 1), 'float32');
+    const joined = concatRaw(parts, 1, [outer, parts.length, inner]);
     const out = reshape(joined, shape);
     if (out !== joined) joined.dispose();
     return out;
@@ -631,8 +631,6 @@ function stackRows(rows: (Tensor | null)[], axis: number, shape: number[], rowSh
     disposeAll(parts);
   }
 }
-/** The core's concat kernel (assembly/ops/slicing.ts): equally ranked tensors joined on `axis`, one record per part. */
-interface ConcatCore { concat(idsPtr: number, n: number, axis: number): number }
 
 export function checkUnconnected(op: string, v: unknown): Unconnected {
   if (v === undefined || v === 'none' || v === 'zero') return (v ?? 'none') as Unconnected;
@@ -767,11 +765,14 @@ let nextCustomId = 1;
 /** An exception thrown by a custom gradient: kept until the sweep has finished and cleaned up. */
 let pendingError: unknown = undefined;
 
+let customCallbacksInstalled = false;
 /**
  * Installs the core's callbacks into custom gradients; done by the first customGradient() call, so
  * programs that never use one do not bundle this code.
  */
 function installCustomCallbacks(): void {
+  if (customCallbacksInstalled) return;
+  customCallbacksInstalled = true;
   callbacks.customGradient = (fnId, dyId, outPtr, count) => {
     const entry = customFns.get(fnId)!;
     core.retain(dyId);
@@ -802,7 +803,6 @@ function installCustomCallbacks(): void {
     if (e && --e.tapes <= 0) customFns.delete(fnId);
   };
 }
-let customCallbacksInstalled = false;
 
 /**
  * Defines an op with its own gradient: `f` returns the forward `value` and a `grad` function from the
@@ -821,7 +821,7 @@ let customCallbacksInstalled = false;
  */
 export function customGradient<A extends TensorLike[]>(f: (...inputs: Tensor[]) => { value: Tensor; grad: (dy: Tensor) => Tensor | (Tensor | null)[] | null }): (...inputs: A) => Tensor {
   if (typeof f !== 'function') throw new Error(`customGradient: expected a function, got ${describe(f)}`);
-  if (!customCallbacksInstalled) { installCustomCallbacks(); customCallbacksInstalled = true; }
+  installCustomCallbacks();
   return (...args: A) => {
     const inputs: Tensor[] = [];
     let res: ReturnType<typeof f> | undefined;
