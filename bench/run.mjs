@@ -23,6 +23,8 @@ for (const a of process.argv.slice(2)) {
 if (flags.help) {
   console.log(`usage: node bench/run.mjs [--only=${SECTIONS.join(',')}] [--libs=${LIB_NAMES.join(',')}]
   (--only=elementwise: every ew-* workload, forward + gradient of sum(f(x)) on 2^20 floats)
+  matmul+cnn, and the ew-* workloads, are each sampled interleaved in one process per library, so the
+  ratios printed between them (cnn ÷ matmul, op ÷ square) are not skewed by a fast or slow process
   [--budget=20] seconds of sampling per workload (after warm-up); at least --min-samples are always taken
   [--ew-budget=5] the same for each ew-* workload
   [--min-samples=15] [--max-samples=200] [--target-ms=25] wall time one sample aims for (iterations are batched)
@@ -45,7 +47,7 @@ const maxSamples = Math.max(minSamples, num('max-samples', 200));
 const targetMs = num('target-ms', 25);
 const coldRuns = num('cold-runs', 5);
 
-const results = { env: {}, workloads: {}, cold: {}, memory: {}, skipped: {} };
+const results = { env: {}, groups: [], workloads: {}, cold: {}, memory: {}, skipped: {} };
 const skip = (lib, where, reason) => {
   const r = (reason instanceof Error && reason.name !== 'Error' ? `${reason.name}: ` : '') + String(reason?.message ?? reason).split('\n')[0];
   (results.skipped[lib] ??= {})[where] = r;
@@ -111,7 +113,7 @@ function startWorker(name) {
     });
     child.on('message', (msg) => {
       if ('ready' in msg) {
-        if (msg.ready) resolve({ name, version: msg.version, note: msg.note, call, close: () => child.disconnect() });
+        if (msg.ready) resolve({ name, version: msg.version, note: msg.note, call, close: () => { if (child.connected) child.disconnect(); } });
         else { reject(Object.assign(new Error(msg.error.message), { name: msg.error.name })); child.kill(); }
         return;
       }
@@ -131,7 +133,7 @@ function startWorker(name) {
 
 const libs = [];
 if (timed.length) {
-  console.log('\nloading libraries (each in its own process, started afresh for every workload)');
+  console.log('\nloading libraries (each in its own process, started afresh for every workload group)');
   for (const name of libOrder) {
     if (name === 'gradtape' && !existsSync(path.join(root, 'dist', 'gradtape.js'))) {
       skip(name, 'load', 'dist/gradtape.js not built (run `npm run build`)');
@@ -150,78 +152,132 @@ if (timed.length) {
 }
 
 // ---------- timed workloads ----------
-async function runWorkload(w) {
-  console.log(`\n== ${w} ==`);
-  // set up + correctness
-  // a fresh process per library and workload: what an earlier workload left in a library's heap
-  // (jax-js eager grad retains some, see below) does not weigh on the next one
-  const live = [];
-  const checks = {};
+// Workloads judged by their ratio to each other share a process per library (see worker.mjs): the
+// machine is often fast or slow for a whole process, and a ratio taken inside one process cancels
+// that out. matmul and cnn form one group (issue 14: cnn ÷ matmul), every ew-* workload asked for
+// another (issue 15: each op ÷ square); seed, chain and mlp each get fresh processes of their own.
+const KERNEL_GROUP = ['matmul', 'cnn'];
+function groupsOf(ws) {
+  const kernel = ws.filter((w) => KERNEL_GROUP.includes(w));
+  const ew = ws.filter(isElementwise);
+  const groups = [];
+  for (const w of ws) {
+    if (kernel.includes(w)) { if (w === kernel[0]) groups.push(kernel); }
+    else if (ew.includes(w)) { if (w === ew[0]) groups.push(ew); }
+    else groups.push([w]);
+  }
+  return groups;
+}
+
+const REF_ORDER = ['tfjs-cpu', 'tfjs-wasm', 'jax', 'jax-jit', 'gradtape'];
+
+async function runGroup(group) {
+  const tag = (w) => (group.length > 1 ? `${w}: ` : '');
+  console.log(`\n== ${group.length > 1 ? `${group.join(', ')}: one process per library, sampled interleaved` : group[0]} ==`);
+  // one fresh worker per library for the whole group; pairs holds the (workload, library) pairs
+  // that set up and passed the correctness check, in the order they are sampled
+  const workers = [];
+  const pairs = [];
+  const checks = Object.fromEntries(group.map((w) => [w, {}]));
   for (const name of libs) {
     let lib;
     try {
       lib = await startWorker(name);
-      checks[name] = await lib.call('setup', { workload: w });
-      live.push({ lib });
     } catch (e) {
-      lib?.close();
-      skip(name, w, e);
+      for (const w of group) skip(name, w, e);
+      continue;
+    }
+    workers.push(lib);
+    for (const w of group) {
+      try {
+        checks[w][name] = await lib.call('setup', { workload: w });
+        pairs.push({ w, lib });
+      } catch (e) {
+        skip(name, w, e); // this workload only: the worker keeps the group's others
+      }
     }
   }
-  if (!live.length) return;
-  const analytic = w === 'seed' ? SEED.expected : w === 'chain' ? CHAIN.expected : null;
-  // reference: exact values where known, else the most established library present
-  const refName = analytic ? 'analytic' : ['tfjs-cpu', 'tfjs-wasm', 'jax', 'jax-jit', 'gradtape'].find((l) => checks[l]) ?? live[0].lib.name;
-  const ref = analytic ?? checks[refName];
-  const parts = [];
-  let failed = false;
-  for (const { lib } of [...live]) {
-    const { err, key, why } = compareAll(checks[lib.name], ref);
-    if (err <= 1e-3) { parts.push(`${lib.name} ok (${err.toExponential(1)})`); continue; }
-    failed = true;
-    console.log(`  !!! CORRECTNESS FAILURE: ${lib.name} ${w} '${key}' differs from ${refName}: rel err ${err}${why ? ` (${why})` : ''}`);
-    console.log(`      got  ${preview(checks[lib.name][key])}\n      want ${preview(ref[key])}`);
-    live.splice(live.findIndex((x) => x.lib === lib), 1);
-    lib.close();
-    process.exitCode = 1;
-    skip(lib.name, w, `gradients differ from ${refName} (rel err ${err})`);
+  const closeAll = () => { for (const lib of workers) lib.close(); };
+
+  // correctness, per workload, against the same reference as ever
+  for (const w of group) {
+    const mine = pairs.filter((p) => p.w === w);
+    if (!mine.length) continue;
+    const analytic = w === 'seed' ? SEED.expected : w === 'chain' ? CHAIN.expected : null;
+    // reference: exact values where known, else the most established library present
+    const refName = analytic ? 'analytic' : REF_ORDER.find((l) => checks[w][l]) ?? mine[0].lib.name;
+    const ref = analytic ?? checks[w][refName];
+    const parts = [];
+    let failed = false;
+    for (const p of mine) {
+      const name = p.lib.name;
+      const { err, key, why } = compareAll(checks[w][name], ref);
+      if (err <= 1e-3) { parts.push(`${name} ok (${err.toExponential(1)})`); continue; }
+      failed = true;
+      console.log(`  !!! CORRECTNESS FAILURE: ${name} ${w} '${key}' differs from ${refName}: rel err ${err}${why ? ` (${why})` : ''}`);
+      console.log(`      got  ${preview(checks[w][name][key])}\n      want ${preview(ref[key])}`);
+      pairs.splice(pairs.indexOf(p), 1);
+      try { await p.lib.call('dispose', { workload: w }); } catch {}
+      process.exitCode = 1;
+      skip(name, w, `gradients differ from ${refName} (rel err ${err})`);
+    }
+    console.log(`  ${tag(w)}correctness vs ${refName} (max |Δ| / max |ref|, limit 1e-3): ${parts.join(', ') || 'none passed'}`);
+    if (failed && !flags['keep-going']) {
+      console.log('  aborting: gradients disagree (pass --keep-going to drop the failing library and continue)');
+      closeAll();
+      process.exit(1);
+    }
   }
-  console.log(`  correctness vs ${refName} (max |Δ| / max |ref|, limit 1e-3): ${parts.join(', ') || 'none passed'}`);
-  if (failed && !flags['keep-going']) {
-    console.log('  aborting: gradients disagree (pass --keep-going to drop the failing library and continue)');
-    for (const x of live) x.lib.close();
-    process.exit(1);
-  }
+
+  // a worker left with nothing to run (every workload skipped or failed) is closed now, not idling on
+  for (const lib of workers) if (!pairs.some((p) => p.lib === lib)) lib.close();
 
   // warm up (compiles jit functions, fills caches) and calibrate iterations per sample
-  for (const x of live) {
-    const per = await x.lib.call('warmup', { warmMs: 300, calibrateMs: 50 });
-    x.iters = Math.max(1, Math.min(100000, Math.round(targetMs / per)));
-    x.samples = [];
+  for (const p of pairs) {
+    const per = await p.lib.call('warmup', { workload: p.w, warmMs: 300, calibrateMs: 50 });
+    p.iters = Math.max(1, Math.min(100000, Math.round(targetMs / per)));
+    p.samples = [];
   }
 
-  // round-robin samples across the processes: A B C D A B C D ...
+  // round-robin over (workload, library) pairs, `matmul: A B C, cnn: A B C, matmul: A B C …`, so
+  // drift within the processes falls on every workload alike; each workload stops on its own rule,
+  // the one a workload alone had: at least --min-samples rounds, then until the time spent on its
+  // own samples reaches its budget, at most --max-samples
+  const state = Object.fromEntries(group.map((w) => [w, { rounds: 0, ms: 0, budget: isElementwise(w) ? ewBudgetMs : budgetMs }]));
+  const open = (w) => {
+    const s = state[w];
+    return pairs.some((p) => p.w === w) && s.rounds < maxSamples && (s.rounds < minSamples || s.ms < s.budget);
+  };
   const start = performance.now();
-  let rounds = 0;
-  const budget = isElementwise(w) ? ewBudgetMs : budgetMs;
-  while (rounds < maxSamples && (rounds < minSamples || performance.now() - start < budget)) {
-    for (const x of live) x.samples.push(await x.lib.call('sample', { iters: x.iters }));
-    rounds++;
+  for (let ws = group.filter(open); ws.length; ws = group.filter(open)) {
+    for (const w of ws) {
+      const t = performance.now();
+      for (const p of pairs) if (p.w === w) p.samples.push(await p.lib.call('sample', { workload: w, iters: p.iters }));
+      state[w].ms += performance.now() - t;
+      state[w].rounds++;
+    }
   }
-  for (const x of live) {
-    try { await x.lib.call('dispose'); } catch (e) { console.log(`  (${x.lib.name} dispose failed: ${e.message})`); }
-    x.lib.close();
+  for (const p of pairs) {
+    try { await p.lib.call('dispose', { workload: p.w }); } catch (e) { console.log(`  (${p.lib.name} ${p.w} dispose failed: ${e.message})`); }
   }
-  const out = (results.workloads[w] = {});
-  for (const x of live) {
-    const s = x.samples;
-    out[x.lib.name] = { median: median(s), p10: quantile(s, 0.1), p90: quantile(s, 0.9), samples: s.length, itersPerSample: x.iters };
-    console.log(`  ${x.lib.name.padEnd(10)} median ${fmtMs(median(s)).padStart(8)} ms/iter   p10 ${fmtMs(quantile(s, 0.1))}  p90 ${fmtMs(quantile(s, 0.9))}   ${s.length} samples × ${x.iters} iter${FLOPS[w] ? `   ${fmtGflops(w, median(s))} GFLOP/s` : ''}`);
+  for (const lib of workers) if (pairs.some((p) => p.lib === lib)) lib.close();
+
+  for (const w of group) {
+    const mine = pairs.filter((p) => p.w === w);
+    if (!mine.length) continue;
+    if (group.length > 1) console.log(`\n== ${w} ==`);
+    const out = (results.workloads[w] = {});
+    for (const { lib, samples: s, iters } of mine) {
+      out[lib.name] = { median: median(s), p10: quantile(s, 0.1), p90: quantile(s, 0.9), samples: s.length, itersPerSample: iters };
+      console.log(`  ${lib.name.padEnd(10)} median ${fmtMs(median(s)).padStart(8)} ms/iter   p10 ${fmtMs(quantile(s, 0.1))}  p90 ${fmtMs(quantile(s, 0.9))}   ${s.length} samples × ${iters} iter${FLOPS[w] ? `   ${fmtGflops(w, median(s))} GFLOP/s` : ''}`);
+    }
+    console.log(`  (${(state[w].ms / 1000).toFixed(1)} s of sampling${group.length > 1 ? ', interleaved with the group' : ''})`);
   }
-  console.log(`  (${((performance.now() - start) / 1000).toFixed(1)} s of sampling)`);
+  if (group.length > 1) console.log(`  (group: ${((performance.now() - start) / 1000).toFixed(1)} s of sampling in all)`);
 }
 
-for (const w of timed) await runWorkload(w);
+results.groups = groupsOf(timed);
+for (const group of results.groups) await runGroup(group);
 
 // ---------- child processes ----------
 function child(script, args) {
