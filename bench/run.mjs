@@ -47,7 +47,7 @@ const maxSamples = Math.max(minSamples, num('max-samples', 200));
 const targetMs = num('target-ms', 25);
 const coldRuns = num('cold-runs', 5);
 
-const results = { env: {}, groups: [], workloads: {}, cold: {}, memory: {}, skipped: {} };
+const results = { env: {}, groups: [], workloads: {}, ratios: {}, cold: {}, memory: {}, skipped: {} };
 const skip = (lib, where, reason) => {
   const r = (reason instanceof Error && reason.name !== 'Error' ? `${reason.name}: ` : '') + String(reason?.message ?? reason).split('\n')[0];
   (results.skipped[lib] ??= {})[where] = r;
@@ -356,22 +356,41 @@ if (shown.length) {
     }));
   }
 }
+// Ratios between workloads of one library: each pair of medians comes from one process per library
+// (the workload groups above), so the machine's per-process speed cancels out of the ratio.
 const ewRun = EW_OPS.filter((op) => results.workloads[`ew-${op}`]);
 if (ewRun.length) {
-  // per library, each op against that library's own `square` in the same run
+  // per library, each op against that library's own `square`, sampled in the same process
   const libsEw = libOrder.filter((l) => ewRun.some((op) => results.workloads[`ew-${op}`]?.[l]));
-  console.log(`\nelementwise: forward + gradient of sum(f(x)), 2^20 float32, median ms (÷ the same library's ${EW_BASE})`);
+  console.log(`\nelementwise: forward + gradient of sum(f(x)), 2^20 float32, median ms (÷ the same library's ${EW_BASE}, same process)`);
   table(['f', ...libsEw], ewRun.map((op) => [op, ...libsEw.map((l) => {
     const v = results.workloads[`ew-${op}`]?.[l]?.median, b = results.workloads[`ew-${EW_BASE}`]?.[l]?.median;
     return v == null ? '—' : `${fmtMs(v)}${b ? ` (${(v / b).toFixed(2)})` : ''}`;
   })]));
+  const perLib = {};
+  for (const l of libsEw) {
+    const b = results.workloads[`ew-${EW_BASE}`]?.[l]?.median;
+    if (!b) continue;
+    perLib[l] = {};
+    for (const op of ewRun) { const v = results.workloads[`ew-${op}`]?.[l]?.median; if (v != null) perLib[l][op] = v / b; }
+  }
+  if (Object.keys(perLib).length) results.ratios[`ew/${EW_BASE}`] = perLib;
 }
 const flopWorkloads = timed.filter((w) => FLOPS[w] && results.workloads[w]);
 if (shown.length && flopWorkloads.length) {
   console.log('\neffective GFLOP/s (floating-point operations of the products per iteration / median time; see bench/README.md)');
   table(['workload', ...shown], flopWorkloads.map((w) => [w, ...shown.map((l) => fmtGflops(w, results.workloads[w]?.[l]?.median))]));
-  const gt = (w) => results.workloads[w]?.gradtape?.median;
-  if (gt('cnn') && gt('matmul')) console.log(`gradtape cnn / matmul time: ${(gt('cnn') / gt('matmul')).toFixed(2)}×`);
+}
+const cnnLibs = libOrder.filter((l) => results.workloads.cnn?.[l] && results.workloads.matmul?.[l]);
+if (cnnLibs.length) {
+  // the convolutions against the plain gemm, both medians from the same process per library
+  const perLib = (results.ratios['cnn/matmul'] = {});
+  for (const l of cnnLibs) {
+    const matmul = results.workloads.matmul[l].median, cnn = results.workloads.cnn[l].median;
+    perLib[l] = { matmul, cnn, ratio: cnn / matmul };
+  }
+  console.log('\ncnn ÷ matmul, median ms per iteration, same process per library');
+  table(['library', 'matmul', 'cnn', 'cnn ÷ matmul'], cnnLibs.map((l) => [l, fmtMs(perLib[l].matmul), fmtMs(perLib[l].cnn), `${perLib[l].ratio.toFixed(2)}×`]));
 }
 const coldLibs = libOrder.filter((l) => results.cold[l]);
 if (coldLibs.length) {
