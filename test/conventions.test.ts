@@ -19,6 +19,13 @@ describe('gradient conventions at kinks', () => {
     expect(arr(grads([x], () => sum(sign(x)))[0])).toEqual([0, 0, 0]);
   });
 
+  it("relu's gradient selects the upstream gradient (TF's ReluGrad): a NaN or Inf upstream where x <= 0 gives 0", () => {
+    const x = tensor([-1, 0, 2, 3, NaN]), dy = tensor([NaN, Infinity, NaN, -Infinity, 5]);
+    const t = tape(t => { t.watch(x); return relu(x); });
+    // dy·step(x) would give NaN at x = -1 and x = 0 (NaN·0, Inf·0); NaN > 0 is false, so x = NaN gives 0
+    expect(arr(t.gradient(t.result, x, { outputGradients: dy }))).toEqual([0, 0, NaN, -Infinity, 0]);
+  });
+
   it('maximum/minimum ties send the whole gradient to the first argument', () => {
     const a = tensor([1, 2, 3]), b = tensor([1, 5, 0]);
     const [ga, gb] = grads([a, b], () => sum(maximum(a, b)));

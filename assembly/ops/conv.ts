@@ -83,7 +83,7 @@ function new4d(d0: i32, d1: i32, d2: i32, d3: i32, zero: bool): i32 {
 // image[base(row) + offset(p)] with one table of row bases and one of tap offsets (bytes). Each
 // kernel gathers four rows' taps straight from the image into gemm's packed [k][4] layout (4×4
 // shuffle transposes when C is a multiple of 4) and runs the 4×8 f32x4 register-blocked loop of
-// linalg.ts on them (dot4x8); the input gradient scatter-adds its block back into the image. This
+// linalg.ts on them (dot4xN); the input gradient scatter-adds its block back into the image. This
 // skips writing and re-reading a panel K times the size of the image (9× for a 3×3 window) and the
 // per-pixel bookkeeping of the old im2col/col2im passes: the bench's cnn step went from ~13.3 to
 // ~9.7 ms (best of 50, one process, same load). Reading the image in place with per-pixel checks
@@ -142,38 +142,50 @@ function rowBases(): usize {
   return table;
 }
 
-const block = memory.data(32 * 4, 16); // the 4×8 block the kernel computed, row by row
+const block = memory.data(32 * 4, 16); // a partial 4×8 block, before its rows are copied out
 
 /**
- * block[r][t] = Σ_p pa[p][r] · pb[p][t] for p < k: four rows packed [k][4] (gemm's layout) times
- * an 8-column slice of B whose rows are `bStride` bytes apart, with the 4×8 f32x4 register-blocked
- * loop of linalg.ts. One function for the three conv kernels (the block goes through memory: a few
- * % of a block's time even at k = 9, and the wasm carries one copy of the loop instead of three).
+ * dst[r][j] = Σ_p pa[p][r] · B(p, j) for r < rows, j < n (or with `add`, +=), rows of dst `dstRow`
+ * bytes apart: four rows packed [k][4] (gemm's layout) times B packed in 8-column panels
+ * (packPanels' layout: block jb's row p at pb + jb·blockStride + 32·p), with the 4×8 f32x4 register-blocked loop of
+ * linalg.ts. One function for the three conv kernels (one copy of the loop in the wasm). The
+ * loop over column blocks lives here, not in the callers, because V8 unrolls only nested loops:
+ * as the function's outermost loop the k loop ran ~30 % more instructions per step than gemm's.
+ * A full block goes from the registers straight to dst, a partial one through `block`.
  */
-function dot4x8(pa: usize, pb: usize, bStride: usize, k: i32): void {
-  let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
-  let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
-  for (let p = 0; p < k; p++) {
-    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-    const x0 = v128.load32_splat(pa), x1 = v128.load32_splat(pa, 4);
-    const x2 = v128.load32_splat(pa, 8), x3 = v128.load32_splat(pa, 12);
-    s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
-    s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
-    s20 = f32x4.add(s20, f32x4.mul(x2, b0)); s21 = f32x4.add(s21, f32x4.mul(x2, b1));
-    s30 = f32x4.add(s30, f32x4.mul(x3, b0)); s31 = f32x4.add(s31, f32x4.mul(x3, b1));
-    pa += 16; pb += bStride;
-  }
-  v128.store(block, s00); v128.store(block, s01, 16); v128.store(block, s10, 32); v128.store(block, s11, 48);
-  v128.store(block, s20, 64); v128.store(block, s21, 80); v128.store(block, s30, 96); v128.store(block, s31, 112);
-}
-
-/** Writes (add = false) or adds (add = true) the block's first `rows` rows and `w` columns to rows dst + r·rowBytes. */
-function putBlock(dst: usize, rowBytes: usize, rows: i32, w: i32, add: bool): void {
-  for (let r = 0; r < rows; r++) {
-    const row = dst + <usize>r * rowBytes, from = block + (<usize>r << 5);
-    if (add) for (let t: usize = 0; t < (<usize>w << 2); t += 4) store<f32>(row + t, load<f32>(row + t) + load<f32>(from + t));
-    else if (w == 8) { v128.store(row, v128.load(from)); v128.store(row, v128.load(from, 16), 16); }
-    else memory.copy(row, from, <usize>w << 2);
+function dot4xN(pa: usize, pb: usize, blockStride: usize, k: i32, dst: usize, dstRow: usize, rows: i32, n: i32, add: bool): void {
+  for (let j0 = 0; j0 < n; j0 += 8) {
+    let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+    let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
+    let a = pa, b = pb;
+    for (let p = 0; p < k; p++) {
+      const b0 = v128.load(b), b1 = v128.load(b, 16);
+      const x = v128.load(a);
+      const x0 = v128.shuffle<f32>(x, x, 0, 0, 0, 0), x1 = v128.shuffle<f32>(x, x, 1, 1, 1, 1);
+      const x2 = v128.shuffle<f32>(x, x, 2, 2, 2, 2), x3 = v128.shuffle<f32>(x, x, 3, 3, 3, 3);
+      s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
+      s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
+      s20 = f32x4.add(s20, f32x4.mul(x2, b0)); s21 = f32x4.add(s21, f32x4.mul(x2, b1));
+      s30 = f32x4.add(s30, f32x4.mul(x3, b0)); s31 = f32x4.add(s31, f32x4.mul(x3, b1));
+      a += 16; b += 32;
+    }
+    pb += blockStride;
+    const w = min(8, n - j0), full = rows == 4 && w == 8;
+    const to = full ? dst + (<usize>j0 << 2) : block, row = full ? dstRow : 32;
+    if (full && add) {
+      s00 = f32x4.add(s00, v128.load(to)); s01 = f32x4.add(s01, v128.load(to, 16));
+      s10 = f32x4.add(s10, v128.load(to + row)); s11 = f32x4.add(s11, v128.load(to + row, 16));
+      s20 = f32x4.add(s20, v128.load(to + 2 * row)); s21 = f32x4.add(s21, v128.load(to + 2 * row, 16));
+      s30 = f32x4.add(s30, v128.load(to + 3 * row)); s31 = f32x4.add(s31, v128.load(to + 3 * row, 16));
+    }
+    v128.store(to, s00); v128.store(to, s01, 16); v128.store(to + row, s10); v128.store(to + row, s11, 16);
+    v128.store(to + 2 * row, s20); v128.store(to + 2 * row, s21, 16); v128.store(to + 3 * row, s30); v128.store(to + 3 * row, s31, 16);
+    if (full) continue;
+    // the block's first `rows` rows and `w` columns into dst
+    for (let r = 0; r < rows; r++) {
+      const d = dst + <usize>r * dstRow + (<usize>j0 << 2), from = block + (<usize>r << 5);
+      for (let t: usize = 0; t < (<usize>w << 2); t += 4) store<f32>(d + t, add ? load<f32>(d + t) + load<f32>(from + t) : load<f32>(from + t));
+    }
   }
 }
 
@@ -203,29 +215,26 @@ function gatherGroup(group: usize, a0: usize, a1: usize, a2: usize, a3: usize, o
 
 /** out [M × CO] = cols · filter: `panels` is the filter [K × CO] packed by packPanels. */
 function convForward(img: usize, bases: usize, offsets: usize, panels: usize, group: usize, out: usize, M: i32, K: i32, CO: i32): void {
-  const blocks = (CO + 7) >> 3, panelBytes = <usize>K << 5, rowBytes = <usize>CO << 2;
+  const rowBytes = <usize>CO << 2;
   for (let row = 0; row < M; row += 4) {
     // a last group of fewer than 4 rows repeats its last row and stores only the real ones
     gatherGroup(group, img + lastRow(bases, row, M - 1), img + lastRow(bases, row + 1, M - 1),
       img + lastRow(bases, row + 2, M - 1), img + lastRow(bases, row + 3, M - 1), offsets, K);
-    for (let jb = 0; jb < blocks; jb++) {
-      dot4x8(group, panels + <usize>jb * panelBytes, 32, K);
-      const j0 = jb << 3;
-      putBlock(out + ((<usize>row * CO + j0) << 2), rowBytes, min(4, M - row), min(8, CO - j0), false);
-    }
+    dot4xN(group, panels, <usize>K << 5, K, out + <usize>row * rowBytes, rowBytes, min(4, M - row), CO, false);
   }
 }
 
 const FILTER_ROWS = 128; // output pixels per pass of the filter gradient: their dy and windows stay in L1
 
 /**
- * df [K × CO] += colsᵀ · dy, with dy's 8-column block jb of row `row` at dy + jb·dyBlock + row·dyRow.
+ * df [K × CO] += colsᵀ · dy, with dy [M × CO] packed by packPanels (block jb's row `row` at
+ * dy + jb·M·32 + row·32).
  * For each chunk of rows and four taps, the taps' values are first gathered into `group` [rows][4]
  * (one 16-byte load per row when C is a multiple of 4), then every 8-column block of dy is
  * multiplied against them through one pointer, as in gemm.
  */
-function convFilter(img: usize, bases: usize, offsets: usize, dy: usize, dyRow: usize, dyBlock: usize, group: usize, df: usize, M: i32, K: i32, CO: i32): void {
-  const blocks = (CO + 7) >> 3, rowBytes = <usize>CO << 2;
+function convFilter(img: usize, bases: usize, offsets: usize, dy: usize, group: usize, df: usize, M: i32, K: i32, CO: i32): void {
+  const rowBytes = <usize>CO << 2;
   const adjacent = (gC & 3) == 0; // then taps p0..p0+3 (p0 a multiple of 4) are adjacent channels
   for (let r0 = 0; r0 < M; r0 += FILTER_ROWS) {
     const r1 = min(M, r0 + FILTER_ROWS);
@@ -243,11 +252,7 @@ function convFilter(img: usize, bases: usize, offsets: usize, dy: usize, dyRow: 
         }
         to += 16; pr += 4;
       }
-      for (let jb = 0; jb < blocks; jb++) {
-        const j0 = jb << 3;
-        dot4x8(group, dy + <usize>jb * dyBlock + <usize>r0 * dyRow, dyRow, r1 - r0);
-        putBlock(df + ((<usize>p0 * CO + j0) << 2), rowBytes, min(4, K - p0), min(8, CO - j0), true);
-      }
+      dot4xN(group, dy + (<usize>r0 << 5), <usize>M << 5, r1 - r0, df + <usize>p0 * rowBytes, rowBytes, min(4, K - p0), CO, true);
     }
   }
 }
@@ -255,28 +260,34 @@ function convFilter(img: usize, bases: usize, offsets: usize, dy: usize, dyRow: 
 /**
  * dimg[base(row) + offset(p)] += (dy · filterᵀ)(row, p): `panels` is filterᵀ [CO × K] packed by
  * packPanels. The four dy rows of a group are first interleaved into `group` [CO][4], so the inner
- * loop reads them through one pointer like gemm's packed rows (the reduction is only CO long).
+ * loop reads them through one pointer like gemm's packed rows (the reduction is only CO long);
+ * the group's four rows of products land in `products` [4][K rounded up to 8], then are added
+ * into the image tap by tap.
  */
-function convInput(dimg: usize, bases: usize, offsets: usize, dy: usize, panels: usize, group: usize, M: i32, K: i32, CO: i32): void {
-  const blocks = (K + 7) >> 3, panelBytes = <usize>CO << 5, dyRow = <usize>CO << 2;
+function convInput(dimg: usize, bases: usize, offsets: usize, dy: usize, panels: usize, group: usize, products: usize, M: i32, K: i32, CO: i32): void {
+  const blocks = (K + 7) >> 3, productRow = <usize>blocks << 5, dyRow = <usize>CO << 2;
   for (let row = 0; row < M; row += 4) {
     const rows = min(4, M - row), rowBase = bases + (<usize>row << 2);
     const d0 = dy + <usize>row * dyRow, d1 = dy + <usize>min(row + 1, M - 1) * dyRow;
     const d2 = dy + <usize>min(row + 2, M - 1) * dyRow, d3 = dy + <usize>min(row + 3, M - 1) * dyRow;
-    let to = group;
-    for (let q: usize = 0; q < dyRow; q += 4) {
+    let to = group, q: usize = 0;
+    if ((CO & 3) == 0) for (; q < dyRow; q += 16) { // 4×4 blocks transposed with shuffles
+      storeTransposed(v128.load(d0 + q), v128.load(d1 + q), v128.load(d2 + q), v128.load(d3 + q), to, 16);
+      to += 64;
+    }
+    for (; q < dyRow; q += 4) {
       store<f32>(to, load<f32>(d0 + q)); store<f32>(to, load<f32>(d1 + q), 4);
       store<f32>(to, load<f32>(d2 + q), 8); store<f32>(to, load<f32>(d3 + q), 12);
       to += 16;
     }
+    dot4xN(group, panels, <usize>CO << 5, CO, products, productRow, 4, blocks << 3, false);
     for (let jb = 0; jb < blocks; jb++) {
-      dot4x8(group, panels + <usize>jb * panelBytes, 32, CO);
       const p0 = jb << 3, w = min(8, K - p0);
       const first = <usize>load<u32>(offsets + (<usize>p0 << 2));
       // the 8 taps are adjacent channels of one pixel (C a multiple of 8): add 8 floats per row
       const adjacent = w == 8 && <usize>load<u32>(offsets + (<usize>(p0 + 7) << 2)) == first + 28;
       for (let r = 0; r < rows; r++) {
-        const base = dimg + <usize>load<u32>(rowBase + (<usize>r << 2)), from = block + (<usize>r << 5);
+        const base = dimg + <usize>load<u32>(rowBase + (<usize>r << 2)), from = products + <usize>r * productRow + (<usize>p0 << 2);
         if (adjacent) {
           const at = base + first;
           v128.store(at, f32x4.add(v128.load(at), v128.load(from))); v128.store(at, f32x4.add(v128.load(at, 16), v128.load(from, 16)), 16);
@@ -338,9 +349,9 @@ export function conv2dBackpropInput(dy: i32, f: i32, a0: i32, hw: i32): i32 {
   if (work) {
     beginConv(dataPtr(dx), true); // a zeroed dx serves as its own padded image when no padding is read
     const panels = packPanels(dataPtr(f), 1, gCO, gCO, K); // filterᵀ
-    const group = alloc(<usize>gCO << 4);
-    convInput(gImg, gBases, gOffsets, dataPtr(dy), panels, group, M, K, gCO);
-    free(group, <usize>gCO << 4);
+    const group = alloc(<usize>gCO << 4), products = alloc(<usize>((K + 7) >> 3) << 7);
+    convInput(gImg, gBases, gOffsets, dataPtr(dy), panels, group, products, M, K, gCO);
+    free(group, <usize>gCO << 4); free(products, <usize>((K + 7) >> 3) << 7);
     free(panels, panelsBytes(gCO, K));
     if (gOwnImg) copyPadded(dataPtr(dx), gImg, false);
     endConv();
@@ -356,14 +367,13 @@ export function conv2dBackpropFilter(x: i32, dy: i32, a0: i32, khw: i32): i32 {
   const M = gN * gOH * gOW, K = gKH * gKW * gC;
   if (M > 0 && K > 0 && gCO > 0) {
     beginConv(dataPtr(x), false);
-    // the kernel reads dy 8 columns at a time: a CO that is not a multiple of 8 reads dy packed
-    // into zero-padded 8-column panels [M][8] instead of in place
-    const packed = (gCO & 7) != 0;
-    const pdy = packed ? packPanels(dataPtr(dy), gCO, 1, M, gCO) : dataPtr(dy);
+    // dy packed in 8-column panels like gemm's B: the kernel's loop then has gemm's constant
+    // strides (reading dy in place, rows CO·4 bytes apart, ran ~10 % more instructions per step)
+    const pdy = packPanels(dataPtr(dy), gCO, 1, M, gCO);
     const group = alloc(FILTER_ROWS << 4);
-    convFilter(gImg, gBases, gOffsets, pdy, packed ? 32 : <usize>gCO << 2, packed ? <usize>M << 5 : 32, group, dataPtr(df), M, K, gCO);
+    convFilter(gImg, gBases, gOffsets, pdy, group, dataPtr(df), M, K, gCO);
     free(group, FILTER_ROWS << 4);
-    if (packed) free(pdy, panelsBytes(M, gCO));
+    free(pdy, panelsBytes(M, gCO));
     endConv();
   }
   record(Op.Conv2DBackpropFilter, df, x, dy, 0, a0, khw);

@@ -402,7 +402,7 @@ export function unaryBackward(op: i32, y: i32, x: i32, aux: i32, dy: i32, param:
     case Op.Log1p: case Op.Erf: case Op.Sin: case Op.Cos: g = unaryGrad(op, x, dy); break;
     case Op.Softplus: g = mul(dy, aux); break; // σ(x), recorded (softplusRecorded)
     case Op.Log: g = div(dy, x); break;
-    case Op.Relu: g = mulKeepA(dy, unary(Op.Step, x, 0)); break;
+    case Op.Relu: g = unaryGrad(op, x, dy); break; // dy where x > 0, else 0 (TF's ReluGrad: a NaN dy there gives 0)
     case Op.Relu6: {
       const six = scalarF32(6);
       const inside = binary(Op.Less, x, six);
@@ -420,7 +420,7 @@ export function unaryBackward(op: i32, y: i32, x: i32, aux: i32, dy: i32, param:
 /**
  * dy·f'(x) for the ops whose derivative mathx4 computes, in one f32x4 pass: `a` is the op's
  * output y for expm1, tanh, sigmoid, elu, selu, tan (their derivatives are functions of y), its
- * input x for log1p, erf, sin, cos. Recorded (Op.UnaryGrad), so gradients of gradients
+ * input x for log1p, erf, sin, cos, relu. Recorded (Op.UnaryGrad), so gradients of gradients
  * work: see unaryGradBackward.
  */
 export function unaryGrad(op: i32, a: i32, dy: i32): i32 {
@@ -442,6 +442,7 @@ export function unaryGrad(op: i32, a: i32, dy: i32): i32 {
   switch (op) {
     case Op.Expm1: f = f32x4.add(a, one); break;                              // e^x = y + 1
     case Op.Log1p: return f32x4.div(dy, f32x4.add(a, one));
+    case Op.Relu: return v128.and(dy, positive);                              // a select, not dy·step(x)
     case Op.Tanh: f = f32x4.sub(one, f32x4.mul(a, a)); break;                 // 1 − y²
     case Op.Sigmoid: f = f32x4.mul(a, f32x4.sub(one, a)); break;              // y(1 − y)
     case Op.Elu: f = v128.bitselect(one, f32x4.add(a, one), positive); break; // y > 0 exactly where x > 0
@@ -461,7 +462,7 @@ export function unaryGrad(op: i32, a: i32, dy: i32): i32 {
  */
 export function unaryGradBackward(op: i32, g: i32, a: i32, dy: i32, h: i32): void {
   if (needsGrad(dy)) accumulate(dy, unaryGrad(op, a, h));
-  if (!needsGrad(a)) return;
+  if (op == Op.Relu || !needsGrad(a)) return; // relu's mask is piecewise constant in x: no gradient flows to x
   const hd = mul(h, dy);
   let ga: i32;
   switch (op) {
