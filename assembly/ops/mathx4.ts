@@ -1,11 +1,14 @@
 // f32x4 elementary functions for the unary kernels: four float32 lanes at once, each as accurate
 // as a scalar float32 libm (the bounds below are what test/ulp.test.ts checks over dense samples).
 //
-// Two cores carry everything: `expm1Reduced` (exp, expm1, sigmoid, tanh, softplus, elu, selu, erf)
-// and `logReduced` (log, log1p, softplus); sin, cos and tan share one reduction. The polynomial
-// coefficients were fitted for this file (weighted least squares on Chebyshev nodes, a near-minimax
-// fit, against 40-digit references); each comment gives the fit's error, to which float32 rounding
-// adds about one ulp. Every function handles NaN, ±Inf, −0 and denormals lane by lane, with
+// Two cores carry most: `expm1Reduced` (exp, expm1, sigmoid, tanh, softplus, elu, selu, erf) and
+// `logReduced` (log, log1p); softplus's log(1 + e) has a polynomial of its own, and sin, cos and
+// tan share one reduction. These functions wait on their dependency chains as much as on their
+// operation count (no FMA in wasm SIMD), so the longer polynomials run as two half-length Horner
+// chains (softplus's as one chain measured about 15 % slower). The polynomial coefficients were
+// fitted for this file (weighted least squares on Chebyshev nodes, a near-minimax fit, against
+// 40-digit references, or float64 where said); each comment gives the fit's error, to which float32
+// rounding adds about one ulp. Every function handles NaN, ±Inf, −0 and denormals lane by lane, with
 // selects (pmin/pmax clamps keep NaN: they return x unless the bound compares true), never with branches on data (except the rare sin/cos argument beyond 2^27·π/2).
 
 @inline function splat(c: f32): v128 { return f32x4.splat(c); }
@@ -21,103 +24,134 @@
 @inline function hornerStep(p: v128, x: v128, at: usize): v128 { return f32x4.add(f32x4.mul(p, x), v128.load32_splat(at)); }
 @inline function coef(at: usize): v128 { return v128.load32_splat(at); }
 /** The sign bit of `x` ORed into `y`: copysign for a non-negative y (and a no-op on NaN). */
-@inline function withSignOf(x: v128, y: v128): v128 { return v128.or(y, v128.and(x, ints(0x80000000))); }
+@inline function withSignOf(x: v128, y: v128): v128 { return v128.or(y, v128.and(x, ek(SIGN))); }
 /** 2^k for each i32 lane k in [-126, 127], built in the exponent field. */
 @inline function pow2(k: v128): v128 { return i32x4.shl(i32x4.add(k, ints(127)), 23); }
 /** Lanes where |x| < 2^-25 take x itself: there f(x) = x rounds to x, and −0 and denormals stay exact. */
 @inline function passTiny(x: v128, y: v128): v128 {
-  return v128.bitselect(x, y, f32x4.lt(f32x4.abs(x), splat(2.98023224e-8)));
+  return v128.bitselect(x, y, f32x4.lt(v128.andnot(x, ek(SIGN)), ek(TWO_M25)));
 }
 
 // ---- exp family --------------------------------------------------------------------------------
-// log2(e); 1.5·2^23, which rounds to an integer when added; ln 2 in two parts: LN2_HI has 9
-// significant bits, so n·LN2_HI is exact for |n| < 2^15; LN2_LO = ln 2 − LN2_HI
-const LOG2E = 0, ROUNDER = 4, LN2_HI = 8, LN2_LO = 12;
-const EXP_K = memory.data<f32>([1.44269504, 12582912, 0.693359375, -2.12194440e-4]);
-/** n of the last `expm1Reduced` call, as i32 lanes. */
-let expN: v128 = i32x4.splat(0);
+// One table for the constants the exp family, softplus and log splat from memory, like the
+// coefficients (V8 builds each v128.const with three instructions, two of them on the vector ports
+// these functions are bound by; and one data segment costs less than several): log2(e); ln 2 in two
+// parts, LN2_HI with 9 significant bits, so n·LN2_HI is exact for |n| < 2^15, LN2_LO = ln 2 −
+// LN2_HI; three rounders 1.5·2^23 + b (see expRound); SIGN, −0: the sign bit; then the polynomials
+// of expm1Reduced, softplusFrom and logReduced (EXP_P, SOFTPLUS_G, LOG_Q).
+const LOG2E = 0, LN2_HI = 4, LN2_LO = 8, R_EXP = 12, R_NONPOS = 16, R_EXPM1 = 20, ONE = 24, HALF = 28;
+const NEG_HALF = 32, SIGN = 36, X_MIN = 40, X_MAX = 44, TWO_M25 = 48, EXPM1_MIN = 52, TANH_MAX = 56;
+const EXP_K = memory.data<f32>([1.44269504, 0.693359375, -2.12194440e-4, 12583166, 12583064, 12583038, 1, 0.5,
+  -0.5, -0.0, -104, 89, 2.98023224e-8, -25, 9,
+  0.0013933644, 0.008363175, 0.041666467, 0.16666576, // EXP_P
+  -0.042883929, 0.1018043, -0.13066329, 0.14493194, -0.16659467, 0.19991678, -0.24999756, 0.33333409, 0.693147182, // SOFTPLUS_G, ln 2
+  -0.08101559, 0.12712307, -0.12972239, 0.14202175, -0.16642247, 0.20001468, -0.25000298, 0.33333328]); // LOG_Q
+const EXP_P = EXP_K + 60, SOFTPLUS_G = EXP_K + 76, LOG_Q = EXP_K + 112;
+@inline function ek(at: usize): v128 { return v128.load32_splat(EXP_K + at); }
 
-const EXP_P = memory.data<f32>([0.0013933644, 0.008363175, 0.041666467, 0.16666576, 0.5]);
 /**
- * e^r − 1 where x = n·ln2 + r, |r| ≤ ln2/2, with n left in `expN`. Reduction: Cody–Waite in two
- * parts (x − n·LN2_HI is exact, so r keeps x's precision). Polynomial: e^r − 1 = r + r²·P(r), P of
- * degree 4, relative fit error 2.5e-8 (0.4 ulp). Callers clamp x so that |n| ≤ 150.
+ * t = x·log2(e) + R rounded, R = 1.5·2^23 + b from `rounder`: an integer, so t's bits are R's
+ * with n = round(x·log2 e) added (|n| < 2^22). Shifted left by 23 they are 2^(n + b − 127): R's
+ * own bits drop out (their low 9 are 0), so b picks the power: 254 for exp4 (halved, below), 152
+ * for 2^(n+25), 126 for 2^(n−1); normal while n + b is in [1, 254].
  */
-@inline function expm1Reduced(x: v128): v128 {
-  // round to nearest by adding 1.5·2^23: the sum's low mantissa bits are n as an integer
-  const rounder = coef(EXP_K + ROUNDER);
-  const t = f32x4.add(f32x4.mul(x, coef(EXP_K + LOG2E)), rounder);
-  const n = f32x4.sub(t, rounder);
-  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, coef(EXP_K + LN2_HI))), f32x4.mul(n, coef(EXP_K + LN2_LO)));
-  expN = i32x4.sub(t, rounder); // the bits of t minus those of 1.5·2^23: n
-  let p = coef(EXP_P);
-  p = hornerStep(p, r, EXP_P + 4);
-  p = hornerStep(p, r, EXP_P + 8);
-  p = hornerStep(p, r, EXP_P + 12);
-  p = hornerStep(p, r, EXP_P + 16);
-  return madd(f32x4.mul(r, r), p, r);
+@inline function expRound(x: v128, rounder: usize): v128 { return f32x4.add(f32x4.mul(x, ek(LOG2E)), ek(rounder)); }
+
+/**
+ * e^r − 1 where x = n·ln2 + r, |r| ≤ ln2/2, t = expRound(x, rounder). Reduction: Cody–Waite in two
+ * parts (x − n·LN2_HI is exact, so r keeps x's precision). Polynomial: e^r − 1 = r + r²·P(r), P of
+ * degree 4, relative fit error 2.5e-8 (0.4 ulp), as ½ + r·((p1 + p2·r) + r²·(p3 + p4·r)): half
+ * of Horner's chain, and ½ still added last (Estrin's ((½ + p1·r) + ...) measured 1.03 ulp for exp4,
+ * this 0.99, as Horner). Callers clamp x so that |n| ≤ 150.
+ */
+@inline function expm1Reduced(x: v128, t: v128, rounder: usize): v128 {
+  const n = f32x4.sub(t, ek(rounder));
+  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, ek(LN2_HI))), f32x4.mul(n, ek(LN2_LO)));
+  const r2 = f32x4.mul(r, r);
+  const h = madd(hornerStep(coef(EXP_P), r, EXP_P + 4), r2, hornerStep(coef(EXP_P + 8), r, EXP_P + 12));
+  return madd(r2, madd(h, r, ek(HALF)), r);
 }
 
 /**
  * e^x, < 1 ulp. x is clamped to [-104, 89] (beyond, the result is 0 or Inf anyway), so n is in
- * [-150, 128]; 2^n is applied as 2^(n>>1)·2^(n−(n>>1)), both normal, so the one rounding into the
+ * [-150, 128]; 2^n is applied as 2^⌊n/2⌋·2^⌈n/2⌉, both normal, so the one rounding into the
  * denormal range happens in the last product and n = 128 overflows to Inf as it should.
  */
 function exp4(x: v128): v128 {
-  const q = expm1Reduced(f32x4.pmin(f32x4.pmax(x, splat(-104)), splat(89)));
-  const n1 = i32x4.shr_s(expN, 1);
-  return f32x4.mul(f32x4.mul(f32x4.add(q, splat(1)), pow2(n1)), pow2(i32x4.sub(expN, n1)));
+  const c = f32x4.pmin(f32x4.pmax(x, ek(X_MIN)), ek(X_MAX));
+  const t = expRound(c, R_EXP);
+  const h = i32x4.shr_s(t, 1); // 0.75·2^23's bits plus ⌊n/2⌋ + 127; t − h: plus ⌈n/2⌉ + 127
+  const y = f32x4.mul(f32x4.add(expm1Reduced(c, t, R_EXP), ek(ONE)), i32x4.shl(h, 23));
+  return f32x4.mul(y, i32x4.shl(i32x4.sub(t, h), 23));
 }
 
 /**
- * e^x − 1, < 2 ulp: 2·(q·h + (h − ½)) with h = 2^(n−1), so the −1 is exact (no cancellation) where
- * it matters (|n| ≤ 24) and n = 128 still fits (h normal, the final doubling overflows to Inf).
- * x is clamped to [-25, 89]: below −17.4 the result rounds to −1.
+ * e^x for x ≤ 0 (or NaN), as exp4 gives it, with fewer operations (sigmoid, softplus): no upper
+ * clamp, and n is in [-150, 0], so 2^(n+25) is normal and the product by 2^-25 is the one rounding
+ * into the denormals.
  */
-function expm1x4(x: v128): v128 {
-  const q = expm1Reduced(f32x4.pmin(f32x4.pmax(x, splat(-25)), splat(89)));
-  const h = pow2(i32x4.sub(expN, ints(1)));
-  return passTiny(x, f32x4.mul(madd(q, h, f32x4.sub(h, splat(0.5))), splat(2)));
-}
-
-/** 1/(1 + e^−x), < 2 ulp: e = e^−|x| never overflows; 1/(1+e) for x ≥ 0, e/(1+e) below. */
-function sigmoid4(x: v128): v128 {
-  const e = exp4(f32x4.neg(f32x4.abs(x)));
-  return sigmoidFrom(x, e, f32x4.add(e, splat(1)));
-}
-/** σ(x) from e = e^−|x| and u = 1 + e (shared with softplusSigmoid4, so both give the same bits). */
-@inline function sigmoidFrom(x: v128, e: v128, u: v128): v128 {
-  const r = f32x4.div(splat(1), u);
-  return v128.bitselect(r, f32x4.mul(e, r), f32x4.ge(x, splat(0)));
+@inline function expNonPositive(x: v128): v128 {
+  const c = f32x4.pmax(x, ek(X_MIN));
+  const t = expRound(c, R_NONPOS);
+  return f32x4.mul(f32x4.mul(f32x4.add(expm1Reduced(c, t, R_NONPOS), ek(ONE)), i32x4.shl(t, 23)), ek(TWO_M25));
 }
 
 /**
- * tanh x = t/(t + 2) with t = e^(2|x|) − 1, sign of x, < 3 ulp: no cancellation anywhere (expm1
- * keeps small |x| accurate). |x| is clamped to 9, where tanh is within 1 ulp of 1.
+ * (e^y − 1)/2 = q·h + (h − ½) with h = 2^(n−1), y in [-25, 89] (or NaN): the −1 is exact (no
+ * cancellation) where it matters (|n| ≤ 24) and n = 128 still fits (h normal). One copy for
+ * expm1x4 and tanh4.
+ */
+function expm1Half(y: v128): v128 {
+  const t = expRound(y, R_EXPM1), h = i32x4.shl(t, 23);
+  return madd(expm1Reduced(y, t, R_EXPM1), h, f32x4.sub(h, ek(HALF)));
+}
+
+/** e^x − 1, < 2 ulp: twice expm1Half (n = 128 overflows to Inf here); below −17.4 it rounds to −1. */
+function expm1x4(x: v128): v128 {
+  const m = expm1Half(f32x4.pmin(f32x4.pmax(x, ek(EXPM1_MIN)), ek(X_MAX)));
+  return passTiny(x, f32x4.add(m, m));
+}
+
+/** The sign bit set: −|x| (NaN stays NaN). */
+@inline function negAbs(x: v128): v128 { return v128.or(x, ek(SIGN)); }
+
+/**
+ * σ(x) = 1/(1 + e^−x) from e = e^−|x| (expNonPositive(negAbs(x)): never overflows), < 3 ulp: one
+ * division, 1/(1 + e) for x ≥ 0 and e/(1 + e) below, its numerator max(e, 1 if x ≥ 0 else 0).
+ */
+@inline function sigmoidFrom(x: v128, e: v128): v128 {
+  const one = ek(ONE);
+  return f32x4.div(f32x4.pmax(e, v128.and(f32x4.ge(x, splat(0)), one)), f32x4.add(e, one));
+}
+
+/**
+ * tanh x = sign(x)·m/(m + 1), m = (e^(2a) − 1)/2 = expm1Half(2a), a = min(|x|, 9), < 3 ulp: no
+ * cancellation anywhere, and tiny and denormal a come out exact without expm1x4's clamps and
+ * pass-through (2a is exact, n = 0, q = 2a, m = a, m + 1 = 1). At 9, tanh is within 1 ulp of 1;
+ * NaN stays NaN (pmin returns its first operand unless 9 < it).
  */
 function tanh4(x: v128): v128 {
-  const a = f32x4.pmin(f32x4.abs(x), splat(9));
-  const t = expm1x4(f32x4.add(a, a));
-  return withSignOf(x, f32x4.div(t, f32x4.add(t, splat(2))));
+  const a = f32x4.pmin(v128.andnot(x, ek(SIGN)), ek(TANH_MAX));
+  const m = expm1Half(f32x4.add(a, a));
+  return withSignOf(x, f32x4.div(m, f32x4.add(m, ek(ONE))));
 }
 
 // ---- log family --------------------------------------------------------------------------------
-const LOG_Q = memory.data<f32>([-0.08101559, 0.12712307, -0.12972239, 0.14202175, -0.16642247, 0.20001468, -0.25000298, 0.33333328]);
 /**
  * log(1 + f) + k·ln2 for f in [√½ − 1, √2 − 1] and integral k. Polynomial: log(1 + f) =
  * f − f²/2 + f³·Q(f), Q of degree 7, relative fit error 2.4e-8 (0.4 ulp); k·ln2 in two parts.
+ * Q = q0 + f·(E(f²) + f·O(f²)): two half-length chains, q0 added last as in Horner's rule (the
+ * same worst errors as Horner's: 0.97 ulp for log, 1.43 for log1p).
  */
 @inline function logReduced(f: v128, k: v128): v128 {
-  let q = coef(LOG_Q);
-  q = hornerStep(q, f, LOG_Q + 4);
-  q = hornerStep(q, f, LOG_Q + 8);
-  q = hornerStep(q, f, LOG_Q + 12);
-  q = hornerStep(q, f, LOG_Q + 16);
-  q = hornerStep(q, f, LOG_Q + 20);
-  q = hornerStep(q, f, LOG_Q + 24);
-  q = hornerStep(q, f, LOG_Q + 28);
   const f2 = f32x4.mul(f, f);
-  const small = madd(f32x4.mul(f2, f), q, madd(k, coef(EXP_K + LN2_LO), f32x4.mul(f2, splat(-0.5))));
+  let e = hornerStep(coef(LOG_Q), f2, LOG_Q + 8); // q7, q5, q3, q1
+  e = hornerStep(e, f2, LOG_Q + 16);
+  e = hornerStep(e, f2, LOG_Q + 24);
+  let o = hornerStep(coef(LOG_Q + 4), f2, LOG_Q + 12); // q6, q4, q2
+  o = hornerStep(o, f2, LOG_Q + 20);
+  const q = hornerStep(madd(o, f, e), f, LOG_Q + 28);
+  const small = madd(f32x4.mul(f2, f), q, madd(k, coef(EXP_K + LN2_LO), f32x4.mul(f2, ek(NEG_HALF))));
   return madd(k, coef(EXP_K + LN2_HI), f32x4.add(f, small));
 }
 
@@ -128,56 +162,74 @@ const LOG_Q = memory.data<f32>([-0.08101559, 0.12712307, -0.12972239, 0.14202175
  * The IEEE edges of log and log1p from the pole p (0 for log, −1 for log1p): +Inf and NaN give x,
  * x = p gives −Inf, x < p gives NaN.
  */
-@inline function logEdges(x: v128, y: v128, pole: f32): v128 {
+@inline function logEdges(x: v128, y: v128, pole: v128): v128 {
   y = v128.bitselect(x, y, v128.not(f32x4.lt(x, splat(Infinity))));
-  y = v128.bitselect(splat(-Infinity), y, f32x4.eq(x, splat(pole)));
-  return v128.bitselect(splat(NaN), y, f32x4.lt(x, splat(pole)));
-}
-
-/** log x, < 1 ulp: x = m·2^e with m in [√½, √2); denormals are scaled by 2^23 first. */
-function log4(x: v128): v128 {
-  const denormal = f32x4.lt(x, splat(1.17549435e-38)); // also x ≤ 0, which logEdges replaces
-  const u = v128.bitselect(f32x4.mul(x, splat(8388608)), x, denormal);
-  const e = exponentOf(u);
-  const m = i32x4.sub(u, i32x4.shl(e, 23));
-  const k = f32x4.convert_i32x4_s(i32x4.sub(e, v128.and(denormal, ints(23))));
-  return logEdges(x, logReduced(f32x4.sub(m, splat(1)), k), 0);
+  y = v128.bitselect(splat(-Infinity), y, f32x4.eq(x, pole));
+  return v128.bitselect(splat(NaN), y, f32x4.lt(x, pole));
 }
 
 /**
- * log(1 + x), < 2 ulp. u = 1 + x is rounded; its exact error c comes from Fast2Sum (larger operand
- * first), and goes back into f = u·2^−e − 1 + c·2^−e, so nothing is lost. The sign of x is the
- * result's sign (log1p(−0) = −0).
+ * log x (isLog1p false), < 1 ulp: x = m·2^e with m in [√½, √2), f = m − 1; denormals are scaled by
+ * 2^23 first. log(1 + x) (isLog1p true), < 2 ulp: u = 1 + x is rounded; its exact error c comes
+ * from Fast2Sum (larger operand first), and goes back into f = u·2^−e − 1 + c·2^−e, so nothing is
+ * lost; the sign of x is the result's sign (log1p(−0) = −0). One function for both, so one copy of
+ * the polynomial and the edges.
  */
-function log1p4(x: v128): v128 {
-  const one = splat(1);
-  const u = f32x4.add(x, one);
-  const c = v128.bitselect(f32x4.sub(x, f32x4.sub(u, one)), f32x4.sub(one, f32x4.sub(u, x)), f32x4.le(f32x4.abs(x), one));
-  const e = exponentOf(u);
-  const m = i32x4.sub(u, i32x4.shl(e, 23));
-  const f = madd(c, pow2(i32x4.max_s(i32x4.sub(ints(0), e), ints(-126))), f32x4.sub(m, one)); // e ≤ 128
-  return withSignOf(x, logEdges(x, logReduced(f, f32x4.convert_i32x4_s(e)), -1));
+function logOf(x: v128, isLog1p: bool): v128 {
+  const one = ek(ONE);
+  let f: v128, k: v128, pole = splat(0);
+  if (isLog1p) {
+    const u = f32x4.add(x, one);
+    const c = v128.bitselect(f32x4.sub(x, f32x4.sub(u, one)), f32x4.sub(one, f32x4.sub(u, x)), f32x4.le(v128.andnot(x, ek(SIGN)), one));
+    const e = exponentOf(u);
+    const m = i32x4.sub(u, i32x4.shl(e, 23));
+    f = madd(c, pow2(i32x4.max_s(i32x4.sub(ints(0), e), ints(-126))), f32x4.sub(m, one)); // e ≤ 128
+    k = f32x4.convert_i32x4_s(e);
+    pole = splat(-1);
+  } else {
+    const denormal = f32x4.lt(x, splat(1.17549435e-38)); // also x ≤ 0, which logEdges replaces
+    const u = v128.bitselect(f32x4.mul(x, splat(8388608)), x, denormal);
+    const e = exponentOf(u);
+    f = f32x4.sub(i32x4.sub(u, i32x4.shl(e, 23)), one);
+    k = f32x4.convert_i32x4_s(i32x4.sub(e, v128.and(denormal, ints(23))));
+  }
+  return withSignOf(x, logEdges(x, logReduced(f, k), pole)); // (log: a no-op, x > 0 or an edge)
 }
 
-/** σ(x), as a by-product of the last softplusSigmoid4 call. */
+/**
+ * log(1 + e^x) = max(x, 0) + log(1 + e) with e = e^−|x| in [0, 1], < 2 ulp; never overflows. No
+ * general log reduction (its exponent handling and longer polynomial cost as much as the exp): for
+ * e ≥ ½, log(1 + e) = ln 2 + log(1 + f) with f = (e − 1)/2 = e·½ − ½ in [-0.25, 0], exact
+ * (Sterbenz); below, f = e. log(1 + f) = f + f²·G(f), G of degree 8 on [-0.25, 0.5] (SOFTPLUS_G
+ * from g8 to g1; g0 = −½), weighted to the error relative to the result (f ≥ 0:
+ * log(1 + f); f < 0: ln 2 + log(1 + f), so it may be looser there): 4.1e-9 (fitted in float64).
+ * G = −½ + f·(E(f²) + f·O(f²)): two chains, −½ added last (as Estrin, 1.58 ulp; this, 1.51).
+ * ln 2 rounded to float32 is 0.03 ulp off. The sum adds max(x, 0) last: (x + ln 2) first measured
+ * 1.9 ulp.
+ */
+@inline function softplusFrom(x: v128, e: v128): v128 {
+  const big = f32x4.ge(e, ek(HALF));
+  const f = v128.bitselect(madd(e, ek(HALF), ek(NEG_HALF)), e, big);
+  const f2 = f32x4.mul(f, f);
+  let ge = hornerStep(coef(SOFTPLUS_G + 4), f2, SOFTPLUS_G + 12); // g7, g5, g3, g1
+  ge = hornerStep(ge, f2, SOFTPLUS_G + 20);
+  ge = hornerStep(ge, f2, SOFTPLUS_G + 28);
+  let go = hornerStep(coef(SOFTPLUS_G), f2, SOFTPLUS_G + 8); // g8, g6, g4, g2
+  go = hornerStep(go, f2, SOFTPLUS_G + 16);
+  go = hornerStep(go, f2, SOFTPLUS_G + 24);
+  const g = madd(madd(go, f, ge), f, ek(NEG_HALF));
+  const log1pE = f32x4.add(v128.and(big, coef(SOFTPLUS_G + 32)), f32x4.add(f, f32x4.mul(f2, g)));
+  return f32x4.add(f32x4.pmax(x, splat(0)), log1pE);
+}
+
+/** σ(x), as a by-product of the last sigmoidSoftplus call. */
 export let sigmoidOut: v128 = i32x4.splat(0);
-/**
- * log(1 + e^x) = max(x, 0) + log(1 + e) with e = e^−|x| in [0, 1], < 2 ulp; never overflows.
- * u = 1 + e is in [1, 2], so its reduction is one compare (k = 1 from √2 on), and the rounding
- * error of u (exact by Fast2Sum, 1 ≥ e) goes back into f. Also σ(x), the derivative, from the
- * same e into `sigmoidOut` (one division: cheaper than a second copy of this function).
- */
-@inline function softplusFrom(x: v128): v128 {
-  const one = splat(1);
-  const e = exp4(f32x4.neg(f32x4.abs(x)));
-  const u = f32x4.add(e, one);
-  sigmoidOut = sigmoidFrom(x, e, u);
-  const high = f32x4.ge(u, splat(1.41421354));
-  const scale = v128.bitselect(splat(0.5), one, high);
-  const f = madd(f32x4.sub(e, f32x4.sub(u, one)), scale, f32x4.sub(f32x4.mul(u, scale), one));
-  return f32x4.add(f32x4.pmax(x, splat(0)), logReduced(f, v128.and(high, one)));
+/** σ(x), or softplus(x), both from one e = e^−|x|; σ(x) also into `sigmoidOut`. */
+@inline function sigmoidSoftplus(x: v128, softplus: bool): v128 {
+  const e = expNonPositive(negAbs(x)), s = sigmoidFrom(x, e);
+  sigmoidOut = s;
+  return softplus ? softplusFrom(x, e) : s;
 }
-function softplusSigmoid4(x: v128): v128 { return softplusFrom(x); }
 
 // ---- elu, selu, erf -------------------------------------------------------------------------------
 export const SELU_ALPHA: f32 = 1.6732632423543772;
@@ -187,8 +239,9 @@ function selu4(x: v128): v128 {
   return v128.bitselect(f32x4.mul(x, splat(SELU_SCALE)), f32x4.mul(expm1x4(x), splat(SELU_SCALE * SELU_ALPHA)), f32x4.gt(x, splat(0)));
 }
 
-const ERF_SMALL = memory.data<f32>([7.8824974e-05, -0.0008018855, 0.005189312, -0.026854329, 0.11283597, -0.37612626, 1.1283791]);
-const ERF_LARGE = memory.data<f32>([1.6140616e-06, -1.330939e-05, 7.739443e-05, -0.00042014456, 0.0021651604, -0.010858517, 0.05610636, -0.35268068, -1.5568153]);
+const ERF_SMALL = memory.data<f32>([7.8824974e-05, -0.0008018855, 0.005189312, -0.026854329, 0.11283597, -0.37612626, 1.1283791,
+  1.6140616e-06, -1.330939e-05, 7.739443e-05, -0.00042014456, 0.0021651604, -0.010858517, 0.05610636, -0.35268068, -1.5568153]);
+const ERF_LARGE = ERF_SMALL + 28; // (one data segment for both)
 /**
  * erf x with the sign of x, < 2 ulp. |x| < 1: x·E(x²), E of degree 6 (relative fit error 1.4e-9).
  * |x| ≥ 1: 1 − erfc, erfc = e^(L(t) − x²), t = min(|x|, 4) − 2.5, L of degree 8 fitted to
@@ -221,8 +274,8 @@ function erf4(x: v128): v128 {
 /** Results of the last `sincos4`. */
 export let sinOut: v128 = i32x4.splat(0);
 export let cosOut: v128 = i32x4.splat(0);
-const SIN_S = memory.data<f32>([-0.0001958795, 0.008332749, -0.16666664]);
-const COS_C = memory.data<f32>([2.4547991e-05, -0.0013888304, 0.041666664]);
+const SIN_S = memory.data<f32>([-0.0001958795, 0.008332749, -0.16666664, 2.4547991e-05, -0.0013888304, 0.041666664]);
+const COS_C = SIN_S + 12; // (one data segment for both)
 const HUGE_BITS = 0x4DC90FDB; // |x| ≥ π·2^27: beyond the two-part reduction's range
 const reduceScratch = memory.data(48, 16);
 const PIO2_BITS = memory.data<u64>([0xA2F9836E4E441529, 0xFC2757D1F534DDC0, 0xDB6295993C439041, 0xFE5163ABDEBBC561]);
@@ -298,11 +351,10 @@ function sincos4(x: v128): void {
 export class Math4 {
   @inline static exp(x: v128): v128 { return exp4(x); }
   @inline static expm1(x: v128): v128 { return expm1x4(x); }
-  @inline static sigmoid(x: v128): v128 { return sigmoid4(x); }
+  @inline static sigmoidSoftplus(x: v128, softplus: bool): v128 { return sigmoidSoftplus(x, softplus); }
   @inline static tanh(x: v128): v128 { return tanh4(x); }
-  @inline static log(x: v128): v128 { return log4(x); }
-  @inline static log1p(x: v128): v128 { return log1p4(x); }
-  @inline static softplusSigmoid(x: v128): v128 { return softplusSigmoid4(x); }
+  @inline static log(x: v128): v128 { return logOf(x, false); }
+  @inline static log1p(x: v128): v128 { return logOf(x, true); }
   @inline static elu(x: v128): v128 { return elu4(x); }
   @inline static selu(x: v128): v128 { return selu4(x); }
   @inline static erf(x: v128): v128 { return erf4(x); }
