@@ -2,9 +2,23 @@
 //   rss <lib>: load only <lib>, run every workload a fixed number of times, report peak RSS.
 //   gtmem:     gradtape's memory().wasmBytes after 10 and after 1,000 mlp SGD steps.
 // Prints one JSON line on stdout.
+import { readFileSync } from 'node:fs';
 import { LIBS } from './libs/index.mjs';
 
 const [mode, name] = process.argv.slice(2);
+
+/**
+ * This process's peak resident set, MB. Linux's getrusage (process.resourceUsage().maxRSS) keeps
+ * the parent's peak across fork + exec, so a child of a bench holding 250 MB reported 250 MB for
+ * every library; VmHWM in /proc/self/status belongs to this process's own address space.
+ */
+function peakRssMB() {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  } catch {}
+  return process.resourceUsage().maxRSS / 1024;
+}
 const ITERS = { seed: 50, chain: 3, mlp: 50, matmul: 5, cnn: 1 }; // one cnn step: a peer takes seconds
 
 if (mode === 'rss') {
@@ -20,7 +34,7 @@ if (mode === 'rss') {
     inst.dispose();
     ran[w] = n;
   }
-  const out = { mode, lib: name, maxRSSMB: process.resourceUsage().maxRSS / 1024, ran, skipped };
+  const out = { mode, lib: name, maxRSSMB: peakRssMB(), ran, skipped };
   if (lib.memory) out.memory = lib.memory();
   console.log(JSON.stringify(out));
 } else if (mode === 'gtmem') {

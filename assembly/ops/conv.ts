@@ -147,11 +147,15 @@ const block = memory.data(32 * 4, 16); // a partial 4×8 block, before its rows 
 /**
  * dst[r][j] = Σ_p pa[p][r] · B(p, j) for r < rows, j < n (or with `add`, +=), rows of dst `dstRow`
  * bytes apart: four rows packed [k][4] (gemm's layout) times B packed in 8-column panels
- * (packPanels' layout: block jb's row p at pb + jb·blockStride + 32·p), with the 4×8 f32x4 register-blocked loop of
- * linalg.ts. One function for the three conv kernels (one copy of the loop in the wasm). The
- * loop over column blocks lives here, not in the callers, because V8 unrolls only nested loops:
- * as the function's outermost loop the k loop ran ~30 % more instructions per step than gemm's.
- * A full block goes from the registers straight to dst, a partial one through `block`.
+ * (packPanels' layout: block jb's row p at pb + jb·blockStride + 32·p), with the 4×8 f32x4
+ * register-blocked loop of linalg.ts. One function for the three conv kernels (one copy of the
+ * loop in the wasm). The loop over column blocks lives here, not in the callers, because V8
+ * unrolls only nested loops: as the function's outermost loop the k loop ran 34 instructions per
+ * step against gemm's ~26 (V8's disassembly). A's four values are splat by shuffles from one
+ * 16-byte load: here V8 spent an extra instruction on the address of each offset splat load. Now
+ * ~29 per step; the time is the same (the step is bound by its 16 multiplies and adds), the
+ * instruction count of the bench's cnn step 9 % lower. A full block goes from the registers
+ * straight to dst, a partial one through `block`.
  */
 function dot4xN(pa: usize, pb: usize, blockStride: usize, k: i32, dst: usize, dstRow: usize, rows: i32, n: i32, add: bool): void {
   for (let j0 = 0; j0 < n; j0 += 8) {
@@ -367,8 +371,8 @@ export function conv2dBackpropFilter(x: i32, dy: i32, a0: i32, khw: i32): i32 {
   const M = gN * gOH * gOW, K = gKH * gKW * gC;
   if (M > 0 && K > 0 && gCO > 0) {
     beginConv(dataPtr(x), false);
-    // dy packed in 8-column panels like gemm's B: the kernel's loop then has gemm's constant
-    // strides (reading dy in place, rows CO·4 bytes apart, ran ~10 % more instructions per step)
+    // dy packed in 8-column panels, like the filters for the other two kernels, so dot4xN has one
+    // layout for B (a pass over dy; reading it in place when CO is a multiple of 8 timed the same)
     const pdy = packPanels(dataPtr(dy), gCO, 1, M, gCO);
     const group = alloc(FILTER_ROWS << 4);
     convFilter(gImg, gBases, gOffsets, pdy, group, dataPtr(df), M, K, gCO);
