@@ -45,8 +45,11 @@ const EXP_K = memory.data<f32>([1.44269504, 0.693359375, -2.12194440e-4, 1258316
   -0.5, -0.0, -104, 89, 2.98023224e-8, -25, 9,
   0.0013933644, 0.008363175, 0.041666467, 0.16666576, // EXP_P
   -0.042883929, 0.1018043, -0.13066329, 0.14493194, -0.16659467, 0.19991678, -0.24999756, 0.33333409, 0.693147182, // SOFTPLUS_G, ln 2
-  -0.08101559, 0.12712307, -0.12972239, 0.14202175, -0.16642247, 0.20001468, -0.25000298, 0.33333328]); // LOG_Q
+  -0.08101559, 0.12712307, -0.12972239, 0.14202175, -0.16642247, 0.20001468, -0.25000298, 0.33333328, // LOG_Q
+  Infinity, -Infinity, NaN, 1.17549435e-38, 8388608, 0.707106769084930419921875]); // log's edges and reduction
 const EXP_P = EXP_K + 60, SOFTPLUS_G = EXP_K + 76, LOG_Q = EXP_K + 112;
+// (after LOG_Q) +Inf, −Inf, NaN, the smallest normal, 2^23, and √½ rounded (its bits, 0x3F3504F3, used as an integer)
+const INF = 144, NEG_INF = 148, QNAN = 152, MIN_NORMAL = 156, TWO_P23 = 160, SQRT_HALF = 164;
 @inline function ek(at: usize): v128 { return v128.load32_splat(EXP_K + at); }
 
 /**
@@ -156,16 +159,16 @@ function tanh4(x: v128): v128 {
 }
 
 /** Exponent e of positive normal u with u·2^−e in [√½, √2), as i32 lanes. */
-@inline function exponentOf(u: v128): v128 { return i32x4.shr_s(i32x4.sub(u, ints(0x3F3504F3)), 23); }
+@inline function exponentOf(u: v128): v128 { return i32x4.shr_s(i32x4.sub(u, ek(SQRT_HALF)), 23); }
 
 /**
  * The IEEE edges of log and log1p from the pole p (0 for log, −1 for log1p): +Inf and NaN give x,
  * x = p gives −Inf, x < p gives NaN.
  */
 @inline function logEdges(x: v128, y: v128, pole: v128): v128 {
-  y = v128.bitselect(x, y, v128.not(f32x4.lt(x, splat(Infinity))));
-  y = v128.bitselect(splat(-Infinity), y, f32x4.eq(x, pole));
-  return v128.bitselect(splat(NaN), y, f32x4.lt(x, pole));
+  y = v128.bitselect(x, y, v128.not(f32x4.lt(x, ek(INF))));
+  y = v128.bitselect(ek(NEG_INF), y, f32x4.eq(x, pole));
+  return v128.bitselect(ek(QNAN), y, f32x4.lt(x, pole));
 }
 
 /**
@@ -187,8 +190,8 @@ function logOf(x: v128, isLog1p: bool): v128 {
     k = f32x4.convert_i32x4_s(e);
     pole = splat(-1);
   } else {
-    const denormal = f32x4.lt(x, splat(1.17549435e-38)); // also x ≤ 0, which logEdges replaces
-    const u = v128.bitselect(f32x4.mul(x, splat(8388608)), x, denormal);
+    const denormal = f32x4.lt(x, ek(MIN_NORMAL)); // also x ≤ 0, which logEdges replaces
+    const u = v128.bitselect(f32x4.mul(x, ek(TWO_P23)), x, denormal);
     const e = exponentOf(u);
     f = f32x4.sub(i32x4.sub(u, i32x4.shl(e, 23)), one);
     k = f32x4.convert_i32x4_s(i32x4.sub(e, v128.and(denormal, ints(23))));
