@@ -29,8 +29,8 @@ run(bin('asc'), ['assembly/index.ts', '--config', 'asconfig.json', '--target', '
 run(bin('wasm-opt'), ['build/gradtape.wasm', '-O3', '--shrink-level', '1', '--converge', '-o', 'build/gradtape.wasm',
   '--enable-simd', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals']);
 run(bin('asc'), ['assembly/index.ts', '--config', 'asconfig.json', '--target', 'debug']);
-// (run from assembly/, where no asconfig.json applies the core's entries and options)
-execFileSync(bin('asc'), ['text-decoder.ts', '--runtime', 'stub', '-O3', '--noAssert', '--use', 'abort=', '--initialMemory', '0', '--outFile', '../build/text-decoder.wasm'],
+// (run from assembly/, where no asconfig.json applies the core's entries and options; -Oz: see the file)
+execFileSync(bin('asc'), ['text-decoder.ts', '--runtime', 'stub', '-Oz', '--noAssert', '--use', 'abort=', '--initialMemory', '0', '--outFile', '../build/text-decoder.wasm'],
   { cwd: join(root, 'assembly'), stdio: 'inherit' });
 
 // The wasm as text that gzips nearly as well as the binary (see scripts/wasm-text.mjs).

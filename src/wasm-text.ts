@@ -6,8 +6,9 @@ export function decodeWasmText(text: string, length: number, decoder: BufferSour
   const { memory, decode } = new WebAssembly.Instance(new WebAssembly.Module(decoder)).exports as {
     memory: WebAssembly.Memory; decode(length: number, out: number): void;
   };
-  // the text (ASCII: one byte per character) at address 0, the bytes right after it
-  memory.grow(Math.ceil((text.length + length) / 65536) - memory.buffer.byteLength / 65536);
+  // the text (ASCII: one byte per character) at address 0, the bytes right after it, then the
+  // decoder's 256-byte table
+  memory.grow(Math.ceil((text.length + length + 256) / 65536) - memory.buffer.byteLength / 65536);
   new TextEncoder().encodeInto(text, new Uint8Array(memory.buffer));
   decode(length, text.length);
   return new Uint8Array(memory.buffer, text.length, length);

@@ -123,6 +123,25 @@ describe('ulp error of the f32x4 functions against float64', () => {
     }
   });
 
+  it('a special value in any lane leaves the other lanes of its vector as they are, bit for bit (log tests whole vectors for its fast path)', () => {
+    const specials = [0, -0, -1, 2 ** -149, 2 ** -127, Infinity, -Infinity, NaN, 3.4028235e38, -3.4028235e38];
+    const normal = Float32Array.from([0.75, 1.5, 3.25, 0.3, 2.2, 7.5, 0.05, 1.01]);
+    for (const spec of SPECS) {
+      const plain = run(spec.name, normal);
+      for (const v of specials) {
+        const alone = run(spec.name, Float32Array.of(v))[0]!;
+        for (let lane = 0; lane < 4; lane++) {
+          const xs = normal.slice();
+          xs[4 + lane] = v;
+          const ys = Array.from(run(spec.name, xs));
+          const want = Array.from(plain);
+          want[4 + lane] = alone;
+          expect(ys, `${spec.name}, ${v} in lane ${lane}`).toEqual(want);
+        }
+      }
+    }
+  });
+
   it('the last 1–3 elements (padded f32x4 tail) equal the same values inside a longer tensor, bit for bit', () => {
     const long = Float32Array.from({ length: 64 }, (_, i) => (i - 31.5) * 0.37 + 1e-3);
     for (const spec of SPECS) {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 // @ts-ignore: plain JS build helper
-import { encodeWasmText, ALPHABET } from '../scripts/wasm-text.mjs';
+import { encodeWasmText, ALPHABET, SINGLE, SWAPS } from '../scripts/wasm-text.mjs';
 import { decodeWasmText } from '../src/wasm-text.js';
 import { wasmText, wasmLength, textDecoderWasm } from '../build/embedded.js';
 
@@ -23,6 +23,18 @@ describe('embedded core text', () => {
     const random = Uint8Array.from({ length: 200_000 }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 255);
     expect(Buffer.from(roundTrip(random)).equals(Buffer.from(random))).toBe(true); // 200 KB: more than one memory page
     expect(roundTrip(new Uint8Array(0)).length).toBe(0);
+  });
+
+  it('gives the most frequent bytes from 91 up one character each (the swaps of the header), and round-trips them', () => {
+    // 0xFD (the SIMD prefix) and 0x80 (a LEB128 continuation) dominate; every other byte once
+    const bytes = Uint8Array.from([...Array.from({ length: 1000 }, (_, i) => (i % 2 ? 0xfd : 0x80)), ...Array.from({ length: 256 }, (_, i) => i)]);
+    const text = encodeWasmText(bytes);
+    expect(SINGLE).toBe(91);
+    expect(text.length).toBeLessThan(1000 + 2 * 256 + 2 * SWAPS + 1); // without the swaps: 2000 characters for the 1000
+    expect(Buffer.from(decodeWasmText(text, bytes.length, decoder)).equals(Buffer.from(bytes))).toBe(true);
+    // a stream with nothing to gain swaps nothing: the header is one character
+    const low = Uint8Array.from({ length: 300 }, (_, i) => i % 91);
+    expect(encodeWasmText(low).length).toBe(1 + 300);
   });
 
   it('build/embedded.js holds the release core and its decoder', () => {

@@ -4,19 +4,15 @@ import { watchMask, dataPtr, dtypeOf, elementBytes, newLike, newTensor, rankOf, 
 import { record, accumulate, needsGrad, recordingMask } from "../tape";
 import { broadcastShape, broadcastShapeWith, makePlan, planDims, planRank, planSize, planStrideA, planStrideB, resetOdometer, nextRow, rowA, rowB, shapeBuf, scalarF32 } from "./layout";
 import { unbroadcast } from "./reduce";
-import { Math4, sigmoidOut, sinOut, cosOut, SELU_ALPHA, SELU_SCALE } from "./mathx4";
+import { Math4, sinOut, cosOut, SELU_ALPHA, SELU_SCALE } from "./mathx4";
 
 // Size rule: the cheap float32 ops that dominate training get an f32x4 loop each (binary add, sub,
-// mul, div, maximum, minimum; unary neg, abs, square, sqrt, relu, step). The transcendental ones
-// (exp, log, tanh, erf, sin, ...) share one f32x4 loop with a switch per four floats, calling the
-// functions of mathx4.ts (sigmoid and softplus: a second loop beside it, in mapMath); their
-// gradients share another (unaryGrad). The rest runs through one scalar loop per element kind
-// with a `switch (op)` per element.
-
-// softmax's scalar exp and log: lane 0 of the f32x4 versions, so softmax agrees with exp() and
-// log() to the bit
-export function expF(x: f32): f32 { return f32x4.extract_lane(Math4.exp(f32x4.splat(x)), 0); }
-export function logF(x: f32): f32 { return f32x4.extract_lane(Math4.log(f32x4.splat(x)), 0); }
+// mul, div, maximum, minimum; unary neg, abs, square, sqrt, relu, step). So do the common
+// transcendental ones (exp, log and log1p, tanh, sigmoid and softplus, erf: mathLoop) and the
+// one-pass gradients of relu, tanh, sigmoid and erf (gradLoop), with mathx4.ts's functions inlined;
+// the rarer ones (expm1, elu, selu, sin, cos, tan) share one f32x4 loop each way with a switch per
+// four floats. The rest runs through one scalar loop per element kind with a `switch (op)` per
+// element.
 
 // ---- unary ----
 @inline function unaryF(op: i32, x: f32, p: f32): f32 {
@@ -62,12 +58,17 @@ class VStep { @inline v(x: v128): v128 { return v128.and(f32x4.gt(x, f32x4.splat
   return i;
 }
 
-// The transcendental ops run f32x4 throughout (mathx4.ts): one loop for all of them but sigmoid and
-// softplus, with a switch per four floats (a predictable jump next to an exp). The last 1–3 floats
-// go through the same f32x4 code in a zero-padded vector, so no result depends on where its
-// element sits.
+// The transcendental ops run f32x4 throughout (mathx4.ts). exp, log and log1p, tanh, sigmoid and
+// softplus, erf have a loop each with their math inlined: in one loop with a switch and a call per
+// vector, exp, log, tanh and erf measured 15–45 % slower (V8 overlaps the iterations of a straight
+// loop body, not of calls). The rarer ones share that loop. n is a multiple of 4 in the loops: the
+// last 1–3 floats run through the same loop in a zero-padded vector, so no result depends on where
+// its element sits.
 const tailA = memory.data(16, 16);
 const tailB = memory.data(16, 16);
+const tailC = memory.data(16, 16);
+/** Bytes per block of the sigmoid/softplus loop's two passes (in L1 between the passes). */
+const MATH_BLOCK: usize = 1024;
 // (element by element: V8 makes memory.copy a call out of the module, which showed on scalar programs)
 /** The n − i (1–3) floats at p[i..n) as a zero-padded vector (through `buf`). */
 function loadTail(p: usize, i: i32, n: i32, buf: usize): v128 {
@@ -79,16 +80,12 @@ function storeTail(p: usize, i: i32, n: i32, v: v128): void {
   v128.store(tailA, v);
   for (let j = i; j < n; j++) store<u32>(p + (<usize>j << 2), load<u32>(tailA + (<usize>(j - i) << 2)));
 }
+/** The ops of the shared loop. */
 @inline function mathX4(op: i32, x: v128): v128 {
   switch (op) {
-    case Op.Exp: return Math4.exp(x);
     case Op.Expm1: return Math4.expm1(x);
-    case Op.Log: return Math4.log(x);
-    case Op.Log1p: return Math4.log1p(x);
-    case Op.Tanh: return Math4.tanh(x);
     case Op.Elu: return Math4.elu(x);
     case Op.Selu: return Math4.selu(x);
-    case Op.Erf: return Math4.erf(x);
   }
   Math4.sincos(x); // sin, cos, tan
   return op == Op.Sin ? sinOut : op == Op.Cos ? cosOut : f32x4.div(sinOut, cosOut);
@@ -96,29 +93,55 @@ function storeTail(p: usize, i: i32, n: i32, v: v128): void {
 @inline function isMathOp(op: i32): bool {
   return (op >= Op.Exp && op <= Op.Sigmoid) || op == Op.Elu || op == Op.Selu || op == Op.Softplus || op == Op.Erf;
 }
+class MExp { @inline v(x: v128): v128 { return Math4.exp(x); } }
+class MTanh { @inline v(x: v128): v128 { return Math4.tanh(x); } }
+class MErf { @inline v(x: v128): v128 { return Math4.erf(x); } }
 /**
- * `op` of the n floats at s into d. sigmoid and softplus, which share one e^−|x| (and softplus
- * stores σ(x), its derivative, at ps first: ps is d unless a tape records it, and then the result
- * overwrites σ), have a loop of their own with their f32x4 code inlined: no call per vector, which
- * measured 10–15 % of softplus.
+ * `op` of the n floats at s into d. sigmoid and softplus share one e^−|x|, and softplus stores
+ * σ(x), its derivative, at ps (ps is d unless a tape records it: then the result overwrites σ).
  */
-function mapMath(op: i32, s: usize, d: usize, n: i32, ps: usize): i32 {
-  if (op == Op.Sigmoid || op == Op.Softplus) {
-    const softplus = op == Op.Softplus;
-    for (let i = 0; i < n; i += 4) {
-      const k = <usize>i << 2, last = i + 4 > n;
-      const x = last ? loadTail(s, i, n, tailA) : v128.load(s + k);
-      const y = Math4.sigmoidSoftplus(x, softplus);
-      if (last) { storeTail(ps, i, n, sigmoidOut); storeTail(d, i, n, y); } else { v128.store(ps + k, sigmoidOut); v128.store(d + k, y); }
-    }
-    return n;
-  }
-  for (let i = 0; i < n; i += 4) {
-    const k = <usize>i << 2, last = i + 4 > n;
-    const y = mathX4(op, last ? loadTail(s, i, n, tailA) : v128.load(s + k));
-    if (last) storeTail(d, i, n, y); else v128.store(d + k, y);
+export function mapMath(op: i32, s: usize, d: usize, n: i32, ps: usize): i32 {
+  const whole = n & ~3;
+  mathLoop(op, s, d, whole, ps);
+  if (whole < n) {
+    loadTail(s, whole, n, tailA);
+    mathLoop(op, tailA, tailB, 4, tailC);
+    const y = v128.load(tailB);
+    if (ps != d) storeTail(ps, whole, n, v128.load(tailC));
+    storeTail(d, whole, n, y);
   }
   return n;
+}
+/** mapMath's loops, on n floats (a multiple of 4). */
+function mathLoop(op: i32, s: usize, d: usize, n: i32, ps: usize): void {
+  switch (op) {
+    case Op.Exp: vmap<MExp>(s, d, n); return;
+    case Op.Log: case Op.Log1p: {
+      const log1p = op == Op.Log1p;
+      for (let k: usize = 0; k < (<usize>n << 2); k += 16) v128.store(d + k, Math4.logOrLog1p(v128.load(s + k), log1p));
+      return;
+    }
+    case Op.Tanh: vmap<MTanh>(s, d, n); return;
+    case Op.Erf: vmap<MErf>(s, d, n); return;
+    case Op.Sigmoid: case Op.Softplus: {
+      // Two passes over blocks that stay in L1: e = e^−|x| into d, then σ (and softplus) from x and
+      // e. Fused into one pass (the same operations) softplus measured ~45 % slower: the chain of
+      // dependent operations from a vector's load to its store doubles, and the CPU's out-of-order
+      // window then holds fewer vectors in flight.
+      const softplus = op == Op.Softplus, end = <usize>n << 2;
+      for (let b: usize = 0; b < end; b += MATH_BLOCK) {
+        const stop = min(b + MATH_BLOCK, end);
+        for (let k = b; k < stop; k += 16) v128.store(d + k, Math4.expNegAbs(v128.load(s + k)));
+        for (let k = b; k < stop; k += 16) {
+          const x = v128.load(s + k), e = v128.load(d + k), sig = Math4.sigmoidFrom(x, e);
+          v128.store(ps + k, sig);
+          v128.store(d + k, softplus ? Math4.softplusFrom(x, e) : sig);
+        }
+      }
+      return;
+    }
+  }
+  for (let k: usize = 0; k < (<usize>n << 2); k += 16) v128.store(d + k, mathX4(op, v128.load(s + k)));
 }
 
 /**
@@ -437,16 +460,38 @@ export function unaryBackward(op: i32, y: i32, x: i32, aux: i32, dy: i32, param:
 export function unaryGrad(op: i32, a: i32, dy: i32): i32 {
   const out = newLike(a);
   const d = sameShape(dy, a) ? retainId(dy) : broadcastToShape(dy, shapePtr(a), rankOf(a));
-  const pa = dataPtr(a), pd = dataPtr(d), po = dataPtr(out), n = sizeOf(a);
-  for (let i = 0; i < n; i += 4) {
-    const k = <usize>i << 2, last = i + 4 > n;
-    const g = gradX4(op, last ? loadTail(pa, i, n, tailA) : v128.load(pa + k), last ? loadTail(pd, i, n, tailB) : v128.load(pd + k));
-    if (last) storeTail(po, i, n, g); else v128.store(po + k, g);
+  const pa = dataPtr(a), pd = dataPtr(d), po = dataPtr(out), n = sizeOf(a), whole = n & ~3;
+  gradLoop(op, pa, pd, po, whole);
+  if (whole < n) {
+    loadTail(pa, whole, n, tailB); loadTail(pd, whole, n, tailC);
+    gradLoop(op, tailB, tailC, tailB, 4);
+    storeTail(po, whole, n, v128.load(tailB));
   }
   record(Op.UnaryGrad, out, a, d, 0, op);
   release(d);
   return out;
 }
+/**
+ * unaryGrad's loops, on n floats (a multiple of 4). relu, tanh and sigmoid, the common
+ * activations, have a loop each: in the shared one, with its switch per vector, they measured ~2×
+ * the time of a multiply (V8 keeps its values on the stack across the switch).
+ */
+function gradLoop(op: i32, pa: usize, pd: usize, po: usize, n: i32): void {
+  switch (op) {
+    case Op.Relu: vmap2<GRelu>(pa, pd, po, n); return;
+    case Op.Tanh: vmap2<GTanh>(pa, pd, po, n); return;
+    case Op.Sigmoid: vmap2<GSigmoid>(pa, pd, po, n); return;
+    case Op.Erf: vmap2<GErf>(pa, pd, po, n); return;
+  }
+  for (let k: usize = 0; k < (<usize>n << 2); k += 16) v128.store(po + k, gradX4(op, v128.load(pa + k), v128.load(pd + k)));
+}
+@inline function vmap2<F>(pa: usize, pb: usize, po: usize, n: i32): void {
+  for (let k: usize = 0; k < (<usize>n << 2); k += 16) v128.store(po + k, changetype<F>(0).v(v128.load(pa + k), v128.load(pb + k)));
+}
+class GRelu { @inline v(a: v128, dy: v128): v128 { return gradX4(Op.Relu, a, dy); } }
+class GTanh { @inline v(a: v128, dy: v128): v128 { return gradX4(Op.Tanh, a, dy); } }
+class GErf { @inline v(a: v128, dy: v128): v128 { return f32x4.mul(dy, f32x4.mul(Math4.exp(f32x4.neg(f32x4.mul(a, a))), f32x4.splat(1.1283791670955126))); } } // 2/√π·e^(−x²)
+class GSigmoid { @inline v(a: v128, dy: v128): v128 { return gradX4(Op.Sigmoid, a, dy); } }
 @inline function gradX4(op: i32, a: v128, dy: v128): v128 {
   const one = f32x4.splat(1), positive = f32x4.gt(a, f32x4.splat(0));
   let f: v128; // f'(x)
@@ -458,7 +503,6 @@ export function unaryGrad(op: i32, a: i32, dy: i32): i32 {
     case Op.Sigmoid: f = f32x4.mul(a, f32x4.sub(one, a)); break;              // y(1 − y)
     case Op.Elu: f = v128.bitselect(one, f32x4.add(a, one), positive); break; // y > 0 exactly where x > 0
     case Op.Selu: f = v128.bitselect(f32x4.splat(SELU_SCALE), f32x4.add(a, f32x4.splat(SELU_SCALE * SELU_ALPHA)), positive); break;
-    case Op.Erf: f = f32x4.mul(Math4.exp(f32x4.neg(f32x4.mul(a, a))), f32x4.splat(1.1283791670955126)); break; // 2/√π·e^(−x²)
     case Op.Tan: f = f32x4.add(f32x4.mul(a, a), one); break;                  // 1 + y²
     default: // sin, cos
       Math4.sincos(a);
