@@ -26,7 +26,7 @@ run(bin('asc'), ['assembly/index.ts', '--config', 'asconfig.json', '--target', '
 // binaryen's -O3 pipeline once more, to a fixed point, on asc's output: asc stops after its own
 // passes, and the rerun takes ~165 bytes off the gzipped core (the seed program's size limit is
 // tight) without touching what decides speed (same optimize level, the kernels' loops unchanged).
-run(bin('wasm-opt'), ['build/gradtape.wasm', '-O3', '--shrink-level', '1', '--converge', '-o', 'build/gradtape.wasm',
+run(bin('wasm-opt'), ['build/gradtape.wasm', '-Oz', '--converge', '-o', 'build/gradtape.wasm',
   '--enable-simd', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals']);
 run(bin('asc'), ['assembly/index.ts', '--config', 'asconfig.json', '--target', 'debug']);
 // (run from assembly/, where no asconfig.json applies the core's entries and options; -Oz: see the file)

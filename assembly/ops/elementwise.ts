@@ -488,19 +488,17 @@ function gradLoop(op: i32, pa: usize, pd: usize, po: usize, n: i32): void {
 @inline function vmap2<F>(pa: usize, pb: usize, po: usize, n: i32): void {
   for (let k: usize = 0; k < (<usize>n << 2); k += 16) v128.store(po + k, changetype<F>(0).v(v128.load(pa + k), v128.load(pb + k)));
 }
-class GRelu { @inline v(a: v128, dy: v128): v128 { return gradX4(Op.Relu, a, dy); } }
-class GTanh { @inline v(a: v128, dy: v128): v128 { return gradX4(Op.Tanh, a, dy); } }
+// dy·f'(x): relu's is a select, not dy·step(x), so a NaN dy where x ≤ 0 gives 0 (TF's ReluGrad)
+class GRelu { @inline v(a: v128, dy: v128): v128 { return v128.and(dy, f32x4.gt(a, f32x4.splat(0))); } }
+class GTanh { @inline v(a: v128, dy: v128): v128 { return f32x4.mul(dy, f32x4.sub(f32x4.splat(1), f32x4.mul(a, a))); } }  // 1 − y²
+class GSigmoid { @inline v(a: v128, dy: v128): v128 { return f32x4.mul(dy, f32x4.mul(a, f32x4.sub(f32x4.splat(1), a))); } } // y(1 − y)
 class GErf { @inline v(a: v128, dy: v128): v128 { return f32x4.mul(dy, f32x4.mul(Math4.exp(f32x4.neg(f32x4.mul(a, a))), f32x4.splat(1.1283791670955126))); } } // 2/√π·e^(−x²)
-class GSigmoid { @inline v(a: v128, dy: v128): v128 { return gradX4(Op.Sigmoid, a, dy); } }
 @inline function gradX4(op: i32, a: v128, dy: v128): v128 {
   const one = f32x4.splat(1), positive = f32x4.gt(a, f32x4.splat(0));
   let f: v128; // f'(x)
   switch (op) {
     case Op.Expm1: f = f32x4.add(a, one); break;                              // e^x = y + 1
     case Op.Log1p: return f32x4.div(dy, f32x4.add(a, one));
-    case Op.Relu: return v128.and(dy, positive);                              // a select, not dy·step(x)
-    case Op.Tanh: f = f32x4.sub(one, f32x4.mul(a, a)); break;                 // 1 − y²
-    case Op.Sigmoid: f = f32x4.mul(a, f32x4.sub(one, a)); break;              // y(1 − y)
     case Op.Elu: f = v128.bitselect(one, f32x4.add(a, one), positive); break; // y > 0 exactly where x > 0
     case Op.Selu: f = v128.bitselect(f32x4.splat(SELU_SCALE), f32x4.add(a, f32x4.splat(SELU_SCALE * SELU_ALPHA)), positive); break;
     case Op.Tan: f = f32x4.add(f32x4.mul(a, a), one); break;                  // 1 + y²
