@@ -1,8 +1,8 @@
 // A separate, tiny module (not part of the core): decodes the core's embedded text form
-// (scripts/wasm-text.mjs) at start-up: 45 K characters in ~0.7 ms, its own compilation included,
-// where a JS loop running cold takes ~3 ms (medians over fresh Node processes; the header's table
-// measured the same as none). scripts/build.mjs compiles it with -Oz (-O3 inlines `next` four
-// times: 512 bytes against 276, no faster) and embeds its bytes next to the text.
+// (scripts/wasm-text.mjs) at start-up: 44 K characters in ~1 ms, its own compilation included,
+// where a JS loop running cold takes ~3 ms (fresh Node processes). scripts/build.mjs compiles it
+// with -Oz (-O3 inlines `next` three times: twice the bytes, no faster) and embeds its bytes next
+// to the text, where each one costs about a byte of every bundle.
 
 /** Index in the alphabet (printable ASCII without `"` and `\`) of character code c. */
 @inline function index(c: u32): u32 { return c - 0x20 - u32(c > 0x22) - u32(c > 0x5c); }
@@ -15,15 +15,17 @@ function next(): u32 {
 }
 
 /**
- * Decodes `length` bytes from the ASCII text at address 0 into memory at `out`; 256 bytes after
- * them hold the table from codes to bytes (the header's swapped pairs).
+ * Decodes `length` bytes from the ASCII text at address 0 into memory at `out`. The 256 bytes after
+ * them (fresh memory: zeros) hold code XOR byte: nonzero only for the header's swapped pairs.
  */
 export function decode(length: u32, out: usize): void {
-  const end = out + length, table = end;
-  for (let b: u32 = 0; b < 256; b++) store<u8>(table + b, b);
+  const end = out + length;
   for (let pairs = next(); pairs > 0; pairs--) {
     const h = next(), l = next();
-    store<u8>(table + h, l); store<u8>(table + l, h);
+    store<u8>(end + h, h ^ l); store<u8>(end + l, h ^ l);
   }
-  while (out < end) store<u8>(out++, load<u8>(table + next()));
+  while (out < end) {
+    const c = next();
+    store<u8>(out++, c ^ load<u8>(end + c));
+  }
 }

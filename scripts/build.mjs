@@ -23,9 +23,11 @@ const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit'
 
 mkdirSync(join(root, 'build'), { recursive: true });
 run(bin('asc'), ['assembly/index.ts', '--config', 'asconfig.json', '--target', 'release']);
-// binaryen's -O3 pipeline once more, to a fixed point, on asc's output: asc stops after its own
-// passes, and the rerun takes ~165 bytes off the gzipped core (the seed program's size limit is
-// tight) without touching what decides speed (same optimize level, the kernels' loops unchanged).
+// binaryen's size pipeline (-Oz) once more, to a fixed point, on asc's output (-O3, shrink level 2):
+// asc stops after its own passes, and the rerun takes ~190 bytes off the gzipped core (the seed
+// program's size limit is tight) without touching what decides speed: the kernels' loops are
+// inlined by AssemblyScript (@inline), and V8 inlines small functions itself (elementwise ops,
+// matmul and the seed program measured the same as with -O3, one process, a module per build).
 run(bin('wasm-opt'), ['build/gradtape.wasm', '-Oz', '--converge', '-o', 'build/gradtape.wasm',
   '--enable-simd', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals']);
 run(bin('asc'), ['assembly/index.ts', '--config', 'asconfig.json', '--target', 'debug']);

@@ -8,9 +8,9 @@ import { Math4, sinOut, cosOut, SELU_ALPHA, SELU_SCALE } from "./mathx4";
 
 // Size rule: the cheap float32 ops that dominate training get an f32x4 loop each (binary add, sub,
 // mul, div, maximum, minimum; unary neg, abs, square, sqrt, relu, step). So do the common
-// transcendental ones (exp, log and log1p, tanh, sigmoid and softplus, erf: mathLoop) and the
-// one-pass gradients of relu, tanh, sigmoid and erf (gradLoop), with mathx4.ts's functions inlined;
-// the rarer ones (expm1, elu, selu, sin, cos, tan) share one f32x4 loop each way with a switch per
+// transcendental ones (exp, log and log1p, tanh, sigmoid and softplus: mathLoop) and the one-pass
+// gradients of relu, tanh, sigmoid and erf (gradLoop), with mathx4.ts's functions inlined; the
+// rarer ones (expm1, elu, selu, erf, sin, cos, tan) share one f32x4 loop each way with a switch per
 // four floats. The rest runs through one scalar loop per element kind with a `switch (op)` per
 // element.
 
@@ -59,11 +59,12 @@ class VStep { @inline v(x: v128): v128 { return v128.and(f32x4.gt(x, f32x4.splat
 }
 
 // The transcendental ops run f32x4 throughout (mathx4.ts). exp, log and log1p, tanh, sigmoid and
-// softplus, erf have a loop each with their math inlined: in one loop with a switch and a call per
-// vector, exp, log, tanh and erf measured 15–45 % slower (V8 overlaps the iterations of a straight
-// loop body, not of calls). The rarer ones share that loop. n is a multiple of 4 in the loops: the
-// last 1–3 floats run through the same loop in a zero-padded vector, so no result depends on where
-// its element sits.
+// softplus have a loop each with their math inlined: in one loop with a switch and a call per
+// vector, exp, log and tanh measured 15–45 % slower (V8 overlaps the iterations of a straight loop
+// body, not of calls). The rarer ones share that loop (erf too: its own loop measured 2 % faster,
+// it has a long body of its own). n is a multiple of 4 in the loops: the last
+// 1–3 floats run through the same loop in a zero-padded vector, so no result depends on where its
+// element sits.
 const tailA = memory.data(16, 16);
 const tailB = memory.data(16, 16);
 const tailC = memory.data(16, 16);
@@ -86,6 +87,7 @@ function storeTail(p: usize, i: i32, n: i32, v: v128): void {
     case Op.Expm1: return Math4.expm1(x);
     case Op.Elu: return Math4.elu(x);
     case Op.Selu: return Math4.selu(x);
+    case Op.Erf: return Math4.erf(x);
   }
   Math4.sincos(x); // sin, cos, tan
   return op == Op.Sin ? sinOut : op == Op.Cos ? cosOut : f32x4.div(sinOut, cosOut);
@@ -95,7 +97,6 @@ function storeTail(p: usize, i: i32, n: i32, v: v128): void {
 }
 class MExp { @inline v(x: v128): v128 { return Math4.exp(x); } }
 class MTanh { @inline v(x: v128): v128 { return Math4.tanh(x); } }
-class MErf { @inline v(x: v128): v128 { return Math4.erf(x); } }
 /**
  * `op` of the n floats at s into d. sigmoid and softplus share one e^−|x|, and softplus stores
  * σ(x), its derivative, at ps (ps is d unless a tape records it: then the result overwrites σ).
@@ -122,7 +123,6 @@ function mathLoop(op: i32, s: usize, d: usize, n: i32, ps: usize): void {
       return;
     }
     case Op.Tanh: vmap<MTanh>(s, d, n); return;
-    case Op.Erf: vmap<MErf>(s, d, n); return;
     case Op.Sigmoid: case Op.Softplus: {
       // Two passes over blocks that stay in L1: e = e^−|x| into d, then σ (and softplus) from x and
       // e. Fused into one pass (the same operations) softplus measured ~45 % slower: the chain of

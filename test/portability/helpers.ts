@@ -37,7 +37,7 @@ export const repoMounts = (extra: Record<string, string> = {}): Record<string, s
  */
 export function embeddedCoreMarker(): string {
   const wasm = readFileSync(join(PKG_ROOT, 'build', 'gradtape.wasm'));
-  return encodeWasmText(wasm.subarray(0, 16));
+  return encodeWasmText(wasm).slice(0, 48); // (the header of swapped codes, then the module's first bytes)
 }
 
 const BUILD_OUTPUTS = ['dist/gradtape.js', 'dist/wasm-core.js', 'dist/gradtape.workerd.js', 'dist/gradtape.min.js', 'dist/index.d.ts', 'dist/layers.js', 'dist/layers.d.ts', 'build/gradtape.wasm'];
