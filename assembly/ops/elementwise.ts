@@ -125,7 +125,7 @@ function mathLoop(op: i32, s: usize, d: usize, n: i32, ps: usize): void {
     case Op.Tanh: vmap<MTanh>(s, d, n); return;
     case Op.Sigmoid: case Op.Softplus: {
       // Two passes over blocks that stay in L1: e = e^−|x| into d, then σ (and softplus) from x and
-      // e. Fused into one pass (the same operations) softplus measured ~45 % slower: the chain of
+      // e. Fused into one pass (the same operations) softplus measured ~25 % slower: the chain of
       // dependent operations from a vector's load to its store doubles, and the CPU's out-of-order
       // window then holds fewer vectors in flight.
       const softplus = op == Op.Softplus, end = <usize>n << 2;
