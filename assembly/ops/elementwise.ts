@@ -61,9 +61,9 @@ class VStep { @inline v(x: v128): v128 { return v128.and(f32x4.gt(x, f32x4.splat
 // The transcendental ops run f32x4 throughout (mathx4.ts). exp, log and log1p, tanh, sigmoid and
 // softplus have a loop each with their math inlined: in one loop with a switch and a call per
 // vector, exp, log and tanh measured 15–45 % slower (V8 overlaps the iterations of a straight loop
-// body, not of calls). The rarer ones share that loop (erf too: its own loop measured 2 % faster,
-// it has a long body of its own). n is a multiple of 4 in the loops: the last
-// 1–3 floats run through the same loop in a zero-padded vector, so no result depends on where its
+// body, not of calls). The rarer ones share that loop, and so does erf, whose long body gains
+// little (a loop of its own measured 2 % faster). n is a multiple of 4 in the loops: the last 1–3
+// floats run through the same loop in a zero-padded vector, so no result depends on where its
 // element sits.
 const tailA = memory.data(16, 16);
 const tailB = memory.data(16, 16);
@@ -472,9 +472,9 @@ export function unaryGrad(op: i32, a: i32, dy: i32): i32 {
   return out;
 }
 /**
- * unaryGrad's loops, on n floats (a multiple of 4). relu, tanh and sigmoid, the common
- * activations, have a loop each: in the shared one, with its switch per vector, they measured ~2×
- * the time of a multiply (V8 keeps its values on the stack across the switch).
+ * unaryGrad's loops, on n floats (a multiple of 4). relu, tanh and sigmoid (the common activations)
+ * and erf have a loop each: in the shared one, with its switch per vector, they measured ~2× the
+ * time of a multiply (V8 keeps values on the stack across the switch), erf 1.5× its own loop's.
  */
 function gradLoop(op: i32, pa: usize, pd: usize, po: usize, n: i32): void {
   switch (op) {
