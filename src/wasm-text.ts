@@ -1,5 +1,5 @@
 // Decoding the embedded core (the format: scripts/wasm-text.mjs). A tiny wasm module does the work
-// (assembly/text-decoder.ts): a JS loop over 46 K characters costs milliseconds before it is optimised.
+// (assembly/text-decoder.ts): a JS loop over 45 K characters costs milliseconds before it is optimised.
 
 /** The core's bytes from its text form; `decoder` is the compiled assembly/text-decoder.ts. */
 export function decodeWasmText(text: string, length: number, decoder: BufferSource): Uint8Array {
