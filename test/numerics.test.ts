@@ -33,6 +33,13 @@ describe('numerics', () => {
     expect(Array.from(t.gradient(t.result, x)!.data())).toEqual([1, 0]);
   });
 
+  it('logSoftmax of large logits is accurate at its own scale: (x − max) − log(sum), as TF', () => {
+    const l = Array.from(logSoftmax(tensor([[1000, 1000, -1000], [3e4, 3e4 - 1, 3e4 - 2]])).data());
+    const want = [-Math.LN2, -Math.LN2, -2000 - Math.LN2, ...[0, -1, -2].map(d => d - Math.log(1 + Math.exp(-1) + Math.exp(-2)))];
+    // within 2 float32 ulps of each result (x − (max + log sum) was off by 2.9e-5 on −ln 2: 490 ulps)
+    l.forEach((v, i) => expect(Math.abs(v - want[i]!), `element ${i}: ${v}`).toBeLessThanOrEqual(2 * 2 ** (Math.floor(Math.log2(Math.abs(want[i]!))) - 23)));
+  });
+
   it('sigmoidCrossEntropy with logits ±100 stays finite; its gradient is sigmoid(x) − label', () => {
     const logits = tensor([[100, -100, 0, 3]]);
     const labels = tensor([[0, 1, 1, 0.25]]);

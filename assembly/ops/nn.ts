@@ -27,10 +27,12 @@ export function softmax(x: i32, axis: i32, log: bool): i32 {
       let sum: f32 = 0;
       for (let j = 0; j < n; j++) sum += load<f32>(dst + base + <usize>j * step);
       if (log) {
+        // (x − max) − log(sum), as TF: x − (max + log(sum)) rounds max + log(sum) at max's scale
+        // first (logSoftmax([1000, 1000]) gave −0.693176 for −0.693147)
         store<f32>(logScratch, sum);
         mapMath(Op.Log, logScratch, logScratch, 1, logScratch);
-        const lse = groupMax(src + base, n, step) + load<f32>(logScratch);
-        for (let j = 0; j < n; j++) store<f32>(dst + base + <usize>j * step, load<f32>(src + base + <usize>j * step) - lse);
+        const mx = groupMax(src + base, n, step), logSum = load<f32>(logScratch);
+        for (let j = 0; j < n; j++) store<f32>(dst + base + <usize>j * step, (load<f32>(src + base + <usize>j * step) - mx) - logSum);
       } else {
         const inv: f32 = 1 / sum;
         for (let j = 0; j < n; j++) store<f32>(dst + base + <usize>j * step, load<f32>(dst + base + <usize>j * step) * inv);
