@@ -72,6 +72,7 @@ function imports(): WebAssembly.Imports {
       },
       customGradient: (fnId: number, dy: number, outPtr: number, count: number) => callbacks.customGradient(fnId, dy, outPtr, count),
       releaseCustom: (fnId: number) => callbacks.releaseCustom(fnId),
+      pow: Math.pow, // a^b for exponents the core does not do itself (assembly/ops/elementwise.ts powF)
       // only the debug build imports abort: decode AssemblyScript's UTF-16 message
       abort(msg: number, file: number, line: number, col: number) {
         throw new Error(`gradtape core assertion failed: ${readString(msg)} at ${readString(file)}:${line}:${col}`);

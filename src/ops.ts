@@ -198,12 +198,11 @@ export const leakyRelu = /* @__PURE__ */ def('leakyRelu', function leakyRelu(x: 
 }, __TESTS__ && { kind: 'unary', dtypes: 'float', grad: true, kinks: [0], examples: [{ inputs: [[2, 3]] }, { inputs: [[4]], args: [0.5] }] });
 /** Elementwise SiLU (swish), x · sigmoid(x). */
 export const silu = /* @__PURE__ */ def('silu', (x: TensorLike): Tensor => { const t = toTensor('silu', x); checkDTypes('silu', t, 'float'); return mul(t, sigmoid(t)); }, __TESTS__ && { kind: 'unary', dtypes: 'float', grad: true });
-/** Exact GELU (TF's default, approximate = false): x · Φ(x) = 0.5 · x · (1 + erf(x / √2)). */
-export const gelu = /* @__PURE__ */ def('gelu', (x: TensorLike): Tensor => {
-  const t = toTensor('gelu', x);
-  checkDTypes('gelu', t, 'float');
-  return mul(mul(t, 0.5), add(erf(mul(t, Math.SQRT1_2)), 1));
-}, __TESTS__ && { kind: 'unary', dtypes: 'float', grad: true });
+/**
+ * Exact GELU (TF's default, approximate = false): x · Φ(x) = 0.5 · x · (1 + erf(x / √2)), as
+ * accurate as TF's formula; one kernel computes it and its derivative.
+ */
+export const gelu = /* @__PURE__ */ unaryOp('gelu', Op.Gelu, 'float');
 /** Elementwise min(max(x, lo), hi); the gradient is 1 inside [lo, hi] (both ends included) and 0 outside. */
 export const clipByValue = /* @__PURE__ */ def('clipByValue', function clipByValue(x: TensorLike, lo: number, hi: number): Tensor {
   const t = toTensor('clipByValue', x);

@@ -1,6 +1,6 @@
 // Numerics as in TensorFlow: IEEE results at the edges, stable softmax/logSumExp/cross-entropy.
 import { describe, it, expect } from 'vitest';
-import { tensor, exp, log, div, softmax, logSoftmax, logSumExp, sigmoidCrossEntropy, softmaxCrossEntropy, tape, sigmoid, sqrt, sum, mean, prod, matmul } from './api.js';
+import { tensor, exp, log, div, pow, softmax, logSoftmax, logSumExp, sigmoidCrossEntropy, softmaxCrossEntropy, tape, sigmoid, sqrt, sum, mean, prod, matmul } from './api.js';
 
 describe('numerics', () => {
   it('exp overflow is Infinity, log(0) is -Infinity, 0/0 is NaN', () => {
@@ -65,6 +65,33 @@ describe('numerics', () => {
     expect(g[0]).toBeCloseTo(1, 6);
     expect(g[1]).toBeCloseTo(-1, 6);
     expect(g[2]).toBeCloseTo(0, 6);
+  });
+});
+
+describe('pow as C\'s powf (TF): the core does integral exponents and ½, the host\'s Math.pow the rest', () => {
+  /** C99's pow where it differs from JS's Math.pow: pow(1, y) = 1 and pow(−1, ±Inf) = 1. */
+  const powC = (a: number, b: number) => (a === 1 || (a === -1 && Math.abs(b) === Infinity) ? 1 : Math.pow(a, b));
+  const ulp = (r: number) => (r === 0 ? 2 ** -149 : Math.max(2 ** -149, 2 ** (Math.floor(Math.log2(Math.abs(Math.fround(r)))) - 23)));
+
+  it('IEEE/C99 special cases, each on both paths (integral exponents and the host)', () => {
+    const cases: [number, number][] = [];
+    for (const a of [0, -0, 1, -1, 2, -2, 0.5, -0.5, Infinity, -Infinity, NaN]) {
+      for (const b of [0, -0, 1, -1, 2, 3, -2, -3, 0.5, -0.5, 2.5, -2.5, Infinity, -Infinity, NaN]) cases.push([a, b]);
+    }
+    const got = pow(tensor(cases.map(c => c[0])), tensor(cases.map(c => c[1]))).data();
+    cases.forEach(([a, b], i) => expect(got[i], `pow(${a}, ${b})`).toBe(Math.fround(powC(a, b))));
+  });
+
+  it('within an ulp of float64 pow over a grid, for integral (up to ±64), half and fractional exponents', () => {
+    const as: number[] = [], bs: number[] = [];
+    const exponents = [2, 3, 4, 7, -1, -2, -3, 0.5, -0.5, 2.5, 1 / 3, 64, -64, 65, 1.0001];
+    for (const b of exponents) for (let i = 0; i < 400; i++) { as.push(Math.fround(-6 + 12 * (i + 0.5) / 400)); bs.push(Math.fround(b)); }
+    const got = pow(tensor(as), tensor(bs)).data();
+    as.forEach((a, i) => {
+      const want = powC(a, bs[i]!);
+      if (!Number.isFinite(want) || Math.abs(want) > 3.4e38 || Math.abs(want) < 1e-38) return expect(got[i], `pow(${a}, ${bs[i]})`).toBe(Math.fround(want));
+      expect(Math.abs(got[i]! - want) / ulp(want), `pow(${a}, ${bs[i]}) = ${got[i]}, want ${want}`).toBeLessThanOrEqual(1);
+    });
   });
 });
 

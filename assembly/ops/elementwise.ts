@@ -58,13 +58,12 @@ class VStep { @inline v(x: v128): v128 { return v128.and(f32x4.gt(x, f32x4.splat
   return i;
 }
 
-// The transcendental ops run f32x4 throughout (mathx4.ts). exp, log and log1p, tanh, sigmoid and
-// softplus have a loop each with their math inlined: in one loop with a switch and a call per
-// vector, exp, log and tanh measured 15–45 % slower (V8 overlaps the iterations of a straight loop
-// body, not of calls). The rarer ones share that loop, and so does erf, whose long body gains
-// little (a loop of its own measured 2 % faster). n is a multiple of 4 in the loops: the last 1–3
-// floats run through the same loop in a zero-padded vector, so no result depends on where its
-// element sits.
+// The transcendental ops run f32x4 throughout (mathx4.ts). exp, log and log1p, tanh, erf, sigmoid,
+// softplus and gelu have a loop each with their math inlined: in one loop with a switch and a call
+// per vector, exp, log and tanh measured 15–45 % slower (V8 overlaps the iterations of a straight
+// loop body, not of calls). The rarer ones share that loop. n is a multiple of 4 in the loops: the
+// last 1–3 floats run through the same loop in a zero-padded vector, so no result depends on where
+// its element sits.
 const tailA = memory.data(16, 16);
 const tailB = memory.data(16, 16);
 const tailC = memory.data(16, 16);
@@ -87,19 +86,19 @@ function storeTail(p: usize, i: i32, n: i32, v: v128): void {
     case Op.Expm1: return Math4.expm1(x);
     case Op.Elu: return Math4.elu(x);
     case Op.Selu: return Math4.selu(x);
-    case Op.Erf: return Math4.erf(x);
   }
   Math4.sincos(x); // sin, cos, tan
   return op == Op.Sin ? sinOut : op == Op.Cos ? cosOut : f32x4.div(sinOut, cosOut);
 }
 @inline function isMathOp(op: i32): bool {
-  return (op >= Op.Exp && op <= Op.Sigmoid) || op == Op.Elu || op == Op.Selu || op == Op.Softplus || op == Op.Erf;
+  return (op >= Op.Exp && op <= Op.Sigmoid) || op == Op.Elu || op == Op.Selu || op == Op.Softplus || op == Op.Erf || op == Op.Gelu;
 }
 class MExp { @inline v(x: v128): v128 { return Math4.exp(x); } }
 class MTanh { @inline v(x: v128): v128 { return Math4.tanh(x); } }
 /**
- * `op` of the n floats at s into d. sigmoid and softplus share one e^−|x|, and softplus stores
- * σ(x), its derivative, at ps (ps is d unless a tape records it: then the result overwrites σ).
+ * `op` of the n floats at s into d. softplus and gelu also store their derivative at ps, from the
+ * same exponential (σ(x) from softplus's e^−|x|, Φ(x) + x·φ(x) from gelu's e^(−x²/2)); ps is d
+ * unless a tape records the op (the result is stored last, so it wins).
  */
 export function mapMath(op: i32, s: usize, d: usize, n: i32, ps: usize): i32 {
   const whole = n & ~3;
@@ -123,6 +122,15 @@ function mathLoop(op: i32, s: usize, d: usize, n: i32, ps: usize): void {
       return;
     }
     case Op.Tanh: vmap<MTanh>(s, d, n); return;
+    case Op.Erf: {
+      const end = <usize>n << 2;
+      for (let b: usize = 0; b < end; b += MATH_BLOCK) {
+        const stop = min(b + MATH_BLOCK, end);
+        for (let k = b; k < stop; k += 16) v128.store(d + k, Math4.erfM(v128.load(s + k)));
+        for (let k = b; k < stop; k += 16) v128.store(d + k, Math4.erfFrom(v128.load(s + k), v128.load(d + k)));
+      }
+      return;
+    }
     case Op.Sigmoid: case Op.Softplus: {
       // Two passes over blocks that stay in L1: e = e^−|x| into d, then σ (and softplus) from x and
       // e. Fused into one pass (the same operations) softplus measured ~25 % slower: the chain of
@@ -140,20 +148,39 @@ function mathLoop(op: i32, s: usize, d: usize, n: i32, ps: usize): void {
       }
       return;
     }
+    case Op.Gelu: {
+      // the same two passes: q = e^(−x²/2) into d, then Φ, the derivative and gelu from x and q
+      const end = <usize>n << 2;
+      for (let b: usize = 0; b < end; b += MATH_BLOCK) {
+        const stop = min(b + MATH_BLOCK, end);
+        for (let k = b; k < stop; k += 16) {
+          const x = v128.load(s + k);
+          v128.store(d + k, Math4.expNonPositive(f32x4.mul(f32x4.mul(x, x), f32x4.splat(-0.5))));
+        }
+        for (let k = b; k < stop; k += 16) {
+          const x = v128.load(s + k), q = v128.load(d + k), phi = Math4.geluPhi(x, q);
+          v128.store(ps + k, Math4.geluDerivative(x, q, phi));
+          v128.store(d + k, f32x4.mul(x, phi));
+        }
+      }
+      return;
+    }
   }
   for (let k: usize = 0; k < (<usize>n << 2); k += 16) v128.store(d + k, mathX4(op, v128.load(s + k)));
 }
 
 /**
- * softplus of x into `out` when a tape records it: σ(x), its derivative, comes from the same e^−|x|
- * in the same pass and is recorded as Sigmoid(x), so the gradient is one multiply, dy·σ(x), and
- * gradients of that gradient flow through σ's own record.
+ * softplus or gelu of x into `out` when a tape records it: the derivative comes from the same
+ * exponential in the same pass and is recorded as an op of x (softplus: Sigmoid(x); gelu: a
+ * UnaryGrad of Gelu holding f'(x) itself, see unaryGradBackward), so the gradient is one multiply,
+ * dy·f'(x), and gradients of that gradient flow through the derivative's own record.
  */
-function softplusRecorded(x: i32, out: i32): void {
+function recordWithDerivative(op: i32, x: i32, out: i32): void {
   const s = newLike(x);
-  mapMath(Op.Softplus, dataPtr(x), dataPtr(out), sizeOf(x), dataPtr(s));
-  record(Op.Sigmoid, s, x);
-  record(Op.Softplus, out, x, s);
+  mapMath(op, dataPtr(x), dataPtr(out), sizeOf(x), dataPtr(s));
+  if (op == Op.Softplus) record(Op.Sigmoid, s, x);
+  else record(Op.UnaryGrad, s, x, 0, 0, Op.Gelu);
+  record(op, out, x, s);
   release(s); // the records hold it
 }
 
@@ -163,8 +190,8 @@ export function unary(op: i32, x: i32, param: f32): i32 {
   const out = newLike(x, op == Op.LogicalNot ? DType.Bool : -1);
   const s = dataPtr(x), d = dataPtr(out), n = sizeOf(x);
   let i = 0;
-  if (dtype == DType.Float32 && op == Op.Softplus && (watchMask(x) & recordingMask) != 0) {
-    softplusRecorded(x, out);
+  if (dtype == DType.Float32 && (op == Op.Softplus || op == Op.Gelu) && (watchMask(x) & recordingMask) != 0) {
+    recordWithDerivative(op, x, out);
   } else if (dtype == DType.Float32) {
     switch (op) {
       case Op.Neg: i = vmap<VNeg>(s, d, n); break;
@@ -188,13 +215,35 @@ export function unary(op: i32, x: i32, param: f32): i32 {
 }
 
 // ---- binary ----
+@external("env", "pow")
+declare function hostPow(a: f64, b: f64): f64;
+/**
+ * a^b as C's powf, rounded once from float64: integral exponents up to 64 (most pow in models:
+ * squares, cubes, reciprocals) by repeated squaring here, exact to float64's rounding (at most 14
+ * products); √a for b = ½; the rest by the host's Math.pow. Not AssemblyScript's Mathf.pow: its
+ * ~370 bytes of gzipped code paid for the fused gelu under the seed program's size limit (a general
+ * b runs 3–5× slower through the host: ~100 ns an element). JS's Math.pow differs from C in two places, kept as C has them:
+ * pow(1, y) = 1 even for NaN y, and pow(−1, ±Inf) = 1.
+ */
+function powF(a: f32, b: f32): f32 {
+  if (b == 2) return a * a;
+  const n = Mathf.abs(b);
+  if (n <= 64 && b == Mathf.trunc(b)) {
+    let k = <i32>n, x = <f64>a, y: f64 = 1;
+    for (; k != 0; k >>= 1) { if (k & 1) y *= x; x *= x; }
+    return <f32>(b < 0 ? 1 / y : y);
+  }
+  if (b == 0.5 && a > 0) return Mathf.sqrt(a); // (−0 and −Inf: the host's rules)
+  if (a == 1 || (a == -1 && n == Infinity)) return 1;
+  return <f32>hostPow(a, b);
+}
 @inline function binF(op: i32, a: f32, b: f32): f32 {
   switch (op) {
     case Op.Add: return a + b;
     case Op.Sub: return a - b;
     case Op.Mul: return a * b;
     case Op.Div: return a / b;
-    case Op.Pow: return Mathf.pow(a, b);
+    case Op.Pow: return powF(a, b);
     case Op.Maximum: return a >= b || a != a ? a : b;
     case Op.Minimum: return a <= b || a != a ? a : b;
     case Op.Mod: return a - Mathf.floor(a / b) * b;
@@ -434,7 +483,7 @@ export function unaryBackward(op: i32, y: i32, x: i32, aux: i32, dy: i32, param:
     // one pass each, from the output where the derivative allows (unaryGrad)
     case Op.Expm1: case Op.Tanh: case Op.Sigmoid: case Op.Elu: case Op.Selu: case Op.Tan: g = unaryGrad(op, y, dy); break;
     case Op.Log1p: case Op.Erf: case Op.Sin: case Op.Cos: g = unaryGrad(op, x, dy); break;
-    case Op.Softplus: g = mul(dy, aux); break; // σ(x), recorded (softplusRecorded)
+    case Op.Softplus: case Op.Gelu: g = mul(dy, aux); break; // f'(x), recorded (recordWithDerivative)
     case Op.Log: g = div(dy, x); break;
     case Op.Relu: g = unaryGrad(op, x, dy); break; // dy where x > 0, else 0 (TF's ReluGrad: a NaN dy there gives 0)
     case Op.Relu6: {
@@ -481,10 +530,11 @@ function gradLoop(op: i32, pa: usize, pd: usize, po: usize, n: i32): void {
     case Op.Relu: vmap2<GRelu>(pa, pd, po, n); return;
     case Op.Tanh: vmap2<GTanh>(pa, pd, po, n); return;
     case Op.Sigmoid: vmap2<GSigmoid>(pa, pd, po, n); return;
-    case Op.Erf: vmap2<GErf>(pa, pd, po, n); return;
+    case Op.Erf: gradErf(pa, pd, po, n); return;
   }
   for (let k: usize = 0; k < (<usize>n << 2); k += 16) v128.store(po + k, gradX4(op, v128.load(pa + k), v128.load(pd + k)));
 }
+function gradErf(pa: usize, pd: usize, po: usize, n: i32): void { vmap2<GErf>(pa, pd, po, n); }
 @inline function vmap2<F>(pa: usize, pb: usize, po: usize, n: i32): void {
   for (let k: usize = 0; k < (<usize>n << 2); k += 16) v128.store(po + k, changetype<F>(0).v(v128.load(pa + k), v128.load(pb + k)));
 }
@@ -492,7 +542,7 @@ function gradLoop(op: i32, pa: usize, pd: usize, po: usize, n: i32): void {
 class GRelu { @inline v(a: v128, dy: v128): v128 { return v128.and(dy, f32x4.gt(a, f32x4.splat(0))); } }
 class GTanh { @inline v(a: v128, dy: v128): v128 { return f32x4.mul(dy, f32x4.sub(f32x4.splat(1), f32x4.mul(a, a))); } }  // 1 − y²
 class GSigmoid { @inline v(a: v128, dy: v128): v128 { return f32x4.mul(dy, f32x4.mul(a, f32x4.sub(f32x4.splat(1), a))); } } // y(1 − y)
-class GErf { @inline v(a: v128, dy: v128): v128 { return f32x4.mul(dy, f32x4.mul(Math4.exp(f32x4.neg(f32x4.mul(a, a))), f32x4.splat(1.1283791670955126))); } } // 2/√π·e^(−x²)
+class GErf { @inline v(a: v128, dy: v128): v128 { return f32x4.mul(dy, f32x4.mul(Math4.expNonPositive(f32x4.neg(f32x4.mul(a, a))), f32x4.splat(1.1283791670955126))); } } // 2/√π·e^(−x²)
 @inline function gradX4(op: i32, a: v128, dy: v128): v128 {
   const one = f32x4.splat(1), positive = f32x4.gt(a, f32x4.splat(0));
   let f: v128; // f'(x)
@@ -514,6 +564,7 @@ class GErf { @inline v(a: v128, dy: v128): v128 { return f32x4.mul(dy, f32x4.mul
  * again), h·dy·∂f'(a)/∂a to a, in recorded ops so that every order of derivative works.
  */
 export function unaryGradBackward(op: i32, g: i32, a: i32, dy: i32, h: i32): void {
+  if (op == Op.Gelu) { if (needsGrad(a)) accumulate(a, geluSecond(a, h)); return; } // g = f'(x) itself: no dy
   if (needsGrad(dy)) accumulate(dy, unaryGrad(op, a, h));
   if (op == Op.Relu || !needsGrad(a)) return; // relu's mask is piecewise constant in x: no gradient flows to x
   const hd = mul(h, dy);
@@ -531,6 +582,19 @@ export function unaryGradBackward(op: i32, g: i32, a: i32, dy: i32, h: i32): voi
   }
   release(hd);
   accumulate(a, ga);
+}
+/**
+ * h·gelu''(x) = h·φ(x)·(2 − x²) in recorded ops, so every order works: h·φ(x) is erf's one-pass
+ * gradient at x/√2, h·(2/√π)·e^(−x²/2), times 1/(2√2).
+ */
+function geluSecond(x: i32, h: i32): i32 {
+  const u = mulScalar(x, <f32>Math.SQRT1_2);
+  const hphi = mulScalarOwned(unaryGrad(Op.Erf, u, h), <f32>(0.25 * Math.SQRT2));
+  release(u);
+  const two = scalarF32(2);
+  const c = sub(two, unary(Op.Square, x, 0));
+  release(two);
+  return mulOwned(hphi, c);
 }
 function unaryGradOwned(op: i32, a: i32, dy: i32): i32 { const g = unaryGrad(op, a, dy); release(dy); return g; }
 function leakyMask(x: i32, pos: i32, negOwnedArg: i32): i32 {

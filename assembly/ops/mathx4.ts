@@ -245,36 +245,69 @@ function selu4(x: v128): v128 {
   return v128.bitselect(f32x4.mul(x, splat(SELU_SCALE)), f32x4.mul(expm1x4(x), splat(SELU_SCALE * SELU_ALPHA)), f32x4.gt(x, splat(0)));
 }
 
-const ERF_SMALL = memory.data<f32>([7.8824974e-05, -0.0008018855, 0.005189312, -0.026854329, 0.11283597, -0.37612626, 1.1283791,
-  1.6140616e-06, -1.330939e-05, 7.739443e-05, -0.00042014456, 0.0021651604, -0.010858517, 0.05610636, -0.35268068, -1.5568153]);
-const ERF_LARGE = ERF_SMALL + 28; // (one data segment for both)
+// erf4's polynomials, highest degree first: E (e4 to e1, then 2/√π in two parts), then M
+const ERF_E = memory.data<f32>([0.004529287572950125, -0.026660632342100143, 0.1128135696053505, -0.3761254847049713,
+  -5.8635382771399236e-08, 1.128379225730896,
+  0.00023898556537460536, -0.002556974533945322, 0.014582262374460697, -0.06110396981239319, -0.7822383642196655,
+  -1.9872677326202393, -0.9259777069091797]);
+const ERF_M = ERF_E + 24;
 /**
- * erf x with the sign of x, < 2 ulp. |x| < 1: x·E(x²), E of degree 6 (relative fit error 1.4e-9).
- * |x| ≥ 1: 1 − erfc, erfc = e^(L(t) − x²), t = min(|x|, 4) − 2.5, L of degree 8 fitted to
- * log erfc(x) + x² (absolute fit error 1.3e-8, i.e. relative in erfc); past 3.92 erf rounds to 1.
+ * erf x with the sign of x, < 2 ulp, from a = |x|. Below 0.6: a·E(a²), E of degree 4 (relative fit
+ * error 9.3e-9), its constant 2/√π in two floats (hi + (lo + ...)): rounded to one float, 2/√π alone
+ * is 0.44 ulp off, which made 2.2 ulp. From 0.6: −expm1(M(t)), t = min(a, 4) − 0.6, M of degree 6
+ * fitted to log erfc(a) with the error weighted as it reaches erf (erf = 1 − e^M needs M only to
+ * erfc/erf relative: 1.3e-8), centred at 0.6, where that weight is largest, so no terms cancel there
+ * (centred at 1.5 they did: 2.6 ulp). Past 3.92 erf rounds to 1. Coefficients fitted one by one from
+ * the lowest in float32.
  */
-function erf4(x: v128): v128 {
-  const a = f32x4.abs(x), s = f32x4.mul(a, a);
-  let e = coef(ERF_SMALL);
-  e = hornerStep(e, s, ERF_SMALL + 4);
-  e = hornerStep(e, s, ERF_SMALL + 8);
-  e = hornerStep(e, s, ERF_SMALL + 12);
-  e = hornerStep(e, s, ERF_SMALL + 16);
-  e = hornerStep(e, s, ERF_SMALL + 20);
-  e = hornerStep(e, s, ERF_SMALL + 24);
-  const c = f32x4.pmin(a, splat(4)), t = f32x4.sub(c, splat(2.5));
-  let l = coef(ERF_LARGE);
-  l = hornerStep(l, t, ERF_LARGE + 4);
-  l = hornerStep(l, t, ERF_LARGE + 8);
-  l = hornerStep(l, t, ERF_LARGE + 12);
-  l = hornerStep(l, t, ERF_LARGE + 16);
-  l = hornerStep(l, t, ERF_LARGE + 20);
-  l = hornerStep(l, t, ERF_LARGE + 24);
-  l = hornerStep(l, t, ERF_LARGE + 28);
-  l = hornerStep(l, t, ERF_LARGE + 32);
-  const large = f32x4.sub(splat(1), exp4(f32x4.sub(l, f32x4.mul(c, c))));
-  return withSignOf(x, v128.bitselect(f32x4.mul(a, e), large, f32x4.lt(a, splat(1))));
+@inline function erfM(x: v128): v128 {
+  const t = f32x4.sub(f32x4.pmin(f32x4.abs(x), splat(4)), splat(0.6));
+  let m = coef(ERF_M);
+  m = hornerStep(m, t, ERF_M + 4);
+  m = hornerStep(m, t, ERF_M + 8);
+  m = hornerStep(m, t, ERF_M + 12);
+  m = hornerStep(m, t, ERF_M + 16);
+  m = hornerStep(m, t, ERF_M + 20);
+  return hornerStep(m, t, ERF_M + 24);
 }
+@inline function erfFrom(x: v128, m: v128): v128 {
+  const a = f32x4.abs(x), s = f32x4.mul(a, a);
+  let e = coef(ERF_E);
+  e = hornerStep(e, s, ERF_E + 4);
+  e = hornerStep(e, s, ERF_E + 8);
+  e = hornerStep(e, s, ERF_E + 12);
+  e = hornerStep(e, s, ERF_E + 16);
+  const small = f32x4.mul(a, f32x4.add(e, coef(ERF_E + 20)));
+  const h = expm1Half(m);
+  return withSignOf(x, v128.bitselect(small, f32x4.abs(f32x4.add(h, h)), f32x4.lt(a, splat(0.6))));
+}
+
+// ---- gelu --------------------------------------------------------------------------------------
+/** P from t⁷ to t¹, then p and 1/√(2π): see geluPhi. */
+const GELU_P = memory.data<f32>([-0.08645249903202057, 0.3154642879962921, -0.21194417774677277, 0.2196739912033081,
+  0.06321869045495987, 0.09947945177555084, 0.1005602553486824, 0.25, 0.3989422804014327]);
+/**
+ * Φ(x) = ½(1 + erf(x/√2)), gelu's x·Φ(x) without the x, from q = e^(−x²/2) (expNonPositive);
+ * geluDerivative gives Φ(x) + x·φ(x) from the same q. The tail ½erfc(|x|/√2) = q·t·P(t) with
+ * t = 1/(1 + |x|/4), P of degree 6 without a constant term (A&S 7.1.26's form, fitted here on
+ * |x| ≤ 6 with the error weighted by q: 3.5e-9 absolute in Φ); φ(x) = q/√(2π). So one e^y serves
+ * gelu and its derivative, and Φ is as accurate as TF's own 0.5·x·(1 + erf(x/√2)): absolutely,
+ * ~1e-7, which for x < 0 is relatively better than TF's (the tail is not 1 − erf). ±Inf give NaN
+ * derivatives (Inf·0), as TF's.
+ */
+@inline function geluPhi(x: v128, q: v128): v128 {
+  const t = f32x4.div(ek(ONE), madd(f32x4.abs(x), coef(GELU_P + 28), ek(ONE)));
+  let p = coef(GELU_P);
+  p = hornerStep(p, t, GELU_P + 4);
+  p = hornerStep(p, t, GELU_P + 8);
+  p = hornerStep(p, t, GELU_P + 12);
+  p = hornerStep(p, t, GELU_P + 16);
+  p = hornerStep(p, t, GELU_P + 20);
+  p = hornerStep(p, t, GELU_P + 24);
+  const tail = f32x4.mul(f32x4.mul(p, t), q);
+  return v128.bitselect(f32x4.sub(ek(ONE), tail), tail, f32x4.ge(x, splat(0)));
+}
+@inline function geluDerivative(x: v128, q: v128, phi: v128): v128 { return madd(f32x4.mul(x, q), coef(GELU_P + 32), phi); }
 
 // ---- sin, cos, tan ---------------------------------------------------------------------------------
 /** Results of the last `sincos4`. */
@@ -365,6 +398,12 @@ export class Math4 {
   @inline static logOrLog1p(x: v128, isLog1p: bool): v128 { return logOf(x, isLog1p); }
   @inline static elu(x: v128): v128 { return elu4(x); }
   @inline static selu(x: v128): v128 { return selu4(x); }
-  @inline static erf(x: v128): v128 { return erf4(x); }
+  @inline static erfM(x: v128): v128 { return erfM(x); }
+  @inline static erfFrom(x: v128, m: v128): v128 { return erfFrom(x, m); }
+  /** e^x for x ≤ 0 (or NaN) */
+  @inline static expNonPositive(x: v128): v128 { return expNonPositive(x); }
+  /** gelu's Φ(x), and its derivative Φ(x) + x·φ(x), from x and e^(−x²/2) */
+  @inline static geluPhi(x: v128, q: v128): v128 { return geluPhi(x, q); }
+  @inline static geluDerivative(x: v128, q: v128, phi: v128): v128 { return geluDerivative(x, q, phi); }
   @inline static sincos(x: v128): void { sincos4(x); }
 }
