@@ -96,9 +96,9 @@ function storeTail(p: usize, i: i32, n: i32, v: v128): void {
 class MExp { @inline v(x: v128): v128 { return Math4.exp(x); } }
 class MTanh { @inline v(x: v128): v128 { return Math4.tanh(x); } }
 /**
- * `op` of the n floats at s into d. softplus and gelu also store their derivative at ps, from the
- * same exponential (σ(x) from softplus's e^−|x|, Φ(x) + x·φ(x) from gelu's e^(−x²/2)); ps is d
- * unless a tape records the op (the result is stored last, so it wins).
+ * `op` of the n floats at s into d. softplus, erf and gelu also store their derivative at ps, from
+ * the same exponential (σ(x) from softplus's e^−|x|, 2/√π·e^(−x²) from erf's, Φ(x) + x·φ(x) from
+ * gelu's e^(−x²/2)); ps is d unless a tape records the op (the result is stored last, so it wins).
  */
 export function mapMath(op: i32, s: usize, d: usize, n: i32, ps: usize): i32 {
   const whole = n & ~3;
@@ -122,15 +122,6 @@ function mathLoop(op: i32, s: usize, d: usize, n: i32, ps: usize): void {
       return;
     }
     case Op.Tanh: vmap<MTanh>(s, d, n); return;
-    case Op.Erf: {
-      const end = <usize>n << 2;
-      for (let b: usize = 0; b < end; b += MATH_BLOCK) {
-        const stop = min(b + MATH_BLOCK, end);
-        for (let k = b; k < stop; k += 16) v128.store(d + k, Math4.erfM(v128.load(s + k)));
-        for (let k = b; k < stop; k += 16) v128.store(d + k, Math4.erfFrom(v128.load(s + k), v128.load(d + k)));
-      }
-      return;
-    }
     case Op.Sigmoid: case Op.Softplus: {
       // Two passes over blocks that stay in L1: e = e^−|x| into d, then σ (and softplus) from x and
       // e. Fused into one pass (the same operations) softplus measured ~25 % slower: the chain of
@@ -148,19 +139,26 @@ function mathLoop(op: i32, s: usize, d: usize, n: i32, ps: usize): void {
       }
       return;
     }
-    case Op.Gelu: {
-      // the same two passes: q = e^(−x²/2) into d, then Φ, the derivative and gelu from x and q
-      const end = <usize>n << 2;
+    case Op.Erf: case Op.Gelu: {
+      // the same two passes: q into d (e^(−x²) for erf, e^(−x²/2) for gelu: x² rounds once, as
+      // in TF's erf gradient), then the op and its derivative from x and q (mathx4.ts: the normal tail)
+      const erf = op == Op.Erf, factor = f32x4.splat(erf ? -1 : -0.5), end = <usize>n << 2;
       for (let b: usize = 0; b < end; b += MATH_BLOCK) {
         const stop = min(b + MATH_BLOCK, end);
         for (let k = b; k < stop; k += 16) {
           const x = v128.load(s + k);
-          v128.store(d + k, Math4.expNonPositive(f32x4.mul(f32x4.mul(x, x), f32x4.splat(-0.5))));
+          v128.store(d + k, Math4.expNonPositive(f32x4.mul(f32x4.mul(x, x), factor)));
         }
         for (let k = b; k < stop; k += 16) {
-          const x = v128.load(s + k), q = v128.load(d + k), phi = Math4.geluPhi(x, q);
-          v128.store(ps + k, Math4.geluDerivative(x, q, phi));
-          v128.store(d + k, f32x4.mul(x, phi));
+          const x = v128.load(s + k), q = v128.load(d + k);
+          if (erf) {
+            v128.store(ps + k, f32x4.mul(q, f32x4.splat(1.1283791670955126))); // 2/√π·e^(−x²)
+            v128.store(d + k, Math4.erfFrom(x, q));
+          } else {
+            const phi = Math4.geluPhi(x, q);
+            v128.store(ps + k, Math4.geluDerivative(x, q, phi));
+            v128.store(d + k, f32x4.mul(x, phi));
+          }
         }
       }
       return;
@@ -170,16 +168,16 @@ function mathLoop(op: i32, s: usize, d: usize, n: i32, ps: usize): void {
 }
 
 /**
- * softplus or gelu of x into `out` when a tape records it: the derivative comes from the same
- * exponential in the same pass and is recorded as an op of x (softplus: Sigmoid(x); gelu: a
- * UnaryGrad of Gelu holding f'(x) itself, see unaryGradBackward), so the gradient is one multiply,
- * dy·f'(x), and gradients of that gradient flow through the derivative's own record.
+ * softplus, erf or gelu of x into `out` when a tape records it: the derivative comes from the same
+ * exponential in the same pass and is recorded as an op of x (softplus: Sigmoid(x); erf, gelu: a
+ * UnaryGrad without dy, holding f'(x) itself, see unaryGradBackward), so the gradient is one
+ * multiply, dy·f'(x), and gradients of that gradient flow through the derivative's own record.
  */
 function recordWithDerivative(op: i32, x: i32, out: i32): void {
   const s = newLike(x);
   mapMath(op, dataPtr(x), dataPtr(out), sizeOf(x), dataPtr(s));
   if (op == Op.Softplus) record(Op.Sigmoid, s, x);
-  else record(Op.UnaryGrad, s, x, 0, 0, Op.Gelu);
+  else record(Op.UnaryGrad, s, x, 0, 0, op);
   record(op, out, x, s);
   release(s); // the records hold it
 }
@@ -190,7 +188,7 @@ export function unary(op: i32, x: i32, param: f32): i32 {
   const out = newLike(x, op == Op.LogicalNot ? DType.Bool : -1);
   const s = dataPtr(x), d = dataPtr(out), n = sizeOf(x);
   let i = 0;
-  if (dtype == DType.Float32 && (op == Op.Softplus || op == Op.Gelu) && (watchMask(x) & recordingMask) != 0) {
+  if (dtype == DType.Float32 && (op == Op.Softplus || op == Op.Erf || op == Op.Gelu) && (watchMask(x) & recordingMask) != 0) {
     recordWithDerivative(op, x, out);
   } else if (dtype == DType.Float32) {
     switch (op) {
@@ -482,8 +480,8 @@ export function unaryBackward(op: i32, y: i32, x: i32, aux: i32, dy: i32, param:
     case Op.Exp: g = mul(dy, y); break;
     // one pass each, from the output where the derivative allows (unaryGrad)
     case Op.Expm1: case Op.Tanh: case Op.Sigmoid: case Op.Elu: case Op.Selu: case Op.Tan: g = unaryGrad(op, y, dy); break;
-    case Op.Log1p: case Op.Erf: case Op.Sin: case Op.Cos: g = unaryGrad(op, x, dy); break;
-    case Op.Softplus: case Op.Gelu: g = mul(dy, aux); break; // f'(x), recorded (recordWithDerivative)
+    case Op.Log1p: case Op.Sin: case Op.Cos: g = unaryGrad(op, x, dy); break;
+    case Op.Softplus: case Op.Erf: case Op.Gelu: g = mul(dy, aux); break; // f'(x), recorded (recordWithDerivative)
     case Op.Log: g = div(dy, x); break;
     case Op.Relu: g = unaryGrad(op, x, dy); break; // dy where x > 0, else 0 (TF's ReluGrad: a NaN dy there gives 0)
     case Op.Relu6: {
@@ -564,10 +562,10 @@ class GErf { @inline v(a: v128, dy: v128): v128 { return f32x4.mul(dy, f32x4.mul
  * again), h·dy·∂f'(a)/∂a to a, in recorded ops so that every order of derivative works.
  */
 export function unaryGradBackward(op: i32, g: i32, a: i32, dy: i32, h: i32): void {
-  if (op == Op.Gelu) { if (needsGrad(a)) accumulate(a, geluSecond(a, h)); return; } // g = f'(x) itself: no dy
-  if (needsGrad(dy)) accumulate(dy, unaryGrad(op, a, h));
+  // a record without dy holds f'(a) itself (erf's and gelu's, stored by their forward pass)
+  if (dy != 0 && needsGrad(dy)) accumulate(dy, unaryGrad(op, a, h));
   if (op == Op.Relu || !needsGrad(a)) return; // relu's mask is piecewise constant in x: no gradient flows to x
-  const hd = mul(h, dy);
+  const hd = dy != 0 ? mul(h, dy) : retainId(h);
   let ga: i32;
   switch (op) {
     case Op.Expm1: retain(hd); ga = hd; break;                                            // ∂(y + 1)/∂y = 1
@@ -576,6 +574,7 @@ export function unaryGradBackward(op: i32, g: i32, a: i32, dy: i32, h: i32): voi
     case Op.Sigmoid: ga = mulKeepA(hd, oneMinusOwned(mulScalar(a, 2))); break;            // 1 − 2y
     case Op.Elu: case Op.Selu: ga = mulKeepA(hd, oneMinusOwned(unary(Op.Step, a, 0))); break; // 1 where y ≤ 0
     case Op.Erf: ga = mulScalarOwned(mulKeepA(a, unaryGrad(op, a, hd)), -2); break;       // −2x·f'(x)
+    case Op.Gelu: ga = geluSecond(a, hd); break;                                         // φ(x)·(2 − x²)
     case Op.Tan: ga = mulScalarOwned(mul(hd, a), 2); break;                               // 2y
     case Op.Sin: ga = unaryGrad(Op.Cos, a, hd); break;                                    // −sin x
     default: ga = negOwned(unaryGrad(Op.Sin, a, hd));                                     // cos: −cos x

@@ -1,7 +1,7 @@
 // f32x4 elementary functions for the unary kernels: four float32 lanes at once, each as accurate
 // as a scalar float32 libm (the bounds below are what test/ulp.test.ts checks over dense samples).
 //
-// Two cores carry most: `expm1Reduced` (exp, expm1, sigmoid, tanh, softplus, elu, selu, erf) and
+// Two cores carry most: `expm1Reduced` (exp, expm1, sigmoid, tanh, softplus, elu, selu, erf, gelu) and
 // `logReduced` (log, log1p); softplus's log(1 + e) has a polynomial of its own, and sin, cos and
 // tan share one reduction. These functions wait on their dependency chains as much as on their
 // operation count (no FMA in wasm SIMD), so the longer polynomials run as two half-length Horner
@@ -237,7 +237,7 @@ function expm1x4(x: v128): v128 {
   return f32x4.add(f32x4.pmax(x, splat(0)), log1pE);
 }
 
-// ---- elu, selu, erf -------------------------------------------------------------------------------
+// ---- elu, selu -----------------------------------------------------------------------------------
 export const SELU_ALPHA: f32 = 1.6732632423543772;
 export const SELU_SCALE: f32 = 1.0507009873554805;
 function elu4(x: v128): v128 { return v128.bitselect(x, expm1x4(x), f32x4.gt(x, splat(0))); }
@@ -245,69 +245,68 @@ function selu4(x: v128): v128 {
   return v128.bitselect(f32x4.mul(x, splat(SELU_SCALE)), f32x4.mul(expm1x4(x), splat(SELU_SCALE * SELU_ALPHA)), f32x4.gt(x, splat(0)));
 }
 
-// erf4's polynomials, highest degree first: E (e4 to e1, then 2/√π in two parts), then M
-const ERF_E = memory.data<f32>([0.004529287572950125, -0.026660632342100143, 0.1128135696053505, -0.3761254847049713,
-  -5.8635382771399236e-08, 1.128379225730896,
-  0.00023898556537460536, -0.002556974533945322, 0.014582262374460697, -0.06110396981239319, -0.7822383642196655,
-  -1.9872677326202393, -0.9259777069091797]);
-const ERF_M = ERF_E + 24;
+// ---- the normal tail: erf and gelu ------------------------------------------------------------
+// One exponential serves each op and its derivative: q = e^(−u²/2), u = |x|·√2 for erf, |x| for
+// gelu, gives the tail ½erfc(u/√2) = q·t·P(t) and the derivative (2/√π·q for erf, Φ + x·q/√(2π) for
+// gelu), so a recorded forward stores the derivative and the gradient is one multiply.
+/** P from t⁷ to t¹, then p and 1/√(2π): see normalTail. */
+const TAIL_P = memory.data<f32>([-0.08645249903202057, 0.3154642879962921, -0.21194417774677277, 0.2196739912033081,
+  0.06321869045495987, 0.09947945177555084, 0.1005602553486824, 0.25, 0.3989422804014327]);
 /**
- * erf x with the sign of x, < 2 ulp, from a = |x|. Below 0.6: a·E(a²), E of degree 4 (relative fit
- * error 9.3e-9), its constant 2/√π in two floats (hi + (lo + ...)): rounded to one float, 2/√π alone
- * is 0.44 ulp off, which made 2.2 ulp. From 0.6: −expm1(M(t)), t = min(a, 4) − 0.6, M of degree 6
- * fitted to log erfc(a) with the error weighted as it reaches erf (erf = 1 − e^M needs M only to
- * erfc/erf relative: 1.3e-8), centred at 0.6, where that weight is largest, so no terms cancel there
- * (centred at 1.5 they did: 2.6 ulp). Past 3.92 erf rounds to 1. Coefficients fitted one by one from
- * the lowest in float32.
+ * ½erfc(u/√2) for u ≥ 0 from q = e^(−u²/2): q·t·P(t), t = 1/(1 + u/4), P of degree 7 without a
+ * constant term (A&S 7.1.26's form, fitted here on u ≤ 6 with the error weighted by q: 3.5e-9
+ * absolute). Absolutely accurate (~1e-7 after float32 rounding), relatively only roughly: P's
+ * coefficients alternate in sign.
  */
-@inline function erfM(x: v128): v128 {
-  const t = f32x4.sub(f32x4.pmin(f32x4.abs(x), splat(4)), splat(0.6));
-  let m = coef(ERF_M);
-  m = hornerStep(m, t, ERF_M + 4);
-  m = hornerStep(m, t, ERF_M + 8);
-  m = hornerStep(m, t, ERF_M + 12);
-  m = hornerStep(m, t, ERF_M + 16);
-  m = hornerStep(m, t, ERF_M + 20);
-  return hornerStep(m, t, ERF_M + 24);
+@inline function normalTail(u: v128, q: v128): v128 {
+  const t = f32x4.div(ek(ONE), madd(u, coef(TAIL_P + 28), ek(ONE)));
+  let p = coef(TAIL_P);
+  p = hornerStep(p, t, TAIL_P + 4);
+  p = hornerStep(p, t, TAIL_P + 8);
+  p = hornerStep(p, t, TAIL_P + 12);
+  p = hornerStep(p, t, TAIL_P + 16);
+  p = hornerStep(p, t, TAIL_P + 20);
+  p = hornerStep(p, t, TAIL_P + 24);
+  return f32x4.mul(f32x4.mul(p, t), q);
 }
-@inline function erfFrom(x: v128, m: v128): v128 {
+
+/** E from e6 to e1 (see erfFrom), then 2/√π in two parts (lo, hi). */
+const ERF_E = memory.data<f32>([7.853465649532154e-05, -0.0008011997560970485, 0.005188812967389822, -0.026854272931814194,
+  0.11283604055643082, -0.3761262893676758, -5.8635382771399236e-08, 1.128379225730896]);
+/**
+ * erf x from q = e^(−x²) (normalTail's q at u = |x|·√2), < 2 ulp, with the sign of x. Below 1:
+ * a·E(a²), a = |x|, E of degree 6 (relative fit error 1.5e-9) with its constant 2/√π in two floats
+ * (hi + (lo + ...)): rounded to one float 2/√π alone is 0.44 ulp off. From 1: 1 − 2·normalTail,
+ * where erf is near enough to 1 that the tail's absolute accuracy is an ulp (from 0.6: 2.9 ulp).
+ * Past 3.92 erf rounds to 1; q and t keep the tail exact at 0 for ±Inf.
+ */
+@inline function erfFrom(x: v128, q: v128): v128 {
   const a = f32x4.abs(x), s = f32x4.mul(a, a);
   let e = coef(ERF_E);
   e = hornerStep(e, s, ERF_E + 4);
   e = hornerStep(e, s, ERF_E + 8);
   e = hornerStep(e, s, ERF_E + 12);
   e = hornerStep(e, s, ERF_E + 16);
-  const small = f32x4.mul(a, f32x4.add(e, coef(ERF_E + 20)));
-  const h = expm1Half(m);
-  return withSignOf(x, v128.bitselect(small, f32x4.abs(f32x4.add(h, h)), f32x4.lt(a, splat(0.6))));
+  e = hornerStep(e, s, ERF_E + 20);
+  e = hornerStep(e, s, ERF_E + 24);
+  const small = f32x4.mul(a, f32x4.add(e, coef(ERF_E + 28)));
+  const tail = normalTail(f32x4.mul(a, splat(1.41421356)), q);
+  const large = f32x4.sub(ek(ONE), f32x4.add(tail, tail));
+  return withSignOf(x, v128.bitselect(small, large, f32x4.lt(a, ek(ONE))));
 }
 
-// ---- gelu --------------------------------------------------------------------------------------
-/** P from t⁷ to t¹, then p and 1/√(2π): see geluPhi. */
-const GELU_P = memory.data<f32>([-0.08645249903202057, 0.3154642879962921, -0.21194417774677277, 0.2196739912033081,
-  0.06321869045495987, 0.09947945177555084, 0.1005602553486824, 0.25, 0.3989422804014327]);
 /**
- * Φ(x) = ½(1 + erf(x/√2)), gelu's x·Φ(x) without the x, from q = e^(−x²/2) (expNonPositive);
- * geluDerivative gives Φ(x) + x·φ(x) from the same q. The tail ½erfc(|x|/√2) = q·t·P(t) with
- * t = 1/(1 + |x|/4), P of degree 6 without a constant term (A&S 7.1.26's form, fitted here on
- * |x| ≤ 6 with the error weighted by q: 3.5e-9 absolute in Φ); φ(x) = q/√(2π). So one e^y serves
- * gelu and its derivative, and Φ is as accurate as TF's own 0.5·x·(1 + erf(x/√2)): absolutely,
- * ~1e-7, which for x < 0 is relatively better than TF's (the tail is not 1 − erf). ±Inf give NaN
+ * gelu's Φ(x) = ½(1 + erf(x/√2)) from q = e^(−x²/2): 1 − tail for x ≥ 0, the tail itself below.
+ * Absolutely accurate, as TF's 0.5·x·(1 + erf(x/√2)) is: gelu within 5 ulp plus |x|·2^-24 (TF's
+ * formula in float32: 0.6 ulp plus the same), and the lower tail keeps its relative accuracy where
+ * TF's cancels (to 0 below x ≈ −5.5). geluDerivative: Φ + x·φ, φ = q/√(2π). ±Inf give NaN
  * derivatives (Inf·0), as TF's.
  */
 @inline function geluPhi(x: v128, q: v128): v128 {
-  const t = f32x4.div(ek(ONE), madd(f32x4.abs(x), coef(GELU_P + 28), ek(ONE)));
-  let p = coef(GELU_P);
-  p = hornerStep(p, t, GELU_P + 4);
-  p = hornerStep(p, t, GELU_P + 8);
-  p = hornerStep(p, t, GELU_P + 12);
-  p = hornerStep(p, t, GELU_P + 16);
-  p = hornerStep(p, t, GELU_P + 20);
-  p = hornerStep(p, t, GELU_P + 24);
-  const tail = f32x4.mul(f32x4.mul(p, t), q);
+  const tail = normalTail(f32x4.abs(x), q);
   return v128.bitselect(f32x4.sub(ek(ONE), tail), tail, f32x4.ge(x, splat(0)));
 }
-@inline function geluDerivative(x: v128, q: v128, phi: v128): v128 { return madd(f32x4.mul(x, q), coef(GELU_P + 32), phi); }
+@inline function geluDerivative(x: v128, q: v128, phi: v128): v128 { return madd(f32x4.mul(x, q), coef(TAIL_P + 32), phi); }
 
 // ---- sin, cos, tan ---------------------------------------------------------------------------------
 /** Results of the last `sincos4`. */
@@ -398,8 +397,8 @@ export class Math4 {
   @inline static logOrLog1p(x: v128, isLog1p: bool): v128 { return logOf(x, isLog1p); }
   @inline static elu(x: v128): v128 { return elu4(x); }
   @inline static selu(x: v128): v128 { return selu4(x); }
-  @inline static erfM(x: v128): v128 { return erfM(x); }
-  @inline static erfFrom(x: v128, m: v128): v128 { return erfFrom(x, m); }
+  /** erf x from e^(−x²) */
+  @inline static erfFrom(x: v128, q: v128): v128 { return erfFrom(x, q); }
   /** e^x for x ≤ 0 (or NaN) */
   @inline static expNonPositive(x: v128): v128 { return expNonPositive(x); }
   /** gelu's Φ(x), and its derivative Φ(x) + x·φ(x), from x and e^(−x²/2) */
