@@ -6,7 +6,7 @@
 // and gradients of those gradients.
 import { describe, it, expect } from 'vitest';
 import * as gt from './api.js';
-import { tensor, tape, sum, tidy, type Tensor } from './api.js';
+import { tensor, tape, sum, tidy, ForwardAccumulator, type Tensor } from './api.js';
 
 const SELU_SCALE = Math.fround(1.0507009873554805);
 const SELU_SCALE_ALPHA = Math.fround(SELU_SCALE * Math.fround(1.6732632423543772));
@@ -259,5 +259,32 @@ describe('gradients of the one-pass gradients', () => {
       return de * Math.sin(x) ** 2 - e * c;
     }, 'elu∘cos\'\'');
     near(nthDerivative((x) => gt.log1p(gt.expm1(gt.mul(x, 0.5))), xs, 2), () => 0, 'log1p∘expm1\'\''); // = x/2, linear
+    // the derivative that softplus, erf and gelu store in their forward pass, inside a chain
+    near(nthDerivative((x) => gt.gelu(gt.erf(x)), xs, 2), (x) => {
+      const e = erf64(x), de = TWO_OVER_SQRT_PI * Math.exp(-x * x), dde = -2 * x * de;
+      return (phi64(e) + e * normalPdf(e)) * dde + normalPdf(e) * (2 - e * e) * de * de;
+    }, 'gelu∘erf\'\'');
+  });
+
+  it('forward mode through the stored derivatives: jvp of softplus, erf, gelu and of their gradients', () => {
+    const closed = {
+      softplus: [sigmoid64, (x: number) => sigmoid64(x) * sigmoid64(-x)],
+      erf: [(x: number) => TWO_OVER_SQRT_PI * Math.exp(-x * x), (x: number) => -2 * x * TWO_OVER_SQRT_PI * Math.exp(-x * x)],
+      gelu: [(x: number) => phi64(x) + x * normalPdf(x), (x: number) => normalPdf(x) * (2 - x * x)],
+    } as const;
+    const tangent = xs.map((_, i) => 0.5 + i / 4);
+    for (const [name, [d1, d2]] of Object.entries(closed)) tidy(() => {
+      const x = tensor(xs), v = tensor(tangent);
+      const acc = new ForwardAccumulator(x, v);
+      const y = acc.record(() => gt[name as keyof typeof closed](x));
+      const jvp = acc.jvp(y)!.data() as Float32Array;
+      xs.forEach((xi, i) => expect(Math.abs(jvp[i]! - d1(xi) * tangent[i]!), `${name} jvp at ${xi}`).toBeLessThanOrEqual(2e-6));
+      // forward over backward: the jvp of the gradient is the second derivative along the tangent
+      const acc2 = new ForwardAccumulator(x, v);
+      const g = acc2.record(() => { const t = tape((t) => { t.watch(x); return sum(gt[name as keyof typeof closed](x)); }); return t.gradient(t.result, x)!; });
+      const hvp = acc2.jvp(g)!.data() as Float32Array;
+      xs.forEach((xi, i) => expect(Math.abs(hvp[i]! - d2(xi) * tangent[i]!), `${name} Hessian-vector product at ${xi}`).toBeLessThanOrEqual(2e-5 * (1 + Math.abs(d2(xi) * tangent[i]!))));
+      acc.dispose(); acc2.dispose();
+    });
   });
 });
