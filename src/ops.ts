@@ -260,8 +260,8 @@ export const mul = /* @__PURE__ */ binaryOp('mul', Op.Mul, 'numeric');
 export const div = /* @__PURE__ */ binaryOp('div', Op.Div, 'float', undefined, __TESTS__ && { domain: [0.5, 2] });
 /**
  * Elementwise aᵇ, with broadcasting (float32), with C's special cases (pow(1, NaN) = 1, pow(x, 0) = 1).
- * Integral exponents up to ±64 and ½ are computed in the core (float64, rounded once); other
- * exponents call the host's `Math.pow` per element (~0.1 µs each).
+ * Exponents that are multiples of ½ (up to ±64) are computed in the core (float64, rounded once);
+ * other exponents call the host's `Math.pow` per element (~0.1 µs each).
  */
 export const pow = /* @__PURE__ */ binaryOp('pow', Op.Pow, 'float', undefined, __TESTS__ && { domain: [0.5, 2] });
 /** Elementwise max(a, b), with broadcasting; on ties the gradient goes to a. */

@@ -216,23 +216,30 @@ export function unary(op: i32, x: i32, param: f32): i32 {
 @external("env", "pow")
 declare function hostPow(a: f64, b: f64): f64;
 /**
- * a^b as C's powf, rounded once from float64: integral exponents up to 64 (most pow in models:
- * squares, cubes, reciprocals) by repeated squaring here, exact to float64's rounding (at most 14
- * products); √a for b = ½; the rest by the host's Math.pow. Not AssemblyScript's Mathf.pow: its
- * ~370 bytes of gzipped code paid for the fused gelu under the seed program's size limit (a general
- * b runs 3–5× slower through the host: ~100 ns an element). JS's Math.pow differs from C in two places, kept as C has them:
- * pow(1, y) = 1 even for NaN y, and pow(−1, ±Inf) = 1.
+ * a^b as C's powf, rounded once from float64: exponents that are multiples of ½ up to ±64 (most pow
+ * in models: squares, cubes, reciprocals, square roots, x^1.5) here, exactly to float64's rounding:
+ * √a first for the odd halves (a > 0 only: −0, −Inf and negative a follow the host's rules), then
+ * repeated squaring (at most 16 products); the rest by the host's Math.pow. Not AssemblyScript's
+ * Mathf.pow: its ~370 bytes of gzipped code paid for the fused gelu under the seed program's size
+ * limit (another b runs 3–5× slower through the host: ~80 ns an element, V8's Math.pow itself). JS's
+ * Math.pow differs from C in two places, kept as C has them: pow(1, y) = 1 even for NaN y, and
+ * pow(−1, ±Inf) = 1.
  */
 function powF(a: f32, b: f32): f32 {
+  // the commonest first, in float32 (correctly rounded, as float64 rounded once)
   if (b == 2) return a * a;
-  const n = Mathf.abs(b);
-  if (n <= 64 && b == Mathf.trunc(b)) {
-    let k = <i32>n, x = <f64>a, y: f64 = 1;
+  if (b == -1) return 1 / a;
+  if (b == 0.5 && a > 0) return Mathf.sqrt(a);
+  const halves = Mathf.abs(b + b); // exact
+  let k = <i32>halves; // (saturating: NaN and ±Inf fail the test below)
+  if (halves <= 128 && <f32>k == halves && ((k & 1) == 0 || a > 0)) {
+    let x = <f64>a, y: f64 = 1;
+    if (k & 1) x = Math.sqrt(x);
+    else k >>= 1;
     for (; k != 0; k >>= 1) { if (k & 1) y *= x; x *= x; }
     return <f32>(b < 0 ? 1 / y : y);
   }
-  if (b == 0.5 && a > 0) return Mathf.sqrt(a); // (−0 and −Inf: the host's rules)
-  if (a == 1 || (a == -1 && n == Infinity)) return 1;
+  if (a == 1 || (a == -1 && Mathf.abs(b) == Infinity)) return 1;
   return <f32>hostPow(a, b);
 }
 @inline function binF(op: i32, a: f32, b: f32): f32 {
