@@ -245,7 +245,7 @@ function selu4(x: v128): v128 {
   return v128.bitselect(f32x4.mul(x, splat(SELU_SCALE)), f32x4.mul(expm1x4(x), splat(SELU_SCALE * SELU_ALPHA)), f32x4.gt(x, splat(0)));
 }
 
-// ---- the normal tail: erf and gelu ------------------------------------------------------------
+// ---- erf and gelu: the normal tail -------------------------------------------------------------
 // One exponential serves each op and its derivative: q = e^(−u²/2), u = |x|·√2 for erf, |x| for
 // gelu, gives the tail ½erfc(u/√2) = q·t·P(t) and the derivative (2/√π·q for erf, Φ + x·q/√(2π) for
 // gelu), so a recorded forward stores the derivative and the gradient is one multiply.
@@ -270,15 +270,18 @@ const TAIL_P = memory.data<f32>([-0.08645249903202057, 0.3154642879962921, -0.21
   return f32x4.mul(f32x4.mul(p, t), q);
 }
 
-/** E from e6 to e1 (see erfFrom), then 2/√π in two parts (lo, hi). */
+/** E from e6 to e1 (see erfFrom), then 2/√π in two parts (lo, hi); then erf's own P, t⁴ to t¹, and its p. */
 const ERF_E = memory.data<f32>([7.853465649532154e-05, -0.0008011997560970485, 0.005188812967389822, -0.026854272931814194,
-  0.11283604055643082, -0.3761262893676758, -5.8635382771399236e-08, 1.128379225730896]);
+  0.11283604055643082, -0.3761262893676758, -5.8635382771399236e-08, 1.128379225730896,
+  -0.28684571385383606, 0.5602766275405884, 0.3204595148563385, 0.402904212474823, 0.7]);
+const ERF_P = ERF_E + 32;
 /**
- * erf x from q = e^(−x²) (normalTail's q at u = |x|·√2), < 2 ulp, with the sign of x. Below 1:
- * a·E(a²), a = |x|, E of degree 6 (relative fit error 1.5e-9) with its constant 2/√π in two floats
- * (hi + (lo + ...)): rounded to one float 2/√π alone is 0.44 ulp off. From 1: 1 − 2·normalTail,
- * where erf is near enough to 1 that the tail's absolute accuracy is an ulp (from 0.6: 2.9 ulp).
- * Past 3.92 erf rounds to 1; q and t keep the tail exact at 0 for ±Inf.
+ * erf x from q = e^(−x²), < 2 ulp, with the sign of x. Below 1: a·E(a²), a = |x|, E of degree 6
+ * (relative fit error 1.5e-9) with its constant 2/√π in two floats (hi + (lo + ...)): rounded to one
+ * float 2/√π alone is 0.44 ulp off. From 1: 1 − erfc, erfc = q·t·P(t) as normalTail's, fitted for
+ * a in [1, 4] only (t = 1/(1 + 0.7a), P of degree 4: 8.8e-9 absolute; normalTail's degree 7 over
+ * gelu's wider range cost erf 7 more operations), where erf is near enough to 1 that this absolute
+ * accuracy is an ulp. Past 3.92 erf rounds to 1; q and t take the tail to 0 at ±Inf.
  */
 @inline function erfFrom(x: v128, q: v128): v128 {
   const a = f32x4.abs(x), s = f32x4.mul(a, a);
@@ -290,8 +293,12 @@ const ERF_E = memory.data<f32>([7.853465649532154e-05, -0.0008011997560970485, 0
   e = hornerStep(e, s, ERF_E + 20);
   e = hornerStep(e, s, ERF_E + 24);
   const small = f32x4.mul(a, f32x4.add(e, coef(ERF_E + 28)));
-  const tail = normalTail(f32x4.mul(a, splat(1.41421356)), q);
-  const large = f32x4.sub(ek(ONE), f32x4.add(tail, tail));
+  const t = f32x4.div(ek(ONE), madd(a, coef(ERF_P + 16), ek(ONE)));
+  let p = coef(ERF_P);
+  p = hornerStep(p, t, ERF_P + 4);
+  p = hornerStep(p, t, ERF_P + 8);
+  p = hornerStep(p, t, ERF_P + 12);
+  const large = f32x4.sub(ek(ONE), f32x4.mul(f32x4.mul(p, t), q));
   return withSignOf(x, v128.bitselect(small, large, f32x4.lt(a, ek(ONE))));
 }
 
