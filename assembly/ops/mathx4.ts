@@ -1,15 +1,16 @@
 // f32x4 elementary functions for the unary kernels: four float32 lanes at once, each as accurate
 // as a scalar float32 libm (the bounds below are what test/ulp.test.ts checks over dense samples).
 //
-// Two cores carry most: `expm1Reduced` (exp, expm1, sigmoid, tanh, softplus, elu, selu, erf, gelu) and
-// `logReduced` (log, log1p); softplus's log(1 + e) has a polynomial of its own, and sin, cos and
-// tan share one reduction. These functions wait on their dependency chains as much as on their
-// operation count (no FMA in wasm SIMD), so the longer polynomials run as two half-length Horner
-// chains (softplus's as one chain measured about 15 % slower). The polynomial coefficients were
-// fitted for this file (weighted least squares on Chebyshev nodes, a near-minimax fit, against
-// 40-digit references, or float64 where said); each comment gives the fit's error, to which float32
-// rounding adds about one ulp. Every function handles NaN, ±Inf, −0 and denormals lane by lane, with
-// selects (pmin/pmax clamps keep NaN: they return x unless the bound compares true), never with branches on data (except the rare sin/cos argument beyond 2^27·π/2).
+// Two cores carry most: `expm1Reduced` (exp, expm1, sigmoid, tanh, softplus, elu, selu, erf, gelu)
+// and `logReduced` (log, log1p); softplus's log(1 + e) has a short atanh series of its own, and
+// sin, cos and tan share one reduction. These functions wait on their dependency chains as much as
+// on their operation count (no FMA in wasm SIMD), so log's polynomial runs as two half-length
+// Horner chains. The polynomial coefficients were fitted for this file (weighted least squares on
+// Chebyshev nodes, a near-minimax fit, against 40-digit references, or float64 where said); each
+// comment gives the fit's error, to which float32 rounding adds about one ulp. Every function
+// handles NaN, ±Inf, −0 and denormals lane by lane, with selects (pmin/pmax clamps keep NaN: they
+// return x unless the bound compares true), never with branches on data (except the rare sin/cos
+// argument beyond 2^27·π/2).
 
 @inline function splat(c: f32): v128 { return f32x4.splat(c); }
 @inline function ints(c: i32): v128 { return i32x4.splat(c); }
@@ -38,20 +39,20 @@
 // these functions are bound by; and one data segment costs less than several): log2(e); ln 2 in two
 // parts, LN2_HI with 9 significant bits, so n·LN2_HI is exact for |n| < 2^15, LN2_LO = ln 2 −
 // LN2_HI; three rounders 1.5·2^23 + b (see expRound); SIGN, −0: the sign bit; then the polynomials
-// of expm1Reduced, softplusFrom and logReduced (EXP_P, SOFTPLUS_G, LOG_Q).
+// of expm1Reduced, softplusFrom and logReduced (EXP_P, SOFTPLUS_Q, LOG_Q).
 const LOG2E = 0, LN2_HI = 4, LN2_LO = 8, R_EXP = 12, R_NONPOS = 16, R_EXPM1 = 20, ONE = 24, HALF = 28;
 const NEG_HALF = 32, SIGN = 36, X_MIN = 40, X_MAX = 44, TWO_M25 = 48, EXPM1_MIN = 52, TANH_MAX = 56;
 const EXP_K = memory.data<f32>([1.44269504, 0.693359375, -2.12194440e-4, 12583166, 12583064, 12583038, 1, 0.5,
   -0.5, -0.0, -104, 89, 2.98023224e-8, -25, 9,
   0.0013933644, 0.008363175, 0.041666467, 0.16666576, // EXP_P
-  -0.042883929, 0.1018043, -0.13066329, 0.14493194, -0.16659467, 0.19991678, -0.24999756, 0.33333409, 0.693147182, // SOFTPLUS_G, ln 2
+  0.28006401658058167, 0.2800309360027313, 0.4002143442630768, 0.666664183139801, 2, // SOFTPLUS_Q, and 2
   -0.08101559, 0.12712307, -0.12972239, 0.14202175, -0.16642247, 0.20001468, -0.25000298, 0.33333328, // LOG_Q
   Infinity, -Infinity, NaN, 1.17549435e-38, 8388608, 0.707106769084930419921875, // log's edges and reduction
   -1.7014117331926443e38]); // (its bits, 0xFEFFFFFF: logOf's test for a vector of positive normal floats)
-const EXP_P = EXP_K + 60, SOFTPLUS_G = EXP_K + 76, LOG_Q = EXP_K + 112;
+const EXP_P = EXP_K + 60, SOFTPLUS_Q = EXP_K + 76, LOG_Q = EXP_K + 96;
 // (after LOG_Q) +Inf, −Inf, NaN, the smallest normal, 2^23, √½ rounded (its bits, 0x3F3504F3, used as an
 // integer), and the bits 0xFEFFFFFF (logOf's fast-path test)
-const INF = 144, NEG_INF = 148, QNAN = 152, MIN_NORMAL = 156, TWO_P23 = 160, SQRT_HALF = 164, EDGE_LIMIT = 168;
+const INF = 128, NEG_INF = 132, QNAN = 136, MIN_NORMAL = 140, TWO_P23 = 144, SQRT_HALF = 148, EDGE_LIMIT = 152;
 @inline function ek(at: usize): v128 { return v128.load32_splat(EXP_K + at); }
 
 /**
@@ -212,29 +213,21 @@ function expm1x4(x: v128): v128 {
 }
 
 /**
- * log(1 + e^x) = max(x, 0) + log(1 + e) with e = e^−|x| in [0, 1], < 2 ulp; never overflows. No
- * general log reduction (its exponent handling and longer polynomial cost as much as the exp): for
- * e ≥ ½, log(1 + e) = ln 2 + log(1 + f) with f = (e − 1)/2 = e·½ − ½ in [-0.25, 0], exact
- * (Sterbenz); below, f = e. log(1 + f) = f + f²·G(f), G of degree 8 on [-0.25, 0.5] (SOFTPLUS_G
- * from g8 to g1; g0 = −½), weighted to the error relative to the result (f ≥ 0:
- * log(1 + f); f < 0: ln 2 + log(1 + f), so it may be looser there): 4.1e-9 (fitted in float64).
- * G = −½ + f·(E(f²) + f·O(f²)): two chains, −½ added last (as Estrin, 1.58 ulp; this, 1.51).
- * ln 2 rounded to float32 is 0.03 ulp off. The sum adds max(x, 0) last: (x + ln 2) first measured
- * 1.9 ulp.
+ * log(1 + e^x) = max(x, 0) + log(1 + e) with e = e^−|x| in [0, 1], < 2 ulp; never overflows.
+ * log(1 + e) = 2·atanh(s), s = e/(2 + e) in [0, ⅓]: 2s + s³·Q(s²), Q of degree 3 (relative fit
+ * error 4.5e-9), evaluated as e + (s³·Q − e·s), since 2s = e − e·s exactly: the leading term is e
+ * itself, so near 0 the division's rounding reaches only the correction. One division more than
+ * sigmoid's and no range split: ~12 operations fewer than the degree-8 polynomial in e it replaced
+ * (worst 1.66 ulp then, 1.80 now, against the same float64 reference).
  */
 @inline function softplusFrom(x: v128, e: v128): v128 {
-  const big = f32x4.ge(e, ek(HALF));
-  const f = v128.bitselect(madd(e, ek(HALF), ek(NEG_HALF)), e, big);
-  const f2 = f32x4.mul(f, f);
-  let ge = hornerStep(coef(SOFTPLUS_G + 4), f2, SOFTPLUS_G + 12); // g7, g5, g3, g1
-  ge = hornerStep(ge, f2, SOFTPLUS_G + 20);
-  ge = hornerStep(ge, f2, SOFTPLUS_G + 28);
-  let go = hornerStep(coef(SOFTPLUS_G), f2, SOFTPLUS_G + 8); // g8, g6, g4, g2
-  go = hornerStep(go, f2, SOFTPLUS_G + 16);
-  go = hornerStep(go, f2, SOFTPLUS_G + 24);
-  const g = madd(madd(go, f, ge), f, ek(NEG_HALF));
-  const log1pE = f32x4.add(v128.and(big, coef(SOFTPLUS_G + 32)), f32x4.add(f, f32x4.mul(f2, g)));
-  return f32x4.add(f32x4.pmax(x, splat(0)), log1pE);
+  const s = f32x4.div(e, f32x4.add(e, coef(SOFTPLUS_Q + 16))), z = f32x4.mul(s, s);
+  let q = coef(SOFTPLUS_Q);
+  q = hornerStep(q, z, SOFTPLUS_Q + 4);
+  q = hornerStep(q, z, SOFTPLUS_Q + 8);
+  q = hornerStep(q, z, SOFTPLUS_Q + 12);
+  const correction = f32x4.sub(f32x4.mul(f32x4.mul(z, s), q), f32x4.mul(e, s));
+  return f32x4.add(f32x4.pmax(x, splat(0)), f32x4.add(e, correction));
 }
 
 // ---- elu, selu -----------------------------------------------------------------------------------
@@ -246,9 +239,10 @@ function selu4(x: v128): v128 {
 }
 
 // ---- erf and gelu: the normal tail -------------------------------------------------------------
-// One exponential serves each op and its derivative: q = e^(−u²/2), u = |x|·√2 for erf, |x| for
-// gelu, gives the tail ½erfc(u/√2) = q·t·P(t) and the derivative (2/√π·q for erf, Φ + x·q/√(2π) for
-// gelu), so a recorded forward stores the derivative and the gradient is one multiply.
+// One exponential serves each op and its derivative: q = e^(−x²) gives erf's tail erfc x = q·t·P(t)
+// and its derivative 2/√π·q; q = e^(−x²/2) gives gelu's tail ½erfc(|x|/√2) = q·t·P(t) (another t
+// and P) and its derivative Φ + x·q/√(2π). So a recorded forward stores the derivative and the
+// gradient is one multiply.
 /** P from t⁷ to t¹, then p and 1/√(2π): see normalTail. */
 const TAIL_P = memory.data<f32>([-0.08645249903202057, 0.3154642879962921, -0.21194417774677277, 0.2196739912033081,
   0.06321869045495987, 0.09947945177555084, 0.1005602553486824, 0.25, 0.3989422804014327]);
@@ -278,7 +272,7 @@ const ERF_P = ERF_E + 32;
 /**
  * erf x from q = e^(−x²), < 2 ulp, with the sign of x. Below 1: a·E(a²), a = |x|, E of degree 6
  * (relative fit error 1.5e-9) with its constant 2/√π in two floats (hi + (lo + ...)): rounded to one
- * float 2/√π alone is 0.44 ulp off. From 1: 1 − erfc, erfc = q·t·P(t) as normalTail's, fitted for
+ * float 2/√π alone is 0.44 ulp off. From 1: 1 − erfc, erfc = q·t·P(t) in normalTail's form, fitted for
  * a in [1, 4] only (t = 1/(1 + 0.7a), P of degree 4: 8.8e-9 absolute; normalTail's degree 7 over
  * gelu's wider range cost erf 7 more operations), where erf is near enough to 1 that this absolute
  * accuracy is an ulp. Past 3.92 erf rounds to 1; q and t take the tail to 0 at ±Inf.
