@@ -2,10 +2,10 @@
 // as a scalar float32 libm (the bounds below are what test/ulp.test.ts checks over dense samples).
 //
 // Two cores carry most: `expm1Reduced` (exp, expm1, sigmoid, tanh, softplus, elu, selu, erf, gelu)
-// and `logReduced` (log, log1p); softplus's log(1 + e) has a short atanh series of its own, and
-// sin, cos and tan share one reduction. These functions wait on their dependency chains as much as
-// on their operation count (no FMA in wasm SIMD), so log's polynomial runs as two half-length
-// Horner chains. The polynomial coefficients were fitted for this file (weighted least squares on
+// and `logReduced` (log, log1p), a short atanh series, as softplus's log(1 + e) is; sin, cos and
+// tan share one reduction. wasm SIMD has no FMA, so every a·b + c rounds twice and costs two
+// operations: the forms here are chosen for few operations (a division where it saves a long
+// polynomial). The polynomial coefficients were fitted for this file (weighted least squares on
 // Chebyshev nodes, a near-minimax fit, against 40-digit references, or float64 where said); each
 // comment gives the fit's error, to which float32 rounding adds about one ulp. Every function
 // handles NaN, ±Inf, −0 and denormals lane by lane, with selects (pmin/pmax clamps keep NaN: they
@@ -145,10 +145,11 @@ function expm1x4(x: v128): v128 {
 // ---- log family --------------------------------------------------------------------------------
 /**
  * log(1 + f) + k·ln2 for f in [√½ − 1, √2 − 1] and integral k. log(1 + f) = 2·atanh(s),
- * s = f/(2 + f) in [−0.172, 0.172]: 2s + s³·Q(s²), Q of degree 2 (relative fit error 8.1e-10),
- * evaluated as f + (s³·Q − f·s) since 2s = f − f·s exactly (as softplusFrom), so f itself leads
- * and the division's rounding reaches only the correction; k·ln2 in two parts. Worst 0.96 ulp for
- * log (the degree-7 polynomial it replaced: 0.97), for ~7 operations fewer and one division.
+ * s = f/(2 + f) in [−0.172, 0.172]: 2s + s³·Q(s²), Q of degree 2 (relative fit error 8.1e-10,
+ * float64), evaluated as f + (s³·Q − f·s) since 2s = f − f·s exactly (as softplusFrom), so f itself
+ * leads and the division's rounding reaches only the correction; k·ln2 in two parts. Worst 0.90 ulp
+ * for log, 1.44 for log1p (the degree-7 polynomial it replaced: 0.97, 1.43), for ~7 operations
+ * fewer and one division.
  */
 @inline function logReduced(f: v128, k: v128): v128 {
   const s = f32x4.div(f, f32x4.add(f, coef(SOFTPLUS_Q + 16))), z = f32x4.mul(s, s);
@@ -213,10 +214,10 @@ function expm1x4(x: v128): v128 {
 /**
  * log(1 + e^x) = max(x, 0) + log(1 + e) with e = e^−|x| in [0, 1], < 2 ulp; never overflows.
  * log(1 + e) = 2·atanh(s), s = e/(2 + e) in [0, ⅓]: 2s + s³·Q(s²), Q of degree 3 (relative fit
- * error 4.5e-9), evaluated as e + (s³·Q − e·s), since 2s = e − e·s exactly: the leading term is e
- * itself, so near 0 the division's rounding reaches only the correction. One division more than
- * sigmoid's and no range split: ~12 operations fewer than the degree-8 polynomial in e it replaced
- * (worst 1.66 ulp then, 1.80 now, against the same float64 reference).
+ * error 4.5e-9, float64), evaluated as e + (s³·Q − e·s), since 2s = e − e·s exactly: the leading
+ * term is e itself, so near 0 the division's rounding reaches only the correction. One division more
+ * than sigmoid's and no range split: ~12 operations fewer than the degree-8 polynomial in e it
+ * replaced (worst 1.66 ulp then, 1.80 now, against the same float64 reference).
  */
 @inline function softplusFrom(x: v128, e: v128): v128 {
   const s = f32x4.div(e, f32x4.add(e, coef(SOFTPLUS_Q + 16))), z = f32x4.mul(s, s);
@@ -269,11 +270,12 @@ const ERF_E = memory.data<f32>([7.853465649532154e-05, -0.0008011997560970485, 0
 const ERF_P = ERF_E + 32;
 /**
  * erf x from q = e^(−x²), < 2 ulp, with the sign of x. Below 1: a·E(a²), a = |x|, E of degree 6
- * (relative fit error 1.5e-9) with its constant 2/√π in two floats (hi + (lo + ...)): rounded to one
- * float 2/√π alone is 0.44 ulp off. From 1: 1 − erfc, erfc = q·t·P(t) in normalTail's form, fitted for
- * a in [1, 4] only (t = 1/(1 + 0.7a), P of degree 4: 8.8e-9 absolute; normalTail's degree 7 over
- * gelu's wider range cost erf 7 more operations), where erf is near enough to 1 that this absolute
- * accuracy is an ulp. Past 3.92 erf rounds to 1; q and t take the tail to 0 at ±Inf.
+ * (relative fit error 1.5e-9, float64) with its constant 2/√π in two floats (hi + (lo + ...)):
+ * rounded to one float 2/√π alone is 0.44 ulp off. From 1: 1 − erfc, erfc = q·t·P(t) in
+ * normalTail's form, fitted for a in [1, 4] only (t = 1/(1 + 0.7a), P of degree 4: 8.8e-9 absolute;
+ * normalTail's degree 7 over gelu's wider range cost erf 7 more operations), where erf is near
+ * enough to 1 that this absolute accuracy is an ulp. Past 3.92 erf rounds to 1; q and t take the
+ * tail to 0 at ±Inf.
  */
 @inline function erfFrom(x: v128, q: v128): v128 {
   const a = f32x4.abs(x), s = f32x4.mul(a, a);
