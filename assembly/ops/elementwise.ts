@@ -226,7 +226,7 @@ declare function hostPow(a: f64, b: f64): f64;
  * pow(−1, ±Inf) = 1.
  */
 function powF(a: f32, b: f32): f32 {
-  // the commonest first, in float32 (correctly rounded, as float64 rounded once)
+  // the commonest first, in float32: one correctly rounded operation each
   if (b == 2) return a * a;
   if (b == -1) return 1 / a;
   if (b == 0.5 && a > 0) return Mathf.sqrt(a);
@@ -535,11 +535,10 @@ function gradLoop(op: i32, pa: usize, pd: usize, po: usize, n: i32): void {
     case Op.Relu: vmap2<GRelu>(pa, pd, po, n); return;
     case Op.Tanh: vmap2<GTanh>(pa, pd, po, n); return;
     case Op.Sigmoid: vmap2<GSigmoid>(pa, pd, po, n); return;
-    case Op.Erf: gradErf(pa, pd, po, n); return;
+    case Op.Erf: vmap2<GErf>(pa, pd, po, n); return;
   }
   for (let k: usize = 0; k < (<usize>n << 2); k += 16) v128.store(po + k, gradX4(op, v128.load(pa + k), v128.load(pd + k)));
 }
-function gradErf(pa: usize, pd: usize, po: usize, n: i32): void { vmap2<GErf>(pa, pd, po, n); }
 @inline function vmap2<F>(pa: usize, pb: usize, po: usize, n: i32): void {
   for (let k: usize = 0; k < (<usize>n << 2); k += 16) v128.store(po + k, changetype<F>(0).v(v128.load(pa + k), v128.load(pb + k)));
 }
