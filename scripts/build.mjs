@@ -1,5 +1,5 @@
 // Builds everything `npm test`, `npm start` and `npm pack` need:
-//   build/gradtape.wasm         release core (-O3, no asserts, no imports beyond gradtape's own; wasm-opt -O3 again)
+//   build/gradtape.wasm         release core (-O3, no asserts, no imports beyond gradtape's own; then wasm-opt -Oz)
 //   build/gradtape.debug.wasm   debug core with asserts (the tests run it too)
 //   build/text-decoder.wasm     the tiny module that decodes the embedded core (assembly/text-decoder.ts)
 //   build/embedded.js           the release wasm as text, and the decoder's bytes, for the default entry

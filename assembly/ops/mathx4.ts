@@ -41,18 +41,18 @@
 // LN2_HI; three rounders 1.5·2^23 + b (see expRound); SIGN, −0: the sign bit; then the polynomials
 // of expm1Reduced, softplusFrom and logReduced (EXP_P, SOFTPLUS_Q, LOG_Q).
 const LOG2E = 0, LN2_HI = 4, LN2_LO = 8, R_EXP = 12, R_NONPOS = 16, R_EXPM1 = 20, ONE = 24, HALF = 28;
-const NEG_HALF = 32, SIGN = 36, X_MIN = 40, X_MAX = 44, TWO_M25 = 48, EXPM1_MIN = 52, TANH_MAX = 56;
+const SIGN = 32, X_MIN = 36, X_MAX = 40, TWO_M25 = 44, EXPM1_MIN = 48, TANH_MAX = 52;
 const EXP_K = memory.data<f32>([1.44269504, 0.693359375, -2.12194440e-4, 12583166, 12583064, 12583038, 1, 0.5,
-  -0.5, -0.0, -104, 89, 2.98023224e-8, -25, 9,
+  -0.0, -104, 89, 2.98023224e-8, -25, 9,
   0.0013933644, 0.008363175, 0.041666467, 0.16666576, // EXP_P
   0.28006401658058167, 0.2800309360027313, 0.4002143442630768, 0.666664183139801, 2, // SOFTPLUS_Q, and 2
   0.29870685935020447, 0.3997758626937866, 0.6666677594184875, // LOG_Q
   Infinity, -Infinity, NaN, 1.17549435e-38, 8388608, 0.707106769084930419921875, // log's edges and reduction
   -1.7014117331926443e38]); // (its bits, 0xFEFFFFFF: logOf's test for a vector of positive normal floats)
-const EXP_P = EXP_K + 60, SOFTPLUS_Q = EXP_K + 76, LOG_Q = EXP_K + 96;
+const EXP_P = EXP_K + 56, SOFTPLUS_Q = EXP_K + 72, LOG_Q = EXP_K + 92;
 // (after LOG_Q) +Inf, −Inf, NaN, the smallest normal, 2^23, √½ rounded (its bits, 0x3F3504F3, used as an
 // integer), and the bits 0xFEFFFFFF (logOf's fast-path test)
-const INF = 108, NEG_INF = 112, QNAN = 116, MIN_NORMAL = 120, TWO_P23 = 124, SQRT_HALF = 128, EDGE_LIMIT = 132;
+const INF = 104, NEG_INF = 108, QNAN = 112, MIN_NORMAL = 116, TWO_P23 = 120, SQRT_HALF = 124, EDGE_LIMIT = 128;
 @inline function ek(at: usize): v128 { return v128.load32_splat(EXP_K + at); }
 
 /**
