@@ -12,6 +12,14 @@ const CLASS_COUNT = 33;
 const freeHeads = memory.data(CLASS_COUNT * 4, 16);
 let heapTop: usize = (__heap_base + 15) & ~15;
 
+/**
+ * The memory's size in bytes, mirrored where JS reads it: its views over the memory compare their
+ * byteLength with it, which also catches growth of a shared memory (whose buffer never detaches).
+ */
+const memoryBytesCell = memory.data(4, 4);
+store<u32>(memoryBytesCell, <u32>memory.size() << 16);
+export function memoryCell(): usize { return memoryBytesCell; }
+
 /** Bytes held by live blocks (rounded to their class), for `memory()`. */
 export let allocatedBytes: usize = 0;
 
@@ -39,6 +47,7 @@ export function alloc(bytes: usize): usize {
       outOfMemory(<f64>size);
       unreachable();
     }
+    store<u32>(memoryBytesCell, <u32>memory.size() << 16);
   }
   heapTop = <usize>end;
   allocatedBytes += size;

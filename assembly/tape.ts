@@ -1,7 +1,7 @@
-// Tapes. A tape is a small struct in linear memory that owns three growable lists: its records
-// (fixed-size [op, out, in0, in1, in2, attr0, attr1, attr2]), the tensors it watched explicitly (id and
-// serial, not retained), and the tensors it holds a reference to (variable values it watched).
-// There is no limit on how many tapes exist.
+// Tapes. A tape is a small struct in linear memory that owns its records (assembly/record.ts: any
+// number of outputs, inputs and attribute words, in chunks that never move, with a list of their
+// addresses), the tensors it watched explicitly (id and serial, not retained), and the tensors it
+// holds a reference to (variable values it watched). There is no limit on how many tapes exist.
 //
 // Recording decides per op, in a few instructions, which tapes want it: every tensor carries a 32-bit
 // watch mask, and a tape that is *recording right now* owns one bit of it (its slot). A tape takes a
@@ -10,32 +10,38 @@
 // Beyond that, further recording tapes share bit 31 ("some overflow tape may watch this") and each
 // keeps an exact id -> serial map of what it watches: slower, but with no limit on nesting depth.
 //
-// `record` appends an op to every recording tape that watches one of its inputs. The backward sweep
-// walks one tape's records in reverse and calls the op's backward rule, whose ops go through `record`
-// again: that is how an enclosing (or the same persistent) tape records the gradient computation.
+// `commitRecord` appends an op to every recording tape that watches one of its inputs. The backward
+// sweep walks one tape's records in reverse and calls the op's backward rule (the generated
+// dispatch, build/generated/core-backward.ts), whose ops are recorded again: that is how an
+// enclosing (or the same persistent) tape records the gradient computation.
 import { alloc, allocZeroed, free } from "./memory";
-import { Op, DType } from "./opcodes";
+import { Op, DType } from "../build/generated/opcodes";
 import { isFloat, release, retain, watchMask, setWatchMask, newLike, dataPtr, sizeOf, serialOf, tableCapacity } from "./tensor";
-import { backwardRule } from "./backward";
+import { Record, Grads } from "./record";
+import { scratchTake, scratchMark, scratchRelease, scratchBarrier } from "./scratch";
+import { backwardRule } from "../build/generated/core-backward";
 import { add } from "./ops/elementwise";
 
 @external("env", "customGradient")
-declare function callCustomGradient(fnId: i32, dy: i32, outPtr: usize, count: i32): void;
+declare function callCustomGradient(fnId: i32, grads: Grads): void;
 @external("env", "releaseCustom")
 declare function releaseCustom(fnId: i32): void;
 
-const RECORD_BYTES: usize = 32; // 8 ints
-
 // ---- the tape struct ----------------------------------------------------------------------------
 // Each list is three ints at its field offset: buffer pointer, capacity (items), count.
-const T_RECORDS: usize = 0;  // 32-byte records
-const T_WATCHED: usize = 12; // (id, serial) pairs, 8 bytes
-const T_HELD: usize = 24;    // retained ids, 4 bytes
-const T_SLOT: usize = 36;    // 0..30: its bit in the watch masks; OVERFLOW: shares bit 31; -1: not recording
-const T_ACTIVE: usize = 40;  // 1 while recording (0 while paused by stopRecording, or not recording)
-const T_MAP: usize = 44;     // overflow tapes only: i32 serial per tensor id it watches (0: not watched)
-const T_MAP_IDS: usize = 48; // ids the map covers
-const TAPE_BYTES: usize = 64;
+const T_RECORDS: usize = 0;  // addresses of the records, in order
+const T_CHUNKS: usize = 12;  // the blocks holding the records (each starts with its size)
+const T_WATCHED: usize = 24; // (id, serial) pairs, 8 bytes
+const T_HELD: usize = 36;    // retained ids, 4 bytes
+const T_SLOT: usize = 48;    // 0..30: its bit in the watch masks; OVERFLOW: shares bit 31; -1: not recording
+const T_ACTIVE: usize = 52;  // 1 while recording (0 while paused by stopRecording, or not recording)
+const T_MAP: usize = 56;     // overflow tapes only: i32 serial per tensor id it watches (0: not watched)
+const T_MAP_IDS: usize = 60; // ids the map covers
+const T_TOP: usize = 64;     // where the next record goes in the newest chunk
+const T_END: usize = 68;     // the newest chunk's end
+const TAPE_BYTES: usize = 72;
+const CHUNK_BYTES: usize = 4096;
+const CHUNK_HEADER: usize = 16;
 
 const OVERFLOW = 31;
 const OVERFLOW_BIT: u32 = 1 << 31;
@@ -43,7 +49,7 @@ const SLOT_BITS: u32 = ~OVERFLOW_BIT;
 
 @inline function count(list: usize): i32 { return load<i32>(list, 8); }
 @inline function items(list: usize): usize { return load<usize>(list); }
-@inline function recordAt(tape: usize, r: i32): usize { return items(tape + T_RECORDS) + <usize>r * RECORD_BYTES; }
+@inline function recordAt(tape: usize, r: i32): Record { return changetype<Record>(load<usize>(items(tape + T_RECORDS) + (<usize>r << 2))); }
 @inline function slotOf(tape: usize): i32 { return load<i32>(tape, T_SLOT); }
 
 /** Makes room for one more item in a growable list (doubling); returns the new item's address. */
@@ -93,14 +99,19 @@ export function freeTape(tape: usize): void {
 export function resetTape(tape: usize): void {
   const slot = slotOf(tape);
   if (slot == OVERFLOW) memory.fill(load<usize>(tape, T_MAP), 0, <usize>load<i32>(tape, T_MAP_IDS) << 2);
-  else if (slot >= 0) unmark(tape); // before release: a record holds its output alive
+  else if (slot >= 0) unmark(tape); // before release: a record holds its outputs alive
   const n = count(tape + T_RECORDS);
   for (let r = 0; r < n; r++) {
-    const p = recordAt(tape, r);
-    if (load<i32>(p) == Op.Custom && load<i32>(p, 24) == 0) releaseCustom(load<i32>(p, 20));
-    release(load<i32>(p, 4)); release(load<i32>(p, 8)); release(load<i32>(p, 12)); release(load<i32>(p, 16));
+    const rec = recordAt(tape, r);
+    if (rec.op == Op.Custom) releaseCustom(rec.attr(0));
+    for (let i = 0; i < rec.outputs; i++) release(rec.output(i));
+    for (let i = 0; i < rec.inputs; i++) release(rec.input(i));
   }
-  drop(tape + T_RECORDS, RECORD_BYTES);
+  drop(tape + T_RECORDS, 4);
+  const chunks = tape + T_CHUNKS;
+  for (let i = 0; i < count(chunks); i++) { const c = load<usize>(items(chunks) + (<usize>i << 2)); free(c, load<usize>(c)); }
+  drop(chunks, 4);
+  store<usize>(tape, 0, T_TOP); store<usize>(tape, 0, T_END);
   drop(tape + T_WATCHED, 8);
   const held = tape + T_HELD;
   for (let i = 0; i < count(held); i++) release(load<i32>(items(held) + (<usize>i << 2)));
@@ -215,7 +226,10 @@ function mark(tape: usize): void {
     const pair = items(watched) + (<usize>i << 3);
     if (stillWatched(pair)) markOne(tape, load<i32>(pair));
   }
-  for (let r = 0; r < count(tape + T_RECORDS); r++) markOne(tape, load<i32>(recordAt(tape, r), 4));
+  for (let r = 0; r < count(tape + T_RECORDS); r++) {
+    const rec = recordAt(tape, r);
+    for (let i = 0; i < rec.outputs; i++) markOne(tape, rec.output(i));
+  }
 }
 
 /**
@@ -232,8 +246,8 @@ function unmark(tape: usize): void {
     if (stillWatched(pair)) { const id = load<i32>(pair); setWatchMask(id, watchMask(id) & keep); }
   }
   for (let r = 0; r < count(tape + T_RECORDS); r++) {
-    const out = load<i32>(recordAt(tape, r), 4);
-    setWatchMask(out, watchMask(out) & keep);
+    const rec = recordAt(tape, r);
+    for (let i = 0; i < rec.outputs; i++) { const out = rec.output(i); setWatchMask(out, watchMask(out) & keep); }
   }
 }
 
@@ -248,69 +262,112 @@ export function watch(tape: usize, id: i32, hold: i32): void {
   if (slot >= 0) markOne(tape, id);
 }
 
-function append(tape: usize, op: i32, out: i32, in0: i32, in1: i32, in2: i32, a0: i32, a1: i32, a2: i32): void {
-  const p = push(tape + T_RECORDS, RECORD_BYTES);
-  store<i32>(p, op, 0); store<i32>(p, out, 4); store<i32>(p, in0, 8); store<i32>(p, in1, 12);
-  store<i32>(p, in2, 16); store<i32>(p, a0, 20); store<i32>(p, a1, 24); store<i32>(p, a2, 28);
-  retain(out); retain(in0); retain(in1); retain(in2);
+/** Copies a record onto one tape (into its newest chunk, or a new one) and retains its tensors. */
+function append(tape: usize, rec: Record): void {
+  const bytes = rec.bytes;
+  let at = load<usize>(tape, T_TOP);
+  if (at == 0 || at + bytes > load<usize>(tape, T_END)) {
+    const size = max(CHUNK_BYTES, bytes + CHUNK_HEADER);
+    const chunk = alloc(size);
+    store<usize>(chunk, size);
+    store<usize>(push(tape + T_CHUNKS, 4), chunk);
+    at = chunk + CHUNK_HEADER;
+    store<usize>(tape, chunk + size, T_END);
+  }
+  // word by word: records are a few words, and V8 makes memory.copy a call out of the module
+  const from = changetype<usize>(rec);
+  for (let k: usize = 0; k < bytes; k += 4) store<i32>(at + k, load<i32>(from + k));
+  store<usize>(tape, at + bytes, T_TOP);
+  store<usize>(push(tape + T_RECORDS, 4), at);
+  for (let i = 0; i < rec.outputs; i++) retain(rec.output(i));
+  for (let i = 0; i < rec.inputs; i++) retain(rec.input(i));
 }
 
-@inline function input(inputs: usize, i: i32): i32 { return load<i32>(inputs + (<usize>i << 2)); }
+/** Whether a record has an output a gradient can flow from (a float one). */
+function anyFloatOutput(rec: Record): bool {
+  for (let i = 0; i < rec.outputs; i++) if (isFloat(rec.output(i))) return true;
+  return false;
+}
 
 /**
- * Appends an op to one tape. A custom op (JS gradient) has any number of inputs: it is stored as one
- * record per input, contiguous on the tape (customBackward relies on it), with attrs (fnId, i, n).
+ * Appends a record (built in scratch memory: Record.build) to every recording tape that watches
+ * one of its inputs; returns how many tapes took it. Its outputs become watched by those tapes.
  */
-function appendTo(tape: usize, op: i32, out: i32, inputs: usize, n: i32, a0: i32, a1: i32, a2: i32): void {
-  if (op != Op.Custom) { append(tape, op, out, input(inputs, 0), input(inputs, 1), input(inputs, 2), a0, a1, a2); return; }
-  for (let i = 0; i < n; i++) append(tape, op, out, input(inputs, i), 0, 0, a0, i, n);
-}
-
-/** Appends an op to the recording tapes in `mask` that watch one of its `n` inputs; returns how many. */
-function recordOn(mask: u32, op: i32, out: i32, inputs: usize, n: i32, a0: i32, a1: i32, a2: i32): i32 {
+export function commitRecord(rec: Record): i32 {
+  let mask: u32 = 0;
+  for (let i = 0; i < rec.inputs; i++) mask |= watchMask(rec.input(i));
+  mask &= recordingMask;
+  if (mask == 0 || !anyFloatOutput(rec)) return 0;
   let tapes = 0;
   const slots = mask & SLOT_BITS;
   for (let m = slots; m != 0; m &= m - 1) {
-    appendTo(load<usize>(slotTapes + (<usize>ctz<u32>(m) << 2)), op, out, inputs, n, a0, a1, a2);
+    append(load<usize>(slotTapes + (<usize>ctz<u32>(m) << 2)), rec);
     tapes++;
   }
-  setWatchMask(out, watchMask(out) | slots);
+  for (let i = 0; i < rec.outputs; i++) { const out = rec.output(i); setWatchMask(out, watchMask(out) | slots); }
   if ((mask & OVERFLOW_BIT) == 0) return tapes;
   const list = overflowTapes;
   for (let t = 0; t < count(list); t++) {
     const tape = load<usize>(items(list) + (<usize>t << 2));
     if (load<i32>(tape, T_ACTIVE) == 0) continue;
     let watches = false;
-    for (let i = 0; i < n; i++) watches = watches || overflowWatches(tape, input(inputs, i));
+    for (let i = 0; i < rec.inputs; i++) watches = watches || overflowWatches(tape, rec.input(i));
     if (!watches) continue;
-    appendTo(tape, op, out, inputs, n, a0, a1, a2);
-    markOne(tape, out);
+    append(tape, rec);
+    for (let i = 0; i < rec.outputs; i++) markOne(tape, rec.output(i));
     tapes++;
   }
   return tapes;
 }
 
-const opInputs = memory.data(12, 16);
-/** Records `op` on every recording tape that watches an input; returns how many tapes took it. */
-export function record(op: i32, out: i32, in0: i32, in1: i32 = 0, in2: i32 = 0, a0: i32 = 0, a1: i32 = 0, a2: i32 = 0): i32 {
-  const mask = (watchMask(in0) | watchMask(in1) | watchMask(in2)) & recordingMask;
-  if (mask == 0 || !isFloat(out)) return 0;
-  if ((mask & OVERFLOW_BIT) == 0) { // the common case, without the general path's indirection
-    for (let m = mask; m != 0; m &= m - 1) append(load<usize>(slotTapes + (<usize>ctz<u32>(m) << 2)), op, out, in0, in1, in2, a0, a1, a2);
-    setWatchMask(out, watchMask(out) | mask);
-    return <i32>popcnt<u32>(mask);
-  }
-  store<i32>(opInputs, in0); store<i32>(opInputs, in1, 4); store<i32>(opInputs, in2, 8);
-  return recordOn(mask, op, out, opInputs, 3, a0, a1, a2);
+/** Whether some recording tape watches tensor `id` (an op with it as input would be recorded). */
+@inline export function isRecording(id: i32): bool { return (watchMask(id) & recordingMask) != 0; }
+
+/** A record of the given arity in scratch memory, for commitRecord (the caller releases the scratch). */
+export function newRecord(op: i32, outputs: i32, inputs: i32, attrs: i32): Record {
+  return Record.build(scratchTake(Record.bytesFor(outputs, inputs, attrs)), op, outputs, inputs, attrs);
 }
 
-/** Records one custom op: `inputs` (n ids) → `out`, whose backward calls JS function `fnId`. Returns how many tapes took it. */
-export function recordCustom(fnId: i32, out: i32, inputs: usize, n: i32): i32 {
-  let mask: u32 = 0;
-  for (let i = 0; i < n; i++) mask |= watchMask(input(inputs, i));
-  mask &= recordingMask;
-  if (mask == 0 || !isFloat(out)) return 0;
-  return recordOn(mask, Op.Custom, out, inputs, n, fnId, 0, n);
+/** A record of one output, one to three inputs (a 0 ends the list) and up to two attribute words. */
+function recordSmall(op: i32, out: i32, in0: i32, in1: i32, in2: i32, attrs: i32, a0: i32, a1: i32): void {
+  if (((watchMask(in0) | watchMask(in1) | watchMask(in2)) & recordingMask) == 0) return;
+  const inputs = in1 == 0 ? 1 : in2 == 0 ? 2 : 3;
+  const mark = scratchMark();
+  const rec = newRecord(op, 1, inputs, attrs).setOutput(0, out).setInput(0, in0);
+  if (inputs > 1) rec.setInput(1, in1);
+  if (inputs > 2) rec.setInput(2, in2);
+  if (attrs > 0) rec.setAttr(0, a0);
+  if (attrs > 1) rec.setAttr(1, a1);
+  commitRecord(rec);
+  scratchRelease(mark);
+}
+/** Records an op of one output and one to three inputs (a 0 ends the list). */
+export function record(op: i32, out: i32, in0: i32, in1: i32 = 0, in2: i32 = 0): void { recordSmall(op, out, in0, in1, in2, 0, 0, 0); }
+/** The same with one attribute word (in1 may be 0: one input). */
+export function recordAttr(op: i32, out: i32, in0: i32, in1: i32, a0: i32): void { recordSmall(op, out, in0, in1, 0, 1, a0, 0); }
+/** The same with two attribute words. */
+export function recordAttr2(op: i32, out: i32, in0: i32, in1: i32, a0: i32, a1: i32): void { recordSmall(op, out, in0, in1, 0, 2, a0, a1); }
+
+/**
+ * Records one custom op (a JS gradient function, `fnId`): the ids at `outputs` from those at
+ * `inputs`. Returns how many tapes took it.
+ */
+export function recordCustom(fnId: i32, outputs: usize, nOutputs: i32, inputs: usize, nInputs: i32): i32 {
+  const mark = scratchMark();
+  const rec = newRecord(Op.Custom, nOutputs, nInputs, 1).setAttr(0, fnId);
+  for (let i = 0; i < nOutputs; i++) rec.setOutput(i, load<i32>(outputs + (<usize>i << 2)));
+  for (let i = 0; i < nInputs; i++) rec.setInput(i, load<i32>(inputs + (<usize>i << 2)));
+  const tapes = commitRecord(rec);
+  scratchRelease(mark);
+  return tapes;
+}
+
+/** The backward rule of a custom op: the JS gradient function reads the upstream gradients and sets the inputs' gradients. */
+export function customBackward(rec: Record, grads: Grads): void {
+  // its ops may fail (and be caught in JS) without releasing the sweep's scratch
+  const outer = scratchBarrier(scratchMark());
+  callCustomGradient(rec.attr(0), grads);
+  scratchBarrier(outer);
 }
 
 // ---- the backward sweep -------------------------------------------------------------------------
@@ -357,18 +414,20 @@ export function gradient(tape: usize, argsIn: usize, nTargets: i32, nSources: i3
   pushSweep();
   // the per-id maps cover only the ids this sweep can meet (targets, sources, the records' tensors),
   // not the whole tensor table: a small tape among many live tensors stays cheap
-  let maxId = 0;
+  let maxId = 0, recordInputs = 0;
   for (let i = 0; i < 2 * nTargets + nSources; i++) maxId = max(maxId, load<i32>(args + (<usize>i << 2)));
   const records = count(tape + T_RECORDS);
   for (let r = 0; r < records; r++) {
-    const p = recordAt(tape, r);
-    maxId = max(max(maxId, load<i32>(p, 4)), max(load<i32>(p, 8), max(load<i32>(p, 12), load<i32>(p, 16))));
+    const rec = recordAt(tape, r);
+    for (let i = 0; i < rec.outputs; i++) maxId = max(maxId, rec.output(i));
+    for (let i = 0; i < rec.inputs; i++) maxId = max(maxId, rec.input(i));
+    recordInputs += rec.inputs;
   }
   const ids = maxId + 1;
   sweepIds = ids;
   gradOf = allocZeroed(<usize>ids << 2);
-  // every id that can receive a gradient is a target or a record input (3 per record)
-  touchedBytes = <usize>(3 * records + nTargets + 1) << 2;
+  // every id that can receive a gradient is a target or a record input
+  touchedBytes = <usize>(recordInputs + nTargets + 1) << 2;
   touched = alloc(touchedBytes);
   touchedCount = 0;
   reachable = allocZeroed(<usize>ids);
@@ -378,19 +437,23 @@ export function gradient(tape: usize, argsIn: usize, nTargets: i32, nSources: i3
     const pair = items(watched) + (<usize>i << 3), id = load<i32>(pair);
     if (id < ids && stillWatched(pair)) store<u8>(reachable + <usize>id, KNOWN);
   }
-  for (let r = 0; r < records; r++) store<u8>(reachable + <usize>load<i32>(recordAt(tape, r), 4), KNOWN);
+  for (let r = 0; r < records; r++) {
+    const rec = recordAt(tape, r);
+    for (let i = 0; i < rec.outputs; i++) store<u8>(reachable + <usize>rec.output(i), KNOWN);
+  }
   const sources = args + (<usize>(2 * nTargets) << 2);
   for (let i = 0; i < nSources; i++) {
     const at = reachable + <usize>load<i32>(sources + (<usize>i << 2));
     if (load<u8>(at) & KNOWN) store<u8>(at, KNOWN | REACHES);
   }
+  store<u8>(reachable, 0); // id 0 means "no tensor"
   // forward pass: which records depend on a source (records are in topological order)
   for (let r = 0; r < records; r++) {
-    const p = recordAt(tape, r);
-    if ((load<u8>(reachable + <usize>load<i32>(p, 8)) | load<u8>(reachable + <usize>load<i32>(p, 12)) | load<u8>(reachable + <usize>load<i32>(p, 16))) & REACHES)
-      store<u8>(reachable + <usize>load<i32>(p, 4), KNOWN | REACHES);
+    const rec = recordAt(tape, r);
+    let reaches = false;
+    for (let i = 0; i < rec.inputs; i++) reaches = reaches || (load<u8>(reachable + <usize>rec.input(i)) & REACHES) != 0;
+    if (reaches) for (let i = 0; i < rec.outputs; i++) store<u8>(reachable + <usize>rec.output(i), KNOWN | REACHES);
   }
-  store<u8>(reachable, 0); // id 0 means "no input"
   // seeds (ones by default: d(sum of the target)/d target); kept until the end for sources that are
   // targets the tape never saw
   const seeds = args + (<usize>nTargets << 2);
@@ -403,16 +466,8 @@ export function gradient(tape: usize, argsIn: usize, nTargets: i32, nSources: i3
     retain(seed);
     accumulate(target, seed);
   }
-  for (let r = records - 1; r >= 0; r--) {
-    const p = recordAt(tape, r); // re-read each step: a recording persistent tape may grow its buffer
-    const op = load<i32>(p), out = load<i32>(p, 4);
-    const dy = load<i32>(gradOf + (<usize>out << 2));
-    if (dy == 0) continue;
-    if (op == Op.Custom) { r = customBackward(tape, r, dy); continue; }
-    const in0 = load<i32>(p, 8), in1 = load<i32>(p, 12), in2 = load<i32>(p, 16);
-    if (!needsGrad(in0) && !needsGrad(in1) && !needsGrad(in2)) continue;
-    backwardRule(op, out, in0, in1, in2, load<i32>(p, 20), load<i32>(p, 24), load<i32>(p, 28), dy);
-  }
+  // (each step re-reads the list: a recording persistent tape may grow it)
+  for (let r = records - 1; r >= 0; r--) backwardStep(recordAt(tape, r));
   const results = argsIn + (<usize>(2 * nTargets) << 2);
   for (let i = 0; i < nSources; i++) {
     const src = load<i32>(sources + (<usize>i << 2));
@@ -434,22 +489,28 @@ export function gradient(tape: usize, argsIn: usize, nTargets: i32, nSources: i3
   free(args, argBytes);
 }
 
-/** The parts of one custom op are contiguous; `r` is the last part. Returns the first part's index. */
-function customBackward(tape: usize, r: i32, dy: i32): i32 {
-  const p = recordAt(tape, r);
-  const fnId = load<i32>(p, 20), n = load<i32>(p, 28);
-  const first = r - n + 1;
+/** One record of the sweep: its rule gets the outputs' gradients and sets its inputs', which are accumulated. */
+function backwardStep(rec: Record): void {
   let any = false;
-  for (let k = first; k <= r; k++) any = any || needsGrad(load<i32>(recordAt(tape, k), 8));
-  if (!any) return first;
-  const grads = allocZeroed(<usize>n << 2);
-  callCustomGradient(fnId, dy, grads, n);
-  for (let k = 0; k < n; k++) {
-    const g = load<i32>(grads + (<usize>k << 2));
-    if (g != 0) accumulate(load<i32>(recordAt(tape, first + k), 8), g);
+  for (let i = 0; i < rec.outputs; i++) any = any || load<i32>(gradOf + (<usize>rec.output(i) << 2)) != 0;
+  if (!any) return;
+  any = false;
+  for (let i = 0; i < rec.inputs; i++) any = any || needsGrad(rec.input(i));
+  if (!any) return;
+  const mark = scratchMark();
+  const bytes = Grads.bytesFor(rec.outputs, rec.inputs);
+  const at = scratchTake(bytes);
+  memory.fill(at, 0, bytes);
+  store<i32>(at, rec.outputs); store<i32>(at, rec.inputs, 4);
+  const grads = changetype<Grads>(at);
+  for (let i = 0; i < rec.outputs; i++) grads.setDy(i, load<i32>(gradOf + (<usize>rec.output(i) << 2)));
+  for (let i = 0; i < rec.inputs; i++) grads.setWanted(i, needsGrad(rec.input(i)));
+  backwardRule(rec, grads);
+  for (let i = 0; i < rec.inputs; i++) {
+    const g = grads.result(i);
+    if (g != 0) accumulate(rec.input(i), g);
   }
-  free(grads, <usize>n << 2);
-  return first;
+  scratchRelease(mark);
 }
 
 // A custom gradient (JS) may itself compute gradients, so sweeps nest: their state is a stack that

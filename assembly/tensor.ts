@@ -2,9 +2,10 @@
 // shape and reference count, and which tapes watch it. Tensors are always dense and row-major,
 // so strides are derived from the shape when a kernel needs them.
 import { alloc, allocZeroed, free, freeInline } from "./memory";
-import { DType } from "./opcodes";
+import { DType } from "../build/generated/opcodes";
 
-export const MAX_RANK = 8;
+import { MAX_RANK } from "./limits";
+export { MAX_RANK };
 // Entry layout (bytes). The TypeScript wrapper reads shape/dtype straight from this table.
 const E_PTR = 0, E_SIZE = 4, E_DTYPE = 8, E_RANK = 12, E_REFS = 16, E_WATCH = 20, E_NEXT = 24, E_SERIAL = 28, E_SHAPE = 32;
 export const ENTRY_BYTES = 64;
@@ -83,6 +84,12 @@ export function newTensor(dtype: i32, rank: i32, shape: usize): i32 {
 export function newLike(like: i32, dtype: i32 = -1): i32 {
   return newTensor(dtype < 0 ? dtypeOf(like) : dtype, rankOf(like), shapePtr(like));
 }
+
+// the accessors as exports, for JS and the extra module (the inline ones above serve the core)
+export function dimOf(id: i32, axis: i32): i32 { return dim(id, axis); }
+export function rankOfId(id: i32): i32 { return rankOf(id); }
+export function sizeOfId(id: i32): i32 { return sizeOf(id); }
+export function dtypeOfId(id: i32): i32 { return dtypeOf(id); }
 
 export function retain(id: i32): void {
   if (id != 0) store<i32>(entry(id), load<i32>(entry(id), E_REFS) + 1, E_REFS);

@@ -1,11 +1,15 @@
 // Builds everything `npm test`, `npm start` and `npm pack` need:
+//   build/generated/            from the op manifest (scripts/generate.mjs): op codes, both modules' entries, interfaces
 //   build/gradtape.wasm         release core (-O3, no asserts, no imports beyond gradtape's own; then wasm-opt -Oz)
-//   build/gradtape.debug.wasm   debug core with asserts (the tests run it too)
-//   build/text-decoder.wasm     the tiny module that decodes the embedded core (assembly/text-decoder.ts)
-//   build/embedded.js           the release wasm as text, and the decoder's bytes, for the default entry
+//   build/gradtape-extra.wasm   release extra module (kernels few programs use; imports the core's memory and functions)
+//   build/*.debug.wasm          debug builds of both with asserts (the tests run them too)
+//   build/text-decoder.wasm     the tiny module that decodes the embedded modules (assembly/text-decoder.ts)
+//   build/embedded.js           the release core as text, and the decoder's bytes, for the default entry
+//   build/embedded-extra.js     the release extra module as text
 //   dist/gradtape.js            default/node/browser entry: readable ESM (+ .map to src/*.ts); users' bundlers minify it
 //   dist/wasm-core.js           the embedded core, its own module so no file with code has a 70 KB line
-//   dist/gradtape.workerd.js    Cloudflare Workers entry (imports ../build/gradtape.wasm as a module)
+//   dist/wasm-extra.js          the embedded extra module, imported only by the ops that use it
+//   dist/gradtape.workerd.js    Cloudflare Workers entry (imports ../build/gradtape.wasm and gradtape-extra.wasm as modules)
 //   dist/gradtape.min.js        one minified file with the core inside, for CDNs and import maps
 //   dist/index.d.ts (+ dist/types/, dist/disposable.d.ts) TypeScript declarations
 //   dist/layers.js, dist/layers.d.ts  the `gradtape/layers` subpath (see the block at the end)
@@ -16,27 +20,38 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { encodeWasmText } from './wasm-text.mjs';
+import { generate } from './generate.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = name => join(root, 'node_modules', '.bin', name);
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
 
 mkdirSync(join(root, 'build'), { recursive: true });
-run(bin('asc'), ['assembly/index.ts', '--config', 'asconfig.json', '--target', 'release']);
+await generate();
 // binaryen's size pipeline (-Oz) once more, to a fixed point, on asc's output (-O3, shrink level 2):
 // asc stops after its own passes, and the rerun takes ~190 bytes off the gzipped core (the seed
 // program's size limit is tight) without touching what decides speed: the kernels' loops are
 // inlined by AssemblyScript (@inline), and V8 inlines small functions itself (elementwise ops,
 // matmul and the seed program measured the same as with -O3, one process, a module per build).
-run(bin('wasm-opt'), ['build/gradtape.wasm', '-Oz', '--converge', '-o', 'build/gradtape.wasm',
+const shrink = file => run(bin('wasm-opt'), [file, '-Oz', '--converge', '-o', file,
   '--enable-simd', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals']);
-run(bin('asc'), ['assembly/index.ts', '--config', 'asconfig.json', '--target', 'debug']);
+for (const [config, release] of [['asconfig.json', 'build/gradtape.wasm'], ['asconfig.extra.json', 'build/gradtape-extra.wasm']]) {
+  run(bin('asc'), ['--config', config, '--target', 'release']);
+  shrink(release);
+  run(bin('asc'), ['--config', config, '--target', 'debug']);
+}
+// The extra module shares the core's memory: data of its own would land on the core's. It has none
+// (constants are code, scratch comes from the core's arena), and this keeps it so.
+for (const file of ['build/gradtape-extra.wasm', 'build/gradtape-extra.debug.wasm']) {
+  if (hasDataSection(readFileSync(join(root, file)))) throw new Error(`build: ${file} has a data segment, which would overwrite the core's memory; use constants in code or scratch memory`);
+}
 // (run from assembly/, where no asconfig.json applies the core's entries and options; -Oz: see the file)
 execFileSync(bin('asc'), ['text-decoder.ts', '--runtime', 'stub', '-Oz', '--noAssert', '--use', 'abort=', '--initialMemory', '0', '--outFile', '../build/text-decoder.wasm'],
   { cwd: join(root, 'assembly'), stdio: 'inherit' });
 
-// The wasm as text that gzips nearly as well as the binary (see scripts/wasm-text.mjs).
+// The modules as text that gzips nearly as well as the binary (see scripts/wasm-text.mjs).
 const wasm = readFileSync(join(root, 'build/gradtape.wasm'));
+const extraWasm = readFileSync(join(root, 'build/gradtape-extra.wasm'));
 const decoder = readFileSync(join(root, 'build/text-decoder.wasm'));
 writeFileSync(join(root, 'build/embedded.js'), [
   '// generated by scripts/build.mjs: build/gradtape.wasm as text (scripts/wasm-text.mjs), and the module that decodes it',
@@ -46,6 +61,13 @@ writeFileSync(join(root, 'build/embedded.js'), [
   '',
 ].join('\n'));
 writeFileSync(join(root, 'build/embedded.d.ts'), 'export declare const textDecoderWasm: number[];\nexport declare const wasmLength: number;\nexport declare const wasmText: string;\n');
+writeFileSync(join(root, 'build/embedded-extra.js'), [
+  '// generated by scripts/build.mjs: build/gradtape-extra.wasm as text (scripts/wasm-text.mjs)',
+  `export const extraLength = ${extraWasm.length};`,
+  `export const extraText = ${JSON.stringify(encodeWasmText(extraWasm))};`,
+  '',
+].join('\n'));
+writeFileSync(join(root, 'build/embedded-extra.d.ts'), 'export declare const extraLength: number;\nexport declare const extraText: string;\n');
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 // __TESTS__ = false drops the op table's test metadata from every published file.
@@ -57,16 +79,29 @@ const common = {
 // Internal `_` members keep their names here: users' minifiers leave property names alone, so they
 // cost their length in a user's bundle, which the size test measures.
 const readable = { ...common, minify: false, sourcemap: 'linked', sourcesContent: true };
-/** The default entry imports the embedded core from its own file, dist/wasm-core.js. */
-const embeddedAsOwnModule = {
-  name: 'embedded-core-module',
+/**
+ * The default entry imports the embedded modules from files of their own, dist/wasm-core.js and
+ * dist/wasm-extra.js: a user's bundler then leaves the extra module out of a program whose code
+ * does not reach the ops that import it.
+ */
+const embeddedAsOwnModules = {
+  name: 'embedded-modules',
   setup(b) {
     b.onResolve({ filter: /\/build\/embedded\.js$/ }, () => ({ path: './wasm-core.js', external: true }));
+    b.onResolve({ filter: /\/build\/embedded-extra\.js$/ }, () => ({ path: './wasm-extra.js', external: true }));
   },
 };
-await esbuild.build({ ...readable, entryPoints: [join(root, 'src/entry-embedded.ts')], outfile: join(root, 'dist/gradtape.js'), plugins: [embeddedAsOwnModule] });
+await esbuild.build({ ...readable, entryPoints: [join(root, 'src/entry-embedded.ts')], outfile: join(root, 'dist/gradtape.js'), plugins: [embeddedAsOwnModules] });
 writeFileSync(join(root, 'dist/wasm-core.js'), readFileSync(join(root, 'build/embedded.js')));
-await esbuild.build({ ...readable, entryPoints: [join(root, 'src/entry-workerd.ts')], outfile: join(root, 'dist/gradtape.workerd.js'), external: ['*.wasm'] });
+writeFileSync(join(root, 'dist/wasm-extra.js'), readFileSync(join(root, 'build/embedded-extra.js')));
+/** Cloudflare Workers cannot compile bytes: the extra module comes as a WebAssembly.Module import too. */
+const extraAsWasmModule = {
+  name: 'extra-as-wasm-module',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/extra-source\.js$/ }, () => ({ path: join(root, 'src/extra-source-workerd.ts') }));
+  },
+};
+await esbuild.build({ ...readable, entryPoints: [join(root, 'src/entry-workerd.ts')], outfile: join(root, 'dist/gradtape.workerd.js'), external: ['*.wasm'], plugins: [extraAsWasmModule] });
 // The extra file for import maps and CDNs: everything in one minified module. No source map: it
 // would add 340 KB to the package, and the readable files are there to debug with.
 await esbuild.build({ ...common, minify: true, mangleProps: /^_/, entryPoints: [join(root, 'src/entry-embedded.ts')], outfile: join(root, 'dist/gradtape.min.js') });
@@ -100,5 +135,18 @@ await esbuild.build({
 writeFileSync(join(root, 'dist/layers.d.ts'), "/// <reference path=\"./disposable.d.ts\" />\nexport * from './types/src/layers/index.js';\n");
 
 const gz = bytes => gzipSync(bytes, { level: 9 }).length;
+
+/** Whether a wasm binary has a data section (id 11): its sections are (id, LEB128 size, payload). */
+function hasDataSection(bytes) {
+  let at = 8; // magic and version
+  while (at < bytes.length) {
+    const id = bytes[at++];
+    let size = 0, shift = 0, b;
+    do { b = bytes[at++]; size |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
+    if (id === 11) return true;
+    at += size;
+  }
+  return false;
+}
 const min = readFileSync(join(root, 'dist/gradtape.min.js'));
-console.log(`gradtape built: wasm ${wasm.length} B (gzip ${gz(wasm)} B); dist/gradtape.min.js with the core inside ${min.length} B (gzip ${gz(min)} B)`);
+console.log(`gradtape built: core ${wasm.length} B (gzip ${gz(wasm)} B), extra module ${extraWasm.length} B (gzip ${gz(extraWasm)} B); dist/gradtape.min.js with both inside ${min.length} B (gzip ${gz(min)} B)`);

@@ -1,66 +1,34 @@
-// Loading the WebAssembly core and talking to it: the instance's raw exports, views over its
-// memory (re-created after memory.grow detaches them), and the args buffer for array arguments.
+// Loading the WebAssembly modules and talking to them: the core (every program) and the extra
+// module (kernels few programs use, compiled on the first op that needs it; it shares the core's
+// memory, tensor table and tapes), their raw exports (interfaces generated from the op manifest,
+// assembly/manifest.mjs), views over the memory, and the args buffer for array arguments.
+import type { Core, Extra } from '../build/generated/interface.js';
+export type { Core, Extra };
 
-/** The raw exports of build/gradtape.wasm (see assembly/index.ts). */
-export interface Core {
-  memory: WebAssembly.Memory;
-  tableCell(): number;
-  liveTensors: WebAssembly.Global;
-  liveBytes: WebAssembly.Global;
-  recordingMask: WebAssembly.Global;
-  args(): number;
-  argsCapacity(): number;
-  growArgs(ints: number): number;
-  newTensor(dtype: number, rank: number, shapePtr: number): number;
-  retain(id: number): void;
-  release(id: number): void;
-  dataPtr(id: number): number;
-  unary(op: number, x: number, param: number): number;
-  binary(op: number, a: number, b: number): number;
-  where(cond: number, a: number, b: number): number;
-  broadcastToShape(x: number, shapePtr: number, rank: number): number;
-  reduce(op: number, x: number, axesMask: number, keepDims: number): number;
-  reshape(x: number, shapePtr: number, rank: number): number;
-  matmul(a: number, b: number, transposeA: number, transposeB: number): number;
-  /** ids of equally ranked tensors (through the args buffer) joined on `axis` */
-  concat(idsPtr: number, n: number, axis: number): number;
-  transpose(x: number, packedPerm: number): number;
-  cast(x: number, dtype: number): number;
-  softmax(x: number, axis: number, log: number): number;
-  setRecordingMask(mask: number): void;
-  /** tapes: pointers to tape structs in the core (see assembly/tape.ts) */
-  newTape(): number;
-  freeTape(tape: number): void;
-  resetTape(tape: number): void;
-  startRecording(tape: number): void;
-  stopRecording(tape: number): void;
-  setActive(tape: number, on: number): void;
-  watch(tape: number, id: number, hold: number): void;
-  gradient(tape: number, argsPtr: number, nTargets: number, nSources: number): void;
-  /** returns how many tapes recorded the op */
-  recordCustom(fnId: number, out: number, inputsPtr: number, n: number): number;
-  endSweep(): void;
-}
+/** Where a module's bytes come from: a compiled Module, or bytes to compile. */
+export type WasmSource = WebAssembly.Module | BufferSource;
 
 /** Hooks the tape layer installs so the core can call back into JS during a backward sweep. */
 export const callbacks = {
-  customGradient(_fnId: number, _dy: number, _outPtr: number, _count: number): void {},
+  customGradient(_fnId: number, _grads: number): void {},
   releaseCustom(_fnId: number): void {},
   /** called after the core was re-instantiated following a trap: JS-side state must forget the old one */
   onReset(): void {},
 };
 
 export let core: Core = undefined as unknown as Core;
+/** The core's exports as the instance gives them (the extra module imports these, wasm to wasm). */
+let rawCore: Core = undefined as unknown as Core;
 /** Bumped on every (re-)instantiation; tensors remember the generation they belong to. */
 export let generation = 0;
 let i32 = new Int32Array(0);
 // The compiled core. Not named `module`: module wrappers such as Vite's SSR runner pass a `module`
 // parameter, which a top-level `var module` in the readable bundle would pick up.
 let compiled: WebAssembly.Module | undefined;
-let defaultSource: (() => WebAssembly.Module | BufferSource) | undefined;
+let defaultSource: (() => WasmSource) | undefined;
 
-/** Entry points (embedded bytes, workerd module) register where the default wasm comes from. */
-export function setDefaultSource(source: () => WebAssembly.Module | BufferSource): void {
+/** Entry points (embedded bytes, workerd module) register where the default core comes from. */
+export function setDefaultSource(source: () => WasmSource): void {
   defaultSource = source;
 }
 
@@ -70,10 +38,12 @@ function imports(): WebAssembly.Imports {
       outOfMemory(bytes: number) {
         throw new Error(`gradtape: out of memory: WebAssembly memory could not grow to allocate ${bytes} bytes (it holds ${core.memory.buffer.byteLength} bytes now)`);
       },
-      customGradient: (fnId: number, dy: number, outPtr: number, count: number) => callbacks.customGradient(fnId, dy, outPtr, count),
+      customGradient: (fnId: number, grads: number) => callbacks.customGradient(fnId, grads),
       releaseCustom: (fnId: number) => callbacks.releaseCustom(fnId),
-      pow: Math.pow, // a^b for exponents the core does not do itself (assembly/ops/elementwise.ts powF)
-      // only the debug build imports abort: decode AssemblyScript's UTF-16 message
+      // the backward rules of the extra module's ops (a record of one exists only once it is loaded)
+      extraBackward: (record: number, grads: number) => rawExtra!.backward(record, grads),
+      pow: Math.pow, // a^b for exponents the core does not do itself (assembly/kernels/elementwise.ts powF)
+      // only the debug builds import abort: decode AssemblyScript's UTF-16 message
       abort(msg: number, file: number, line: number, col: number) {
         throw new Error(`gradtape core assertion failed: ${readString(msg)} at ${readString(file)}:${line}:${col}`);
       },
@@ -90,7 +60,10 @@ function readString(ptr: number): string {
 function instantiate(mod: WebAssembly.Module): void {
   const instance = new WebAssembly.Instance(mod, imports());
   compiled = mod;
-  core = guard(instance.exports);
+  rawCore = instance.exports as unknown as Core;
+  core = guard(instance.exports) as unknown as Core;
+  extra = undefined;
+  rawExtra = undefined;
   setViews();
   generation++;
 }
@@ -98,15 +71,17 @@ function instantiate(mod: WebAssembly.Module): void {
 /**
  * Wraps every export so that a WebAssembly trap (a bug: all input is validated before the call)
  * never reaches the caller as a RuntimeError: the core is re-instantiated from the cached Module
- * and a clear Error explains that existing tensors are gone.
+ * and a clear Error explains that existing tensors are gone. Any other exception passing through
+ * (out of memory, a JS callback's) releases the scratch memory the interrupted calls held.
  */
-function guard(exports: WebAssembly.Exports): Core {
+function guard(exports: WebAssembly.Exports): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(exports)) {
     if (typeof value !== 'function') { out[name] = value; continue; }
     const fn = value as (...args: number[]) => number;
     const fail = (e: unknown): never => {
       if (e instanceof WebAssembly.RuntimeError) recover(name, e);
+      rawCore.scratchRecover();
       throw e;
     };
     // one wrapper per arity: calling an export with exactly its parameter count keeps V8's fast path
@@ -120,18 +95,21 @@ function guard(exports: WebAssembly.Exports): Core {
     }
   }
   // pointers come back as signed i32: above 2 GiB they must be read unsigned
-  const dataPtr = out.dataPtr as (id: number) => number;
-  out.dataPtr = (id: number) => dataPtr(id) >>> 0;
-  const newTape = out.newTape as () => number;
-  out.newTape = () => newTape() >>> 0;
-  // the argument buffer is static data: its address and size never change, so JS need not ask again
-  let argsBase = (out.args as () => number)() >>> 0, argsCapacity = (out.argsCapacity as () => number)();
-  tableCell = (out.tableCell as () => number)() >>> 2;
-  out.args = () => argsBase;
-  out.argsCapacity = () => argsCapacity;
-  const growArgs = out.growArgs as (ints: number) => number;
-  out.growArgs = (ints: number) => { argsBase = growArgs(ints) >>> 0; argsCapacity = ints; return argsBase; };
-  return out as unknown as Core;
+  for (const name of ['dataPtr', 'newTape']) {
+    const f = out[name] as ((a?: number) => number) | undefined;
+    if (f) out[name] = f.length === 1 ? (a: number) => f(a) >>> 0 : () => f() >>> 0;
+  }
+  if (typeof out.args === 'function') {
+    // the argument buffer is static data: its address and size never change, so JS need not ask again
+    let argsBase = (out.args as () => number)() >>> 0, argsCapacity = (out.argsCapacity as () => number)();
+    tableCell = (out.tableCell as () => number)() >>> 2;
+    memoryCell = (out.memoryCell as () => number)() >>> 2;
+    out.args = () => argsBase;
+    out.argsCapacity = () => argsCapacity;
+    const growArgs = out.growArgs as (ints: number) => number;
+    out.growArgs = (ints: number) => { argsBase = growArgs(ints) >>> 0; argsCapacity = ints; return argsBase; };
+  }
+  return out;
 }
 
 function recover(where: string, e: WebAssembly.RuntimeError): never {
@@ -140,12 +118,16 @@ function recover(where: string, e: WebAssembly.RuntimeError): never {
   throw new Error(`gradtape: internal error in the WebAssembly core (${e.message} in ${where}); the core was reset, so tensors, variables and tapes created before are no longer usable. Please report this.`);
 }
 
-function toModule(source: WebAssembly.Module | BufferSource): WebAssembly.Module {
+function toModule(source: WasmSource): WebAssembly.Module {
   return source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source);
 }
 
-/** Synchronous init from a Module or bytes (default: the bytes shipped with this build). Idempotent. */
-export function initSync(source?: WebAssembly.Module | BufferSource): void {
+/**
+ * Synchronous init from a Module or bytes (default: the core shipped with this build), and
+ * optionally the extra module's (default: the one shipped with the ops that use it). Idempotent.
+ */
+export function initSync(source?: WasmSource, extraSource?: WasmSource): void {
+  if (extraSource !== undefined && !extraCompiled) extraCompiled = toModule(extraSource);
   if (compiled) return;
   if (source === undefined) {
     if (!defaultSource) throw new Error('gradtape: no WebAssembly source is bundled with this build; call init(source) or initSync(source) first');
@@ -154,17 +136,31 @@ export function initSync(source?: WebAssembly.Module | BufferSource): void {
   instantiate(toModule(source));
 }
 
-/** Async init from a Module, bytes, a Response (or its promise) or a URL. Idempotent. */
-export async function init(source?: WebAssembly.Module | BufferSource | Response | PromiseLike<Response> | string | URL): Promise<void> {
-  if (compiled) return;
-  if (source === undefined) return initSync();
+type AsyncSource = WasmSource | Response | PromiseLike<Response> | string | URL;
+/** A compiled Module from any async source. */
+async function compileFrom(source: AsyncSource): Promise<WebAssembly.Module> {
   if (typeof source === 'string' || source instanceof URL) source = fetch(source);
   if (typeof (source as PromiseLike<Response>).then === 'function') source = await (source as PromiseLike<Response>);
   if (typeof Response !== 'undefined' && source instanceof Response) {
-    if (!source.ok) throw new Error(`gradtape: init could not fetch the WebAssembly core: HTTP ${source.status} ${source.statusText}`);
+    if (!source.ok) throw new Error(`gradtape: init could not fetch a WebAssembly module: HTTP ${source.status} ${source.statusText} (${source.url})`);
     source = await source.arrayBuffer();
   }
-  const mod = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source as BufferSource);
+  return source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source as BufferSource);
+}
+
+/**
+ * Async init from a Module, bytes, a Response (or its promise) or a URL; `extraSource` the same
+ * for the extra module (`gradtape/gradtape-extra.wasm`), compiled now and instantiated on first
+ * use. Idempotent.
+ */
+export async function init(source?: AsyncSource, extraSource?: AsyncSource): Promise<void> {
+  if (extraSource !== undefined && !extraCompiled) {
+    const mod = await compileFrom(extraSource);
+    extraCompiled ??= mod;
+  }
+  if (compiled) return;
+  if (source === undefined) return initSync();
+  const mod = await compileFrom(source);
   if (!compiled) instantiate(mod);
 }
 
@@ -174,20 +170,42 @@ export function ready(): Core {
   return core;
 }
 
+// ---- the extra module ----
+let extraCompiled: WebAssembly.Module | undefined;
+let extra: Extra | undefined;
+let rawExtra: Extra | undefined;
+
+/**
+ * The extra module, instantiated over the core's memory on first use (compiled from `source`, the
+ * bytes the calling op's build ships, unless init/initSync was given the module).
+ */
+export function extraModule(source: () => WasmSource): Extra {
+  if (extra) return extra;
+  ready();
+  extraCompiled ??= toModule(source());
+  const instance = new WebAssembly.Instance(extraCompiled, { env: { memory: core.memory }, core: rawCore as unknown as WebAssembly.ModuleImports });
+  rawExtra = instance.exports as unknown as Extra;
+  extra = guard(instance.exports) as unknown as Extra;
+  return extra;
+}
+
+// ---- views over the memory ----
+// The core mirrors the memory's size in a cell (assembly/memory.ts): a view whose byteLength
+// differs is stale. That catches both a detached buffer (ordinary memory: byteLength 0) and a
+// shared memory that grew (its buffer never detaches), for the price of one load.
+let memoryCell = 0;
 /** An Int32Array over the whole memory, refreshed if memory grew. */
 export function ints(): Int32Array {
-  // memory.grow detaches the old buffer, which zeroes the view's length: cheaper to test than
-  // reading memory.buffer (a getter into the engine) on every call
-  if (i32.length === 0) setViews();
+  if (i32.byteLength === 0 || i32.byteLength !== i32[memoryCell] >>> 0) setViews();
   return i32;
 }
 /** Float and byte views of the whole memory, refreshed with the int view. */
 export function floats(): Float32Array {
-  if (f32.length === 0) setViews();
+  if (f32.byteLength !== ints().byteLength) setViews();
   return f32;
 }
 export function bytes(): Uint8Array {
-  if (u8.length === 0) setViews();
+  if (u8.byteLength !== ints().byteLength) setViews();
   return u8;
 }
 let f32 = new Float32Array(0), u8 = new Uint8Array(0);

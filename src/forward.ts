@@ -9,7 +9,9 @@
 // again while it computes: the same tapes see the same computation, wherever jvp() is read.
 import { Tensor, TensorLike, toTensor, describe, zeros, tidy, keep } from './tensor.js';
 import { GradientTape, Unconnected, checkUnconnected, recording as recordingTapes } from './tape.js';
-import { dims, mul, sum, add, identity, unrecorded } from './ops.js';
+import { dims, unrecorded } from './ops.js';
+import { mul, add, identity } from './ops-elementwise.js';
+import { sum } from './ops-reduce.js';
 
 /**
  * Forward-mode differentiation (TF's tf.autodiff.ForwardAccumulator): Jacobian-vector products of

@@ -1,28 +1,15 @@
-// Slicing, joining, gathering and creation ops, plus dot and norm. Kernels: assembly/ops/slicing.ts
-// (slice, pad, concat, gather, tile, oneHot, each with its backward rule); everything else here is
-// a composition of recorded ops and needs no gradient code.
-import { def, checkDTypes, dims, axesMask, normAxis, flag, reshape, transpose, matmul, sqrt, sum, square, concatRaw } from './ops.js';
+// Shape ops: reshaping and transposing (kernels in assembly/ops/shape.ts), slicing, joining,
+// gathering (assembly/ops/slicing.ts, each with its backward rule), and creation ops; everything
+// else here is a composition of recorded ops and needs no gradient code.
+import { def, method, dims, axesMask, normAxis, concatRaw, withShape, checkRank, fmt } from './ops.js';
 import { core, writeArgs } from './core.js';
 import { Tensor, TensorLike, DType, toTensor, wrap, describe, empty, view, checkShape, MAX_RANK } from './tensor.js';
 
-/** The kernels of assembly/ops/slicing.ts (array arguments go through the args buffer). */
-interface SlicingCore {
-  slice(x: number, argsPtr: number): number;
-  pad(x: number, argsPtr: number, value: number): number;
-  gather(x: number, indices: number, axis: number): number;
-  tile(x: number, argsPtr: number): number;
-  oneHot(indices: number, depth: number, on: number, off: number): number;
-}
-const kernels = () => core as unknown as SlicingCore;
-const fmt = (s: readonly unknown[]) => `[${s.join(', ')}]`;
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
 function intList(op: string, what: string, v: unknown): number[] {
   if (!Array.isArray(v) || !v.every(isInt)) throw new Error(`${op}: ${what} must be an array of integers, got ${describe(v)}`);
   return v.slice();
-}
-function checkRank(op: string, shape: readonly number[]): void {
-  if (shape.length > MAX_RANK) throw new Error(`${op}: the result would have rank ${shape.length} (shape ${fmt(shape)}), more than the maximum rank ${MAX_RANK}`);
 }
 /** An int32 tensor argument (indices): plain arrays and numbers are converted to int32. */
 function intTensor(op: string, what: string, x: TensorLike): Tensor {
@@ -39,7 +26,7 @@ function intTensor(op: string, what: string, x: TensorLike): Tensor {
 function sliceRaw(t: Tensor, begin: readonly number[], size: readonly number[]): Tensor {
   const r = begin.length;
   writeArgs(begin); writeArgs(size, r);
-  const out = wrap(kernels().slice(t.id, core.args()), t.dtype);
+  const out = wrap(core.slice(t.id, core.args()), t.dtype);
   out._shape = size.slice();
   return out;
 }
@@ -51,9 +38,68 @@ function reshapeOwned(t: Tensor, shape: number[]): Tensor {
   return out;
 }
 
+// ---- reshaping ----
+/** The same values in a new shape; one dimension may be -1 (inferred). */
+export const reshape = method('reshape', function reshape(x: TensorLike, shape: readonly number[]): Tensor {
+  const t = toTensor('reshape', x);
+  if (!Array.isArray(shape)) throw new Error(`reshape: shape must be an array, got ${describe(shape)}`);
+  const size = t.size;
+  let known = 1, inferAt = -1;
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (d === -1 && inferAt < 0) { inferAt = i; continue; }
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) throw new Error(`reshape: shape must contain non-negative integers and at most one -1, got ${fmt(shape)}`);
+    known *= d;
+  }
+  const out = shape.slice();
+  if (inferAt >= 0) {
+    if (known === 0 || size % known !== 0) throw new Error(`reshape: cannot reshape a tensor of ${size} elements (shape ${fmt(dims(t))}) into shape ${fmt(shape)}`);
+    out[inferAt] = size / known;
+  }
+  checkShape('reshape', out);
+  if (out.reduce((a, b) => a * b, 1) !== size) throw new Error(`reshape: cannot reshape a tensor of ${size} elements (shape ${fmt(dims(t))}) into shape ${fmt(shape)}`);
+  return withShape(wrap(core.reshape(t.id, writeArgs(out), out.length), t.dtype), out);
+}, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[2, 3]], args: [[3, 2]] }, { inputs: [[2, 3, 2]], args: [[-1, 4]] }, { inputs: [[6]], args: [[1, 6, 1]] }] });
+/** Inserts an axis of size 1 at `axis` (default 0; negative counts from the end). */
+export const expandDims = method('expandDims', function expandDims(x: TensorLike, axis = 0): Tensor {
+  const t = toTensor('expandDims', x);
+  const ax = normAxis('expandDims', axis, t.rank, 1);
+  const s = dims(t).slice();
+  s.splice(ax, 0, 1);
+  return reshape(t, s);
+}, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[2, 3]], args: [0] }, { inputs: [[2, 3]], args: [-1] }, { inputs: [[]], args: [0] }] });
+/** Removes axes of size 1: all of them, or those in `axis`. */
+export const squeeze = method('squeeze', function squeeze(x: TensorLike, axis?: number | number[]): Tensor {
+  const t = toTensor('squeeze', x);
+  const s = dims(t);
+  if (axis === undefined) return reshape(t, s.filter(d => d !== 1));
+  const mask = axesMask('squeeze', axis, t.rank);
+  s.forEach((d, i) => { if ((mask >> i) & 1 && d !== 1) throw new Error(`squeeze: cannot squeeze axis ${i} of size ${d} (shape ${fmt(s)})`); });
+  return reshape(t, s.filter((_, i) => !((mask >> i) & 1)));
+}, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[1, 3, 1]] }, { inputs: [[1, 3, 1]], args: [[-1]] }, { inputs: [[2, 1]], args: [1] }] });
+/** Permutes the axes by `perm` (default: reversed). */
+export const transpose = method('transpose', function transpose(x: TensorLike, perm?: number[]): Tensor {
+  const t = toTensor('transpose', x);
+  const r = t.rank;
+  const p = perm ?? Array.from({ length: r }, (_, i) => r - 1 - i);
+  if (!Array.isArray(p) || p.length !== r || [...p].sort((a, b) => a - b).some((v, i) => v !== i))
+    throw new Error(`transpose: perm must be a permutation of [0..${r - 1}] for a tensor of rank ${r}, got ${describe(perm)}`);
+  return withShape(wrap(core.transpose(t.id, writeArgs(p)), t.dtype), p.map(a => dims(t)[a]));
+}, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[2, 3]] }, { inputs: [[2, 3, 4]], args: [[1, 2, 0]] }, { inputs: [[2, 1, 3, 2]], args: [[3, 1, 0, 2]] }] });
+/** Broadcasts x to `shape` (NumPy rules); the gradient sums back over the broadcast axes. */
+export const broadcastTo = method('broadcastTo', function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
+  const t = toTensor('broadcastTo', x);
+  checkShape('broadcastTo', shape);
+  const s = dims(t);
+  if (s.length > shape.length || s.some((d, i) => d !== 1 && d !== shape[i + shape.length - s.length]))
+    throw new Error(`broadcastTo: cannot broadcast shape ${fmt(s)} to ${fmt(shape)}`);
+  return withShape(wrap(core.broadcastToShape(t.id, writeArgs(shape), shape.length), t.dtype), shape.slice());
+}, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[3]], args: [[2, 3]] }, { inputs: [[2, 1]], args: [[2, 4]] }, { inputs: [[]], args: [[2, 2]] }] });
+
+
 // ---- slicing and joining ----
 /** The block starting at `begin` with `size` elements per axis (-1: to the end); a number applies to the first axis. */
-export const slice = /* @__PURE__ */ def('slice', function slice(x: TensorLike, begin: number | readonly number[], size?: number | readonly number[]): Tensor {
+export const slice = method('slice', function slice(x: TensorLike, begin: number | readonly number[], size?: number | readonly number[]): Tensor {
   const t = toTensor('slice', x);
   const s = dims(t), r = s.length;
   const b = typeof begin === 'number' ? [begin] : intList('slice', 'begin', begin);
@@ -76,7 +122,7 @@ export const slice = /* @__PURE__ */ def('slice', function slice(x: TensorLike, 
 });
 
 /** Pads each axis with `paddings[i] = [before, after]` elements of `value` (default 0). */
-export const pad = /* @__PURE__ */ def('pad', function pad(x: TensorLike, paddings: readonly (readonly number[])[], value: number | boolean = 0): Tensor {
+export const pad = method('pad', function pad(x: TensorLike, paddings: readonly (readonly number[])[], value: number | boolean = 0): Tensor {
   const t = toTensor('pad', x);
   const s = dims(t), r = s.length;
   const bad = () => new Error(`pad: paddings must be ${r} pairs [before, after] of non-negative integers for shape ${fmt(s)}, got ${describe(paddings)}`);
@@ -89,7 +135,7 @@ export const pad = /* @__PURE__ */ def('pad', function pad(x: TensorLike, paddin
   if (typeof value !== 'number' && typeof value !== 'boolean') throw new Error(`pad: value must be a number, got ${describe(value)}`);
   const shape = s.map((d, i) => d + flat[2 * i] + flat[2 * i + 1]);
   checkShape('pad', shape);
-  const out = wrap(kernels().pad(t.id, writeArgs(flat), Number(value)), t.dtype);
+  const out = wrap(core.pad(t.id, writeArgs(flat), Number(value)), t.dtype);
   out._shape = shape;
   return out;
 }, __TESTS__ && {
@@ -149,7 +195,7 @@ export const stack = /* @__PURE__ */ def('stack', function stack(xs: readonly Te
 });
 
 /** Splits x along `axis` (default 0) into its slices, each without that axis. */
-export const unstack = /* @__PURE__ */ def('unstack', function unstack(x: TensorLike, axis = 0): Tensor[] {
+export const unstack = method('unstack', function unstack(x: TensorLike, axis = 0): Tensor[] {
   const t = toTensor('unstack', x);
   const s = dims(t);
   if (s.length === 0) throw new Error('unstack: expected a tensor of rank >= 1, got a scalar');
@@ -168,7 +214,7 @@ export const unstack = /* @__PURE__ */ def('unstack', function unstack(x: Tensor
 });
 
 /** Splits x along `axis` (default 0) into `count` equal parts, or parts of the given sizes (one may be -1). */
-export const split = /* @__PURE__ */ def('split', function split(x: TensorLike, sizesOrCount: number | readonly number[], axis = 0): Tensor[] {
+export const split = method('split', function split(x: TensorLike, sizesOrCount: number | readonly number[], axis = 0): Tensor[] {
   const t = toTensor('split', x);
   const s = dims(t);
   if (s.length === 0) throw new Error('split: expected a tensor of rank >= 1, got a scalar');
@@ -201,7 +247,7 @@ export const split = /* @__PURE__ */ def('split', function split(x: TensorLike, 
 
 // ---- gathering ----
 /** Takes the slices of x at `indices` (int32) along `axis` (default 0); the gradient scatters back (adding repeats). */
-export const gather = /* @__PURE__ */ def('gather', function gather(x: TensorLike, indices: TensorLike, axis = 0): Tensor {
+export const gather = method('gather', function gather(x: TensorLike, indices: TensorLike, axis = 0): Tensor {
   const t = toTensor('gather', x);
   const s = dims(t);
   if (s.length === 0) throw new Error('gather: expected a tensor of rank >= 1, got a scalar');
@@ -220,7 +266,7 @@ export const gather = /* @__PURE__ */ def('gather', function gather(x: TensorLik
     if (idx !== indices) idx.dispose(); // converted from an array here
     throw e;
   }
-  const out = wrap(kernels().gather(t.id, idx.id, ax), t.dtype);
+  const out = wrap(core.gather(t.id, idx.id, ax), t.dtype);
   out._shape = shape;
   return out;
 }, __TESTS__ && {
@@ -230,14 +276,14 @@ export const gather = /* @__PURE__ */ def('gather', function gather(x: TensorLik
 });
 
 /** Repeats x `reps[i]` times along each axis i. */
-export const tile = /* @__PURE__ */ def('tile', function tile(x: TensorLike, reps: readonly number[]): Tensor {
+export const tile = method('tile', function tile(x: TensorLike, reps: readonly number[]): Tensor {
   const t = toTensor('tile', x);
   const s = dims(t);
   if (!Array.isArray(reps) || reps.length !== s.length || !reps.every(v => isInt(v) && v >= 0))
     throw new Error(`tile: reps must be ${s.length} non-negative integers (one per axis of shape ${fmt(s)}), got ${describe(reps)}`);
   const shape = s.map((d, i) => d * reps[i]);
   checkShape('tile', shape);
-  const out = wrap(kernels().tile(t.id, writeArgs(reps)), t.dtype);
+  const out = wrap(core.tile(t.id, writeArgs(reps)), t.dtype);
   out._shape = shape;
   return out;
 }, __TESTS__ && {
@@ -246,7 +292,7 @@ export const tile = /* @__PURE__ */ def('tile', function tile(x: TensorLike, rep
 });
 
 /** A float32 tensor with a new last axis of `depth`: `onValue` (1) at each index, `offValue` (0) elsewhere; out-of-range indices give a row of offValue. */
-export const oneHot = /* @__PURE__ */ def('oneHot', function oneHot(indices: TensorLike, depth: number, onValue = 1, offValue = 0): Tensor {
+export const oneHot = method('oneHot', function oneHot(indices: TensorLike, depth: number, onValue = 1, offValue = 0): Tensor {
   if (!isInt(depth) || depth < 0) throw new Error(`oneHot: depth must be a non-negative integer, got ${describe(depth)}`);
   if (typeof onValue !== 'number' || typeof offValue !== 'number') throw new Error(`oneHot: onValue and offValue must be numbers, got ${describe(onValue)} and ${describe(offValue)}`);
   const idx = intTensor('oneHot', 'indices', indices);
@@ -258,7 +304,7 @@ export const oneHot = /* @__PURE__ */ def('oneHot', function oneHot(indices: Ten
     if (idx !== indices) idx.dispose();
     throw e;
   }
-  const out = wrap(kernels().oneHot(idx.id, depth, onValue, offValue), 'float32');
+  const out = wrap(core.oneHot(idx.id, depth, onValue, offValue), 'float32');
   out._shape = shape;
   return out;
 }, __TESTS__ && { kind: 'other', dtypes: 'numeric', grad: false, examples: [{ inputs: [{ shape: [4], int: [0, 5] }], args: [5] }, { inputs: [{ shape: [2, 3], int: [-1, 4] }], args: [3] }] });
@@ -305,45 +351,3 @@ export const linspace = /* @__PURE__ */ def('linspace', function linspace(start:
   return out;
 }, __TESTS__ && { kind: 'other', dtypes: 'float', grad: false, examples: [{ inputs: [], args: [0, 1, 5] }, { inputs: [], args: [-2, 3, 1] }, { inputs: [], args: [3, -1, 9] }] });
 
-// ---- linear algebra ----
-/** np.dot / tf.dot: contracts a's last axis with b's only axis (rank 1) or second-to-last axis. */
-export const dot = /* @__PURE__ */ def('dot', function dot(a: TensorLike, b: TensorLike): Tensor {
-  const x = toTensor('dot', a), y = toTensor('dot', b);
-  checkDTypes('dot', x, 'float'); checkDTypes('dot', y, 'float');
-  const sa = dims(x), sb = dims(y);
-  if (sa.length === 0 || sb.length === 0) throw new Error(`dot: both operands must have rank >= 1, got shapes ${fmt(sa)} and ${fmt(sb)}`);
-  const bAxis = sb.length === 1 ? 0 : sb.length - 2;
-  const k = sa[sa.length - 1];
-  if (k !== sb[bAxis]) throw new Error(`dot: inner dimensions must match: shapes ${fmt(sa)} and ${fmt(sb)} give ${k} vs ${sb[bAxis]}`);
-  const aOuter = sa.slice(0, -1), bOuter = sb.filter((_, i) => i !== bAxis);
-  const shape = [...aOuter, ...bOuter];
-  checkRank('dot', shape);
-  if (sa.length === 2 && sb.length === 2) return matmul(x, y);
-  const temps: Tensor[] = [];
-  const temp = (t: Tensor) => (temps.push(t), t);
-  const nA = aOuter.reduce((p, d) => p * d, 1), nB = bOuter.reduce((p, d) => p * d, 1);
-  const a2 = sa.length === 2 ? x : temp(reshape(x, [nA, k]));
-  const bt = sb.length <= 2 ? y : temp(transpose(y, [bAxis, ...sb.map((_, i) => i).filter(i => i !== bAxis)]));
-  const b2 = sb.length === 2 ? y : temp(reshape(bt, [k, nB]));
-  const out = reshape(temp(matmul(a2, b2)), shape);
-  for (const t of temps) t.dispose();
-  return out;
-}, __TESTS__ && {
-  kind: 'other', dtypes: 'float', grad: true,
-  examples: [{ inputs: [[4], [4]] }, { inputs: [[3, 4], [4]] }, { inputs: [[4], [4, 5]] }, { inputs: [[3, 4], [4, 5]] }, { inputs: [[2, 3, 4], [4, 2]] }, { inputs: [[2, 3], [2, 3, 4]] }],
-});
-
-/** Euclidean norm: sqrt(sum(x²)) over `axis` (all axes by default). */
-export const norm = /* @__PURE__ */ def('norm', function norm(x: TensorLike, axis?: number | number[], keepDims = false): Tensor {
-  const t = toTensor('norm', x);
-  checkDTypes('norm', t, 'float');
-  axesMask('norm', axis, t.rank); // validates the axes with this op's name
-  flag('norm', 'keepDims', keepDims);
-  const sq = square(t), s = sum(sq, axis, keepDims);
-  const out = sqrt(s);
-  sq.dispose(); s.dispose();
-  return out;
-}, __TESTS__ && {
-  kind: 'other', dtypes: 'float', grad: true,
-  examples: [{ inputs: [[3, 4]] }, { inputs: [[3, 4]], args: [1] }, { inputs: [[2, 3, 4]], args: [[0, 2], true] }, { inputs: [[5]], args: [0] }, { inputs: [[2, 3]], args: [-1, true] }],
-});

@@ -5,7 +5,8 @@
 import { Tensor, tidy, describe, zeros } from './tensor.js';
 import { Variable, variable } from './variable.js';
 import { GradientTape } from './tape.js';
-import { unrecorded, dims, add, sub, mul, div, sqrt, square } from './ops.js';
+import { unrecorded, dims } from './ops.js';
+import { add, sub, mul, div, sqrt, square } from './ops-elementwise.js';
 
 type Slots = Record<string, Variable>;
 

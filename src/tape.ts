@@ -4,7 +4,9 @@
 import { core, ready, writeArgs, argsFor, ints, callbacks, generation } from './core.js';
 import { Tensor, TensorLike, toTensor, wrap, describe, tidy, reads, fill, zeros, ownByTidy, Owned } from './tensor.js';
 import { Variable } from './variable.js';
-import { unrecorded, dims, identity, add, reshape, concatRaw } from './ops.js';
+import { unrecorded, dims, concatRaw } from './ops.js';
+import { identity, add } from './ops-elementwise.js';
+import { reshape } from './ops-shape.js';
 
 /** Options of a tape: `persistent` (default false) lets `gradient`/`jacobian` be called more than once; `watchAccessedVariables` (default true) watches the trainable variables read while recording. */
 export interface TapeOptions { persistent?: boolean; watchAccessedVariables?: boolean }
@@ -491,7 +493,7 @@ export class GradientTape<R = unknown> extends Owned {
         const part = wrap(id, 'float32');
         if (src.dtype !== 'float32') part.dispose();
         else if (!g) g = part;
-        else { const sum = add(g, part); g.dispose(); part.dispose(); g = sum; }
+        else { const sum: Tensor = add(g, part); g.dispose(); part.dispose(); g = sum; }
       }
       grads[i] = g ?? (unconnected === 'zero' && src.dtype === 'float32' ? zeros(dims(src)) : null);
     }
@@ -773,8 +775,12 @@ let customCallbacksInstalled = false;
 function installCustomCallbacks(): void {
   if (customCallbacksInstalled) return;
   customCallbacksInstalled = true;
-  callbacks.customGradient = (fnId, dyId, outPtr, count) => {
+  // grads: the core's Grads (assembly/record.ts): outputs n, inputs m, n upstream gradient ids, m
+  // flags (input wanted), m slots for the inputs' gradients (each with its own reference)
+  callbacks.customGradient = (fnId, grads) => {
     const entry = customFns.get(fnId)!;
+    const at = grads >>> 2, m = ints(), outputs = m[at], count = m[at + 1];
+    const dyId = m[at + 2];
     core.retain(dyId);
     const dy = wrap(dyId, 'float32');
     if (pendingError !== undefined) return; // a previous custom gradient of this sweep failed
@@ -789,7 +795,7 @@ function installCustomCallbacks(): void {
           core.retain(t.id);
           return t.id;
         });
-        ints().set(ids, outPtr >>> 2);
+        ints().set(ids, at + 2 + outputs + count);
       });
     } catch (e) {
       // never unwind through the wasm sweep: it finishes (with no gradient from here) and cleans up
@@ -840,7 +846,8 @@ export function customGradient<A extends TensorLike[]>(f: (...inputs: Tensor[]) 
     const out = inputs.includes(value) ? unrecorded(() => identity(value)) : value;
     const id = nextCustomId++;
     customFns.set(id, { grad: gradFn, inputs: inputs.length, tapes: 0 });
-    const tapes = core.recordCustom(id, out.id, writeArgs(inputs.map(t => t.id)), inputs.length);
+    const ids = writeArgs([out.id, ...inputs.map(t => t.id)]); // the output, then the inputs
+    const tapes = core.recordCustom(id, ids, 1, ids + 4, inputs.length);
     if (tapes === 0) customFns.delete(id); else customFns.get(id)!.tapes = tapes;
     return out;
   };

@@ -3,7 +3,7 @@
 // dispose() (or tidy, or the FinalizationRegistry when the handle is collected) gives it back.
 import type { GradientTape } from './tape.js';
 import { core, ready, ints, floats, bytes, writeArgs, generation, entryIndex, dataAddress, E_RANK, E_SHAPE, E_SIZE } from './core.js';
-import { DType as DTypeCode } from '../assembly/opcodes.js';
+import { DType as DTypeCode } from '../build/generated/opcodes.js';
 
 /** A tensor's element type: 32-bit float, 32-bit integer, or boolean (stored as one byte). */
 export type DType = 'float32' | 'int32' | 'bool';

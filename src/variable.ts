@@ -2,9 +2,10 @@
 // recorded the old value keeps it, and the new value starts with no history (assigning cuts the
 // gradient, as in TF). tidy never frees variables.
 import { core, ready } from './core.js';
-import { Op } from '../assembly/opcodes.js';
+import { Op } from '../build/generated/opcodes.js';
 import { Tensor, TensorLike, toTensor, tensor, describe, variables, rebind } from './tensor.js';
-import { unrecorded, add, sub, dims, broadcastShapes } from './ops.js';
+import { unrecorded, dims, broadcastShapes } from './ops.js';
+import { add, sub } from './ops-elementwise.js';
 
 let created = 0;
 variables.is = (t: Tensor) => t instanceof Variable;

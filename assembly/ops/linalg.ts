@@ -1,169 +1,21 @@
-// Matrix multiply: an f32x4 register-blocked kernel (4 rows x 8 columns per block) over packed
-// panels of B, batched with broadcasting of the leading dims. Operands are addressed through
-// strides, so A·B, Aᵀ·B, A·Bᵀ and Aᵀ·Bᵀ (the backward products) share one kernel without copies.
-import { Op, DType } from "../opcodes";
-import { alloc, free } from "../memory";
-import { dataPtr, dim, newTensor, rankOf, release, MAX_RANK } from "../tensor";
-import { record, accumulate, needsGrad } from "../tape";
+// matmul with broadcast batch dims, and its backward rule. Kernel: assembly/kernels/gemm.ts.
+import { Op, DType } from "../../build/generated/opcodes";
+import { dataPtr, dim, newTensor, rankOf } from "../tensor";
+import { recordAttr2 } from "../tape";
+import { Record, Grads } from "../record";
+import { scratchMark, scratchRelease, scratchTake } from "../scratch";
+import { MAX_RANK } from "../limits";
+import { gemmStrided, gemmScratchBytes } from "../kernels/gemm";
 import { unbroadcastOwned } from "./elementwise";
 
-const outShape = memory.data(MAX_RANK * 4, 16);
-const batchIdx = memory.data(MAX_RANK * 4, 16);
-
-/** Stores the transpose of the 4×4 block whose rows are x0..x3: its row q goes to dst + q·stride. */
-@inline export function storeTransposed(x0: v128, x1: v128, x2: v128, x3: v128, dst: usize, stride: usize): void {
-  const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
-  const t2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
-  v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
-  v128.store(dst + stride, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
-  v128.store(dst + 2 * stride, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
-  v128.store(dst + 3 * stride, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
-}
-
-const ROW_BLOCK = 64; // a multiple of 4: only the last row block has leftover rows
-const edge = memory.data(32 * 4, 16); // a 4×8 block of C that does not fit, before its partial copy
-
-/**
- * Packs B(p, j) = b[p·brs + j·bcs] (k×n) into contiguous k×8 column panels, zero padded to a
- * multiple of 8 columns: panel jb holds B(p, 8·jb + t) at [p][t]. Returns the block (free it with
- * panelsBytes(k, n)); the kernels stream one panel from L1 while the rows of A go past it.
- */
-export function packPanels(b: usize, brs: i32, bcs: i32, k: i32, n: i32): usize {
-  const blocks = (n + 7) >> 3;
-  const panelBytes = <usize>k << 5;
-  const panels = alloc(panelBytes * blocks);
-  for (let jb = 0; jb < blocks; jb++) {
-    const j0 = jb << 3, w = min(8, n - j0);
-    let dst = panels + <usize>jb * panelBytes;
-    let p = 0;
-    if (w == 8 && brs == 1) { // a transposed B (the A·dCᵀ products): 4×4 blocks transposed with shuffles
-      const col = <usize>bcs << 2, c0 = b + ((<usize>j0 * bcs) << 2), c4 = c0 + 4 * col;
-      for (; p + 4 <= k; p += 4) {
-        const o = <usize>p << 2;
-        storeTransposed(v128.load(c0 + o), v128.load(c0 + col + o), v128.load(c0 + 2 * col + o), v128.load(c0 + 3 * col + o), dst, 32);
-        storeTransposed(v128.load(c4 + o), v128.load(c4 + col + o), v128.load(c4 + 2 * col + o), v128.load(c4 + 3 * col + o), dst + 16, 32);
-        dst += 128;
-      }
-    }
-    for (; p < k; p++) {
-      const src = b + ((<usize>p * brs + <usize>j0 * bcs) << 2);
-      if (w == 8 && bcs == 1) {
-        v128.store(dst, v128.load(src)); v128.store(dst, v128.load(src, 16), 16);
-      } else {
-        for (let t = 0; t < 8; t++) store<f32>(dst + (<usize>t << 2), t < w ? load<f32>(src + (<usize>(t * bcs) << 2)) : 0);
-      }
-      dst += 32;
-    }
-  }
-  return panels;
-}
-export function panelsBytes(k: i32, n: i32): usize { return (<usize>k << 5) * <usize>((n + 7) >> 3); }
-
-/**
- * C[m×n] = A·B with A(i,p) at a[i·ars + p·acs] and B(p,j) at b[p·brs + j·bcs] (element strides), so
- * transposed operands need no copy. B is packed once into contiguous k×8 column panels (zero
- * padded), then a 4×8 f32x4 register-blocked kernel streams each panel from L1 while A is read
- * by splat loads; C is written once.
- */
-export function gemmStrided(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, m: i32, k: i32, n: i32): void {
-  if (m <= 0 || n <= 0) return;
-  if (k <= 0) { memory.fill(c, 0, <usize>m * n << 2); return; }
-  const blocks = (n + 7) >> 3;
-  const panelBytes = <usize>k << 5;
-  const panels = packPanels(b, brs, bcs, k, n);
-  const stepA = <usize>acs << 2, rowA = <usize>ars << 2, rowC = <usize>n << 2;
-  // Rows go in blocks of ROW_BLOCK so the block of A being multiplied stays in L2 while every
-  // panel of B streams past it (without blocking, all of A is re-read from L3 for each panel:
-  // 512³ ran at 31 GFLOP/s, now 45). Each block of A is packed into 4-row groups laid out [k][4],
-  // so the kernel reads one 16-byte group per step through a single pointer: 4 % faster than four
-  // row pointers, and a transposed A (the backward product Aᵀ·dC), which would otherwise jump a
-  // row of memory per step, runs as fast as a row-major one (1024³ Aᵀ·B: 18 -> 43 GFLOP/s).
-  // (A 6×8 kernel measured 2x slower: its 12 accumulators spill on x64's 16 vector registers.)
-  const packA = acs != 1;
-  assert(!packA || ars == 1, "gemmStrided: A is row-major (acs = 1) or transposed (ars = 1)");
-  const packed = alloc(<usize>ROW_BLOCK * k << 2);
-  for (let i0 = 0; i0 < m; i0 += ROW_BLOCK) {
-    const i1 = min(m, i0 + ROW_BLOCK);
-    let dst = packed;
-    for (let i = i0; i + 4 <= i1; i += 4) {
-      if (packA) {
-        for (let p = 0; p < k; p++) {
-          v128.store(dst, v128.load(a + ((<usize>i + <usize>p * acs) << 2))); // rows i..i+3 are adjacent
-          dst += 16;
-        }
-      } else {
-        // row-major A: 4×4 blocks transposed with shuffles, so each step of k reads one 16-byte group
-        const r0 = a + ((<usize>i * ars) << 2), r1 = r0 + rowA, r2 = r1 + rowA, r3 = r2 + rowA;
-        let p = 0;
-        for (; p + 4 <= k; p += 4) {
-          const o = <usize>p << 2;
-          storeTransposed(v128.load(r0 + o), v128.load(r1 + o), v128.load(r2 + o), v128.load(r3 + o), dst, 16);
-          dst += 64;
-        }
-        for (; p < k; p++) {
-          const o = <usize>p << 2;
-          store<f32>(dst, load<f32>(r0 + o)); store<f32>(dst, load<f32>(r1 + o), 4);
-          store<f32>(dst, load<f32>(r2 + o), 8); store<f32>(dst, load<f32>(r3 + o), 12);
-          dst += 16;
-        }
-      }
-    }
-    for (let jb = 0; jb < blocks; jb++) {
-      const j0 = jb << 3, w = min(8, n - j0);
-      const panel = panels + <usize>jb * panelBytes;
-      let i = i0;
-      for (; i + 4 <= i1; i += 4) {
-        let pa = packed + ((<usize>(i - i0) * k) << 2);
-        let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
-        let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
-        let pb = panel;
-        for (let p = 0; p < k; p++) {
-          const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-          const x0 = v128.load32_splat(pa), x1 = v128.load32_splat(pa, 4);
-          const x2 = v128.load32_splat(pa, 8), x3 = v128.load32_splat(pa, 12);
-          s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
-          s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
-          s20 = f32x4.add(s20, f32x4.mul(x2, b0)); s21 = f32x4.add(s21, f32x4.mul(x2, b1));
-          s30 = f32x4.add(s30, f32x4.mul(x3, b0)); s31 = f32x4.add(s31, f32x4.mul(x3, b1));
-          pb += 32; pa += 16;
-        }
-        const c0 = c + ((<usize>i * n + j0) << 2);
-        if (w == 8) {
-          v128.store(c0, s00); v128.store(c0, s01, 16);
-          v128.store(c0 + rowC, s10); v128.store(c0 + rowC, s11, 16);
-          v128.store(c0 + 2 * rowC, s20); v128.store(c0 + 2 * rowC, s21, 16);
-          v128.store(c0 + 3 * rowC, s30); v128.store(c0 + 3 * rowC, s31, 16);
-        } else {
-          v128.store(edge, s00); v128.store(edge, s01, 16); v128.store(edge, s10, 32); v128.store(edge, s11, 48);
-          v128.store(edge, s20, 64); v128.store(edge, s21, 80); v128.store(edge, s30, 96); v128.store(edge, s31, 112);
-          for (let r = 0; r < 4; r++) memory.copy(c0 + <usize>r * rowC, edge + (<usize>r << 5), <usize>w << 2);
-        }
-      }
-      for (; i < i1; i++) { // remaining rows, one at a time
-        let pa = a + ((<usize>i * ars) << 2);
-        let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
-        let pb = panel;
-        for (let p = 0; p < k; p++) {
-          const x = v128.load32_splat(pa);
-          s0 = f32x4.add(s0, f32x4.mul(x, v128.load(pb)));
-          s1 = f32x4.add(s1, f32x4.mul(x, v128.load(pb, 16)));
-          pb += 32; pa += stepA;
-        }
-        v128.store(edge, s0); v128.store(edge, s1, 16);
-        memory.copy(c + ((<usize>i * n + j0) << 2), edge, <usize>w << 2);
-      }
-    }
-  }
-  free(packed, <usize>ROW_BLOCK * k << 2);
-  free(panels, panelBytes * blocks);
-}
-
 /** matmul(a, b, transposeA, transposeB) with broadcast batch dims (TS validated the shapes). */
-export function matmul(a: i32, b: i32, ta: bool, tb: bool): i32 {
+export function matmul(a: i32, b: i32, transposeA: i32, transposeB: i32): i32 {
+  const ta = transposeA != 0, tb = transposeB != 0;
   const ra = rankOf(a), rb = rankOf(b);
   const m = ta ? dim(a, ra - 1) : dim(a, ra - 2), k = ta ? dim(a, ra - 2) : dim(a, ra - 1);
   const n = tb ? dim(b, rb - 2) : dim(b, rb - 1);
   const batchA = ra - 2, batchB = rb - 2;
+  const mark = scratchMark(), outShape = scratchTake(MAX_RANK * 4), batchIdx = scratchTake(MAX_RANK * 4);
   const batchR = batchA > batchB ? batchA : batchB;
   let batches = 1;
   for (let i = 0; i < batchR; i++) {
@@ -177,6 +29,7 @@ export function matmul(a: i32, b: i32, ta: bool, tb: bool): i32 {
   store<i32>(outShape + (<usize>(batchR + 1) << 2), n);
   const out = newTensor(DType.Float32, batchR + 2, outShape);
   memory.fill(batchIdx, 0, MAX_RANK * 4);
+  const scratch = scratchTake(gemmScratchBytes(k, n));
   for (let t = 0; t < batches; t++) {
     // matrix index of a and b for this output batch (broadcast dims stay at 0)
     let offA = 0, offB = 0, strideA = 1, strideB = 1;
@@ -189,7 +42,7 @@ export function matmul(a: i32, b: i32, ta: bool, tb: bool): i32 {
     const pa = dataPtr(a) + (<usize>offA * m * k << 2);
     const pb = dataPtr(b) + (<usize>offB * k * n << 2);
     // A(i,p) is a[i·k + p], or a[p·m + i] when stored transposed; likewise B(p,j)
-    gemmStrided(pa, ta ? 1 : k, ta ? m : 1, pb, tb ? 1 : n, tb ? k : 1, dataPtr(out) + (<usize>t * m * n << 2), m, k, n);
+    gemmStrided(pa, ta ? 1 : k, ta ? m : 1, pb, tb ? 1 : n, tb ? k : 1, dataPtr(out) + (<usize>t * m * n << 2), m, k, n, scratch);
     for (let i = batchR - 1; i >= 0; i--) { // next batch index
       const p = batchIdx + (<usize>i << 2);
       const idx = load<i32>(p) + 1;
@@ -197,17 +50,19 @@ export function matmul(a: i32, b: i32, ta: bool, tb: bool): i32 {
       store<i32>(p, 0);
     }
   }
-  record(Op.MatMul, out, a, b, 0, ta ? 1 : 0, tb ? 1 : 0);
+  scratchRelease(mark);
+  recordAttr2(Op.MatMul, out, a, b, transposeA, transposeB);
   return out;
 }
 
-export function matmulBackward(a: i32, b: i32, ta: bool, tb: bool, dy: i32): void {
-  if (needsGrad(a)) {
-    const g = !ta ? matmul(dy, b, false, !tb) : (!tb ? matmul(b, dy, false, true) : matmul(b, dy, true, true));
-    accumulate(a, unbroadcastOwned(g, a));
+export function matmulBackward(rec: Record, grads: Grads): void {
+  const a = rec.input(0), b = rec.input(1), ta = rec.attr(0) != 0, tb = rec.attr(1) != 0, dy = grads.dy();
+  if (grads.wants(0)) {
+    const g = !ta ? matmul(dy, b, 0, tb ? 0 : 1) : (!tb ? matmul(b, dy, 0, 1) : matmul(b, dy, 1, 1));
+    grads.set(0, unbroadcastOwned(g, a));
   }
-  if (needsGrad(b)) {
-    const g = !tb ? matmul(a, dy, !ta, false) : (!ta ? matmul(dy, a, true, false) : matmul(dy, a, true, true));
-    accumulate(b, unbroadcastOwned(g, b));
+  if (grads.wants(1)) {
+    const g = !tb ? matmul(a, dy, ta ? 0 : 1, 0) : (!ta ? matmul(dy, a, 1, 0) : matmul(dy, a, 1, 1));
+    grads.set(1, unbroadcastOwned(g, b));
   }
 }

@@ -1,68 +1,39 @@
-// Neural-network ops with kernels of their own: softmax and logSoftmax over one axis.
-import { Op } from "../opcodes";
-import { dataPtr, newLike, sizeOf, release } from "../tensor";
-import { record, accumulate } from "../tape";
-import { splitAt, splitOuter, splitN, splitInner } from "./layout";
-import { mul, sub, unary, mapMath } from "./elementwise";
+// Neural-network ops with kernels of their own: softmax and logSoftmax over one axis, and their
+// backward rule. Kernel: assembly/kernels/softmax.ts.
+import { Op } from "../../build/generated/opcodes";
+import { dataPtr, dim, newLike, release } from "../tensor";
+import { recordAttr } from "../tape";
+import { Record, Grads } from "../record";
+import { scratchMark, scratchRelease, scratchTake } from "../scratch";
+import { softmaxKernel, SOFTMAX_SCRATCH } from "../kernels/softmax";
+import { outerSize, innerSize } from "./layout";
+import { mul, sub, unary } from "./elementwise";
 import { reduce } from "./reduce";
 
-/** softmax (log = false) or logSoftmax (log = true) of x along `axis`, computed stably (max subtracted). */
-export function softmax(x: i32, axis: i32, log: bool): i32 {
+/** softmax (log = 0) or logSoftmax (log = 1) of x along `axis`, computed stably (max subtracted). */
+export function softmax(x: i32, axis: i32, log: i32): i32 {
   const out = newLike(x);
-  splitAt(x, axis);
-  const outer = splitOuter, n = splitN, inner = splitInner;
-  const src = dataPtr(x), dst = dataPtr(out), step = <usize>inner << 2;
-  // x − max into out group by group, e^(x − max) of the whole tensor in one pass of the exp kernel,
-  // then each group's sum
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const base = (<usize>o * n * inner + i) << 2, mx = groupMax(src + base, n, step);
-      for (let j = 0; j < n; j++) store<f32>(dst + base + <usize>j * step, load<f32>(src + base + <usize>j * step) - mx);
-    }
-  }
-  mapMath(Op.Exp, dst, dst, sizeOf(x), dst);
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const base = (<usize>o * n * inner + i) << 2;
-      let sum: f32 = 0;
-      for (let j = 0; j < n; j++) sum += load<f32>(dst + base + <usize>j * step);
-      if (log) {
-        // (x − max) − log(sum), as TF: x − (max + log(sum)) rounds max + log(sum) at max's scale
-        // first (logSoftmax([1000, 1000]) gave −0.693176 for −0.693147)
-        store<f32>(logScratch, sum);
-        mapMath(Op.Log, logScratch, logScratch, 1, logScratch);
-        const mx = groupMax(src + base, n, step), logSum = load<f32>(logScratch);
-        for (let j = 0; j < n; j++) store<f32>(dst + base + <usize>j * step, (load<f32>(src + base + <usize>j * step) - mx) - logSum);
-      } else {
-        const inv: f32 = 1 / sum;
-        for (let j = 0; j < n; j++) store<f32>(dst + base + <usize>j * step, load<f32>(dst + base + <usize>j * step) * inv);
-      }
-    }
-  }
-  record(log ? Op.LogSoftmax : Op.Softmax, out, x, 0, 0, axis);
+  const mark = scratchMark();
+  softmaxKernel(dataPtr(x), dataPtr(out), outerSize(x, axis), dim(x, axis), innerSize(x, axis), log != 0, scratchTake(SOFTMAX_SCRATCH));
+  scratchRelease(mark);
+  recordAttr(log != 0 ? Op.LogSoftmax : Op.Softmax, out, x, 0, axis);
   return out;
 }
-const logScratch = memory.data(4, 4);
-/** The largest of the n floats at p, p + step, ... (NaN if any is NaN; 0 if all are −Inf). */
-function groupMax(p: usize, n: i32, step: usize): f32 {
-  let mx: f32 = -Infinity;
-  for (let j = 0; j < n; j++) { const v = load<f32>(p + <usize>j * step); if (v > mx || v != v) mx = v; }
-  return mx == -Infinity ? 0 : mx;
-}
 
-export function softmaxBackward(op: i32, y: i32, x: i32, axis: i32, dy: i32): void {
-  const mask = <u32>1 << <u32>axis;
-  if (op == Op.Softmax) { // y * (dy - sum(dy * y))
+export function softmaxBackward(rec: Record, grads: Grads): void {
+  const y = rec.output(), dy = grads.dy();
+  const mask = <u32>1 << <u32>rec.attr(0);
+  if (rec.op == Op.Softmax) { // y * (dy - sum(dy * y))
     const t = mul(dy, y);
-    const s = reduce(Op.Sum, t, mask, true);
+    const s = reduce(Op.Sum, t, mask, 1);
     const d = sub(dy, s);
-    accumulate(x, mul(y, d));
+    grads.set(0, mul(y, d));
     release(t); release(s); release(d);
   } else { // dy - exp(y) * sum(dy)
-    const s = reduce(Op.Sum, dy, mask, true);
+    const s = reduce(Op.Sum, dy, mask, 1);
     const e = unary(Op.Exp, y, 0);
     const t = mul(e, s);
-    accumulate(x, sub(dy, t));
+    grads.set(0, sub(dy, t));
     release(s); release(e); release(t);
   }
 }

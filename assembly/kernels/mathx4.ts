@@ -310,22 +310,19 @@ const ERF_P = ERF_E + 32;
 @inline function geluDerivative(x: v128, q: v128, phi: v128): v128 { return madd(f32x4.mul(x, q), coef(TAIL_P + 32), phi); }
 
 // ---- sin, cos, tan ---------------------------------------------------------------------------------
-/** Results of the last `sincos4`. */
-export let sinOut: v128 = i32x4.splat(0);
-export let cosOut: v128 = i32x4.splat(0);
 const SIN_S = memory.data<f32>([-0.0001958795, 0.008332749, -0.16666664, 2.4547991e-05, -0.0013888304, 0.041666664]);
 const COS_C = SIN_S + 12; // (one data segment for both)
 const HUGE_BITS = 0x4DC90FDB; // |x| ≥ π·2^27: beyond the two-part reduction's range
-const reduceScratch = memory.data(48, 16);
 const PIO2_BITS = memory.data<u64>([0xA2F9836E4E441529, 0xFC2757D1F534DDC0, 0xDB6295993C439041, 0xFE5163ABDEBBC561]);
-let hugeQuadrant: i32 = 0;
+/** Bytes of scratch `sincos4` needs: cos x, then room for the lanes of a huge reduction. */
+export const SINCOS_SCRATCH: usize = 64;
 
 /**
  * Payne–Hanek reduction of a finite |x| ≥ π·2^27 (musl's method: x's 24-bit mantissa times the
  * 256 bits of 2/π that matter at its exponent, in 64-bit integer products). Returns r = x − k·π/2
- * with |r| ≤ π/4 as a float64 and leaves k mod 4 in `hugeQuadrant`.
+ * with |r| ≤ π/4 as a float64 and stores k mod 4 at `quadrant`.
  */
-function reduceHuge(x: f32): f64 {
+function reduceHuge(x: f32, quadrant: usize): f64 {
   const u = reinterpret<u32>(x) & 0x7FFFFFFF;
   const offset = <i32>(u >> 23) - 152;
   const shift = <u64>(offset & 63);
@@ -338,18 +335,18 @@ function reduceHuge(x: f32): f64 {
   const p = m * hi + (m * lo >> 32);
   const r = <i64>(p << 2);
   const k = <i32>((p >> 62) + (<u64>r >> 63));
-  hugeQuadrant = x < 0 ? -k : k;
+  store<i32>(quadrant, x < 0 ? -k : k);
   return copysign<f64>(8.51530395021638647334e-20, <f64>x) * <f64>r;
 }
 
 /**
- * sin x and cos x into sinOut and cosOut, < 2 ulp. Reduction: k = round(x·2/π), r = x − k·π/2 in
+ * sin x (returned) and cos x (stored at `scratch`, SINCOS_SCRATCH bytes), < 2 ulp. Reduction: k = round(x·2/π), r = x − k·π/2 in
  * float64 lanes with π/2 in two parts (25 + 53 bits, so k·PIO2_HI is exact for |k| < 2^28), r
  * rounded to float32; finite lanes beyond π·2^27 get Payne–Hanek (`reduceHuge`), one by one.
  * Polynomials on |r| ≤ π/4: sin r = r + r³·S(r²), cos r = 1 − r²/2 + r⁴·C(r²), S and C of degree 2
  * (relative fit errors 1.4e-8 and 1.1e-9). |x| < 2^-12 gives sin x = x (exact, keeps −0).
  */
-function sincos4(x: v128): void {
+function sincos4(x: v128, scratch: usize): v128 {
   const lo = f64x2.promote_low_f32x4(x), hi = f64x2.promote_low_f32x4(v128.shuffle<u64>(x, x, 1, 1));
   const klo = f64x2.nearest(f64x2.mul(lo, f64x2.splat(0.63661977236758134308)));
   const khi = f64x2.nearest(f64x2.mul(hi, f64x2.splat(0.63661977236758134308)));
@@ -359,14 +356,14 @@ function sincos4(x: v128): void {
   let q = v128.shuffle<u64>(i32x4.trunc_sat_f64x2_s_zero(klo), i32x4.trunc_sat_f64x2_s_zero(khi), 0, 2);
   const bits = v128.and(x, ints(0x7FFFFFFF));
   if (v128.any_true(v128.and(i32x4.ge_s(bits, ints(HUGE_BITS)), i32x4.lt_s(bits, ints(0x7F800000))))) {
-    v128.store(reduceScratch, r); v128.store(reduceScratch, q, 16); v128.store(reduceScratch, x, 32);
+    const lanes = scratch + 16; // r, q and x, lane by lane
+    v128.store(lanes, r); v128.store(lanes, q, 16); v128.store(lanes, x, 32);
     for (let lane: usize = 0; lane < 16; lane += 4) {
-      const u = load<i32>(reduceScratch + lane, 32) & 0x7FFFFFFF;
+      const u = load<i32>(lanes + lane, 32) & 0x7FFFFFFF;
       if (u < HUGE_BITS || u >= 0x7F800000) continue;
-      store<f32>(reduceScratch + lane, <f32>reduceHuge(load<f32>(reduceScratch + lane, 32)));
-      store<i32>(reduceScratch + lane, hugeQuadrant, 16);
+      store<f32>(lanes + lane, <f32>reduceHuge(load<f32>(lanes + lane, 32), lanes + lane + 16));
     }
-    r = v128.load(reduceScratch); q = v128.load(reduceScratch, 16);
+    r = v128.load(lanes); q = v128.load(lanes, 16);
   }
   const z = f32x4.mul(r, r);
   let s = coef(SIN_S);
@@ -379,8 +376,8 @@ function sincos4(x: v128): void {
   c = madd(f32x4.mul(z, z), c, maddc(z, splat(-0.5), 1));
   const odd = i32x4.ne(v128.and(q, ints(1)), ints(0));
   const sn = v128.xor(v128.bitselect(c, s, odd), i32x4.shl(v128.and(q, ints(2)), 30));
-  cosOut = v128.xor(v128.bitselect(s, c, odd), i32x4.shl(v128.and(i32x4.add(q, ints(1)), ints(2)), 30));
-  sinOut = v128.bitselect(x, sn, f32x4.lt(f32x4.abs(x), splat(2.44140625e-4)));
+  v128.store(scratch, v128.xor(v128.bitselect(s, c, odd), i32x4.shl(v128.and(i32x4.add(q, ints(1)), ints(2)), 30)));
+  return v128.bitselect(x, sn, f32x4.lt(f32x4.abs(x), splat(2.44140625e-4)));
 }
 
 /**
@@ -405,5 +402,6 @@ export class Math4 {
   /** gelu's Φ(x), and its derivative Φ(x) + x·φ(x), from x and e^(−x²/2) */
   @inline static geluPhi(x: v128, q: v128): v128 { return geluPhi(x, q); }
   @inline static geluDerivative(x: v128, q: v128, phi: v128): v128 { return geluDerivative(x, q, phi); }
-  @inline static sincos(x: v128): void { sincos4(x); }
+  /** sin x, with cos x stored at `scratch` (SINCOS_SCRATCH bytes) */
+  @inline static sincos(x: v128, scratch: usize): v128 { return sincos4(x, scratch); }
 }

@@ -1,0 +1,105 @@
+// Broadcasting plans: how two inputs are read, broadcast to an output shape, row by row. The plan
+// merges adjacent dims that both inputs broadcast the same way and keeps each input's element
+// stride per merged dim (0: broadcast along it), so most ops walk a few long rows. Pure: a plan is
+// a struct in scratch memory (PLAN_BYTES) that its kernel walks.
+import { MAX_RANK } from "../limits";
+
+@final @unmanaged export class Plan {
+  rank: i32;   // merged dims
+  size: i32;   // output elements
+  rowA: i32;   // element offsets of the current row in a and b (nextRow advances them)
+  rowB: i32;
+  // then dims, strideA, strideB and the odometer, MAX_RANK ints each, outermost first
+
+  @inline private word(array: i32, i: i32): usize { return changetype<usize>(this) + 16 + ((<usize>(array * MAX_RANK + i)) << 2); }
+  @inline dim(i: i32): i32 { return load<i32>(this.word(0, i)); }
+  @inline strideA(i: i32): i32 { return load<i32>(this.word(1, i)); }
+  @inline strideB(i: i32): i32 { return load<i32>(this.word(2, i)); }
+  /** The innermost run: its length and each input's stride along it. */
+  @inline get runN(): i32 { return this.dim(this.rank - 1); }
+  @inline get runStrideA(): i32 { return this.strideA(this.rank - 1); }
+  @inline get runStrideB(): i32 { return this.strideB(this.rank - 1); }
+
+  /** Starts walking the plan row by row (nextRow); returns the row count. */
+  rows(): i32 {
+    if (this.size == 0) return 0;
+    memory.fill(this.word(3, 0), 0, MAX_RANK * 4);
+    this.rowA = 0; this.rowB = 0;
+    return this.size / this.runN;
+  }
+
+  /** Advances to the next row: an odometer over all dims but the innermost. */
+  nextRow(): void {
+    for (let d = this.rank - 2; d >= 0; d--) {
+      const at = this.word(3, d);
+      const idx = load<i32>(at) + 1;
+      const sa = this.strideA(d), sb = this.strideB(d);
+      if (idx < this.dim(d)) {
+        store<i32>(at, idx);
+        this.rowA += sa; this.rowB += sb;
+        return;
+      }
+      store<i32>(at, 0);
+      this.rowA -= sa * (idx - 1); this.rowB -= sb * (idx - 1);
+    }
+  }
+
+  @inline private set(array: i32, i: i32, v: i32): void { store<i32>(this.word(array, i), v); }
+  @inline private swap(array: i32, i: i32, j: i32): void {
+    const t = load<i32>(this.word(array, i)); this.set(array, i, load<i32>(this.word(array, j))); this.set(array, j, t);
+  }
+
+  /**
+   * Builds the plan (at `at`, PLAN_BYTES) for reading a (rank ra, dims at shapeA) and b, each
+   * broadcast to the output shape (rank r, dims at outShape).
+   */
+  static make(at: usize, shapeA: usize, ra: i32, shapeB: usize, rb: i32, outShape: usize, r: i32): Plan {
+    const p = changetype<Plan>(at);
+    let n = 0;
+    let lastA: i32 = -1, lastB: i32 = -1; // broadcast flags of the previous kept dim
+    let strideA: i32 = 1, strideB: i32 = 1;
+    let total: i32 = 1;
+    // walk from the innermost dim outwards, merging runs with the same broadcast pattern
+    for (let i = r - 1; i >= 0; i--) {
+      const d = load<i32>(outShape + (<usize>i << 2));
+      total *= d;
+      if (d == 1) continue;
+      const da = i - (r - ra) >= 0 ? load<i32>(shapeA + (<usize>(i - (r - ra)) << 2)) : 1;
+      const db = i - (r - rb) >= 0 ? load<i32>(shapeB + (<usize>(i - (r - rb)) << 2)) : 1;
+      const ba: i32 = da == 1 ? 1 : 0, bb: i32 = db == 1 ? 1 : 0;
+      if (n > 0 && ba == lastA && bb == lastB) {
+        p.set(0, n - 1, p.dim(n - 1) * d);
+      } else {
+        p.set(0, n, d);
+        p.set(1, n, ba ? 0 : strideA);
+        p.set(2, n, bb ? 0 : strideB);
+        n++;
+        lastA = ba; lastB = bb;
+      }
+      if (!ba) strideA *= d;
+      if (!bb) strideB *= d;
+    }
+    if (n == 0) { // all dims are 1: a single element
+      p.set(0, 0, 1); p.set(1, 0, 0); p.set(2, 0, 0); n = 1;
+    }
+    // stored innermost-first; reverse into outermost-first order
+    for (let i = 0, j = n - 1; i < j; i++, j--) { p.swap(0, i, j); p.swap(1, i, j); p.swap(2, i, j); }
+    p.rank = n;
+    p.size = total;
+    return p;
+  }
+}
+
+export const PLAN_BYTES: usize = 16 + 4 * MAX_RANK * 4;
+
+/** NumPy's broadcast shape of two shapes into `dst` (which may be either input); returns its rank. */
+export function broadcastShapes(shapeA: usize, ra: i32, shapeB: usize, rb: i32, dst: usize): i32 {
+  const r = ra > rb ? ra : rb;
+  // from the last dim down, so each read happens before an aliased slot is overwritten
+  for (let i = r - 1; i >= 0; i--) {
+    const da = i - (r - ra) >= 0 ? load<i32>(shapeA + (<usize>(i - (r - ra)) << 2)) : 1;
+    const db = i - (r - rb) >= 0 ? load<i32>(shapeB + (<usize>(i - (r - rb)) << 2)) : 1;
+    store<i32>(dst + (<usize>i << 2), da == 1 ? db : da);
+  }
+  return r;
+}

@@ -1,0 +1,143 @@
+// The op manifest: the one list of everything the WebAssembly side offers.
+//
+// - `ops`: every op a tape can record (and the few that only name a kernel's mode, with no rule).
+//   Each has its code (assigned here, in this order: nothing routes by ranges of codes), the file
+//   holding its entry and backward rule, and the rule's name (null: never recorded, no gradient).
+// - `exports`: what each wasm module exports to JS, with AssemblyScript signatures; the TypeScript
+//   `Core` and `Extra` interfaces are derived from them.
+// - `extraImports`: the core exports the extra module calls (it shares the core's memory, tensor
+//   table, scratch arena and tapes).
+//
+// scripts/generate.mjs writes build/generated/ from this file before anything is compiled:
+//   opcodes.ts        `Op` and `DType` (valid AssemblyScript and TypeScript)
+//   core.ts           the core's asc entry: its exports, re-exported from the files named here
+//   core-backward.ts  the core's backward dispatch: one case per recorded op
+//   extra.ts          the extra module's asc entry: its exports and its own backward dispatch
+//   extra-imports.ts  the core functions the extra module imports
+//   interface.ts      the TypeScript `Core` and `Extra` interfaces
+// A rule or export named here that its file does not define fails the AssemblyScript build; a
+// binding the wrapper calls that is not here fails the TypeScript build.
+//
+// Two modules: the core (in every program) and the extra module, for kernels few programs use
+// (convolutions and pooling today). The extra module is compiled on the first op that needs it;
+// the core's sweep hands the records of its ops to its backward dispatch.
+//
+// Adding a kernel op: its entry here (name, file, rule), the kernel (a pure function in
+// assembly/kernels/), its entry and rule in the family file, and its def() in src/ops*.ts.
+
+/** @typedef {{ op: string, rule?: string | null }} OpSpec */
+/** @typedef {{ module: 'core' | 'extra', file: string, rule?: string, ops: (string | OpSpec)[] }} Family */
+
+export const dtypes = ['Float32', 'Int32', 'Bool'];
+
+/** @type {Family[]} */
+export const families = [
+  {
+    module: 'core', file: 'ops/elementwise', rule: 'unaryBackward',
+    ops: ['Neg', 'Abs', 'Sign', 'Square', 'Sqrt', 'Rsqrt', 'Exp', 'Expm1', 'Log', 'Log1p', 'Sin', 'Cos', 'Tan',
+      'Tanh', 'Sigmoid', 'Relu', 'Relu6', 'LeakyRelu', 'Elu', 'Selu', 'Softplus', 'Gelu', 'Erf', 'Reciprocal',
+      'Identity',
+      // piecewise constant: never recorded
+      { op: 'Floor', rule: null }, { op: 'Ceil', rule: null }, { op: 'Round', rule: null },
+      { op: 'Step', rule: null }, { op: 'LogicalNot', rule: null },
+      // dy·f'(x) in one pass (the gradients of the ops above), differentiable again
+      { op: 'UnaryGrad', rule: 'unaryGradBackward' }],
+  },
+  {
+    module: 'core', file: 'ops/elementwise', rule: 'binaryBackward',
+    ops: ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Maximum', 'Minimum',
+      { op: 'Mod', rule: null }, { op: 'FloorDiv', rule: null },
+      { op: 'Equal', rule: null }, { op: 'NotEqual', rule: null }, { op: 'Greater', rule: null },
+      { op: 'GreaterEqual', rule: null }, { op: 'Less', rule: null }, { op: 'LessEqual', rule: null },
+      { op: 'LogicalAnd', rule: null }, { op: 'LogicalOr', rule: null },
+      { op: 'Where', rule: 'whereBackward' }, { op: 'BroadcastTo', rule: 'broadcastToBackward' }],
+  },
+  {
+    module: 'core', file: 'ops/reduce', rule: 'reduceBackward',
+    ops: ['Sum', 'Max', 'Min', 'Prod', { op: 'ArgMax', rule: null }, { op: 'ArgMin', rule: null }],
+  },
+  {
+    module: 'core', file: 'ops/shape',
+    ops: [{ op: 'Reshape', rule: 'reshapeBackward' }, { op: 'Transpose', rule: 'transposeBackward' }, { op: 'Cast', rule: 'castBackward' }],
+  },
+  { module: 'core', file: 'ops/linalg', ops: [{ op: 'MatMul', rule: 'matmulBackward' }] },
+  { module: 'core', file: 'ops/nn', rule: 'softmaxBackward', ops: ['Softmax', 'LogSoftmax'] },
+  {
+    module: 'core', file: 'ops/slicing',
+    ops: [{ op: 'Slice', rule: 'sliceBackward' }, { op: 'Pad', rule: 'padBackward' }, { op: 'Concat', rule: 'concatBackward' },
+      { op: 'Gather', rule: 'gatherBackward' }, { op: 'Scatter', rule: 'scatterBackward' }, { op: 'Tile', rule: 'tileBackward' },
+      { op: 'OneHot', rule: null }],
+  },
+  // a customGradient: its rule calls the JS gradient function
+  { module: 'core', file: 'tape', ops: [{ op: 'Custom', rule: 'customBackward' }] },
+  {
+    module: 'extra', file: 'extra/conv',
+    ops: [{ op: 'Conv2D', rule: 'conv2dBackward' }, { op: 'Conv2DBackpropInput', rule: 'conv2dBackpropInputBackward' },
+      { op: 'Conv2DBackpropFilter', rule: 'conv2dBackpropFilterBackward' }],
+  },
+  {
+    module: 'extra', file: 'extra/pool',
+    ops: [{ op: 'MaxPool', rule: 'maxPoolBackward' }, { op: 'MaxPoolGrad', rule: 'maxPoolGradBackward' },
+      { op: 'AvgPool', rule: 'avgPoolBackward' }, { op: 'AvgPoolGrad', rule: 'avgPoolGradBackward' }],
+  },
+];
+
+/**
+ * Each module's exports to JS: file → signatures (`name(params): result`, or `global name: type` for
+ * a wasm global). Pointers (`usize`) and ids are plain numbers in JS.
+ */
+export const exports = {
+  core: {
+    'tensor': [
+      'global liveTensors: i32', 'global liveBytes: usize',
+      'tableCell(): usize',
+      'newTensor(dtype: i32, rank: i32, shape: usize): i32',
+      'retain(id: i32): void', 'release(id: i32): void',
+      'dataPtr(id: i32): usize', 'dimOf(id: i32, axis: i32): i32', 'rankOfId(id: i32): i32', 'sizeOfId(id: i32): i32', 'dtypeOfId(id: i32): i32',
+    ],
+    'memory': ['global allocatedBytes: usize', 'memoryCell(): usize'],
+    'scratch': ['scratchTake(bytes: usize): usize', 'scratchMark(): usize', 'scratchRelease(mark: usize): void', 'scratchRecover(): void'],
+    'args': ['args(): usize', 'argsCapacity(): i32', 'growArgs(ints: i32): usize'],
+    'tape': [
+      'global recordingMask: u32', 'setRecordingMask(mask: u32): void',
+      'newTape(): usize', 'freeTape(tape: usize): void', 'resetTape(tape: usize): void',
+      'startRecording(tape: usize): void', 'stopRecording(tape: usize): void', 'setActive(tape: usize, on: i32): void',
+      'watch(tape: usize, id: i32, hold: i32): void',
+      'gradient(tape: usize, args: usize, nTargets: i32, nSources: i32): void', 'endSweep(): void',
+      'recordCustom(fnId: i32, outputs: usize, nOutputs: i32, inputs: usize, nInputs: i32): i32',
+      'commitRecord(record: usize): i32',
+    ],
+    'ops/elementwise': [
+      'unary(op: i32, x: i32, param: f32): i32', 'binary(op: i32, a: i32, b: i32): i32',
+      'where(cond: i32, a: i32, b: i32): i32', 'broadcastToShape(x: i32, shape: usize, rank: i32): i32',
+      'zerosLike(x: i32): i32',
+    ],
+    'ops/reduce': ['reduce(op: i32, x: i32, axes: u32, keepDims: i32): i32'],
+    'ops/shape': ['reshape(x: i32, shape: usize, rank: i32): i32', 'transpose(x: i32, perm: usize): i32', 'cast(x: i32, dtype: i32): i32'],
+    'ops/linalg': ['matmul(a: i32, b: i32, transposeA: i32, transposeB: i32): i32'],
+    'ops/nn': ['softmax(x: i32, axis: i32, log: i32): i32'],
+    'ops/slicing': [
+      'slice(x: i32, beginAndSize: usize): i32', 'pad(x: i32, paddings: usize, value: f64): i32',
+      'concat(ids: usize, n: i32, axis: i32): i32', 'gather(x: i32, indices: i32, axis: i32): i32',
+      'tile(x: i32, reps: usize): i32', 'oneHot(indices: i32, depth: i32, on: f32, off: f32): i32',
+    ],
+    'ops/random': ['randomUniform(id: i32, seed: f64, min: f64, max: f64): void', 'randomNormal(id: i32, seed: f64, mean: f64, stddev: f64): void'],
+  },
+  extra: {
+    'extra/conv': ['conv2d(x: i32, filter: i32, strideH: i32, strideW: i32, same: i32): i32'],
+    'extra/pool': ['maxPool(x: i32, sizeH: i32, sizeW: i32, strideH: i32, strideW: i32, same: i32): i32',
+      'avgPool(x: i32, sizeH: i32, sizeW: i32, strideH: i32, strideW: i32, same: i32): i32'],
+  },
+};
+
+/** The core exports the extra module imports (module name "core"). */
+export const extraImports = [
+  'newTensor', 'retain', 'release', 'dataPtr', 'dimOf', 'rankOfId', 'sizeOfId', 'dtypeOfId',
+  'scratchTake', 'scratchMark', 'scratchRelease', 'commitRecord', 'zerosLike',
+];
+
+/**
+ * Tensor methods whose ops live in the extra module. A bundle that never imports such an op leaves
+ * out its code and the module's bytes; the method then explains how to get them.
+ */
+export const extraMethods = ['conv2d', 'maxPool', 'avgPool'];
