@@ -115,6 +115,7 @@ export const exports = {
     'ops/reduce': ['reduce(op: i32, x: i32, axes: u32, keepDims: i32): i32'],
     'ops/shape': ['reshape(x: i32, shape: usize, rank: i32): i32', 'transpose(x: i32, perm: usize): i32', 'cast(x: i32, dtype: i32): i32'],
     'ops/linalg': ['matmul(a: i32, b: i32, transposeA: i32, transposeB: i32): i32'],
+    'kernels/gemm': ['packPanels(b: usize, rowStride: i32, colStride: i32, k: i32, n: i32, panels: usize): void'],
     'ops/nn': ['softmax(x: i32, axis: i32, log: i32): i32'],
     'ops/slicing': [
       'slice(x: i32, beginAndSize: usize): i32', 'pad(x: i32, paddings: usize, value: f64): i32',
@@ -134,6 +135,7 @@ export const exports = {
 export const extraImports = [
   'newTensor', 'retain', 'release', 'dataPtr', 'dimOf', 'rankOfId', 'sizeOfId', 'dtypeOfId',
   'scratchTake', 'scratchMark', 'scratchRelease', 'commitRecord', 'zerosLike',
+  'packPanels', // (one copy of the matrix-panel packing for both modules)
 ];
 
 /**

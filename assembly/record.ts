@@ -12,6 +12,9 @@
 //   word 0 outputs n, 1 inputs m, then n upstream gradient ids (0: none reached this output),
 //   m flags (1: the sweep wants input i's gradient), m result slots.
 //
+// The accessors are functions, not inlined: rules call them a few times each, and one copy of each
+// keeps the modules small (a call costs a few nanoseconds per record; a kernel costs more).
+//
 // The reference-count convention, the only one: a rule borrows everything it reads (the record's
 // ids, the upstream gradients) and gives the sweep one reference with each gradient it `set`s; the
 // sweep adds it into the input's gradient. A rule skips the inputs that are not `wanted`.
@@ -26,12 +29,12 @@
   @inline get bytes(): usize { return <usize>this.words << 2; }
   @inline private at(word: i32): usize { return changetype<usize>(this) + (<usize>word << 2); }
 
-  @inline output(i: i32 = 0): i32 { return load<i32>(this.at(4 + i)); }
-  @inline input(i: i32): i32 { return load<i32>(this.at(4 + this.outputs + i)); }
-  @inline attr(i: i32): i32 { return load<i32>(this.at(4 + this.outputs + this.inputs + i)); }
-  @inline attrF32(i: i32): f32 { return load<f32>(this.at(4 + this.outputs + this.inputs + i)); }
+  output(i: i32 = 0): i32 { return load<i32>(this.at(4 + i)); }
+  input(i: i32): i32 { return load<i32>(this.at(4 + this.outputs + i)); }
+  attr(i: i32): i32 { return load<i32>(this.at(4 + this.outputs + this.inputs + i)); }
+  attrF32(i: i32): f32 { return load<f32>(this.at(4 + this.outputs + this.inputs + i)); }
   /** Address of attribute word i (runs of words: shapes, paddings, permutations). */
-  @inline attrAt(i: i32): usize { return this.at(4 + this.outputs + this.inputs + i); }
+  attrAt(i: i32): usize { return this.at(4 + this.outputs + this.inputs + i); }
 
   /** Lays out an empty record of the given arity at `at` (4 + outputs + inputs + attrs words). */
   @inline static build(at: usize, op: i32, outputs: i32, inputs: i32, attrs: i32): Record {
@@ -39,10 +42,10 @@
     return changetype<Record>(at);
   }
   @inline static bytesFor(outputs: i32, inputs: i32, attrs: i32): usize { return <usize>(4 + outputs + inputs + attrs) << 2; }
-  @inline setOutput(i: i32, id: i32): Record { store<i32>(this.at(4 + i), id); return this; }
-  @inline setInput(i: i32, id: i32): Record { store<i32>(this.at(4 + this.outputs + i), id); return this; }
-  @inline setAttr(i: i32, v: i32): Record { store<i32>(this.attrAt(i), v); return this; }
-  @inline setAttrF32(i: i32, v: f32): Record { store<f32>(this.attrAt(i), v); return this; }
+  setOutput(i: i32, id: i32): Record { store<i32>(this.at(4 + i), id); return this; }
+  setInput(i: i32, id: i32): Record { store<i32>(this.at(4 + this.outputs + i), id); return this; }
+  setAttr(i: i32, v: i32): Record { store<i32>(this.attrAt(i), v); return this; }
+  setAttrF32(i: i32, v: f32): Record { store<f32>(this.attrAt(i), v); return this; }
 }
 
 @final @unmanaged export class Grads {
@@ -53,14 +56,14 @@
   @inline static bytesFor(outputs: i32, inputs: i32): usize { return <usize>(2 + outputs + 2 * inputs) << 2; }
 
   /** The upstream gradient of output i (0 if none reached it). */
-  @inline dy(i: i32 = 0): i32 { return load<i32>(this.at(2 + i)); }
+  dy(i: i32 = 0): i32 { return load<i32>(this.at(2 + i)); }
   /** Whether the sweep wants the gradient of input i (it depends on a source and is float). */
-  @inline wants(i: i32): bool { return load<i32>(this.at(2 + this.outputs + i)) != 0; }
+  wants(i: i32): bool { return load<i32>(this.at(2 + this.outputs + i)) != 0; }
   /** Gives the sweep the gradient of input i, with one reference (the rule's to give). */
-  @inline set(i: i32, gradient: i32): void { store<i32>(this.at(2 + this.outputs + this.inputs + i), gradient); }
+  set(i: i32, gradient: i32): void { store<i32>(this.at(2 + this.outputs + this.inputs + i), gradient); }
   /** What `set` stored for input i (0: none). */
-  @inline result(i: i32): i32 { return load<i32>(this.at(2 + this.outputs + this.inputs + i)); }
+  result(i: i32): i32 { return load<i32>(this.at(2 + this.outputs + this.inputs + i)); }
 
-  @inline setDy(i: i32, id: i32): void { store<i32>(this.at(2 + i), id); }
-  @inline setWanted(i: i32, wanted: bool): void { store<i32>(this.at(2 + this.outputs + i), wanted ? 1 : 0); }
+  setDy(i: i32, id: i32): void { store<i32>(this.at(2 + i), id); }
+  setWanted(i: i32, wanted: bool): void { store<i32>(this.at(2 + this.outputs + i), wanted ? 1 : 0); }
 }

@@ -9,9 +9,9 @@
 // its inputs (BackpropInput: x's h, w; BackpropFilter: the filter's kh, kw).
 import { Op, DType } from "../../build/generated/opcodes";
 import { Record, Grads } from "../record";
-import { newTensor, dataPtr, dimOf, sizeOfId, scratchTake, scratchMark, scratchRelease, commitRecord } from "../../build/generated/extra-imports";
+import { newTensor, dataPtr, dimOf, sizeOfId, scratchTake, scratchMark, scratchRelease, commitRecord, packPanels } from "../../build/generated/extra-imports";
 import { Geometry, GEOMETRY_BYTES, BLOCK_BYTES, FILTER_ROWS, copyPadded, tapOffsets, rowBases, convForward, convFilter, convInput } from "../kernels/conv";
-import { packPanels, panelsBytes } from "../kernels/gemm";
+import { panelsBytes } from "../kernels/gemm";
 
 /** A float32 tensor [d0, d1, d2, d3], zeroed if asked. */
 export function new4d(d0: i32, d1: i32, d2: i32, d3: i32, zero: bool): i32 {
