@@ -11,6 +11,9 @@ import type { Browser, Page } from 'playwright-core';
 // @ts-ignore: plain JS build helper
 import { encodeWasmText } from '../../scripts/wasm-text.mjs';
 import { Dense, initialize } from '../../src/layers/index.js';
+import * as api from '../../src/index.js';
+// @ts-ignore: plain JS fixture
+import { runConv } from './fixtures/programs.mjs';
 
 export { startStaticServer } from '../../examples/browser/serve.mjs';
 
@@ -40,7 +43,7 @@ export function embeddedCoreMarker(): string {
   return encodeWasmText(wasm).slice(0, 48); // (the header of swapped codes, then the module's first bytes)
 }
 
-const BUILD_OUTPUTS = ['dist/gradtape.js', 'dist/wasm-core.js', 'dist/gradtape.workerd.js', 'dist/gradtape.min.js', 'dist/index.d.ts', 'dist/layers.js', 'dist/layers.d.ts', 'build/gradtape.wasm'];
+const BUILD_OUTPUTS = ['dist/gradtape.js', 'dist/wasm-core.js', 'dist/gradtape.workerd.js', 'dist/gradtape.min.js', 'dist/index.d.ts', 'dist/layers.js', 'dist/layers.d.ts', 'build/gradtape.wasm', 'dist/wasm-extra.js', 'build/gradtape-extra.wasm'];
 
 export function requireBuild(): void {
   const missing = BUILD_OUTPUTS.filter((f) => !existsSync(join(PKG_ROOT, f)));
@@ -181,9 +184,17 @@ export function expectLayers(r: any): void {
   expect(r.lastLoss).toBeLessThan(r.firstLoss * 1e-2);
   expect(r.message).toBe("Sequential 'model' > Dense 'hidden': the input's last dimension is 2 (shape [1,2]) but the layer was built for 1 (kernel [1,4])");
 }
+/** runConv's results, computed here from the source (which the other suites check against float64 references). */
+export function expectConv(r: any): void {
+  const expected = runConv(api);
+  expect(r.value).toBe(expected.value);
+  expect(r.dx).toEqual(expected.dx);
+  expect(r.df).toEqual(expected.df);
+  expect(r.method).toEqual([2, 3, 3, 4]);
+}
 export function expectAll(r: any): void {
   if (r?.error) throw new Error(`target reported: ${r.error}`);
-  for (const [name, check] of [['seed', expectSeed], ['training', expectTraining], ['layers', expectLayers]] as const) {
+  for (const [name, check] of [['seed', expectSeed], ['training', expectTraining], ['layers', expectLayers], ['conv', expectConv]] as const) {
     if (r[name]?.error) throw new Error(`${name} program failed in the target: ${r[name].error}`);
     check(r[name]);
   }

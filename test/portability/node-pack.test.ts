@@ -13,7 +13,7 @@ describe('node: npm pack + npm install', () => {
   afterAll(releaseInstall);
 
   it('ships the entry points the exports map names', () => {
-    for (const f of ['package.json', 'dist/gradtape.js', 'dist/wasm-core.js', 'dist/gradtape.workerd.js', 'dist/gradtape.min.js', 'dist/index.d.ts', 'dist/layers.js', 'dist/layers.d.ts', 'build/gradtape.wasm']) {
+    for (const f of ['package.json', 'dist/gradtape.js', 'dist/wasm-core.js', 'dist/gradtape.workerd.js', 'dist/gradtape.min.js', 'dist/index.d.ts', 'dist/layers.js', 'dist/layers.d.ts', 'build/gradtape.wasm', 'dist/wasm-extra.js', 'build/gradtape-extra.wasm']) {
       expect(inst.files).toContain(f);
     }
   });

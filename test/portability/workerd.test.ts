@@ -59,6 +59,7 @@ const mainWorker :Workerd.Worker = (
   modules = [
     (name = "worker.js", esModule = embed "worker.js"),
     (name = "gradtape.wasm", wasm = embed "gradtape.wasm"),
+    (name = "gradtape-extra.wasm", wasm = embed "gradtape-extra.wasm"),
   ],
   compatibilityDate = "2024-09-01",
 );
