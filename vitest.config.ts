@@ -13,7 +13,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'debug-core',
-          include: ['test/ops.test.ts', 'test/tape.test.ts', 'test/tf-programs.test.ts', 'test/seed.test.ts', 'test/errors.test.ts', 'test/memory.test.ts', 'test/fuzz/**/*.test.ts', 'test/ops-shape.test.ts', 'test/ops-nn.test.ts'],
+          include: ['test/ops.test.ts', 'test/tape.test.ts', 'test/tf-programs.test.ts', 'test/seed.test.ts', 'test/errors.test.ts', 'test/memory.test.ts', 'test/fuzz/**/*.test.ts', 'test/ops-shape.test.ts', 'test/ops-nn.test.ts', 'test/core-structure.test.ts'],
           setupFiles: ['test/setup.ts'],
           env: { GRADTAPE_CORE: 'debug' },
         },

@@ -760,7 +760,7 @@ export function grad<A extends TensorLike[]>(f: (...args: Tensor[]) => Tensor): 
 }
 
 // ---- customGradient ----
-interface CustomEntry { grad: (dy: Tensor) => unknown; inputs: number; tapes: number }
+interface CustomEntry { grad: (...dys: Tensor[]) => unknown; inputs: number; tapes: number; shapes: (readonly number[])[] }
 const customFns = new Map<number, CustomEntry>();
 let nextCustomId = 1;
 
@@ -775,18 +775,23 @@ let customCallbacksInstalled = false;
 function installCustomCallbacks(): void {
   if (customCallbacksInstalled) return;
   customCallbacksInstalled = true;
-  // grads: the core's Grads (assembly/record.ts): outputs n, inputs m, n upstream gradient ids, m
-  // flags (input wanted), m slots for the inputs' gradients (each with its own reference)
+  // grads: the core's Grads (assembly/record.ts): outputs n, inputs m, n upstream gradient ids (0:
+  // none reached that output), m flags (input wanted), m slots for the inputs' gradients (each with
+  // its own reference)
   callbacks.customGradient = (fnId, grads) => {
+    if (pendingError !== undefined) return; // a previous custom gradient of this sweep failed
     const entry = customFns.get(fnId)!;
     const at = grads >>> 2, m = ints(), outputs = m[at], count = m[at + 1];
-    const dyId = m[at + 2];
-    core.retain(dyId);
-    const dy = wrap(dyId, 'float32');
-    if (pendingError !== undefined) return; // a previous custom gradient of this sweep failed
     try {
       tidy(() => {
-        const raw = entry.grad(dy);
+        // as TF, an output no gradient reached gets zeros
+        const dys = entry.shapes.map((shape, i) => {
+          const id = ints()[at + 2 + i];
+          if (id === 0) return zeros(shape);
+          core.retain(id);
+          return wrap(id, 'float32');
+        });
+        const raw = entry.grad(...dys);
         const list = Array.isArray(raw) ? raw : [raw];
         if (list.length !== count) throw new Error(`customGradient: the gradient function returned ${list.length} gradient(s) but the function has ${count} input(s)`);
         const ids = list.map((g, i) => {
@@ -800,8 +805,6 @@ function installCustomCallbacks(): void {
     } catch (e) {
       // never unwind through the wasm sweep: it finishes (with no gradient from here) and cleans up
       pendingError = e;
-    } finally {
-      dy.dispose();
     }
   };
   callbacks.releaseCustom = fnId => {
@@ -810,10 +813,15 @@ function installCustomCallbacks(): void {
   };
 }
 
+/** What `customGradient`'s `f` returns: the forward value(s) and the gradient function. */
+type CustomResult = { value: Tensor | Tensor[]; grad: (...dys: Tensor[]) => Tensor | (Tensor | null)[] | null };
+
 /**
  * Defines an op with its own gradient: `f` returns the forward `value` and a `grad` function from the
  * upstream gradient `dy` to the gradient of each input (a tensor for one input, an array, or null).
- * `grad` is itself recorded by enclosing tapes, so it may be differentiated again.
+ * `grad` is itself recorded by enclosing tapes, so it may be differentiated again. With several
+ * outputs (`value` an array, as TF's tuple), `grad` receives one upstream gradient per output
+ * (zeros for an output the target does not depend on) and the wrapped function returns the array.
  * @example
  * ```ts
  * import { customGradient, tape, tensor, mul, clipByValue } from 'gradtape';
@@ -825,31 +833,31 @@ function installCustomCallbacks(): void {
  * console.log(t.gradient(t.result, x, { outputGradients: tensor([5, -0.5]) }).toArray()); // [1, -0.5]
  * ```
  */
-export function customGradient<A extends TensorLike[]>(f: (...inputs: Tensor[]) => { value: Tensor; grad: (dy: Tensor) => Tensor | (Tensor | null)[] | null }): (...inputs: A) => Tensor {
+export function customGradient<A extends TensorLike[]>(f: (...inputs: Tensor[]) => { value: Tensor; grad: (dy: Tensor) => Tensor | (Tensor | null)[] | null }): (...inputs: A) => Tensor;
+export function customGradient<A extends TensorLike[]>(f: (...inputs: Tensor[]) => { value: Tensor[]; grad: (...dys: Tensor[]) => Tensor | (Tensor | null)[] | null }): (...inputs: A) => Tensor[];
+export function customGradient<A extends TensorLike[]>(f: (...inputs: Tensor[]) => CustomResult): (...inputs: A) => Tensor | Tensor[] {
   if (typeof f !== 'function') throw new Error(`customGradient: expected a function, got ${describe(f)}`);
   installCustomCallbacks();
   return (...args: A) => {
     const inputs: Tensor[] = [];
-    let res: ReturnType<typeof f> | undefined;
+    let res: CustomResult | undefined;
+    const values = () => { const v = (res as { value?: unknown } | undefined)?.value; return Array.isArray(v) ? v : [v]; };
     try {
       args.forEach((a, i) => inputs.push(toTensor(`customGradient (input ${i})`, a)));
       res = unrecorded(() => f(...inputs));
-      if (!res || !(res.value instanceof Tensor) || typeof res.grad !== 'function')
-        throw new Error(`customGradient: f must return { value: Tensor, grad: (dy) => gradients }, got ${describe(res)}`);
+      if (!res || typeof res.grad !== 'function' || !values().every(v => v instanceof Tensor) || (Array.isArray(res.value) && res.value.length === 0))
+        throw new Error(`customGradient: f must return { value: Tensor (or a non-empty array of them), grad: (dy) => gradients }, got ${describe(res)}`);
     } catch (e) {
-      const value = (res as { value?: unknown } | undefined)?.value;
-      if (value instanceof Tensor && !inputs.includes(value) && !args.includes(value as never)) value.dispose();
+      for (const value of res ? values() : []) if (value instanceof Tensor && !inputs.includes(value) && !args.includes(value as never)) value.dispose();
       inputs.forEach((x, i) => { if (x !== args[i]) x.dispose(); });
       throw e;
     }
-    const { value, grad: gradFn } = res;
-    const out = inputs.includes(value) ? unrecorded(() => identity(value)) : value;
+    const outs = (values() as Tensor[]).map(v => inputs.includes(v) ? unrecorded(() => identity(v)) : v);
     const id = nextCustomId++;
-    customFns.set(id, { grad: gradFn, inputs: inputs.length, tapes: 0 });
-    const ids = writeArgs([out.id, ...inputs.map(t => t.id)]); // the output, then the inputs
-    const tapes = core.recordCustom(id, ids, 1, ids + 4, inputs.length);
+    customFns.set(id, { grad: res.grad, inputs: inputs.length, tapes: 0, shapes: outs.map(o => dims(o)) });
+    const ids = writeArgs([...outs.map(o => o.id), ...inputs.map(t => t.id)]); // the outputs, then the inputs
+    const tapes = core.recordCustom(id, ids, outs.length, ids + 4 * outs.length, inputs.length);
     if (tapes === 0) customFns.delete(id); else customFns.get(id)!.tapes = tapes;
-    return out;
+    return Array.isArray(res.value) ? outs : outs[0];
   };
 }
-

@@ -43,6 +43,11 @@ export function embeddedCoreMarker(): string {
   return encodeWasmText(wasm).slice(0, 48); // (the header of swapped codes, then the module's first bytes)
 }
 
+/** The same for the extra module (build/gradtape-extra.wasm). */
+export function embeddedExtraMarker(): string {
+  return encodeWasmText(readFileSync(join(PKG_ROOT, 'build', 'gradtape-extra.wasm'))).slice(0, 48);
+}
+
 const BUILD_OUTPUTS = ['dist/gradtape.js', 'dist/wasm-core.js', 'dist/gradtape.workerd.js', 'dist/gradtape.min.js', 'dist/index.d.ts', 'dist/layers.js', 'dist/layers.d.ts', 'build/gradtape.wasm', 'dist/wasm-extra.js', 'build/gradtape-extra.wasm'];
 
 export function requireBuild(): void {

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectSeed, lastJson, runOk } from './helpers';
+import { embeddedExtraMarker, expectSeed, lastJson, runOk } from './helpers';
 import { packAndInstall, releaseInstall, type Installed } from './pack';
 
 const SEED_LIMIT = 32_000;
@@ -63,6 +63,29 @@ describe('size (esbuild --bundle --minify --platform=browser, gzip -9)', () => {
       expect(text.includes(marker), `the seed program has "${marker}"`).toBe(false);
     }
   });
+
+  it('the seed program leaves out the extra module (convolutions, pooling); the whole API has it', () => {
+    const marker = embeddedExtraMarker();
+    expect(new TextDecoder().decode(whole)).toContain(marker);
+    expect(new TextDecoder().decode(seed)).not.toContain(marker);
+  });
+
+  it("a bundle without an extra module op keeps its method, which says how to get it; importing the op brings the module", async () => {
+    writeFileSync(join(inst.project, 'method-only.mjs'), `import { tensor, ones } from 'gradtape';
+try { tensor([1, 2, 3, 4], [1, 2, 2, 1]).conv2d(ones([1, 1, 1, 1])); } catch (e) { console.log(JSON.stringify({ message: e.message })); }`);
+    writeFileSync(join(inst.project, 'method-imported.mjs'), `import { tensor, ones, maxPool } from 'gradtape';
+const x = tensor([1, 2, 3, 4], [1, 2, 2, 1]);
+let message;
+try { x.conv2d(ones([1, 1, 1, 1])); } catch (e) { message = e.message; }
+console.log(JSON.stringify({ pool: x.maxPool(2).item(), viaFunction: maxPool(x, [1, 2], 1).toArray(), message }));`);
+    for (const name of ['method-only', 'method-imported']) writeFileSync(join(inst.project, `${name}.bundle.mjs`), await bundle(join(inst.project, `${name}.mjs`)));
+    const only = lastJson((await runOk('node', ['method-only.bundle.mjs'], { cwd: inst.project })).stdout);
+    expect(only.message).toMatch(/Tensor\.conv2d\(\): this bundle left out conv2d.*import \{ conv2d \} from 'gradtape'/);
+    const imported = lastJson((await runOk('node', ['method-imported.bundle.mjs'], { cwd: inst.project })).stdout);
+    expect(imported.pool).toBe(4);
+    expect(imported.viaFunction).toEqual([[[[2]], [[4]]]]);
+    expect(imported.message).toMatch(/this bundle left out conv2d/); // each op brings its own method
+  }, 60_000);
 
   it('a program that does not import gradtape/layers gets none of it', async () => {
     const layers = readFileSync(join(inst.pkgDir, 'dist', 'layers.js'));
