@@ -12,8 +12,8 @@
 //   word 0 outputs n, 1 inputs m, then n upstream gradient ids (0: none reached this output),
 //   m flags (1: the sweep wants input i's gradient), m result slots.
 //
-// The accessors are functions, not inlined: rules call them a few times each, and one copy of each
-// keeps the modules small (a call costs a few nanoseconds per record; a kernel costs more).
+// Record's accessors are inlined (recording and the sweep read every id of every record); Grads'
+// are functions: rules call them a few times each, and one copy of each keeps the modules small.
 //
 // The reference-count convention, the only one: a rule borrows everything it reads (the record's
 // ids, the upstream gradients) and gives the sweep one reference with each gradient it `set`s; the
@@ -29,12 +29,12 @@
   @inline get bytes(): usize { return <usize>this.words << 2; }
   @inline private at(word: i32): usize { return changetype<usize>(this) + (<usize>word << 2); }
 
-  output(i: i32 = 0): i32 { return load<i32>(this.at(4 + i)); }
-  input(i: i32): i32 { return load<i32>(this.at(4 + this.outputs + i)); }
-  attr(i: i32): i32 { return load<i32>(this.at(4 + this.outputs + this.inputs + i)); }
-  attrF32(i: i32): f32 { return load<f32>(this.at(4 + this.outputs + this.inputs + i)); }
+  @inline output(i: i32 = 0): i32 { return load<i32>(this.at(4 + i)); }
+  @inline input(i: i32): i32 { return load<i32>(this.at(4 + this.outputs + i)); }
+  @inline attr(i: i32): i32 { return load<i32>(this.at(4 + this.outputs + this.inputs + i)); }
+  @inline attrF32(i: i32): f32 { return load<f32>(this.at(4 + this.outputs + this.inputs + i)); }
   /** Address of attribute word i (runs of words: shapes, paddings, permutations). */
-  attrAt(i: i32): usize { return this.at(4 + this.outputs + this.inputs + i); }
+  @inline attrAt(i: i32): usize { return this.at(4 + this.outputs + this.inputs + i); }
 
   /** Lays out an empty record of the given arity at `at` (4 + outputs + inputs + attrs words). */
   @inline static build(at: usize, op: i32, outputs: i32, inputs: i32, attrs: i32): Record {
@@ -42,10 +42,10 @@
     return changetype<Record>(at);
   }
   @inline static bytesFor(outputs: i32, inputs: i32, attrs: i32): usize { return <usize>(4 + outputs + inputs + attrs) << 2; }
-  setOutput(i: i32, id: i32): Record { store<i32>(this.at(4 + i), id); return this; }
-  setInput(i: i32, id: i32): Record { store<i32>(this.at(4 + this.outputs + i), id); return this; }
-  setAttr(i: i32, v: i32): Record { store<i32>(this.attrAt(i), v); return this; }
-  setAttrF32(i: i32, v: f32): Record { store<f32>(this.attrAt(i), v); return this; }
+  @inline setOutput(i: i32, id: i32): Record { store<i32>(this.at(4 + i), id); return this; }
+  @inline setInput(i: i32, id: i32): Record { store<i32>(this.at(4 + this.outputs + i), id); return this; }
+  @inline setAttr(i: i32, v: i32): Record { store<i32>(this.attrAt(i), v); return this; }
+  @inline setAttrF32(i: i32, v: f32): Record { store<f32>(this.attrAt(i), v); return this; }
 }
 
 @final @unmanaged export class Grads {
