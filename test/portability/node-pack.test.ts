@@ -44,4 +44,26 @@ describe('node: npm pack + npm install', () => {
     const { stdout } = await runOk('node', ['node-run.mjs'], { cwd: inst.project });
     expectAll(lastJson(stdout));
   }, 60_000);
+
+  it('init(core, extra) takes both modules from the .wasm subpaths: the extra module is then compiled from them, not decoded', async () => {
+    writeFileSync(join(inst.project, 'init-run.mjs'), `
+      import { readFileSync } from 'node:fs';
+      let instances = 0;
+      const Instance = WebAssembly.Instance;
+      WebAssembly.Instance = function (m, i) { instances++; return new Instance(m, i); };
+      const g = await import('gradtape');
+      const layers = await import('gradtape/layers');
+      const { runAll } = await import('./programs.mjs');
+      const core = readFileSync(new URL(import.meta.resolve('gradtape/gradtape.wasm')));
+      const extra = readFileSync(new URL(import.meta.resolve('gradtape/gradtape-extra.wasm')));
+      await g.init(core, extra);
+      const atInit = instances;
+      const results = runAll(g, layers);
+      console.log(JSON.stringify({ atInit, instances, results }));
+    `);
+    const r = lastJson((await runOk('node', ['init-run.mjs'], { cwd: inst.project })).stdout);
+    expectAll(r.results);
+    expect(r.atInit).toBe(1); // the core, from the given bytes
+    expect(r.instances).toBe(2); // and the extra module, from the given bytes: no text decoder ran
+  }, 60_000);
 });
