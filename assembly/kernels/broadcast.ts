@@ -1,7 +1,8 @@
 // Broadcasting plans: how two inputs are read, broadcast to an output shape, row by row. The plan
 // merges adjacent dims that both inputs broadcast the same way and keeps each input's element
 // stride per merged dim (0: broadcast along it), so most ops walk a few long rows. Pure: a plan is
-// a struct in scratch memory (PLAN_BYTES) that its kernel walks.
+// a struct in scratch memory (PLAN_BYTES) that its kernel walks. Shapes of up to PLAN_RANK dims:
+// tile reads x [1, d0, 1, d1, ...] broadcast to [rep0, d0, rep1, d1, ...] (ops/slicing.ts).
 import { MAX_RANK } from "../limits";
 
 @final @unmanaged export class Plan {
@@ -9,9 +10,9 @@ import { MAX_RANK } from "../limits";
   size: i32;   // output elements
   rowA: i32;   // element offsets of the current row in a and b (nextRow advances them)
   rowB: i32;
-  // then dims, strideA, strideB and the odometer, MAX_RANK ints each, outermost first
+  // then dims, strideA, strideB and the odometer, PLAN_RANK ints each, outermost first
 
-  @inline private word(array: i32, i: i32): usize { return changetype<usize>(this) + 16 + ((<usize>(array * MAX_RANK + i)) << 2); }
+  @inline private word(array: i32, i: i32): usize { return changetype<usize>(this) + 16 + ((<usize>(array * PLAN_RANK + i)) << 2); }
   @inline dim(i: i32): i32 { return load<i32>(this.word(0, i)); }
   @inline strideA(i: i32): i32 { return load<i32>(this.word(1, i)); }
   @inline strideB(i: i32): i32 { return load<i32>(this.word(2, i)); }
@@ -23,7 +24,7 @@ import { MAX_RANK } from "../limits";
   /** Starts walking the plan row by row (nextRow); returns the row count. */
   rows(): i32 {
     if (this.size == 0) return 0;
-    memory.fill(this.word(3, 0), 0, MAX_RANK * 4);
+    memory.fill(this.word(3, 0), 0, PLAN_RANK * 4);
     this.rowA = 0; this.rowB = 0;
     return this.size / this.runN;
   }
@@ -90,7 +91,9 @@ import { MAX_RANK } from "../limits";
   }
 }
 
-export const PLAN_BYTES: usize = 16 + 4 * MAX_RANK * 4;
+/** The most dims a plan's shapes have. */
+export const PLAN_RANK = 2 * MAX_RANK;
+export const PLAN_BYTES: usize = 16 + 4 * PLAN_RANK * 4;
 
 /** NumPy's broadcast shape of two shapes into `dst` (which may be either input); returns its rank. */
 export function broadcastShapes(shapeA: usize, ra: i32, shapeB: usize, rb: i32, dst: usize): i32 {

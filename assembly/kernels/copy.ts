@@ -1,6 +1,7 @@
 // Copying kernels of the slicing family: a box of one tensor into a box of another (slice, pad,
-// concat), rows gathered or scatter-added by index (gather and its adjoint), tiling, one-hot rows
-// and constant fills. Pure: shapes and offsets come in a Box in scratch memory.
+// concat), rows gathered or scatter-added by index (gather and its adjoint), one-hot rows and
+// constant fills (tile is a broadcast: ops/slicing.ts). Pure: shapes and offsets come in a Box in
+// scratch memory.
 import { DType } from "../../build/generated/opcodes";
 import { MAX_RANK } from "../limits";
 
@@ -84,32 +85,6 @@ export function scatterAddKernel(pg: usize, pi: usize, po: usize, outer: i32, m:
       let i = 0;
       for (; i + 4 <= inner; i += 4) { const q = <usize>i << 2; v128.store(dst + q, f32x4.add(v128.load(dst + q), v128.load(src + q))); }
       for (; i < inner; i++) { const q = <usize>i << 2; store<f32>(dst + q, load<f32>(dst + q) + load<f32>(src + q)); }
-    }
-  }
-}
-
-/**
- * out = x tiled: box.SRC holds x's shape, box.DST the output's (rank r ≥ 1), `reps` the repeats per
- * axis; n output elements of e bytes. Every output row (last axis) is the matching x row repeated.
- */
-export function tileKernel(px: usize, po: usize, box: Box, reps: usize, n: i32, e: usize): void {
-  const r = box.rank;
-  if (n == 0) return;
-  let s = 1;
-  for (let k = r - 1; k >= 0; k--) { box.put(SRC_STRIDE, k, s); s *= box.of(SRC, k); }
-  const last = box.of(SRC, r - 1), rowReps = load<i32>(reps + (<usize>(r - 1) << 2)), rowBytes = <usize>last * e;
-  const rows = n / (last * rowReps);
-  for (let k = 0; k < r; k++) box.put(ODOMETER, k, 0);
-  let dst = po;
-  for (let row = 0; row < rows; row++) {
-    let so = 0;
-    for (let k = 0; k < r - 1; k++) so += (box.of(ODOMETER, k) % box.of(SRC, k)) * box.of(SRC_STRIDE, k);
-    const src = px + <usize>so * e;
-    for (let t = 0; t < rowReps; t++) { memory.copy(dst, src, rowBytes); dst += rowBytes; }
-    for (let k = r - 2; k >= 0; k--) {
-      const idx = box.of(ODOMETER, k) + 1;
-      if (box.of(DST, k) > idx) { box.put(ODOMETER, k, idx); break; }
-      box.put(ODOMETER, k, 0);
     }
   }
 }

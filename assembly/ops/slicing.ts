@@ -7,7 +7,9 @@ import { commitRecord, newRecord, isRecording, recordAttr, recordAttr2 } from ".
 import { Record, Grads } from "../record";
 import { scratchMark, scratchRelease, scratchTake } from "../scratch";
 import { MAX_RANK } from "../limits";
-import { Box, BOX_BYTES, SRC, DST, SIZE, SRC_AT, DST_AT, copyBox, fillKernel, gatherKernel, scatterAddKernel, tileKernel, oneHotKernel } from "../kernels/copy";
+import { Box, BOX_BYTES, SRC, DST, SIZE, SRC_AT, DST_AT, copyBox, fillKernel, gatherKernel, scatterAddKernel, oneHotKernel } from "../kernels/copy";
+import { Plan, PLAN_BYTES, PLAN_RANK } from "../kernels/broadcast";
+import { broadcastKernel } from "../kernels/elementwise";
 import { outerSize, innerSize, copyShape } from "./layout";
 import { reshape } from "./shape";
 import { reduce } from "./reduce";
@@ -174,16 +176,21 @@ export function gatherBackward(rec: Record, grads: Grads): void {
 export function scatterBackward(rec: Record, grads: Grads): void { grads.set(0, gather(grads.dy(), rec.input(1), rec.attr(0))); }
 
 // ---- tile ----
-/** tile(x): `reps` holds rank(x) ints; recorded. */
+/** tile(x): `reps` holds rank(x) ints; recorded. x [1, d0, 1, d1, ...] broadcast to [rep0, d0, rep1, d1, ...]. */
 export function tile(x: i32, reps: usize): i32 {
   const r = rankOf(x);
   const mark = scratchMark(), rp = scratchTake(MAX_RANK * 4), shape = scratchTake(MAX_RANK * 4);
+  const from = scratchTake(PLAN_RANK * 4), to = scratchTake(PLAN_RANK * 4);
   memory.copy(rp, reps, <usize>r << 2);
-  for (let i = 0; i < r; i++) set(shape, i, dim(x, i) * get(rp, i));
+  for (let i = 0; i < r; i++) {
+    const d = dim(x, i), rep = get(rp, i);
+    set(shape, i, d * rep);
+    set(from, 2 * i, 1); set(from, 2 * i + 1, d);
+    set(to, 2 * i, rep); set(to, 2 * i + 1, d);
+  }
   const out = newTensor(dtypeOf(x), r, shape);
-  const e = <usize>elementBytes(dtypeOf(x));
-  if (r == 0) memory.copy(dataPtr(out), dataPtr(x), e);
-  else tileKernel(dataPtr(x), dataPtr(out), newBox(x, out), rp, sizeOf(out), e);
+  const plan = Plan.make(scratchTake(PLAN_BYTES), from, 2 * r, from, 2 * r, to, 2 * r);
+  broadcastKernel(plan, dataPtr(x), dataPtr(out), <usize>elementBytes(dtypeOf(x)));
   if (isRecording(x)) {
     const rec = newRecord(Op.Tile, 1, 1, r).setOutput(0, out).setInput(0, x);
     memory.copy(rec.attrAt(0), rp, <usize>r << 2);
