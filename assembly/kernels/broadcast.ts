@@ -89,9 +89,30 @@ import { MAX_RANK } from "../limits";
     p.size = total;
     return p;
   }
+
+  /**
+   * A plan (at `at`, PLAN_BYTES) reading x (rank r, dims at `shape`) with its axes permuted: output
+   * dim i is x's axis perm[i] (r ints at `perm`); b unused. Its dims (at `dims`) are the output shape.
+   */
+  static permuted(at: usize, shape: usize, perm: usize, r: i32): Plan {
+    const p = changetype<Plan>(at);
+    let total: i32 = 1;
+    p.set(0, 0, 1); p.set(1, 0, 0); // rank 0: a single element
+    for (let i = 0; i < r; i++) {
+      const k = load<i32>(perm + (<usize>i << 2)), d = load<i32>(shape + (<usize>k << 2));
+      let stride: i32 = 1; // x's element stride along axis k
+      for (let j = k + 1; j < r; j++) stride *= load<i32>(shape + (<usize>j << 2));
+      p.set(0, i, d); p.set(1, i, stride); p.set(2, i, 0);
+      total *= d;
+    }
+    p.rank = max(r, 1);
+    p.size = total;
+    return p;
+  }
+  /** Address of the dims (rank ints, outermost first). */
+  @inline get dims(): usize { return this.word(0, 0); }
 }
 
-/** The most dims a plan's shapes have. */
 export const PLAN_RANK = 2 * MAX_RANK;
 export const PLAN_BYTES: usize = 16 + 4 * PLAN_RANK * 4;
 
