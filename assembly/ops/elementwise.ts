@@ -12,6 +12,7 @@ import { unaryFloat, unaryInt, mapMath, unaryGradKernel, isComparison, binaryKer
 import { SELU_ALPHA, SELU_SCALE } from "../kernels/mathx4";
 import { scalarF32 } from "./layout";
 import { unbroadcast } from "./reduce";
+import { cast } from "./shape";
 
 // ---- unary ----
 /** Whether a recorded unary op has a gradient (the piecewise constant ones do not). */
@@ -154,13 +155,8 @@ export function addScalar(x: i32, c: f32): i32 { const s = scalarF32(c); const y
 /** Releases both operands after combining them (for chains inside backward rules). */
 export function mulOwned(a: i32, b: i32): i32 { const y = mul(a, b); release(a); release(b); return y; }
 export function mulKeepA(a: i32, b: i32): i32 { const y = mul(a, b); release(b); return y; }
-/** A float mask (0/1) of a bool tensor, never recorded. */
-export function boolToFloat(m: i32): i32 {
-  const out = newLike(m, DType.Float32);
-  const s = dataPtr(m), d = dataPtr(out), n = sizeOf(m);
-  for (let i = 0; i < n; i++) store<f32>(d + (<usize>i << 2), <f32>load<u8>(s + i));
-  return out;
-}
+/** A float mask (0/1) of a bool tensor, never recorded (a cast from bool: no record, no loop of its own). */
+export function boolToFloat(m: i32): i32 { return cast(m, DType.Float32); }
 /** Float32 zeros shaped like x (never recorded). */
 export function zerosLike(x: i32): i32 {
   const out = newLike(x, DType.Float32);
