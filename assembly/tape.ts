@@ -348,6 +348,16 @@ export function recordAttr(op: i32, out: i32, in0: i32, in1: i32, a0: i32): void
 /** The same with two attribute words. */
 export function recordAttr2(op: i32, out: i32, in0: i32, in1: i32, a0: i32, a1: i32): void { recordSmall(op, out, in0, in1, 0, 2, a0, a1); }
 
+/** Records op with one output and input x and n attribute words copied from `words` (shapes, permutations). */
+export function recordWords(op: i32, out: i32, x: i32, words: usize, n: i32): void {
+  if (!isRecording(x)) return;
+  const mark = scratchMark();
+  const rec = newRecord(op, 1, 1, n).setOutput(0, out).setInput(0, x);
+  memory.copy(rec.attrAt(0), words, <usize>n << 2);
+  commitRecord(rec);
+  scratchRelease(mark);
+}
+
 /**
  * Records one custom op (a JS gradient function, `fnId`): the ids at `outputs` from those at
  * `inputs`. Returns how many tapes took it.

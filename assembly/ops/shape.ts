@@ -2,7 +2,7 @@
 // Kernels: assembly/kernels/transpose.ts (cast) and elementwise.ts's broadcastKernel (transpose).
 import { Op, DType } from "../../build/generated/opcodes";
 import { dataPtr, dim, dtypeOf, elementBytes, newLike, newTensor, rankOf, shapePtr, sizeOf, retain } from "../tensor";
-import { record, commitRecord, newRecord, isRecording } from "../tape";
+import { record, recordWords } from "../tape";
 import { Record, Grads } from "../record";
 import { scratchMark, scratchRelease, scratchTake } from "../scratch";
 import { MAX_RANK } from "../limits";
@@ -38,11 +38,7 @@ export function transpose(x: i32, perm: usize): i32 {
   const plan = Plan.permuted(scratchTake(PLAN_BYTES), shapePtr(x), p, r);
   const out = newTensor(dtypeOf(x), r, plan.dims);
   broadcastKernel(plan, dataPtr(x), dataPtr(out), <usize>elementBytes(dtypeOf(x)));
-  if (isRecording(x)) {
-    const rec = newRecord(Op.Transpose, 1, 1, r).setOutput(0, out).setInput(0, x);
-    memory.copy(rec.attrAt(0), p, <usize>r << 2);
-    commitRecord(rec);
-  }
+  recordWords(Op.Transpose, out, x, p, r);
   scratchRelease(mark);
   return out;
 }

@@ -3,7 +3,7 @@
 // words. Kernels: assembly/kernels/copy.ts.
 import { Op, DType } from "../../build/generated/opcodes";
 import { dataPtr, dim, dtypeOf, elementBytes, newTensor, rankOf, release, retain, sizeOf, shapePtr } from "../tensor";
-import { commitRecord, newRecord, isRecording, recordAttr, recordAttr2 } from "../tape";
+import { commitRecord, newRecord, isRecording, recordAttr, recordAttr2, recordWords } from "../tape";
 import { Record, Grads } from "../record";
 import { scratchMark, scratchRelease, scratchTake } from "../scratch";
 import { MAX_RANK } from "../limits";
@@ -36,11 +36,7 @@ function sliceAt(x: i32, begin: usize, size: usize): i32 {
   const box = newBox(x, out);
   for (let i = 0; i < r; i++) { box.put(SIZE, i, get(shape, i)); box.put(SRC_AT, i, get(b, i)); }
   copyBox(dataPtr(x), dataPtr(out), box, <usize>elementBytes(dtypeOf(x)));
-  if (isRecording(x)) {
-    const rec = newRecord(Op.Slice, 1, 1, r).setOutput(0, out).setInput(0, x);
-    memory.copy(rec.attrAt(0), b, <usize>r << 2);
-    commitRecord(rec);
-  }
+  recordWords(Op.Slice, out, x, b, r);
   scratchRelease(mark);
   return out;
 }
@@ -62,7 +58,9 @@ export function sliceBackward(rec: Record, grads: Grads): void { // dy padded wi
 /** x padded with `value`; `pads` holds [before0, after0, before1, after1, ...]; recorded. */
 function padWith(x: i32, pads: usize, value: f64): i32 {
   const r = rankOf(x);
-  const mark = scratchMark(), p = scratchTake(2 * MAX_RANK * 4), shape = scratchTake(MAX_RANK * 4);
+  // the record's attribute words: the value, then the paddings
+  const mark = scratchMark(), attrs = scratchTake(4 + 2 * MAX_RANK * 4), p = attrs + 4, shape = scratchTake(MAX_RANK * 4);
+  store<f32>(attrs, <f32>value);
   memory.copy(p, pads, <usize>r << 3);
   for (let i = 0; i < r; i++) set(shape, i, dim(x, i) + get(p, 2 * i) + get(p, 2 * i + 1));
   const out = newTensor(dtypeOf(x), r, shape);
@@ -70,11 +68,7 @@ function padWith(x: i32, pads: usize, value: f64): i32 {
   const box = newBox(x, out);
   for (let i = 0; i < r; i++) { box.put(SIZE, i, dim(x, i)); box.put(DST_AT, i, get(p, 2 * i)); }
   copyBox(dataPtr(x), dataPtr(out), box, <usize>elementBytes(dtypeOf(x)));
-  if (isRecording(x)) {
-    const rec = newRecord(Op.Pad, 1, 1, 1 + 2 * r).setOutput(0, out).setInput(0, x).setAttrF32(0, <f32>value);
-    memory.copy(rec.attrAt(1), p, <usize>r << 3);
-    commitRecord(rec);
-  }
+  recordWords(Op.Pad, out, x, attrs, 1 + 2 * r);
   scratchRelease(mark);
   return out;
 }
@@ -191,11 +185,7 @@ export function tile(x: i32, reps: usize): i32 {
   const out = newTensor(dtypeOf(x), r, shape);
   const plan = Plan.make(scratchTake(PLAN_BYTES), from, 2 * r, from, 2 * r, to, 2 * r);
   broadcastKernel(plan, dataPtr(x), dataPtr(out), <usize>elementBytes(dtypeOf(x)));
-  if (isRecording(x)) {
-    const rec = newRecord(Op.Tile, 1, 1, r).setOutput(0, out).setInput(0, x);
-    memory.copy(rec.attrAt(0), rp, <usize>r << 2);
-    commitRecord(rec);
-  }
+  recordWords(Op.Tile, out, x, rp, r);
   scratchRelease(mark);
   return out;
 }
