@@ -1,6 +1,7 @@
 // Broadcasting plans: how two inputs are read, broadcast to an output shape, row by row. The plan
 // merges adjacent dims that both inputs broadcast the same way and keeps each input's element
-// stride per merged dim (0: broadcast along it), so most ops walk a few long rows. Pure: a plan is
+// stride per merged dim (0: broadcast along it), so most ops walk a few long rows. A copying plan
+// (kernels/copy.ts planCopy) reads a and writes b: broadcasts, permutations, boxes. Pure: a plan is
 // a struct in scratch memory (PLAN_BYTES) that its kernel walks. Shapes of up to PLAN_RANK dims:
 // tile reads x [1, d0, 1, d1, ...] broadcast to [rep0, d0, rep1, d1, ...] (ops/slicing.ts).
 import { MAX_RANK } from "../limits";
@@ -28,6 +29,9 @@ import { MAX_RANK } from "../limits";
     this.rowA = 0; this.rowB = 0;
     return this.size / this.runN;
   }
+
+  /** The odometer's digit of dim d (rows() zeroes them; nextRow, or a kernel's own copy of it, advances them). */
+  @inline digit(d: i32): usize { return this.word(3, d); }
 
   /** Advances to the next row: an odometer over all dims but the innermost. */
   nextRow(): void {
@@ -80,29 +84,57 @@ import { MAX_RANK } from "../limits";
       if (!ba) strideA *= d;
       if (!bb) strideB *= d;
     }
+    return p.finish(n, total);
+  }
+
+  /** Completes a plan built innermost dim first (n dims kept, `total` output elements). */
+  @inline private finish(n: i32, total: i32): Plan {
     if (n == 0) { // all dims are 1: a single element
-      p.set(0, 0, 1); p.set(1, 0, 0); p.set(2, 0, 0); n = 1;
+      this.set(0, 0, 1); this.set(1, 0, 0); this.set(2, 0, 0); n = 1;
     }
     // stored innermost-first; reverse into outermost-first order
-    for (let i = 0, j = n - 1; i < j; i++, j--) { p.swap(0, i, j); p.swap(1, i, j); p.swap(2, i, j); }
-    p.rank = n;
-    p.size = total;
-    return p;
+    for (let i = 0, j = n - 1; i < j; i++, j--) { this.swap(0, i, j); this.swap(1, i, j); this.swap(2, i, j); }
+    this.rank = n;
+    this.size = total;
+    return this;
   }
 
   /**
-   * A plan (at `at`, PLAN_BYTES) reading x (rank r, dims at `shape`) with its axes permuted: output
-   * dim i is x's axis perm[i] (r ints at `perm`); b unused. Its dims (at `dims`) are the output shape.
+   * A plan (at `at`, PLAN_BYTES) copying a box of `dims` (r ints) out of a tensor of shape `shapeA`
+   * into one of shape `shapeB` (rank r each; the caller offsets the two pointers to the box's
+   * corners): strideA and strideB are their element strides, and dims contiguous in both merge, so
+   * a box spanning whole inner dims copies long rows (slice, pad, concat: kernels/copy.ts planCopy).
+   */
+  static box(at: usize, dims: usize, shapeA: usize, shapeB: usize, r: i32): Plan {
+    const p = changetype<Plan>(at);
+    let n = 0, strideA: i32 = 1, strideB: i32 = 1, total: i32 = 1;
+    for (let i = r - 1; i >= 0; i--) {
+      const d = load<i32>(dims + (<usize>i << 2));
+      total *= d;
+      if (d != 1) {
+        const inner = n > 0 ? p.dim(n - 1) : 0;
+        if (n > 0 && strideA == p.strideA(n - 1) * inner && strideB == p.strideB(n - 1) * inner) p.set(0, n - 1, inner * d);
+        else { p.set(0, n, d); p.set(1, n, strideA); p.set(2, n, strideB); n++; }
+      }
+      strideA *= load<i32>(shapeA + (<usize>i << 2));
+      strideB *= load<i32>(shapeB + (<usize>i << 2));
+    }
+    return p.finish(n, total);
+  }
+
+  /**
+   * A plan (at `at`, PLAN_BYTES) copying x (a: rank r, dims at `shape`) with its axes permuted into
+   * b: output dim i is x's axis perm[i] (r ints at `perm`). Its dims (at `dims`) are the output shape.
    */
   static permuted(at: usize, shape: usize, perm: usize, r: i32): Plan {
     const p = changetype<Plan>(at);
     let total: i32 = 1;
-    p.set(0, 0, 1); p.set(1, 0, 0); // rank 0: a single element
-    for (let i = 0; i < r; i++) {
+    p.set(0, 0, 1); p.set(1, 0, 0); p.set(2, 0, 0); // rank 0: a single element
+    for (let i = r - 1; i >= 0; i--) {
       const k = load<i32>(perm + (<usize>i << 2)), d = load<i32>(shape + (<usize>k << 2));
       let stride: i32 = 1; // x's element stride along axis k
       for (let j = k + 1; j < r; j++) stride *= load<i32>(shape + (<usize>j << 2));
-      p.set(0, i, d); p.set(1, i, stride); p.set(2, i, 0);
+      p.set(0, i, d); p.set(1, i, stride); p.set(2, i, total);
       total *= d;
     }
     p.rank = max(r, 1);

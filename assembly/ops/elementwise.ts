@@ -8,8 +8,9 @@ import { Record, Grads } from "../record";
 import { scratchMark, scratchRelease, scratchTake } from "../scratch";
 import { MAX_RANK } from "../limits";
 import { Plan, PLAN_BYTES, broadcastShapes } from "../kernels/broadcast";
-import { unaryFloat, unaryInt, mapMath, unaryGradKernel, isComparison, binaryKernel, binaryScalarF32, broadcastKernel, selectKernel, MATH_SCRATCH } from "../kernels/elementwise";
+import { unaryFloat, unaryInt, mapMath, unaryGradKernel, isComparison, binaryKernel, binaryScalarF32, selectKernel, MATH_SCRATCH } from "../kernels/elementwise";
 import { SELU_ALPHA, SELU_SCALE } from "../kernels/mathx4";
+import { planCopy } from "../kernels/copy";
 import { scalarF32 } from "./layout";
 import { unbroadcast } from "./reduce";
 import { cast } from "./shape";
@@ -108,8 +109,8 @@ function binaryRecorded(op: i32): bool {
 /** x broadcast into `out` (whose shape x broadcasts to). */
 function broadcastInto(x: i32, out: i32): void {
   const mark = scratchMark();
-  const plan = Plan.make(scratchTake(PLAN_BYTES), shapePtr(x), rankOf(x), shapePtr(x), rankOf(x), shapePtr(out), rankOf(out));
-  broadcastKernel(plan, dataPtr(x), dataPtr(out), <usize>elementBytes(dtypeOf(x)));
+  const plan = Plan.make(scratchTake(PLAN_BYTES), shapePtr(x), rankOf(x), shapePtr(out), rankOf(out), shapePtr(out), rankOf(out));
+  planCopy(plan, dataPtr(x), dataPtr(out), <usize>elementBytes(dtypeOf(x)));
   scratchRelease(mark);
 }
 

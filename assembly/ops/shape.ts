@@ -1,5 +1,5 @@
 // Ops that change how data is laid out: reshape, transpose and cast, with their backward rules.
-// Kernels: assembly/kernels/transpose.ts (cast) and elementwise.ts's broadcastKernel (transpose).
+// Kernels: assembly/kernels/transpose.ts (cast) and copy.ts's planCopy (transpose).
 import { Op, DType } from "../../build/generated/opcodes";
 import { dataPtr, dim, dtypeOf, elementBytes, newLike, newTensor, rankOf, shapePtr, sizeOf, retain } from "../tensor";
 import { record, recordWords } from "../tape";
@@ -8,7 +8,7 @@ import { scratchMark, scratchRelease, scratchTake } from "../scratch";
 import { MAX_RANK } from "../limits";
 import { castKernel } from "../kernels/transpose";
 import { Plan, PLAN_BYTES } from "../kernels/broadcast";
-import { broadcastKernel } from "../kernels/elementwise";
+import { planCopy } from "../kernels/copy";
 
 /** A copy of x with a new shape (same element count). Not recorded. */
 export function reshapeCopy(x: i32, shape: usize, r: i32): i32 {
@@ -37,7 +37,7 @@ export function transpose(x: i32, perm: usize): i32 {
   memory.copy(p, perm, <usize>r << 2);
   const plan = Plan.permuted(scratchTake(PLAN_BYTES), shapePtr(x), p, r);
   const out = newTensor(dtypeOf(x), r, plan.dims);
-  broadcastKernel(plan, dataPtr(x), dataPtr(out), <usize>elementBytes(dtypeOf(x)));
+  planCopy(plan, dataPtr(x), dataPtr(out), <usize>elementBytes(dtypeOf(x)));
   recordWords(Op.Transpose, out, x, p, r);
   scratchRelease(mark);
   return out;

@@ -7,23 +7,19 @@ import { commitRecord, newRecord, isRecording, recordAttr, recordAttr2, recordWo
 import { Record, Grads } from "../record";
 import { scratchMark, scratchRelease, scratchTake } from "../scratch";
 import { MAX_RANK } from "../limits";
-import { Box, BOX_BYTES, SRC, DST, SIZE, SRC_AT, DST_AT, copyBox, fillKernel, gatherKernel, scatterAddKernel, oneHotKernel } from "../kernels/copy";
+import { planCopy, fillKernel, gatherKernel, scatterAddKernel, oneHotKernel } from "../kernels/copy";
 import { Plan, PLAN_BYTES, PLAN_RANK } from "../kernels/broadcast";
-import { broadcastKernel } from "../kernels/elementwise";
 import { outerSize, innerSize, copyShape } from "./layout";
 import { reshape } from "./shape";
 import { reduce } from "./reduce";
 
 @inline function get(buf: usize, i: i32): i32 { return load<i32>(buf + (<usize>i << 2)); }
 @inline function set(buf: usize, i: i32, v: i32): void { store<i32>(buf + (<usize>i << 2), v); }
-/** A Box in scratch with both tensors' shapes and zero offsets (the caller sets the size). */
-function newBox(src: i32, dst: i32): Box {
-  const box = changetype<Box>(scratchTake(BOX_BYTES));
-  const r = rankOf(src);
-  box.rank = r;
-  box.clearOffsets();
-  for (let i = 0; i < r; i++) { box.put(SRC, i, dim(src, i)); box.put(DST, i, dim(dst, i)); }
-  return box;
+/** The element offset of index `at` (r ints) in a tensor of shape `shape`. */
+function offsetOf(at: usize, shape: usize, r: i32): i32 {
+  let offset = 0;
+  for (let i = 0; i < r; i++) offset = offset * get(shape, i) + get(at, i);
+  return offset;
 }
 
 // ---- slice ----
@@ -33,9 +29,8 @@ function sliceAt(x: i32, begin: usize, size: usize): i32 {
   const mark = scratchMark(), b = scratchTake(MAX_RANK * 4), shape = scratchTake(MAX_RANK * 4);
   memory.copy(b, begin, <usize>r << 2); memory.copy(shape, size, <usize>r << 2); // (either may sit in the tensor table)
   const out = newTensor(dtypeOf(x), r, shape);
-  const box = newBox(x, out);
-  for (let i = 0; i < r; i++) { box.put(SIZE, i, get(shape, i)); box.put(SRC_AT, i, get(b, i)); }
-  copyBox(dataPtr(x), dataPtr(out), box, <usize>elementBytes(dtypeOf(x)));
+  const e = <usize>elementBytes(dtypeOf(x));
+  planCopy(Plan.box(scratchTake(PLAN_BYTES), shape, shapePtr(x), shape, r), dataPtr(x) + <usize>offsetOf(b, shapePtr(x), r) * e, dataPtr(out), e);
   recordWords(Op.Slice, out, x, b, r);
   scratchRelease(mark);
   return out;
@@ -60,14 +55,14 @@ function padWith(x: i32, pads: usize, value: f64): i32 {
   const r = rankOf(x);
   // the record's attribute words: the value, then the paddings
   const mark = scratchMark(), attrs = scratchTake(4 + 2 * MAX_RANK * 4), p = attrs + 4, shape = scratchTake(MAX_RANK * 4);
+  const before = scratchTake(MAX_RANK * 4);
   store<f32>(attrs, <f32>value);
   memory.copy(p, pads, <usize>r << 3);
-  for (let i = 0; i < r; i++) set(shape, i, dim(x, i) + get(p, 2 * i) + get(p, 2 * i + 1));
+  for (let i = 0; i < r; i++) { set(before, i, get(p, 2 * i)); set(shape, i, dim(x, i) + get(p, 2 * i) + get(p, 2 * i + 1)); }
   const out = newTensor(dtypeOf(x), r, shape);
   fillKernel(dataPtr(out), sizeOf(out), dtypeOf(out), value);
-  const box = newBox(x, out);
-  for (let i = 0; i < r; i++) { box.put(SIZE, i, dim(x, i)); box.put(DST_AT, i, get(p, 2 * i)); }
-  copyBox(dataPtr(x), dataPtr(out), box, <usize>elementBytes(dtypeOf(x)));
+  const e = <usize>elementBytes(dtypeOf(x));
+  planCopy(Plan.box(scratchTake(PLAN_BYTES), shapePtr(x), shapePtr(x), shape, r), dataPtr(x), dataPtr(out) + <usize>offsetOf(before, shape, r) * e, e);
   recordWords(Op.Pad, out, x, attrs, 1 + 2 * r);
   scratchRelease(mark);
   return out;
@@ -95,14 +90,13 @@ export function concat(ids: usize, n: i32, axis: i32): i32 {
   copyShape(first, shape);
   set(shape, axis, total);
   const out = newTensor(dtypeOf(first), r, shape);
-  const e = <usize>elementBytes(dtypeOf(first));
-  const box = newBox(first, out);
+  const e = <usize>elementBytes(dtypeOf(first)), plan = scratchTake(PLAN_BYTES);
+  let inner = 1; // out's element stride along the axis
+  for (let i = axis + 1; i < r; i++) inner *= get(shape, i);
   let offset = 0;
   for (let j = 0; j < n; j++) {
     const x = get(parts, j);
-    for (let i = 0; i < r; i++) { box.put(SRC, i, dim(x, i)); box.put(SIZE, i, dim(x, i)); }
-    box.put(DST_AT, axis, offset);
-    copyBox(dataPtr(x), dataPtr(out), box, e);
+    planCopy(Plan.box(plan, shapePtr(x), shapePtr(x), shape, r), dataPtr(x), dataPtr(out) + <usize>offset * inner * e, e);
     offset += dim(x, axis);
   }
   let recording = false;
@@ -183,8 +177,8 @@ export function tile(x: i32, reps: usize): i32 {
     set(to, 2 * i, rep); set(to, 2 * i + 1, d);
   }
   const out = newTensor(dtypeOf(x), r, shape);
-  const plan = Plan.make(scratchTake(PLAN_BYTES), from, 2 * r, from, 2 * r, to, 2 * r);
-  broadcastKernel(plan, dataPtr(x), dataPtr(out), <usize>elementBytes(dtypeOf(x)));
+  const plan = Plan.make(scratchTake(PLAN_BYTES), from, 2 * r, to, 2 * r, to, 2 * r);
+  planCopy(plan, dataPtr(x), dataPtr(out), <usize>elementBytes(dtypeOf(x)));
   recordWords(Op.Tile, out, x, rp, r);
   scratchRelease(mark);
   return out;
