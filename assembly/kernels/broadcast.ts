@@ -56,33 +56,32 @@ import { MAX_RANK } from "../limits";
 
   /**
    * Builds the plan (at `at`, PLAN_BYTES) for reading a (rank ra, dims at shapeA) and b, each
-   * broadcast to the output shape (rank r, dims at outShape).
+   * broadcast to the output shape (rank r, dims at outShape): a dim of size 1 in an input has
+   * stride 0 there. Also a copying plan's box (planCopy): `outShape` the box, a the tensor it is
+   * read from and b the one it is written into (ra = rb = r), each at the box's corner.
    */
   static make(at: usize, shapeA: usize, ra: i32, shapeB: usize, rb: i32, outShape: usize, r: i32): Plan {
     const p = changetype<Plan>(at);
     let n = 0;
-    let lastA: i32 = -1, lastB: i32 = -1; // broadcast flags of the previous kept dim
     let strideA: i32 = 1, strideB: i32 = 1;
     let total: i32 = 1;
-    // walk from the innermost dim outwards, merging runs with the same broadcast pattern
+    // walk from the innermost dim outwards, merging a dim into the inner one when both inputs read
+    // them as one (contiguous, or both broadcast)
     for (let i = r - 1; i >= 0; i--) {
       const d = load<i32>(outShape + (<usize>i << 2));
-      total *= d;
-      if (d == 1) continue;
       const da = i - (r - ra) >= 0 ? load<i32>(shapeA + (<usize>(i - (r - ra)) << 2)) : 1;
       const db = i - (r - rb) >= 0 ? load<i32>(shapeB + (<usize>(i - (r - rb)) << 2)) : 1;
-      const ba: i32 = da == 1 ? 1 : 0, bb: i32 = db == 1 ? 1 : 0;
-      if (n > 0 && ba == lastA && bb == lastB) {
-        p.set(0, n - 1, p.dim(n - 1) * d);
-      } else {
-        p.set(0, n, d);
-        p.set(1, n, ba ? 0 : strideA);
-        p.set(2, n, bb ? 0 : strideB);
-        n++;
-        lastA = ba; lastB = bb;
+      total *= d;
+      if (d != 1) {
+        const sa = da == 1 ? 0 : strideA, sb = db == 1 ? 0 : strideB, inner = n > 0 ? p.dim(n - 1) : 0;
+        if (n > 0 && sa == p.strideA(n - 1) * inner && sb == p.strideB(n - 1) * inner) {
+          p.set(0, n - 1, inner * d);
+        } else {
+          p.set(0, n, d); p.set(1, n, sa); p.set(2, n, sb);
+          n++;
+        }
       }
-      if (!ba) strideA *= d;
-      if (!bb) strideB *= d;
+      strideA *= da; strideB *= db;
     }
     return p.finish(n, total);
   }
@@ -97,29 +96,6 @@ import { MAX_RANK } from "../limits";
     this.rank = n;
     this.size = total;
     return this;
-  }
-
-  /**
-   * A plan (at `at`, PLAN_BYTES) copying a box of `dims` (r ints) out of a tensor of shape `shapeA`
-   * into one of shape `shapeB` (rank r each; the caller offsets the two pointers to the box's
-   * corners): strideA and strideB are their element strides, and dims contiguous in both merge, so
-   * a box spanning whole inner dims copies long rows (slice, pad, concat: kernels/copy.ts planCopy).
-   */
-  static box(at: usize, dims: usize, shapeA: usize, shapeB: usize, r: i32): Plan {
-    const p = changetype<Plan>(at);
-    let n = 0, strideA: i32 = 1, strideB: i32 = 1, total: i32 = 1;
-    for (let i = r - 1; i >= 0; i--) {
-      const d = load<i32>(dims + (<usize>i << 2));
-      total *= d;
-      if (d != 1) {
-        const inner = n > 0 ? p.dim(n - 1) : 0;
-        if (n > 0 && strideA == p.strideA(n - 1) * inner && strideB == p.strideB(n - 1) * inner) p.set(0, n - 1, inner * d);
-        else { p.set(0, n, d); p.set(1, n, strideA); p.set(2, n, strideB); n++; }
-      }
-      strideA *= load<i32>(shapeA + (<usize>i << 2));
-      strideB *= load<i32>(shapeB + (<usize>i << 2));
-    }
-    return p.finish(n, total);
   }
 
   /**

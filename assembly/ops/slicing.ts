@@ -30,7 +30,7 @@ function sliceAt(x: i32, begin: usize, size: usize): i32 {
   memory.copy(b, begin, <usize>r << 2); memory.copy(shape, size, <usize>r << 2); // (either may sit in the tensor table)
   const out = newTensor(dtypeOf(x), r, shape);
   const e = <usize>elementBytes(dtypeOf(x));
-  planCopy(Plan.box(scratchTake(PLAN_BYTES), shape, shapePtr(x), shape, r), dataPtr(x) + <usize>offsetOf(b, shapePtr(x), r) * e, dataPtr(out), e);
+  planCopy(Plan.make(scratchTake(PLAN_BYTES), shapePtr(x), r, shape, r, shape, r), dataPtr(x) + <usize>offsetOf(b, shapePtr(x), r) * e, dataPtr(out), e);
   recordWords(Op.Slice, out, x, b, r);
   scratchRelease(mark);
   return out;
@@ -62,7 +62,7 @@ function padWith(x: i32, pads: usize, value: f64): i32 {
   const out = newTensor(dtypeOf(x), r, shape);
   fillKernel(dataPtr(out), sizeOf(out), dtypeOf(out), value);
   const e = <usize>elementBytes(dtypeOf(x));
-  planCopy(Plan.box(scratchTake(PLAN_BYTES), shapePtr(x), shapePtr(x), shape, r), dataPtr(x), dataPtr(out) + <usize>offsetOf(before, shape, r) * e, e);
+  planCopy(Plan.make(scratchTake(PLAN_BYTES), shapePtr(x), r, shape, r, shapePtr(x), r), dataPtr(x), dataPtr(out) + <usize>offsetOf(before, shape, r) * e, e);
   recordWords(Op.Pad, out, x, attrs, 1 + 2 * r);
   scratchRelease(mark);
   return out;
@@ -96,7 +96,7 @@ export function concat(ids: usize, n: i32, axis: i32): i32 {
   let offset = 0;
   for (let j = 0; j < n; j++) {
     const x = get(parts, j);
-    planCopy(Plan.box(plan, shapePtr(x), shapePtr(x), shape, r), dataPtr(x), dataPtr(out) + <usize>offset * inner * e, e);
+    planCopy(Plan.make(plan, shapePtr(x), r, shape, r, shapePtr(x), r), dataPtr(x), dataPtr(out) + <usize>offset * inner * e, e);
     offset += dim(x, axis);
   }
   let recording = false;
