@@ -1,7 +1,7 @@
 // Copying kernels: copies through a plan (broadcasts, transpose, tile, and a box of one tensor
 // into a box of another for slice, pad and concat), rows gathered or scatter-added by index (gather
-// and its adjoint), one-hot rows and constant fills. Pure: shapes and strides come in a Plan in
-// scratch memory.
+// and its adjoint), one-hot rows, constant fills and dtype conversion. Pure: shapes and strides
+// come in a Plan in scratch memory.
 import { DType } from "../../build/generated/opcodes";
 import { Plan } from "./broadcast";
 
@@ -77,5 +77,18 @@ export function oneHotKernel(pi: usize, po: usize, n: i32, depth: i32, on: f32):
   for (let i = 0; i < n; i++) {
     const k = load<i32>(pi + (<usize>i << 2));
     if (k >= 0 && k < depth) store<f32>(po + ((<usize>i * depth + k) << 2), on); // else all off, as TF
+  }
+}
+
+/** n elements of dtype `from` at s as dtype `to` at d: float→int truncates toward zero (saturating, NaN → 0); anything→bool is x != 0. */
+export function castKernel(s: usize, d: usize, n: i32, from: i32, to: i32): void {
+  for (let i = 0; i < n; i++) {
+    let v: f64;
+    if (from == DType.Float32) v = <f64>load<f32>(s + (<usize>i << 2));
+    else if (from == DType.Int32) v = <f64>load<i32>(s + (<usize>i << 2));
+    else v = <f64>load<u8>(s + <usize>i);
+    if (to == DType.Float32) store<f32>(d + (<usize>i << 2), <f32>v);
+    else if (to == DType.Int32) store<i32>(d + (<usize>i << 2), v != v ? 0 : v >= 2147483647 ? i32.MAX_VALUE : v <= -2147483648 ? i32.MIN_VALUE : <i32>v);
+    else store<u8>(d + <usize>i, v != 0 ? 1 : 0);
   }
 }

@@ -1,14 +1,13 @@
 // Ops that change how data is laid out: reshape, transpose and cast, with their backward rules.
-// Kernels: assembly/kernels/transpose.ts (cast) and copy.ts's planCopy (transpose).
+// Kernels: assembly/kernels/copy.ts (planCopy for transpose, castKernel).
 import { Op, DType } from "../../build/generated/opcodes";
 import { dataPtr, dim, dtypeOf, elementBytes, newLike, newTensor, rankOf, shapePtr, sizeOf, retain } from "../tensor";
 import { record, recordWords } from "../tape";
 import { Record, Grads } from "../record";
 import { scratchMark, scratchRelease, scratchTake } from "../scratch";
 import { MAX_RANK } from "../limits";
-import { castKernel } from "../kernels/transpose";
 import { Plan, PLAN_BYTES } from "../kernels/broadcast";
-import { planCopy } from "../kernels/copy";
+import { planCopy, castKernel } from "../kernels/copy";
 
 /** A copy of x with a new shape (same element count). Not recorded. */
 export function reshapeCopy(x: i32, shape: usize, r: i32): i32 {
