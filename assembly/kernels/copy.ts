@@ -1,6 +1,6 @@
 // Copying kernels: copies through a plan (broadcasts, transpose, tile, and a box of one tensor
 // into a box of another for slice, pad and concat), rows gathered or scatter-added by index (gather
-// and its adjoint), one-hot rows, constant fills and dtype conversion. Pure: shapes and strides
+// and its adjoint), one-hot rows and dtype conversion. Pure: shapes and strides
 // come in a Plan in scratch memory.
 import { DType } from "../../build/generated/opcodes";
 import { Plan } from "./broadcast";
@@ -35,18 +35,6 @@ export function planCopy(plan: Plan, src: usize, dst: usize, e: usize): void {
       rowA -= da * (idx - 1); rowB -= db * (idx - 1);
     }
   }
-}
-
-/** Sets the n elements at p (of `dtype`) to value. */
-export function fillKernel(p: usize, n: i32, dtype: i32, value: f64): void {
-  if (dtype == DType.Bool) { memory.fill(p, value != 0 ? 1 : 0, <usize>n); return; }
-  if (dtype == DType.Int32) { const v = <i32>value; for (let i = 0; i < n; i++) store<i32>(p + (<usize>i << 2), v); return; }
-  const v = <f32>value;
-  if (v == 0) { memory.fill(p, 0, <usize>n << 2); return; }
-  let i = 0;
-  const vv = f32x4.splat(v);
-  for (; i + 4 <= n; i += 4) v128.store(p + (<usize>i << 2), vv);
-  for (; i < n; i++) store<f32>(p + (<usize>i << 2), v);
 }
 
 /** out [outer, m, row] = x [outer, d, row] at the m int32 indices (rows of `row` bytes). */

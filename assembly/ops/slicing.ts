@@ -7,7 +7,7 @@ import { commitRecord, newRecord, isRecording, recordAttr, recordAttr2, recordWo
 import { Record, Grads } from "../record";
 import { scratchMark, scratchRelease, scratchTake } from "../scratch";
 import { MAX_RANK } from "../limits";
-import { planCopy, fillKernel, gatherKernel, scatterAddKernel, oneHotKernel } from "../kernels/copy";
+import { planCopy, gatherKernel, scatterAddKernel, oneHotKernel } from "../kernels/copy";
 import { Plan, PLAN_BYTES, PLAN_RANK } from "../kernels/broadcast";
 import { outerSize, innerSize, copyShape } from "./layout";
 import { reshape } from "./shape";
@@ -15,6 +15,15 @@ import { reduce } from "./reduce";
 
 @inline function get(buf: usize, i: i32): i32 { return load<i32>(buf + (<usize>i << 2)); }
 @inline function set(buf: usize, i: i32, v: i32): void { store<i32>(buf + (<usize>i << 2), v); }
+/** Fills tensor `id` with `value` (as its dtype): one element broadcast through planCopy. Takes scratch. */
+function fill(id: i32, value: f64): void {
+  const dtype = dtypeOf(id), cell = scratchTake(4);
+  if (dtype == DType.Float32) store<f32>(cell, value == 0 ? 0 : <f32>value); // (−0 fills +0, as it always did)
+  else if (dtype == DType.Int32) store<i32>(cell, <i32>value);
+  else store<u8>(cell, value != 0 ? 1 : 0);
+  planCopy(Plan.make(scratchTake(PLAN_BYTES), cell, 0, shapePtr(id), rankOf(id), shapePtr(id), rankOf(id)), cell, dataPtr(id), <usize>elementBytes(dtype));
+}
+
 /** The element offset of index `at` (r ints) in a tensor of shape `shape`. */
 function offsetOf(at: usize, shape: usize, r: i32): i32 {
   let offset = 0;
@@ -60,7 +69,7 @@ function padWith(x: i32, pads: usize, value: f64): i32 {
   memory.copy(p, pads, <usize>r << 3);
   for (let i = 0; i < r; i++) { set(before, i, get(p, 2 * i)); set(shape, i, dim(x, i) + get(p, 2 * i) + get(p, 2 * i + 1)); }
   const out = newTensor(dtypeOf(x), r, shape);
-  fillKernel(dataPtr(out), sizeOf(out), dtypeOf(out), value);
+  fill(out, value);
   const e = <usize>elementBytes(dtypeOf(x));
   planCopy(Plan.make(scratchTake(PLAN_BYTES), shapePtr(x), r, shape, r, shapePtr(x), r), dataPtr(x), dataPtr(out) + <usize>offsetOf(before, shape, r) * e, e);
   recordWords(Op.Pad, out, x, attrs, 1 + 2 * r);
@@ -217,8 +226,8 @@ export function oneHot(indices: i32, depth: i32, on: f32, off: f32): i32 {
   copyShape(indices, shape);
   set(shape, ri, depth);
   const out = newTensor(DType.Float32, ri + 1, shape);
+  fill(out, off);
   scratchRelease(mark);
-  fillKernel(dataPtr(out), sizeOf(out), DType.Float32, off);
   oneHotKernel(dataPtr(indices), dataPtr(out), sizeOf(indices), depth, on);
   return out;
 }
