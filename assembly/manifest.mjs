@@ -70,15 +70,10 @@ export const families = [
   },
   // a customGradient: its rule calls the JS gradient function
   { module: 'core', file: 'tape', ops: [{ op: 'Custom', rule: 'customBackward' }] },
+  // one entry and one rule for all seven (assembly/extra/spatial.ts)
   {
-    module: 'extra', file: 'extra/conv',
-    ops: [{ op: 'Conv2D', rule: 'conv2dBackward' }, { op: 'Conv2DBackpropInput', rule: 'conv2dBackpropInputBackward' },
-      { op: 'Conv2DBackpropFilter', rule: 'conv2dBackpropFilterBackward' }],
-  },
-  {
-    module: 'extra', file: 'extra/pool',
-    ops: [{ op: 'MaxPool', rule: 'maxPoolBackward' }, { op: 'MaxPoolGrad', rule: 'maxPoolGradBackward' },
-      { op: 'AvgPool', rule: 'avgPoolBackward' }, { op: 'AvgPoolGrad', rule: 'avgPoolGradBackward' }],
+    module: 'extra', file: 'extra/spatial', rule: 'spatialBackward',
+    ops: ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad', 'AvgPool', 'AvgPoolGrad'],
   },
 ];
 
@@ -125,9 +120,7 @@ export const exports = {
     'ops/random': ['randomUniform(id: i32, seed: f64, min: f64, max: f64): void', 'randomNormal(id: i32, seed: f64, mean: f64, stddev: f64): void'],
   },
   extra: {
-    'extra/conv': ['conv2d(x: i32, filter: i32, strideH: i32, strideW: i32, same: i32): i32'],
-    'extra/pool': ['maxPool(x: i32, sizeH: i32, sizeW: i32, strideH: i32, strideW: i32, same: i32): i32',
-      'avgPool(x: i32, sizeH: i32, sizeW: i32, strideH: i32, strideW: i32, same: i32): i32'],
+    'extra/spatial': ['spatial(op: i32, x: i32, b: i32, kh: i32, kw: i32, sh: i32, sw: i32, same: i32): i32'],
   },
 };
 

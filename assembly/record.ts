@@ -28,6 +28,8 @@
   @inline get words(): i32 { return 4 + this.outputs + this.inputs + this.attrs; }
   @inline get bytes(): usize { return <usize>this.words << 2; }
   @inline private at(word: i32): usize { return changetype<usize>(this) + (<usize>word << 2); }
+  /** Address of the record's ids: the outputs', then the inputs' (outputs + inputs words; for the tape's own loops). */
+  @inline get ids(): usize { return changetype<usize>(this) + 16; }
 
   @inline output(i: i32 = 0): i32 { return load<i32>(this.at(4 + i)); }
   @inline input(i: i32): i32 { return load<i32>(this.at(4 + this.outputs + i)); }

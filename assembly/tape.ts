@@ -51,6 +51,8 @@ const SLOT_BITS: u32 = ~OVERFLOW_BIT;
 @inline function items(list: usize): usize { return load<usize>(list); }
 @inline function recordAt(tape: usize, r: i32): Record { return changetype<Record>(load<usize>(items(tape + T_RECORDS) + (<usize>r << 2))); }
 @inline function slotOf(tape: usize): i32 { return load<i32>(tape, T_SLOT); }
+/** Id k of a record: its outputs', then its inputs' (k ≥ outputs). */
+@inline function idAt(rec: Record, k: i32): i32 { return load<i32>(rec.ids + (<usize>k << 2)); }
 
 /** Makes room for one more item in a growable list (doubling); returns the new item's address. */
 function push(list: usize, itemBytes: usize): usize {
@@ -104,8 +106,7 @@ export function resetTape(tape: usize): void {
   for (let r = 0; r < n; r++) {
     const rec = recordAt(tape, r);
     if (rec.op == Op.Custom) releaseCustom(rec.attr(0));
-    for (let i = 0; i < rec.outputs; i++) release(rec.output(i));
-    for (let i = 0; i < rec.inputs; i++) release(rec.input(i));
+    for (let k = 0; k < rec.outputs + rec.inputs; k++) release(idAt(rec, k));
   }
   drop(tape + T_RECORDS, 4);
   const chunks = tape + T_CHUNKS;
@@ -279,8 +280,7 @@ function append(tape: usize, rec: Record): void {
   for (let k: usize = 0; k < bytes; k += 4) store<i32>(at + k, load<i32>(from + k));
   store<usize>(tape, at + bytes, T_TOP);
   store<usize>(push(tape + T_RECORDS, 4), at);
-  for (let i = 0; i < rec.outputs; i++) retain(rec.output(i));
-  for (let i = 0; i < rec.inputs; i++) retain(rec.input(i));
+  for (let k = 0; k < rec.outputs + rec.inputs; k++) retain(idAt(rec, k));
 }
 
 /** Whether a record has an output a gradient can flow from (a float one). */
@@ -347,6 +347,16 @@ export function record(op: i32, out: i32, in0: i32, in1: i32 = 0, in2: i32 = 0):
 export function recordAttr(op: i32, out: i32, in0: i32, in1: i32, a0: i32): void { recordSmall(op, out, in0, in1, 0, 1, a0, 0); }
 /** The same with two attribute words. */
 export function recordAttr2(op: i32, out: i32, in0: i32, in1: i32, a0: i32, a1: i32): void { recordSmall(op, out, in0, in1, 0, 2, a0, a1); }
+
+/** Records op with one output and input x and n attribute words copied from `words` (shapes, permutations). */
+export function recordWords(op: i32, out: i32, x: i32, words: usize, n: i32): void {
+  if (!isRecording(x)) return;
+  const mark = scratchMark();
+  const rec = newRecord(op, 1, 1, n).setOutput(0, out).setInput(0, x);
+  memory.copy(rec.attrAt(0), words, <usize>n << 2);
+  commitRecord(rec);
+  scratchRelease(mark);
+}
 
 /**
  * Records one custom op (a JS gradient function, `fnId`): the ids at `outputs` from those at
@@ -419,8 +429,7 @@ export function gradient(tape: usize, argsIn: usize, nTargets: i32, nSources: i3
   const records = count(tape + T_RECORDS);
   for (let r = 0; r < records; r++) {
     const rec = recordAt(tape, r);
-    for (let i = 0; i < rec.outputs; i++) maxId = max(maxId, rec.output(i));
-    for (let i = 0; i < rec.inputs; i++) maxId = max(maxId, rec.input(i));
+    for (let k = 0; k < rec.outputs + rec.inputs; k++) maxId = max(maxId, idAt(rec, k));
     recordInputs += rec.inputs;
   }
   const ids = maxId + 1;

@@ -1,6 +1,6 @@
 // Builds everything `npm test`, `npm start` and `npm pack` need:
 //   build/generated/            from the op manifest (scripts/generate.mjs): op codes, both modules' entries, interfaces
-//   build/gradtape.wasm         release core (-O3, no asserts, no imports beyond gradtape's own; then wasm-opt -Oz)
+//   build/gradtape.wasm         release core (asc -O2, no asserts, no imports beyond gradtape's own; then wasm-opt -Oz)
 //   build/gradtape-extra.wasm   release extra module (kernels few programs use; imports the core's memory and functions)
 //   build/*.debug.wasm          debug builds of both with asserts (the tests run them too)
 //   build/text-decoder.wasm     the tiny module that decodes the embedded modules (assembly/text-decoder.ts)
@@ -28,11 +28,15 @@ const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit'
 
 mkdirSync(join(root, 'build'), { recursive: true });
 await generate();
-// binaryen's size pipeline (-Oz) once more, to a fixed point, on asc's output (-O3, shrink level 2):
-// asc stops after its own passes, and the rerun takes ~190 bytes off the gzipped core (the seed
-// program's size limit is tight) without touching what decides speed: the kernels' loops are
-// inlined by AssemblyScript (@inline), and V8 inlines small functions itself (elementwise ops,
-// matmul and the seed program measured the same as with -O3, one process, a module per build).
+// binaryen's size pipeline (-Oz) once more, to a fixed point, on asc's output (optimize level 2,
+// shrink level 0, asconfig*.json): asc stops after its own passes, and the rerun takes ~190 bytes
+// off the gzipped core (the seed program's size limit is tight) without touching what decides
+// speed: the kernels' loops are inlined by AssemblyScript (@inline), and V8 inlines small functions
+// itself (elementwise ops, matmul and the seed program measured the same as with -O3, one process,
+// a module per build). asc at level 2 without shrinking, rather than -O3 with shrink level 2
+// (binaryen's level 4 then, with flatten, licm and friends), inlines the one-line helpers (add, mul,
+// the record accessors) and leaves the code more regular: 0.4 KB more raw, 0.44 KB less gzipped
+// (core + extra, 2026-12-07), and small ops, gemm, conv and the math loops timed the same.
 const shrink = file => run(bin('wasm-opt'), [file, '-Oz', '--converge', '-o', file,
   '--enable-simd', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals']);
 for (const [config, release] of [['asconfig.json', 'build/gradtape.wasm'], ['asconfig.extra.json', 'build/gradtape-extra.wasm']]) {

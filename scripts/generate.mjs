@@ -83,6 +83,16 @@ function backwardDispatch(ops, module, name) {
   const own = ops.filter(o => o.rule && o.module === module);
   const byFile = {};
   for (const o of own) (byFile[o.file] ??= []).push(o.rule);
+  const rules = new Set(own.map(o => o.rule));
+  if (module !== 'core' && rules.size === 1) { // one rule takes every op: no switch
+    return [
+      ...imports(byFile),
+      '',
+      `/** Runs the backward rule of the record's op (this module's one rule; it never sees another module's ops). */`,
+      `export function ${name}(rec: Record, grads: Grads): void { ${[...rules][0]}(rec, grads); }`,
+      '',
+    ];
+  }
   const lines = [
     ...imports(byFile),
     '',

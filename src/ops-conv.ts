@@ -4,6 +4,7 @@
 import { method, checkDTypes, dims, fmt } from './ops.js';
 import { reshape } from './ops-shape.js';
 import { extraModule } from './core.js';
+import { Op } from '../build/generated/opcodes.js';
 import { extraWasm } from './extra-source.js';
 import { Tensor, TensorLike, toTensor, wrap, describe, checkShape } from './tensor.js';
 
@@ -79,7 +80,7 @@ export const conv2d = /* @__PURE__ */ method('conv2d', function conv2d(x: Tensor
   const same = isSame(op, padding);
   const outShape = [n, outSize(h, kh, sh, same), outSize(w, kw, sw, same), co];
   checkShape(op, outShape);
-  return spatialCall(input, outShape, id => kernels().conv2d(id, f.id, sh, sw, same ? 1 : 0));
+  return spatialCall(input, outShape, id => kernels().spatial(Op.Conv2D, id, f.id, kh, kw, sh, sw, same ? 1 : 0));
 }, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true,
   examples: [
@@ -105,8 +106,8 @@ function poolOp(name: 'maxPool' | 'avgPool') {
     const same = isSame(name, padding);
     const [n, h, w, c] = input.shape;
     const outShape = [n, outSize(h, kh, sh, same), outSize(w, kw, sw, same), c];
-    const k = kernels(), pool = name === 'maxPool' ? k.maxPool : k.avgPool;
-    return spatialCall(input, outShape, id => pool(id, kh, kw, sh, sw, same ? 1 : 0));
+    const op = name === 'maxPool' ? Op.MaxPool : Op.AvgPool;
+    return spatialCall(input, outShape, id => kernels().spatial(op, id, 0, kh, kw, sh, sw, same ? 1 : 0));
   };
 }
 const POOL_EXAMPLES = [

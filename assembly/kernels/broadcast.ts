@@ -1,7 +1,10 @@
 // Broadcasting plans: how two inputs are read, broadcast to an output shape, row by row. The plan
-// merges adjacent dims that both inputs broadcast the same way and keeps each input's element
-// stride per merged dim (0: broadcast along it), so most ops walk a few long rows. Pure: a plan is
-// a struct in scratch memory (PLAN_BYTES) that its kernel walks.
+// merges adjacent dims that both inputs read as one (contiguous, or broadcast along both) and keeps
+// each input's element stride per merged dim (0: broadcast along it), so most ops walk a few long
+// rows. A copying plan
+// (kernels/copy.ts planCopy) reads a and writes b: broadcasts, permutations, boxes. Pure: a plan is
+// a struct in scratch memory (PLAN_BYTES) that its kernel walks. Shapes of up to PLAN_RANK dims:
+// tile reads x [1, d0, 1, d1, ...] broadcast to [rep0, d0, rep1, d1, ...] (ops/slicing.ts).
 import { MAX_RANK } from "../limits";
 
 @final @unmanaged export class Plan {
@@ -9,9 +12,9 @@ import { MAX_RANK } from "../limits";
   size: i32;   // output elements
   rowA: i32;   // element offsets of the current row in a and b (nextRow advances them)
   rowB: i32;
-  // then dims, strideA, strideB and the odometer, MAX_RANK ints each, outermost first
+  // then dims, strideA, strideB and the odometer, PLAN_RANK ints each, outermost first
 
-  @inline private word(array: i32, i: i32): usize { return changetype<usize>(this) + 16 + ((<usize>(array * MAX_RANK + i)) << 2); }
+  @inline private word(array: i32, i: i32): usize { return changetype<usize>(this) + 16 + ((<usize>(array * PLAN_RANK + i)) << 2); }
   @inline dim(i: i32): i32 { return load<i32>(this.word(0, i)); }
   @inline strideA(i: i32): i32 { return load<i32>(this.word(1, i)); }
   @inline strideB(i: i32): i32 { return load<i32>(this.word(2, i)); }
@@ -23,10 +26,13 @@ import { MAX_RANK } from "../limits";
   /** Starts walking the plan row by row (nextRow); returns the row count. */
   rows(): i32 {
     if (this.size == 0) return 0;
-    memory.fill(this.word(3, 0), 0, MAX_RANK * 4);
+    memory.fill(this.word(3, 0), 0, PLAN_RANK * 4);
     this.rowA = 0; this.rowB = 0;
     return this.size / this.runN;
   }
+
+  /** The odometer's digit of dim d (rows() zeroes them; nextRow, or a kernel's own copy of it, advances them). */
+  @inline digit(d: i32): usize { return this.word(3, d); }
 
   /** Advances to the next row: an odometer over all dims but the innermost. */
   nextRow(): void {
@@ -51,46 +57,73 @@ import { MAX_RANK } from "../limits";
 
   /**
    * Builds the plan (at `at`, PLAN_BYTES) for reading a (rank ra, dims at shapeA) and b, each
-   * broadcast to the output shape (rank r, dims at outShape).
+   * broadcast to the output shape (rank r, dims at outShape): a dim of size 1 in an input has
+   * stride 0 there. Also a copying plan's box (planCopy): `outShape` the box, a the tensor it is
+   * read from and b the one it is written into (ra = rb = r), each at the box's corner.
    */
   static make(at: usize, shapeA: usize, ra: i32, shapeB: usize, rb: i32, outShape: usize, r: i32): Plan {
     const p = changetype<Plan>(at);
     let n = 0;
-    let lastA: i32 = -1, lastB: i32 = -1; // broadcast flags of the previous kept dim
     let strideA: i32 = 1, strideB: i32 = 1;
     let total: i32 = 1;
-    // walk from the innermost dim outwards, merging runs with the same broadcast pattern
+    // walk from the innermost dim outwards, merging a dim into the inner one when both inputs read
+    // them as one (contiguous, or both broadcast)
     for (let i = r - 1; i >= 0; i--) {
       const d = load<i32>(outShape + (<usize>i << 2));
-      total *= d;
-      if (d == 1) continue;
       const da = i - (r - ra) >= 0 ? load<i32>(shapeA + (<usize>(i - (r - ra)) << 2)) : 1;
       const db = i - (r - rb) >= 0 ? load<i32>(shapeB + (<usize>(i - (r - rb)) << 2)) : 1;
-      const ba: i32 = da == 1 ? 1 : 0, bb: i32 = db == 1 ? 1 : 0;
-      if (n > 0 && ba == lastA && bb == lastB) {
-        p.set(0, n - 1, p.dim(n - 1) * d);
-      } else {
-        p.set(0, n, d);
-        p.set(1, n, ba ? 0 : strideA);
-        p.set(2, n, bb ? 0 : strideB);
-        n++;
-        lastA = ba; lastB = bb;
+      total *= d;
+      if (d != 1) {
+        const sa = da == 1 ? 0 : strideA, sb = db == 1 ? 0 : strideB, inner = n > 0 ? p.dim(n - 1) : 0;
+        if (n > 0 && sa == p.strideA(n - 1) * inner && sb == p.strideB(n - 1) * inner) {
+          p.set(0, n - 1, inner * d);
+        } else {
+          p.set(0, n, d); p.set(1, n, sa); p.set(2, n, sb);
+          n++;
+        }
       }
-      if (!ba) strideA *= d;
-      if (!bb) strideB *= d;
+      strideA *= da; strideB *= db;
     }
+    return p.finish(n, total);
+  }
+
+  /** Completes a plan built innermost dim first (n dims kept, `total` output elements). */
+  @inline private finish(n: i32, total: i32): Plan {
     if (n == 0) { // all dims are 1: a single element
-      p.set(0, 0, 1); p.set(1, 0, 0); p.set(2, 0, 0); n = 1;
+      this.set(0, 0, 1); this.set(1, 0, 0); this.set(2, 0, 0); n = 1;
     }
     // stored innermost-first; reverse into outermost-first order
-    for (let i = 0, j = n - 1; i < j; i++, j--) { p.swap(0, i, j); p.swap(1, i, j); p.swap(2, i, j); }
-    p.rank = n;
+    for (let i = 0, j = n - 1; i < j; i++, j--) { this.swap(0, i, j); this.swap(1, i, j); this.swap(2, i, j); }
+    this.rank = n;
+    this.size = total;
+    return this;
+  }
+
+  /**
+   * A plan (at `at`, PLAN_BYTES) copying x (a: rank r, dims at `shape`) with its axes permuted into
+   * b: output dim i is x's axis perm[i] (r ints at `perm`). Its dims (at `dims`) are the output shape.
+   */
+  static permuted(at: usize, shape: usize, perm: usize, r: i32): Plan {
+    const p = changetype<Plan>(at);
+    let total: i32 = 1;
+    p.set(0, 0, 1); p.set(1, 0, 0); p.set(2, 0, 0); // rank 0: a single element
+    for (let i = r - 1; i >= 0; i--) {
+      const k = load<i32>(perm + (<usize>i << 2)), d = load<i32>(shape + (<usize>k << 2));
+      let stride: i32 = 1; // x's element stride along axis k
+      for (let j = k + 1; j < r; j++) stride *= load<i32>(shape + (<usize>j << 2));
+      p.set(0, i, d); p.set(1, i, stride); p.set(2, i, total);
+      total *= d;
+    }
+    p.rank = max(r, 1);
     p.size = total;
     return p;
   }
+  /** Address of the dims (rank ints, outermost first). */
+  @inline get dims(): usize { return this.word(0, 0); }
 }
 
-export const PLAN_BYTES: usize = 16 + 4 * MAX_RANK * 4;
+export const PLAN_RANK = 2 * MAX_RANK;
+export const PLAN_BYTES: usize = 16 + 4 * PLAN_RANK * 4;
 
 /** NumPy's broadcast shape of two shapes into `dst` (which may be either input); returns its rank. */
 export function broadcastShapes(shapeA: usize, ra: i32, shapeB: usize, rb: i32, dst: usize): i32 {

@@ -1,68 +1,40 @@
-// Copying kernels of the slicing family: a box of one tensor into a box of another (slice, pad,
-// concat), rows gathered or scatter-added by index (gather and its adjoint), tiling, one-hot rows
-// and constant fills. Pure: shapes and offsets come in a Box in scratch memory.
+// Copying kernels: copies through a plan (broadcasts, transpose, tile, and a box of one tensor
+// into a box of another for slice, pad and concat), rows gathered or scatter-added by index (gather
+// and its adjoint), one-hot rows and dtype conversion. Pure: shapes and strides
+// come in a Plan in scratch memory.
 import { DType } from "../../build/generated/opcodes";
-import { MAX_RANK } from "../limits";
+import { Plan } from "./broadcast";
 
 /**
- * The operands of copyBox: the box `box` at `srcAt` in a tensor of shape `src` goes to `dstAt` in a
- * tensor of shape `dst` (rank `rank`); strides and the odometer are its working space.
+ * Copies through a copying plan (broadcast.ts): a's element i of each row, at src + (rowA + i·sa)·e,
+ * goes to dst + (rowB + i·sb)·e. Broadcasts (sa = 0), permutations, tiles and the boxes of slice,
+ * pad and concat; e bytes per element.
  */
-@final @unmanaged export class Box {
-  rank: i32;
-  @inline private at(array: i32, i: i32): usize { return changetype<usize>(this) + 16 + ((<usize>(array * MAX_RANK + i)) << 2); }
-  @inline of(array: i32, i: i32): i32 { return load<i32>(this.at(array, i)); }
-  @inline put(array: i32, i: i32, v: i32): void { store<i32>(this.at(array, i), v); }
-  /** Zeroes both offsets (a box from the origin to the origin). */
-  @inline clearOffsets(): void { memory.fill(this.at(SRC_AT, 0), 0, 2 * MAX_RANK * 4); }
-}
-// the arrays of a Box, MAX_RANK ints each
-export const SRC = 0, DST = 1, SIZE = 2, SRC_AT = 3, DST_AT = 4;
-const SRC_STRIDE = 5, DST_STRIDE = 6, ODOMETER = 7;
-export const BOX_BYTES: usize = 16 + 8 * MAX_RANK * 4;
-
-/** Copies the box (see Box) from src into dst; e bytes per element. */
-export function copyBox(src: usize, dst: usize, box: Box, e: usize): void {
-  const r = box.rank;
-  let n = 1;
-  for (let i = 0; i < r; i++) n *= box.of(SIZE, i);
-  if (n == 0) return;
-  if (r == 0) { memory.copy(dst, src, e); return; }
-  // innermost dims taken whole in both tensors merge into one contiguous run per row
-  let k0 = r - 1;
-  while (k0 > 0 && box.of(SIZE, k0) == box.of(SRC, k0) && box.of(SIZE, k0) == box.of(DST, k0)) k0--;
-  let run = 1;
-  for (let k = k0; k < r; k++) run *= box.of(SIZE, k);
-  let ss = 1, ds = 1;
-  for (let k = r - 1; k >= 0; k--) {
-    box.put(SRC_STRIDE, k, ss); box.put(DST_STRIDE, k, ds);
-    ss *= box.of(SRC, k); ds *= box.of(DST, k);
-  }
-  let so = 0, doff = 0;
-  for (let k = 0; k <= k0; k++) { so += box.of(SRC_AT, k) * box.of(SRC_STRIDE, k); doff += box.of(DST_AT, k) * box.of(DST_STRIDE, k); }
-  const rows = n / run, bytes = <usize>run * e;
-  for (let k = 0; k < r; k++) box.put(ODOMETER, k, 0);
+export function planCopy(plan: Plan, src: usize, dst: usize, e: usize): void {
+  const rows = plan.rows(), last = plan.rank - 1, n = plan.dim(last), sa = plan.strideA(last), sb = plan.strideB(last);
+  let rowA = 0, rowB = 0;
   for (let row = 0; row < rows; row++) {
-    memory.copy(dst + <usize>doff * e, src + <usize>so * e, bytes);
-    for (let k = k0 - 1; k >= 0; k--) {
-      const idx = box.of(ODOMETER, k) + 1;
-      if (box.of(SIZE, k) > idx) { box.put(ODOMETER, k, idx); so += box.of(SRC_STRIDE, k); doff += box.of(DST_STRIDE, k); break; }
-      box.put(ODOMETER, k, 0);
-      so -= (idx - 1) * box.of(SRC_STRIDE, k); doff -= (idx - 1) * box.of(DST_STRIDE, k);
+    const a = src + <usize>rowA * e, o = dst + <usize>rowB * e;
+    if (sb == 1 && sa == 1) memory.copy(o, a, <usize>n * e);
+    else if (sb == 1 && sa == 0) { // one element along the row
+      if (e == 1) memory.fill(o, load<u8>(a), <usize>n);
+      else {
+        let i = 0;
+        const v = v128.load32_splat(a);
+        for (; i + 4 <= n; i += 4) v128.store(o + (<usize>i << 2), v);
+        for (; i < n; i++) store<u32>(o + (<usize>i << 2), load<u32>(a));
+      }
+    } else if (e == 1) for (let i = 0; i < n; i++) store<u8>(o + <usize>(i * sb), load<u8>(a + <usize>(i * sa)));
+    else for (let i = 0; i < n; i++) store<u32>(o + (<usize>(i * sb) << 2), load<u32>(a + (<usize>(i * sa) << 2)));
+    // plan.nextRow with the row offsets in locals: a call and two fields per row cost slices and
+    // pads of many short rows up to 40 % (pad of [16, 32, 32] by one on H and W)
+    for (let d = last - 1; d >= 0; d--) {
+      const at = plan.digit(d), idx = load<i32>(at) + 1, da = plan.strideA(d), db = plan.strideB(d);
+      if (idx < plan.dim(d)) { store<i32>(at, idx); rowA += da; rowB += db; break; }
+      store<i32>(at, 0);
+      rowA -= da * (idx - 1); rowB -= db * (idx - 1);
     }
   }
-}
-
-/** Sets the n elements at p (of `dtype`) to value. */
-export function fillKernel(p: usize, n: i32, dtype: i32, value: f64): void {
-  if (dtype == DType.Bool) { memory.fill(p, value != 0 ? 1 : 0, <usize>n); return; }
-  if (dtype == DType.Int32) { const v = <i32>value; for (let i = 0; i < n; i++) store<i32>(p + (<usize>i << 2), v); return; }
-  const v = <f32>value;
-  if (v == 0) { memory.fill(p, 0, <usize>n << 2); return; }
-  let i = 0;
-  const vv = f32x4.splat(v);
-  for (; i + 4 <= n; i += 4) v128.store(p + (<usize>i << 2), vv);
-  for (; i < n; i++) store<f32>(p + (<usize>i << 2), v);
 }
 
 /** out [outer, m, row] = x [outer, d, row] at the m int32 indices (rows of `row` bytes). */
@@ -88,36 +60,23 @@ export function scatterAddKernel(pg: usize, pi: usize, po: usize, outer: i32, m:
   }
 }
 
-/**
- * out = x tiled: box.SRC holds x's shape, box.DST the output's (rank r ≥ 1), `reps` the repeats per
- * axis; n output elements of e bytes. Every output row (last axis) is the matching x row repeated.
- */
-export function tileKernel(px: usize, po: usize, box: Box, reps: usize, n: i32, e: usize): void {
-  const r = box.rank;
-  if (n == 0) return;
-  let s = 1;
-  for (let k = r - 1; k >= 0; k--) { box.put(SRC_STRIDE, k, s); s *= box.of(SRC, k); }
-  const last = box.of(SRC, r - 1), rowReps = load<i32>(reps + (<usize>(r - 1) << 2)), rowBytes = <usize>last * e;
-  const rows = n / (last * rowReps);
-  for (let k = 0; k < r; k++) box.put(ODOMETER, k, 0);
-  let dst = po;
-  for (let row = 0; row < rows; row++) {
-    let so = 0;
-    for (let k = 0; k < r - 1; k++) so += (box.of(ODOMETER, k) % box.of(SRC, k)) * box.of(SRC_STRIDE, k);
-    const src = px + <usize>so * e;
-    for (let t = 0; t < rowReps; t++) { memory.copy(dst, src, rowBytes); dst += rowBytes; }
-    for (let k = r - 2; k >= 0; k--) {
-      const idx = box.of(ODOMETER, k) + 1;
-      if (box.of(DST, k) > idx) { box.put(ODOMETER, k, idx); break; }
-      box.put(ODOMETER, k, 0);
-    }
-  }
-}
-
 /** out [n, depth] (already filled with `off`) gets `on` at each in-range index. */
 export function oneHotKernel(pi: usize, po: usize, n: i32, depth: i32, on: f32): void {
   for (let i = 0; i < n; i++) {
     const k = load<i32>(pi + (<usize>i << 2));
     if (k >= 0 && k < depth) store<f32>(po + ((<usize>i * depth + k) << 2), on); // else all off, as TF
+  }
+}
+
+/** n elements of dtype `from` at s as dtype `to` at d: float→int truncates toward zero (saturating, NaN → 0); anything→bool is x != 0. */
+export function castKernel(s: usize, d: usize, n: i32, from: i32, to: i32): void {
+  for (let i = 0; i < n; i++) {
+    let v: f64;
+    if (from == DType.Float32) v = <f64>load<f32>(s + (<usize>i << 2));
+    else if (from == DType.Int32) v = <f64>load<i32>(s + (<usize>i << 2));
+    else v = <f64>load<u8>(s + <usize>i);
+    if (to == DType.Float32) store<f32>(d + (<usize>i << 2), <f32>v);
+    else if (to == DType.Int32) store<i32>(d + (<usize>i << 2), v != v ? 0 : v >= 2147483647 ? i32.MAX_VALUE : v <= -2147483648 ? i32.MIN_VALUE : <i32>v);
+    else store<u8>(d + <usize>i, v != 0 ? 1 : 0);
   }
 }

@@ -410,23 +410,6 @@ export function binaryKernel(op: i32, dtype: i32, plan: Plan, pa: usize, pb: usi
 /** One float32 op of two single floats (scalar programs: no plan). */
 export function binaryScalarF32(op: i32, a: f32, b: f32): f32 { return binF(op, a, b); }
 
-/** x (elements of e bytes) read through `plan` (a plan of x with itself) into o: a broadcast copy. */
-export function broadcastKernel(plan: Plan, px: usize, po: usize, e: usize): void {
-  const rows = plan.rows(), n = plan.runN, sa = plan.runStrideA;
-  for (let row = 0; row < rows; row++) {
-    const a = px + <usize>plan.rowA * e;
-    if (sa != 0) memory.copy(po, a, <usize>n * e);
-    else if (e == 1) memory.fill(po, load<u8>(a), <usize>n);
-    else {
-      let i = 0;
-      const v = v128.load32_splat(a);
-      for (; i + 4 <= n; i += 4) v128.store(po + (<usize>i << 2), v);
-      for (; i < n; i++) store<u32>(po + (<usize>i << 2), load<u32>(a));
-    }
-    po += <usize>n * e;
-    plan.nextRow();
-  }
-}
 
 /** where: out[i] = cond[i] ? a[i] : b[i], n elements of e bytes (all three the output's shape). */
 export function selectKernel(pc: usize, pa: usize, pb: usize, po: usize, n: i32, e: usize): void {

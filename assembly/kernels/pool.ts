@@ -74,41 +74,30 @@ function windowCount(g: Geometry, oh: i32, ow: i32): i32 {
   return (h1 - h0) * (w1 - w0);
 }
 
-/** Average pooling of px into po (zeroed), dividing by the count of valid (unpadded) elements. */
-export function avgPoolKernel(g: Geometry, px: usize, po: usize): void {
-  const C = g.c;
-  for (let n = 0; n < g.n; n++) for (let oh = 0; oh < g.oh; oh++) for (let ow = 0; ow < g.ow; ow++) {
-    for (let i = 0; i < g.kh; i++) {
-      const h = oh * g.sh - g.pt + i;
-      if (h < 0 || h >= g.h) continue;
-      for (let j = 0; j < g.kw; j++) {
-        const w = ow * g.sw - g.pl + j;
-        if (w < 0 || w >= g.w) continue;
-        addFloats(po, px + (<usize>((n * g.h + h) * g.w + w) * C << 2), C);
-      }
-    }
-    const count = <f32>windowCount(g, oh, ow);
-    for (let c = 0; c < C; c++) { const k = po + (<usize>c << 2); store<f32>(k, load<f32>(k) / count); }
-    po += <usize>C << 2;
-  }
-}
-
-/** Its adjoint: each dy (at pdy) spread evenly over its window's valid elements of pdx (zeroed). `scratch`: 4·C bytes. */
-export function avgPoolGradKernel(g: Geometry, pdy: usize, pdx: usize, scratch: usize): void {
-  const C = g.c;
+/**
+ * Average pooling of ps (input-shaped) into pd (window-shaped, zeroed), dividing by the count of
+ * valid (unpadded) elements; or with `grad` its adjoint: each value of ps (window-shaped, dy)
+ * spread evenly over its window's valid elements of pd (input-shaped, zeroed). One walk for both.
+ * `scratch`: 4·C bytes.
+ */
+export function avgPoolKernel(g: Geometry, ps: usize, pd: usize, grad: bool, scratch: usize): void {
+  const C = g.c, bytes = <usize>C << 2;
   const share = scratch;
+  let window: usize = 0; // offset of the current output pixel in window-shaped data
   for (let n = 0; n < g.n; n++) for (let oh = 0; oh < g.oh; oh++) for (let ow = 0; ow < g.ow; ow++) {
     const count = <f32>windowCount(g, oh, ow);
-    for (let c = 0; c < C; c++) store<f32>(share + (<usize>c << 2), load<f32>(pdy + (<usize>c << 2)) / count);
+    if (grad) for (let c = 0; c < C; c++) store<f32>(share + (<usize>c << 2), load<f32>(ps + window + (<usize>c << 2)) / count);
     for (let i = 0; i < g.kh; i++) {
       const h = oh * g.sh - g.pt + i;
       if (h < 0 || h >= g.h) continue;
       for (let j = 0; j < g.kw; j++) {
         const w = ow * g.sw - g.pl + j;
         if (w < 0 || w >= g.w) continue;
-        addFloats(pdx + (<usize>((n * g.h + h) * g.w + w) * C << 2), share, C);
+        const pixel = <usize>((n * g.h + h) * g.w + w) * bytes;
+        addFloats(grad ? pd + pixel : pd + window, grad ? share : ps + pixel, C);
       }
     }
-    pdy += <usize>C << 2;
+    if (!grad) for (let c = 0; c < C; c++) { const k = pd + window + (<usize>c << 2); store<f32>(k, load<f32>(k) / count); }
+    window += bytes;
   }
 }

@@ -8,10 +8,12 @@ import { Record, Grads } from "../record";
 import { scratchMark, scratchRelease, scratchTake } from "../scratch";
 import { MAX_RANK } from "../limits";
 import { Plan, PLAN_BYTES, broadcastShapes } from "../kernels/broadcast";
-import { unaryFloat, unaryInt, mapMath, unaryGradKernel, isComparison, binaryKernel, binaryScalarF32, broadcastKernel, selectKernel, MATH_SCRATCH } from "../kernels/elementwise";
+import { unaryFloat, unaryInt, mapMath, unaryGradKernel, isComparison, binaryKernel, binaryScalarF32, selectKernel, MATH_SCRATCH } from "../kernels/elementwise";
 import { SELU_ALPHA, SELU_SCALE } from "../kernels/mathx4";
+import { planCopy } from "../kernels/copy";
 import { scalarF32 } from "./layout";
 import { unbroadcast } from "./reduce";
+import { cast } from "./shape";
 
 // ---- unary ----
 /** Whether a recorded unary op has a gradient (the piecewise constant ones do not). */
@@ -107,8 +109,8 @@ function binaryRecorded(op: i32): bool {
 /** x broadcast into `out` (whose shape x broadcasts to). */
 function broadcastInto(x: i32, out: i32): void {
   const mark = scratchMark();
-  const plan = Plan.make(scratchTake(PLAN_BYTES), shapePtr(x), rankOf(x), shapePtr(x), rankOf(x), shapePtr(out), rankOf(out));
-  broadcastKernel(plan, dataPtr(x), dataPtr(out), <usize>elementBytes(dtypeOf(x)));
+  const plan = Plan.make(scratchTake(PLAN_BYTES), shapePtr(x), rankOf(x), shapePtr(out), rankOf(out), shapePtr(out), rankOf(out));
+  planCopy(plan, dataPtr(x), dataPtr(out), <usize>elementBytes(dtypeOf(x)));
   scratchRelease(mark);
 }
 
@@ -154,13 +156,8 @@ export function addScalar(x: i32, c: f32): i32 { const s = scalarF32(c); const y
 /** Releases both operands after combining them (for chains inside backward rules). */
 export function mulOwned(a: i32, b: i32): i32 { const y = mul(a, b); release(a); release(b); return y; }
 export function mulKeepA(a: i32, b: i32): i32 { const y = mul(a, b); release(b); return y; }
-/** A float mask (0/1) of a bool tensor, never recorded. */
-export function boolToFloat(m: i32): i32 {
-  const out = newLike(m, DType.Float32);
-  const s = dataPtr(m), d = dataPtr(out), n = sizeOf(m);
-  for (let i = 0; i < n; i++) store<f32>(d + (<usize>i << 2), <f32>load<u8>(s + i));
-  return out;
-}
+/** A float mask (0/1) of a bool tensor, never recorded (a cast from bool: no record, no loop of its own). */
+export function boolToFloat(m: i32): i32 { return cast(m, DType.Float32); }
 /** Float32 zeros shaped like x (never recorded). */
 export function zerosLike(x: i32): i32 {
   const out = newLike(x, DType.Float32);

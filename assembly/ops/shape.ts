@@ -1,12 +1,13 @@
 // Ops that change how data is laid out: reshape, transpose and cast, with their backward rules.
-// Kernels: assembly/kernels/transpose.ts.
+// Kernels: assembly/kernels/copy.ts (planCopy for transpose, castKernel).
 import { Op, DType } from "../../build/generated/opcodes";
 import { dataPtr, dim, dtypeOf, elementBytes, newLike, newTensor, rankOf, shapePtr, sizeOf, retain } from "../tensor";
-import { record, commitRecord, newRecord, isRecording } from "../tape";
+import { record, recordWords } from "../tape";
 import { Record, Grads } from "../record";
 import { scratchMark, scratchRelease, scratchTake } from "../scratch";
 import { MAX_RANK } from "../limits";
-import { transposeKernel, castKernel } from "../kernels/transpose";
+import { Plan, PLAN_BYTES } from "../kernels/broadcast";
+import { planCopy, castKernel } from "../kernels/copy";
 
 /** A copy of x with a new shape (same element count). Not recorded. */
 export function reshapeCopy(x: i32, shape: usize, r: i32): i32 {
@@ -31,23 +32,12 @@ export function reshapeBackward(rec: Record, grads: Grads): void {
 export function transpose(x: i32, perm: usize): i32 {
   const r = rankOf(x);
   const mark = scratchMark();
-  const shape = scratchTake(MAX_RANK * 4), strides = scratchTake(MAX_RANK * 4), counter = scratchTake(MAX_RANK * 4);
   const p = scratchTake(MAX_RANK * 4); // perm may sit in the args buffer, which a nested call could reuse
   memory.copy(p, perm, <usize>r << 2);
-  for (let i = 0; i < r; i++) store<i32>(shape + (<usize>i << 2), dim(x, load<i32>(p + (<usize>i << 2))));
-  const out = newTensor(dtypeOf(x), r, shape);
-  // stride in x of each output axis
-  let s = 1;
-  for (let i = r - 1; i >= 0; i--) {
-    for (let j = 0; j < r; j++) if (load<i32>(p + (<usize>j << 2)) == i) store<i32>(strides + (<usize>j << 2), s);
-    s *= dim(x, i);
-  }
-  transposeKernel(dataPtr(x), dataPtr(out), elementBytes(dtypeOf(x)), r, sizeOf(x), shape, strides, counter);
-  if (isRecording(x)) {
-    const rec = newRecord(Op.Transpose, 1, 1, r).setOutput(0, out).setInput(0, x);
-    memory.copy(rec.attrAt(0), p, <usize>r << 2);
-    commitRecord(rec);
-  }
+  const plan = Plan.permuted(scratchTake(PLAN_BYTES), shapePtr(x), p, r);
+  const out = newTensor(dtypeOf(x), r, plan.dims);
+  planCopy(plan, dataPtr(x), dataPtr(out), <usize>elementBytes(dtypeOf(x)));
+  recordWords(Op.Transpose, out, x, p, r);
   scratchRelease(mark);
   return out;
 }

@@ -3,25 +3,32 @@
 // words. Kernels: assembly/kernels/copy.ts.
 import { Op, DType } from "../../build/generated/opcodes";
 import { dataPtr, dim, dtypeOf, elementBytes, newTensor, rankOf, release, retain, sizeOf, shapePtr } from "../tensor";
-import { commitRecord, newRecord, isRecording, recordAttr, recordAttr2 } from "../tape";
+import { commitRecord, newRecord, isRecording, recordAttr, recordAttr2, recordWords } from "../tape";
 import { Record, Grads } from "../record";
 import { scratchMark, scratchRelease, scratchTake } from "../scratch";
 import { MAX_RANK } from "../limits";
-import { Box, BOX_BYTES, SRC, DST, SIZE, SRC_AT, DST_AT, copyBox, fillKernel, gatherKernel, scatterAddKernel, tileKernel, oneHotKernel } from "../kernels/copy";
+import { planCopy, gatherKernel, scatterAddKernel, oneHotKernel } from "../kernels/copy";
+import { Plan, PLAN_BYTES, PLAN_RANK } from "../kernels/broadcast";
 import { outerSize, innerSize, copyShape } from "./layout";
 import { reshape } from "./shape";
 import { reduce } from "./reduce";
 
 @inline function get(buf: usize, i: i32): i32 { return load<i32>(buf + (<usize>i << 2)); }
 @inline function set(buf: usize, i: i32, v: i32): void { store<i32>(buf + (<usize>i << 2), v); }
-/** A Box in scratch with both tensors' shapes and zero offsets (the caller sets the size). */
-function newBox(src: i32, dst: i32): Box {
-  const box = changetype<Box>(scratchTake(BOX_BYTES));
-  const r = rankOf(src);
-  box.rank = r;
-  box.clearOffsets();
-  for (let i = 0; i < r; i++) { box.put(SRC, i, dim(src, i)); box.put(DST, i, dim(dst, i)); }
-  return box;
+/** Fills tensor `id` with `value` (as its dtype): one element broadcast through planCopy. Takes scratch. */
+function fill(id: i32, value: f64): void {
+  const dtype = dtypeOf(id), cell = scratchTake(4);
+  if (dtype == DType.Float32) store<f32>(cell, value == 0 ? 0 : <f32>value); // (−0 fills +0, as it always did)
+  else if (dtype == DType.Int32) store<i32>(cell, <i32>value);
+  else store<u8>(cell, value != 0 ? 1 : 0);
+  planCopy(Plan.make(scratchTake(PLAN_BYTES), cell, 0, shapePtr(id), rankOf(id), shapePtr(id), rankOf(id)), cell, dataPtr(id), <usize>elementBytes(dtype));
+}
+
+/** The element offset of index `at` (r ints) in a tensor of shape `shape`. */
+function offsetOf(at: usize, shape: usize, r: i32): i32 {
+  let offset = 0;
+  for (let i = 0; i < r; i++) offset = offset * get(shape, i) + get(at, i);
+  return offset;
 }
 
 // ---- slice ----
@@ -31,14 +38,9 @@ function sliceAt(x: i32, begin: usize, size: usize): i32 {
   const mark = scratchMark(), b = scratchTake(MAX_RANK * 4), shape = scratchTake(MAX_RANK * 4);
   memory.copy(b, begin, <usize>r << 2); memory.copy(shape, size, <usize>r << 2); // (either may sit in the tensor table)
   const out = newTensor(dtypeOf(x), r, shape);
-  const box = newBox(x, out);
-  for (let i = 0; i < r; i++) { box.put(SIZE, i, get(shape, i)); box.put(SRC_AT, i, get(b, i)); }
-  copyBox(dataPtr(x), dataPtr(out), box, <usize>elementBytes(dtypeOf(x)));
-  if (isRecording(x)) {
-    const rec = newRecord(Op.Slice, 1, 1, r).setOutput(0, out).setInput(0, x);
-    memory.copy(rec.attrAt(0), b, <usize>r << 2);
-    commitRecord(rec);
-  }
+  const e = <usize>elementBytes(dtypeOf(x));
+  planCopy(Plan.make(scratchTake(PLAN_BYTES), shapePtr(x), r, shape, r, shape, r), dataPtr(x) + <usize>offsetOf(b, shapePtr(x), r) * e, dataPtr(out), e);
+  recordWords(Op.Slice, out, x, b, r);
   scratchRelease(mark);
   return out;
 }
@@ -60,19 +62,17 @@ export function sliceBackward(rec: Record, grads: Grads): void { // dy padded wi
 /** x padded with `value`; `pads` holds [before0, after0, before1, after1, ...]; recorded. */
 function padWith(x: i32, pads: usize, value: f64): i32 {
   const r = rankOf(x);
-  const mark = scratchMark(), p = scratchTake(2 * MAX_RANK * 4), shape = scratchTake(MAX_RANK * 4);
+  // the record's attribute words: the value, then the paddings
+  const mark = scratchMark(), attrs = scratchTake(4 + 2 * MAX_RANK * 4), p = attrs + 4, shape = scratchTake(MAX_RANK * 4);
+  const before = scratchTake(MAX_RANK * 4);
+  store<f32>(attrs, <f32>value);
   memory.copy(p, pads, <usize>r << 3);
-  for (let i = 0; i < r; i++) set(shape, i, dim(x, i) + get(p, 2 * i) + get(p, 2 * i + 1));
+  for (let i = 0; i < r; i++) { set(before, i, get(p, 2 * i)); set(shape, i, dim(x, i) + get(p, 2 * i) + get(p, 2 * i + 1)); }
   const out = newTensor(dtypeOf(x), r, shape);
-  fillKernel(dataPtr(out), sizeOf(out), dtypeOf(out), value);
-  const box = newBox(x, out);
-  for (let i = 0; i < r; i++) { box.put(SIZE, i, dim(x, i)); box.put(DST_AT, i, get(p, 2 * i)); }
-  copyBox(dataPtr(x), dataPtr(out), box, <usize>elementBytes(dtypeOf(x)));
-  if (isRecording(x)) {
-    const rec = newRecord(Op.Pad, 1, 1, 1 + 2 * r).setOutput(0, out).setInput(0, x).setAttrF32(0, <f32>value);
-    memory.copy(rec.attrAt(1), p, <usize>r << 3);
-    commitRecord(rec);
-  }
+  fill(out, value);
+  const e = <usize>elementBytes(dtypeOf(x));
+  planCopy(Plan.make(scratchTake(PLAN_BYTES), shapePtr(x), r, shape, r, shapePtr(x), r), dataPtr(x), dataPtr(out) + <usize>offsetOf(before, shape, r) * e, e);
+  recordWords(Op.Pad, out, x, attrs, 1 + 2 * r);
   scratchRelease(mark);
   return out;
 }
@@ -99,14 +99,13 @@ export function concat(ids: usize, n: i32, axis: i32): i32 {
   copyShape(first, shape);
   set(shape, axis, total);
   const out = newTensor(dtypeOf(first), r, shape);
-  const e = <usize>elementBytes(dtypeOf(first));
-  const box = newBox(first, out);
+  const e = <usize>elementBytes(dtypeOf(first)), plan = scratchTake(PLAN_BYTES);
+  let inner = 1; // out's element stride along the axis
+  for (let i = axis + 1; i < r; i++) inner *= get(shape, i);
   let offset = 0;
   for (let j = 0; j < n; j++) {
     const x = get(parts, j);
-    for (let i = 0; i < r; i++) { box.put(SRC, i, dim(x, i)); box.put(SIZE, i, dim(x, i)); }
-    box.put(DST_AT, axis, offset);
-    copyBox(dataPtr(x), dataPtr(out), box, e);
+    planCopy(Plan.make(plan, shapePtr(x), r, shape, r, shapePtr(x), r), dataPtr(x), dataPtr(out) + <usize>offset * inner * e, e);
     offset += dim(x, axis);
   }
   let recording = false;
@@ -174,21 +173,22 @@ export function gatherBackward(rec: Record, grads: Grads): void {
 export function scatterBackward(rec: Record, grads: Grads): void { grads.set(0, gather(grads.dy(), rec.input(1), rec.attr(0))); }
 
 // ---- tile ----
-/** tile(x): `reps` holds rank(x) ints; recorded. */
+/** tile(x): `reps` holds rank(x) ints; recorded. x [1, d0, 1, d1, ...] broadcast to [rep0, d0, rep1, d1, ...]. */
 export function tile(x: i32, reps: usize): i32 {
   const r = rankOf(x);
   const mark = scratchMark(), rp = scratchTake(MAX_RANK * 4), shape = scratchTake(MAX_RANK * 4);
+  const from = scratchTake(PLAN_RANK * 4), to = scratchTake(PLAN_RANK * 4);
   memory.copy(rp, reps, <usize>r << 2);
-  for (let i = 0; i < r; i++) set(shape, i, dim(x, i) * get(rp, i));
-  const out = newTensor(dtypeOf(x), r, shape);
-  const e = <usize>elementBytes(dtypeOf(x));
-  if (r == 0) memory.copy(dataPtr(out), dataPtr(x), e);
-  else tileKernel(dataPtr(x), dataPtr(out), newBox(x, out), rp, sizeOf(out), e);
-  if (isRecording(x)) {
-    const rec = newRecord(Op.Tile, 1, 1, r).setOutput(0, out).setInput(0, x);
-    memory.copy(rec.attrAt(0), rp, <usize>r << 2);
-    commitRecord(rec);
+  for (let i = 0; i < r; i++) {
+    const d = dim(x, i), rep = get(rp, i);
+    set(shape, i, d * rep);
+    set(from, 2 * i, 1); set(from, 2 * i + 1, d);
+    set(to, 2 * i, rep); set(to, 2 * i + 1, d);
   }
+  const out = newTensor(dtypeOf(x), r, shape);
+  const plan = Plan.make(scratchTake(PLAN_BYTES), from, 2 * r, to, 2 * r, to, 2 * r);
+  planCopy(plan, dataPtr(x), dataPtr(out), <usize>elementBytes(dtypeOf(x)));
+  recordWords(Op.Tile, out, x, rp, r);
   scratchRelease(mark);
   return out;
 }
@@ -226,8 +226,8 @@ export function oneHot(indices: i32, depth: i32, on: f32, off: f32): i32 {
   copyShape(indices, shape);
   set(shape, ri, depth);
   const out = newTensor(DType.Float32, ri + 1, shape);
+  fill(out, off);
   scratchRelease(mark);
-  fillKernel(dataPtr(out), sizeOf(out), DType.Float32, off);
   oneHotKernel(dataPtr(indices), dataPtr(out), sizeOf(indices), depth, on);
   return out;
 }
