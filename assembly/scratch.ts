@@ -26,9 +26,7 @@ let barrier: usize = 0; // logical mark below which scratchRecover never release
 export function scratchMark(): usize { return block == 0 ? 0 : base + (top - (block + HEADER)); }
 
 /** `bytes` of scratch, 16-byte aligned, valid until released. */
-export function scratchTake(bytes: usize): usize { return take(bytes); }
-/** scratchTake, compiled into the core's entries (every op takes scratch). */
-@inline export function take(bytes: usize): usize {
+export function scratchTake(bytes: usize): usize {
   const size = (bytes + 15) & ~15;
   if (top + size > end || block == 0) newBlock(size);
   const at = top;

@@ -109,7 +109,9 @@ function guard(exports: WebAssembly.Exports): Record<string, unknown> {
     const growArgs = out.growArgs as (ints: number) => number;
     out.growArgs = (ints: number) => { argsBase = growArgs(ints) >>> 0; argsCapacity = ints; return argsBase; };
   }
-  return out;
+  // an object built by adding ~60 properties one by one is left in V8's dictionary mode, where every
+  // `core.unary` looks its name up; one made by fromEntries gets fast properties
+  return Object.fromEntries(Object.entries(out));
 }
 
 function recover(where: string, e: WebAssembly.RuntimeError): never {

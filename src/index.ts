@@ -42,6 +42,6 @@ declare module './tensor.js' {
 // and bytes: there the method says how to get them.
 for (const name of EXTRA_METHODS) {
   if (!(name in Tensor.prototype)) installMethod(name, () => {
-    throw new Error(`Tensor.${name}(): this bundle left out ${name}, whose kernels are loaded only by programs that import it; add import { ${name} } from 'gradtape' anywhere in the program (or use ${name}(x, ...) as a function)`);
+    throw new Error(`Tensor.${name}(): this bundle left out ${name} (its kernels come only with programs that import it); add import { ${name} } from 'gradtape' anywhere in the program`);
   });
 }

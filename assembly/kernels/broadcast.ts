@@ -26,7 +26,7 @@ import { MAX_RANK } from "../limits";
   /** Starts walking the plan row by row (nextRow); returns the row count. */
   rows(): i32 {
     if (this.size == 0) return 0;
-    memory.fill(this.word(3, 0), 0, PLAN_RANK * 4);
+    for (let d = 0; d < this.rank - 1; d++) store<i32>(this.word(3, d), 0); // (memory.fill is a call out of the module in V8)
     this.rowA = 0; this.rowB = 0;
     return this.size / this.runN;
   }
