@@ -12,8 +12,8 @@
 //   word 0 outputs n, 1 inputs m, then n upstream gradient ids (0: none reached this output),
 //   m flags (1: the sweep wants input i's gradient), m result slots.
 //
-// Record's accessors are inlined (recording and the sweep read every id of every record); Grads'
-// are functions: rules call them a few times each, and one copy of each keeps the modules small.
+// The accessors are inlined: recording and the sweep read every id of every record, and a rule's
+// few reads and writes cost less than calls.
 //
 // The reference-count convention, the only one: a rule borrows everything it reads (the record's
 // ids, the upstream gradients) and gives the sweep one reference with each gradient it `set`s; the
@@ -58,13 +58,13 @@
   @inline static bytesFor(outputs: i32, inputs: i32): usize { return <usize>(2 + outputs + 2 * inputs) << 2; }
 
   /** The upstream gradient of output i (0 if none reached it). */
-  dy(i: i32 = 0): i32 { return load<i32>(this.at(2 + i)); }
+  @inline dy(i: i32 = 0): i32 { return load<i32>(this.at(2 + i)); }
   /** Whether the sweep wants the gradient of input i (it depends on a source and is float). */
-  wants(i: i32): bool { return load<i32>(this.at(2 + this.outputs + i)) != 0; }
+  @inline wants(i: i32): bool { return load<i32>(this.at(2 + this.outputs + i)) != 0; }
   /** Gives the sweep the gradient of input i, with one reference (the rule's to give). */
-  set(i: i32, gradient: i32): void { store<i32>(this.at(2 + this.outputs + this.inputs + i), gradient); }
+  @inline set(i: i32, gradient: i32): void { store<i32>(this.at(2 + this.outputs + this.inputs + i), gradient); }
   /** What `set` stored for input i (0: none). */
-  result(i: i32): i32 { return load<i32>(this.at(2 + this.outputs + this.inputs + i)); }
+  @inline result(i: i32): i32 { return load<i32>(this.at(2 + this.outputs + this.inputs + i)); }
 
   setDy(i: i32, id: i32): void { store<i32>(this.at(2 + i), id); }
   setWanted(i: i32, wanted: bool): void { store<i32>(this.at(2 + this.outputs + i), wanted ? 1 : 0); }

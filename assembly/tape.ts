@@ -263,23 +263,29 @@ export function watch(tape: usize, id: i32, hold: i32): void {
   if (slot >= 0) markOne(tape, id);
 }
 
-/** Copies a record onto one tape (into its newest chunk, or a new one) and retains its tensors. */
-function append(tape: usize, rec: Record): void {
-  const bytes = rec.bytes;
+/** Room for a record of `bytes` at the end of a tape (its newest chunk, or a new one), listed in its records. */
+@inline function reserve(tape: usize, bytes: usize): usize {
   let at = load<usize>(tape, T_TOP);
-  if (at == 0 || at + bytes > load<usize>(tape, T_END)) {
-    const size = max(CHUNK_BYTES, bytes + CHUNK_HEADER);
-    const chunk = alloc(size);
-    store<usize>(chunk, size);
-    store<usize>(push(tape + T_CHUNKS, 4), chunk);
-    at = chunk + CHUNK_HEADER;
-    store<usize>(tape, chunk + size, T_END);
-  }
+  if (at == 0 || at + bytes > load<usize>(tape, T_END)) at = newChunk(tape, bytes);
+  store<usize>(tape, at + bytes, T_TOP);
+  store<usize>(push(tape + T_RECORDS, 4), at);
+  return at;
+}
+function newChunk(tape: usize, bytes: usize): usize {
+  const size = max(CHUNK_BYTES, bytes + CHUNK_HEADER);
+  const chunk = alloc(size);
+  store<usize>(chunk, size);
+  store<usize>(push(tape + T_CHUNKS, 4), chunk);
+  store<usize>(tape, chunk + size, T_END);
+  return chunk + CHUNK_HEADER;
+}
+
+/** Copies a record onto one tape and retains its tensors. */
+function append(tape: usize, rec: Record): void {
+  const bytes = rec.bytes, at = reserve(tape, bytes);
   // word by word: records are a few words, and V8 makes memory.copy a call out of the module
   const from = changetype<usize>(rec);
   for (let k: usize = 0; k < bytes; k += 4) store<i32>(at + k, load<i32>(from + k));
-  store<usize>(tape, at + bytes, T_TOP);
-  store<usize>(push(tape + T_RECORDS, 4), at);
   for (let k = 0; k < rec.outputs + rec.inputs; k++) retain(idAt(rec, k));
 }
 
@@ -328,10 +334,32 @@ export function newRecord(op: i32, outputs: i32, inputs: i32, attrs: i32): Recor
   return Record.build(scratchTake(Record.bytesFor(outputs, inputs, attrs)), op, outputs, inputs, attrs);
 }
 
-/** A record of one output, one to three inputs (a 0 ends the list) and up to two attribute words. */
+/**
+ * A record of one output, one to three inputs (a 0 ends the list) and up to two attribute words:
+ * most ops record this, so on the fast path (tapes that own a slot) it is written straight onto
+ * each tape; otherwise it is built in scratch and committed like any record.
+ */
 function recordSmall(op: i32, out: i32, in0: i32, in1: i32, in2: i32, attrs: i32, a0: i32, a1: i32): void {
-  if (((watchMask(in0) | watchMask(in1) | watchMask(in2)) & recordingMask) == 0) return;
+  const mask = (watchMask(in0) | watchMask(in1) | watchMask(in2)) & recordingMask;
+  if (mask == 0 || !isFloat(out)) return;
   const inputs = in1 == 0 ? 1 : in2 == 0 ? 2 : 3;
+  if ((mask & OVERFLOW_BIT) == 0) {
+    const bytes = Record.bytesFor(1, inputs, attrs);
+    for (let m = mask; m != 0; m &= m - 1) {
+      // the record's words in order: op, 1 output, inputs, attrs, out, the inputs, the attributes
+      let at = reserve(load<usize>(slotTapes + (<usize>ctz<u32>(m) << 2)), bytes);
+      store<i32>(at, op); store<i32>(at, 1, 4); store<i32>(at, inputs, 8); store<i32>(at, attrs, 12);
+      store<i32>(at, out, 16); store<i32>(at, in0, 20);
+      retain(out); retain(in0);
+      at += 24;
+      if (inputs > 1) { store<i32>(at, in1); at += 4; retain(in1); }
+      if (inputs > 2) { store<i32>(at, in2); at += 4; retain(in2); }
+      if (attrs > 0) store<i32>(at, a0);
+      if (attrs > 1) store<i32>(at, a1, 4);
+    }
+    setWatchMask(out, watchMask(out) | mask);
+    return;
+  }
   const mark = scratchMark();
   const rec = newRecord(op, 1, inputs, attrs).setOutput(0, out).setInput(0, in0);
   if (inputs > 1) rec.setInput(1, in1);
@@ -388,6 +416,7 @@ let sweepIds: i32 = 0;     // entries in both maps
 let touched: usize = 0;    // i32 list of the ids whose gradOf entry was set (so ending a sweep is O(records))
 let touchedCount: i32 = 0;
 let touchedBytes: usize = 0;
+let gradsAt: usize = 0;    // the Grads each rule receives (room for the widest record), at the end of `touched`'s block
 const REACHES: u8 = 1, KNOWN: u8 = 2;
 
 @inline export function needsGrad(id: i32): bool {
@@ -424,20 +453,23 @@ export function gradient(tape: usize, argsIn: usize, nTargets: i32, nSources: i3
   pushSweep();
   // the per-id maps cover only the ids this sweep can meet (targets, sources, the records' tensors),
   // not the whole tensor table: a small tape among many live tensors stays cheap
-  let maxId = 0, recordInputs = 0;
+  let maxId = 0, recordInputs = 0, gradsWords = 0;
   for (let i = 0; i < 2 * nTargets + nSources; i++) maxId = max(maxId, load<i32>(args + (<usize>i << 2)));
   const records = count(tape + T_RECORDS);
   for (let r = 0; r < records; r++) {
     const rec = recordAt(tape, r);
     for (let k = 0; k < rec.outputs + rec.inputs; k++) maxId = max(maxId, idAt(rec, k));
     recordInputs += rec.inputs;
+    gradsWords = max(gradsWords, 2 + rec.outputs + 2 * rec.inputs);
   }
   const ids = maxId + 1;
   sweepIds = ids;
   gradOf = allocZeroed(<usize>ids << 2);
   // every id that can receive a gradient is a target or a record input
-  touchedBytes = <usize>(recordInputs + nTargets + 1) << 2;
+  // every id that can receive a gradient is a target or a record input; then one Grads
+  touchedBytes = <usize>(recordInputs + nTargets + 1 + gradsWords) << 2;
   touched = alloc(touchedBytes);
+  gradsAt = touched + (<usize>(recordInputs + nTargets + 1) << 2);
   touchedCount = 0;
   reachable = allocZeroed(<usize>ids);
   // only tensors this tape watches (explicitly, or as outputs of its records) can receive gradients
@@ -500,36 +532,32 @@ export function gradient(tape: usize, argsIn: usize, nTargets: i32, nSources: i3
 
 /** One record of the sweep: its rule gets the outputs' gradients and sets its inputs', which are accumulated. */
 function backwardStep(rec: Record): void {
-  let any = false;
-  for (let i = 0; i < rec.outputs; i++) any = any || load<i32>(gradOf + (<usize>rec.output(i) << 2)) != 0;
-  if (!any) return;
-  any = false;
-  for (let i = 0; i < rec.inputs; i++) any = any || needsGrad(rec.input(i));
-  if (!any) return;
-  const mark = scratchMark();
-  const bytes = Grads.bytesFor(rec.outputs, rec.inputs);
-  const at = scratchTake(bytes);
-  memory.fill(at, 0, bytes);
-  store<i32>(at, rec.outputs); store<i32>(at, rec.inputs, 4);
-  const grads = changetype<Grads>(at);
-  for (let i = 0; i < rec.outputs; i++) grads.setDy(i, load<i32>(gradOf + (<usize>rec.output(i) << 2)));
-  for (let i = 0; i < rec.inputs; i++) grads.setWanted(i, needsGrad(rec.input(i)));
-  backwardRule(rec, grads);
-  for (let i = 0; i < rec.inputs; i++) {
-    const g = grads.result(i);
+  // the Grads (assembly/record.ts), in the sweep's own buffer, word by word:
+  // [outputs, inputs, dy..., wanted..., results...]; nothing to do unless a dy and a wanted input
+  const outputs = rec.outputs, inputs = rec.inputs, at = gradsAt;
+  store<i32>(at, outputs); store<i32>(at, inputs, 4);
+  let p = at + 8, dys: i32 = 0, wanted = false;
+  for (let i = 0; i < outputs; i++, p += 4) { const dy = load<i32>(gradOf + (<usize>rec.output(i) << 2)); dys |= dy; store<i32>(p, dy); }
+  if (dys == 0) return;
+  for (let i = 0; i < inputs; i++, p += 4) { const w = needsGrad(rec.input(i)); wanted = wanted || w; store<i32>(p, w ? 1 : 0); }
+  if (!wanted) return;
+  const results = p;
+  for (let i = 0; i < inputs; i++, p += 4) store<i32>(p, 0);
+  backwardRule(rec, changetype<Grads>(at));
+  for (let i = 0; i < inputs; i++) {
+    const g = load<i32>(results + (<usize>i << 2));
     if (g != 0) accumulate(rec.input(i), g);
   }
-  scratchRelease(mark);
 }
 
 // A custom gradient (JS) may itself compute gradients, so sweeps nest: their state is a stack that
 // grows as deep as they go.
-const SWEEP_FRAME: usize = 24;
+const SWEEP_FRAME: usize = 28;
 const sweepStack = memory.data(12, 16); // growable list of frames
 function pushSweep(): void {
   const p = push(sweepStack, SWEEP_FRAME);
   store<usize>(p, gradOf); store<usize>(p, reachable, 4); store<i32>(p, sweepIds, 8);
-  store<usize>(p, touched, 12); store<i32>(p, touchedCount, 16); store<usize>(p, touchedBytes, 20);
+  store<usize>(p, touched, 12); store<i32>(p, touchedCount, 16); store<usize>(p, touchedBytes, 20); store<usize>(p, gradsAt, 24);
   gradOf = 0;
 }
 
@@ -546,7 +574,7 @@ export function endSweep(): void {
   store<i32>(sweepStack, depth - 1, 8);
   const p = items(sweepStack) + <usize>(depth - 1) * SWEEP_FRAME;
   gradOf = load<usize>(p); reachable = load<usize>(p, 4); sweepIds = load<i32>(p, 8);
-  touched = load<usize>(p, 12); touchedCount = load<i32>(p, 16); touchedBytes = load<usize>(p, 20);
+  touched = load<usize>(p, 12); touchedCount = load<i32>(p, 16); touchedBytes = load<usize>(p, 20); gradsAt = load<usize>(p, 24);
 }
 
 /** A float32 tensor of ones shaped like `x` (never recorded). */
