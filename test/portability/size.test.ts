@@ -1,7 +1,7 @@
 // Size as users meet it: a program importing the installed package, bundled by esbuild with
 // `--bundle --minify --format=esm --platform=browser` (the default/browser build, the core embedded),
 // then gzip -9. Limits from DESIGN.md (1 KB = 1,000 bytes): the seed program (ones, tape, sum, mul)
-// ≤ 32 KB, the whole root API ≤ 42 KB. The seed program must not carry what it does not import
+// ≤ 30 KB (DESIGN.md: 32), the whole root API ≤ 42 KB. The seed program must not carry what it does not import
 // (optimizers, safetensors, forward mode, losses, custom gradients' callbacks, ...).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedExtraMarker, expectSeed, lastJson, runOk } from './helpers';
 import { packAndInstall, releaseInstall, type Installed } from './pack';
 
-const SEED_LIMIT = 32_000;
+const SEED_LIMIT = 30_000; // (DESIGN.md allows 32 KB; the extra module took the seed program under 30 KB, and this keeps it there)
 const WHOLE_API_LIMIT = 42_000;
 const gz = (b: Uint8Array) => gzipSync(b, { level: 9 }).length;
 
@@ -80,11 +80,11 @@ try { x.conv2d(ones([1, 1, 1, 1])); } catch (e) { message = e.message; }
 console.log(JSON.stringify({ pool: x.maxPool(2).item(), viaFunction: maxPool(x, [1, 2], 1).toArray(), message }));`);
     for (const name of ['method-only', 'method-imported']) writeFileSync(join(inst.project, `${name}.bundle.mjs`), await bundle(join(inst.project, `${name}.mjs`)));
     const only = lastJson((await runOk('node', ['method-only.bundle.mjs'], { cwd: inst.project })).stdout);
-    expect(only.message).toMatch(/Tensor\.conv2d\(\): this bundle left out conv2d.*import \{ conv2d \} from 'gradtape'/);
+    expect(only.message).toMatch(/Tensor\.conv2d\(\): this bundle left conv2d out; import \{ conv2d \} from 'gradtape'/);
     const imported = lastJson((await runOk('node', ['method-imported.bundle.mjs'], { cwd: inst.project })).stdout);
     expect(imported.pool).toBe(4);
     expect(imported.viaFunction).toEqual([[[[2]], [[4]]]]);
-    expect(imported.message).toMatch(/this bundle left out conv2d/); // each op brings its own method
+    expect(imported.message).toMatch(/this bundle left conv2d out/); // each op brings its own method
   }, 60_000);
 
   it('a program that does not import gradtape/layers gets none of it', async () => {
