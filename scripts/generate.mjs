@@ -132,6 +132,15 @@ function coreBackward({ ops }) {
     'declare function extraBackward(rec: Record, grads: Grads): void;',
     '',
     ...backwardDispatch(ops, 'core', 'backwardRule'),
+    '/** Whether an op has a backward rule: the entries record only those (the others have no gradient). */',
+    'export function hasRule(op: i32): bool {',
+    '  switch (op) {',
+    ...ops.filter(o => !o.rule).map(o => `    case Op.${o.name}:`),
+    '      return false;',
+    '  }',
+    '  return true;',
+    '}',
+    '',
   ].join('\n');
 }
 

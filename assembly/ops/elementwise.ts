@@ -4,6 +4,7 @@
 import { Op, DType } from "../../build/generated/opcodes";
 import { dataPtr, dtypeOf, elementBytes, newLike, newTensor, rankOf, sameShape, shapePtr, sizeOf, release, retain } from "../tensor";
 import { record, recordAttr, isRecording } from "../tape";
+import { hasRule } from "../../build/generated/core-backward";
 import { Record, Grads } from "../record";
 import { scratchMark, scratchRelease, scratchTake } from "../scratch";
 import { MAX_RANK } from "../limits";
@@ -16,14 +17,6 @@ import { unbroadcast } from "./reduce";
 import { cast } from "./shape";
 
 // ---- unary ----
-/** Whether a recorded unary op has a gradient (the piecewise constant ones do not). */
-function unaryRecorded(op: i32): bool {
-  switch (op) {
-    case Op.Floor: case Op.Ceil: case Op.Round: case Op.Step: case Op.LogicalNot: return false;
-  }
-  return true;
-}
-
 /**
  * softplus, erf or gelu of x into `out` when a tape records it: the derivative comes from the same
  * exponential in the same pass and is recorded as an op of x (softplus: Sigmoid(x); erf, gelu: a
@@ -48,7 +41,7 @@ export function unary(op: i32, x: i32, param: f32): i32 {
     if ((op == Op.Softplus || op == Op.Erf || op == Op.Gelu) && isRecording(x)) recordWithDerivative(op, x, out, scratch);
     else {
       unaryFloat(op, dataPtr(x), dataPtr(out), sizeOf(x), param, scratch);
-      if (unaryRecorded(op)) recordAttr(op, out, x, 0, reinterpret<i32>(param));
+      if (hasRule(op)) recordAttr(op, out, x, 0, reinterpret<i32>(param));
     }
     scratchRelease(mark);
   } else {
@@ -95,15 +88,8 @@ export function binary(op: i32, a: i32, b: i32): i32 {
     binaryKernel(op, dtype, plan, pa, pb, po);
   }
   scratchRelease(mark);
-  if (dtype == DType.Float32 && binaryRecorded(op)) record(op, out, a, b);
+  if (dtype == DType.Float32 && hasRule(op)) record(op, out, a, b);
   return out;
-}
-/** Whether a binary op has a gradient (mod, floorDiv and the comparisons do not). */
-function binaryRecorded(op: i32): bool {
-  switch (op) {
-    case Op.Add: case Op.Sub: case Op.Mul: case Op.Div: case Op.Pow: case Op.Maximum: case Op.Minimum: return true;
-  }
-  return false;
 }
 
 /** x broadcast into `out` (whose shape x broadcasts to). */
