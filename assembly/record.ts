@@ -47,7 +47,6 @@
   @inline setOutput(i: i32, id: i32): Record { store<i32>(this.at(4 + i), id); return this; }
   @inline setInput(i: i32, id: i32): Record { store<i32>(this.at(4 + this.outputs + i), id); return this; }
   @inline setAttr(i: i32, v: i32): Record { store<i32>(this.attrAt(i), v); return this; }
-  @inline setAttrF32(i: i32, v: f32): Record { store<f32>(this.attrAt(i), v); return this; }
 }
 
 @final @unmanaged export class Grads {
@@ -66,6 +65,11 @@
   /** What `set` stored for input i (0: none). */
   @inline result(i: i32): i32 { return load<i32>(this.at(2 + this.outputs + this.inputs + i)); }
 
-  setDy(i: i32, id: i32): void { store<i32>(this.at(2 + i), id); }
-  setWanted(i: i32, wanted: bool): void { store<i32>(this.at(2 + this.outputs + i), wanted ? 1 : 0); }
+  /** Lays out a Grads of the given arity at `at` (bytesFor words); the sweep fills it. */
+  @inline static build(at: usize, outputs: i32, inputs: i32): Grads {
+    store<i32>(at, outputs); store<i32>(at, inputs, 4);
+    return changetype<Grads>(at);
+  }
+  @inline setDy(i: i32, id: i32): void { store<i32>(this.at(2 + i), id); }
+  @inline setWanted(i: i32, wanted: bool): void { store<i32>(this.at(2 + this.outputs + i), wanted ? 1 : 0); }
 }

@@ -60,10 +60,3 @@ export function scratchBarrier(mark: usize): usize { const old = barrier; barrie
 
 /** After an exception: releases everything above the innermost barrier. */
 export function scratchRecover(): void { scratchRelease(barrier); }
-
-/** `bytes` of zeroed scratch. */
-export function scratchZeroed(bytes: usize): usize {
-  const at = scratchTake(bytes);
-  memory.fill(at, 0, bytes);
-  return at;
-}

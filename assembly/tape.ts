@@ -346,28 +346,26 @@ function recordSmall(op: i32, out: i32, in0: i32, in1: i32, in2: i32, attrs: i32
   if ((mask & OVERFLOW_BIT) == 0) {
     const bytes = Record.bytesFor(1, inputs, attrs);
     for (let m = mask; m != 0; m &= m - 1) {
-      // the record's words in order: op, 1 output, inputs, attrs, out, the inputs, the attributes
-      let at = reserve(load<usize>(slotTapes + (<usize>ctz<u32>(m) << 2)), bytes);
-      store<i32>(at, op); store<i32>(at, 1, 4); store<i32>(at, inputs, 8); store<i32>(at, attrs, 12);
-      store<i32>(at, out, 16); store<i32>(at, in0, 20);
+      fillSmall(Record.build(reserve(load<usize>(slotTapes + (<usize>ctz<u32>(m) << 2)), bytes), op, 1, inputs, attrs), out, in0, in1, in2, a0, a1);
       retain(out); retain(in0);
-      at += 24;
-      if (inputs > 1) { store<i32>(at, in1); at += 4; retain(in1); }
-      if (inputs > 2) { store<i32>(at, in2); at += 4; retain(in2); }
-      if (attrs > 0) store<i32>(at, a0);
-      if (attrs > 1) store<i32>(at, a1, 4);
+      if (inputs > 1) retain(in1);
+      if (inputs > 2) retain(in2);
     }
     setWatchMask(out, watchMask(out) | mask);
     return;
   }
   const mark = scratchMark();
-  const rec = newRecord(op, 1, inputs, attrs).setOutput(0, out).setInput(0, in0);
-  if (inputs > 1) rec.setInput(1, in1);
-  if (inputs > 2) rec.setInput(2, in2);
-  if (attrs > 0) rec.setAttr(0, a0);
-  if (attrs > 1) rec.setAttr(1, a1);
-  commitRecord(rec);
+  commitRecord(fillSmall(newRecord(op, 1, inputs, attrs), out, in0, in1, in2, a0, a1));
   scratchRelease(mark);
+}
+/** The ids and attribute words of a small record laid out by Record.build. */
+@inline function fillSmall(rec: Record, out: i32, in0: i32, in1: i32, in2: i32, a0: i32, a1: i32): Record {
+  rec.setOutput(0, out).setInput(0, in0);
+  if (rec.inputs > 1) rec.setInput(1, in1);
+  if (rec.inputs > 2) rec.setInput(2, in2);
+  if (rec.attrs > 0) rec.setAttr(0, a0);
+  if (rec.attrs > 1) rec.setAttr(1, a1);
+  return rec;
 }
 /** Records an op of one output and one to three inputs (a 0 ends the list). */
 export function record(op: i32, out: i32, in0: i32, in1: i32 = 0, in2: i32 = 0): void { recordSmall(op, out, in0, in1, in2, 0, 0, 0); }
@@ -453,21 +451,20 @@ export function gradient(tape: usize, argsIn: usize, nTargets: i32, nSources: i3
   pushSweep();
   // the per-id maps cover only the ids this sweep can meet (targets, sources, the records' tensors),
   // not the whole tensor table: a small tape among many live tensors stays cheap
-  let maxId = 0, recordInputs = 0, gradsWords = 0;
+  let maxId = 0, recordInputs = 0, gradsBytes: usize = 0;
   for (let i = 0; i < 2 * nTargets + nSources; i++) maxId = max(maxId, load<i32>(args + (<usize>i << 2)));
   const records = count(tape + T_RECORDS);
   for (let r = 0; r < records; r++) {
     const rec = recordAt(tape, r);
     for (let k = 0; k < rec.outputs + rec.inputs; k++) maxId = max(maxId, idAt(rec, k));
     recordInputs += rec.inputs;
-    gradsWords = max(gradsWords, 2 + rec.outputs + 2 * rec.inputs);
+    gradsBytes = max(gradsBytes, Grads.bytesFor(rec.outputs, rec.inputs));
   }
   const ids = maxId + 1;
   sweepIds = ids;
   gradOf = allocZeroed(<usize>ids << 2);
-  // every id that can receive a gradient is a target or a record input
   // every id that can receive a gradient is a target or a record input; then one Grads
-  touchedBytes = <usize>(recordInputs + nTargets + 1 + gradsWords) << 2;
+  touchedBytes = (<usize>(recordInputs + nTargets + 1) << 2) + gradsBytes;
   touched = alloc(touchedBytes);
   gradsAt = touched + (<usize>(recordInputs + nTargets + 1) << 2);
   touchedCount = 0;
@@ -532,20 +529,17 @@ export function gradient(tape: usize, argsIn: usize, nTargets: i32, nSources: i3
 
 /** One record of the sweep: its rule gets the outputs' gradients and sets its inputs', which are accumulated. */
 function backwardStep(rec: Record): void {
-  // the Grads (assembly/record.ts), in the sweep's own buffer, word by word:
-  // [outputs, inputs, dy..., wanted..., results...]; nothing to do unless a dy and a wanted input
-  const outputs = rec.outputs, inputs = rec.inputs, at = gradsAt;
-  store<i32>(at, outputs); store<i32>(at, inputs, 4);
-  let p = at + 8, dys: i32 = 0, wanted = false;
-  for (let i = 0; i < outputs; i++, p += 4) { const dy = load<i32>(gradOf + (<usize>rec.output(i) << 2)); dys |= dy; store<i32>(p, dy); }
+  // nothing to do unless an output has an upstream gradient and an input is wanted
+  const outputs = rec.outputs, inputs = rec.inputs, grads = Grads.build(gradsAt, outputs, inputs);
+  let dys: i32 = 0, wanted = false;
+  for (let i = 0; i < outputs; i++) { const dy = load<i32>(gradOf + (<usize>rec.output(i) << 2)); dys |= dy; grads.setDy(i, dy); }
   if (dys == 0) return;
-  for (let i = 0; i < inputs; i++, p += 4) { const w = needsGrad(rec.input(i)); wanted = wanted || w; store<i32>(p, w ? 1 : 0); }
+  for (let i = 0; i < inputs; i++) { const w = needsGrad(rec.input(i)); wanted = wanted || w; grads.setWanted(i, w); }
   if (!wanted) return;
-  const results = p;
-  for (let i = 0; i < inputs; i++, p += 4) store<i32>(p, 0);
-  backwardRule(rec, changetype<Grads>(at));
+  for (let i = 0; i < inputs; i++) grads.set(i, 0);
+  backwardRule(rec, grads);
   for (let i = 0; i < inputs; i++) {
-    const g = load<i32>(results + (<usize>i << 2));
+    const g = grads.result(i);
     if (g != 0) accumulate(rec.input(i), g);
   }
 }
