@@ -61,7 +61,7 @@ function instantiate(mod: WebAssembly.Module): void {
   const instance = new WebAssembly.Instance(mod, imports());
   compiled = mod;
   rawCore = instance.exports as unknown as Core;
-  core = guard(instance.exports) as unknown as Core;
+  core = fastObject<Core>(coreShortcuts(guard(instance.exports)));
   extra = undefined;
   rawExtra = undefined;
   setViews();
@@ -94,25 +94,31 @@ function guard(exports: WebAssembly.Exports): Record<string, unknown> {
       default: out[name] = (...args: number[]) => { try { return fn(...args); } catch (e) { return fail(e); } };
     }
   }
-  // pointers come back as signed i32: above 2 GiB they must be read unsigned
-  for (const name of ['dataPtr', 'newTape']) {
-    const f = out[name] as ((a?: number) => number) | undefined;
-    if (f) out[name] = f.length === 1 ? (a: number) => f(a) >>> 0 : () => f() >>> 0;
-  }
-  if (typeof out.args === 'function') {
-    // the argument buffer is static data: its address and size never change, so JS need not ask again
-    let argsBase = (out.args as () => number)() >>> 0, argsCapacity = (out.argsCapacity as () => number)();
-    tableCell = (out.tableCell as () => number)() >>> 2;
-    memoryCell = (out.memoryCell as () => number)() >>> 2;
-    out.args = () => argsBase;
-    out.argsCapacity = () => argsCapacity;
-    const growArgs = out.growArgs as (ints: number) => number;
-    out.growArgs = (ints: number) => { argsBase = growArgs(ints) >>> 0; argsCapacity = ints; return argsBase; };
-  }
-  // an object built by adding ~60 properties one by one is left in V8's dictionary mode, where every
-  // `core.unary` looks its name up; one made by fromEntries gets fast properties
-  return Object.fromEntries(Object.entries(out));
+  return out;
 }
+
+/** The core's exports as JS uses them: pointers unsigned, the args buffer's address cached. */
+function coreShortcuts(out: Record<string, unknown>): Record<string, unknown> {
+  // pointers come back as signed i32: above 2 GiB they must be read unsigned
+  const dataPtr = out.dataPtr as (id: number) => number, newTape = out.newTape as () => number;
+  out.dataPtr = (id: number) => dataPtr(id) >>> 0;
+  out.newTape = () => newTape() >>> 0;
+  // the argument buffer is static data: its address and size never change, so JS need not ask again
+  let argsBase = (out.args as () => number)() >>> 0, argsCapacity = (out.argsCapacity as () => number)();
+  tableCell = (out.tableCell as () => number)() >>> 2;
+  memoryCell = (out.memoryCell as () => number)() >>> 2;
+  out.args = () => argsBase;
+  out.argsCapacity = () => argsCapacity;
+  const growArgs = out.growArgs as (ints: number) => number;
+  out.growArgs = (ints: number) => { argsBase = growArgs(ints) >>> 0; argsCapacity = ints; return argsBase; };
+  return out;
+}
+
+/**
+ * The same properties in an object with fast properties: one built by adding ~60 properties one by
+ * one is left in V8's dictionary mode, where every `core.unary` looks its name up.
+ */
+function fastObject<T>(o: Record<string, unknown>): T { return Object.fromEntries(Object.entries(o)) as T; }
 
 function recover(where: string, e: WebAssembly.RuntimeError): never {
   instantiate(compiled!);
@@ -187,7 +193,7 @@ export function extraModule(source: () => WasmSource): Extra {
   extraCompiled ??= toModule(source());
   const instance = new WebAssembly.Instance(extraCompiled, { env: { memory: core.memory }, core: rawCore as unknown as WebAssembly.ModuleImports });
   rawExtra = instance.exports as unknown as Extra;
-  extra = guard(instance.exports) as unknown as Extra;
+  extra = fastObject<Extra>(guard(instance.exports));
   return extra;
 }
 
