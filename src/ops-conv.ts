@@ -1,7 +1,7 @@
 // Convolution and pooling (NHWC): validation here, kernels and backward rules in the extra wasm
 // module (assembly/extra/), which the first call compiles. A program that does not import these
 // ops does not carry that module: its bundler leaves out this file and the bytes it imports.
-import { method, checkDTypes, dims, fmt } from './ops.js';
+import { method, checkDTypes, dims, withShape, fmt } from './ops.js';
 import { reshape } from './ops-shape.js';
 import { extraModule } from './core.js';
 import { Op } from '../build/generated/opcodes.js';
@@ -54,14 +54,13 @@ function nhwc(op: string, x: TensorLike, what = 'x'): { t: Tensor; shape: number
 
 /** Runs a kernel on the NHWC view of x and gives the result back in x's rank. */
 function spatialCall(x: { t: Tensor; shape: number[]; batched: boolean }, outShape: number[], call: (id: number) => number): Tensor {
-  if (x.batched) return withDims(wrap(call(x.t.id), 'float32'), outShape);
+  if (x.batched) return withShape(wrap(call(x.t.id), 'float32'), outShape);
   const x4 = reshape(x.t, x.shape);
-  const out4 = withDims(wrap(call(x4.id), 'float32'), outShape);
+  const out4 = withShape(wrap(call(x4.id), 'float32'), outShape);
   const out = reshape(out4, outShape.slice(1));
   x4.dispose(); out4.dispose(); // temporaries: a tape keeps its own references
   return out;
 }
-function withDims(t: Tensor, shape: number[]): Tensor { t._shape = shape; return t; }
 
 // ---- conv2d ----
 /** 2-D convolution of an NHWC input with an HWIO filter (TF's tf.nn.conv2d layout), with `strides` and `padding` 'valid' (default) or 'same'. No dilation or groups. */

@@ -760,7 +760,7 @@ export function grad<A extends TensorLike[]>(f: (...args: Tensor[]) => Tensor): 
 }
 
 // ---- customGradient ----
-interface CustomEntry { grad: (...dys: Tensor[]) => unknown; inputs: number; tapes: number; shapes: (readonly number[])[] }
+interface CustomEntry { grad: (...dys: Tensor[]) => unknown; tapes: number; shapes: (readonly number[])[] }
 const customFns = new Map<number, CustomEntry>();
 let nextCustomId = 1;
 
@@ -854,7 +854,7 @@ export function customGradient<A extends TensorLike[]>(f: (...inputs: Tensor[]) 
     }
     const outs = (values() as Tensor[]).map(v => inputs.includes(v) ? unrecorded(() => identity(v)) : v);
     const id = nextCustomId++;
-    customFns.set(id, { grad: res.grad, inputs: inputs.length, tapes: 0, shapes: outs.map(o => dims(o)) });
+    customFns.set(id, { grad: res.grad, tapes: 0, shapes: outs.map(o => dims(o)) });
     const ids = writeArgs([...outs.map(o => o.id), ...inputs.map(t => t.id)]); // the outputs, then the inputs
     const tapes = core.recordCustom(id, ids, outs.length, ids + 4 * outs.length, inputs.length);
     if (tapes === 0) customFns.delete(id); else customFns.get(id)!.tapes = tapes;
