@@ -1,0 +1,120 @@
+// Keras' convolutional layers on NHWC images: Conv2D, Conv2DTranspose, DepthwiseConv2D. Weight
+// shapes, names and defaults as Keras 3 (keras/src/layers/convolutional/).
+import * as root from '../index.js';
+import { Tensor, Variable, conv2d } from '../index.js';
+import { inContext } from './module.js';
+import { type KernelOptions, KernelLayer } from './core.js';
+import { type Padding, checkImages, pair, padding, positiveInteger, spatialOutput } from './util.js';
+
+/** Options of `Conv2D`: those of `Dense`, plus strides (1) and padding ('valid'). */
+export interface Conv2DOptions extends KernelOptions {
+  strides?: number | [number, number];
+  padding?: Padding;
+}
+
+/** Options of `Conv2DTranspose`: those of `Conv2D`. */
+export interface Conv2DTransposeOptions extends Conv2DOptions {}
+
+/** Options of `DepthwiseConv2D`: Keras' names; the kernel's initializer is `depthwiseInitializer` (glorotUniform). */
+export interface DepthwiseConv2DOptions extends Omit<KernelOptions, 'kernelInitializer'> {
+  strides?: number | [number, number];
+  padding?: Padding;
+  /** output channels per input channel (default 1) */
+  depthMultiplier?: number;
+  depthwiseInitializer?: KernelOptions['kernelInitializer'];
+}
+
+// The ops issue 22 adds to the root (conv2dTranspose, depthwiseConv2d), looked up when first used so
+// that this file loads before they land.
+type Op = (...args: unknown[]) => Tensor;
+function rootOp(name: string): Op {
+  const f = (root as unknown as Record<string, unknown>)[name];
+  if (typeof f !== 'function') throw new Error(`this build of gradtape has no ${name} op, which this layer needs`);
+  return f as Op;
+}
+
+/** Shared by the 2-D convolutions: window, strides and padding. */
+abstract class Conv2DBase extends KernelLayer {
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: Padding;
+
+  constructor(kind: string, kernelSize: unknown, options: Conv2DOptions | DepthwiseConv2DOptions | undefined, extra: string[], kernelOption?: string) {
+    super(kind, options as KernelOptions, ['strides', 'padding', ...extra], kernelOption);
+    this.kernelSize = inContext(this, () => pair('kernelSize', kernelSize));
+    this.strides = inContext(this, () => pair('strides', options?.strides ?? 1));
+    this.padding = inContext(this, () => padding(options?.padding));
+  }
+}
+
+/** Keras' Conv2D on NHWC images: kernel [kh, kw, inChannels, filters], then bias and activation. */
+export class Conv2D extends Conv2DBase {
+  readonly filters: number;
+
+  constructor(filters: number, kernelSize: number | [number, number], options?: Conv2DOptions) {
+    super('Conv2D', kernelSize, options, []);
+    this.filters = inContext(this, () => positiveInteger('filters', filters));
+  }
+
+  protected computeOutputShape(inputShape: number[]): number[] {
+    checkImages(inputShape);
+    this.checkWidth(inputShape, inputShape[3], 'channel count', 2);
+    return [inputShape[0], ...spatialOutput(inputShape, this.kernelSize, this.strides, this.padding, 'kernel'), this.filters];
+  }
+  protected kernelShape(inputShape: number[]): number[] { return [...this.kernelSize, inputShape[3], this.filters]; }
+  protected transform(x: Tensor, kernel: Variable): Tensor { return conv2d(x, kernel, this.strides, this.padding); }
+}
+
+/**
+ * Keras' Conv2DTranspose (the gradient of a convolution, used to upsample): kernel
+ * [kh, kw, filters, inChannels]. Output size per spatial axis, as Keras without `outputPadding`:
+ * `in * stride` with 'same', `(in - 1) * stride + max(kernel, stride)` with 'valid'.
+ */
+export class Conv2DTranspose extends Conv2DBase {
+  readonly filters: number;
+
+  constructor(filters: number, kernelSize: number | [number, number], options?: Conv2DTransposeOptions) {
+    super('Conv2DTranspose', kernelSize, options, []);
+    this.filters = inContext(this, () => positiveInteger('filters', filters));
+  }
+
+  protected computeOutputShape(inputShape: number[]): number[] {
+    checkImages(inputShape);
+    this.checkWidth(inputShape, inputShape[3], 'channel count', 3);
+    const size = (n: number, i: 0 | 1) => this.padding === 'same' ? n * this.strides[i] : (n - 1) * this.strides[i] + Math.max(this.kernelSize[i], this.strides[i]);
+    return [inputShape[0], size(inputShape[1], 0), size(inputShape[2], 1), this.filters];
+  }
+  protected kernelShape(inputShape: number[]): number[] { return [...this.kernelSize, this.filters, inputShape[3]]; }
+  protected transform(x: Tensor, kernel: Variable): Tensor {
+    const [, height, width, channels] = this.outputShape(x.shape);
+    return rootOp('conv2dTranspose')(x, kernel, [height, width, channels], this.strides, this.padding);
+  }
+}
+
+/**
+ * Keras' DepthwiseConv2D: each input channel convolved with its own `depthMultiplier` filters;
+ * kernel [kh, kw, inChannels, depthMultiplier] (Keras 3 names it `kernel`; `depthwiseKernel` is the
+ * same variable), bias [inChannels * depthMultiplier].
+ */
+export class DepthwiseConv2D extends Conv2DBase {
+  readonly depthMultiplier: number;
+
+  constructor(kernelSize: number | [number, number], options?: DepthwiseConv2DOptions) {
+    super('DepthwiseConv2D', kernelSize, options, ['depthMultiplier'], 'depthwiseInitializer');
+    this.depthMultiplier = inContext(this, () => positiveInteger('depthMultiplier', options?.depthMultiplier ?? 1));
+  }
+
+  /** The kernel under its Keras 2 name. */
+  get depthwiseKernel(): Variable | undefined { return this.kernel; }
+
+  protected computeOutputShape(inputShape: number[]): number[] {
+    checkImages(inputShape);
+    this.checkWidth(inputShape, inputShape[3], 'channel count', 2);
+    return [inputShape[0], ...spatialOutput(inputShape, this.kernelSize, this.strides, this.padding, 'kernel'), inputShape[3] * this.depthMultiplier];
+  }
+  protected kernelShape(inputShape: number[]): number[] { return [...this.kernelSize, inputShape[3], this.depthMultiplier]; }
+  protected biasSize(kernelShape: number[]): number { return kernelShape[2] * kernelShape[3]; }
+  protected transform(x: Tensor, kernel: Variable): Tensor {
+    return rootOp('depthwiseConv2d')(x, kernel, this.strides, this.padding);
+  }
+}
