@@ -70,10 +70,11 @@ export const families = [
   },
   // a customGradient: its rule calls the JS gradient function
   { module: 'core', file: 'tape', ops: [{ op: 'Custom', rule: 'customBackward' }] },
-  // one entry and one rule for all seven (assembly/extra/spatial.ts)
+  // one entry and one rule for all ten (assembly/extra/spatial.ts)
   {
     module: 'extra', file: 'extra/spatial', rule: 'spatialBackward',
-    ops: ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad', 'AvgPool', 'AvgPoolGrad'],
+    ops: ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad', 'AvgPool', 'AvgPoolGrad',
+      'DepthwiseConv2D', 'DepthwiseBackpropInput', 'DepthwiseBackpropFilter'],
   },
 ];
 
@@ -105,7 +106,7 @@ export const exports = {
     'ops/elementwise': [
       'unary(op: i32, x: i32, param: f32): i32', 'binary(op: i32, a: i32, b: i32): i32',
       'where(cond: i32, a: i32, b: i32): i32', 'broadcastToShape(x: i32, shape: usize, rank: i32): i32',
-      'zerosLike(x: i32): i32',
+      'zerosLike(x: i32): i32', 'biasActivation(z: i32, bias: i32, act: i32, param: f32): i32',
     ],
     'ops/reduce': ['reduce(op: i32, x: i32, axes: u32, keepDims: i32): i32'],
     'ops/shape': ['reshape(x: i32, shape: usize, rank: i32): i32', 'transpose(x: i32, perm: usize): i32', 'cast(x: i32, dtype: i32): i32'],
@@ -120,7 +121,7 @@ export const exports = {
     'ops/random': ['randomUniform(id: i32, seed: f64, min: f64, max: f64): void', 'randomNormal(id: i32, seed: f64, mean: f64, stddev: f64): void'],
   },
   extra: {
-    'extra/spatial': ['spatial(op: i32, x: i32, b: i32, kh: i32, kw: i32, sh: i32, sw: i32, same: i32): i32'],
+    'extra/spatial': ['spatial(op: i32, x: i32, b: i32, kh: i32, kw: i32, sh: i32, sw: i32, same: i32, h: i32, w: i32, dh: i32, dw: i32): i32'],
   },
 };
 
@@ -135,4 +136,4 @@ export const extraImports = [
  * Tensor methods whose ops live in the extra module. A bundle that never imports such an op leaves
  * out its code and the module's bytes; the method then explains how to get them.
  */
-export const extraMethods = ['conv2d', 'maxPool', 'avgPool'];
+export const extraMethods = ['conv2d', 'maxPool', 'avgPool', 'conv2dTranspose', 'depthwiseConv2d'];

@@ -6,11 +6,18 @@ import { Tensor, TensorLike, toTensor, wrap } from './tensor.js';
 import { method, checkDTypes, dims, operands, flag, broadcastShapes, withShape, axesMask, checkRank, fmt } from './ops.js';
 import { checkShape } from './tensor.js';
 import { sqrt, square } from './ops-elementwise.js';
+import { type FusedOptions, checkFused, fusedBias, applyFused } from './fused.js';
 import { sum } from './ops-reduce.js';
 import { reshape, transpose } from './ops-shape.js';
 
-/** Matrix product of the last two axes, batched and broadcast over the leading ones; `transposeA`/`transposeB` transpose an operand first (float32). */
-export const matmul = method('matmul', function matmul(a: TensorLike, b: TensorLike, transposeA = false, transposeB = false): Tensor {
+/**
+ * Matrix product of the last two axes, batched and broadcast over the leading ones; `transposeA`/
+ * `transposeB` transpose an operand first (float32). `options.bias` and `options.activation` fuse
+ * `activation(product + bias)` into the same call (TensorFlow.js's tf.fused.matMul), equal in value
+ * and gradient to the separate ops.
+ */
+export const matmul = method('matmul', function matmul(a: TensorLike, b: TensorLike, transposeA = false, transposeB = false, options?: FusedOptions): Tensor {
+  checkFused('matmul', options);
   const [x, y] = operands('matmul', a, b);
   checkDTypes('matmul', x, 'float');
   flag('matmul', 'transposeA', transposeA); flag('matmul', 'transposeB', transposeB);
@@ -22,8 +29,17 @@ export const matmul = method('matmul', function matmul(a: TensorLike, b: TensorL
   const batch = broadcastShapes('matmul', sa.slice(0, -2), sb.slice(0, -2));
   const shape = [...batch, m, n];
   checkShape('matmul', shape);
-  return withShape(wrap(core.matmul(x.id, y.id, transposeA ? 1 : 0, transposeB ? 1 : 0), 'float32'), shape);
-}, __TESTS__ && { kind: 'other', dtypes: 'float', grad: true, examples: [{ inputs: [[3, 4], [4, 5]] }, { inputs: [[4, 3], [4, 5]], args: [true, false] }, { inputs: [[3, 4], [5, 4]], args: [false, true] }, { inputs: [[4, 3], [5, 4]], args: [true, true] }, { inputs: [[2, 5, 9], [9, 11]] }, { inputs: [[2, 1, 3, 4], [3, 4, 2]] }, { inputs: [[9, 13], [13, 17]] }, { inputs: [[13, 9], [17, 13]], args: [true, true] }, { inputs: [[9, 13], [17, 13]], args: [false, true] }, { inputs: [[13, 9], [13, 17]], args: [true, false] }, { inputs: [[2, 13, 9], [1, 17, 13]], args: [true, true] }, { inputs: [[70, 5], [5, 9]] }, { inputs: [[5, 133], [3, 5]], args: [true, true] }] });
+  const bias = fusedBias('matmul', options, n);
+  return applyFused(withShape(wrap(core.matmul(x.id, y.id, transposeA ? 1 : 0, transposeB ? 1 : 0), 'float32'), shape), bias, options);
+}, __TESTS__ && { kind: 'other', dtypes: 'float', grad: true, examples: [
+  { inputs: [[3, 4], [4, 5], [5]], call: (f, [a, b, bias]) => f(a, b, false, false, { bias, activation: 'tanh' }) },
+  { inputs: [[2, 3, 4], [4, 6], [6]], call: (f, [a, b, bias]) => f(a, b, false, false, { bias, activation: 'sigmoid' }) },
+  { inputs: [[4, 3], [5, 4], [5]], call: (f, [a, b, bias]) => f(a, b, true, true, { bias, activation: 'elu' }) },
+  { inputs: [[3, 4], [4, 9], [9]], call: (f, [a, b, bias]) => f(a, b, false, false, { bias, activation: 'relu' }) },
+  { inputs: [[3, 4], [4, 9], [1]], call: (f, [a, b, bias]) => f(a, b, false, false, { bias, activation: 'leakyRelu' }) },
+  { inputs: [[3, 4], [4, 5]], call: (f, [a, b]) => f(a, b, false, false, { activation: 'relu6' }) },
+  { inputs: [[70, 5], [5, 9], [9]], call: (f, [a, b, bias]) => f(a, b, false, false, { bias, activation: 'linear' }) },
+{ inputs: [[3, 4], [4, 5]] }, { inputs: [[4, 3], [4, 5]], args: [true, false] }, { inputs: [[3, 4], [5, 4]], args: [false, true] }, { inputs: [[4, 3], [5, 4]], args: [true, true] }, { inputs: [[2, 5, 9], [9, 11]] }, { inputs: [[2, 1, 3, 4], [3, 4, 2]] }, { inputs: [[9, 13], [13, 17]] }, { inputs: [[13, 9], [17, 13]], args: [true, true] }, { inputs: [[9, 13], [17, 13]], args: [false, true] }, { inputs: [[13, 9], [13, 17]], args: [true, false] }, { inputs: [[2, 13, 9], [1, 17, 13]], args: [true, true] }, { inputs: [[70, 5], [5, 9]] }, { inputs: [[5, 133], [3, 5]], args: [true, true] }] });
 
 /** np.dot / tf.dot: contracts a's last axis with b's only axis (rank 1) or second-to-last axis. */
 export const dot = method('dot', function dot(a: TensorLike, b: TensorLike): Tensor {

@@ -57,6 +57,8 @@ const img = randomNormal([1, 4, 4, 1], { seed: 1 });
 const img3 = randomNormal([1, 4, 4, 3], { seed: 2 });
 const filt = randomNormal([2, 2, 1, 2], { seed: 3 });
 const filt2 = randomNormal([2, 2, 2, 2], { seed: 4 });
+const filtT = randomNormal([2, 2, 2, 1], { seed: 5 }); // conv2dTranspose: 1 → 2 channels
+const filtD = randomNormal([3, 3, 3, 2], { seed: 6 }); // depthwise: 3 channels, multiplier 2
 const v23 = variable(zeros([2, 3]));
 const vi = variable(tensor([1, 2], undefined, 'int32'));
 
@@ -160,7 +162,11 @@ Object.assign(table, {
   squeeze: gen('squeeze', api.squeeze, [T(f13), AX(0)], [bad('a dimension that is not 1', () => () => api.squeeze(f13, 1), /axis 1 of size 3/)]),
   transpose: gen('transpose', api.transpose, [T(f23), R([1, 0], [[[0, 0], shapeRe([0, 0])], [[1], shapeRe([1])], [[0, 2], shapeRe([0, 2])], ['abc', /"abc"/], [[0.5, 1], /0\.5/], [['1', '0'], /"1"/], [{}, /object/]])]),
   broadcastTo: gen('broadcastTo', api.broadcastTo, [T(f3), SH([2, 3], { mismatch: [3, 4] })], [bad('fewer dims', () => () => api.broadcastTo(f23, [3]), shapeRe([3]))]),
-  matmul: gen('matmul', api.matmul, [T(f23, { dtype: i23, shape: f3 }), T(f32, { dtype: i23, shape: f23 }), R(false, [['yes', /"yes"/], [1, /1/]]), R(false, [['no', /"no"/]])]),
+  matmul: gen('matmul', api.matmul, [T(f23, { dtype: i23, shape: f3 }), T(f32, { dtype: i23, shape: f23 }), R(false, [['yes', /"yes"/], [1, /1/]]), R(false, [['no', /"no"/]])], [
+    bad('an unknown activation', () => () => api.matmul(f23, f32, false, false, { activation: 'gelu' as any }), /"gelu"/),
+    bad('a bias of the wrong shape', () => () => api.matmul(f23, f32, false, false, { bias: [[1, 2]] }), shapeRe([1, 2])),
+    bad('a non-finite leakyReluAlpha', () => () => api.matmul(f23, f32, false, false, { activation: 'leakyRelu', leakyReluAlpha: NaN }), /NaN/),
+  ]),
   softmax: gen('softmax', api.softmax, [T(f23, { dtype: i23 }), AX(-1)], [bad('a scalar', () => () => api.softmax(s1), /scalar/)]),
   logSoftmax: gen('logSoftmax', api.logSoftmax, [T(f23, { dtype: i23 }), AX(-1)], [bad('a scalar', () => () => api.logSoftmax(s1), /scalar/)]),
   slice: gen('slice', api.slice, [T(f23), R([0, 1], [[[3, 0], shapeRe([3, 0])], [[-1, 0], /-1/], [[0.5, 0], /0\.5/], ['abc', /"abc"/], [[0, 0, 0], shapeRe([0, 0, 0])], [[NaN, 0], /NaN/]]),
@@ -217,6 +223,22 @@ Object.assign(table, {
     bad('a channel mismatch, as arrays', () => { const a = img3.toArray(), b = filt.toArray(); return () => api.conv2d(a, b); }, /3 channels/),
     bad('a filter with a zero dimension', () => { const f = zeros([0, 2, 1, 1]); return () => api.conv2d(img, f); }, shapeRe([0, 2, 1, 1])),
     bad('a filter of the wrong rank', () => { const f = filt2.reshape([4, 2, 2]); return () => api.conv2d(img, f); }, shapeRe([4, 2, 2])),
+    bad('an unknown option', () => () => api.conv2d(img, filt, 1, 'same', { activaton: 'relu' } as any), /"activaton"/),
+    bad('an unknown activation', () => () => api.conv2d(img, filt, 1, 'same', { activation: 'swish' as any }), /"swish"/),
+    bad('a bias of the wrong size', () => () => api.conv2d(img, filt, 1, 'same', { bias: [1, 2, 3] }), shapeRe([3])),
+    bad('an int32 bias', () => { const b = tensor([1, 2], undefined, 'int32'); return () => api.conv2d(img, filt, 1, 'same', { bias: b }); }, /int32/),
+    bad('zero dilations', () => () => api.conv2d(img, filt, 1, 'same', { dilations: 0 }), /dilations/),
+    bad('options not an object', () => () => api.conv2d(img, filt, 1, 'same', 'relu' as any), /"relu"/),
+  ]),
+  conv2dTranspose: gen('conv2dTranspose', api.conv2dTranspose, [T(img, { dtype: tensor([[[[1]]]], undefined, 'int32'), shape: f23 }), T(filtT, { dtype: tensor([[[[1]]]], undefined, 'int32'), shape: f23 }),
+    R([1, 8, 8, 2], [[[1, 9, 9, 2], shapeRe([1, 9, 9, 2])], [[1, 8, 8, 3], /3 channels/], [[2, 8, 8, 2], /batch 2/], ['abc', /"abc"/], [[8, -8, 2], shapeRe([8, -8, 2])], [undefined, /undefined/]]),
+    R(2, [[0, /0/], [1.5, /1\.5/], ['abc', /"abc"/]]), R('same', [['foo', /"foo"/]])], [
+    bad('a channel mismatch', () => () => api.conv2dTranspose(img3, filtT, [1, 8, 8, 2], 2, 'same'), /3 channels/),
+    bad('a filter of the wrong rank', () => { const f = filtT.reshape([2, 2, 2]); return () => api.conv2dTranspose(img, f, [1, 8, 8, 2], 2, 'same'); }, shapeRe([2, 2, 2])),
+  ]),
+  depthwiseConv2d: gen('depthwiseConv2d', api.depthwiseConv2d, [T(img3, { dtype: tensor([[[[1]]]], undefined, 'int32'), shape: f23 }), T(filtD, { dtype: tensor([[[[1]]]], undefined, 'int32'), shape: f23 }),
+    R(1, [[0, /0/], [-1, /-1/], ['abc', /"abc"/], [[1, 2, 3], shapeRe([1, 2, 3])]]), R('same', [['foo', /"foo"/]])], [
+    bad('a channel mismatch', () => () => api.depthwiseConv2d(img, filtD), /1 channels/),
   ]),
   ...Object.fromEntries((['maxPool', 'avgPool'] as const).map(name => [name, gen(name, api[name], [T(img, { dtype: tensor([[[[1]]]], undefined, 'int32'), shape: f23 }),
     R(2, [[0, /0/], [-1, /-1/], [1.5, /1\.5/], ['abc', /"abc"/], [[2, 2, 2], shapeRe([2, 2, 2])], [undefined, /undefined/], [NaN, /NaN/]]),

@@ -1,11 +1,13 @@
-// Convolution and pooling (NHWC; HWIO filters), the extra module's op entry and backward rule.
-// Kernels: assembly/kernels/conv.ts and pool.ts.
+// Convolution, depthwise convolution and pooling (NHWC; HWIO filters), the extra module's op entry
+// and backward rule. Kernels: assembly/kernels/conv.ts, depthwise.ts and pool.ts.
 //
-// The seven spatial ops share one entry (`run`) and one rule: every record carries the same seven
+// The ten spatial ops share one entry (`run`) and one rule: every record carries the same nine
 // attribute words, the whole geometry, sh, sw, same (strides, TF's SAME padding), kh, kw (the
-// window or filter), h, w (the forward input's size), so each gradient is another spatial op run
-// on the record's own attributes (one copy of the setup, recording and dispatch in the module).
-// Gradient graph (every arrow a recorded kernel, so derivatives of any order exist):
+// window or filter), h, w (the forward input's size), dh, dw (dilations), so each gradient is
+// another spatial op run on the record's own attributes (one copy of the setup, recording and
+// dispatch in the module). conv2dTranspose is BackpropInput called directly, with h, w the size it
+// is asked for. Gradient graph (every arrow a recorded kernel, so derivatives of any order exist;
+// the depthwise ops mirror the three convolutions):
 //   Conv2D(x, f)               dx = BackpropInput(dy, f)    df = BackpropFilter(x, dy)
 //   BackpropInput(dy, f) → dx  d(dy) = Conv2D(g, f)         df = BackpropFilter(g, dy)
 //   BackpropFilter(x, dy) → df dx = BackpropInput(dy, g)    d(dy) = Conv2D(x, g)
@@ -17,62 +19,79 @@ import { Op, DType } from "../../build/generated/opcodes";
 import { Record, Grads } from "../record";
 import { newTensor, dataPtr, dimOf, scratchTake, scratchMark, scratchRelease, commitRecord, packPanels, zerosLike } from "../../build/generated/extra-imports";
 import { Geometry, GEOMETRY_BYTES, BLOCK_BYTES, FILTER_ROWS, copyPadded, tapOffsets, rowBases, convForward, convFilter, convInput } from "../kernels/conv";
+import { depthwiseForward, depthwiseInput, depthwiseFilter } from "../kernels/depthwise";
 import { walkArgmax, avgPoolKernel } from "../kernels/pool";
 import { panelsBytes } from "../kernels/gemm";
 
-const ATTRS = 7; // sh, sw, same, kh, kw, h, w
+const ATTRS = 9; // sh, sw, same, kh, kw, h, w, dh, dw
+
+/** For each of the three convolutions (and their depthwise twins): forward, input gradient, filter gradient. */
+@inline function isConv(op: i32): bool { return op == Op.Conv2D || op == Op.Conv2DBackpropInput || op == Op.Conv2DBackpropFilter; }
+@inline function isDepthwise(op: i32): bool { return op == Op.DepthwiseConv2D || op == Op.DepthwiseBackpropInput || op == Op.DepthwiseBackpropFilter; }
+@inline function isBackpropInput(op: i32): bool { return op == Op.Conv2DBackpropInput || op == Op.DepthwiseBackpropInput; }
 
 /**
  * Runs spatial op `op` on a (and b, 0 for the pools without one) with the attributes at `attrs`
  * (ATTRS words), and records it. a's batch is the batch; its channels are the channels, except
- * BackpropInput's (dy, f), whose channels are the filter's inputs.
+ * the input gradients' (dy, f), whose channels are the filter's inputs.
  */
 function run(op: i32, a: i32, b: i32, attrs: usize): i32 {
   const mark = scratchMark();
-  const conv = op == Op.Conv2D || op == Op.Conv2DBackpropInput || op == Op.Conv2DBackpropFilter;
-  const c = dimOf(op == Op.Conv2DBackpropInput ? b : a, op == Op.Conv2DBackpropInput ? 2 : 3);
+  const conv = isConv(op), depthwise = isDepthwise(op), toInput = isBackpropInput(op) || op == Op.MaxPoolGrad || op == Op.AvgPoolGrad;
+  const c = isBackpropInput(op) ? dimOf(b, 2) : dimOf(a, 3);
+  // output channels: the filter's for the forward convolutions (C·M for depthwise), dy's for the gradients
+  const co = op == Op.Conv2D ? dimOf(b, 3) : op == Op.DepthwiseConv2D ? dimOf(b, 2) * dimOf(b, 3)
+    : isBackpropInput(op) ? dimOf(a, 3) : conv || depthwise ? dimOf(b, 3) : c;
   const g = Geometry.at(scratchTake(GEOMETRY_BYTES)).init(dimOf(a, 0), load<i32>(attrs, 20), load<i32>(attrs, 24), c,
-    load<i32>(attrs, 12), load<i32>(attrs, 16), conv ? dimOf(b, 3) : c, load<i32>(attrs), load<i32>(attrs, 4), load<i32>(attrs, 8) != 0);
+    load<i32>(attrs, 12), load<i32>(attrs, 16), co, load<i32>(attrs), load<i32>(attrs, 4), load<i32>(attrs, 8) != 0, load<i32>(attrs, 28), load<i32>(attrs, 32));
   const M = g.rows, K = g.taps, CO = g.co;
   const work = M > 0 && K > 0 && CO > 0;
   // the output: window-shaped for the forward ops, input-shaped for the input gradients, filter-shaped
   const shape = scratchTake(16);
-  const toInput = op == Op.Conv2DBackpropInput || op == Op.MaxPoolGrad || op == Op.AvgPoolGrad;
   store<i32>(shape, g.n); store<i32>(shape, toInput ? g.h : g.oh, 4); store<i32>(shape, toInput ? g.w : g.ow, 8); store<i32>(shape, toInput ? g.c : g.co, 12);
-  if (op == Op.Conv2DBackpropFilter) { store<i32>(shape, g.kh); store<i32>(shape, g.kw, 4); store<i32>(shape, g.c, 8); }
+  if (op == Op.Conv2DBackpropFilter || op == Op.DepthwiseBackpropFilter) {
+    store<i32>(shape, g.kh); store<i32>(shape, g.kw, 4); store<i32>(shape, g.c, 8);
+    if (depthwise) store<i32>(shape, g.co / g.c, 12);
+  }
   const out = newTensor(DType.Float32, 4, shape);
   const po = dataPtr(out), pa = dataPtr(a), pb = dataPtr(b);
-  // zeroed unless every element is written: conv2d's and maxPool's outputs, and BackpropInput's
-  // when a padded image is accumulated into and copied out
-  if (!work || !(op == Op.Conv2D || op == Op.MaxPool || (op == Op.Conv2DBackpropInput && !g.unpadded))) {
+  // zeroed unless every element is written: the forward ops' outputs, the filter gradients, and an
+  // input gradient accumulated into a padded image and copied out
+  const written = op == Op.Conv2D || op == Op.MaxPool || depthwise && !isBackpropInput(op) || isBackpropInput(op) && !g.unpadded;
+  if (!work || !written) {
     memory.fill(po, 0, <usize>load<i32>(shape) * load<i32>(shape, 4) * load<i32>(shape, 8) * load<i32>(shape, 12) << 2);
   }
   if (work) {
-    if (conv) {
-      // the padded image (the image itself when no window reads padding; BackpropInput's zeroed dx
-      // serves as its own), and the tap and row tables
-      const x = op == Op.Conv2DBackpropInput ? po : pa;
+    if (conv || depthwise) {
+      // the padded image (the image itself when no window reads padding; an input gradient's zeroed
+      // dx serves as its own), and the row table (and the tap table for the gemm kernels)
+      const x = isBackpropInput(op) ? po : pa;
       let img = x;
       if (!g.unpadded) {
         img = scratchTake(g.paddedBytes);
-        if (op == Op.Conv2DBackpropInput) memory.fill(img, 0, g.paddedBytes);
+        if (isBackpropInput(op)) memory.fill(img, 0, g.paddedBytes);
         else copyPadded(g, x, img, true);
       }
-      const offsets = scratchTake(<usize>K << 2), bases = scratchTake(<usize>M << 2);
-      tapOffsets(g, offsets);
+      const bases = scratchTake(<usize>M << 2);
       rowBases(g, bases);
-      // b packed in 8-column panels: the filter [K × CO], filterᵀ [CO × K], or dy [M × CO] (so
-      // dot4xN has one layout for B; reading dy in place when CO is a multiple of 8 timed the same)
-      const rows = op == Op.Conv2D ? K : op == Op.Conv2DBackpropInput ? CO : M, cols = op == Op.Conv2DBackpropInput ? K : CO;
-      const panels = scratchTake(panelsBytes(rows, cols));
-      if (op == Op.Conv2DBackpropInput) packPanels(pb, 1, CO, rows, cols, panels);
-      else packPanels(pb, CO, 1, rows, cols, panels);
-      if (op == Op.Conv2D) convForward(g, img, bases, offsets, panels, scratchTake(<usize>K << 4), po, scratchTake(BLOCK_BYTES));
-      else if (op == Op.Conv2DBackpropFilter) convFilter(g, img, bases, offsets, panels, scratchTake(FILTER_ROWS << 4), po, scratchTake(BLOCK_BYTES));
-      else {
-        convInput(g, img, bases, offsets, pa, panels, scratchTake(<usize>CO << 4), scratchTake(<usize>((K + 7) >> 3) << 7), scratchTake(BLOCK_BYTES));
-        if (!g.unpadded) copyPadded(g, po, img, false);
+      if (depthwise) {
+        if (op == Op.DepthwiseConv2D) depthwiseForward(g, img, bases, pb, po);
+        else if (op == Op.DepthwiseBackpropFilter) depthwiseFilter(g, img, bases, pb, po);
+        else depthwiseInput(g, img, bases, pb, pa);
+      } else {
+        const offsets = scratchTake(<usize>K << 2);
+        tapOffsets(g, offsets);
+        // b packed in 8-column panels: the filter [K × CO], filterᵀ [CO × K], or dy [M × CO] (so
+        // dot4xN has one layout for B; reading dy in place when CO is a multiple of 8 timed the same)
+        const rows = op == Op.Conv2D ? K : op == Op.Conv2DBackpropInput ? CO : M, cols = op == Op.Conv2DBackpropInput ? K : CO;
+        const panels = scratchTake(panelsBytes(rows, cols));
+        if (op == Op.Conv2DBackpropInput) packPanels(pb, 1, CO, rows, cols, panels);
+        else packPanels(pb, CO, 1, rows, cols, panels);
+        if (op == Op.Conv2D) convForward(g, img, bases, offsets, panels, scratchTake(<usize>K << 4), po, scratchTake(BLOCK_BYTES));
+        else if (op == Op.Conv2DBackpropFilter) convFilter(g, img, bases, offsets, panels, scratchTake(FILTER_ROWS << 4), po, scratchTake(BLOCK_BYTES));
+        else convInput(g, img, bases, offsets, pa, panels, scratchTake(<usize>CO << 4), scratchTake(<usize>((K + 7) >> 3) << 7), scratchTake(BLOCK_BYTES));
       }
+      if (isBackpropInput(op) && !g.unpadded) copyPadded(g, po, img, false);
     } else if (op == Op.MaxPool) walkArgmax(g, b != 0 ? pb : pa, pa, po, false, b == 0, scratchTake(<usize>g.c << 3));
     else if (op == Op.MaxPoolGrad) walkArgmax(g, pa, pb, po, true, false, scratchTake(<usize>g.c << 3));
     else avgPoolKernel(g, pa, po, op == Op.AvgPoolGrad, scratchTake(<usize>g.c << 2));
@@ -87,13 +106,16 @@ function run(op: i32, a: i32, b: i32, attrs: usize): i32 {
 }
 
 /**
- * conv2d(x [N,H,W,C], filter [KH,KW,C,CO]) → [N,OH,OW,CO] (b: the filter, kh, kw its size), or
- * maxPool / avgPool(x) → [N,OH,OW,C] (b: 0, kh, kw the window).
+ * conv2d(x [N,H,W,C], filter [KH,KW,C,CO]) → [N,OH,OW,CO], depthwiseConv2d(x, filter [KH,KW,C,M])
+ * → [N,OH,OW,C·M] (b: the filter, kh, kw its size), maxPool / avgPool(x) → [N,OH,OW,C] (b: 0, kh, kw
+ * the window), or conv2dTranspose: Conv2DBackpropInput(x, filter [KH,KW,CO,C]) → [N,h,w,CO]. h, w:
+ * the forward op's input size (x's own, except for conv2dTranspose's asked-for output).
  */
-export function spatial(op: i32, x: i32, b: i32, kh: i32, kw: i32, sh: i32, sw: i32, same: i32): i32 {
+export function spatial(op: i32, x: i32, b: i32, kh: i32, kw: i32, sh: i32, sw: i32, same: i32, h: i32, w: i32, dh: i32, dw: i32): i32 {
   const mark = scratchMark(), attrs = scratchTake(ATTRS * 4);
   store<i32>(attrs, sh); store<i32>(attrs, sw, 4); store<i32>(attrs, same, 8);
-  store<i32>(attrs, kh, 12); store<i32>(attrs, kw, 16); store<i32>(attrs, dimOf(x, 1), 20); store<i32>(attrs, dimOf(x, 2), 24);
+  store<i32>(attrs, kh, 12); store<i32>(attrs, kw, 16); store<i32>(attrs, h, 20); store<i32>(attrs, w, 24);
+  store<i32>(attrs, dh, 28); store<i32>(attrs, dw, 32);
   const out = run(op, x, b, attrs);
   scratchRelease(mark);
   return out;
@@ -111,7 +133,10 @@ export function spatialBackward(rec: Record, grads: Grads): void {
       case Op.MaxPool: g = run(Op.MaxPoolGrad, in1 != 0 ? in1 : in0, dy, attrs); break;
       case Op.MaxPoolGrad: g = zerosLike(in0); break; // the argmax is piecewise constant
       case Op.AvgPool: g = run(Op.AvgPoolGrad, dy, 0, attrs); break;
-      default: g = run(Op.AvgPool, dy, 0, attrs); // AvgPoolGrad
+      case Op.AvgPoolGrad: g = run(Op.AvgPool, dy, 0, attrs); break;
+      case Op.DepthwiseConv2D: g = run(Op.DepthwiseBackpropInput, dy, in1, attrs); break;
+      case Op.DepthwiseBackpropInput: g = run(Op.DepthwiseConv2D, dy, in1, attrs); break;
+      default: g = run(Op.DepthwiseBackpropInput, in1, dy, attrs); // DepthwiseBackpropFilter
     }
     grads.set(0, g);
   }
@@ -122,7 +147,10 @@ export function spatialBackward(rec: Record, grads: Grads): void {
       case Op.Conv2DBackpropInput: g = run(Op.Conv2DBackpropFilter, dy, in0, attrs); break;
       case Op.Conv2DBackpropFilter: g = run(Op.Conv2D, in0, dy, attrs); break;
       case Op.MaxPool: g = zerosLike(in1); break;
-      default: g = run(Op.MaxPool, dy, in0, attrs); // MaxPoolGrad: dy gathered at x's argmax
+      case Op.MaxPoolGrad: g = run(Op.MaxPool, dy, in0, attrs); break; // dy gathered at x's argmax
+      case Op.DepthwiseConv2D: g = run(Op.DepthwiseBackpropFilter, in0, dy, attrs); break;
+      case Op.DepthwiseBackpropInput: g = run(Op.DepthwiseBackpropFilter, dy, in0, attrs); break;
+      default: g = run(Op.DepthwiseConv2D, in0, dy, attrs); // DepthwiseBackpropFilter
     }
     grads.set(1, g);
   }

@@ -22,18 +22,24 @@ import { storeTransposed } from "./gemm";
 @final @unmanaged export class Geometry {
   n: i32; h: i32; w: i32; c: i32;   // input [N, H, W, C]
   kh: i32; kw: i32; co: i32;        // window / filter [KH, KW, C, CO]
+  dh: i32; dw: i32;                 // dilations (taps dh rows / dw columns apart)
   oh: i32; ow: i32;                 // output [N, OH, OW, CO]
   sh: i32; sw: i32; pt: i32; pl: i32; // strides, leading (top / left) padding
   hb: i32; wb: i32;                 // extents of the padded image
 
   @inline static at(p: usize): Geometry { return changetype<Geometry>(p); }
-  /** Sets every field from the input, window and strides (same: TF's SAME padding, else VALID). */
-  init(n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, co: i32, sh: i32, sw: i32, same: bool): Geometry {
+  /**
+   * Sets every field from the input, window, strides and dilations (same: TF's SAME padding, else
+   * VALID). A dilated window covers (k − 1)·d + 1 pixels, which is what the padding and output
+   * size rules see.
+   */
+  init(n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, co: i32, sh: i32, sw: i32, same: bool, dh: i32, dw: i32): Geometry {
     this.n = n; this.h = h; this.w = w; this.c = c; this.kh = kh; this.kw = kw; this.co = co;
-    this.sh = sh; this.sw = sw;
-    this.oh = outSize(h, kh, sh, same); this.ow = outSize(w, kw, sw, same);
-    this.pt = padBefore(h, kh, sh, same); this.pl = padBefore(w, kw, sw, same);
-    const spanH = (this.oh - 1) * sh + kh, spanW = (this.ow - 1) * sw + kw; // rows / columns the windows cover
+    this.sh = sh; this.sw = sw; this.dh = dh; this.dw = dw;
+    const eh = (kh - 1) * dh + 1, ew = (kw - 1) * dw + 1;
+    this.oh = outSize(h, eh, sh, same); this.ow = outSize(w, ew, sw, same);
+    this.pt = padBefore(h, eh, sh, same); this.pl = padBefore(w, ew, sw, same);
+    const spanH = (this.oh - 1) * sh + eh, spanW = (this.ow - 1) * sw + ew; // rows / columns the windows cover
     this.hb = max(spanH, this.pt + h); this.wb = max(spanW, this.pl + w);
     return this;
   }
@@ -43,7 +49,7 @@ import { storeTransposed } from "./gemm";
   @inline get rows(): i32 { return this.n * this.oh * this.ow; }       // M: output pixels
   @inline get taps(): i32 { return this.kh * this.kw * this.c; }       // K: window taps
 }
-export const GEOMETRY_BYTES: usize = 64;
+export const GEOMETRY_BYTES: usize = 80; // 17 fields, rounded up
 
 /** TF's output size along one spatial dim. */
 export function outSize(n: i32, k: i32, s: i32, same: bool): i32 {
@@ -79,11 +85,11 @@ export function copyPadded(g: Geometry, x: usize, xb: usize, toPadded: bool): vo
   }
 }
 
-/** Byte offset of tap p = (i·KW + j)·C + c from its window's corner in the padded image (K entries at `table`). */
+/** Byte offset of tap p = (i·KW + j)·C + c (dilated: i·dh rows, j·dw columns down) from its window's corner in the padded image (K entries at `table`). */
 export function tapOffsets(g: Geometry, table: usize): void {
   let at = table;
   for (let i = 0; i < g.kh; i++) for (let j = 0; j < g.kw; j++) for (let c = 0; c < g.c; c++) {
-    store<u32>(at, <u32>((i * g.wb + j) * g.c + c) << 2);
+    store<u32>(at, <u32>((i * g.dh * g.wb + j * g.dw) * g.c + c) << 2);
     at += 4;
   }
 }

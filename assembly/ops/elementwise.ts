@@ -67,6 +67,46 @@ export function unaryGrad(op: i32, a: i32, dy: i32): i32 {
   return out;
 }
 
+// ---- fused bias and activation ----
+const FUSED_BLOCK = 1024; // floats of z + bias per block: they stay in L1 until the activation reads them
+
+/**
+ * act(z + bias) for a bias along z's last axis (c floats, c dividing z's size), the optional
+ * epilogue of conv2d and matmul: one pass over z instead of an add and an activation op. Recorded as
+ * the two ops it equals (Add, then `act` of the sum), so the backward rules and every higher order
+ * are theirs; the sum is only kept as a tensor while a tape records (the activation's rule reads
+ * it), else it lives in a scratch block. `act` −1: the bias alone. `param`: leakyRelu's alpha.
+ */
+export function biasActivation(z: i32, bias: i32, act: i32, param: f32): i32 {
+  const recording = isRecording(z) || isRecording(bias);
+  const y = newLike(z), sum = recording && act >= 0 ? newLike(z) : 0;
+  const n = sizeOf(z), c = sizeOf(bias), pz = dataPtr(z), pb = dataPtr(bias), py = dataPtr(y);
+  const mark = scratchMark(), scratch = scratchTake(MATH_SCRATCH);
+  const rowsPerBlock = max(1, FUSED_BLOCK / max(c, 1)), blockFloats = rowsPerBlock * c;
+  const block: usize = act < 0 ? 0 : sum != 0 ? dataPtr(sum) : scratchTake(<usize>blockFloats << 2);
+  for (let start = 0; start < n; start += blockFloats) {
+    const count = min(blockFloats, n - start), off = <usize>start << 2;
+    // z + bias, row by row, into the block (or straight into y when there is no activation)
+    const to = act < 0 ? py + off : sum != 0 ? block + off : block;
+    for (let r = 0; r < count; r += c) addRow(pz + off + (<usize>r << 2), pb, to + (<usize>r << 2), c);
+    if (act >= 0) unaryFloat(act, to, py + off, count, param, scratch);
+  }
+  scratchRelease(mark);
+  if (act < 0) record(Op.Add, y, z, bias);
+  else if (sum != 0) {
+    record(Op.Add, sum, z, bias);
+    recordAttr(act, y, sum, 0, reinterpret<i32>(param));
+    release(sum); // the records hold it
+  }
+  return y;
+}
+/** d[i] = a[i] + b[i] for i < n. */
+function addRow(a: usize, b: usize, d: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) { const k = <usize>i << 2; v128.store(d + k, f32x4.add(v128.load(a + k), v128.load(b + k))); }
+  for (; i < n; i++) { const k = <usize>i << 2; store<f32>(d + k, load<f32>(a + k) + load<f32>(b + k)); }
+}
+
 // ---- binary ----
 /** The output shape of a broadcasting op of a and b into `dst` (MAX_RANK ints); returns its rank. */
 export function broadcastShapeOf(a: i32, b: i32, dst: usize): i32 {

@@ -13,7 +13,7 @@ import { embeddedExtraMarker, expectSeed, lastJson, runOk } from './helpers';
 import { packAndInstall, releaseInstall, type Installed } from './pack';
 
 const SEED_LIMIT = 30_000; // (DESIGN.md allows 32 KB; the extra module took the seed program under 30 KB, and this keeps it there)
-const WHOLE_API_LIMIT = 42_000;
+const WHOLE_API_LIMIT = 50_000; // (DESIGN.md: the whole root API at most 50 KB as the op set grows)
 const gz = (b: Uint8Array) => gzipSync(b, { level: 9 }).length;
 
 const SEED = `import { ones, tape, sum, mul } from 'gradtape';

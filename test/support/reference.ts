@@ -359,7 +359,8 @@ function intValue(v: number, op: string, what: string): number {
 // ---------------------------------------------------------------------------------------------
 // The ops
 
-function matmul(a: NDLike, b: NDLike, transposeA = false, transposeB = false): ND {
+function matmul(a: NDLike, b: NDLike, transposeA = false, transposeB = false, options?: FusedRef): ND {
+  if (options) return fusedRef(matmul(a, b, transposeA, transposeB), options);
   const A = toND(a);
   const B = toND(b);
   if (A.shape.length < 2 || B.shape.length < 2) {
@@ -426,13 +427,99 @@ function dot(a: NDLike, b: NDLike): ND {
   return { shape: [...aOuter, ...bOuterShape], data: out };
 }
 
+/** conv2d's and matmul's fused epilogue: activation(y + bias), bias along the last axis. */
+interface FusedRef { bias?: NDLike; activation?: string; leakyReluAlpha?: number; dilations?: number | readonly number[] }
+function fusedRef(y: ND, o: FusedRef): ND {
+  let z = y;
+  if (o.bias !== undefined) {
+    const B = toND(o.bias), C = y.shape[y.shape.length - 1]!;
+    z = { shape: y.shape, data: y.data.map((v, i) => v + B.data[B.data.length === 1 ? 0 : i % C]!) };
+  }
+  const alpha = o.leakyReluAlpha ?? 0.2;
+  const act: Record<string, (v: number) => number> = {
+    linear: v => v, relu: v => Math.max(v, 0), relu6: v => Math.min(Math.max(v, 0), 6), sigmoid: v => 1 / (1 + Math.exp(-v)),
+    tanh: Math.tanh, elu: v => v > 0 ? v : Math.expm1(v), leakyRelu: v => v > 0 ? v : alpha * v,
+  };
+  const f = act[o.activation ?? 'linear'];
+  if (!f) throw new Error(`unknown activation ${o.activation}`);
+  return { shape: z.shape, data: z.data.map(f) };
+}
+
+/** TF's conv2d_transpose: the adjoint of conv2d(·, filter) from outputShape ([N,]H,W,CO) to x's shape. Filter [KH, KW, CO, C]. */
+function conv2dTranspose(x: NDLike, filter: NDLike, outputShape: readonly number[], strides: number | readonly number[] = 1, padding: Padding = 'valid'): ND {
+  let X = toND(x);
+  const F = toND(filter);
+  const batched = X.shape.length === 4;
+  if (!batched) X = { shape: [1, ...X.shape], data: X.data };
+  const [N, OH, OW, C] = X.shape as [number, number, number, number];
+  const [KH, KW, CO, CI] = F.shape as [number, number, number, number];
+  if (CI !== C) throw new Error(`conv2dTranspose: x has ${C} channels, filter expects ${CI}`);
+  const os = outputShape.length === 4 ? outputShape.slice(1) : outputShape;
+  const [H, W] = os as [number, number, number];
+  const [sh, sw] = pair(strides, 'conv2dTranspose', 'strides');
+  const { out: oh2, padBefore: pt } = convOutAndPad(H, KH, sh, padding);
+  const { out: ow2, padBefore: pl } = convOutAndPad(W, KW, sw, padding);
+  if (oh2 !== OH || ow2 !== OW) throw new Error(`conv2dTranspose: output ${os} does not give x's size ${OH}x${OW}`);
+  const out = new Float64Array(N * H * W * CO);
+  for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++)
+    for (let i = 0; i < KH; i++) {
+      const h = oh * sh - pt + i;
+      if (h < 0 || h >= H) continue;
+      for (let j = 0; j < KW; j++) {
+        const w = ow * sw - pl + j;
+        if (w < 0 || w >= W) continue;
+        for (let co = 0; co < CO; co++) {
+          let s = 0;
+          for (let c = 0; c < C; c++) s += X.data[((n * OH + oh) * OW + ow) * C + c]! * F.data[((i * KW + j) * CO + co) * C + c]!;
+          out[((n * H + h) * W + w) * CO + co] += s;
+        }
+      }
+    }
+  return { shape: batched ? [N, H, W, CO] : [H, W, CO], data: out };
+}
+
+/** TF's depthwise_conv2d: filter [KH, KW, C, M], output channel c·M + k. */
+function depthwiseConv2d(x: NDLike, filter: NDLike, strides: number | readonly number[] = 1, padding: Padding = 'valid'): ND {
+  let X = toND(x);
+  const F = toND(filter);
+  const batched = X.shape.length === 4;
+  if (!batched) X = { shape: [1, ...X.shape], data: X.data };
+  const [N, H, W, C] = X.shape as [number, number, number, number];
+  const [KH, KW, CI, M] = F.shape as [number, number, number, number];
+  if (CI !== C) throw new Error(`depthwiseConv2d: x has ${C} channels, filter expects ${CI}`);
+  const [sh, sw] = pair(strides, 'depthwiseConv2d', 'strides');
+  const { out: OH, padBefore: pt } = convOutAndPad(H, KH, sh, padding);
+  const { out: OW, padBefore: pl } = convOutAndPad(W, KW, sw, padding);
+  const out = new Float64Array(N * OH * OW * C * M);
+  for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++)
+    for (let c = 0; c < C; c++) for (let k = 0; k < M; k++) {
+      let s = 0;
+      for (let i = 0; i < KH; i++) {
+        const h = oh * sh - pt + i;
+        if (h < 0 || h >= H) continue;
+        for (let j = 0; j < KW; j++) {
+          const w = ow * sw - pl + j;
+          if (w < 0 || w >= W) continue;
+          s += X.data[((n * H + h) * W + w) * C + c]! * F.data[((i * KW + j) * C + c) * M + k]!;
+        }
+      }
+      out[((n * OH + oh) * OW + ow) * C * M + c * M + k] = s;
+    }
+  return { shape: batched ? [N, OH, OW, C * M] : [OH, OW, C * M], data: out };
+}
+
 function conv2d(
   x: NDLike,
   filter: NDLike,
   strides: number | readonly number[] = 1,
   padding: Padding = 'valid',
-  dilations: number | readonly number[] = 1,
+  dilationsOrOptions: number | readonly number[] | FusedRef = 1,
 ): ND {
+  if (typeof dilationsOrOptions === 'object' && !Array.isArray(dilationsOrOptions)) {
+    const o = dilationsOrOptions as FusedRef;
+    return fusedRef(conv2d(x, filter, strides, padding, o.dilations ?? 1), o);
+  }
+  const dilations = dilationsOrOptions as number | readonly number[];
   let X = toND(x);
   const F = toND(filter);
   const batched = X.shape.length === 4;
@@ -777,6 +864,8 @@ export const reference = {
   // linear algebra
   matmul,
   dot,
+  conv2dTranspose,
+  depthwiseConv2d,
   norm: (x: NDLike, axis?: Axis, keepDims = false): ND =>
     reduce(x, axis, keepDims, 'norm', (v) => Math.sqrt(v.reduce((s, a) => s + a * a, 0))),
 
