@@ -1,9 +1,8 @@
 // Keras' convolutional layers on NHWC images: Conv2D, Conv2DTranspose, DepthwiseConv2D. Weight
 // shapes, names and defaults as Keras 3 (keras/src/layers/convolutional/).
-import * as root from '../index.js';
-import { Tensor, Variable, conv2d } from '../index.js';
+import { Tensor, Variable, conv2d, conv2dTranspose, depthwiseConv2d } from '../index.js';
 import { inContext } from './module.js';
-import { type KernelOptions, KernelLayer } from './core.js';
+import { type Epilogue, type KernelOptions, KernelLayer } from './core.js';
 import { type Padding, checkImages, pair, padding, positiveInteger, spatialOutput } from './util.js';
 
 /** Options of `Conv2D`: those of `Dense`, plus strides (1) and padding ('valid'). */
@@ -22,15 +21,6 @@ export interface DepthwiseConv2DOptions extends Omit<KernelOptions, 'kernelIniti
   /** output channels per input channel (default 1) */
   depthMultiplier?: number;
   depthwiseInitializer?: KernelOptions['kernelInitializer'];
-}
-
-// The ops issue 22 adds to the root (conv2dTranspose, depthwiseConv2d), looked up when first used so
-// that this file loads before they land.
-type Op = (...args: unknown[]) => Tensor;
-function rootOp(name: string): Op {
-  const f = (root as unknown as Record<string, unknown>)[name];
-  if (typeof f !== 'function') throw new Error(`this build of gradtape has no ${name} op, which this layer needs`);
-  return f as Op;
 }
 
 /** Shared by the 2-D convolutions: window, strides and padding. */
@@ -62,7 +52,8 @@ export class Conv2D extends Conv2DBase {
     return [inputShape[0], ...spatialOutput(inputShape, this.kernelSize, this.strides, this.padding, 'kernel'), this.filters];
   }
   protected kernelShape(inputShape: number[]): number[] { return [...this.kernelSize, inputShape[3], this.filters]; }
-  protected transform(x: Tensor, kernel: Variable): Tensor { return conv2d(x, kernel, this.strides, this.padding); }
+  protected get canFuse(): boolean { return true; }
+  protected transform(x: Tensor, kernel: Variable, epilogue?: Epilogue): Tensor { return conv2d(x, kernel, this.strides, this.padding, epilogue); }
 }
 
 /**
@@ -87,7 +78,7 @@ export class Conv2DTranspose extends Conv2DBase {
   protected kernelShape(inputShape: number[]): number[] { return [...this.kernelSize, this.filters, inputShape[3]]; }
   protected transform(x: Tensor, kernel: Variable): Tensor {
     const [, height, width, channels] = this.outputShape(x.shape);
-    return rootOp('conv2dTranspose')(x, kernel, [height, width, channels], this.strides, this.padding);
+    return conv2dTranspose(x, kernel, [height, width, channels], this.strides, this.padding);
   }
 }
 
@@ -115,6 +106,6 @@ export class DepthwiseConv2D extends Conv2DBase {
   protected kernelShape(inputShape: number[]): number[] { return [...this.kernelSize, inputShape[3], this.depthMultiplier]; }
   protected biasSize(kernelShape: number[]): number { return kernelShape[2] * kernelShape[3]; }
   protected transform(x: Tensor, kernel: Variable): Tensor {
-    return rootOp('depthwiseConv2d')(x, kernel, this.strides, this.padding);
+    return depthwiseConv2d(x, kernel, this.strides, this.padding);
   }
 }

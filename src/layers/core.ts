@@ -19,6 +19,12 @@ export interface KernelOptions {
 }
 const KERNEL_OPTIONS = ['activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'seed', 'name'];
 
+/** The activations matmul and conv2d fuse with their bias (one pass over the product). */
+export type FusedActivation = 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'tanh' | 'elu' | 'leakyRelu';
+const FUSED: readonly string[] = ['linear', 'relu', 'relu6', 'sigmoid', 'tanh', 'elu', 'leakyRelu'];
+/** The fused epilogue a kernel layer passes to its op: `activation(op + bias)`. */
+export interface Epilogue { bias?: Tensor; activation: FusedActivation }
+
 /** Options of `Dense`: activation (default linear), useBias (true), kernel and bias initializers (glorotUniform, zeros), seed, name. */
 export interface DenseOptions extends KernelOptions {}
 
@@ -28,7 +34,7 @@ export interface DenseOptions extends KernelOptions {}
  */
 export abstract class KernelLayer extends Layer {
   readonly activation: (x: Tensor) => Tensor;
-  /** the activation's name when one was given by name (the fused ops take some by name) */
+  /** the activation's name ('linear' when none was given; undefined for a function): the fused ops take some by name */
   readonly activationName: ActivationName | undefined;
   readonly useBias: boolean;
   readonly kernelInitializer: InitializerName;
@@ -47,7 +53,7 @@ export abstract class KernelLayer extends Layer {
     const allowed = [...extraOptions, ...KERNEL_OPTIONS].map(k => k === 'kernelInitializer' ? kernelOption : k);
     const o = inContext(this, () => checkOptions(options, allowed)) as Record<string, unknown>;
     this.activation = inContext(this, () => activationFunction(o.activation as ActivationLike | undefined));
-    this.activationName = typeof o.activation === 'string' ? o.activation as ActivationName : undefined;
+    this.activationName = o.activation === undefined ? 'linear' : typeof o.activation === 'string' ? o.activation as ActivationName : undefined;
     this.useBias = inContext(this, () => boolean('useBias', o.useBias, true));
     this.kernelInitializer = inContext(this, () => checkInitializer(o[kernelOption] ?? 'glorotUniform', kernelOption));
     this.biasInitializer = inContext(this, () => checkInitializer(o.biasInitializer ?? 'zeros', 'biasInitializer'));
@@ -67,8 +73,13 @@ export abstract class KernelLayer extends Layer {
 
   /** The kernel's shape for a (validated) input shape. */
   protected abstract kernelShape(inputShape: number[]): number[];
-  /** The computation before bias and activation. */
-  protected abstract transform(x: Tensor, kernel: Variable): Tensor;
+  /**
+   * The computation before bias and activation; layers whose op fuses them (`canFuse`) get the
+   * `epilogue` to pass on, when the activation is one the op fuses.
+   */
+  protected abstract transform(x: Tensor, kernel: Variable, epilogue?: Epilogue): Tensor;
+  /** whether `transform` takes an epilogue (matmul and conv2d do) */
+  protected get canFuse(): boolean { return false; }
   /** The bias length: the kernel's last dimension, unless the layer says otherwise. */
   protected biasSize(kernelShape: number[]): number { return kernelShape[kernelShape.length - 1]; }
 
@@ -84,6 +95,9 @@ export abstract class KernelLayer extends Layer {
   protected call(x: Tensor): Tensor {
     checkFloat(x);
     this.build(x.shape);
+    const name = this.activationName;
+    if (this.canFuse && name !== undefined && FUSED.includes(name))
+      return this.transform(x, this.kernel!, { bias: this.bias, activation: name as FusedActivation });
     const y = this.transform(x, this.kernel!);
     return this.activation(this.bias ? add(y, this.bias) : y);
   }
@@ -104,5 +118,6 @@ export class Dense extends KernelLayer {
     return [...inputShape.slice(0, -1), this.units];
   }
   protected kernelShape(inputShape: number[]): number[] { return [inputShape[inputShape.length - 1], this.units]; }
-  protected transform(x: Tensor, kernel: Variable): Tensor { return matmul(x, kernel); }
+  protected get canFuse(): boolean { return true; }
+  protected transform(x: Tensor, kernel: Variable, epilogue?: Epilogue): Tensor { return matmul(x, kernel, false, false, epilogue); }
 }
