@@ -76,6 +76,7 @@ export class Conv2DTranspose extends Conv2DBase {
     return [inputShape[0], size(inputShape[1], 0), size(inputShape[2], 1), this.filters];
   }
   protected kernelShape(inputShape: number[]): number[] { return [...this.kernelSize, this.filters, inputShape[3]]; }
+  protected biasSize(): number { return this.filters; }
   protected transform(x: Tensor, kernel: Variable): Tensor {
     const [, height, width, channels] = this.outputShape(x.shape);
     return conv2dTranspose(x, kernel, [height, width, channels], this.strides, this.padding);
