@@ -136,3 +136,5 @@ export const extraImports = [
  * out its code and the module's bytes; the method then explains how to get them.
  */
 export const extraMethods = ['conv2d', 'maxPool', 'avgPool'];
+// Ops without kernels that bundles leave out unless imported (ops-normalization.ts, ops-image.ts): same stub.
+extraMethods.push('moments', 'batchNormalization', 'l2Normalize', 'dropout', 'clipByNorm', 'resize');
