@@ -184,7 +184,7 @@ export const clipByNorm = /* @__PURE__ */ method('clipByNorm', function clipByNo
 const globalList = /* @__PURE__ */ def('clipByGlobalNorm', (tensors: readonly (TensorLike | null)[], clipNorm: number): Tensor[] => {
   const op = 'clipByGlobalNorm';
   if (!Array.isArray(tensors)) throw new Error(`${op}: expected an array of tensors (or nulls), got ${describe(tensors)}`);
-  const ts = tensors.filter(v => v != null).map(v => floatArg(op, v!));
+  const ts = tensors.filter(v => v !== null).map(v => floatArg(op, v!));
   if (!ts.length) throw new Error(`${op}: expected at least one tensor, got ${describe(tensors)}`);
   const c = numberArg(op, 'clipNorm', clipNorm, 0);
   const norm = sqrt(ts.map(v => sum(square(v))).reduce((a, b) => add(a, b)));
@@ -206,7 +206,7 @@ const globalList = /* @__PURE__ */ def('clipByGlobalNorm', (tensors: readonly (T
  */
 export const clipByGlobalNorm = /* @__PURE__ */ structured('clipByGlobalNorm', function clipByGlobalNorm(tensors: readonly (TensorLike | null)[], clipNorm: number): [(Tensor | null)[], Tensor] {
   const [norm, ...clipped] = globalList(tensors, clipNorm);
-  return [tensors.map(v => v == null ? null : clipped.shift()!), norm];
+  return [tensors.map(v => v === null ? null : clipped.shift()!), norm];
 }, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true,
   examples: [{ inputs: [[2, 3], [4]], args: [1], call: (f, xs, a) => f(xs, ...a)[0][0] }, { inputs: [[2, 3], [4]], args: [1], call: (f, xs, a) => f(xs, ...a)[1] },
