@@ -113,7 +113,7 @@ export const batchNormalization = /* @__PURE__ */ method('batchNormalization', f
  * ```ts
  * import { l2Normalize } from 'gradtape';
  *
- * console.log(l2Normalize([3, 4]).toArray()); // [0.6, 0.8]
+ * console.log(l2Normalize([1, -1, 1, 1]).toArray()); // [0.5, -0.5, 0.5, 0.5]
  * ```
  */
 export const l2Normalize = /* @__PURE__ */ method('l2Normalize', function l2Normalize(x: TensorLike, axis?: number | number[], epsilon = 1e-12): Tensor {
@@ -139,7 +139,7 @@ export interface DropoutOptions { seed?: number; noiseShape?: number[] }
  * import { dropout } from 'gradtape';
  *
  * const y = dropout([1, 1, 1, 1, 1, 1], 0.5, { seed: 7 });
- * console.log(y.toArray().every((v: number) => v === 0 || v === 2)); // true
+ * console.log(y.toArray().every(v => v === 0 || v === 2)); // true
  * ```
  */
 export const dropout = /* @__PURE__ */ method('dropout', function dropout(x: TensorLike, rate: number, options?: DropoutOptions): Tensor {
@@ -167,7 +167,7 @@ export const dropout = /* @__PURE__ */ method('dropout', function dropout(x: Ten
  * ```ts
  * import { clipByNorm } from 'gradtape';
  *
- * console.log(clipByNorm([3, 4], 1).toArray()); // [0.6, 0.8]
+ * console.log(clipByNorm([6, 8], 5).toArray()); // [3, 4]
  * ```
  */
 export const clipByNorm = /* @__PURE__ */ method('clipByNorm', function clipByNorm(x: TensorLike, clipNorm: number, axes?: number | number[]): Tensor {
@@ -200,8 +200,8 @@ const globalList = /* @__PURE__ */ def('clipByGlobalNorm', (tensors: readonly (T
  * ```ts
  * import { clipByGlobalNorm } from 'gradtape';
  *
- * const [[a, b], norm] = clipByGlobalNorm([[3], [4]], 1);
- * console.log(a.toArray(), b.toArray(), norm.item()); // [0.6] [0.8] 5
+ * const [[a, b], norm] = clipByGlobalNorm([[6], [8]], 5);
+ * console.log(a.toArray(), b.toArray(), norm.item()); // [3] [4] 10
  * ```
  */
 export const clipByGlobalNorm = /* @__PURE__ */ structured('clipByGlobalNorm', function clipByGlobalNorm(tensors: readonly (TensorLike | null)[], clipNorm: number): [(Tensor | null)[], Tensor] {
