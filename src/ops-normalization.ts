@@ -18,6 +18,11 @@ function structured<F extends (...a: any[]) => unknown>(name: string, op: F, spe
   return op as F & TensorMethod;
 }
 
+/** Throws unless `shape` broadcasts to `xs` (the shape of x) without growing it. */
+function fits(op: string, what: string, shape: unknown, xs: readonly number[]): void {
+  if (!Array.isArray(shape) || shape.length > xs.length || shape.some((d, i) => d !== 1 && d !== xs[i - shape.length + xs.length]))
+    throw new Error(`${op}: ${what} ${describe(shape)} must broadcast to the shape of x, ${fmt(xs)}`);
+}
 /** A float32 tensor argument. */
 function floatArg(op: string, x: TensorLike): Tensor {
   const t = toTensor(op, x);
@@ -90,9 +95,8 @@ export const batchNormalization = /* @__PURE__ */ method('batchNormalization', f
   offset?: TensorLike | null, scale?: TensorLike | null, varianceEpsilon = 1e-3): Tensor {
   const op = 'batchNormalization', t = floatArg(op, x), xs = dims(t);
   const arg = (v: TensorLike, what: string) => {
-    const p = floatArg(op, v), ps = dims(p);
-    if (ps.length > xs.length || ps.some((d, i) => d !== 1 && d !== xs[i - ps.length + xs.length]))
-      throw new Error(`${op}: ${what} of shape ${fmt(ps)} must broadcast to the shape of x, ${fmt(xs)}`);
+    const p = floatArg(op, v);
+    fits(op, what + ' of shape', dims(p), xs);
     return p;
   };
   const m = arg(mean, 'mean'), v = arg(variance, 'variance');
@@ -147,13 +151,12 @@ export const dropout = /* @__PURE__ */ method('dropout', function dropout(x: Ten
   if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) throw new Error(`${op}: rate must be a number in [0, 1), got ${describe(rate)}`);
   const { seed, noiseShape = xs } = optionsOf(op, options, ['seed', 'noiseShape']);
   if (seed !== undefined && !Number.isSafeInteger(seed)) throw new Error(`${op}: seed must be a safe integer, got ${describe(seed)}`);
-  if (!Array.isArray(noiseShape) || noiseShape.length > xs.length || noiseShape.some((d, i) => d !== 1 && d !== xs[i - noiseShape.length + xs.length]))
-    throw new Error(`${op}: noiseShape ${describe(noiseShape)} must broadcast to the shape of x, ${fmt(xs)}`);
+  fits(op, 'noiseShape', noiseShape, xs);
   if (rate === 0) return mul(t, 1); // (TF returns x itself)
-  const keep = greaterEqual(randomUniform(noiseShape, { seed: seed as number | undefined }), rate);
+  const keep = greaterEqual(randomUniform(noiseShape as number[], { seed: seed as number | undefined }), rate);
   return where(keep, mul(t, 1 / (1 - rate)), 0);
 }, __TESTS__ && {
-  kind: 'other', dtypes: 'float', grad: true, secondOrder: false, // (linear in x)
+  kind: 'other', dtypes: 'float', grad: true,
   examples: [{ inputs: [[4, 5]], args: [0.3, { seed: 5 }] }, { inputs: [[3, 4, 2]], args: [0.5, { seed: -2, noiseShape: [3, 1, 2] }] },
     { inputs: [[6]], args: [0, { seed: 1 }] }, { inputs: [[2, 3]], args: [0.9, { seed: 11, noiseShape: [3] }] }],
 });
