@@ -7,7 +7,7 @@ import { ones, tidy } from '../src/index.js';
 import { Conv2DTranspose, DepthwiseConv2D, Dense, Conv2D } from '../src/layers/index.js';
 import { reference as ref } from './support/reference.js';
 import { uniform } from './support/nd.js';
-import { f32, gradCheck, refConv2dTranspose, refDepthwiseConv2d, throws } from './layers-support.js';
+import { gradCheck, refConv2dTranspose, refDepthwiseConv2d, throws } from './layers-support.js';
 
 afterEach(() => { vi.restoreAllMocks(); });
 

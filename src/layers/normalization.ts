@@ -1,24 +1,11 @@
 // Keras' normalization layers: BatchNormalization and LayerNormalization (keras/src/layers/
-// normalization/), with Keras 3's defaults, weight names and order. Both normalize as
-// (x - mean) / sqrt(variance + epsilon) * gamma + beta, with the biased variance (Keras' ops.moments).
-import { Tensor, Variable, add, sub, mul, mean, square, rsqrt, reshape, stopGradient } from '../index.js';
+// normalization/), with Keras 3's defaults, weight names and order. Both normalize with the root's
+// moments (the biased variance, as Keras' ops.moments) and batchNormalization (Keras' and TF's
+// formula: x * inv + (beta - mean * inv), inv = gamma / sqrt(variance + epsilon)).
+import { Tensor, Variable, add, mul, reshape, stopGradient, moments, batchNormalization } from '../index.js';
 import { Layer, describeValue, inContext } from './module.js';
 import { type InitializerName, checkInitializer } from './initializers.js';
 import { boolean, checkFloat, checkOptions, integer, makeVariable, numberIn, resolveAxis } from './util.js';
-
-/** Mean and biased variance of `x` over `axes`, kept as size-1 axes. */
-function moments(x: Tensor, axes: number[]): { mean: Tensor; variance: Tensor } {
-  const m = mean(x, axes, true);
-  return { mean: m, variance: mean(square(sub(x, m)), axes, true) };
-}
-
-/** gamma * (x - mean) * rsqrt(variance + epsilon) + beta (gamma, beta optional, already broadcastable). */
-function normalize(x: Tensor, m: Tensor, variance: Tensor, epsilon: number, gamma: Tensor | undefined, beta: Tensor | undefined): Tensor {
-  let inv = rsqrt(add(variance, epsilon));
-  if (gamma) inv = mul(inv, gamma);
-  const y = mul(sub(x, m), inv);
-  return beta ? add(y, beta) : y;
-}
 
 /** Options of `BatchNormalization` (Keras' names and defaults). */
 export interface BatchNormalizationOptions {
@@ -113,13 +100,13 @@ export class BatchNormalization extends Layer {
     const along = x.shape.map((d, i) => i === axis ? d : 1);
     const shaped = (v: Tensor | undefined) => v && (axis === x.rank - 1 ? v : reshape(v, along));
     const mm = this.movingMean!, mv = this.movingVariance!;
-    if (!training) return normalize(x, shaped(mm)!, shaped(mv)!, this.epsilon, shaped(this.gamma), shaped(this.beta));
-    const batch = moments(x, reduce);
+    if (!training) return batchNormalization(x, shaped(mm)!, shaped(mv)!, shaped(this.beta), shaped(this.gamma), this.epsilon);
+    const batch = moments(x, reduce, true);
     // the moving statistics follow the batch's, outside any gradient
     const m = this.momentum, flat = [mm.shape[0]];
     mm.assign(add(mul(mm, m), mul(reshape(stopGradient(batch.mean), flat), 1 - m)));
     mv.assign(add(mul(mv, m), mul(reshape(stopGradient(batch.variance), flat), 1 - m)));
-    return normalize(x, batch.mean, batch.variance, this.epsilon, shaped(this.gamma), shaped(this.beta));
+    return batchNormalization(x, batch.mean, batch.variance, shaped(this.beta), shaped(this.gamma), this.epsilon);
   }
 }
 
@@ -201,7 +188,7 @@ export class LayerNormalization extends Layer {
     const axes = this.#axes(x.shape);
     const along = x.shape.map((d, i) => axes.includes(i) ? d : 1);
     const shaped = (v: Tensor | undefined) => v && reshape(v, along);
-    const { mean: m, variance } = moments(x, axes);
-    return normalize(x, m, variance, this.epsilon, shaped(this.gamma), shaped(this.beta));
+    const { mean, variance } = moments(x, axes, true);
+    return batchNormalization(x, mean, variance, shaped(this.beta), shaped(this.gamma), this.epsilon);
   }
 }

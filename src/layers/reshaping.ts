@@ -1,6 +1,6 @@
 // Keras' reshaping layers: Flatten, Reshape, Permute (batch axis untouched), and on NHWC images
 // UpSampling2D, ZeroPadding2D, Cropping2D. No variables.
-import { Tensor, tensor, reshape, transpose, broadcastTo, gather, add, mul, sub, pad, slice } from '../index.js';
+import { Tensor, reshape, transpose, broadcastTo, pad, slice, resize } from '../index.js';
 import { Layer, describeValue, inContext } from './module.js';
 import { checkFloat, checkImages, checkOptions, nonNegativeInteger, pair } from './util.js';
 
@@ -68,17 +68,6 @@ export class Permute extends Layer {
   }
 }
 
-/** Source rows for bilinear upsampling by an integer factor (TF2's half-pixel centres, no antialias). */
-function bilinearTaps(n: number, factor: number): { lower: Tensor; upper: Tensor; frac: number[] } {
-  const lower: number[] = [], upper: number[] = [], frac: number[] = [];
-  for (let o = 0; o < n * factor; o++) {
-    const src = Math.max((o + 0.5) / factor - 0.5, 0);
-    const lo = Math.floor(src);
-    lower.push(lo); upper.push(Math.min(lo + 1, n - 1)); frac.push(src - lo);
-  }
-  return { lower: tensor(lower, undefined, 'int32'), upper: tensor(upper, undefined, 'int32'), frac };
-}
-
 /** Options of `UpSampling2D`: interpolation 'nearest' (default, Keras') or 'bilinear'. */
 export interface UpSampling2DOptions {
   interpolation?: 'nearest' | 'bilinear';
@@ -110,16 +99,9 @@ export class UpSampling2D extends Layer {
     checkFloat(x);
     const [b, h, w, c] = x.shape, [sh, sw] = this.size;
     const out = this.outputShape(x.shape);
-    if (this.interpolation === 'nearest') // a broadcast repeats each pixel sh x sw times
-      return reshape(broadcastTo(reshape(x, [b, h, 1, w, 1, c]), [b, h, sh, w, sw, c]), out);
-    // bilinear is separable: interpolate rows, then columns, between gathered neighbours
-    const along = (t: Tensor, axis: 1 | 2, n: number, factor: number): Tensor => {
-      const { lower, upper, frac } = bilinearTaps(n, factor);
-      const lo = gather(t, lower, axis), hi = gather(t, upper, axis);
-      const weights = tensor(frac, axis === 1 ? [1, frac.length, 1, 1] : [1, 1, frac.length, 1]);
-      return add(lo, mul(sub(hi, lo), weights));
-    };
-    return along(along(x, 1, h, sh), 2, w, sw);
+    // nearest: a broadcast repeats each pixel sh x sw times (Keras' ops.repeat; one op, no gathers)
+    if (this.interpolation === 'nearest') return reshape(broadcastTo(reshape(x, [b, h, 1, w, 1, c]), [b, h, sh, w, sw, c]), out);
+    return resize(x, [out[1], out[2]], { method: 'bilinear' }); // Keras' ops.image.resize
   }
 }
 
