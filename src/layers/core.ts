@@ -29,8 +29,9 @@ export interface Epilogue { bias?: Tensor; activation: FusedActivation }
 export interface DenseOptions extends KernelOptions {}
 
 /**
- * @internal Dense and the convolutions: activation(op(x, kernel) + bias). The kernel's shape comes
- * from the input's shape on the first apply or build; subclasses say how.
+ * The base of Dense and the convolutions (not exported from gradtape/layers): activation(op(x,
+ * kernel) + bias). The kernel's shape comes from the input's shape on the first apply or build;
+ * subclasses say how.
  */
 export abstract class KernelLayer extends Layer {
   readonly activation: (x: Tensor) => Tensor;
