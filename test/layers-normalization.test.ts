@@ -2,7 +2,7 @@
 // initial values), values and gradients against float64 references, the moving-average update in
 // training vs inference, and bad input.
 import { describe, it, expect } from 'vitest';
-import { tensor, tidy, memory, ones, Tensor } from '../src/index.js';
+import { tensor, tidy, memory, ones, Tensor, saveSafetensors, loadSafetensors } from '../src/index.js';
 import { BatchNormalization, LayerNormalization, Sequential, Dense } from '../src/layers/index.js';
 import { type ND, uniform } from './support/nd.js';
 import { expectClose } from './support/gradcheck.js';
@@ -118,6 +118,26 @@ describe('BatchNormalization', () => {
     expect(f32(bn.movingMean!)).toEqual(moved);
     [x, y, z].forEach(t => t.dispose());
     model.dispose();
+  });
+
+  it('weights() includes the moving statistics: a safetensors round trip restores inference exactly', () => {
+    const make = () => new Sequential([new Dense(3, { seed: 1 }), new BatchNormalization({ momentum: 0.5 })]);
+    const a = make(), b = make();
+    const x = T(uniform([4, 2], -1, 1, 40));
+    for (let i = 0; i < 3; i++) tidy(() => a.apply(x, { training: true }));
+    b.build([4, 2]);
+    expect(Object.keys(a.weights())).toEqual(['0/kernel', '0/bias', '1/gamma', '1/beta', '1/movingMean', '1/movingVariance']);
+    const saved = loadSafetensors(saveSafetensors(a.weights()));
+    b.loadWeights(saved);
+    const ya = a.apply(x), yb = b.apply(x);
+    expect(f32(yb)).toEqual(f32(ya));
+    [x, ya, yb, ...Object.values(saved)].forEach(t => t.dispose());
+    a.dispose(); b.dispose();
+    const x2 = ones([1, 2]), x3 = ones([1, 3]);
+    throws(() => b.apply(x2), /^Sequential '.*' > Dense '.*': the layer is disposed$/);
+    throws(() => (b.layers[1] as BatchNormalization).apply(x3), /^BatchNormalization '.*': the layer is disposed$/);
+    x3.dispose();
+    x2.dispose();
   });
 
   it('bad input: options, axis out of range, a later input that does not match the build', () => {
