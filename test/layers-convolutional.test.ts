@@ -93,6 +93,29 @@ describe('DepthwiseConv2D', () => {
   });
 });
 
+describe('Conv2D dilationRate (Keras\' dilation_rate)', () => {
+  for (const [d, padding] of [[2, 'valid'], [[1, 3], 'same'], [[2, 2], 'same']] as const) {
+    it(`dilationRate ${JSON.stringify(d)} '${padding}': output size from the dilated extent; values and gradients (float64)`, () => {
+      const layer = new Conv2D(2, 3, { dilationRate: d as number, padding, activation: 'relu', biasInitializer: 'glorotUniform', seed: 6 });
+      expect(new Conv2D(1, 3).dilationRate).toEqual([1, 1]);
+      const shape = [2, 7, 8, 2];
+      layer.build(shape);
+      const [dh, dw] = typeof d === 'number' ? [d, d] : d;
+      expect(layer.outputShape(shape)).toEqual(padding === 'same' ? [2, 7, 8, 2] : [2, 7 - 2 * dh, 8 - 2 * dw, 2]);
+      gradCheck(layer, uniform(shape, -1, 1, 9), ([x, k, b]) => ref.relu(ref.add(ref.conv2d(x, k, 1, padding, [dh, dw]), b)), `Conv2D dilation ${JSON.stringify(d)}`);
+      layer.dispose();
+    });
+  }
+
+  it('bad input: strides with dilation, a dilated kernel larger than the image', () => {
+    throws(() => new Conv2D(2, 3, { name: 'c', strides: 2, dilationRate: 2 }), "Conv2D 'c': strides > 1 cannot be combined with dilationRate > 1 (as in Keras), got strides [2,2] and dilationRate [2,2]");
+    throws(() => new Conv2D(2, 3, { name: 'c', dilationRate: 0 }), "Conv2D 'c': dilationRate must be a positive integer, got 0");
+    const x = ones([1, 4, 6, 1]);
+    throws(() => new Conv2D(2, 3, { name: 'c', dilationRate: 2 }).apply(x), "Conv2D 'c': the input's 4x6 image (shape [1,4,6,1]) is smaller than the 5x5 kernel (3x3 dilated by [2,2]) with padding 'valid'");
+    x.dispose();
+  });
+});
+
 describe('fused bias + activation', () => {
   it('Dense and Conv2D hand bias and a fusable activation to matmul / conv2d; others are applied after', () => {
     const matmul = vi.spyOn(root, 'matmul'), conv2d = vi.spyOn(root, 'conv2d');

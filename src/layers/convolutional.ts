@@ -9,10 +9,12 @@ import { type Padding, checkImages, pair, padding, positiveInteger, spatialOutpu
 export interface Conv2DOptions extends KernelOptions {
   strides?: number | [number, number];
   padding?: Padding;
+  /** spacing of the kernel's taps (atrous convolution), Keras' dilation_rate; default 1; not with strides > 1 */
+  dilationRate?: number | [number, number];
 }
 
-/** Options of `Conv2DTranspose`: those of `Conv2D`. */
-export interface Conv2DTransposeOptions extends Conv2DOptions {}
+/** Options of `Conv2DTranspose`: strides (1), padding ('valid') and those of `Dense`. */
+export interface Conv2DTransposeOptions extends Omit<Conv2DOptions, 'dilationRate'> {}
 
 /** Options of `DepthwiseConv2D`: Keras' names; the kernel's initializer is `depthwiseInitializer` (glorotUniform). */
 export interface DepthwiseConv2DOptions extends Omit<KernelOptions, 'kernelInitializer'> {
@@ -29,8 +31,8 @@ abstract class Conv2DBase extends KernelLayer {
   readonly strides: [number, number];
   readonly padding: Padding;
 
-  constructor(kind: string, kernelSize: unknown, options: Conv2DOptions | DepthwiseConv2DOptions | undefined, extra: string[], kernelOption?: string) {
-    super(kind, options as KernelOptions, ['strides', 'padding', ...extra], kernelOption);
+  constructor(kind: string, kernelSize: unknown, options: Conv2DOptions | DepthwiseConv2DOptions | undefined, extra: string[], kernelOption?: string, later?: string[]) {
+    super(kind, options as KernelOptions, ['strides', 'padding', ...extra], kernelOption, later);
     this.kernelSize = inContext(this, () => pair('kernelSize', kernelSize));
     this.strides = inContext(this, () => pair('strides', options?.strides ?? 1));
     this.padding = inContext(this, () => padding(options?.padding));
@@ -40,20 +42,32 @@ abstract class Conv2DBase extends KernelLayer {
 /** Keras' Conv2D on NHWC images: kernel [kh, kw, inChannels, filters], then bias and activation. */
 export class Conv2D extends Conv2DBase {
   readonly filters: number;
+  readonly dilationRate: [number, number];
 
   constructor(filters: number, kernelSize: number | [number, number], options?: Conv2DOptions) {
-    super('Conv2D', kernelSize, options, []);
+    super('Conv2D', kernelSize, options, [], undefined, ['dilationRate']);
     this.filters = inContext(this, () => positiveInteger('filters', filters));
+    this.dilationRate = inContext(this, () => {
+      const d = pair('dilationRate', options?.dilationRate ?? 1);
+      if (Math.max(...d) > 1 && Math.max(...this.strides) > 1)
+        throw new Error(`strides > 1 cannot be combined with dilationRate > 1 (as in Keras), got strides [${this.strides}] and dilationRate [${d}]`);
+      return d;
+    });
   }
 
   protected computeOutputShape(inputShape: number[]): number[] {
     checkImages(inputShape);
     this.checkWidth(inputShape, inputShape[3], 'channel count', 2);
-    return [inputShape[0], ...spatialOutput(inputShape, this.kernelSize, this.strides, this.padding, 'kernel'), this.filters];
+    const [dh, dw] = this.dilationRate, [kh, kw] = this.kernelSize, dilated = dh > 1 || dw > 1;
+    const window: [number, number] = [(kh - 1) * dh + 1, (kw - 1) * dw + 1]; // the taps' extent
+    return [inputShape[0], ...spatialOutput(inputShape, window, this.strides, this.padding, dilated ? `kernel (${kh}x${kw} dilated by [${this.dilationRate}])` : 'kernel'), this.filters];
   }
   protected kernelShape(inputShape: number[]): number[] { return [...this.kernelSize, inputShape[3], this.filters]; }
   protected get canFuse(): boolean { return true; }
-  protected transform(x: Tensor, kernel: Variable, epilogue?: Epilogue): Tensor { return conv2d(x, kernel, this.strides, this.padding, epilogue); }
+  protected transform(x: Tensor, kernel: Variable, epilogue?: Epilogue): Tensor {
+    const dilated = this.dilationRate[0] > 1 || this.dilationRate[1] > 1;
+    return conv2d(x, kernel, this.strides, this.padding, dilated ? { ...epilogue, dilations: this.dilationRate } : epilogue);
+  }
 }
 
 /**

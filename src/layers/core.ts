@@ -48,10 +48,11 @@ export abstract class KernelLayer extends Layer {
 
   /**
    * @param kernelOption the option naming the kernel's initializer (DepthwiseConv2D: Keras' depthwiseInitializer)
+   * @param laterOptions options listed after the shared ones in messages
    */
-  constructor(kind: string, options: KernelOptions | undefined, extraOptions: readonly string[], kernelOption = 'kernelInitializer') {
+  constructor(kind: string, options: KernelOptions | undefined, extraOptions: readonly string[], kernelOption = 'kernelInitializer', laterOptions: readonly string[] = []) {
     super(options?.name, kind);
-    const allowed = [...extraOptions, ...KERNEL_OPTIONS].map(k => k === 'kernelInitializer' ? kernelOption : k);
+    const allowed = [...extraOptions, ...KERNEL_OPTIONS, ...laterOptions].map(k => k === 'kernelInitializer' ? kernelOption : k);
     const o = inContext(this, () => checkOptions(options, allowed)) as Record<string, unknown>;
     this.activation = inContext(this, () => activationFunction(o.activation as ActivationLike | undefined));
     this.activationName = o.activation === undefined ? 'linear' : typeof o.activation === 'string' ? o.activation as ActivationName : undefined;
