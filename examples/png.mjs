@@ -1,7 +1,8 @@
 // A small PNG writer for the examples' sample grids: 8-bit grayscale, no filtering, zlib from
 // node:zlib. Enough for people to look at what a generative model learned.
 import { deflateSync } from 'node:zlib';
-import { writeFileSync } from 'node:fs';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
   let c = n;
@@ -54,8 +55,18 @@ export function gridPng(values, n, size, { columns = 4, scale = 3, lo = 0, hi = 
   return encodeGrayPng(pixels, width, height);
 }
 
-/** Writes a grid PNG to `path` and returns the path. */
+/** Where the examples write their images: examples/output/ (git-ignored). */
+export const OUTPUT_DIR = new URL('./output/', import.meta.url).pathname;
+
+/** Writes a grid PNG to `path` (its directory made if needed) and returns the path. */
 export function writeGridPng(path, values, n, size, options) {
+  mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, gridPng(values, n, size, options));
   return path;
+}
+
+/** A numeric command-line flag `--name=value` (the examples' lengths), or `fallback`. */
+export function numberFlag(name, fallback) {
+  const arg = process.argv.find(a => a.startsWith(`--${name}=`));
+  return arg ? Number(arg.slice(name.length + 3)) : fallback;
 }
