@@ -3,6 +3,7 @@
 import { deflateSync } from 'node:zlib';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
   let c = n;
@@ -56,7 +57,7 @@ export function gridPng(values, n, size, { columns = 4, scale = 3, lo = 0, hi = 
 }
 
 /** Where the examples write their images: examples/output/ (git-ignored). */
-export const OUTPUT_DIR = new URL('./output/', import.meta.url).pathname;
+export const OUTPUT_DIR = fileURLToPath(new URL('./output', import.meta.url));
 
 /** Writes a grid PNG to `path` (its directory made if needed) and returns the path. */
 export function writeGridPng(path, values, n, size, options) {
