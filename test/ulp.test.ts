@@ -288,3 +288,77 @@ describe('gradients of the one-pass gradients', () => {
     });
   });
 });
+
+describe('pow (f32x4, float64 lanes inside) against float64 Math.pow with C\'s special cases', () => {
+  /** C99's pow where it differs from JS's Math.pow: pow(1, y) = 1 and pow(−1, ±Inf) = 1. */
+  const powC = (a: number, b: number) => (a === 1 || (a === -1 && Math.abs(b) === Infinity) ? 1 : Math.pow(a, b));
+  const powOf = (xs: Float32Array, ys: Float32Array) => tidy(() => gt.pow(tensor(xs), tensor(ys)).data() as Float32Array);
+  /** Worst ulp error over the pairs (NaN, ±Inf, overflow and exact zeros must match the rounded reference exactly). */
+  function worstUlps(xs: Float32Array, ys: Float32Array): { worst: number; at: string } {
+    const got = powOf(xs, ys);
+    let worst = 0, at = '';
+    for (let i = 0; i < xs.length; i++) {
+      const r = powC(xs[i]!, ys[i]!), r32 = Math.fround(r);
+      if (Number.isNaN(r) || !Number.isFinite(r32) || r32 === 0) {
+        if (!Object.is(got[i], r32)) expect.fail(`pow(${xs[i]}, ${ys[i]}) = ${got[i]}, want ${r32}`);
+        continue;
+      }
+      const err = Math.abs(got[i]! - r) / ulpAt(r);
+      if (!(err <= worst)) { worst = err; at = `pow(${xs[i]}, ${ys[i]}) = ${got[i]}, want ${r}`; }
+    }
+    return { worst, at };
+  }
+  const rng = (seed: number) => () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+
+  it('within 0.75 ulp (0.58 seen) over every binade of x (both signs) with integral, half-integral and other exponents, results from denormal to overflow', () => {
+    const next = rng(1), xs: number[] = [], ys: number[] = [];
+    // x: 2^16 bit patterns across all binades, both signs; y: integers, halves and random values
+    // scaled so that y·log2|x| covers [−150, 128] (results from the denormals to overflow)
+    const sweep = 1 << 16;
+    for (let i = 0; i < sweep; i++) {
+      u32[0] = Math.floor((i * 0x7f7fffff) / (sweep - 1));
+      const x = (i & 1 ? -1 : 1) * f32[0]!, l = Math.abs(Math.log2(Math.abs(x))) || 1;
+      for (const y of [Math.round((next() - 0.5) * 20), Math.round((next() - 0.5) * 40) / 2, (next() - 0.5) * 2 * Math.min(300 / l, 1e4), (next() - 0.5) * 6]) {
+        xs.push(x); ys.push(y);
+      }
+    }
+    // x near 1 with large |y| (where y·log x needs its extra precision), and exact powers of two
+    for (let i = 0; i < 1 << 16; i++) {
+      const x = 1 + (next() - 0.5) * 2 ** -(next() * 20), y = (next() - 0.5) * 2 * Math.min(150 / Math.abs(Math.log2(x) || 1e-30), 1e7);
+      xs.push(x); ys.push(y);
+      xs.push(2 ** Math.round((next() - 0.5) * 250)); ys.push(Math.round((next() - 0.5) * 4));
+    }
+    const { worst, at } = worstUlps(Float32Array.from(xs), Float32Array.from(ys));
+    expect(worst, `worst ${worst.toFixed(3)} ulp at ${at}`).toBeLessThanOrEqual(0.75);
+  });
+
+  it('IEEE/C99 special cases exactly: signed zeros, infinities, NaN, ±1, odd and even integers, non-integers', () => {
+    const xs: number[] = [], ys: number[] = [];
+    const xv = [0, -0, 1, -1, 2, -2, 0.5, -0.5, 3, -3, Infinity, -Infinity, NaN, 2 ** -149, -(2 ** -149), 3.4028235e38, -3.4028235e38];
+    const yv = [0, -0, 1, -1, 2, -2, 3, -3, 0.5, -0.5, 2.5, -2.5, 1e-30, 2 ** 24 + 2, 2 ** 23 + 1, -(2 ** 23 + 1), 3.4028235e38, Infinity, -Infinity, NaN];
+    for (const x of xv) for (const y of yv) { xs.push(x); ys.push(y); }
+    const got = powOf(Float32Array.from(xs), Float32Array.from(ys));
+    xs.forEach((x, i) => {
+      const want = Math.fround(powC(x, ys[i]!));
+      // exact where C's pow is exact (NaN, ±Inf, signed zeros, ±1, small integral powers); within an ulp elsewhere
+      if (Number.isNaN(want) || !Number.isFinite(want) || want === 0 || (Number.isInteger(want) && Math.abs(want) <= 2 ** 24)) expect(got[i], `pow(${x}, ${ys[i]})`).toBe(want);
+      else expect(Math.abs(got[i]! - powC(x, ys[i]!)) / ulpAt(want), `pow(${x}, ${ys[i]})`).toBeLessThanOrEqual(1);
+    });
+  });
+
+  it('one result wherever the element sits: vector body, padded tail, a single pair, a broadcast exponent; pow(x, 2) is x·x', () => {
+    const next = rng(7);
+    const xs = Float32Array.from({ length: 37 }, () => (next() - 0.3) * 10), ys = Float32Array.from({ length: 37 }, (_, i) => (i % 3 ? (next() - 0.5) * 8 : Math.round((next() - 0.5) * 8)));
+    const whole = powOf(xs, ys);
+    for (let i = 0; i < xs.length; i++) {
+      const single = tidy(() => gt.pow(tensor(xs[i]!), tensor(ys[i]!)).item());
+      expect(single, `pow(${xs[i]}, ${ys[i]}) alone`).toBe(whole[i]);
+      const broadcast = tidy(() => (gt.pow(tensor(xs), ys[i]!).data() as Float32Array)[i]);
+      expect(broadcast, `pow(x, ${ys[i]}) broadcast`).toBe(whole[i]);
+    }
+    for (let n = 1; n <= 7; n++) expect(Array.from(powOf(xs.subarray(8, 8 + n), ys.subarray(8, 8 + n))), `n = ${n}`).toEqual(Array.from(whole.subarray(8, 8 + n)));
+    const squares = tidy(() => gt.pow(tensor(xs), 2).data() as Float32Array);
+    const twos = powOf(xs, new Float32Array(xs.length).fill(2));
+    xs.forEach((x, i) => { expect(squares[i]).toBe(Math.fround(x * x)); expect(twos[i]).toBe(Math.fround(x * x)); });
+  });
+});
