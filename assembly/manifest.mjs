@@ -75,6 +75,8 @@ export const families = [
     module: 'extra', file: 'extra/spatial', rule: 'spatialBackward',
     ops: ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad', 'AvgPool', 'AvgPoolGrad'],
   },
+  // atan2, the one math kernel no composition gives (atan, asin, acos are compositions with it)
+  { module: 'extra', file: 'extra/math', rule: 'atan2Backward', ops: ['Atan2'] },
 ];
 
 /**
@@ -121,6 +123,7 @@ export const exports = {
   },
   extra: {
     'extra/spatial': ['spatial(op: i32, x: i32, b: i32, kh: i32, kw: i32, sh: i32, sw: i32, same: i32): i32'],
+    'extra/math': ['atan2(y: i32, x: i32): i32'],
   },
 };
 
@@ -129,10 +132,14 @@ export const extraImports = [
   'newTensor', 'retain', 'release', 'dataPtr', 'dimOf', 'rankOfId', 'sizeOfId', 'dtypeOfId',
   'scratchTake', 'scratchMark', 'scratchRelease', 'commitRecord', 'zerosLike',
   'packPanels', // (one copy of the matrix-panel packing for both modules)
+  'unary', 'binary', // (rules written with the core's recorded ops)
 ];
 
 /**
- * Tensor methods whose ops live in the extra module. A bundle that never imports such an op leaves
- * out its code and the module's bytes; the method then explains how to get them.
+ * Tensor methods whose ops live in the extra module, or are declared pure for another reason (few
+ * programs use them). A bundle that never imports such an op leaves out its code (and the module's
+ * bytes); the method then explains how to get them.
  */
-export const extraMethods = ['conv2d', 'maxPool', 'avgPool'];
+export const extraMethods = ['conv2d', 'maxPool', 'avgPool',
+  // src/ops-math.ts (atan2's kernel is in the extra module; the rest are compositions)
+  'atan2', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh', 'acosh', 'atanh', 'isNaN', 'isInf', 'isFinite'];

@@ -40,7 +40,8 @@ const normalPdf = (x: number) => Math.exp(-x * x / 2) / Math.sqrt(2 * Math.PI);
 const sigmoid64 = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 
 interface Spec {
-  name: 'exp' | 'expm1' | 'log' | 'log1p' | 'tanh' | 'sigmoid' | 'softplus' | 'elu' | 'selu' | 'erf' | 'gelu' | 'sin' | 'cos' | 'tan';
+  name: 'exp' | 'expm1' | 'log' | 'log1p' | 'tanh' | 'sigmoid' | 'softplus' | 'elu' | 'selu' | 'erf' | 'gelu' | 'sin' | 'cos' | 'tan'
+    | 'asin' | 'acos' | 'atan' | 'sinh' | 'cosh' | 'asinh' | 'acosh' | 'atanh';
   ref: (x: number) => number;
   /** max error in ulps, a little above the worst seen (beyond `absolute`, where given) */
   ulps: number;
@@ -70,6 +71,17 @@ const SPECS: Spec[] = [
   { name: 'sin', ref: Math.sin, ulps: 2, lo: -10, hi: 10, edges: [2 ** -12, 2 ** -12 * 1.0001, 421657428, 421657440, 1e10, 3.4028235e38] },
   { name: 'cos', ref: Math.cos, ulps: 2, lo: -10, hi: 10, edges: [2 ** -12, 421657428, 421657440, 1e10, 3.4028235e38] },
   { name: 'tan', ref: Math.tan, ulps: 4, lo: -10, hi: 10, edges: [2 ** -12, 421657428, 1e10, 3.4028235e38] },
+  // src/ops-math.ts: compositions (atan, asin, acos through the atan2 kernel); worst seen 1.2–2.3 ulp
+  { name: 'asin', ref: Math.asin, ulps: 2.5, lo: -1, hi: 1, edges: [1, 0.99999994, 0.5, 1e-4, 2 ** -140] },
+  { name: 'acos', ref: Math.acos, ulps: 2.5, lo: -1, hi: 1, edges: [1, 0.99999994, 0.5, 1e-4, 2 ** -140] },
+  { name: 'atan', ref: Math.atan, ulps: 1.5, lo: -10, hi: 10, edges: [1, 0.5, 2, 1e-4, 2 ** -140, 3.4028235e38] },
+  // (sinh and cosh overflow where eˣ does, at ln(FLT_MAX) = 88.7228391, a little before the exact values: documented)
+  { name: 'sinh', ref: (x) => (Math.abs(x) > 88.7228391 ? Math.sign(x) * Infinity : Math.sinh(x)), ulps: 2, lo: -89, hi: 89, edges: [88.72283, 88.72284, 1e-4, 2 ** -140] },
+  { name: 'cosh', ref: (x) => (Math.abs(x) > 88.7228391 ? Infinity : Math.cosh(x)), ulps: 2, lo: -89, hi: 89, edges: [88.72283, 88.72284, 1e-4, 2 ** -140] },
+  // (asinh and acosh switch to log(2x) at 4096)
+  { name: 'asinh', ref: Math.asinh, ulps: 2, lo: -10, hi: 10, edges: [4096, 4095.9998, 4096.0005, 1e-4, 2 ** -140, 1.8e19, 3.4028235e38] },
+  { name: 'acosh', ref: Math.acosh, ulps: 2.5, lo: 1, hi: 10, edges: [1, 1.0000001, 4096, 4096.0005, 4095.9998, 1.8e19, 3.4028235e38] },
+  { name: 'atanh', ref: Math.atanh, ulps: 2, lo: -1, hi: 1, edges: [1, 0.99999994, 0.5, 1e-4, 2 ** -140] },
 ];
 
 const f32 = new Float32Array(1);
@@ -360,5 +372,51 @@ describe('pow (f32x4, float64 lanes inside) against float64 Math.pow with C\'s s
     const squares = tidy(() => gt.pow(tensor(xs), 2).data() as Float32Array);
     const twos = powOf(xs, new Float32Array(xs.length).fill(2));
     xs.forEach((x, i) => { expect(squares[i]).toBe(Math.fround(x * x)); expect(twos[i]).toBe(Math.fround(x * x)); });
+  });
+});
+
+describe('atan2 (f32x4 kernel in the extra module) against float64 Math.atan2', () => {
+  const atan2Of = (ys: Float32Array, xs: Float32Array) => tidy(() => gt.atan2(tensor(ys), tensor(xs)).data() as Float32Array);
+  const rng = (seed: number) => () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+
+  it('within 2 ulp (1.64 seen) around the circle, over every binade of y and x, and where x + y would overflow', () => {
+    const next = rng(3), ys: number[] = [], xs: number[] = [];
+    for (let i = 0; i < 1 << 17; i++) { const a = next() * 2 * Math.PI, r = 0.5 + next(); ys.push(r * Math.sin(a)); xs.push(r * Math.cos(a)); }
+    for (let i = 0; i < 1 << 17; i++) { ys.push((next() - 0.5) * 2 ** ((next() - 0.5) * 300)); xs.push((next() - 0.5) * 2 ** ((next() - 0.5) * 300)); }
+    for (let i = 0; i < 1 << 14; i++) { ys.push((next() - 0.5) * 2 ** 128); xs.push((next() - 0.5) * 2 ** 128); }
+    // around the branches' edges: |y|/|x| near ½, 1 and 2
+    for (let i = 0; i < 1 << 14; i++) { const x = (next() - 0.5) * 8, q = [0.5, 1, 2][i % 3]! * (1 + (next() - 0.5) * 1e-5); ys.push(x * q); xs.push(x); }
+    const y32 = Float32Array.from(ys), x32 = Float32Array.from(xs), got = atan2Of(y32, x32);
+    let worst = 0, at = '';
+    for (let i = 0; i < y32.length; i++) {
+      const r = Math.atan2(y32[i]!, x32[i]!);
+      if (r === 0 || Math.abs(r) < 2 ** -126) { expect(Math.abs(got[i]! - r), `atan2(${y32[i]}, ${x32[i]})`).toBeLessThanOrEqual(2 ** -149); continue; }
+      const err = Math.abs(got[i]! - r) / ulpAt(r);
+      if (!(err <= worst)) { worst = err; at = `atan2(${y32[i]}, ${x32[i]}) = ${got[i]}, want ${r}`; }
+    }
+    expect(worst, `worst ${worst.toFixed(2)} ulp at ${at}`).toBeLessThanOrEqual(2);
+  });
+
+  it('IEEE/C special cases exactly, as Math.atan2 rounded: signed zeros, infinities, NaN, denormals, the largest floats', () => {
+    const v = [0, -0, 1, -1, Infinity, -Infinity, NaN, 2 ** -149, -(2 ** -149), 3.4028235e38, -3.4028235e38, 2.5, -2.5];
+    const ys: number[] = [], xs: number[] = [];
+    for (const y of v) for (const x of v) { ys.push(y); xs.push(x); }
+    const got = atan2Of(Float32Array.from(ys), Float32Array.from(xs));
+    ys.forEach((y, i) => {
+      const want = Math.atan2(y, xs[i]!), quarters = want / (Math.PI / 4);
+      // exact where C's result is NaN, ±0 or a multiple of π/4 (the special cases), within 2 ulp elsewhere
+      if (Number.isNaN(want) || Number.isInteger(quarters)) expect(got[i], `atan2(${y}, ${xs[i]})`).toBe(Math.fround(want));
+      else expect(Math.abs(got[i]! - want) / ulpAt(want), `atan2(${y}, ${xs[i]})`).toBeLessThanOrEqual(2);
+    });
+  });
+
+  it('one result wherever the element sits (vector body, padded tail, broadcast), and atan, asin, acos through it', () => {
+    const next = rng(9), ys = Float32Array.from({ length: 23 }, () => (next() - 0.5) * 6), xs = Float32Array.from({ length: 23 }, () => (next() - 0.5) * 6);
+    const whole = atan2Of(ys, xs);
+    for (let n = 1; n <= 7; n++) expect(Array.from(atan2Of(ys.subarray(4, 4 + n), xs.subarray(4, 4 + n))), `n = ${n}`).toEqual(Array.from(whole.subarray(4, 4 + n)));
+    ys.forEach((y, i) => {
+      expect(tidy(() => gt.atan2(y, tensor(xs)).data()[i]), `atan2(${y}, x[${i}]) broadcast`).toBe(whole[i]);
+      expect(tidy(() => gt.atan(tensor(y)).item()), `atan(${y})`).toBe(tidy(() => gt.atan2(y, 1).item()));
+    });
   });
 });

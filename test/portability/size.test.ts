@@ -1,7 +1,7 @@
 // Size as users meet it: a program importing the installed package, bundled by esbuild with
 // `--bundle --minify --format=esm --platform=browser` (the default/browser build, the core embedded),
 // then gzip -9. Limits from DESIGN.md (1 KB = 1,000 bytes): the seed program (ones, tape, sum, mul)
-// ≤ 30 KB (DESIGN.md: 32), the whole root API ≤ 42 KB. The seed program must not carry what it does not import
+// ≤ 30 KB (DESIGN.md: 32), the whole root API ≤ 50 KB (DESIGN.md). The seed program must not carry what it does not import
 // (optimizers, safetensors, forward mode, losses, custom gradients' callbacks, ...).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { embeddedExtraMarker, expectSeed, lastJson, runOk } from './helpers';
 import { packAndInstall, releaseInstall, type Installed } from './pack';
 
 const SEED_LIMIT = 30_000; // (DESIGN.md allows 32 KB; the extra module took the seed program under 30 KB, and this keeps it there)
-const WHOLE_API_LIMIT = 42_000;
+const WHOLE_API_LIMIT = 50_000; // (DESIGN.md; it was held at 42 KB until the issue-22 ops: pow, atan2 and the math compositions took it past)
 const gz = (b: Uint8Array) => gzipSync(b, { level: 9 }).length;
 
 const SEED = `import { ones, tape, sum, mul } from 'gradtape';
