@@ -358,7 +358,7 @@ describe('pow (f32x4, float64 lanes inside) against float64 Math.pow with C\'s s
     });
   });
 
-  it('one result wherever the element sits: vector body, padded tail, a single pair, a broadcast exponent; pow(x, 2) is x·x', () => {
+  it('one result wherever the element sits: vector body, padded tail, a single pair, a broadcast exponent; x·x, 1/x, √x for 2, −1, ½', () => {
     const next = rng(7);
     const xs = Float32Array.from({ length: 37 }, () => (next() - 0.3) * 10), ys = Float32Array.from({ length: 37 }, (_, i) => (i % 3 ? (next() - 0.5) * 8 : Math.round((next() - 0.5) * 8)));
     const whole = powOf(xs, ys);
@@ -369,9 +369,16 @@ describe('pow (f32x4, float64 lanes inside) against float64 Math.pow with C\'s s
       expect(broadcast, `pow(x, ${ys[i]}) broadcast`).toBe(whole[i]);
     }
     for (let n = 1; n <= 7; n++) expect(Array.from(powOf(xs.subarray(8, 8 + n), ys.subarray(8, 8 + n))), `n = ${n}`).toEqual(Array.from(whole.subarray(8, 8 + n)));
-    const squares = tidy(() => gt.pow(tensor(xs), 2).data() as Float32Array);
-    const twos = powOf(xs, new Float32Array(xs.length).fill(2));
-    xs.forEach((x, i) => { expect(squares[i]).toBe(Math.fround(x * x)); expect(twos[i]).toBe(Math.fround(x * x)); });
+    // the entry's loop for a scalar 2, −1 or ½ and the general kernel agree, both correctly rounded
+    const special = Float32Array.from([...xs, 0, -0, Infinity, -Infinity, NaN, 2 ** -149, -(2 ** -149), 3.4028235e38]);
+    for (const [e, f] of [[2, (x: number) => x * x], [-1, (x: number) => 1 / x], [0.5, (x: number) => (x === -Infinity ? Infinity : Math.sqrt(x) + 0)]] as const) {
+      const byScalar = tidy(() => gt.pow(tensor(special), e).data() as Float32Array);
+      const byTensor = powOf(special, new Float32Array(special.length).fill(e));
+      special.forEach((x, i) => {
+        expect(byScalar[i], `pow(${x}, ${e})`).toBe(Math.fround(f(x)));
+        expect(byTensor[i], `pow(${x}, ${e}), the exponent a tensor`).toBe(Math.fround(f(x)));
+      });
+    }
   });
 });
 

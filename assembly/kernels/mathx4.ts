@@ -422,11 +422,22 @@ const POW_LOG = 0, POW_EXP = 48, POW_ONE = 104, POW_TWO = 112, POW_ROUNDER = 120
 }
 
 /**
+ * x^y in the lanes where y is 2, −1 or ½, one operation each, correctly rounded (x·x; 1/x; √x, with
+ * C's +0 for −0, +0 added, and +Inf for −Inf), r in the others. Not inlined: pow4 and the entry's
+ * loop for these exponents (elementwise.ts powByScalar) share it, so both give the same bits.
+ */
+function powExact(x: v128, y: v128, r: v128): v128 {
+  r = v128.bitselect(f32x4.mul(x, x), r, f32x4.eq(y, splat(2)));
+  r = v128.bitselect(f32x4.div(ek(ONE), x), r, f32x4.eq(y, splat(-1)));
+  const root = v128.bitselect(ek(INF), f32x4.add(f32x4.sqrt(x), splat(0)), f32x4.eq(x, ek(NEG_INF)));
+  return v128.bitselect(root, r, f32x4.eq(y, ek(HALF)));
+}
+
+/**
  * x^y as C's powf (IEEE 754's pow), within 0.6 ulp: the magnitude from powMagnitude, two lanes at
  * a time, then the IEEE cases lane by lane: x = ±0, ±Inf (log2|x| = ∓Inf... as the sign of
  * (|x| − 1)·y says: 0 or Inf) and NaN; x < 0 (also −0, −Inf) with y an odd integer negates; finite
- * x < 0 with y not an integer is NaN; y = ±0, x = 1, and x = −1 with y = ±Inf give 1 (even for NaN);
- * y = 2 gives x·x, correctly rounded.
+ * x < 0 with y not an integer is NaN; y = ±0, x = 1, and x = −1 with y = ±Inf give 1 (even for NaN).
  */
 function pow4(x: v128, y: v128): v128 {
   const lo = powMagnitude(f64x2.promote_low_f32x4(x), f64x2.promote_low_f32x4(y));
@@ -439,8 +450,7 @@ function pow4(x: v128, y: v128): v128 {
   r = v128.xor(r, v128.and(v128.and(x, ek(SIGN)), v128.andnot(integral, f32x4.eq(f32x4.nearest(half), half))));
   r = v128.bitselect(ek(QNAN), r, v128.andnot(v128.and(f32x4.lt(x, splat(0)), f32x4.gt(x, ek(NEG_INF))), integral));
   const unit = v128.or(v128.or(f32x4.eq(y, splat(0)), f32x4.eq(x, one)), v128.and(f32x4.eq(ax, one), f32x4.eq(f32x4.abs(y), inf)));
-  r = v128.bitselect(f32x4.mul(x, x), r, f32x4.eq(y, splat(2))); // x² exactly, as the entry's fast path for pow(x, 2) gives it
-  return v128.bitselect(one, r, unit);
+  return v128.bitselect(one, powExact(x, y, r), unit);
 }
 
 /**
@@ -469,4 +479,6 @@ export class Math4 {
   @inline static sincos(x: v128, scratch: usize): v128 { return sincos4(x, scratch); }
   /** x^y as C's powf (not inlined: one copy serves every loop) */
   static pow(x: v128, y: v128): v128 { return pow4(x, y); }
+  /** x^y where y is 2, −1 or ½ (r elsewhere): the bits pow gives */
+  @inline static powExact(x: v128, y: v128, r: v128): v128 { return powExact(x, y, r); }
 }
