@@ -115,6 +115,18 @@ describe('gradients', () => {
     near(nthDerivative((x) => gt.atan2(1, x), xs, 3), xs, (x) => -(6 * x * x - 2) / (1 + x * x) ** 3, 'atan2(1, x)\'\'\'');
   });
 
+  it('forward mode: jvp of atan2 (in both arguments) and of asinh', () => tidy(() => {
+    const y = tensor([0.5, -1.5]), x = tensor([2, -0.25]), v = tensor([1, 0.5]), w = tensor([-0.5, 2]);
+    const acc = new gt.ForwardAccumulator([y, x], [v, w]);
+    const out = acc.record(() => gt.atan2(y, x));
+    const want = [0, 1].map((i) => { const [yi, xi, vi, wi] = [[0.5, -1.5][i]!, [2, -0.25][i]!, [1, 0.5][i]!, [-0.5, 2][i]!]; return (xi * vi - yi * wi) / (xi * xi + yi * yi); });
+    near(Array.from(acc.jvp(out)!.data()), [0, 1], (i) => want[i]!, 'atan2 jvp');
+    const acc2 = new gt.ForwardAccumulator(y, v);
+    const a = acc2.record(() => gt.asinh(y));
+    near(Array.from(acc2.jvp(a)!.data()), [0.5, -1.5], (yi) => (yi === 0.5 ? 1 : 0.5) / Math.sqrt(1 + yi * yi), 'asinh jvp');
+    acc.dispose(); acc2.dispose();
+  }));
+
   it('methods are the functions', () => tidy(() => {
     const x = tensor([0.25, -0.5]);
     for (const name of ['asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh', 'atanh'] as const) expect(x[name]().toArray()).toEqual(gt[name](x).toArray());

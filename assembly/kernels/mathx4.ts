@@ -398,7 +398,11 @@ const POW_LOG = 0, POW_EXP = 48, POW_ONE = 104, POW_TWO = 112, POW_ROUNDER = 120
 @inline function pk(at: usize): v128 { return v128.load64_splat(POW_K + at); }
 @inline function step64(p: v128, x: v128, at: usize): v128 { return f64x2.add(f64x2.mul(p, x), pk(at)); }
 
-/** |x|^y for float64 lanes x, y (from float32) with |x| finite and nonzero (other lanes: garbage, replaced by pow4). */
+/**
+ * |x|^y for float64 lanes x, y (from float32) with |x| finite and nonzero (other lanes: garbage,
+ * replaced by pow4). Inlined, so pow4 holds two copies: one copy called twice was ~100 bytes
+ * smaller gzipped and ~35 % slower (measured: the two halves no longer overlap).
+ */
 @inline function powMagnitude(x: v128, y: v128): v128 {
   const ax = f64x2.abs(x), one = pk(POW_ONE), two = pk(POW_TWO), rounder = pk(POW_ROUNDER);
   // |x| = m·2^e, m in [√½, √2), as logOf does in float32, with k = e + 1024 (a logical shift: an
