@@ -76,6 +76,8 @@ export const families = [
     ops: ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad', 'AvgPool', 'AvgPoolGrad',
       'DepthwiseConv2D', 'DepthwiseBackpropInput', 'DepthwiseBackpropFilter'],
   },
+  // atan2, the one math kernel no composition gives (atan, asin, acos are compositions with it)
+  { module: 'extra', file: 'extra/math', rule: 'atan2Backward', ops: ['Atan2'] },
 ];
 
 /**
@@ -122,6 +124,7 @@ export const exports = {
   },
   extra: {
     'extra/spatial': ['spatial(op: i32, x: i32, b: i32, kh: i32, kw: i32, sh: i32, sw: i32, same: i32, h: i32, w: i32, dh: i32, dw: i32): i32'],
+    'extra/math': ['atan2(y: i32, x: i32): i32'],
   },
 };
 
@@ -130,17 +133,19 @@ export const extraImports = [
   'newTensor', 'retain', 'release', 'dataPtr', 'dimOf', 'rankOfId', 'sizeOfId', 'dtypeOfId',
   'scratchTake', 'scratchMark', 'scratchRelease', 'commitRecord', 'zerosLike',
   'packPanels', // (one copy of the matrix-panel packing for both modules)
+  'unary', 'binary', // (rules written with the core's recorded ops)
 ];
 
 /**
- * Tensor methods a bundle may leave out: the extra module's ops, and ops without kernels of their own
- * declared pure (their files are imported only by programs that use them). A bundle that never
- * imports such an op leaves out its code (and the module's bytes); the method then explains how to
- * get it.
+ * Tensor methods a bundle may leave out: the extra module's ops, and ops declared pure (their files
+ * are imported only by programs that use them). A bundle that never imports such an op leaves out
+ * its code (and the module's bytes); the method then explains how to get it.
  */
 export const extraMethods = [
   // extra module (src/ops-conv.ts)
   'conv2d', 'maxPool', 'avgPool', 'conv2dTranspose', 'depthwiseConv2d',
   // compositions (src/ops-normalization.ts, src/ops-image.ts)
   'moments', 'batchNormalization', 'l2Normalize', 'dropout', 'clipByNorm', 'resize',
+  // src/ops-math.ts (atan2's kernel is in the extra module; the rest are compositions)
+  'atan2', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh', 'acosh', 'atanh', 'isNaN', 'isInf', 'isFinite',
 ];

@@ -42,7 +42,6 @@ function imports(): WebAssembly.Imports {
       releaseCustom: (fnId: number) => callbacks.releaseCustom(fnId),
       // the backward rules of the extra module's ops (a record of one exists only once it is loaded)
       extraBackward: (record: number, grads: number) => rawExtra!.backward(record, grads),
-      pow: Math.pow, // a^b for exponents the core does not do itself (assembly/kernels/elementwise.ts powF)
       // only the debug builds import abort: decode AssemblyScript's UTF-16 message
       abort(msg: number, file: number, line: number, col: number) {
         throw new Error(`gradtape core assertion failed: ${readString(msg)} at ${readString(file)}:${line}:${col}`);

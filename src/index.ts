@@ -15,6 +15,7 @@ import type * as nnOps from './ops-nn.js';
 import type * as convOps from './ops-conv.js';
 import type * as normalizationOps from './ops-normalization.js';
 import type * as imageOps from './ops-image.js';
+import type * as mathOps from './ops-math.js';
 import { EXTRA_METHODS } from '../build/generated/interface.js';
 
 export { init, initSync } from './core.js';
@@ -33,6 +34,7 @@ export * from './ops-nn.js';
 export * from './ops-conv.js';
 export * from './ops-normalization.js';
 export * from './ops-image.js';
+export * from './ops-math.js';
 export * from './optimizers.js';
 export * from './safetensors.js';
 
@@ -40,7 +42,7 @@ export * from './safetensors.js';
 // where the op is defined, and these typings follow from the ops' own types.
 declare module './tensor.js' {
   interface Tensor extends TensorMethods<typeof elementwiseOps & typeof reduceOps & typeof shapeOps & typeof linalgOps & typeof nnOps & typeof convOps
-    & typeof normalizationOps & typeof imageOps> {}
+    & typeof normalizationOps & typeof imageOps & typeof mathOps> {}
 }
 
 // The extra module's ops are methods too, but a bundle that never imports them leaves out their code

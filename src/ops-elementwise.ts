@@ -128,9 +128,9 @@ export const mul = binaryOp('mul', Op.Mul, 'numeric');
 /** Elementwise a / b, with broadcasting (float32). */
 export const div = binaryOp('div', Op.Div, 'float', undefined, __TESTS__ && { domain: [0.5, 2] });
 /**
- * Elementwise aᵇ, with broadcasting (float32), with C's special cases (pow(1, NaN) = 1, pow(x, 0) = 1).
- * Exponents that are multiples of ½ (up to ±64) are computed in the core (float64, rounded once);
- * other exponents call the host's `Math.pow` per element (~0.1 µs each).
+ * Elementwise aᵇ, with broadcasting (float32; TF's tf.math.pow), within 0.6 ulp of the exact value
+ * for every exponent, with C's special cases (pow(1, NaN) = 1, pow(x, ±0) = 1, a negative base
+ * with an odd integral exponent keeps its sign, with a non-integral one gives NaN).
  */
 export const pow = binaryOp('pow', Op.Pow, 'float', undefined, __TESTS__ && { domain: [0.5, 2] });
 /** Elementwise max(a, b), with broadcasting; on ties the gradient goes to a. */

@@ -32,6 +32,15 @@ it('reference agrees with tfjs on every op tfjs has', async () => {
     cmp(op, (R as any)[op](x), (tf as any)[op](T(x)));
   }
   for (const op of ['sqrt', 'rsqrt', 'log', 'log1p']) cmp(op, (R as any)[op](pos), (tf as any)[op](T(pos)));
+  // more math (src/ops-math.ts)
+  cmp('atan2', R.atan2(a, b), tf.atan2(T(a), T(b)));
+  cmp('atan2c', R.atan2(c, R.mul(a, -1)), tf.atan2(T(c), tf.mul(T(a), -1)));
+  for (const op of ['atan', 'sinh', 'cosh', 'asinh']) cmp(op, (R as any)[op](a), (tf as any)[op](T(a)));
+  const unit = uniform([2, 3, 4], -0.95, 0.95, seed++);
+  for (const op of ['asin', 'acos', 'atanh']) cmp(op, (R as any)[op](unit), (tf as any)[op](T(unit)));
+  cmp('acosh', R.acosh(R.add(pos, 1)), tf.acosh(T(R.add(pos, 1))));
+  const specials = nd([NaN, Infinity, -Infinity, 0, -0, -1.5, 3e38, -1e-30]);
+  for (const op of ['isNaN', 'isInf', 'isFinite']) cmp(op, (R as any)[op](specials), (tf as any)[op](T(specials)));
   cmp('not', R.logicalNot(R.greater(a,0)), tf.logicalNot(tf.greater(T(a),0)));
   cmp('and', R.logicalAnd(R.greater(a,0), R.less(b,0.3)), tf.logicalAnd(tf.greater(T(a),0), tf.less(T(b),0.3)));
   cmp('leakyRelu', R.leakyRelu(a), tf.leakyRelu(T(a)));

@@ -40,7 +40,8 @@ const normalPdf = (x: number) => Math.exp(-x * x / 2) / Math.sqrt(2 * Math.PI);
 const sigmoid64 = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 
 interface Spec {
-  name: 'exp' | 'expm1' | 'log' | 'log1p' | 'tanh' | 'sigmoid' | 'softplus' | 'elu' | 'selu' | 'erf' | 'gelu' | 'sin' | 'cos' | 'tan';
+  name: 'exp' | 'expm1' | 'log' | 'log1p' | 'tanh' | 'sigmoid' | 'softplus' | 'elu' | 'selu' | 'erf' | 'gelu' | 'sin' | 'cos' | 'tan'
+    | 'asin' | 'acos' | 'atan' | 'sinh' | 'cosh' | 'asinh' | 'acosh' | 'atanh';
   ref: (x: number) => number;
   /** max error in ulps, a little above the worst seen (beyond `absolute`, where given) */
   ulps: number;
@@ -70,6 +71,17 @@ const SPECS: Spec[] = [
   { name: 'sin', ref: Math.sin, ulps: 2, lo: -10, hi: 10, edges: [2 ** -12, 2 ** -12 * 1.0001, 421657428, 421657440, 1e10, 3.4028235e38] },
   { name: 'cos', ref: Math.cos, ulps: 2, lo: -10, hi: 10, edges: [2 ** -12, 421657428, 421657440, 1e10, 3.4028235e38] },
   { name: 'tan', ref: Math.tan, ulps: 4, lo: -10, hi: 10, edges: [2 ** -12, 421657428, 1e10, 3.4028235e38] },
+  // src/ops-math.ts: compositions (atan, asin, acos through the atan2 kernel); worst seen 1.2–2.3 ulp
+  { name: 'asin', ref: Math.asin, ulps: 2.5, lo: -1, hi: 1, edges: [1, 0.99999994, 0.5, 1e-4, 2 ** -140] },
+  { name: 'acos', ref: Math.acos, ulps: 2.5, lo: -1, hi: 1, edges: [1, 0.99999994, 0.5, 1e-4, 2 ** -140] },
+  { name: 'atan', ref: Math.atan, ulps: 1.5, lo: -10, hi: 10, edges: [1, 0.5, 2, 1e-4, 2 ** -140, 3.4028235e38] },
+  // (sinh and cosh overflow where eˣ does, at ln(FLT_MAX) = 88.7228391, a little before the exact values: documented)
+  { name: 'sinh', ref: (x) => (Math.abs(x) > 88.7228391 ? Math.sign(x) * Infinity : Math.sinh(x)), ulps: 2, lo: -89, hi: 89, edges: [88.72283, 88.72284, 1e-4, 2 ** -140] },
+  { name: 'cosh', ref: (x) => (Math.abs(x) > 88.7228391 ? Infinity : Math.cosh(x)), ulps: 2, lo: -89, hi: 89, edges: [88.72283, 88.72284, 1e-4, 2 ** -140] },
+  // (asinh and acosh switch to log(2x) at 4096)
+  { name: 'asinh', ref: Math.asinh, ulps: 2, lo: -10, hi: 10, edges: [4096, 4095.9998, 4096.0005, 1e-4, 2 ** -140, 1.8e19, 3.4028235e38] },
+  { name: 'acosh', ref: Math.acosh, ulps: 2.5, lo: 1, hi: 10, edges: [1, 1.0000001, 4096, 4096.0005, 4095.9998, 1.8e19, 3.4028235e38] },
+  { name: 'atanh', ref: Math.atanh, ulps: 2, lo: -1, hi: 1, edges: [1, 0.99999994, 0.5, 1e-4, 2 ** -140] },
 ];
 
 const f32 = new Float32Array(1);
@@ -285,6 +297,133 @@ describe('gradients of the one-pass gradients', () => {
       const hvp = acc2.jvp(g)!.data() as Float32Array;
       xs.forEach((xi, i) => expect(Math.abs(hvp[i]! - d2(xi) * tangent[i]!), `${name} Hessian-vector product at ${xi}`).toBeLessThanOrEqual(2e-5 * (1 + Math.abs(d2(xi) * tangent[i]!))));
       acc.dispose(); acc2.dispose();
+    });
+  });
+});
+
+describe('pow (f32x4, float64 lanes inside) against float64 Math.pow with C\'s special cases', () => {
+  /** C99's pow where it differs from JS's Math.pow: pow(1, y) = 1 and pow(−1, ±Inf) = 1. */
+  const powC = (a: number, b: number) => (a === 1 || (a === -1 && Math.abs(b) === Infinity) ? 1 : Math.pow(a, b));
+  const powOf = (xs: Float32Array, ys: Float32Array) => tidy(() => gt.pow(tensor(xs), tensor(ys)).data() as Float32Array);
+  /** Worst ulp error over the pairs (NaN, ±Inf, overflow and exact zeros must match the rounded reference exactly). */
+  function worstUlps(xs: Float32Array, ys: Float32Array): { worst: number; at: string } {
+    const got = powOf(xs, ys);
+    let worst = 0, at = '';
+    for (let i = 0; i < xs.length; i++) {
+      const r = powC(xs[i]!, ys[i]!), r32 = Math.fround(r);
+      if (Number.isNaN(r) || !Number.isFinite(r32) || r32 === 0) {
+        if (!Object.is(got[i], r32)) expect.fail(`pow(${xs[i]}, ${ys[i]}) = ${got[i]}, want ${r32}`);
+        continue;
+      }
+      const err = Math.abs(got[i]! - r) / ulpAt(r);
+      if (!(err <= worst)) { worst = err; at = `pow(${xs[i]}, ${ys[i]}) = ${got[i]}, want ${r}`; }
+    }
+    return { worst, at };
+  }
+  const rng = (seed: number) => () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+
+  it('within 0.75 ulp (0.58 seen) over every binade of x (both signs) with integral, half-integral and other exponents, results from denormal to overflow', () => {
+    const next = rng(1), xs: number[] = [], ys: number[] = [];
+    // x: 2^16 bit patterns across all binades, both signs; y: integers, halves and random values
+    // scaled so that y·log2|x| covers [−150, 128] (results from the denormals to overflow)
+    const sweep = 1 << 16;
+    for (let i = 0; i < sweep; i++) {
+      u32[0] = Math.floor((i * 0x7f7fffff) / (sweep - 1));
+      const x = (i & 1 ? -1 : 1) * f32[0]!, l = Math.abs(Math.log2(Math.abs(x))) || 1;
+      for (const y of [Math.round((next() - 0.5) * 20), Math.round((next() - 0.5) * 40) / 2, (next() - 0.5) * 2 * Math.min(300 / l, 1e4), (next() - 0.5) * 6]) {
+        xs.push(x); ys.push(y);
+      }
+    }
+    // x near 1 with large |y| (where y·log x needs its extra precision), and exact powers of two
+    for (let i = 0; i < 1 << 16; i++) {
+      const x = 1 + (next() - 0.5) * 2 ** -(next() * 20), y = (next() - 0.5) * 2 * Math.min(150 / Math.abs(Math.log2(x) || 1e-30), 1e7);
+      xs.push(x); ys.push(y);
+      xs.push(2 ** Math.round((next() - 0.5) * 250)); ys.push(Math.round((next() - 0.5) * 4));
+    }
+    const { worst, at } = worstUlps(Float32Array.from(xs), Float32Array.from(ys));
+    expect(worst, `worst ${worst.toFixed(3)} ulp at ${at}`).toBeLessThanOrEqual(0.75);
+  });
+
+  it('IEEE/C99 special cases exactly: signed zeros, infinities, NaN, ±1, odd and even integers, non-integers', () => {
+    const xs: number[] = [], ys: number[] = [];
+    const xv = [0, -0, 1, -1, 2, -2, 0.5, -0.5, 3, -3, Infinity, -Infinity, NaN, 2 ** -149, -(2 ** -149), 3.4028235e38, -3.4028235e38];
+    const yv = [0, -0, 1, -1, 2, -2, 3, -3, 0.5, -0.5, 2.5, -2.5, 1e-30, 2 ** 24 + 2, 2 ** 23 + 1, -(2 ** 23 + 1), 3.4028235e38, Infinity, -Infinity, NaN];
+    for (const x of xv) for (const y of yv) { xs.push(x); ys.push(y); }
+    const got = powOf(Float32Array.from(xs), Float32Array.from(ys));
+    xs.forEach((x, i) => {
+      const want = Math.fround(powC(x, ys[i]!));
+      // exact where C's pow is exact (NaN, ±Inf, signed zeros, ±1, small integral powers); within an ulp elsewhere
+      if (Number.isNaN(want) || !Number.isFinite(want) || want === 0 || (Number.isInteger(want) && Math.abs(want) <= 2 ** 24)) expect(got[i], `pow(${x}, ${ys[i]})`).toBe(want);
+      else expect(Math.abs(got[i]! - powC(x, ys[i]!)) / ulpAt(want), `pow(${x}, ${ys[i]})`).toBeLessThanOrEqual(1);
+    });
+  });
+
+  it('one result wherever the element sits: vector body, padded tail, a single pair, a broadcast exponent; x·x, 1/x, √x for 2, −1, ½', () => {
+    const next = rng(7);
+    const xs = Float32Array.from({ length: 37 }, () => (next() - 0.3) * 10), ys = Float32Array.from({ length: 37 }, (_, i) => (i % 3 ? (next() - 0.5) * 8 : Math.round((next() - 0.5) * 8)));
+    const whole = powOf(xs, ys);
+    for (let i = 0; i < xs.length; i++) {
+      const single = tidy(() => gt.pow(tensor(xs[i]!), tensor(ys[i]!)).item());
+      expect(single, `pow(${xs[i]}, ${ys[i]}) alone`).toBe(whole[i]);
+      const broadcast = tidy(() => (gt.pow(tensor(xs), ys[i]!).data() as Float32Array)[i]);
+      expect(broadcast, `pow(x, ${ys[i]}) broadcast`).toBe(whole[i]);
+    }
+    for (let n = 1; n <= 7; n++) expect(Array.from(powOf(xs.subarray(8, 8 + n), ys.subarray(8, 8 + n))), `n = ${n}`).toEqual(Array.from(whole.subarray(8, 8 + n)));
+    // the entry's loop for a scalar 2, −1 or ½ and the general kernel agree, both correctly rounded
+    const special = Float32Array.from([...xs, 0, -0, Infinity, -Infinity, NaN, 2 ** -149, -(2 ** -149), 3.4028235e38]);
+    for (const [e, f] of [[2, (x: number) => x * x], [-1, (x: number) => 1 / x], [0.5, (x: number) => (x === -Infinity ? Infinity : Math.sqrt(x) + 0)]] as const) {
+      const byScalar = tidy(() => gt.pow(tensor(special), e).data() as Float32Array);
+      const byTensor = powOf(special, new Float32Array(special.length).fill(e));
+      special.forEach((x, i) => {
+        expect(byScalar[i], `pow(${x}, ${e})`).toBe(Math.fround(f(x)));
+        expect(byTensor[i], `pow(${x}, ${e}), the exponent a tensor`).toBe(Math.fround(f(x)));
+      });
+    }
+  });
+});
+
+describe('atan2 (f32x4 kernel in the extra module) against float64 Math.atan2', () => {
+  const atan2Of = (ys: Float32Array, xs: Float32Array) => tidy(() => gt.atan2(tensor(ys), tensor(xs)).data() as Float32Array);
+  const rng = (seed: number) => () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+
+  it('within 2 ulp (1.64 seen) around the circle, over every binade of y and x, and where x + y would overflow', () => {
+    const next = rng(3), ys: number[] = [], xs: number[] = [];
+    for (let i = 0; i < 1 << 17; i++) { const a = next() * 2 * Math.PI, r = 0.5 + next(); ys.push(r * Math.sin(a)); xs.push(r * Math.cos(a)); }
+    for (let i = 0; i < 1 << 17; i++) { ys.push((next() - 0.5) * 2 ** ((next() - 0.5) * 300)); xs.push((next() - 0.5) * 2 ** ((next() - 0.5) * 300)); }
+    for (let i = 0; i < 1 << 14; i++) { ys.push((next() - 0.5) * 2 ** 128); xs.push((next() - 0.5) * 2 ** 128); }
+    // around the branches' edges: |y|/|x| near ½, 1 and 2
+    for (let i = 0; i < 1 << 14; i++) { const x = (next() - 0.5) * 8, q = [0.5, 1, 2][i % 3]! * (1 + (next() - 0.5) * 1e-5); ys.push(x * q); xs.push(x); }
+    const y32 = Float32Array.from(ys), x32 = Float32Array.from(xs), got = atan2Of(y32, x32);
+    let worst = 0, at = '';
+    for (let i = 0; i < y32.length; i++) {
+      const r = Math.atan2(y32[i]!, x32[i]!);
+      if (r === 0 || Math.abs(r) < 2 ** -126) { expect(Math.abs(got[i]! - r), `atan2(${y32[i]}, ${x32[i]})`).toBeLessThanOrEqual(2 ** -149); continue; }
+      const err = Math.abs(got[i]! - r) / ulpAt(r);
+      if (!(err <= worst)) { worst = err; at = `atan2(${y32[i]}, ${x32[i]}) = ${got[i]}, want ${r}`; }
+    }
+    expect(worst, `worst ${worst.toFixed(2)} ulp at ${at}`).toBeLessThanOrEqual(2);
+  });
+
+  it('IEEE/C special cases exactly, as Math.atan2 rounded: signed zeros, infinities, NaN, denormals, the largest floats', () => {
+    const v = [0, -0, 1, -1, Infinity, -Infinity, NaN, 2 ** -149, -(2 ** -149), 3.4028235e38, -3.4028235e38, 2.5, -2.5];
+    const ys: number[] = [], xs: number[] = [];
+    for (const y of v) for (const x of v) { ys.push(y); xs.push(x); }
+    const got = atan2Of(Float32Array.from(ys), Float32Array.from(xs));
+    ys.forEach((y, i) => {
+      const want = Math.atan2(y, xs[i]!), quarters = want / (Math.PI / 4);
+      // exact where C's result is NaN, ±0 or a multiple of π/4 (the special cases), within 2 ulp elsewhere
+      if (Number.isNaN(want) || Number.isInteger(quarters)) expect(got[i], `atan2(${y}, ${xs[i]})`).toBe(Math.fround(want));
+      else expect(Math.abs(got[i]! - want) / ulpAt(want), `atan2(${y}, ${xs[i]})`).toBeLessThanOrEqual(2);
+    });
+  });
+
+  it('one result wherever the element sits (vector body, padded tail, broadcast), and atan, asin, acos through it', () => {
+    const next = rng(9), ys = Float32Array.from({ length: 23 }, () => (next() - 0.5) * 6), xs = Float32Array.from({ length: 23 }, () => (next() - 0.5) * 6);
+    const whole = atan2Of(ys, xs);
+    for (let n = 1; n <= 7; n++) expect(Array.from(atan2Of(ys.subarray(4, 4 + n), xs.subarray(4, 4 + n))), `n = ${n}`).toEqual(Array.from(whole.subarray(4, 4 + n)));
+    ys.forEach((y, i) => {
+      expect(tidy(() => gt.atan2(y, tensor(xs)).data()[i]), `atan2(${y}, x[${i}]) broadcast`).toBe(whole[i]);
+      expect(tidy(() => gt.atan(tensor(y)).item()), `atan(${y})`).toBe(tidy(() => gt.atan2(y, 1).item()));
     });
   });
 });

@@ -251,42 +251,13 @@ class GErf { @inline v(a: v128, dy: v128): v128 { return f32x4.mul(dy, f32x4.mul
 }
 
 // ---- binary ----
-@external("env", "pow")
-declare function hostPow(a: f64, b: f64): f64;
-/**
- * a^b as C's powf, rounded once from float64: exponents that are multiples of ½ up to ±64 (most pow
- * in models: squares, cubes, reciprocals, square roots, x^1.5) here, exactly to float64's rounding:
- * √a first for the odd halves (a > 0 only: −0, −Inf and negative a follow the host's rules), then
- * repeated squaring (at most 16 products); the rest by the host's Math.pow. Not AssemblyScript's
- * Mathf.pow: its ~370 bytes of gzipped code paid for the fused gelu under the seed program's size
- * limit (another b runs 3–5× slower through the host: ~80 ns an element, V8's Math.pow itself). JS's
- * Math.pow differs from C in two places, kept as C has them: pow(1, y) = 1 even for NaN y, and
- * pow(−1, ±Inf) = 1.
- */
-function powF(a: f32, b: f32): f32 {
-  // the commonest first, in float32: one correctly rounded operation each
-  if (b == 2) return a * a;
-  if (b == -1) return 1 / a;
-  if (b == 0.5 && a > 0) return Mathf.sqrt(a);
-  const halves = Mathf.abs(b + b); // exact
-  let k = <i32>halves; // (saturating: NaN and ±Inf fail the test below)
-  if (halves <= 128 && <f32>k == halves && ((k & 1) == 0 || a > 0)) {
-    let x = <f64>a, y: f64 = 1;
-    if (k & 1) x = Math.sqrt(x);
-    else k >>= 1;
-    for (; k != 0; k >>= 1) { if (k & 1) y *= x; x *= x; }
-    return <f32>(b < 0 ? 1 / y : y);
-  }
-  if (a == 1 || (a == -1 && Mathf.abs(b) == Infinity)) return 1;
-  return <f32>hostPow(a, b);
-}
 @inline function binF(op: i32, a: f32, b: f32): f32 {
   switch (op) {
     case Op.Add: return a + b;
     case Op.Sub: return a - b;
     case Op.Mul: return a * b;
     case Op.Div: return a / b;
-    case Op.Pow: return powF(a, b);
+    case Op.Pow: return f32x4.extract_lane(Math4.pow(f32x4.splat(a), f32x4.splat(b)), 0); // the f32x4 code: one result wherever the element sits
     case Op.Maximum: return a >= b || a != a ? a : b;
     case Op.Minimum: return a <= b || a != a ? a : b;
     case Op.Mod: return a - Mathf.floor(a / b) * b;
@@ -333,6 +304,7 @@ class VAdd { @inline v(a: v128, b: v128): v128 { return f32x4.add(a, b); } }
 class VSub { @inline v(a: v128, b: v128): v128 { return f32x4.sub(a, b); } }
 class VMul { @inline v(a: v128, b: v128): v128 { return f32x4.mul(a, b); } }
 class VDiv { @inline v(a: v128, b: v128): v128 { return f32x4.div(a, b); } }
+class VPow { @inline v(a: v128, b: v128): v128 { return Math4.pow(a, b); } }
 // exactly the scalar rule: a wins ties and NaNs
 class VMax { @inline v(a: v128, b: v128): v128 { return v128.bitselect(a, b, v128.or(f32x4.ge(a, b), f32x4.ne(a, a))); } }
 class VMin { @inline v(a: v128, b: v128): v128 { return v128.bitselect(a, b, v128.or(f32x4.le(a, b), f32x4.ne(a, a))); } }
@@ -401,10 +373,24 @@ export function binaryKernel(op: i32, dtype: i32, plan: Plan, pa: usize, pb: usi
     case Op.Sub: binRowsF<VSub>(op, plan, pa, pb, po); break;
     case Op.Mul: binRowsF<VMul>(op, plan, pa, pb, po); break;
     case Op.Div: binRowsF<VDiv>(op, plan, pa, pb, po); break;
+    case Op.Pow: binRowsF<VPow>(op, plan, pa, pb, po); break;
     case Op.Maximum: binRowsF<VMax>(op, plan, pa, pb, po); break;
     case Op.Minimum: binRowsF<VMin>(op, plan, pa, pb, po); break;
     default: binLoop(op, dtype, plan, pa, pb, po);
   }
+}
+
+/**
+ * x^e for the n floats at s into d if e is 2, −1 or ½, whose results are one f32x4 operation each
+ * (mathx4.ts powExact: the bits pow gives them); false for another e.
+ */
+export function powByScalar(e: f32, s: usize, d: usize, n: i32): bool {
+  if (e != 2 && e != -1 && e != 0.5) return false;
+  const y = f32x4.splat(e);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) { const k = <usize>i << 2, x = v128.load(s + k); v128.store(d + k, Math4.powExact(x, y, x)); }
+  for (; i < n; i++) { const k = <usize>i << 2; store<f32>(d + k, binF(Op.Pow, load<f32>(s + k), e)); }
+  return true;
 }
 
 /** One float32 op of two single floats (scalar programs: no plan). */

@@ -9,7 +9,7 @@ import { Record, Grads } from "../record";
 import { scratchMark, scratchRelease, scratchTake } from "../scratch";
 import { MAX_RANK } from "../limits";
 import { Plan, PLAN_BYTES, broadcastShapes } from "../kernels/broadcast";
-import { unaryFloat, unaryInt, mapMath, unaryGradKernel, isComparison, binaryKernel, binaryScalarF32, selectKernel, MATH_SCRATCH } from "../kernels/elementwise";
+import { unaryFloat, unaryInt, mapMath, unaryGradKernel, isComparison, binaryKernel, binaryScalarF32, powByScalar, selectKernel, MATH_SCRATCH } from "../kernels/elementwise";
 import { SELU_ALPHA, SELU_SCALE } from "../kernels/mathx4";
 import { planCopy } from "../kernels/copy";
 import { scalarF32 } from "./layout";
@@ -123,6 +123,8 @@ export function binary(op: i32, a: i32, b: i32): i32 {
   // one float each (scalar programs, and the gradients of their ops): no broadcasting plan
   if (dtype == DType.Float32 && !comparison && sizeOf(a) == 1 && sizeOf(b) == 1) {
     store<f32>(po, binaryScalarF32(op, load<f32>(pa), load<f32>(pb)));
+  } else if (op == Op.Pow && sizeOf(b) == 1 && sameShape(a, out) && powByScalar(load<f32>(pb), pa, po, sizeOf(a))) {
+    // x.pow(2), x.pow(-1), x.pow(0.5): one f32x4 operation each, ~3× faster than the general pow
   } else {
     const plan = Plan.make(scratchTake(PLAN_BYTES), shapePtr(a), rankOf(a), shapePtr(b), rankOf(b), shape, r);
     binaryKernel(op, dtype, plan, pa, pb, po);

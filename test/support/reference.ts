@@ -900,6 +900,19 @@ export const reference = {
   ceil: (x: NDLike): ND => unary(x, Math.ceil),
   round: (x: NDLike): ND => unary(x, roundHalfEven),
   clipByValue: (x: NDLike, lo: NDLike, hi: NDLike): ND => ternary(x, lo, hi, (v, l, h) => Math.min(Math.max(v, l), h)),
+  // more math (src/ops-math.ts); the classifications give 0/1 values like the comparisons
+  atan2: (y: NDLike, x: NDLike): ND => binary(y, x, Math.atan2),
+  asin: (x: NDLike): ND => unary(x, Math.asin),
+  acos: (x: NDLike): ND => unary(x, Math.acos),
+  atan: (x: NDLike): ND => unary(x, Math.atan),
+  sinh: (x: NDLike): ND => unary(x, Math.sinh),
+  cosh: (x: NDLike): ND => unary(x, Math.cosh),
+  asinh: (x: NDLike): ND => unary(x, Math.asinh),
+  acosh: (x: NDLike): ND => unary(x, Math.acosh),
+  atanh: (x: NDLike): ND => unary(x, Math.atanh),
+  isNaN: (x: NDLike): ND => unary(x, (v) => b01(Number.isNaN(v))),
+  isInf: (x: NDLike): ND => unary(x, (v) => b01(Math.abs(v) === Infinity)),
+  isFinite: (x: NDLike): ND => unary(x, (v) => b01(Number.isFinite(v))),
   cast,
   identity: copy,
   stopGradient: copy,
@@ -983,6 +996,6 @@ export const referenceByName: Record<string, RefOp> = reference;
 export const nonDifferentiableOps: ReadonlySet<string> = new Set([
   'mod', 'floorDiv',
   'equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual', 'logicalAnd', 'logicalOr', 'logicalNot',
-  'floor', 'ceil', 'round', 'argMax', 'argMin', 'oneHot',
+  'floor', 'ceil', 'round', 'argMax', 'argMin', 'oneHot', 'isNaN', 'isInf', 'isFinite',
   'tensor', 'scalar', 'zeros', 'ones', 'fill', 'zerosLike', 'onesLike', 'eye', 'range', 'linspace',
 ]);
