@@ -1,10 +1,12 @@
-// The convolution family against TensorFlow.js's CPU backend (float32), values and gradients:
-// conv2dTranspose, depthwiseConv2d, dilated conv2d, and the fused bias + activation of conv2d and
-// matmul (tf.fused.conv2d / tf.fused.matMul). The float64 reference and finite differences check
-// the same ops in ops.test.ts; this pins TF's conventions (filter layouts, padding, channel order).
+// Ops against TensorFlow.js's CPU backend (float32), values and gradients through tf.grads:
+// conv2dTranspose, depthwiseConv2d, dilated conv2d, the fused bias + activation of conv2d and
+// matmul (tf.fused.conv2d / tf.fused.matMul), batchNormalization (tf.batchNorm) and moments. The
+// float64 reference and finite differences check the same ops in ops.test.ts; this pins TF's
+// conventions (filter layouts, padding, channel order, argument order). resize: ops-image.test.ts
+// (tfjs's own resize gradients ignore half-pixel centres).
 import { it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { tensor, tape, tidy, memory, conv2d, conv2dTranspose, depthwiseConv2d, matmul, type Tensor } from './api.js';
+import { tensor, tape, tidy, memory, conv2d, conv2dTranspose, depthwiseConv2d, matmul, batchNormalization, moments, type Tensor } from './api.js';
 import { randn } from './support/nd.js';
 import { expectClose } from './support/gradcheck.js';
 
@@ -75,6 +77,23 @@ it('fused bias + activation of conv2d and matmul match tf.fused in value and gra
       activation === 'linear' || activation === 'relu'
         ? (a, b, bias) => tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias, activation })
         : (a, b, bias) => act(tf.matMul(a, b).add(bias)), seed += 3);
+  }
+  expect(memory().tensors).toBe(before);
+});
+
+it('batchNormalization and moments match tf.batchNorm and tf.moments in value and gradient', async () => {
+  await tf.setBackend('cpu');
+  const before = memory().tensors;
+  compare('batchNormalization', [[4, 3, 5], [5], [5], [5], [5]],
+    (x, m, v, o, s) => batchNormalization(x, m, v.abs().add(0.5), o, s, 1e-3),
+    (x, m, v, o, s) => tf.batchNorm(x, m, v.abs().add(0.5), o, s, 1e-3), 80);
+  compare('batchNormalization without offset and scale', [[6, 4], [4], [4]],
+    (x, m, v) => batchNormalization(x, m, v.abs().add(0.5)),
+    // (tfjs 4.22's batchNorm gradient fails without offset and scale: given as their defaults)
+    (x, m, v) => tf.batchNorm(x, m, v.abs().add(0.5), tf.zeros([4]), tf.ones([4]), 1e-3), 90);
+  for (const [axes, keepDims] of [[[0, 1, 2], false], [[0], true], [[1, 2], false]] as [number[], boolean][]) {
+    compare(`moments mean ${axes}`, [[3, 4, 5, 2]], x => moments(x, axes, keepDims).mean, x => tf.moments(x, axes, keepDims).mean, 100);
+    compare(`moments variance ${axes}`, [[3, 4, 5, 2]], x => moments(x, axes, keepDims).variance, x => tf.moments(x, axes, keepDims).variance, 110);
   }
   expect(memory().tensors).toBe(before);
 });
