@@ -6,7 +6,8 @@
 // generator's samples for the fixed seed before and after training (dcgan-samples-*.png).
 // Run: node examples/dcgan.mjs             (fast: 2 epochs of 384 images, 24 steps of batch 32, ~20 s: a smoke
 //                                           run; the samples are still noise)
-//      node examples/dcgan.mjs --epochs=40 (960 steps, ~15 min on one core: rings, bars and crosses appear)
+//      node examples/dcgan.mjs --images=2048 --epochs=30  (1,920 steps, ~16 min on one core: bright strokes,
+//                                           mostly bars, in the samples)
 //      node examples/dcgan.mjs --full      (the tutorial's length: 50 epochs of 60,000 images, batch 256; many hours)
 // Images go to examples/output/.
 import { tensor, randomNormal, tidy, dispose } from 'gradtape';
