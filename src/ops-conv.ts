@@ -129,10 +129,12 @@ export const conv2d = /* @__PURE__ */ method('conv2d', function conv2d(x: Tensor
 /**
  * The transpose (adjoint) of conv2d, TF's tf.nn.conv2d_transpose: maps x [N, H, W, C] to
  * `outputShape` ([N,] outH, outW, outC, the shape whose conv2d with these strides and padding is x's),
- * with filter [kh, kw, outC, C]. The gradient of conv2d with respect to its input.
+ * with filter [kh, kw, outC, C]. The gradient of conv2d with respect to its input. `options.bias`
+ * and `options.activation` fuse `activation(result + bias)` into the call, as conv2d's.
  */
-export const conv2dTranspose = /* @__PURE__ */ method('conv2dTranspose', function conv2dTranspose(x: TensorLike, filter: TensorLike, outputShape: readonly number[], strides: number | readonly number[] = 1, padding: Padding = 'valid'): Tensor {
+export const conv2dTranspose = /* @__PURE__ */ method('conv2dTranspose', function conv2dTranspose(x: TensorLike, filter: TensorLike, outputShape: readonly number[], strides: number | readonly number[] = 1, padding: Padding = 'valid', options?: FusedOptions): Tensor {
   const op = 'conv2dTranspose';
+  checkFused(op, options);
   const input = nhwc(op, x);
   const { f, fs } = filter4(op, filter, '[filterHeight, filterWidth, outChannels, inChannels]', '[kh, kw, outChannels, inChannels]', input, 3);
   const [n, xh, xw] = input.shape;
@@ -152,7 +154,8 @@ export const conv2dTranspose = /* @__PURE__ */ method('conv2dTranspose', functio
     throw new Error(`${op}: outputShape ${fmt(given!)} with strides ${describe(strides)} and padding '${padding}' convolves to ${eh}x${ew}, but x is ${xh}x${xw} (shape ${fmt(dims(input.t))})`);
   const outShape = [n, h, w, co];
   checkShape(op, outShape);
-  return spatialCall(input, outShape, id => kernels().spatial(Op.Conv2DBackpropInput, id, f.id, kh, kw, sh, sw, same ? 1 : 0, h, w, 1, 1));
+  const bias = fusedBias(op, options, co);
+  return applyFused(spatialCall(input, outShape, id => kernels().spatial(Op.Conv2DBackpropInput, id, f.id, kh, kw, sh, sw, same ? 1 : 0, h, w, 1, 1)), bias, options);
 }, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true,
   examples: [
@@ -161,16 +164,19 @@ export const conv2dTranspose = /* @__PURE__ */ method('conv2dTranspose', functio
     { inputs: [[1, 4, 3, 2], [5, 5, 3, 2]], args: [[7, 5, 3], [2, 2], 'same'] },
     { inputs: [[1, 2, 2, 1], [3, 2, 2, 1]], args: [[1, 5, 7, 2], [2, 3], 'valid'] },
     { inputs: [[3, 3, 2], [2, 2, 1, 2]], args: [[6, 6, 1], 2, 'valid'] },
+    { inputs: [[2, 3, 3, 3], [3, 3, 4, 3], [4]], call: (f, [x, w, bias]) => f(x, w, [2, 6, 6, 4], 2, 'same', { bias, activation: 'relu' }) },
   ],
 });
 
 /**
  * Depthwise 2-D convolution, TF's tf.nn.depthwise_conv2d: each input channel c is convolved with
  * its own `multiplier` filters (filter [kh, kw, inChannels, multiplier]), giving output channel
- * c·multiplier + k. NHWC, `strides`, `padding` 'valid' (default) or 'same'.
+ * c·multiplier + k. NHWC, `strides`, `padding` 'valid' (default) or 'same'. `options.bias` and
+ * `options.activation` fuse `activation(result + bias)` into the call, as conv2d's.
  */
-export const depthwiseConv2d = /* @__PURE__ */ method('depthwiseConv2d', function depthwiseConv2d(x: TensorLike, filter: TensorLike, strides: number | readonly number[] = 1, padding: Padding = 'valid'): Tensor {
+export const depthwiseConv2d = /* @__PURE__ */ method('depthwiseConv2d', function depthwiseConv2d(x: TensorLike, filter: TensorLike, strides: number | readonly number[] = 1, padding: Padding = 'valid', options?: FusedOptions): Tensor {
   const op = 'depthwiseConv2d';
+  checkFused(op, options);
   const input = nhwc(op, x);
   const { f, fs } = filter4(op, filter, '[filterHeight, filterWidth, inChannels, channelMultiplier]', '[kh, kw, inChannels, multiplier]', input, 2);
   const [n, h, w, c] = input.shape;
@@ -179,7 +185,8 @@ export const depthwiseConv2d = /* @__PURE__ */ method('depthwiseConv2d', functio
   const same = isSame(op, padding);
   const outShape = [n, outSize(h, kh, sh, same), outSize(w, kw, sw, same), c * m];
   checkShape(op, outShape);
-  return spatialCall(input, outShape, id => kernels().spatial(Op.DepthwiseConv2D, id, f.id, kh, kw, sh, sw, same ? 1 : 0, h, w, 1, 1));
+  const bias = fusedBias(op, options, c * m);
+  return applyFused(spatialCall(input, outShape, id => kernels().spatial(Op.DepthwiseConv2D, id, f.id, kh, kw, sh, sw, same ? 1 : 0, h, w, 1, 1)), bias, options);
 }, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true,
   examples: [
@@ -188,6 +195,7 @@ export const depthwiseConv2d = /* @__PURE__ */ method('depthwiseConv2d', functio
     { inputs: [[1, 5, 4, 2], [2, 3, 2, 3]], args: [[1, 2], 'same'] },
     { inputs: [[2, 6, 6, 8], [3, 3, 8, 1]], args: [2, 'same'] },
     { inputs: [[4, 4, 3], [2, 2, 3, 2]], args: [1, 'valid'] },
+    { inputs: [[1, 5, 5, 4], [3, 3, 4, 2], [8]], call: (f, [x, w, bias]) => f(x, w, 1, 'same', { bias, activation: 'elu' }) },
   ],
 });
 

@@ -235,10 +235,13 @@ Object.assign(table, {
     R(2, [[0, /0/], [1.5, /1\.5/], ['abc', /"abc"/]]), R('same', [['foo', /"foo"/]])], [
     bad('a channel mismatch', () => () => api.conv2dTranspose(img3, filtT, [1, 8, 8, 2], 2, 'same'), /3 channels/),
     bad('a filter of the wrong rank', () => { const f = filtT.reshape([2, 2, 2]); return () => api.conv2dTranspose(img, f, [1, 8, 8, 2], 2, 'same'); }, shapeRe([2, 2, 2])),
+    bad('an unknown activation', () => () => api.conv2dTranspose(img, filtT, [1, 8, 8, 2], 2, 'same', { activation: 'softmax' as any }), /"softmax"/),
+    bad('a bias of the wrong size', () => () => api.conv2dTranspose(img, filtT, [1, 8, 8, 2], 2, 'same', { bias: [1, 2, 3] }), shapeRe([3])),
   ]),
   depthwiseConv2d: gen('depthwiseConv2d', api.depthwiseConv2d, [T(img3, { dtype: tensor([[[[1]]]], undefined, 'int32'), shape: f23 }), T(filtD, { dtype: tensor([[[[1]]]], undefined, 'int32'), shape: f23 }),
     R(1, [[0, /0/], [-1, /-1/], ['abc', /"abc"/], [[1, 2, 3], shapeRe([1, 2, 3])]]), R('same', [['foo', /"foo"/]])], [
     bad('a channel mismatch', () => () => api.depthwiseConv2d(img, filtD), /1 channels/),
+    bad('a bias of the wrong size', () => () => api.depthwiseConv2d(img3, filtD, 1, 'same', { bias: [1, 2, 3] }), /\[6\]/),
   ]),
   ...Object.fromEntries((['maxPool', 'avgPool'] as const).map(name => [name, gen(name, api[name], [T(img, { dtype: tensor([[[[1]]]], undefined, 'int32'), shape: f23 }),
     R(2, [[0, /0/], [-1, /-1/], [1.5, /1\.5/], ['abc', /"abc"/], [[2, 2, 2], shapeRe([2, 2, 2])], [undefined, /undefined/], [NaN, /NaN/]]),

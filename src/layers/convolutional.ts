@@ -91,9 +91,10 @@ export class Conv2DTranspose extends Conv2DBase {
   }
   protected kernelShape(inputShape: number[]): number[] { return [...this.kernelSize, this.filters, inputShape[3]]; }
   protected biasSize(): number { return this.filters; }
-  protected transform(x: Tensor, kernel: Variable): Tensor {
+  protected get canFuse(): boolean { return true; }
+  protected transform(x: Tensor, kernel: Variable, epilogue?: Epilogue): Tensor {
     const [, height, width, channels] = this.outputShape(x.shape);
-    return conv2dTranspose(x, kernel, [height, width, channels], this.strides, this.padding);
+    return conv2dTranspose(x, kernel, [height, width, channels], this.strides, this.padding, epilogue);
   }
 }
 
@@ -120,7 +121,8 @@ export class DepthwiseConv2D extends Conv2DBase {
   }
   protected kernelShape(inputShape: number[]): number[] { return [...this.kernelSize, inputShape[3], this.depthMultiplier]; }
   protected biasSize(kernelShape: number[]): number { return kernelShape[2] * kernelShape[3]; }
-  protected transform(x: Tensor, kernel: Variable): Tensor {
-    return depthwiseConv2d(x, kernel, this.strides, this.padding);
+  protected get canFuse(): boolean { return true; }
+  protected transform(x: Tensor, kernel: Variable, epilogue?: Epilogue): Tensor {
+    return depthwiseConv2d(x, kernel, this.strides, this.padding, epilogue);
   }
 }

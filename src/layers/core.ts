@@ -80,7 +80,7 @@ export abstract class KernelLayer extends Layer {
    * `epilogue` to pass on, when the activation is one the op fuses.
    */
   protected abstract transform(x: Tensor, kernel: Variable, epilogue?: Epilogue): Tensor;
-  /** whether `transform` takes an epilogue (matmul and conv2d do) */
+  /** whether `transform` takes an epilogue (matmul and the three convolutions do) */
   protected get canFuse(): boolean { return false; }
   /** The bias length: the kernel's last dimension, unless the layer says otherwise. */
   protected biasSize(kernelShape: number[]): number { return kernelShape[kernelShape.length - 1]; }

@@ -446,7 +446,8 @@ function fusedRef(y: ND, o: FusedRef): ND {
 }
 
 /** TF's conv2d_transpose: the adjoint of conv2d(·, filter) from outputShape ([N,]H,W,CO) to x's shape. Filter [KH, KW, CO, C]. */
-function conv2dTranspose(x: NDLike, filter: NDLike, outputShape: readonly number[], strides: number | readonly number[] = 1, padding: Padding = 'valid'): ND {
+function conv2dTranspose(x: NDLike, filter: NDLike, outputShape: readonly number[], strides: number | readonly number[] = 1, padding: Padding = 'valid', options?: FusedRef): ND {
+  if (options) return fusedRef(conv2dTranspose(x, filter, outputShape, strides, padding), options);
   let X = toND(x);
   const F = toND(filter);
   const batched = X.shape.length === 4;
@@ -479,7 +480,8 @@ function conv2dTranspose(x: NDLike, filter: NDLike, outputShape: readonly number
 }
 
 /** TF's depthwise_conv2d: filter [KH, KW, C, M], output channel c·M + k. */
-function depthwiseConv2d(x: NDLike, filter: NDLike, strides: number | readonly number[] = 1, padding: Padding = 'valid'): ND {
+function depthwiseConv2d(x: NDLike, filter: NDLike, strides: number | readonly number[] = 1, padding: Padding = 'valid', options?: FusedRef): ND {
+  if (options) return fusedRef(depthwiseConv2d(x, filter, strides, padding), options);
   let X = toND(x);
   const F = toND(filter);
   const batched = X.shape.length === 4;
