@@ -133,7 +133,14 @@ export const extraImports = [
 ];
 
 /**
- * Tensor methods whose ops live in the extra module. A bundle that never imports such an op leaves
- * out its code and the module's bytes; the method then explains how to get them.
+ * Tensor methods a bundle may leave out: the extra module's ops, and ops without kernels of their own
+ * declared pure (their files are imported only by programs that use them). A bundle that never
+ * imports such an op leaves out its code (and the module's bytes); the method then explains how to
+ * get it.
  */
-export const extraMethods = ['conv2d', 'maxPool', 'avgPool', 'conv2dTranspose', 'depthwiseConv2d'];
+export const extraMethods = [
+  // extra module (src/ops-conv.ts)
+  'conv2d', 'maxPool', 'avgPool', 'conv2dTranspose', 'depthwiseConv2d',
+  // compositions (src/ops-normalization.ts, src/ops-image.ts)
+  'moments', 'batchNormalization', 'l2Normalize', 'dropout', 'clipByNorm', 'resize',
+];

@@ -9,17 +9,8 @@ import { pathToFileURL } from 'node:url';
 
 const SIZE = 8;
 
-/** mulberry32: a tiny seeded PRNG (the bar positions here; custom-training.mjs's split and batches). */
-export function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from './prng.mjs'; // (custom-training.mjs imports it from here)
+import { prng } from './prng.mjs';
 
 /**
  * n images [n, 8, 8, 1]: each holds one bar of length 4..8 (label 0: horizontal, 1: vertical) plus

@@ -1,10 +1,11 @@
 // `npm start`: runs every example in turn: TF's autodiff notebook (seed.mjs) and the cells of TF's two
 // autodiff guides (tf-guides.mjs) first, then the training examples (iris-logistic from raw ops;
-// iris-mlp, cnn-bars and custom-training, TF's custom training walkthrough, with gradtape/layers).
+// iris-mlp, cnn-bars and custom-training, TF's custom training walkthrough, with gradtape/layers), and
+// TF's generative tutorials, CVAE and DCGAN (short runs; they write sample grids to examples/output/).
 // Each file is a module exporting an async main() that returns its final metrics, and each also runs
 // on its own with `node examples/<name>.mjs`. Exits with code 1 if a training example ends below 95%
-// accuracy or its loss did not fall.
-const examples = ['seed', 'tf-guides', 'iris-logistic', 'iris-mlp', 'cnn-bars', 'custom-training'];
+// accuracy or its loss did not fall, or a generative one reports failure (ELBO not improved, losses not finite).
+const examples = ['seed', 'tf-guides', 'iris-logistic', 'iris-mlp', 'cnn-bars', 'custom-training', 'cvae', 'dcgan'];
 const summary = [];
 for (const name of examples) {
   console.log(`\n=== ${name} ===`);
@@ -17,6 +18,11 @@ for (const name of examples) {
 console.log('\n=== summary ===');
 let failed = false;
 for (const { name, metrics, seconds } of summary) {
+  if (metrics?.summary !== undefined) {
+    failed ||= !metrics.ok;
+    console.log(`${name.padEnd(16)} ${metrics.summary}  (${seconds.toFixed(2)} s)${metrics.ok ? '' : '  FAILED'}`);
+    continue;
+  }
   if (metrics?.accuracy === undefined) { console.log(`${name.padEnd(16)} done in ${seconds.toFixed(2)} s`); continue; }
   const ok = metrics.accuracy >= 0.95 && metrics.finalLoss < metrics.initialLoss;
   failed ||= !ok;

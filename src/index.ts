@@ -13,6 +13,8 @@ import type * as shapeOps from './ops-shape.js';
 import type * as linalgOps from './ops-linalg.js';
 import type * as nnOps from './ops-nn.js';
 import type * as convOps from './ops-conv.js';
+import type * as normalizationOps from './ops-normalization.js';
+import type * as imageOps from './ops-image.js';
 import { EXTRA_METHODS } from '../build/generated/interface.js';
 
 export { init, initSync } from './core.js';
@@ -29,13 +31,16 @@ export type { TensorMethod } from './ops.js';
 export * from './ops-shape.js';
 export * from './ops-nn.js';
 export * from './ops-conv.js';
+export * from './ops-normalization.js';
+export * from './ops-image.js';
 export * from './optimizers.js';
 export * from './safetensors.js';
 
 // Every op that takes a tensor first is also a method (x.mul(y), x.sum(0)): `method()` installs it
 // where the op is defined, and these typings follow from the ops' own types.
 declare module './tensor.js' {
-  interface Tensor extends TensorMethods<typeof elementwiseOps & typeof reduceOps & typeof shapeOps & typeof linalgOps & typeof nnOps & typeof convOps> {}
+  interface Tensor extends TensorMethods<typeof elementwiseOps & typeof reduceOps & typeof shapeOps & typeof linalgOps & typeof nnOps & typeof convOps
+    & typeof normalizationOps & typeof imageOps> {}
 }
 
 // The extra module's ops are methods too, but a bundle that never imports them leaves out their code

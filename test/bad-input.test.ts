@@ -254,6 +254,40 @@ Object.assign(table, {
   meanSquaredError: gen('meanSquaredError', api.meanSquaredError, [T(f23, { shape: f4 }), T(f23, { dtype: i23, shape: f4 })]),
 });
 
+// ---- normalization, dropout, resize, norm clipping (ops-normalization.ts, ops-image.ts) ----
+const deadF3 = disposedLike(f3);
+const optionalTensor: [unknown, RegExp][] = [['abc', /"abc"/], [{}, /object/], [deadF3, /disposed/], [i3, /int32/], [f4, shapeRe([4])], [[[1, 2], [3]], /ragged/]];
+Object.assign(table, {
+  moments: gen('moments', api.moments, [T(f23, { dtype: i23 }), AX(1), R(false, [['yes', /"yes"/]])], [bad('axis [0, 0]', () => () => api.moments(f23, [0, 0]), /\[0, 0\]/)]),
+  batchNormalization: gen('batchNormalization', api.batchNormalization, [T(f23, { dtype: i23 }), T(f3, { dtype: i3, shape: f4 }), T(f3, { dtype: i3, shape: f4 }),
+    R(f3, optionalTensor), R(f3, optionalTensor), R(0.001, [[-1, /-1/], ['a', /"a"/], [NaN, /NaN/], [null, /null/]])], [
+    bad('a mean of higher rank than x', () => () => api.batchNormalization(f3, f23, f3), shapeRe([2, 3])),
+  ]),
+  l2Normalize: gen('l2Normalize', api.l2Normalize, [T(f23, { dtype: i23 }), AX(1), R(1e-12, [[-1, /-1/], ['a', /"a"/], [NaN, /NaN/]])]),
+  dropout: gen('dropout', api.dropout, [T(f23, { dtype: i23 }), R(0.5, [[1, /got 1$/], [-0.1, /-0\.1/], [NaN, /NaN/], ['a', /"a"/], [undefined, /undefined/], [Infinity, /Infinity/]]),
+    R({ seed: 1 }, [['abc', /"abc"/], [[1], /\[1\]/], [{ foo: 1 }, /"foo"/], [{ seed: 1.5 }, /1\.5/], [{ seed: 'a' }, /"a"/], [{ noiseShape: [3, 3] }, shapeRe([3, 3])],
+      [{ noiseShape: [1, 2, 3] }, shapeRe([1, 2, 3])], [{ noiseShape: [2, 0.5] }, /0\.5/], [{ noiseShape: 'x' }, /"x"/]])]),
+  resize: gen('resize', api.resize, [T(img, { dtype: tensor([[[[true]]]]), shape: f23 }),
+    R([3, 5], [[[0, 2], shapeRe([0, 2])], [[2], shapeRe([2])], [[1.5, 2], /1\.5/], [[2, -1], /-1/], ['abc', /"abc"/], [undefined, /undefined/], [[NaN, 2], /NaN/]]),
+    R(undefined, [['abc', /"abc"/], [{ method: 'bicubic' }, /"bicubic"/], [{ foo: 1 }, /"foo"/], [{ method: 'nearest', antialias: true }, /"antialias"/]])], [
+    bad('an image of height 0', () => { const e = zeros([1, 0, 4, 1]); return () => api.resize(e, [2, 2]); }, shapeRe([1, 0, 4, 1])),
+    bad('a size too large', () => () => api.resize(img, [2 ** 15, 2 ** 15]), /1073741824/),
+  ]),
+  clipByNorm: gen('clipByNorm', api.clipByNorm, [T(f23, { dtype: i23 }), R(1, [[0, /got 0/], [-1, /-1/], [NaN, /NaN/], ['a', /"a"/], [undefined, /undefined/], [Infinity, /Infinity/]]), AX(1)]),
+  clipByGlobalNorm: {
+    valid: () => api.clipByGlobalNorm([f23, null, f3], 1),
+    bad: [
+      ...gen('clipByGlobalNorm', (t: Tensor, c: unknown) => api.clipByGlobalNorm([null, t, f3], c as number), [T(f23, { dtype: i23 }),
+        R(1, [[0, /got 0/], [-1, /-1/], [NaN, /NaN/], ['a', /"a"/], [undefined, /undefined/]])]).bad,
+      bad("'abc'", () => () => api.clipByGlobalNorm('abc' as never, 1), /"abc"/),
+      bad('an empty list', () => () => api.clipByGlobalNorm([], 1), /\[\]/),
+      bad('only nulls', () => () => api.clipByGlobalNorm([null, null], 1), /\[null, null\]/),
+      bad('an array then a string', () => { const a = f23.toArray(); return () => api.clipByGlobalNorm([a, 'abc' as never], 1); }, /"abc"/),
+      bad('arrays and a bad clipNorm', () => { const a = f23.toArray(); return () => api.clipByGlobalNorm([a, a], -2); }, /-2/),
+    ],
+  },
+});
+
 // ---- creation ----
 Object.assign(table, {
   tensor: gen('tensor', api.tensor, [R([[1, 2, 3], [4, 5, 6]], [['abc', /"abc"/], [undefined, /undefined/], [{}, /object/], [[[1, 2], [3]], /ragged/], [[1, 'x'], /"x"/], [[[1], 2], /ragged/], [[1, undefined], /undefined/], [null, /null/]]),

@@ -39,8 +39,18 @@ function gradCheck(layer: Layer, x: ND, reference: (inputs: ND[]) => ND, label: 
   [xt, ut, forward].forEach(v => v.dispose());
 }
 
+const unary = (f: (v: number) => number) => (x: ND): ND => ({ shape: x.shape, data: x.data.map(f) });
+const hardSigmoid = (v: number) => Math.min(Math.max(v + 3, 0), 6) / 6; // Keras 3: relu6(x + 3) / 6
+const softplus = (v: number) => Math.log1p(Math.exp(v));
+// Keras 3's activations (keras/src/activations/activations.py), in float64
 const refActivation: Record<ActivationName, (x: ND) => ND> = {
   linear: x => x, relu: ref.relu, sigmoid: ref.sigmoid, tanh: ref.tanh, softmax: x => ref.softmax(x, -1), gelu: ref.gelu, silu: ref.silu,
+  leakyRelu: x => ref.leakyRelu(x, 0.2), relu6: ref.relu6, elu: ref.elu, selu: ref.selu, softplus: ref.softplus, swish: ref.silu,
+  celu: unary(v => Math.max(0, v) + Math.min(0, Math.expm1(v))), softsign: unary(v => v / (Math.abs(v) + 1)),
+  mish: unary(v => v * Math.tanh(softplus(v))), exponential: ref.exp, hardSigmoid: unary(hardSigmoid),
+  hardSilu: unary(v => v * hardSigmoid(v)), hardSwish: unary(v => v * hardSigmoid(v)), hardTanh: unary(v => Math.min(Math.max(v, -1), 1)),
+  logSigmoid: unary(v => -softplus(-v)), logSoftmax: x => ref.logSoftmax(x, -1), tanhShrink: unary(v => v - Math.tanh(v)),
+  squareplus: unary(v => (v + Math.sqrt(v * v + 4)) / 2),
 };
 const refDense = (act: ActivationName, bias = true) => ([x, k, b]: ND[]) => {
   const flat = ref.reshape(x, [-1, x.shape[x.shape.length - 1]]);
@@ -480,7 +490,7 @@ describe('bad input: a clear Error naming the layer path and the values', () => 
     throws(() => new Dense(2.5, { name: 'd' }), "Dense 'd': units must be a positive integer, got 2.5");
     throws(() => new Dense('3' as unknown as number, { name: 'd' }), `Dense 'd': units must be a positive integer, got "3"`);
     throws(() => new Dense(3, { name: 'd', activation: 'rleu' as ActivationName }),
-      `Dense 'd': unknown activation "rleu" (expected one of 'linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'gelu', 'silu', or a function (x: Tensor) => Tensor)`);
+      `Dense 'd': unknown activation "rleu" (expected one of 'linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'gelu', 'silu', 'leakyRelu', 'relu6', 'elu', 'selu', 'celu', 'softplus', 'softsign', 'swish', 'mish', 'exponential', 'hardSigmoid', 'hardSilu', 'hardSwish', 'hardTanh', 'logSigmoid', 'logSoftmax', 'tanhShrink', 'squareplus', or a function (x: Tensor) => Tensor)`);
     throws(() => new Dense(3, { name: 'd', kernelInitializer: 'glorot' as 'zeros' }),
       `Dense 'd': unknown kernelInitializer "glorot" (expected one of 'glorotUniform', 'glorotNormal', 'heNormal', 'heUniform', 'zeros', 'ones')`);
     throws(() => new Conv2D(3, 3, { name: 'c', biasInitializer: 7 as unknown as 'zeros' }), /^Conv2D 'c': unknown biasInitializer 7/);
@@ -569,7 +579,7 @@ describe('activations', () => {
     const x = tensor([[-1, 0.5, 2]]);
     expect(tidy(() => f32(activationFunction('relu')(x)))).toEqual([0, 0.5, 2]);
     expectClose(tidy(() => activationFunction('softmax')(x).data() as Float32Array), ref.softmax(ND(x), -1).data);
-    expect(() => activationFunction('swish' as ActivationName)).toThrow(/unknown activation "swish"/);
+    expect(() => activationFunction('leaky_relu' as ActivationName)).toThrow(/unknown activation "leaky_relu"/); // camelCase only
     x.dispose();
   });
 });

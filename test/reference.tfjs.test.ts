@@ -119,4 +119,21 @@ it('reference agrees with tfjs on every op tfjs has', async () => {
   cmp('linspace', R.linspace(-1, 2, 7), tf.linspace(-1, 2, 7));
   cmp('cast', R.cast(nd([-1.7, 1.7, 0, 2.5]), 'int32'), tf.cast(tf.tensor([-1.7, 1.7, 0, 2.5]), 'int32'));
   cmp('castb', R.cast(nd([-1.7, 1.7, 0, 2.5]), 'bool'), tf.cast(tf.tensor([-1.7, 1.7, 0, 2.5]), 'bool'));
+  // normalization and resizing (ops-normalization.ts, ops-image.ts)
+  for (const [ax, kd] of [[0, false], [[0, 2], true], [-1, false], [undefined, false]] as const) {
+    const { mean, variance } = tf.moments(T(a), ax as any, kd);
+    const r = (R as any).moments(a, ax, kd);
+    cmp(`moments(${ax},${kd})`, [r.mean, r.variance], [mean, variance]);
+  }
+  const bm = randn([4], 50), bv = uniform([4], 0.1, 2, 51), bo = randn([4], 52), bs = randn([4], 53);
+  cmp('batchNorm', R.batchNormalization(a, bm, bv, bo, bs), tf.batchNorm(T(a), T(bm), T(bv), T(bo), T(bs)));
+  cmp('batchNorm eps', R.batchNormalization(a, bm, bv, null, bs, 0.5), tf.batchNorm(T(a), T(bm), T(bv), undefined, T(bs), 0.5));
+  cmp('batchNorm bare', R.batchNormalization(a, bm, bv), tf.batchNorm(T(a), T(bm), T(bv)));
+  for (const [H, W, OH, OW] of [[3, 4, 5, 7], [5, 7, 3, 2], [4, 4, 9, 9], [6, 5, 2, 3], [1, 3, 4, 1], [2, 9, 5, 4]]) {
+    const img = randn([2, H, W, 3], H * 13 + W);
+    cmp(`resizeBilinear ${H}x${W}->${OH}x${OW}`, R.resize(img, [OH, OW]), tf.image.resizeBilinear(T(img) as tf.Tensor4D, [OH, OW], false, true));
+    cmp(`resizeNearest ${H}x${W}->${OH}x${OW}`, R.resize(img, [OH, OW], { method: 'nearest' }), tf.image.resizeNearestNeighbor(T(img) as tf.Tensor4D, [OH, OW], false, true));
+  }
+  const img3 = randn([3, 5, 2], 60);
+  cmp('resize rank 3', R.resize(img3, [7, 2]), tf.image.resizeBilinear(T(img3) as tf.Tensor3D, [7, 2], false, true));
 });

@@ -188,29 +188,42 @@ export interface ApplyOptions {
   training?: boolean;
 }
 
+/** What a layer's `apply` takes: one tensor, or (merging layers such as Concatenate) an array of them. */
+export type LayerInput = Tensor | Tensor[];
+/** The shape argument matching a layer's input: a shape, or an array of shapes for merging layers. */
+export type ShapeOf<I extends LayerInput> = I extends Tensor[] ? number[][] : number[];
+/** The same, as arguments take it (read-only). */
+export type ShapeArg<I extends LayerInput> = I extends Tensor[] ? readonly (readonly number[])[] : readonly number[];
+
 /**
  * Base class of the layers: `apply(x, { training })` runs `call` inside a tidy (intermediates are
  * freed; the tape keeps what it recorded) and names the layer path in any error.
- * Subclasses implement `call` and, if they own variables, `build(inputShape)`.
+ * Subclasses implement `call` and, if they own variables, `build(inputShape)`. `I` is what `apply`
+ * takes: a tensor, or an array of tensors for the merging layers.
  */
-export abstract class Layer extends Module {
+export abstract class Layer<I extends LayerInput = Tensor> extends Module {
   /** The layer's output for `x`. Creates the variables on the first call (from x's shape). */
-  apply(x: Tensor, options: ApplyOptions = {}): Tensor {
+  apply(x: I, options: ApplyOptions = {}): Tensor {
     return inContext(this, () => {
       if (options === null || typeof options !== 'object') throw new Error(`apply: options must be an object like { training: true }, got ${describeValue(options)}`);
       for (const key of Object.keys(options))
         if (key !== 'training') throw new Error(`apply: unknown option ${JSON.stringify(key)} (expected training)`);
       if (options.training !== undefined && typeof options.training !== 'boolean')
         throw new Error(`apply: training must be a boolean, got ${describeValue(options.training)}`);
-      if (!(x instanceof Tensor)) throw new Error(`apply: expected a Tensor, got ${describeValue(x)}`);
-      if (x.isDisposed) throw new Error('apply: the input tensor is disposed');
+      this.checkInput(x);
       const training = options.training ?? false;
       return tidy(() => this.call(x, { training }));
     });
   }
 
+  /** Throws unless `x` is what `apply` takes (here: one live tensor). */
+  protected checkInput(x: unknown): void {
+    if (!(x instanceof Tensor)) throw new Error(`apply: expected a Tensor, got ${describeValue(x)}`);
+    if (x.isDisposed) throw new Error('apply: the input tensor is disposed');
+  }
+
   /** Creates the variables for inputs of shape `inputShape` (batch first); a no-op once built. */
-  build(inputShape: readonly number[]): void {
+  build(inputShape: ShapeArg<I>): void {
     inContext(this, () => { this.outputShape(inputShape); });
   }
 
@@ -218,8 +231,13 @@ export abstract class Layer extends Module {
    * The output shape for an input of shape `inputShape` (batch first), checking it the way `apply`
    * would; nothing is computed or created.
    */
-  outputShape(inputShape: readonly number[]): number[] {
-    return inContext(this, () => this.computeOutputShape(checkShapeArg(inputShape)));
+  outputShape(inputShape: ShapeArg<I>): number[] {
+    return inContext(this, () => this.computeOutputShape(this.checkShape(inputShape)));
+  }
+
+  /** Throws unless `shape` is a shape (merging layers: an array of shapes); returns a copy. */
+  protected checkShape(shape: unknown): ShapeOf<I> {
+    return checkShapeArg(shape) as ShapeOf<I>;
   }
 
   /** Number of values in this layer's variables. */
@@ -227,13 +245,14 @@ export abstract class Layer extends Module {
     return this.variables.reduce((n, v) => n + v.size, 0);
   }
 
-  /** The layer's computation (Keras' `call`); `x` is a live Tensor. */
-  protected abstract call(x: Tensor, options: { training: boolean }): Tensor;
+  /** The layer's computation (Keras' `call`); `x` is a live Tensor (or array of them). */
+  protected abstract call(x: I, options: { training: boolean }): Tensor;
   /** Output shape from a validated input shape; the default keeps the shape. */
-  protected computeOutputShape(inputShape: number[]): number[] { return inputShape; }
+  protected computeOutputShape(inputShape: ShapeOf<I>): number[] { return inputShape as number[]; }
 }
 
-function checkShapeArg(shape: unknown): number[] {
+/** Throws unless `shape` is an array of non-negative integers; returns a copy. */
+export function checkShapeArg(shape: unknown): number[] {
   if (!Array.isArray(shape) || shape.some(d => !Number.isInteger(d) || d < 0))
     throw new Error(`expected an input shape (an array of non-negative integers), got ${describeValue(shape)}`);
   return [...shape];

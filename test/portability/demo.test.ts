@@ -84,4 +84,34 @@ describe('examples/browser demo', () => {
       await page.close();
     }
   }, 120_000);
+
+  it('the GAN panel trains TF\'s DCGAN tutorial in the page and redraws its samples', async () => {
+    const { page, problems } = await open('?autoplay=0');
+    try {
+      await page.waitForFunction(() => (window as any).__dcgan?.ready, undefined, { timeout: 60_000 });
+      const result = await page.evaluate(() => {
+        const gan = (window as any).__dcgan;
+        const c = document.getElementById('gan') as HTMLCanvasElement;
+        const pixels = () => c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.slice();
+        const before = pixels(), samplesBefore: Float32Array = gan.samples();
+        gan.step(3);
+        gan.render();
+        const after = pixels(), samplesAfter: Float32Array = gan.samples();
+        let changed = 0;
+        for (let i = 0; i < after.length; i += 4) if (after[i] !== before[i]) changed++;
+        let moved = 0;
+        for (let i = 0; i < samplesAfter.length; i++) moved = Math.max(moved, Math.abs(samplesAfter[i] - samplesBefore[i]));
+        return { steps: gan.steps(), losses: gan.losses(), changed: changed / (after.length / 4), moved, samples: samplesAfter.length };
+      });
+      expect(problems).toEqual([]);
+      expect(result.steps).toBe(3);
+      expect(result.samples).toBe(16 * 28 * 28);
+      for (const { gen, disc } of result.losses) { expect(Number.isFinite(gen)).toBe(true); expect(Number.isFinite(disc)).toBe(true); }
+      expect(result.moved).toBeGreaterThan(1e-4); // the generator's weights changed
+      expect(result.changed).toBeGreaterThan(0.01); // and the canvas shows it
+      expect(await page.locator('#gan-stats').textContent()).toMatch(/step 3 · generator loss \d+\.\d+ · discriminator loss \d+\.\d+/);
+    } finally {
+      await page.close();
+    }
+  }, 180_000);
 });

@@ -751,6 +751,87 @@ function eye(n: number, numColumns = n): ND {
   return { shape: [n, numColumns], data: out };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Normalization, dropout, resize, norm clipping (TF's tf.nn / tf.image / tf.clip_by_* formulas)
+
+function moments(x: NDLike, axes?: Axis, keepDims = false): { mean: ND; variance: ND } {
+  const a = toND(x);
+  const m = reduce(a, axes, true, 'moments', (v) => sumOf(v) / v.length);
+  const variance = reduce(binary(a, m, (p, q) => (p - q) * (p - q)), axes, keepDims, 'moments', (v) => sumOf(v) / v.length);
+  return { mean: keepDims ? m : reduce(a, axes, false, 'moments', (v) => sumOf(v) / v.length), variance };
+}
+
+function batchNormalization(x: NDLike, mean: NDLike, variance: NDLike, offset?: NDLike | null, scale?: NDLike | null, varianceEpsilon = 1e-3): ND {
+  const inv = binary(variance, scale ?? 1, (v, s) => s / Math.sqrt(v + varianceEpsilon));
+  return ternary(binary(x, mean, (p, q) => p - q), inv, offset ?? 0, (d, i, o) => d * i + o);
+}
+
+/** The uniform numbers of randomUniform(shape, { seed }): the core's counter-based generator (assembly/kernels/random.ts). */
+export function uniformWords(n: number, seed: number): Float64Array {
+  const mix = (v: number): number => {
+    let x = v >>> 0;
+    x ^= x >>> 17; x = Math.imul(x, 0xed5ad4bb);
+    x ^= x >>> 11; x = Math.imul(x, 0xac4c1b51);
+    x ^= x >>> 15; x = Math.imul(x, 0x31848bab);
+    return (x ^ (x >>> 14)) >>> 0;
+  };
+  const lo = Number(BigInt.asUintN(32, BigInt(seed))), hi = Number(BigInt.asUintN(32, BigInt(seed) >> 32n));
+  const key0 = mix(lo ^ mix(hi + 0x9e3779b9)), key1 = mix(key0 + 0x85ebca6b);
+  return Float64Array.from({ length: n }, (_, i) => (mix(mix(i + key0) ^ key1) >>> 8) * 2 ** -24);
+}
+
+/** TF's dropout with the library's generator: keep where u >= rate (rate as float32), scale by 1 / (1 - rate). */
+function dropout(x: NDLike, rate: number, { seed, noiseShape }: { seed?: number; noiseShape?: readonly number[] } = {}): ND {
+  const a = toND(x);
+  if (seed === undefined) throw new Error('dropout reference: needs a seed');
+  const ns = noiseShape ?? a.shape;
+  const u: ND = { shape: [...ns], data: uniformWords(sizeOf(ns), seed) };
+  return binary(a, u, (v, w) => (w >= Math.fround(rate) ? v / (1 - rate) : 0));
+}
+
+/** Per output position: the source indices and weights along one axis (TF's half-pixel centres, float64). */
+function resizeTaps(n: number, out: number, bilinear: boolean): [number, number][][] {
+  return Array.from({ length: out }, (_, i) => {
+    if (!bilinear) return [[Math.max(0, Math.min(Math.floor(((i + 0.5) * n) / out), n - 1)), 1]];
+    const c = ((i + 0.5) * n) / out - 0.5, f = Math.floor(c);
+    return [[Math.max(f, 0), 1 - (c - f)], [Math.min(Math.ceil(c), n - 1), c - f]];
+  });
+}
+
+function resize(images: NDLike, size: readonly [number, number] | readonly number[], { method = 'bilinear' }: { method?: string } = {}): ND {
+  const a = toND(images);
+  if (a.shape.length !== 3 && a.shape.length !== 4) throw new Error(`resize: images must be rank 3 or 4, got [${a.shape}]`);
+  if (method !== 'bilinear' && method !== 'nearest') throw new Error(`resize: unknown method ${method}`);
+  const [N, H, W, C] = (a.shape.length === 4 ? a.shape : [1, ...a.shape]) as [number, number, number, number];
+  const [OH, OW] = size as [number, number];
+  const th = resizeTaps(H, OH, method === 'bilinear'), tw = resizeTaps(W, OW, method === 'bilinear');
+  const out = new Float64Array(N * OH * OW * C);
+  for (let n = 0; n < N; n++)
+    for (let i = 0; i < OH; i++)
+      for (let j = 0; j < OW; j++)
+        for (let c = 0; c < C; c++) {
+          let s = 0;
+          for (const [h, wh] of th[i]!) for (const [w, ww] of tw[j]!) s += wh * ww * a.data[((n * H + h) * W + w) * C + c]!;
+          out[((n * OH + i) * OW + j) * C + c] = s;
+        }
+  return { shape: a.shape.length === 4 ? [N, OH, OW, C] : [OH, OW, C], data: out };
+}
+
+function clipByNorm(x: NDLike, clipNorm: number, axes?: Axis): ND {
+  const a = toND(x);
+  const norm = reduce(a, axes, true, 'clipByNorm', (v) => Math.sqrt(v.reduce((s, q) => s + q * q, 0)));
+  return binary(a, norm, (v, l) => (v * clipNorm) / Math.max(l, clipNorm));
+}
+
+function clipByGlobalNorm(tensors: readonly (NDLike | null)[], clipNorm: number): [(ND | null)[], ND] {
+  const ts = tensors.map((t) => (t === null ? null : toND(t)));
+  let ss = 0;
+  for (const t of ts) if (t) for (const v of t.data) ss += v * v;
+  const norm = Math.sqrt(ss);
+  const scale = clipNorm / Math.max(norm, clipNorm);
+  return [ts.map((t) => (t ? unary(t, (v) => v * scale) : null)), { shape: [], data: Float64Array.of(norm) }];
+}
+
 const copy = (x: NDLike): ND => unary(x, (v) => v);
 
 export const reference = {
@@ -883,6 +964,14 @@ export const reference = {
     pool(x, size, strides, padding, 'max'),
   avgPool: (x: NDLike, size: number | readonly number[], strides?: number | readonly number[], padding: Padding = 'valid'): ND =>
     pool(x, size, strides, padding, 'avg'),
+  moments: moments as unknown as RefOp,
+  batchNormalization,
+  l2Normalize: (x: NDLike, axis?: Axis, epsilon = 1e-12): ND =>
+    binary(x, reduce(x, axis, true, 'l2Normalize', (v) => v.reduce((s, a) => s + a * a, 0)), (v, ss) => v / Math.sqrt(Math.max(ss, epsilon))),
+  dropout,
+  resize,
+  clipByNorm,
+  clipByGlobalNorm: clipByGlobalNorm as unknown as RefOp,
 } satisfies Record<string, RefOp>;
 
 export type ReferenceOpName = keyof typeof reference;
