@@ -140,13 +140,12 @@ export async function create() {
       const G = vars('gen'), D = vars('disc');
       const gVars = Object.values(G), dVars = Object.values(D);
       const gOpt = gt.adam(lr), dOpt = gt.adam(lr);
-      // training-mode batch normalization: the batch's own mean and (biased) variance over every
-      // axis but the channels; no moving averages (inference would need them, this step does not)
+      // training-mode batch normalization as Keras computes it: the batch's own mean and (biased)
+      // variance over every axis but the channels (tf.nn.moments), then tf.nn.batch_normalization;
+      // no moving averages (inference would need them, this step does not)
       const batchNorm = (x, axes, gamma, beta) => {
-        const mean = gt.mean(x, axes, true);
-        const centered = gt.sub(x, mean);
-        const variance = gt.mean(gt.square(centered), axes, true);
-        return gt.add(gt.mul(gt.mul(centered, gt.rsqrt(gt.add(variance, bnEpsilon))), gamma), beta);
+        const { mean, variance } = gt.moments(x, axes);
+        return gt.batchNormalization(x, mean, variance, beta, gamma, bnEpsilon);
       };
       const generator = (z) => {
         let h = gt.leakyRelu(batchNorm(gt.matmul(z, G.dense), [0], G.gamma0, G.beta0), alpha);

@@ -232,33 +232,34 @@ export async function create(useJit) {
         a.dispose();
         return [P, M, V];
       };
-      // one training step: (state, noise, real, α) → [state, genLoss, discLoss, grads?]; consumes its arguments
-      const makeStep = (withGrads) => (s, z, real, a) => {
+      // one training step: (state, noise, real, α) → [state, genLoss, discLoss, gradients];
+      // consumes its arguments. The gradients are returned for the check; the timed steps free
+      // them unread. One function for both, so that jax-jit compiles once, during the check step
+      // (a second jitted variant would compile in the first timed step: minutes)
+      const trainStep = J((s, z, real, a) => {
         const [[gl, fake], gg] = genVG(tree.ref(s.gp), tree.ref(s.dp), z);
         const [dl, dg] = discVG(tree.ref(s.dp), real, fake);
-        const grads = withGrads ? { gen: tree.ref(gg), disc: tree.ref(dg) } : null;
+        const grads = { gen: tree.ref(gg), disc: tree.ref(dg) };
         const [gp, gm, gv] = adam(s.gp, gg, s.gm, s.gv, a.ref);
         const [dp, dm, dv] = adam(s.dp, dg, s.dm, s.dv, a);
-        const next = { gp, dp, gm, gv, dm, dv };
-        return withGrads ? [next, gl, dl, grads] : [next, gl, dl];
-      };
-      const stepFn = J(makeStep(false));
-      const checkFn = J(makeStep(true));
+        return [{ gp, dp, gm, gv, dm, dv }, gl, dl, grads];
+      });
       const alphaNow = () => {
         iteration++;
         return np.array(lr * Math.sqrt(1 - beta2 ** iteration) / (1 - beta1 ** iteration));
       };
       return {
         async step() {
-          const [next, gl, dl] = stepFn(state, noise.ref, real.ref, alphaNow());
+          const [next, gl, dl, grads] = trainStep(state, noise.ref, real.ref, alphaNow());
           state = next;
+          tree.dispose(grads);
           const out = { genLoss: await gl.data(), discLoss: await dl.data() };
           await blockUntilReady(state);
           return out;
         },
         // the first step, on the initial weights: both losses and every gradient
         async check() {
-          const [next, gl, dl, grads] = checkFn(state, noise.ref, real.ref, alphaNow());
+          const [next, gl, dl, grads] = trainStep(state, noise.ref, real.ref, alphaNow());
           state = next;
           const out = { genLoss: await gl.data(), discLoss: await dl.data() };
           for (const k of Object.keys(grads.gen)) out[`gen.${k}`] = await grads.gen[k].data();
@@ -266,7 +267,7 @@ export async function create(useJit) {
           await blockUntilReady(state);
           return out;
         },
-        dispose() { tree.dispose(state); noise.dispose(); real.dispose(); if (useJit) { stepFn.dispose(); checkFn.dispose(); } },
+        dispose() { tree.dispose(state); noise.dispose(); real.dispose(); if (useJit) trainStep.dispose(); },
       };
     },
   };
