@@ -19,7 +19,8 @@ function peakRssMB() {
   } catch {}
   return process.resourceUsage().maxRSS / 1024;
 }
-const ITERS = { seed: 50, chain: 3, mlp: 50, matmul: 5, cnn: 1 }; // one cnn step: a peer takes seconds
+// one cnn step: a peer takes seconds; dcgan is left out: a peer takes minutes per step
+const ITERS = { seed: 50, chain: 3, mlp: 50, matmul: 5, cnn: 1 };
 
 if (mode === 'rss') {
   const lib = await LIBS[name]();

@@ -84,9 +84,10 @@ export const MATMUL = (() => {
 })();
 
 // ---- cnn: loss and gradients of a small convolutional classifier, batch 32 of 28×28×1 ----
-// conv 3×3 1→16 (stride 1, same) → ReLU → conv 3×3 16→32 (stride 2, same) → ReLU → mean over
-// height and width → dense 32→10 (no bias) → mean softmax cross-entropy; gradients w.r.t. both
-// filters (HWIO) and the dense kernel. Nothing is updated, so every step does the same work.
+// conv 3×3 1→16 (stride 1, same) + bias → ReLU → conv 3×3 16→32 (stride 2, same) + bias → ReLU →
+// mean over height and width → dense 32→10 (no bias) → mean softmax cross-entropy; gradients w.r.t.
+// both filters (HWIO), both biases and the dense kernel. Nothing is updated, so every step does the
+// same work.
 export const CNN = (() => {
   const batch = 32, size = 28, c1 = 16, c2 = 32, nOut = 10;
   const y = new Float32Array(batch * nOut);
@@ -99,8 +100,70 @@ export const CNN = (() => {
     f1: normal(3 * 3 * 1 * c1, Math.sqrt(2 / 9), 9), // [3, 3, 1, 16] HWIO
     f2: normal(3 * 3 * c1 * c2, Math.sqrt(2 / (9 * c1)), 10), // [3, 3, 16, 32] HWIO
     w: normal(c2 * nOut, Math.sqrt(2 / c2), 11), // [32, 10]
+    // small nonzero biases (not Keras's zeros): a zero bias would let a bias mistake go unnoticed
+    // by the cross-check; some pre-activations change sign, so the ReLU masks depend on them too
+    b1: normal(c1, 0.1, 12),
+    b2: normal(c2, 0.1, 13),
   };
 })();
+
+// ---- dcgan: one training step of TensorFlow's DCGAN tutorial, batch 32 ----
+// generator: dense 100→7·7·256 (no bias) → BN → LeakyReLU(0.3) → reshape [7,7,256] → transposed
+// conv 5×5 256→128 stride 1 → BN → LeakyReLU → transposed conv 5×5 128→64 stride 2 → BN →
+// LeakyReLU → transposed conv 5×5 64→1 stride 2 → tanh (all 'same', no bias); discriminator:
+// conv 5×5 1→64 stride 2 + bias → LeakyReLU → conv 5×5 64→128 stride 2 + bias → LeakyReLU →
+// flatten (NHWC order) → dense 6272→1 + bias. No Dropout (the tutorial has Dropout(0.3) after each
+// discriminator LeakyReLU): it would make the libraries' work differ by their random streams.
+// Weights as Keras initialises them (Glorot uniform kernels, zero biases, BN gamma 1 and beta 0),
+// drawn from the seeded generator; the noise is one fixed batch (the tutorial draws a new one per
+// step) so every library does identical work step after step.
+function glorot(n, fanIn, fanOut, seed) {
+  const limit = Math.sqrt(6 / (fanIn + fanOut));
+  const u = uniform(n, seed);
+  for (let i = 0; i < n; i++) u[i] = (2 * u[i] - 1) * limit;
+  return u;
+}
+export const DCGAN = (() => {
+  const batch = 32, noiseDim = 100, k = 5, size = 28, alpha = 0.3, bnEpsilon = 1e-3, lr = 1e-4;
+  // layer shapes: transposed-conv filters are [kh, kw, outChannels, inChannels] (Keras and
+  // tf.nn.conv2d_transpose), conv filters HWIO; Keras's Glorot fans for both are
+  // (k·k·shape[2], k·k·shape[3])
+  const kk = k * k;
+  const real = uniform(batch * size * size, 20); // [32, 28, 28, 1], scaled to (−1, 1) as the tutorial's MNIST
+  for (let i = 0; i < real.length; i++) real[i] = 2 * real[i] - 1;
+  return {
+    batch, noiseDim, k, size, alpha, bnEpsilon, lr,
+    noise: normal(batch * noiseDim, 1, 21), // [32, 100]
+    real,
+    gen: {
+      dense: glorot(noiseDim * 12544, noiseDim, 12544, 22), // [100, 7·7·256]
+      gamma0: new Float32Array(12544).fill(1), beta0: new Float32Array(12544),
+      t1: glorot(kk * 128 * 256, kk * 128, kk * 256, 23), // [5, 5, 128, 256]
+      gamma1: new Float32Array(128).fill(1), beta1: new Float32Array(128),
+      t2: glorot(kk * 64 * 128, kk * 64, kk * 128, 24), // [5, 5, 64, 128]
+      gamma2: new Float32Array(64).fill(1), beta2: new Float32Array(64),
+      t3: glorot(kk * 1 * 64, kk * 1, kk * 64, 25), // [5, 5, 1, 64]
+    },
+    disc: {
+      c1: glorot(kk * 64, kk * 1, kk * 64, 26), // [5, 5, 1, 64]
+      b1: new Float32Array(64),
+      c2: glorot(kk * 64 * 128, kk * 64, kk * 128, 27), // [5, 5, 64, 128]
+      b2: new Float32Array(128),
+      dense: glorot(6272, 6272, 1, 28), // [6272, 1]
+      b3: new Float32Array(1),
+    },
+  };
+})();
+// Shapes of the DCGAN weights, by name (the order every library lists its variables in).
+export const DCGAN_SHAPES = {
+  gen: {
+    dense: [100, 12544], gamma0: [12544], beta0: [12544],
+    t1: [5, 5, 128, 256], gamma1: [128], beta1: [128],
+    t2: [5, 5, 64, 128], gamma2: [64], beta2: [64],
+    t3: [5, 5, 1, 64],
+  },
+  disc: { c1: [5, 5, 1, 64], b1: [64], c2: [5, 5, 64, 128], b2: [128], dense: [6272, 1], b3: [1] },
+};
 
 // Floating-point operations per iteration, counted as 2 per multiply-add of the products a step
 // needs (the elementwise work, a few % of the total, is left out); see bench/README.md.
@@ -116,6 +179,25 @@ export const FLOPS = {
     // (its input is data, nobody asks for its gradient); dense forward, its input and kernel gradients
     return conv1 + conv2 + (conv2 + conv2) + conv1 + 3 * dense;
   })(),
+  dcgan: (() => {
+    // multiply-adds of each product, forward (× 2 for flops at the end). A transposed conv is the
+    // product [input pixels × Cin]·[Cin × K·Cout]; a conv [output pixels × K·Cin]·[K·Cin × Cout].
+    const { batch: b, noiseDim } = DCGAN, kk = 25;
+    const gDense = b * noiseDim * 12544;
+    const t1 = b * 49 * 256 * kk * 128, t2 = b * 49 * 128 * kk * 64, t3 = b * 196 * 64 * kk * 1;
+    const c1 = b * 196 * kk * 1 * 64, c2 = b * 49 * kk * 64 * 128, dDense = b * 6272;
+    const disc = c1 + c2 + dDense; // one discriminator pass over 32 images
+    const forward = gDense + t1 + t2 + t3 + 2 * disc; // generator once, discriminator on real and on fake
+    // generator loss: through the discriminator on the fake batch to its input (input gradients of
+    // dense, conv2, conv1; no weight gradients), then the generator's input and weight gradients
+    // (the dense layer's input is noise: weight gradient only)
+    const genBackward = (dDense + c2 + c1) + 2 * (t3 + t2 + t1) + gDense;
+    // discriminator loss, on real and on fake: weight and input gradients of dense and conv2,
+    // conv1's weight gradient only (its input is an image: data, or the fake batch, whose gradient
+    // this loss does not need)
+    const discBackward = 2 * (2 * dDense + 2 * c2 + c1);
+    return 2 * (forward + genBackward + discBackward);
+  })(),
 };
 
-export const WORKLOADS = ['seed', 'chain', 'mlp', 'matmul', 'cnn'];
+export const WORKLOADS = ['seed', 'chain', 'mlp', 'matmul', 'cnn', 'dcgan'];

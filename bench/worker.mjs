@@ -30,14 +30,19 @@ function step(inst) {
 }
 
 const commands = {
-  /** Creates the workload and returns its check values (gradients read back). */
+  /**
+   * Creates the workload and returns its check values (gradients read back) and the check's time in
+   * ms (run.mjs times a workload whose check takes minutes by that one step: see --long-step).
+   */
   async setup({ workload }) {
     // ew-* workloads are defined per library in elementwise.mjs
     const inst = lib.workloads[workload] ? lib.workloads[workload]() : await elementwiseWorkload(name, workload);
     try {
+      const t0 = performance.now();
       const check = await inst.check();
+      const ms = performance.now() - t0;
       insts.set(workload, inst);
-      return check;
+      return { check, ms };
     } catch (e) {
       // the library cannot run this workload: free what it made, the worker stays usable for the others
       try { inst.dispose(); } catch {}

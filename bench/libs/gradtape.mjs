@@ -1,5 +1,5 @@
 // gradtape, written against /work/shared/API.md (TensorFlow GradientTape style).
-import { SEED, CHAIN, MLP, MATMUL, CNN } from '../data.mjs';
+import { SEED, CHAIN, MLP, MATMUL, CNN, DCGAN, DCGAN_SHAPES } from '../data.mjs';
 
 export async function create() {
   const gt = await import('gradtape');
@@ -111,19 +111,84 @@ export async function create() {
       const labels = gt.tensor(CNN.y, [batch, nOut]);
       const f1 = gt.tensor(CNN.f1, [3, 3, 1, c1]);
       const f2 = gt.tensor(CNN.f2, [3, 3, c1, c2]);
+      const b1 = gt.tensor(CNN.b1, [c1]);
+      const b2 = gt.tensor(CNN.b2, [c2]);
       const w = gt.tensor(CNN.w, [c2, nOut]);
+      const params = [f1, b1, f2, b2, w];
       const once = () => gt.tidy(() => {
         const t = gt.tape((t) => {
-          t.watch([f1, f2, w]);
-          const h1 = gt.relu(gt.conv2d(x, f1, 1, 'same'));
-          const h2 = gt.relu(gt.conv2d(h1, f2, 2, 'same'));
+          t.watch(params);
+          // the fused bias + ReLU: one pass over each convolution's output instead of two
+          const h1 = gt.conv2d(x, f1, 1, 'same', { bias: b1, activation: 'relu' });
+          const h2 = gt.conv2d(h1, f2, 2, 'same', { bias: b2, activation: 'relu' });
           const logits = gt.matmul(gt.mean(h2, [1, 2]), w);
           return gt.mean(gt.softmaxCrossEntropy(labels, logits));
         });
-        const [df1, df2, dw] = t.gradient(t.result, [f1, f2, w]);
-        return { loss: t.result.data(), df1: df1.data(), df2: df2.data(), dw: dw.data() };
+        const [df1, db1, df2, db2, dw] = t.gradient(t.result, params);
+        return { loss: t.result.data(), df1: df1.data(), db1: db1.data(), df2: df2.data(), db2: db2.data(), dw: dw.data() };
       });
-      return { step: once, check: once, dispose() { gt.dispose([x, labels, f1, f2, w]); } };
+      return { step: once, check: once, dispose() { gt.dispose([x, labels, ...params]); } };
+    },
+
+    dcgan() {
+      const { batch, noiseDim, size, alpha, bnEpsilon, lr } = DCGAN;
+      const noise = gt.tensor(DCGAN.noise, [batch, noiseDim]);
+      const real = gt.tensor(DCGAN.real, [batch, size, size, 1]);
+      const ones = gt.ones([batch, 1]), zeros = gt.zeros([batch, 1]);
+      const vars = (which) => gt.tidy(() => Object.fromEntries(Object.entries(DCGAN_SHAPES[which])
+        .map(([k, shape]) => [k, gt.variable(gt.tensor(DCGAN[which][k], shape), { name: `${which}.${k}` })])));
+      const G = vars('gen'), D = vars('disc');
+      const gVars = Object.values(G), dVars = Object.values(D);
+      const gOpt = gt.adam(lr), dOpt = gt.adam(lr);
+      // training-mode batch normalization as Keras computes it: the batch's own mean and (biased)
+      // variance over every axis but the channels (tf.nn.moments), then tf.nn.batch_normalization;
+      // no moving averages (inference would need them, this step does not)
+      const batchNorm = (x, axes, gamma, beta) => {
+        const { mean, variance } = gt.moments(x, axes);
+        return gt.batchNormalization(x, mean, variance, beta, gamma, bnEpsilon);
+      };
+      const generator = (z) => {
+        let h = gt.leakyRelu(batchNorm(gt.matmul(z, G.dense), [0], G.gamma0, G.beta0), alpha);
+        h = gt.reshape(h, [batch, 7, 7, 256]);
+        h = gt.leakyRelu(batchNorm(gt.conv2dTranspose(h, G.t1, [batch, 7, 7, 128], 1, 'same'), [0, 1, 2], G.gamma1, G.beta1), alpha);
+        h = gt.leakyRelu(batchNorm(gt.conv2dTranspose(h, G.t2, [batch, 14, 14, 64], 2, 'same'), [0, 1, 2], G.gamma2, G.beta2), alpha);
+        return gt.tanh(gt.conv2dTranspose(h, G.t3, [batch, 28, 28, 1], 2, 'same'));
+      };
+      const leaky = { activation: 'leakyRelu', leakyReluAlpha: alpha };
+      const discriminator = (img) => {
+        let h = gt.conv2d(img, D.c1, 2, 'same', { bias: D.b1, ...leaky });
+        h = gt.conv2d(h, D.c2, 2, 'same', { bias: D.b2, ...leaky });
+        return gt.matmul(gt.reshape(h, [batch, 6272]), D.dense, false, false, { bias: D.b3 });
+      };
+      // Keras BinaryCrossentropy(from_logits=True): the batch mean of the sigmoid cross-entropy
+      const bce = (labels, logits) => gt.mean(gt.sigmoidCrossEntropy(labels, logits));
+      // the tutorial's train_step: two tapes record the same forward pass; each differentiates its
+      // own loss w.r.t. its own network (the sweep only visits records that lead to those sources),
+      // then each optimizer applies its gradients
+      const trainStep = (readGrads) => gt.tidy(() => {
+        const genTape = new gt.GradientTape(), discTape = new gt.GradientTape();
+        const { genLoss, discLoss } = genTape.record(() => discTape.record(() => {
+          const fake = generator(noise);
+          const realOut = discriminator(real), fakeOut = discriminator(fake);
+          return { genLoss: bce(ones, fakeOut), discLoss: gt.add(bce(ones, realOut), bce(zeros, fakeOut)) };
+        }).result).result;
+        const gGrads = genTape.gradient(genLoss, gVars);
+        const dGrads = discTape.gradient(discLoss, dVars);
+        const out = { genLoss: genLoss.data(), discLoss: discLoss.data() };
+        if (readGrads) {
+          Object.keys(G).forEach((k, i) => { out[`gen.${k}`] = gGrads[i].data(); });
+          Object.keys(D).forEach((k, i) => { out[`disc.${k}`] = dGrads[i].data(); });
+        }
+        gOpt.applyGradients(gGrads, gVars);
+        dOpt.applyGradients(dGrads, dVars);
+        return out;
+      });
+      return {
+        step: () => trainStep(false),
+        // the first step, on the initial weights: both losses and every gradient
+        check: () => trainStep(true),
+        dispose() { gt.dispose([noise, real, ones, zeros, ...gVars, ...dVars]); gOpt.dispose(); dOpt.dispose(); },
+      };
     },
   };
 

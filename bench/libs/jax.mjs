@@ -1,7 +1,7 @@
 // jax-js on its wasm device, eager or with jit. jax-js uses move semantics: every function consumes
 // its Array arguments, `.ref` adds a reference, `.data()` reads back and consumes. Arrays are lazy,
 // so every step awaits the data it produces (and `blockUntilReady` on updated parameters).
-import { SEED, CHAIN, MLP, MATMUL, CNN } from '../data.mjs';
+import { SEED, CHAIN, MLP, MATMUL, CNN, DCGAN, DCGAN_SHAPES } from '../data.mjs';
 
 async function loadJax() {
   const jax = await import('@jax-js/jax');
@@ -141,22 +141,134 @@ export async function create(useJit) {
       const labels = np.array(CNN.y).reshape([batch, nOut]);
       const params = {
         f1: np.array(CNN.f1).reshape([3, 3, 1, c1]),
+        b1: np.array(CNN.b1),
         f2: np.array(CNN.f2).reshape([3, 3, c1, c2]),
+        b2: np.array(CNN.b2),
         w: np.array(CNN.w).reshape([c2, nOut]),
       };
+      // conv + bias + ReLU: jax-js has no fused conv; the bias broadcasts over NCHW's channel axis
+      // (under jit, jax-js may fuse the elementwise tail itself)
+      const convBiasRelu = (x, f, b, stride) =>
+        nn.relu(lax.conv(x, f.transpose([3, 2, 0, 1]), [stride, stride], 'SAME').add(b.reshape([1, -1, 1, 1])));
       // consumes p, x, labels
       const loss = (p, x, labels) => {
-        const h1 = nn.relu(lax.conv(x, p.f1.transpose([3, 2, 0, 1]), [1, 1], 'SAME'));
-        const h2 = nn.relu(lax.conv(h1, p.f2.transpose([3, 2, 0, 1]), [2, 2], 'SAME'));
+        const h1 = convBiasRelu(x, p.f1, p.b1, 1);
+        const h2 = convBiasRelu(h1, p.f2, p.b2, 2);
         const logits = np.matmul(np.mean(h2, [2, 3]), p.w);
         return np.mean(np.sum(labels.mul(nn.logSoftmax(logits, -1)), -1)).neg();
       };
       const g = J(valueAndGrad(loss));
       const once = async () => {
         const [l, d] = g(tree.ref(params), x.ref, labels.ref);
-        return { loss: await l.data(), df1: await d.f1.data(), df2: await d.f2.data(), dw: await d.w.data() };
+        return { loss: await l.data(), df1: await d.f1.data(), db1: await d.b1.data(), df2: await d.f2.data(), db2: await d.b2.data(), dw: await d.w.data() };
       };
       return { step: once, check: once, dispose() { tree.dispose(params); x.dispose(); labels.dispose(); if (useJit) g.dispose(); } };
+    },
+
+    dcgan() {
+      // NCHW inside (jax-js's convolutions take NCHW inputs and OIHW kernels); the weights stay in
+      // TF's layouts and are transposed inside the losses, so their gradients come back in TF's
+      // layouts like the other libraries'. Images have one channel, so NHWC data is NCHW as it is.
+      const { batch, noiseDim, size, alpha, bnEpsilon, lr } = DCGAN;
+      const beta1 = 0.9, beta2 = 0.999, adamEps = 1e-7; // Keras's Adam defaults
+      const noise = np.array(DCGAN.noise).reshape([batch, noiseDim]);
+      const real = np.array(DCGAN.real).reshape([batch, 1, size, size]);
+      const init = (which) => Object.fromEntries(Object.entries(DCGAN_SHAPES[which]).map(([k, shape]) => [k, np.array(DCGAN[which][k]).reshape(shape)]));
+      const zerosOf = (which) => Object.fromEntries(Object.entries(DCGAN_SHAPES[which]).map(([k, shape]) => [k, np.zeros(shape)]));
+      // parameters and Adam's moments, replaced by every step (move semantics: the step consumes them)
+      let state = { gp: init('gen'), dp: init('disc'), gm: zerosOf('gen'), gv: zerosOf('gen'), dm: zerosOf('disc'), dv: zerosOf('disc') };
+      let iteration = 0;
+
+      const leaky = (x) => nn.leakyRelu(x, alpha);
+      // training-mode batch normalization: batch mean and biased variance over `axes`; gamma and
+      // beta broadcast as `shape` (the channel axis: last for the dense layer, 1 in NCHW)
+      const bn = (x, axes, gamma, beta, shape) => {
+        const c = x.ref.sub(np.mean(x, axes, { keepdims: true }));
+        const variance = np.mean(np.square(c.ref), axes, { keepdims: true });
+        return c.div(np.sqrt(variance.add(bnEpsilon))).mul(gamma.reshape(shape)).add(beta.reshape(shape));
+      };
+      const ch = (c) => [1, c, 1, 1];
+      // TF's conv2d_transpose: transposeKernel flips the taps and swaps the channel axes of a
+      // [in, out, kh, kw] kernel (TF's [kh, kw, out, in] transposed), and 'SAME' pads as TF does
+      const convT = (x, f, stride) => lax.convTranspose(x, f.transpose([3, 2, 0, 1]), [stride, stride], 'SAME', { transposeKernel: true });
+      const generator = (p, z) => {
+        let h = leaky(bn(np.matmul(z, p.dense), [0], p.gamma0, p.beta0, [1, 12544]));
+        h = h.reshape([batch, 7, 7, 256]).transpose([0, 3, 1, 2]); // Keras's Reshape is NHWC
+        h = leaky(bn(convT(h, p.t1, 1), [0, 2, 3], p.gamma1, p.beta1, ch(128)));
+        h = leaky(bn(convT(h, p.t2, 2), [0, 2, 3], p.gamma2, p.beta2, ch(64)));
+        return np.tanh(convT(h, p.t3, 2)); // [32, 1, 28, 28]
+      };
+      const convLeaky = (x, f, b) => leaky(lax.conv(x, f.transpose([3, 2, 0, 1]), [2, 2], 'SAME').add(b.reshape(ch(-1))));
+      const discriminator = (p, img) => {
+        let h = convLeaky(img, p.c1, p.b1);
+        h = convLeaky(h, p.c2, p.b2);
+        h = h.transpose([0, 2, 3, 1]).reshape([batch, 6272]); // Keras's Flatten is NHWC order
+        return np.matmul(h, p.dense).add(p.b3);
+      };
+      // Keras BinaryCrossentropy(from_logits=True), labels all one or all zero:
+      // mean(softplus(x) − x·z)
+      const bceOnes = (x) => np.mean(nn.softplus(x.ref).sub(x));
+      const bceZeros = (x) => np.mean(nn.softplus(x));
+      // jax differentiates functions, not tapes: each loss is its own function of the parameters it
+      // is differentiated with respect to. The generator's loss returns the fake batch as aux (no
+      // gradient flows through aux), which the discriminator's loss takes as data; so the generator
+      // runs once and the discriminator on the fake batch twice, once per loss.
+      const genLoss = (gp, dp, z) => {
+        const fake = generator(gp, z);
+        return [bceOnes(discriminator(dp, fake.ref)), fake];
+      };
+      const discLoss = (dp, real, fake) => bceOnes(discriminator(tree.ref(dp), real)).add(bceZeros(discriminator(dp, fake)));
+      const genVG = valueAndGrad(genLoss, { hasAux: true });
+      const discVG = valueAndGrad(discLoss);
+      // Keras's Adam, as gradtape's: m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g²,
+      // w ← w − α·m / (√v + ε) with α = lr·√(1−β2^t)/(1−β1^t) passed in per step
+      const adam = (p, g, m, v, a) => {
+        const P = {}, M = {}, V = {};
+        for (const k of Object.keys(p)) {
+          M[k] = m[k].mul(beta1).add(g[k].ref.mul(1 - beta1));
+          V[k] = v[k].mul(beta2).add(np.square(g[k]).mul(1 - beta2));
+          P[k] = p[k].sub(M[k].ref.mul(a.ref).div(np.sqrt(V[k].ref).add(adamEps)));
+        }
+        a.dispose();
+        return [P, M, V];
+      };
+      // one training step: (state, noise, real, α) → [state, genLoss, discLoss, gradients];
+      // consumes its arguments. The gradients are returned for the check; the timed steps free
+      // them unread. One function for both, so that jax-jit compiles once, during the check step
+      // (a second jitted variant would compile in the first timed step: minutes)
+      const trainStep = J((s, z, real, a) => {
+        const [[gl, fake], gg] = genVG(tree.ref(s.gp), tree.ref(s.dp), z);
+        const [dl, dg] = discVG(tree.ref(s.dp), real, fake);
+        const grads = { gen: tree.ref(gg), disc: tree.ref(dg) };
+        const [gp, gm, gv] = adam(s.gp, gg, s.gm, s.gv, a.ref);
+        const [dp, dm, dv] = adam(s.dp, dg, s.dm, s.dv, a);
+        return [{ gp, dp, gm, gv, dm, dv }, gl, dl, grads];
+      });
+      const alphaNow = () => {
+        iteration++;
+        return np.array(lr * Math.sqrt(1 - beta2 ** iteration) / (1 - beta1 ** iteration));
+      };
+      return {
+        async step() {
+          const [next, gl, dl, grads] = trainStep(state, noise.ref, real.ref, alphaNow());
+          state = next;
+          tree.dispose(grads);
+          const out = { genLoss: await gl.data(), discLoss: await dl.data() };
+          await blockUntilReady(state);
+          return out;
+        },
+        // the first step, on the initial weights: both losses and every gradient
+        async check() {
+          const [next, gl, dl, grads] = trainStep(state, noise.ref, real.ref, alphaNow());
+          state = next;
+          const out = { genLoss: await gl.data(), discLoss: await dl.data() };
+          for (const k of Object.keys(grads.gen)) out[`gen.${k}`] = await grads.gen[k].data();
+          for (const k of Object.keys(grads.disc)) out[`disc.${k}`] = await grads.disc[k].data();
+          await blockUntilReady(state);
+          return out;
+        },
+        dispose() { tree.dispose(state); noise.dispose(); real.dispose(); if (useJit) trainStep.dispose(); },
+      };
     },
   };
 

@@ -1,6 +1,6 @@
 // TensorFlow.js (CPU backend or wasm backend), idiomatic functional gradients: tf.grad / tf.grads /
 // optimizer.minimize, everything inside tf.tidy, results read back with dataSync().
-import { SEED, CHAIN, MLP, MATMUL, CNN } from '../data.mjs';
+import { SEED, CHAIN, MLP, MATMUL, CNN, DCGAN, DCGAN_SHAPES } from '../data.mjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -134,18 +134,93 @@ export async function create(backend) {
       const labels = tf.tensor2d(CNN.y, [batch, nOut]);
       const f1 = tf.tensor4d(CNN.f1, [3, 3, 1, c1]);
       const f2 = tf.tensor4d(CNN.f2, [3, 3, c1, c2]);
+      const b1 = tf.tensor1d(CNN.b1);
+      const b2 = tf.tensor1d(CNN.b2);
       const w = tf.tensor2d(CNN.w, [c2, nOut]);
-      const lossAndGrads = tf.valueAndGrads((f1, f2, w) => {
-        const h1 = tf.relu(tf.conv2d(x, f1, 1, 'same'));
-        const h2 = tf.relu(tf.conv2d(h1, f2, 2, 'same'));
+      // tf.fused.conv2d, as gradtape's fused call; while gradients are recorded tfjs 4.22 runs it
+      // as conv2d + add + relu (shouldFuse: only a linear activation fuses in gradient mode)
+      const lossAndGrads = tf.valueAndGrads((f1, b1, f2, b2, w) => {
+        const h1 = tf.fused.conv2d({ x, filter: f1, strides: 1, pad: 'same', bias: b1, activation: 'relu' });
+        const h2 = tf.fused.conv2d({ x: h1, filter: f2, strides: 2, pad: 'same', bias: b2, activation: 'relu' });
         const logits = tf.matMul(tf.mean(h2, [1, 2]), w);
         return tf.losses.softmaxCrossEntropy(labels, logits); // mean over the batch
       });
+      const params = [f1, b1, f2, b2, w];
       const once = () => readBack(() => {
-        const { value, grads: [df1, df2, dw] } = lossAndGrads([f1, f2, w]);
-        return { loss: value, df1, df2, dw };
+        const { value, grads: [df1, db1, df2, db2, dw] } = lossAndGrads(params);
+        return { loss: value, df1, db1, df2, db2, dw };
       });
-      return { step: once, check: once, dispose() { tf.dispose([x, labels, f1, f2, w]); } };
+      return { step: once, check: once, dispose() { tf.dispose([x, labels, ...params]); } };
+    },
+
+    dcgan() {
+      // every filter gradient here (the discriminator's convolutions and the generator's transposed
+      // ones alike) is a Conv2DBackpropFilter, which the wasm backend lacks, as in cnn
+      if (!tf.getKernel('Conv2DBackpropFilter', backend)) throw new Error(`Kernel 'Conv2DBackpropFilter' not registered for backend '${backend}'`);
+      const { batch, noiseDim, size, alpha, bnEpsilon, lr } = DCGAN;
+      const noise = tf.tensor2d(DCGAN.noise, [batch, noiseDim]);
+      const real = tf.tensor4d(DCGAN.real, [batch, size, size, 1]);
+      const vars = (which) => tf.tidy(() => Object.fromEntries(Object.entries(DCGAN_SHAPES[which])
+        .map(([k, shape]) => [k, tf.variable(tf.tensor(DCGAN[which][k], shape), true, `${which}.${k}`)])));
+      const G = vars('gen'), D = vars('disc');
+      const gVars = Object.values(G), dVars = Object.values(D);
+      const gOpt = tf.train.adam(lr), dOpt = tf.train.adam(lr);
+      // training-mode batch normalization as tf.layers.batchNormalization computes it: tf.moments
+      // over every axis but the channels, then tf.batchNorm (no moving averages: not needed here)
+      const batchNorm = (x, axes, gamma, beta) => {
+        const { mean, variance } = tf.moments(x, axes); // shape [channels], as gamma and beta
+        return tf.batchNorm(x, mean, variance, beta, gamma, bnEpsilon);
+      };
+      const bnLeaky = (x, axes, gamma, beta) => tf.leakyRelu(batchNorm(x, axes, gamma, beta), alpha);
+      const generator = (z) => {
+        let h = bnLeaky(tf.matMul(z, G.dense), [0], G.gamma0, G.beta0);
+        h = tf.reshape(h, [batch, 7, 7, 256]);
+        h = bnLeaky(tf.conv2dTranspose(h, G.t1, [batch, 7, 7, 128], 1, 'same'), [0, 1, 2], G.gamma1, G.beta1);
+        h = bnLeaky(tf.conv2dTranspose(h, G.t2, [batch, 14, 14, 64], 2, 'same'), [0, 1, 2], G.gamma2, G.beta2);
+        return tf.tanh(tf.conv2dTranspose(h, G.t3, [batch, 28, 28, 1], 2, 'same'));
+      };
+      const leaky = { activation: 'leakyrelu', leakyreluAlpha: alpha };
+      const discriminator = (img) => {
+        let h = tf.fused.conv2d({ x: img, filter: D.c1, strides: 2, pad: 'same', bias: D.b1, ...leaky });
+        h = tf.fused.conv2d({ x: h, filter: D.c2, strides: 2, pad: 'same', bias: D.b2, ...leaky });
+        return tf.fused.matMul({ a: tf.reshape(h, [batch, 6272]), b: D.dense, bias: D.b3 });
+      };
+      const ones = tf.ones([batch, 1]), zeros = tf.zeros([batch, 1]);
+      // Keras BinaryCrossentropy(from_logits=True): the batch mean
+      const bce = (labels, logits) => tf.losses.sigmoidCrossEntropy(labels, logits);
+      // tfjs has one tape per gradient call and no stopGradient, so the tutorial's two tapes over
+      // one forward pass become two tf.variableGrads calls: the generator's loss first, keeping the
+      // fake batch it generated; then the discriminator's loss on real and on that (constant) fake
+      // batch. The generator runs once, the discriminator on the fake batch twice (once per loss).
+      // Both sets of gradients are taken before either optimizer updates anything, as in the tutorial.
+      const trainStep = (readGrads) => {
+        let fake;
+        const tensors = tf.tidy(() => {
+          const gen = tf.variableGrads(() => {
+            fake = tf.keep(generator(noise));
+            return bce(ones, discriminator(fake));
+          }, gVars);
+          const disc = tf.variableGrads(() => tf.add(bce(ones, discriminator(real)), bce(zeros, discriminator(fake))), dVars);
+          return { gen, disc };
+        });
+        fake.dispose();
+        const { gen, disc } = tensors;
+        const out = { genLoss: gen.value.dataSync(), discLoss: disc.value.dataSync() };
+        if (readGrads) {
+          for (const k of Object.keys(G)) out[`gen.${k}`] = gen.grads[G[k].name].dataSync();
+          for (const k of Object.keys(D)) out[`disc.${k}`] = disc.grads[D[k].name].dataSync();
+        }
+        gOpt.applyGradients(gen.grads);
+        dOpt.applyGradients(disc.grads);
+        tf.dispose([gen.value, disc.value, ...Object.values(gen.grads), ...Object.values(disc.grads)]);
+        return out;
+      };
+      return {
+        step: () => trainStep(false),
+        // the first step, on the initial weights: both losses and every gradient
+        check: () => trainStep(true),
+        dispose() { tf.dispose([noise, real, ones, zeros, ...gVars, ...dVars]); gOpt.dispose(); dOpt.dispose(); },
+      };
     },
   };
 
