@@ -19,7 +19,7 @@
 // binding the wrapper calls that is not here fails the TypeScript build.
 //
 // Two modules: the core (in every program) and the extra module, for kernels few programs use
-// (convolutions and pooling today). The extra module is compiled on the first op that needs it;
+// (convolutions, pooling and atan2 today). The extra module is compiled on the first op that needs it;
 // the core's sweep hands the records of its ops to its backward dispatch.
 //
 // Adding a kernel op: its entry here (name, file, rule), the kernel (a pure function in

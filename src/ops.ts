@@ -1,6 +1,7 @@
 // How public ops are defined, and the op table the tests are driven from. Each op is declared
 // once, through `def` (or `method`, for the ops that are also Tensor methods), in its family's file:
-// ops-elementwise.ts, ops-reduce.ts, ops-shape.ts, ops-linalg.ts, ops-nn.ts, ops-conv.ts. That
+// ops-elementwise.ts, ops-reduce.ts, ops-shape.ts, ops-linalg.ts, ops-nn.ts, ops-conv.ts,
+// ops-normalization.ts, ops-image.ts, ops-math.ts (conv2d's and matmul's fused epilogue: fused.ts). That
 // declaration is the public function and the row of OPS from which the tests check forward values
 // against a float64 reference, gradients against finite differences, and second derivatives.
 // The validation helpers the families share live here too.
