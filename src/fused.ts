@@ -3,8 +3,8 @@
 // the add and the activation it equals, so its gradients are theirs.
 import { core } from './core.js';
 import { Op } from '../build/generated/opcodes.js';
-import { Tensor, TensorLike, toTensor, wrap, describe } from './tensor.js';
-import { checkDTypes, dims, withShape, fmt } from './ops.js';
+import { Tensor, TensorLike, wrap, describe } from './tensor.js';
+import { floatArg, dims, withShape, fmt } from './ops.js';
 
 /** The activations conv2d and matmul fuse with their bias. */
 export type FusedActivation = 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'tanh' | 'elu' | 'leakyRelu';
@@ -41,8 +41,7 @@ export function checkFused(op: string, options: unknown, extraKeys: readonly str
 /** The bias as a float tensor that fits y's last axis (shape [n], [1] or []), checked before the op runs. */
 export function fusedBias(op: string, options: FusedOptions | undefined, channels: number): Tensor | undefined {
   if (options?.bias === undefined) return undefined;
-  const b = toTensor(op, options.bias);
-  checkDTypes(op, b, 'float');
+  const b = floatArg(op, options.bias);
   const s = dims(b);
   if (s.length > 1 || (b.size !== channels && b.size !== 1))
     throw new Error(`${op}: bias must have shape [${channels}] (the result's last dimension), [1] or [], got shape ${fmt(s)}`);

@@ -1,13 +1,13 @@
 // Convolution and pooling (NHWC): validation here, kernels and backward rules in the extra wasm
 // module (assembly/extra/), which the first call compiles. A program that does not import these
 // ops does not carry that module: its bundler leaves out this file and the bytes it imports.
-import { method, checkDTypes, dims, withShape, fmt } from './ops.js';
+import { method, floatArg, dims, withShape, fmt } from './ops.js';
 import { reshape } from './ops-shape.js';
 import { extraModule } from './core.js';
 import { Op } from '../build/generated/opcodes.js';
 import { extraWasm } from './extra-source.js';
 import { type FusedOptions, checkFused, fusedBias, applyFused } from './fused.js';
-import { Tensor, TensorLike, toTensor, wrap, describe, checkShape } from './tensor.js';
+import { Tensor, TensorLike, wrap, describe, checkShape } from './tensor.js';
 
 const kernels = () => extraModule(extraWasm);
 
@@ -44,8 +44,7 @@ const outSize = (n: number, k: number, s: number, same: boolean) => same ? Math.
 
 /** x as NHWC: a rank-4 tensor, or rank 3 (HWC) given a batch of one. */
 function nhwc(op: string, x: TensorLike, what = 'x'): { t: Tensor; shape: number[]; batched: boolean } {
-  const t = toTensor(op, x);
-  checkDTypes(op, t, 'float');
+  const t = floatArg(op, x);
   const s = dims(t);
   if (s.length !== 4 && s.length !== 3) throw new Error(`${op}: ${what} must have rank 4 [batch, height, width, channels] (or rank 3 without the batch), got shape ${fmt(s)}`);
   const shape = s.length === 4 ? s.slice() : [1, ...s];
@@ -66,8 +65,7 @@ function spatialCall(x: { t: Tensor; shape: number[]; batched: boolean }, outSha
 // ---- convolutions ----
 /** A rank-4 float filter, its shape checked against x's channels (`channelAxis` of the filter). */
 function filter4(op: string, filter: TensorLike, layout: string, short: string, x: { t: Tensor; shape: number[] }, channelAxis: number): { f: Tensor; fs: readonly number[] } {
-  const f = toTensor(op, filter);
-  checkDTypes(op, f, 'float');
+  const f = floatArg(op, filter);
   const fs = dims(f);
   if (fs.length !== 4) throw new Error(`${op}: filter must have rank 4 ${layout}, got shape ${fmt(fs)}`);
   const c = x.shape[3];

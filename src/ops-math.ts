@@ -3,19 +3,16 @@
 // assembly/kernels/atan2.ts), and atan, asin, acos go through it; the rest are compositions of
 // recorded ops, so their gradients (of every order) come from the ops they are made of. Every op here
 // is declared pure: a program that does not import one leaves it out (and atan2's kernel with it).
-import { method, checkDTypes, dims, withShape, operands, broadcastShapes } from './ops.js';
-import { core, writeArgs, extraModule } from './core.js';
+import { method, checkDTypes, floatArg, dims, withShape, operands, broadcastShapes } from './ops.js';
+import { extraModule } from './core.js';
+import { broadcastTo } from './ops-shape.js';
 import { extraWasm } from './extra-source.js';
-import { Tensor, TensorLike, toTensor, wrap, onesLike } from './tensor.js';
+import { Tensor, TensorLike, wrap, onesLike } from './tensor.js';
 import { add, sub, mul, div, neg, sign, sqrt, exp, expm1, log, log1p, abs, maximum, minimum, where, less, equal, notEqual } from './ops-elementwise.js';
 
 /** x converted and checked to be float32 (errors name the op), then `f(x)`. */
 function floatOp(name: string, f: (x: Tensor) => Tensor): (x: TensorLike) => Tensor {
-  return (x: TensorLike): Tensor => {
-    const t = toTensor(name, x);
-    checkDTypes(name, t, 'float');
-    return f(t);
-  };
+  return (x: TensorLike): Tensor => f(floatArg(name, x));
 }
 
 // ---- atan2 and the inverse trigonometric functions ----
@@ -32,9 +29,8 @@ export const atan2 = /* @__PURE__ */ method('atan2', function atan2(y: TensorLik
   const [a, b] = operands('atan2', y, x);
   checkDTypes('atan2', a, 'float');
   const shape = broadcastShapes('atan2', dims(a), dims(b));
-  // the kernel takes one shape: broadcast with recorded ops (their gradients sum back)
-  const to = (t: Tensor): Tensor => dims(t).length === shape.length && dims(t).every((d, i) => d === shape[i]) ? t
-    : withShape(wrap(core.broadcastToShape(t.id, writeArgs(shape), shape.length), 'float32'), shape);
+  // the kernel takes one shape: broadcastTo (recorded, so its gradient sums back) where they differ
+  const to = (t: Tensor): Tensor => dims(t).length === shape.length && dims(t).every((d, i) => d === shape[i]) ? t : broadcastTo(t, shape);
   return atan2Of(to(a), to(b));
 }, __TESTS__ && { kind: 'binary', dtypes: 'float', grad: true, kinks: [0] }); // (away from the origin and the branch cut)
 

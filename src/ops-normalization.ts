@@ -1,7 +1,7 @@
 // Normalization, dropout and norm clipping, with TF's (tf.nn, tf.clip_by_*) formulas and defaults.
 // All are compositions of recorded ops: no kernels, no gradient code, every derivative order.
-import { def, method, installMethod, OPS, checkDTypes, dims, axesMask, fmt, flag, type OpSpec, type TensorMethod } from './ops.js';
-import { Tensor, TensorLike, toTensor, describe } from './tensor.js';
+import { def, method, installMethod, OPS, floatArg, dims, axesMask, fmt, flag, type OpSpec, type TensorMethod } from './ops.js';
+import { Tensor, TensorLike, describe } from './tensor.js';
 import { add, sub, mul, div, neg, square, sqrt, rsqrt, maximum, minimum, reciprocal, greater, greaterEqual, where, stopGradient } from './ops-elementwise.js';
 import { sum, mean } from './ops-reduce.js';
 import { reshape } from './ops-shape.js';
@@ -22,12 +22,6 @@ function structured<F extends (...a: any[]) => unknown>(name: string, op: F, spe
 function fits(op: string, what: string, shape: unknown, xs: readonly number[]): void {
   if (!Array.isArray(shape) || shape.length > xs.length || shape.some((d, i) => d !== 1 && d !== xs[i - shape.length + xs.length]))
     throw new Error(`${op}: ${what} ${describe(shape)} must broadcast to the shape of x, ${fmt(xs)}`);
-}
-/** A float32 tensor argument. */
-function floatArg(op: string, x: TensorLike): Tensor {
-  const t = toTensor(op, x);
-  checkDTypes(op, t, 'float');
-  return t;
 }
 /** A finite number with `min` < v (or <= with `orEqual`). */
 function numberArg(op: string, what: string, v: unknown, min: number, orEqual?: boolean): number {

@@ -97,6 +97,13 @@ export function broadcastShapes(op: string, a: readonly number[], b: readonly nu
   return out;
 }
 
+/** A float32 tensor argument (converted from plain values), or an Error naming the op. */
+export function floatArg(op: string, x: TensorLike): Tensor {
+  const t = toTensor(op, x);
+  checkDTypes(op, t, 'float');
+  return t;
+}
+
 export function checkDTypes(op: string, x: Tensor, allowed: DTypes): void {
   const ok = allowed === 'any' || (allowed === 'float' ? x.dtype === 'float32' : allowed === 'numeric' ? x.dtype !== 'bool' : x.dtype === 'bool');
   if (!ok) {

@@ -408,3 +408,10 @@ export function selectKernel(pc: usize, pa: usize, pb: usize, po: usize, n: i32,
     }
   }
 }
+
+/** d[i] = a[i] + b[i] for i < n floats (a row of the fused bias + activation). */
+export function addRow(a: usize, b: usize, d: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) { const k = <usize>i << 2; v128.store(d + k, f32x4.add(v128.load(a + k), v128.load(b + k))); }
+  for (; i < n; i++) { const k = <usize>i << 2; store<f32>(d + k, load<f32>(a + k) + load<f32>(b + k)); }
+}

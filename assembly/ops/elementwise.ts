@@ -9,7 +9,7 @@ import { Record, Grads } from "../record";
 import { scratchMark, scratchRelease, scratchTake } from "../scratch";
 import { MAX_RANK } from "../limits";
 import { Plan, PLAN_BYTES, broadcastShapes } from "../kernels/broadcast";
-import { unaryFloat, unaryInt, mapMath, unaryGradKernel, isComparison, binaryKernel, binaryScalarF32, powByScalar, selectKernel, MATH_SCRATCH } from "../kernels/elementwise";
+import { unaryFloat, unaryInt, mapMath, unaryGradKernel, isComparison, binaryKernel, binaryScalarF32, powByScalar, selectKernel, addRow, MATH_SCRATCH } from "../kernels/elementwise";
 import { SELU_ALPHA, SELU_SCALE } from "../kernels/mathx4";
 import { planCopy } from "../kernels/copy";
 import { scalarF32 } from "./layout";
@@ -99,12 +99,6 @@ export function biasActivation(z: i32, bias: i32, act: i32, param: f32): i32 {
     release(sum); // the records hold it
   }
   return y;
-}
-/** d[i] = a[i] + b[i] for i < n. */
-function addRow(a: usize, b: usize, d: usize, n: i32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) { const k = <usize>i << 2; v128.store(d + k, f32x4.add(v128.load(a + k), v128.load(b + k))); }
-  for (; i < n; i++) { const k = <usize>i << 2; store<f32>(d + k, load<f32>(a + k) + load<f32>(b + k)); }
 }
 
 // ---- binary ----
