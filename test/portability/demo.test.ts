@@ -114,4 +114,28 @@ describe('examples/browser demo', () => {
       await page.close();
     }
   }, 180_000);
+  it('the text panel trains TF\'s text-generation tutorial in the page and samples with randomCategorical', async () => {
+    const { page, problems } = await open('?autoplay=0');
+    try {
+      await page.waitForFunction(() => (window as any).__text?.ready, undefined, { timeout: 60_000 });
+      const result = await page.evaluate(() => {
+        const panel = (window as any).__text;
+        const first: string = document.getElementById('text-sample')!.textContent!;
+        const before = panel.step(1);
+        const after = panel.step(19);
+        panel.render();
+        return { steps: panel.steps(), before, after, first, sample: panel.sample(120) as string, shown: document.getElementById('text-sample')!.textContent! };
+      });
+      expect(problems).toEqual([]);
+      expect(result.steps).toBe(20);
+      expect(result.after).toBeLessThan(result.before); // the loss falls
+      expect(result.first.startsWith('The ')).toBe(true);
+      expect(result.sample.startsWith('The ')).toBe(true);
+      expect(result.sample).toHaveLength(4 + 120);
+      expect(result.shown).not.toBe(result.first); // the page shows a new sample
+      expect(await page.locator('#text-stats').textContent()).toMatch(/step 20 · loss \d+\.\d+ · \d+% of the sample's words/);
+    } finally {
+      await page.close();
+    }
+  }, 180_000);
 });
