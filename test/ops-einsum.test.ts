@@ -4,7 +4,7 @@
 // how many core calls the common equations cost (one matmul), memory, and bad input.
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { einsum, tensor, tape, tidy, memory, matmul, zeros, scalar, add, type Tensor } from './api.js';
+import { einsum, tensor, tape, tidy, memory, matmul, zeros, scalar, add, ForwardAccumulator, type Tensor } from './api.js';
 import { core } from '../src/core.js';
 import { einsumReference } from './support/einsum-reference.js';
 import { uniform, type ND } from './support/nd.js';
@@ -121,6 +121,20 @@ describe('gradients', () => {
     const hv = outer.gradient(outer.result, tensors, { outputGradients: v.map(x => tensor(Float32Array.from(x.data), x.shape)), unconnectedGradients: 'zero' }) as Tensor[];
     const want = numericSecondOrder(xs => einsumReference(eq, ...xs), nds, v, w);
     hv.forEach((h, i) => expectClose(asFloat(h), want[i].data, { rtol: 1e-2, atol: 1e-3 }, `${eq} second order, operand ${i}`));
+  }));
+
+  it('one tensor given as two operands gets the sum of both gradients', () => tidy(() => {
+    const x = tensor([[1, -2], [3, 0.5]]);
+    const t = tape(t => { t.watch(x); return einsum('ij,ij->', x, x); }); // Σ x²
+    expect((t.gradient(t.result, x) as Tensor).toArray()).toEqual([[2, -4], [6, 1]]);
+  }));
+
+  it('forward mode: the jvp of a bilinear einsum is einsum(dA, B) + einsum(A, dB)', () => tidy(() => {
+    const { tensors: [a, b, da, db] } = inputsFor([[3, 4], [4, 5], [3, 4], [4, 5]]);
+    const acc = new ForwardAccumulator([a, b], [da, db]);
+    const y = acc.record(() => einsum('ij,jk->ki', a, b));
+    const want = add(einsum('ij,jk->ki', da, b), einsum('ij,jk->ki', a, db));
+    expectClose(asFloat(acc.jvp(y)!), asFloat(want), { rtol: 1e-5, atol: 1e-5 }, 'jvp');
   }));
 
   it('second derivative of a squared einsum (not multilinear) w.r.t. one operand', () => tidy(() => {
