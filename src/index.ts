@@ -35,6 +35,7 @@ export * from './ops-conv.js';
 export * from './ops-normalization.js';
 export * from './ops-image.js';
 export * from './ops-math.js';
+export * from './ops-einsum.js';
 export * from './optimizers.js';
 export * from './safetensors.js';
 

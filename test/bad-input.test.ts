@@ -291,6 +291,22 @@ Object.assign(table, {
   },
 });
 
+// ---- einsum (ops-einsum.ts) ----
+Object.assign(table, {
+  einsum: gen('einsum', api.einsum, [R('ij,jk->ik', [['ij,jk->ik->', /"ij,jk->ik->"/], ['i1,jk->ik', /"i1"/], ['i.j,jk->ik', /"i\.j"/], ['ij,jk->ik,', /"ik,"/], ['ij,jk->ii', /'i'/],
+    ['ij,jk->iz', /'z'/], ['i...j...,jk->ik', /"i\.\.\.j\.\.\."/], [5, /5/], [undefined, /undefined/], ['ij->ij', /2/], ['ij,jk,kl->il', /3/]]),
+    T(f23, { dtype: i23, shape: f3 }), T(f32, { dtype: i23, shape: f23 })], [
+    bad('too few operands', () => () => api.einsum('ij,jk->ik', f23), /2 operands, got 1/),
+    bad('too many operands, as arrays', () => { const a = f23.toArray(); return () => api.einsum('ij->ji', a, a); }, /1 operand, got 2/),
+    bad('sizes 3 and 4 for one index', () => { const b = zeros([4, 5]); return () => api.einsum('ij,jk', f23, b); }, /index 'j' has size 3 in operand 0 \(shape \[2, 3\]\) but size 4 in operand 1 \(shape \[4, 5\]\)/),
+    bad('a diagonal of unequal sizes', () => () => api.einsum('ii->i', f23), /index 'i' has size 2 .* but size 3/),
+    bad("'...' dimensions that do not broadcast", () => { const a = zeros([2, 3, 3]), b = zeros([4, 3, 3]); return () => api.einsum('...ij,...jk->...ik', a, b); }, /2 vs 4|4 vs 2/),
+    bad("'...' dimensions without '...' in the output", () => { const a = zeros([2, 3, 3]); return () => api.einsum('...ij->ij', a); }, /no '\.\.\.'/),
+    bad('a bool operand', () => () => api.einsum('ij->ji', b23), /bool/),
+    bad('a result beyond the maximum rank', () => { const a = zeros([1, 1, 1, 1, 1]); return () => api.einsum('abcde,fghij->abcdefghij', a, a); }, /rank 10/),
+  ]),
+});
+
 // ---- creation ----
 Object.assign(table, {
   tensor: gen('tensor', api.tensor, [R([[1, 2, 3], [4, 5, 6]], [['abc', /"abc"/], [undefined, /undefined/], [{}, /object/], [[[1, 2], [3]], /ragged/], [[1, 'x'], /"x"/], [[[1], 2], /ragged/], [[1, undefined], /undefined/], [null, /null/]]),
@@ -591,7 +607,7 @@ function wasmCalls(fn: () => unknown): { calls: string[]; error: unknown } {
   try { return { calls, error: thrown(fn) }; } finally { Object.assign(c, saved); }
 }
 describe('huge requests', () => {
-  const big = ones([70000, 1]), wide = ones([1, 70000]), e0 = zeros([0]);
+  const big = ones([70000, 1]), wide = ones([1, 70000]), e0 = zeros([0]), v70k = ones([70000]);
   const cases: [string, () => unknown, RegExp][] = [
     ['zeros([2^16, 2^16])', () => zeros([2 ** 16, 2 ** 16]), /zeros.*4294967296 elements/],
     ['ones([2^32])', () => ones([2 ** 32]), /ones.*4294967296 elements/],
@@ -609,6 +625,7 @@ describe('huge requests', () => {
     ['reshape of an empty tensor to [0, 2^32]', () => reshape(e0, [0, 2 ** 32]), /reshape.*4294967296/],
     ['pad to 2^32 elements', () => pad(f4, [[0, 2 ** 32 - 4]]), /pad.*4294967296 elements/],
     ['broadcastTo one past the maximum', () => broadcastTo(s1, [2 ** 29 + 1]), /broadcastTo.*536870913 elements/],
+    ['einsum outer product of two 70000-vectors', () => api.einsum('i,j->ij', v70k, v70k), /einsum.*4900000000 elements/],
   ];
   for (const [label, fn, re] of cases) {
     it(label, () => {

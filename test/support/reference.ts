@@ -16,6 +16,7 @@ import {
   toND,
   unravel,
 } from './nd.js';
+import { einsumReference } from './einsum-reference.js';
 
 export type RefOp = (...args: any[]) => ND | ND[];
 export type Padding = 'same' | 'valid';
@@ -987,6 +988,7 @@ export const reference = {
   resize,
   clipByNorm,
   clipByGlobalNorm: clipByGlobalNorm as unknown as RefOp,
+  einsum: einsumReference,
 } satisfies Record<string, RefOp>;
 
 export type ReferenceOpName = keyof typeof reference;
