@@ -210,6 +210,12 @@ describe('topK', () => {
       const order = (k: number) => arr(topK(special, k).indices);
       expect(order(20)).toEqual([1, 6, 5, 19, 18, 17, 3, 16, 15, 0, 4, 14, 13, 7, 12, 11, 10, 9, 8, 2]);
       expect(order(20).slice(0, 8)).toEqual(order(8));
+      // k > 64 (each row sorted): the same order as the insertion path, which the reference follows
+      const wide = [...special, ...Array.from({ length: 80 }, (_, i) => (i * 37) % 11 - 5)], wk = (k: number) => arr(topK(wide, k).indices);
+      const refOrder = Array.from((R.topK(wide, 100) as unknown as { indices: ND }).indices.data);
+      expect(wk(100)).toEqual(refOrder);
+      expect(wk(64)).toEqual(refOrder.slice(0, 64));
+      expect(wk(65)).toEqual(refOrder.slice(0, 65));
       expect(arr(topK(tensor([5, -2147483648, 2147483647, 5, 0, ...Array.from({ length: 15 }, () => 1)], [20], 'int32'), 18).indices).slice(0, 5)).toEqual([2, 0, 3, 5, 6]);
       expect(tensor([[1, 5, 2]], [1, 3], 'int32').topK(2).values.toArray()).toEqual([[5, 2]]);
     });
