@@ -19,7 +19,7 @@
 // binding the wrapper calls that is not here fails the TypeScript build.
 //
 // Two modules: the core (in every program) and the extra module, for kernels few programs use
-// (convolutions, pooling and atan2 today). The extra module is compiled on the first op that needs it;
+// (convolutions, pooling, atan2 and the scans today). The extra module is compiled on the first op that needs it;
 // the core's sweep hands the records of its ops to its backward dispatch.
 //
 // Adding a kernel op: its entry here (name, file, rule), the kernel (a pure function in
@@ -78,6 +78,8 @@ export const families = [
   },
   // atan2, the one math kernel no composition gives (atan, asin, acos are compositions with it)
   { module: 'extra', file: 'extra/math', rule: 'atan2Backward', ops: ['Atan2'] },
+  // cumsum and cumprod (assembly/extra/scan.ts; kernels: assembly/kernels/scan.ts)
+  { module: 'extra', file: 'extra/scan', rule: 'scanBackward', ops: ['Cumsum', 'Cumprod'] },
 ];
 
 /**
@@ -119,12 +121,14 @@ export const exports = {
       'slice(x: i32, beginAndSize: usize): i32', 'pad(x: i32, paddings: usize, value: f64): i32',
       'concat(ids: usize, n: i32, axis: i32): i32', 'gather(x: i32, indices: i32, axis: i32): i32',
       'tile(x: i32, reps: usize): i32', 'oneHot(indices: i32, depth: i32, on: f32, off: f32): i32',
+      'scatterAdd(g: i32, indices: i32, axis: i32, d: i32): i32',
     ],
     'ops/random': ['randomUniform(id: i32, seed: f64, min: f64, max: f64): void', 'randomNormal(id: i32, seed: f64, mean: f64, stddev: f64): void'],
   },
   extra: {
     'extra/spatial': ['spatial(op: i32, x: i32, b: i32, kh: i32, kw: i32, sh: i32, sw: i32, same: i32, h: i32, w: i32, dh: i32, dw: i32): i32'],
     'extra/math': ['atan2(y: i32, x: i32): i32'],
+    'extra/scan': ['scan(op: i32, x: i32, axis: i32, exclusive: i32, reverse: i32): i32'],
   },
 };
 
@@ -148,4 +152,8 @@ export const extraMethods = [
   'moments', 'batchNormalization', 'l2Normalize', 'dropout', 'clipByNorm', 'resize',
   // src/ops-math.ts (atan2's kernel is in the extra module; the rest are compositions)
   'atan2', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh', 'acosh', 'atanh', 'isNaN', 'isInf', 'isFinite',
+  // src/ops-scan.ts (cumsum's and cumprod's kernels are in the extra module; the rest are compositions)
+  'cumsum', 'cumprod', 'reverse', 'roll', 'topK',
+  // src/ops-indexing.ts (compositions on gather and its adjoint, scatterAdd), src/ops-random.ts
+  'gatherNd', 'scatterNd', 'unsortedSegmentSum', 'randomCategorical',
 ];

@@ -16,6 +16,9 @@ import type * as convOps from './ops-conv.js';
 import type * as normalizationOps from './ops-normalization.js';
 import type * as imageOps from './ops-image.js';
 import type * as mathOps from './ops-math.js';
+import type * as scanOps from './ops-scan.js';
+import type * as indexingOps from './ops-indexing.js';
+import type * as randomOps from './ops-random.js';
 import { EXTRA_METHODS } from '../build/generated/interface.js';
 
 export { init, initSync } from './core.js';
@@ -36,6 +39,9 @@ export * from './ops-normalization.js';
 export * from './ops-image.js';
 export * from './ops-math.js';
 export * from './ops-einsum.js';
+export * from './ops-scan.js';
+export * from './ops-indexing.js';
+export * from './ops-random.js';
 export * from './optimizers.js';
 export * from './safetensors.js';
 
@@ -43,7 +49,7 @@ export * from './safetensors.js';
 // where the op is defined, and these typings follow from the ops' own types.
 declare module './tensor.js' {
   interface Tensor extends TensorMethods<typeof elementwiseOps & typeof reduceOps & typeof shapeOps & typeof linalgOps & typeof nnOps & typeof convOps
-    & typeof normalizationOps & typeof imageOps & typeof mathOps> {}
+    & typeof normalizationOps & typeof imageOps & typeof mathOps & typeof scanOps & typeof indexingOps & typeof randomOps> {}
 }
 
 // The extra module's ops are methods too, but a bundle that never imports them leaves out their code

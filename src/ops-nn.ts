@@ -2,7 +2,7 @@
 // the losses (compositions of recorded ops, so they need no gradient code), and seeded random
 // tensors (generated inside the core by assembly/kernels/random.ts, bit-identical on every
 // platform). Convolution and pooling: ops-conv.ts.
-import { def, method, checkDTypes, dims, broadcastShapes, normAxis, withShape, fmt } from './ops.js';
+import { def, method, checkDTypes, dims, broadcastShapes, normAxis, withShape, fmt, seedOf } from './ops.js';
 import { core } from './core.js';
 import { Tensor, TensorLike, toTensor, wrap, describe, tensor, empty } from './tensor.js';
 import { softplus, mul, sub, square, equal, cast, neg } from './ops-elementwise.js';
@@ -133,16 +133,6 @@ function finiteOption(op: string, o: Record<string, unknown>, key: string, fallb
   const v = o[key] ?? fallback;
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${op}: ${key} must be a finite number, got ${describe(o[key])}`);
   return v;
-}
-/** The seed (a safe integer; the core splits it into 64-bit two's complement words), or a fresh random one. */
-function seedOf(op: string, seed: unknown): number {
-  if (seed === undefined || seed === null) {
-    const c = (globalThis as { crypto?: { getRandomValues?: (a: Uint32Array) => Uint32Array } }).crypto;
-    const w = c?.getRandomValues ? c.getRandomValues(new Uint32Array(2)) : [(Math.random() * 2 ** 32) >>> 0, (Math.random() * 2 ** 32) >>> 0];
-    return (w[1] & 0x1fffff) * 2 ** 32 + w[0]; // 53 random bits
-  }
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new Error(`${op}: seed must be an integer (a safe integer), got ${describe(seed)}`);
-  return seed;
 }
 
 /** Normal samples (float32) from a seeded counter-based generator: the same seed gives the same tensor everywhere. */

@@ -1,22 +1,12 @@
 // Normalization, dropout and norm clipping, with TF's (tf.nn, tf.clip_by_*) formulas and defaults.
 // All are compositions of recorded ops: no kernels, no gradient code, every derivative order.
-import { def, method, installMethod, OPS, floatArg, dims, axesMask, fmt, flag, type OpSpec, type TensorMethod } from './ops.js';
+import { def, method, structured, floatArg, dims, axesMask, fmt, flag } from './ops.js';
 import { Tensor, TensorLike, describe } from './tensor.js';
 import { add, sub, mul, div, neg, square, sqrt, rsqrt, maximum, minimum, reciprocal, greater, greaterEqual, where, stopGradient } from './ops-elementwise.js';
 import { sum, mean } from './ops-reduce.js';
 import { reshape } from './ops-shape.js';
 import { randomUniform } from './ops-nn.js';
 
-type Spec = Omit<OpSpec, 'name' | 'fn'> | false;
-/**
- * Registers an op whose result is not a tensor or a flat list of tensors (an op scope would free the
- * tensors inside it): `op` gets them from an inner def(), whose scope already freed the intermediates.
- */
-function structured<F extends (...a: any[]) => unknown>(name: string, op: F, spec: Spec, isMethod?: boolean): F & TensorMethod {
-  if (spec) OPS[name] = { name, fn: op as never, ...spec };
-  if (isMethod) installMethod(name, op);
-  return op as F & TensorMethod;
-}
 
 /** Throws unless `shape` broadcasts to `xs` (the shape of x) without growing it. */
 function fits(op: string, what: string, shape: unknown, xs: readonly number[]): void {

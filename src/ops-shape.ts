@@ -1,7 +1,7 @@
 // Shape ops: reshaping and transposing (kernels in assembly/ops/shape.ts), slicing, joining,
 // gathering (assembly/ops/slicing.ts, each with its backward rule), and creation ops; everything
 // else here is a composition of recorded ops and needs no gradient code.
-import { def, method, dims, axesMask, normAxis, concatRaw, withShape, checkRank, fmt } from './ops.js';
+import { def, method, dims, axesMask, normAxis, concatRaw, withShape, checkRank, fmt, intTensor } from './ops.js';
 import { core, writeArgs } from './core.js';
 import { Tensor, TensorLike, DType, toTensor, wrap, describe, empty, view, checkShape, MAX_RANK } from './tensor.js';
 
@@ -10,16 +10,6 @@ const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInt
 function intList(op: string, what: string, v: unknown): number[] {
   if (!Array.isArray(v) || !v.every(isInt)) throw new Error(`${op}: ${what} must be an array of integers, got ${describe(v)}`);
   return v.slice();
-}
-/** An int32 tensor argument (indices): plain arrays and numbers are converted to int32. */
-function intTensor(op: string, what: string, x: TensorLike): Tensor {
-  const t = toTensor(op, x, 'int32');
-  if (t.dtype !== 'int32') {
-    const error = new Error(`${op}: ${what} must be an int32 tensor, got dtype ${t.dtype} (shape ${fmt(dims(t))})`);
-    if (t !== x) t.dispose(); // converted here (a typed array): not the caller's
-    throw error;
-  }
-  return t;
 }
 
 /** Unvalidated slice: `begin` and `size` resolved, in range. */

@@ -1,7 +1,8 @@
 // How public ops are defined, and the op table the tests are driven from. Each op is declared
 // once, through `def` (or `method`, for the ops that are also Tensor methods), in its family's file:
 // ops-elementwise.ts, ops-reduce.ts, ops-shape.ts, ops-linalg.ts, ops-nn.ts, ops-conv.ts,
-// ops-normalization.ts, ops-image.ts, ops-math.ts (conv2d's and matmul's fused epilogue: fused.ts). That
+// ops-normalization.ts, ops-image.ts, ops-math.ts, ops-scan.ts, ops-indexing.ts, ops-random.ts
+// (conv2d's and matmul's fused epilogue: fused.ts). That
 // declaration is the public function and the row of OPS from which the tests check forward values
 // against a float64 reference, gradients against finite differences, and second derivatives.
 // The validation helpers the families share live here too.
@@ -69,6 +70,16 @@ export function method<F extends (...args: any[]) => any>(name: string, fn: F, s
   return op as F & TensorMethod;
 }
 
+/**
+ * Registers an op whose result is not a tensor or a flat list of tensors (an op scope would free the
+ * tensors inside it): `op` gets them from an inner def(), whose scope already freed the intermediates.
+ */
+export function structured<F extends (...a: any[]) => unknown>(name: string, op: F, spec: Omit<OpSpec, 'name' | 'fn'> | false, isMethod?: boolean): F & TensorMethod {
+  if (spec) OPS[name] = { name, fn: op as never, ...spec };
+  if (isMethod) installMethod(name, op);
+  return op as F & TensorMethod;
+}
+
 /** A boolean flag argument (keepDims, transposeA, ...); undefined gives the default. */
 export function flag(op: string, what: string, v: unknown, fallback = false): boolean {
   if (v === undefined) return fallback;
@@ -95,6 +106,28 @@ export function broadcastShapes(op: string, a: readonly number[], b: readonly nu
     out[i] = da === 1 ? db : da;
   }
   return out;
+}
+
+/** An int32 tensor argument (indices): plain arrays and numbers are converted to int32. */
+export function intTensor(op: string, what: string, x: TensorLike): Tensor {
+  const t = toTensor(op, x, 'int32');
+  if (t.dtype !== 'int32') {
+    const error = new Error(`${op}: ${what} must be an int32 tensor, got dtype ${t.dtype} (shape ${fmt(dims(t))})`);
+    if (t !== x) t.dispose(); // converted here (a typed array): not the caller's
+    throw error;
+  }
+  return t;
+}
+
+/** The seed (a safe integer; the core splits it into 64-bit two's complement words), or a fresh random one. */
+export function seedOf(op: string, seed: unknown): number {
+  if (seed === undefined || seed === null) {
+    const c = (globalThis as { crypto?: { getRandomValues?: (a: Uint32Array) => Uint32Array } }).crypto;
+    const w = c?.getRandomValues ? c.getRandomValues(new Uint32Array(2)) : [(Math.random() * 2 ** 32) >>> 0, (Math.random() * 2 ** 32) >>> 0];
+    return (w[1] & 0x1fffff) * 2 ** 32 + w[0]; // 53 random bits
+  }
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new Error(`${op}: seed must be an integer (a safe integer), got ${describe(seed)}`);
+  return seed;
 }
 
 /** A float32 tensor argument (converted from plain values), or an Error naming the op. */

@@ -307,6 +307,47 @@ Object.assign(table, {
   ]),
 });
 
+// ---- scans, sorting, indexing, categorical sampling (ops-scan.ts, ops-indexing.ts, ops-random.ts) ----
+const flagBad: [unknown, RegExp][] = [['yes', /"yes"/], [1, /got 1/]];
+const idx22 = tensor([[0, 1], [1, 2]], undefined, 'int32');
+const seg3 = tensor([0, 2, 0], undefined, 'int32');
+const flagged = (name: string) => [
+  bad('a scalar', () => () => (api as any)[name](s1), /scalar/),
+  bad('a bool tensor', () => () => (api as any)[name](b3), /bool/),
+];
+Object.assign(table, {
+  cumsum: gen('cumsum', api.cumsum, [T(f23), AX(1), R(false, flagBad), R(true, flagBad)], flagged('cumsum')),
+  cumprod: gen('cumprod', api.cumprod, [T(f23), AX(1), R(false, flagBad), R(true, flagBad)], flagged('cumprod')),
+  reverse: gen('reverse', api.reverse, [T(f23), AX(1)], [
+    bad('axis [0, 0]', () => () => api.reverse(f23, [0, 0]), /\[0, 0\]/),
+    bad('axis undefined', () => () => api.reverse(f23, undefined as never), /undefined/),
+  ]),
+  roll: gen('roll', api.roll, [T(f23), R(1, [[1.5, /1\.5/], ['a', /"a"/], [[1, 2], /\[1, 2\]/]]), AX(1)], [
+    bad('shifts and axes of different lengths', () => () => api.roll(f23, [1, 2], [0]), /\[1, 2\]/),
+  ]),
+  topK: gen('topK', api.topK, [T(f23, { dtype: b23 }), R(2, [[4, /k = 4/], [-1, /-1/], [1.5, /1\.5/], ['a', /"a"/]]), R(true, flagBad)], [
+    bad('a scalar', () => () => api.topK(s1), /scalar/),
+  ]),
+  gatherNd: gen('gatherNd', api.gatherNd, [T(f23), T(idx22, { dtype: f23 })], [
+    bad('an index out of range', () => () => api.gatherNd(f23, [[0, 1], [1, 3]]), /index \[1, 3\] at position 1 of indices is out of range for shape \[2, 3\]/),
+    bad('a negative index', () => () => api.gatherNd(f23, [[-1]]), /\[-1\]/),
+    bad('index tuples longer than the rank', () => () => api.gatherNd(f3, [[0, 1]]), shapeRe([1, 2])),
+    bad('scalar indices', () => { const i = tensor(1, undefined, 'int32'); return () => api.gatherNd(f3, i); }, /scalar/),
+  ]),
+  scatterNd: gen('scatterNd', api.scatterNd, [T(idx22, { dtype: f23 }), T(f3.slice(0, 2), { dtype: tensor([true, false]), shape: f3 }), SH([2, 3])], [
+    bad('an index out of range', () => () => api.scatterNd([[0, 1], [2, 0]], [1, 2], [2, 3]), /index \[2, 0\] at position 1 of indices is out of range for shape \[2, 3\]/),
+    bad('updates of the wrong shape', () => () => api.scatterNd([[0], [1]], [1, 2], [2, 3]), shapeRe([2, 3])),
+  ]),
+  unsortedSegmentSum: gen('unsortedSegmentSum', api.unsortedSegmentSum, [T(f32, { dtype: b23 }), T(seg3, { dtype: f3, shape: f4 }), R(3, [[-1, /-1/], [1.5, /1\.5/], ['a', /"a"/]])], [
+    bad('an id >= numSegments', () => () => api.unsortedSegmentSum(f32, [0, 3, 1], 3), /segment id 3 at position 1 of segmentIds is out of range for numSegments = 3/),
+  ]),
+  randomCategorical: gen('randomCategorical', api.randomCategorical, [T(f23, { dtype: i23, shape: f3 }), R(4, [[-1, /-1/], [1.5, /1\.5/], ['a', /"a"/]]),
+    R({ seed: 1 }, [['abc', /"abc"/], [{ seed: 1.5 }, /1\.5/], [{ foo: 1 }, /"foo"/]])], [
+    bad('a row of -Infinity', () => { const l = tensor([[0, 1], [-Infinity, -Infinity]]); return () => api.randomCategorical(l, 2, { seed: 1 }); }, /row 1/),
+    bad('zero classes', () => { const l = zeros([2, 0]); return () => api.randomCategorical(l, 2); }, shapeRe([2, 0])),
+  ]),
+});
+
 // ---- creation ----
 Object.assign(table, {
   tensor: gen('tensor', api.tensor, [R([[1, 2, 3], [4, 5, 6]], [['abc', /"abc"/], [undefined, /undefined/], [{}, /object/], [[[1, 2], [3]], /ragged/], [[1, 'x'], /"x"/], [[[1], 2], /ragged/], [[1, undefined], /undefined/], [null, /null/]]),

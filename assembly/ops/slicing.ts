@@ -150,8 +150,12 @@ export function gather(x: i32, indices: i32, axis: i32): i32 {
   return out;
 }
 
-/** The adjoint of gather: g (gather-shaped) scatter-added into zeros whose `axis` has size d. */
-function scatterAdd(g: i32, indices: i32, axis: i32, d: i32): i32 {
+/**
+ * The adjoint of gather: g (gather-shaped, float32) scatter-added into zeros whose `axis` has size d;
+ * recorded (its rule is gather). Also exported: scatterNd and unsortedSegmentSum are built on it
+ * (indices validated in TS).
+ */
+export function scatterAdd(g: i32, indices: i32, axis: i32, d: i32): i32 {
   const rg = rankOf(g), ri = rankOf(indices);
   const mark = scratchMark(), shape = scratchTake(MAX_RANK * 4);
   let k = 0, inner = 1;

@@ -837,6 +837,114 @@ function clipByGlobalNorm(tensors: readonly (NDLike | null)[], clipNorm: number)
 
 const copy = (x: NDLike): ND => unary(x, (v) => v);
 
+// ---- scans, sorting, indexing, categorical sampling (src/ops-scan.ts, ops-indexing.ts, ops-random.ts) ----
+function scan(x: NDLike, axis: number, exclusive: boolean, reverse: boolean, prod: boolean, op: string): ND {
+  return alongAxis(x, axis, (v) => {
+    const n = v.length, out = new Array<number>(n);
+    let acc = prod ? 1 : 0;
+    for (let s = 0; s < n; s++) {
+      const k = reverse ? n - 1 - s : s;
+      if (exclusive) { out[k] = acc; acc = prod ? acc * v[k]! : acc + v[k]!; }
+      else { acc = prod ? acc * v[k]! : acc + v[k]!; out[k] = acc; }
+    }
+    return out;
+  }, op);
+}
+
+/** x gathered along axis `ax` at index map `f` (output i takes input f(i)). */
+function permuteAxis(a: ND, ax: number, f: (i: number, n: number) => number): ND {
+  const out = new Float64Array(a.data.length);
+  for (let i = 0; i < out.length; i++) {
+    const idx = unravel(i, a.shape);
+    idx[ax] = f(idx[ax]!, a.shape[ax]!);
+    out[i] = a.data[ravel(idx, a.shape)]!;
+  }
+  return { shape: [...a.shape], data: out };
+}
+
+function reverse(x: NDLike, axis: number | readonly number[]): ND {
+  let a = toND(x);
+  for (const ax of normAxes(axis, a.shape.length, 'reverse')) a = permuteAxis(a, ax, (i, n) => n - 1 - i);
+  return a;
+}
+
+function roll(x: NDLike, shift: number | readonly number[], axis: number | readonly number[]): ND {
+  let a = toND(x);
+  const shifts = typeof shift === 'number' ? [shift] : shift, axes = typeof axis === 'number' ? [axis] : axis;
+  axes.forEach((ax, j) => { a = permuteAxis(a, normAxis(ax, a.shape.length, 'roll'), (i, n) => (((i - shifts[j]!) % n) + n) % n); });
+  return a;
+}
+
+/** TF's top_k: the k largest of each last-axis row (ties: lower index first; NaN above numbers). */
+function topKRef(x: NDLike, k = 1): { values: ND; indices: ND } {
+  const a = toND(x);
+  const n = a.shape[a.shape.length - 1]!, rows = a.data.length / n;
+  if (k > n) throw new Error(`topK: k ${k} > ${n}`);
+  const values = new Float64Array(rows * k), indices = new Float64Array(rows * k);
+  const better = (p: number, q: number) => p > q || (Number.isNaN(p) && !Number.isNaN(q));
+  for (let r = 0; r < rows; r++) {
+    const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => better(a.data[r * n + i]!, a.data[r * n + j]!) ? -1 : better(a.data[r * n + j]!, a.data[r * n + i]!) ? 1 : i - j);
+    for (let i = 0; i < k; i++) { indices[r * k + i] = order[i]!; values[r * k + i] = a.data[r * n + order[i]!]!; }
+  }
+  const shape = [...a.shape.slice(0, -1), k];
+  return { values: { shape, data: values }, indices: { shape: [...shape], data: indices } };
+}
+
+function gatherNd(x: NDLike, indices: NDLike): ND {
+  const a = toND(x), idx = toND(indices);
+  const K = idx.shape[idx.shape.length - 1]!, lead = idx.shape.slice(0, -1), rest = a.shape.slice(K), inner = sizeOf(rest);
+  const m = sizeOf(lead), out = new Float64Array(m * inner);
+  for (let p = 0; p < m; p++) {
+    const tuple = Array.from(idx.data.subarray(p * K, p * K + K));
+    tuple.forEach((v, d) => { if (v < 0 || v >= a.shape[d]!) throw new Error(`gatherNd: index [${tuple}] out of range`); });
+    const base = ravel([...tuple, ...rest.map(() => 0)], a.shape);
+    for (let i = 0; i < inner; i++) out[p * inner + i] = a.data[base + i]!;
+  }
+  return { shape: [...lead, ...rest], data: out };
+}
+
+function scatterNd(indices: NDLike, updates: NDLike, shape: readonly number[]): ND {
+  const idx = toND(indices), u = toND(updates);
+  const K = idx.shape[idx.shape.length - 1]!, m = sizeOf(idx.shape.slice(0, -1)), rest = shape.slice(K), inner = sizeOf(rest);
+  const out = new Float64Array(sizeOf(shape));
+  for (let p = 0; p < m; p++) {
+    const tuple = Array.from(idx.data.subarray(p * K, p * K + K));
+    tuple.forEach((v, d) => { if (v < 0 || v >= shape[d]!) throw new Error(`scatterNd: index [${tuple}] out of range`); });
+    const base = ravel([...tuple, ...rest.map(() => 0)], shape);
+    for (let i = 0; i < inner; i++) out[base + i]! += u.data[p * inner + i]!;
+  }
+  return { shape: [...shape], data: out };
+}
+
+function unsortedSegmentSum(data: NDLike, segmentIds: NDLike, numSegments: number): ND {
+  const a = toND(data), ids = toND(segmentIds);
+  const rest = a.shape.slice(ids.shape.length), inner = sizeOf(rest);
+  const out = new Float64Array(numSegments * inner);
+  ids.data.forEach((s, p) => {
+    if (s >= numSegments) throw new Error(`unsortedSegmentSum: id ${s} >= ${numSegments}`);
+    if (s < 0) return;
+    for (let i = 0; i < inner; i++) out[s * inner + i]! += a.data[p * inner + i]!;
+  });
+  return { shape: [numSegments, ...rest], data: out };
+}
+
+/** tf.random.categorical with the library's generator: inverse CDF of softmax(logits) at randomUniform's numbers. */
+function randomCategorical(logits: NDLike, numSamples: number, { seed }: { seed?: number } = {}): ND {
+  const a = toND(logits);
+  if (seed === undefined) throw new Error('randomCategorical reference: needs a seed');
+  const [batch, classes] = a.shape as [number, number];
+  const u = uniformWords(batch * numSamples, seed), out = new Float64Array(batch * numSamples);
+  for (let b = 0; b < batch; b++) {
+    const p = softmaxVec(Array.from(a.data.subarray(b * classes, (b + 1) * classes)));
+    for (let i = 0; i < numSamples; i++) {
+      let j = 0, c = p[0]!;
+      while (c <= u[b * numSamples + i]! && j < classes - 1) c += p[++j]!;
+      out[b * numSamples + i] = j;
+    }
+  }
+  return { shape: [batch, numSamples], data: out };
+}
+
 export const reference = {
   // creation
   tensor: (values: NDLike, shape?: readonly number[]): ND => (shape ? { shape: [...shape], data: Float64Array.from(toND(values).data) } : copy(values)),
@@ -989,6 +1097,16 @@ export const reference = {
   clipByNorm,
   clipByGlobalNorm: clipByGlobalNorm as unknown as RefOp,
   einsum: einsumReference,
+  // scans, sorting, indexing, sampling
+  cumsum: (x: NDLike, axis = 0, exclusive = false, reverse = false): ND => scan(x, axis, exclusive, reverse, false, 'cumsum'),
+  cumprod: (x: NDLike, axis = 0, exclusive = false, reverse = false): ND => scan(x, axis, exclusive, reverse, true, 'cumprod'),
+  reverse,
+  roll,
+  topK: topKRef as unknown as RefOp,
+  gatherNd,
+  scatterNd,
+  unsortedSegmentSum,
+  randomCategorical,
 } satisfies Record<string, RefOp>;
 
 export type ReferenceOpName = keyof typeof reference;
@@ -1000,6 +1118,6 @@ export const referenceByName: Record<string, RefOp> = reference;
 export const nonDifferentiableOps: ReadonlySet<string> = new Set([
   'mod', 'floorDiv',
   'equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual', 'logicalAnd', 'logicalOr', 'logicalNot',
-  'floor', 'ceil', 'round', 'argMax', 'argMin', 'oneHot', 'isNaN', 'isInf', 'isFinite',
+  'floor', 'ceil', 'round', 'argMax', 'argMin', 'oneHot', 'isNaN', 'isInf', 'isFinite', 'randomCategorical',
   'tensor', 'scalar', 'zeros', 'ones', 'fill', 'zerosLike', 'onesLike', 'eye', 'range', 'linspace',
 ]);
