@@ -173,6 +173,8 @@ describe('MultiHeadAttention: values and gradients against the float64 reference
     const mask = tensor(Array.from(m, x => x !== 0), [2, 4, 5], 'bool');
     check(mha, q, v, undefined, { useCausalMask: true, attentionMask: mask }, (b, _n, i, j) => j <= i && m[(b * 4 + i) * 5 + j] !== 0, 'causal + mask');
     mask.dispose();
+    const longer = uniform([1, 5, 3], -1, 1, 27), shorter = uniform([1, 3, 3], -1, 1, 28); // queryLen > keyLen
+    check(mha, longer, shorter, undefined, { useCausalMask: true }, (_b, _n, i, j) => j <= i, 'causal, 5 queries over 3 keys');
     mha.dispose();
   });
 

@@ -221,12 +221,13 @@ export class MultiHeadAttention extends Module {
   apply(query: Tensor, value: Tensor, keyOrOptions?: Tensor | AttentionApplyOptions, options?: AttentionApplyOptions): Tensor | [Tensor, Tensor];
   apply(query: Tensor, value: Tensor, key?: Tensor | AttentionApplyOptions, options?: AttentionApplyOptions): Tensor | [Tensor, Tensor] {
     return inContext(this, () => {
-      if (key !== undefined && !(key instanceof Tensor) && options === undefined) [key, options] = [undefined, key];
+      // apply(query, value, options): a plain object third is the options (a key is a Tensor)
+      if (options === undefined && isPlainObject(key)) [key, options] = [undefined, key as AttentionApplyOptions];
       const o = checkOptions(options, APPLY_OPTIONS) as AttentionApplyOptions;
       const training = boolean('training', o.training, false);
       const causal = boolean('useCausalMask', o.useCausalMask, false);
       const withScores = boolean('returnAttentionScores', o.returnAttentionScores, false);
-      const k = key ?? value;
+      const k = (key ?? value) as Tensor;
       ([['query', query], ['value', value], ['key', k]] as const).forEach(([what, t]) => {
         if (!(t instanceof Tensor)) throw new Error(`apply: expected the ${what} as a Tensor, got ${describeValue(t)}`);
         if (t.isDisposed) throw new Error(`apply: the ${what} tensor is disposed`);
@@ -263,8 +264,11 @@ export class MultiHeadAttention extends Module {
         const lower = causalMask(queryLen, keyLen);
         keep = keep ? logicalAnd(keep, lower) : lower;
       }
-      // Keras 3's Softmax with a mask: masked logits become -1e9, masked probabilities 0 afterwards
-      const scores = keep ? where(keep, softmax(where(keep, logits, MASKED_SCORE)), 0) : softmax(logits);
+      // Keras 3's Softmax with a mask: masked logits become -1e9, masked probabilities 0 afterwards.
+      // The second step only matters for a fully masked row; a causal mask alone leaves none (key 0
+      // is always kept, and e^(-1e9 - max) is exactly 0 in float32), so it is skipped there.
+      const softmaxed = keep ? softmax(where(keep, logits, MASKED_SCORE)) : softmax(logits);
+      const scores = mask ? where(keep!, softmaxed, 0) : softmaxed;
       const probs = training && this.dropout > 0 ? dropout(scores, this.dropout, { seed: this.#dropoutSeed() }) : scores;
       const context = matmul(probs, v); // [batch, heads, queryLen, valueDim]
       const joined = reshape(transpose(context, [0, 2, 1, 3]), [batch, queryLen, heads * this.valueDim]);
@@ -279,6 +283,10 @@ export class MultiHeadAttention extends Module {
   #dropoutSeed(): number {
     return this.seed === undefined ? randomSeed() : deriveSeed(deriveSeed(this.seed, 4), this.#dropoutCalls++);
   }
+}
+
+function isPlainObject(v: unknown): boolean {
+  return v !== null && typeof v === 'object' && !(v instanceof Tensor) && !Array.isArray(v);
 }
 
 /**
@@ -311,7 +319,7 @@ function asKeepMask(mask: Tensor): Tensor {
 
 /** Keras' causal mask: [queryLen, keyLen], true where key j <= query i. */
 function causalMask(queryLen: number, keyLen: number): Tensor {
-  const values = new Array<boolean>(queryLen * keyLen);
-  for (let i = 0; i < queryLen; i++) for (let j = 0; j < keyLen; j++) values[i * keyLen + j] = j <= i;
+  const values = new Uint8Array(queryLen * keyLen); // (a typed array converts at copy speed; booleans one by one)
+  for (let i = 0; i < queryLen; i++) values.fill(1, i * keyLen, i * keyLen + Math.min(i + 1, keyLen));
   return tensor(values, [queryLen, keyLen], 'bool');
 }
