@@ -15,6 +15,7 @@ import {
 } from './api.js';
 import { OPS } from '../src/ops.js';
 import { core } from '../src/core.js';
+import { MultiHeadAttention } from '../src/layers/index.js';
 
 type Call = () => unknown;
 interface Bad {
@@ -677,6 +678,68 @@ describe('huge requests', () => {
       expect(calls, 'calls into the core').toEqual([]);
       const after = memory();
       expect({ tensors: after.tensors, bytes: after.bytes, wasmBytes: after.wasmBytes }).toEqual({ tensors: before.tensors, bytes: before.bytes, wasmBytes: before.wasmBytes });
+    });
+  }
+});
+
+// ---- layers: MultiHeadAttention (constructor options, apply's inputs, masks and options) ----
+describe('bad input: MultiHeadAttention', () => {
+  const q = randomNormal([2, 3, 4], { seed: 6 }), kv = randomNormal([2, 5, 4], { seed: 7 });
+  const mha = new MultiHeadAttention({ numHeads: 2, keyDim: 3, name: 'mha' });
+  mha.build(q.shape, kv.shape);
+  const fresh = () => new MultiHeadAttention({ numHeads: 2, keyDim: 3, name: 'fresh' });
+  const valid = () => mha.apply(q, kv);
+  const make = (o: unknown) => () => new MultiHeadAttention(o as never);
+  const cases: [string, () => Call, RegExp][] = [
+    // constructor
+    ['no options', () => make(undefined), /expected options \{ numHeads, keyDim/],
+    ['numHeads 0', () => make({ numHeads: 0, keyDim: 2 }), /numHeads must be a positive integer, got 0/],
+    ['numHeads 1.5', () => make({ numHeads: 1.5, keyDim: 2 }), /numHeads must be a positive integer, got 1\.5/],
+    ["numHeads '4'", () => make({ numHeads: '4', keyDim: 2 }), /numHeads must be a positive integer, got "4"/],
+    ['keyDim missing', () => make({ numHeads: 2 }), /keyDim must be a positive integer, got undefined/],
+    ['keyDim -3', () => make({ numHeads: 2, keyDim: -3 }), /keyDim must be a positive integer, got -3/],
+    ['valueDim 0', () => make({ numHeads: 2, keyDim: 2, valueDim: 0 }), /valueDim must be a positive integer, got 0/],
+    ['dropout 1', () => make({ numHeads: 2, keyDim: 2, dropout: 1 }), /dropout must be a number in \[0, 1\), got 1/],
+    ['outputShape [0]', () => make({ numHeads: 2, keyDim: 2, outputShape: [0] }), /outputShape must be a positive integer or a non-empty array of them, got \[0\]/],
+    ["kernelInitializer 'he'", () => make({ numHeads: 2, keyDim: 2, kernelInitializer: 'he' }), /unknown kernelInitializer "he"/],
+    ['an unknown option', () => make({ numHeads: 2, keyDim: 2, attentionAxes: [1] }), /unknown option "attentionAxes"/],
+    // apply: inputs
+    ['query not a tensor', () => () => mha.apply([[[1]]] as never, kv), /expected the query as a Tensor, got \[\[\[1\]\]\]/],
+    ['a disposed value', () => { const d = disposedLike(kv); return () => mha.apply(q, d); }, /the value tensor is disposed/],
+    ['an int32 query', () => () => mha.apply(i23 as never, kv), /expected a float32 query, got a int32 tensor of shape \[2,3\]/],
+    ['query of rank 2', () => () => fresh().apply(f23, kv), /expected a query of rank 3 \[batch, seq, features\], got shape \[2,3\]/],
+    ['value of rank 4', () => () => fresh().apply(q, img), /expected a value of rank 3 \[batch, seq, features\], got shape \[1,4,4,1\]/],
+    ['key and value of different lengths', () => { const k = randomNormal([2, 4, 4], { seed: 8 }); return () => mha.apply(q, kv, k); }, /value and key must have the same length \(axis 1\), got value \[2,5,4\] and key \[2,4,4\]/],
+    ['different batch sizes', () => { const v = randomNormal([3, 5, 4], { seed: 9 }); return () => fresh().apply(q, v); }, /same batch size, got shapes \[2,3,4\], \[3,5,4\] and \[3,5,4\]/],
+    ['a query wider than the build', () => { const w = randomNormal([2, 3, 6], { seed: 10 }); return () => mha.apply(w, kv); }, /the query's last dimension is 6 \(shape \[2,3,6\]\) but the layer was built for 4/],
+    // apply: masks and options
+    ['a mask of the wrong shape', () => { const m = ones([2, 3, 4]); return () => mha.apply(q, kv, { attentionMask: m }); }, /attentionMask of shape \[2,3,4\] does not fit the attention scores \[2,2,3,5\]/],
+    ['a mask of rank 1', () => { const m = ones([5]); return () => mha.apply(q, kv, { attentionMask: m }); }, /attentionMask of shape \[5\] does not fit/],
+    ['a mask of rank 5', () => { const m = ones([1, 2, 2, 3, 5]); return () => mha.apply(q, kv, { attentionMask: m }); }, /attentionMask of shape \[1,2,2,3,5\] does not fit/],
+    ['a mask as a nested array', () => () => mha.apply(q, kv, { attentionMask: [[1]] as never }), /attentionMask must be a Tensor, got \[\[1\]\]/],
+    ['a disposed mask', () => { const d = disposedLike(b23); return () => mha.apply(q, kv, { attentionMask: d }); }, /the attentionMask tensor is disposed/],
+    ['a mask of the wrong shape on an unbuilt layer', () => { const m = ones([2, 3, 4], 'bool'); const f = fresh(); return () => f.apply(q, kv, { attentionMask: m }); }, /does not fit/],
+    ["useCausalMask 'yes'", () => () => mha.apply(q, kv, { useCausalMask: 'yes' as never }), /useCausalMask must be a boolean, got "yes"/],
+    ['training 1', () => () => mha.apply(q, kv, undefined, { training: 1 as never }), /training must be a boolean, got 1/],
+    ['an unknown apply option', () => () => mha.apply(q, kv, { mask: b23 } as never), /unknown option "mask"/],
+    ['a disposed layer', () => { const f = fresh(); f.build(q.shape, kv.shape); f.dispose(); return () => f.apply(q, kv); }, /the layer is disposed/],
+  ];
+  it('valid call', () => {
+    const y = valid();
+    expect(y.shape).toEqual([2, 3, 4]);
+    y.dispose();
+  });
+  for (const [label, build, message] of cases) {
+    it(label, () => {
+      const call = build();
+      const before = memory();
+      const error = thrown(call);
+      const after = memory();
+      expect(error, 'it must throw').toBeInstanceOf(Error);
+      expect((error as Error).message).toMatch(/^MultiHeadAttention '\w+': /);
+      expect((error as Error).message).toMatch(message);
+      expect({ tensors: after.tensors, bytes: after.bytes }, `memory after: ${(error as Error).message}`).toEqual({ tensors: before.tensors, bytes: before.bytes });
+      dispose(valid());
     });
   }
 });

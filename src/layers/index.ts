@@ -26,3 +26,5 @@ export type { ActivationLike, ActivationName, ReLUOptions } from './activations.
 export type { Padding } from './util.js';
 export { initialize, fans } from './initializers.js';
 export type { InitializerName } from './initializers.js';
+export { MultiHeadAttention, MASKED_SCORE } from './attention.js';
+export type { MultiHeadAttentionOptions, AttentionApplyOptions, AttentionProjection } from './attention.js';
