@@ -26,3 +26,11 @@ export type { ActivationLike, ActivationName, ReLUOptions } from './activations.
 export type { Padding } from './util.js';
 export { initialize, fans } from './initializers.js';
 export type { InitializerName } from './initializers.js';
+export { Embedding } from './embedding.js';
+export type { EmbeddingOptions } from './embedding.js';
+export { RNN } from './recurrent.js';
+export type { RecurrentOptions, RecurrentApplyOptions } from './recurrent.js';
+export { SimpleRNN, GRU, LSTM } from './recurrent-cells.js';
+export type { SimpleRNNOptions, GRUOptions, LSTMOptions } from './recurrent-cells.js';
+export { Bidirectional } from './bidirectional.js';
+export type { BidirectionalOptions, BidirectionalApplyOptions, MergeMode } from './bidirectional.js';
