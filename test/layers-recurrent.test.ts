@@ -105,6 +105,15 @@ describe('recurrent layers against the float64 reference', () => {
     expect(memory().tensors).toBe(before);
   }));
 
+  it('a longer sequence (11 steps: the projection is split in two levels) in value and gradient', () => {
+    for (const layer of [new GRU(2, { returnSequences: true }), new LSTM(2, { goBackwards: true })]) {
+      layer.build([2, 11, 2]);
+      randomize(layer, 5);
+      tidy(() => gradCheck(layer, uniform([2, 11, 2], -1, 1, 6), ([x, ...w]) => rnnRef(refOptions(layer), x, w[0], w[1], w[2])[0], `${layer.kind} 11 steps`));
+      layer.dispose();
+    }
+  });
+
   /** sum of u_i · result_i over [output, ...states], its gradients w.r.t. x, the initial states and the weights, vs the reference. */
   function checkFull(layer: RNN, x: ND, initial: ND[] | undefined, mask: boolean[][] | undefined, label: string) {
     const before = memory().tensors;
