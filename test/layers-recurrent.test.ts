@@ -5,7 +5,7 @@
 // text-generation tutorial's model); the initializers; bad input.
 import { describe, it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { tensor, tape, tidy, memory, mul, sum, randomNormal, matmul, gather, Tensor } from '../src/index.js';
+import { tensor, tape, tidy, memory, mul, sum, randomNormal, matmul, gather, concat, Tensor } from '../src/index.js';
 import { Embedding, SimpleRNN, GRU, LSTM, Bidirectional, Sequential, Dense, RNN, initialize, type MergeMode } from '../src/layers/index.js';
 import { type ND, uniform, randint } from './support/nd.js';
 import { numericGrad, expectClose } from './support/gradcheck.js';
@@ -187,6 +187,25 @@ describe('recurrent layers against the float64 reference', () => {
     const reversed = gather(x, tensor([3, 2, 1, 0], undefined, 'int32'), 1);
     expect(f32(back.apply(x))).toEqual(f32(fwd.apply(reversed)));
     fwd.dispose(); back.dispose();
+  });
+
+  it('Bidirectional is its two layers: backward sequence re-reversed, states forward then backward, masked steps zeros', () => {
+    const bi = new Bidirectional(new LSTM(3, { returnSequences: true, returnState: true, seed: 8 }), { name: 'bi' });
+    const x = randomNormal([2, 4, 2], { seed: 9 });
+    const mask = tensor([[true, true, false, true], [false, true, true, true]]);
+    const states = [0, 1, 2, 3].map(i => randomNormal([2, 3], { seed: 20 + i }));
+    const [y, ...finals] = bi.apply(x, { mask, initialState: states });
+    expect([bi.forwardLayer.zeroOutputForMask, bi.backwardLayer.zeroOutputForMask]).toEqual([true, true]);
+    const [fy, fh, fc] = bi.forwardLayer.apply(x, { mask, initialState: states.slice(0, 2) });
+    const [by, bh, bc] = bi.backwardLayer.apply(x, { mask, initialState: states.slice(2) });
+    const back = gather(by, tensor([3, 2, 1, 0], undefined, 'int32'), 1);
+    expect(y.shape).toEqual([2, 4, 6]);
+    expect(f32(y)).toEqual(f32(concat([fy, back], -1)));
+    expect(finals.map(f32)).toEqual([fh, fc, bh, bc].map(f32));
+    expect((y.toArray() as number[][][])[0][2]).toEqual([0, 0, 0, 0, 0, 0]); // masked step: zeros from both directions
+    const [a, b] = new Bidirectional(new GRU(3, { seed: 1 }), { mergeMode: null }).apply(x);
+    expect([a.shape, b.shape]).toEqual([[2, 3], [2, 3]]);
+    bi.dispose();
   });
 
   it('a right-padded batch with Embedding(maskZero).computeMask gives each sequence its unpadded result', () => {
