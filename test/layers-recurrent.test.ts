@@ -21,6 +21,9 @@ interface RefOptions {
   /** [batch][time], false = masked */
   mask?: boolean[][];
   zeroOutputForMask?: boolean;
+  /** dropout masks as Keras applies them: one for every gate, or one per gate; input [B, F], recurrent [B, U] */
+  inputMasks?: ND[];
+  recurrentMasks?: ND[];
 }
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 const GATES: Record<Cell, number> = { simple: 1, gru: 3, gruBefore: 3, lstm: 4 };
@@ -33,9 +36,15 @@ function rnnRef(o: RefOptions, x: ND, kernel: ND, recurrent: ND, bias: ND | unde
   const finals = Array.from({ length: nStates }, () => new Float64Array(B * U));
   const inputBias = (j: number) => !bias ? 0 : o.cell === 'gru' ? bias.data[j] : bias.data[j];
   const recurrentBias = (j: number) => bias && o.cell === 'gru' ? bias.data[G + j] : 0;
-  const matvec = (v: ArrayLike<number>, w: ND, cols: number, from = 0, width = cols) => {
-    const out = new Float64Array(width);
-    for (let j = 0; j < width; j++) { let s = 0; for (let i = 0; i < v.length; i++) s += v[i] * w.data[i * cols + from + j]; out[j] = s; }
+  /** v (row b's) · w[:, from : from + width], v scaled per gate (column block) by its dropout mask if any */
+  const matvec = (v: ArrayLike<number>, w: ND, cols: number, b: number, masks?: ND[], from = 0, width = cols) => {
+    const out = new Float64Array(width), n = v.length;
+    for (let j = 0; j < width; j++) {
+      const m = masks?.[masks.length === 1 ? 0 : Math.floor((from + j) / U)];
+      let s = 0;
+      for (let i = 0; i < n; i++) s += v[i] * (m ? m.data[b * n + i] : 1) * w.data[i * cols + from + j];
+      out[j] = s;
+    }
     return out;
   };
   for (let b = 0; b < B; b++) {
@@ -44,19 +53,19 @@ function rnnRef(o: RefOptions, x: ND, kernel: ND, recurrent: ND, bias: ND | unde
     for (let k = 0; k < time; k++) {
       const t = o.goBackwards ? time - 1 - k : k;
       const xt = x.data.subarray((b * time + t) * F, (b * time + t + 1) * F);
-      const xp = matvec(xt, kernel, G).map((v, j) => v + inputBias(j));
+      const xp = matvec(xt, kernel, G, b, o.inputMasks).map((v, j) => v + inputBias(j));
       const h = states[0];
       let next: Float64Array<ArrayBufferLike>[];
-      if (o.cell === 'simple') next = [matvec(h, recurrent, G).map((v, j) => Math.tanh(xp[j] + v))];
+      if (o.cell === 'simple') next = [matvec(h, recurrent, G, b, o.recurrentMasks).map((v, j) => Math.tanh(xp[j] + v))];
       else if (o.cell === 'gru' || o.cell === 'gruBefore') {
-        const hp = matvec(h, recurrent, G).map((v, j) => v + recurrentBias(j));
+        const hp = matvec(h, recurrent, G, b, o.recurrentMasks).map((v, j) => v + recurrentBias(j));
         const z = new Float64Array(U), r = new Float64Array(U), c = new Float64Array(U);
         for (let j = 0; j < U; j++) { z[j] = sigmoid(xp[j] + hp[j]); r[j] = sigmoid(xp[U + j] + hp[U + j]); }
         if (o.cell === 'gru') for (let j = 0; j < U; j++) c[j] = Math.tanh(xp[2 * U + j] + r[j] * hp[2 * U + j]);
-        else { const rh = matvec(h.map((v, j) => r[j] * v), recurrent, G, 2 * U, U); for (let j = 0; j < U; j++) c[j] = Math.tanh(xp[2 * U + j] + rh[j]); }
+        else { const rh = matvec(h.map((v, j) => r[j] * v), recurrent, G, b, o.recurrentMasks, 2 * U, U); for (let j = 0; j < U; j++) c[j] = Math.tanh(xp[2 * U + j] + rh[j]); }
         next = [h.map((v, j) => z[j] * v + (1 - z[j]) * c[j])];
       } else {
-        const zz = matvec(h, recurrent, G).map((v, j) => v + xp[j]);
+        const zz = matvec(h, recurrent, G, b, o.recurrentMasks).map((v, j) => v + xp[j]);
         const c = states[1].map((v, j) => sigmoid(zz[U + j]) * v + sigmoid(zz[j]) * Math.tanh(zz[2 * U + j]));
         next = [c.map((v, j) => sigmoid(zz[3 * U + j]) * Math.tanh(v)), c];
       }
@@ -216,6 +225,50 @@ describe('recurrent layers against the float64 reference', () => {
     const second = f32(gru.apply(embed.apply(tensor([[2, 5, 1, 1]], undefined, 'int32'))));
     expectClose(batched, [...first, ...second], { rtol: 1e-6, atol: 1e-6 }, 'padded vs unpadded');
     embed.dispose(); gru.dispose();
+  });
+});
+
+describe('dropout and recurrentDropout (Keras: one mask per sequence; one per gate with recurrent dropout)', () => {
+  const cases: [string, () => RNN, number][] = [
+    ['SimpleRNN', () => new SimpleRNN(3, { dropout: 0.3, recurrentDropout: 0.4, returnSequences: true, seed: 1 }), 1],
+    ['GRU dropout only (one mask)', () => new GRU(3, { dropout: 0.3, seed: 1 }), 1],
+    ['GRU', () => new GRU(3, { dropout: 0.3, recurrentDropout: 0.4, returnSequences: true, seed: 1 }), 3],
+    ['GRU resetAfter false', () => new GRU(3, { resetAfter: false, dropout: 0.3, recurrentDropout: 0.4, seed: 1 }), 3],
+    ['GRU recurrentDropout only', () => new GRU(3, { recurrentDropout: 0.4, seed: 1 }), 3],
+    ['LSTM', () => new LSTM(3, { dropout: 0.3, recurrentDropout: 0.4, returnSequences: true, seed: 1 }), 4],
+  ];
+  cases.forEach(([label, make, count], n) => it(`${label}: with training, value and gradients with the masks applied as Keras (${count} per kind)`, () => {
+    const layer = make();
+    layer.build([2, 4, 2]);
+    randomize(layer, 60 + n);
+    const drawn = layer.dropoutMasks(2, 2, count);
+    expect([drawn.input?.length, drawn.recurrent?.length]).toEqual([layer.dropout ? count : undefined, layer.recurrentDropout ? count : undefined]);
+    for (const [m, rate] of [...(drawn.input ?? []).map(m => [m, layer.dropout] as const), ...(drawn.recurrent ?? []).map(m => [m, layer.recurrentDropout] as const)])
+      expect(new Set(f32(m).map(v => Math.fround(v)))).toSatisfy((values: Set<number>) => [...values].every(v => v === 0 || v === Math.fround(1 / (1 - rate))));
+    const masks = { input: drawn.input?.map(toND), recurrent: drawn.recurrent?.map(toND) };
+    layer.dropoutMasks = () => drawn; // the run below uses these masks
+    const ref = (v: ND[]) => rnnRef({ ...refOptions(layer), inputMasks: masks.input, recurrentMasks: masks.recurrent }, v[0], v[1], v[2], v[3])[0];
+    tidy(() => gradCheck(layer, uniform([2, 4, 2], -1, 1, n), ref, label, { training: true }));
+    const plain = tidy(() => f32(layer.apply(T(uniform([2, 4, 2], -1, 1, n))) as Tensor));
+    expectClose(plain, rnnRef(refOptions(layer), uniform([2, 4, 2], -1, 1, n), ...weightsOf(layer) as [ND, ND, ND])[0].data, { rtol: 1e-5, atol: 1e-6 }, `${label} without training: no dropout`);
+    [...(drawn.input ?? []), ...(drawn.recurrent ?? [])].forEach(m => m.dispose());
+    layer.dispose();
+  }));
+
+  it('masks: the dropped fraction is the rate; a seed makes the sequence of masks reproducible; calls differ', () => {
+    const a = new GRU(4, { dropout: 0.25, recurrentDropout: 0.5, seed: 5 }), b = new GRU(4, { dropout: 0.25, recurrentDropout: 0.5, seed: 5 });
+    const [ma1, ma2, mb1] = [a.dropoutMasks(200, 50, 3), a.dropoutMasks(200, 50, 3), b.dropoutMasks(200, 50, 3)];
+    const zeros = (m: Tensor) => f32(m).filter(v => v === 0).length / m.size;
+    expect(Math.abs(zeros(ma1.input![0]) - 0.25)).toBeLessThan(0.02);
+    expect(Math.abs(zeros(ma1.recurrent![2]) - 0.5)).toBeLessThan(0.03);
+    expect(f32(mb1.input![1])).toEqual(f32(ma1.input![1]));
+    expect(f32(ma2.input![1])).not.toEqual(f32(ma1.input![1]));
+    expect(f32(ma1.input![0])).not.toEqual(f32(ma1.input![1]));
+    const x = randomNormal([3, 5, 2], { seed: 1 });
+    expect(f32(a.apply(x, { training: true }))).not.toEqual(f32(a.apply(x, { training: true })));
+    expect(f32(a.apply(x))).toEqual(f32(a.apply(x)));
+    [ma1, ma2, mb1].forEach(m => [...m.input!, ...m.recurrent!].forEach(t => t.dispose()));
+    a.dispose(); b.dispose();
   });
 });
 
@@ -385,6 +438,8 @@ describe('bad input', () => {
     throws(() => gru.apply(x, { initialStates: [] } as never), /unknown option "initialStates"/);
     throws(() => gru.apply(ints), /expected a float32 input, got a int32 tensor/);
     throws(() => new GRU(0), /units must be a positive integer, got 0/);
+    throws(() => new GRU(2, { dropout: 1 }), /^GRU '[a-z_0-9]+': dropout must be a number in \[0, 1\), got 1$/);
+    throws(() => new LSTM(2, { recurrentDropout: -0.1 }), /recurrentDropout must be a number in \[0, 1\), got -0.1$/);
     throws(() => new LSTM(2, { resetAfter: true } as never), /unknown option "resetAfter"/);
     throws(() => new GRU(2, { recurrentInitializer: 'orthonormal' as never }), /unknown recurrentInitializer "orthonormal"/);
     throws(() => new Bidirectional(new Dense(2) as never), /expected a recurrent layer/);

@@ -2,11 +2,11 @@
 // recurrent.ts. Formulas and gate order as Keras 3's cells (keras/src/layers/rnn/{simple_rnn,gru,
 // lstm}.py); `x_t` below is the step's block of the input projection x·kernel (+ input bias),
 // computed for all steps at once. Ops per step (without a mask) are counted in each `step`.
-import { Tensor, add, sub, mul, matmul, split, unstack, concat, ones } from '../index.js';
+import { Tensor, add, sub, mul, split, unstack, concat, ones } from '../index.js';
 import { inContext } from './module.js';
 import { type ActivationLike, activationFunction } from './activations.js';
 import { type InitializerName, deriveSeed, initialize } from './initializers.js';
-import { RNN, type RecurrentOptions, type StepInputs, perStep } from './recurrent.js';
+import { RNN, type RecurrentOptions, type RecurrentProduct, type StepInputs, perStep } from './recurrent.js';
 import { boolean } from './util.js';
 
 /** Options of `SimpleRNN`: those of every recurrent layer. */
@@ -28,9 +28,11 @@ export class SimpleRNN<ReturnState extends boolean = false> extends RNN<ReturnSt
   protected initialBias(init: InitializerName, seed: number): Tensor { return initialize(init, [this.units], seed); }
   protected prepare() { return { inputBias: this.bias, shared: [] }; }
   protected stepInputs(projection: Tensor, time: number): StepInputs[] { return perStep(projection, time, [this.units]); }
-  protected step([x]: StepInputs, [h]: Tensor[]): Tensor[] {
-    return [this.activation(add(x, matmul(h, this.recurrentKernel!)))]; // 3 ops
+  protected step([x]: StepInputs, [h]: Tensor[], _shared: Tensor[], recurrent: RecurrentProduct): Tensor[] {
+    return [this.activation(add(x, recurrent(h, 0, 1)))]; // 3 ops
   }
+  /** Keras' SimpleRNN cell uses one dropout mask for all its (one) gates. */
+  protected get masksPerGate(): boolean { return false; }
   /** A new SimpleRNN with these options changed (fresh weights). */
   copy(changes: SimpleRNNOptions): SimpleRNN<ReturnState> { return new SimpleRNN(this.units, { ...this.options, ...changes } as SimpleRNNOptions<ReturnState>); }
 }
@@ -75,21 +77,20 @@ export class GRU<ReturnState extends boolean = false> extends RNN<ReturnState> {
       const [inputBias, recurrentBias] = unstack(this.bias, 0);
       return { inputBias, shared: [recurrentBias] };
     }
-    return { inputBias: this.bias, shared: split(this.recurrentKernel!, [2 * u, u], 1) };
+    return { inputBias: this.bias, shared: [] };
   }
   protected stepInputs(projection: Tensor, time: number): StepInputs[] { return perStep(projection, time, [2 * this.units, this.units]); }
-  protected step([xzr, xh]: StepInputs, [h]: Tensor[], shared: Tensor[]): Tensor[] {
+  protected step([xzr, xh]: StepInputs, [h]: Tensor[], shared: Tensor[], recurrent: RecurrentProduct): Tensor[] {
     const u = this.units;
     let z: Tensor, r: Tensor, candidate: Tensor;
     if (this.resetAfter) { // 13 ops: matmul, split (2), add, activation, split (2), mul, add, activation, update (3)
       const [recurrentBias] = shared;
-      const [hzr, hh] = split(matmul(h, this.recurrentKernel!, false, false, recurrentBias ? { bias: recurrentBias } : undefined), [2 * u, u], 1);
+      const [hzr, hh] = split(recurrent(h, 0, 3, recurrentBias), [2 * u, u], 1);
       [z, r] = split(this.recurrentActivation(add(xzr, hzr)), 2, 1);
       candidate = this.activation(add(xh, mul(r, hh)));
     } else { // 12 ops, two matmuls: the reset gate scales h before the second
-      const [kernelZR, kernelH] = shared;
-      [z, r] = split(this.recurrentActivation(add(xzr, matmul(h, kernelZR))), 2, 1);
-      candidate = this.activation(add(xh, matmul(mul(r, h), kernelH)));
+      [z, r] = split(this.recurrentActivation(add(xzr, recurrent(h, 0, 2))), 2, 1);
+      candidate = this.activation(add(xh, recurrent(mul(r, h), 2, 1)));
     }
     return [add(candidate, mul(z, sub(h, candidate)))]; // z h + (1 - z) c
   }
@@ -134,8 +135,8 @@ export class LSTM<ReturnState extends boolean = false> extends RNN<ReturnState> 
   }
   protected prepare() { return { inputBias: this.bias, shared: [] }; }
   protected stepInputs(projection: Tensor, time: number): StepInputs[] { return perStep(projection, time, [4 * this.units]); }
-  protected step([x]: StepInputs, [h, c]: Tensor[]): Tensor[] { // 15 ops: matmul, add, split (4), activations (4), c (3), h (2)
-    const [i, f, g, o] = split(add(x, matmul(h, this.recurrentKernel!)), 4, 1);
+  protected step([x]: StepInputs, [h, c]: Tensor[], _shared: Tensor[], recurrent: RecurrentProduct): Tensor[] { // 15 ops: matmul, add, split (4), activations (4), c (3), h (2)
+    const [i, f, g, o] = split(add(x, recurrent(h, 0, 4)), 4, 1);
     const ra = this.recurrentActivation;
     const carry = add(mul(ra(f), c), mul(ra(i), this.activation(g)));
     return [mul(ra(o), this.activation(carry)), carry];

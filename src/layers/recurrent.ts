@@ -7,14 +7,18 @@
 // step is then one recurrent matmul (its bias fused where Keras has one) plus slices, activations
 // and the state update (the cells list their counts).
 //
+// Dropout as Keras' cells: in training, one mask per sequence for the input's features and one for
+// the state before the recurrent matmul; with recurrent dropout GRU and LSTM take a mask per gate
+// (Keras' implementation 1), each gate's kernel block then projecting its own masked input.
+//
 // Masking as Keras' backend rnn: at a masked step every state keeps its previous value and the
 // output repeats the previous step's output (zeros before the first unmasked step), or is zeros
 // with zeroOutputForMask (what Bidirectional sets when it returns sequences).
-import { Tensor, Variable, variable, tidy, transpose, reshape, matmul, split, unstack, stack, where, zeros } from '../index.js';
+import { Tensor, Variable, variable, tidy, transpose, reshape, matmul, split, unstack, stack, where, zeros, mul, add, cast, concat, slice, greaterEqual, randomUniform } from '../index.js';
 import { Layer, describeValue, inContext, type ApplyOptions } from './module.js';
 import { type ActivationLike, activationFunction } from './activations.js';
 import { type InitializerName, checkInitializer, checkSeed, deriveSeed, randomSeed } from './initializers.js';
-import { boolean, checkFloat, checkOptions, makeVariable, positiveInteger } from './util.js';
+import { boolean, checkFloat, checkOptions, makeVariable, numberIn, positiveInteger } from './util.js';
 
 /** Options every recurrent layer takes (Keras' names and defaults). */
 export interface RecurrentOptions<ReturnState extends boolean = boolean> {
@@ -36,12 +40,16 @@ export interface RecurrentOptions<ReturnState extends boolean = boolean> {
   goBackwards?: boolean;
   /** output zeros at masked steps instead of the previous output (Keras' RNN argument; default false) */
   zeroOutputForMask?: boolean;
-  /** makes the random initial weights reproducible on every platform */
+  /** fraction of the input's features dropped in training, one mask per sequence (default 0) */
+  dropout?: number;
+  /** fraction of the state's units dropped before the recurrent matmul in training, one mask per sequence (default 0) */
+  recurrentDropout?: number;
+  /** makes the random initial weights and the dropout masks reproducible on every platform */
   seed?: number;
   name?: string;
 }
 export const RECURRENT_OPTIONS = ['activation', 'useBias', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer',
-  'returnSequences', 'returnState', 'goBackwards', 'zeroOutputForMask', 'seed', 'name'];
+  'returnSequences', 'returnState', 'goBackwards', 'zeroOutputForMask', 'dropout', 'recurrentDropout', 'seed', 'name'];
 
 /** Options of a recurrent layer's `apply`. */
 export interface RecurrentApplyOptions extends ApplyOptions {
@@ -53,6 +61,11 @@ export interface RecurrentApplyOptions extends ApplyOptions {
 
 /** What a cell receives at each step: its blocks of the input projection for that step. */
 export type StepInputs = Tensor[];
+/**
+ * A step's recurrent product: `h · recurrentKernel` restricted to gates [first, first + count), plus
+ * `bias` if given, with the recurrent dropout masks applied to h when training with them.
+ */
+export type RecurrentProduct = (h: Tensor, first: number, count: number, bias?: Tensor) => Tensor;
 
 /**
  * The base of SimpleRNN, GRU and LSTM (Keras' RNN with the layer's cell built in). Subclasses give
@@ -75,10 +88,14 @@ export abstract class RNN<ReturnState extends boolean = boolean> extends Layer {
   readonly goBackwards: boolean;
   /** set by Bidirectional when it returns sequences, as Keras does */
   zeroOutputForMask: boolean;
+  readonly dropout: number;
+  readonly recurrentDropout: number;
   /** the constructor's options, for Bidirectional's copies */
   readonly #options: RecurrentOptions;
   readonly #init: { kernel: InitializerName; recurrent: InitializerName; bias: InitializerName };
   readonly #seed: number | undefined;
+  /** applies in training so far (the dropout masks' seed stream) */
+  #calls = 0;
 
   constructor(kind: string, units: number, options: RecurrentOptions<ReturnState> | undefined, extra: readonly string[]) {
     super(options?.name, kind);
@@ -91,6 +108,8 @@ export abstract class RNN<ReturnState extends boolean = boolean> extends Layer {
     this.returnState = inContext(this, () => boolean('returnState', o.returnState, false)) as ReturnState;
     this.goBackwards = inContext(this, () => boolean('goBackwards', o.goBackwards, false));
     this.zeroOutputForMask = inContext(this, () => boolean('zeroOutputForMask', o.zeroOutputForMask, false));
+    this.dropout = inContext(this, () => numberIn('dropout', o.dropout, 0, 0, 1 - Number.EPSILON, 'in [0, 1)'));
+    this.recurrentDropout = inContext(this, () => numberIn('recurrentDropout', o.recurrentDropout, 0, 0, 1 - Number.EPSILON, 'in [0, 1)'));
     this.#init = inContext(this, () => ({
       kernel: checkInitializer(o.kernelInitializer ?? 'glorotUniform', 'kernelInitializer'),
       recurrent: checkInitializer(o.recurrentInitializer ?? 'orthogonal', 'recurrentInitializer'),
@@ -112,7 +131,12 @@ export abstract class RNN<ReturnState extends boolean = boolean> extends Layer {
   /** Splits the projection [time·batch, gates·units] (time-major) into per-step inputs. */
   protected abstract stepInputs(projection: Tensor, time: number): StepInputs[];
   /** One step: the new states (states[0], h, is the output). */
-  protected abstract step(inputs: StepInputs, states: Tensor[], shared: Tensor[]): Tensor[];
+  protected abstract step(inputs: StepInputs, states: Tensor[], shared: Tensor[], recurrent: RecurrentProduct): Tensor[];
+  /**
+   * Keras' dropout masks: one per gate when recurrent dropout is on (its `implementation = 1`, GRU
+   * and LSTM), else one for all gates (always, for SimpleRNN).
+   */
+  protected get masksPerGate(): boolean { return this.recurrentDropout > 0; }
 
   /** A copy with the same options but `changes` (Bidirectional's forward and backward layers). */
   abstract copy(changes: RecurrentOptions): RNN<ReturnState>;
@@ -156,13 +180,25 @@ export abstract class RNN<ReturnState extends boolean = boolean> extends Layer {
       const { initialState, mask } = this.checkApply(x, options);
       this.build(x.shape);
       return tidy(() => {
-        const [output, ...states] = this.run(x, initialState, mask);
+        const [output, ...states] = this.run(x, initialState, mask, options.training ?? false);
         return this.returnState ? [output, ...states] : output;
       });
     });
   }
 
-  protected call(x: Tensor): Tensor { return this.run(x, undefined, undefined)[0]; }
+  protected call(x: Tensor, { training }: { training: boolean }): Tensor { return this.run(x, undefined, undefined, training)[0]; }
+
+  /**
+   * @internal The dropout masks of one training apply (undefined for a rate of 0): values 0 or
+   * 1 / (1 - rate), the same for every step, as Keras; `count` masks per kind.
+   */
+  dropoutMasks(batch: number, features: number, count: number): { input?: Tensor[]; recurrent?: Tensor[] } {
+    const seed = this.#seed === undefined ? randomSeed() : deriveSeed(deriveSeed(this.#seed, 3), this.#calls);
+    this.#calls++;
+    const masks = (rate: number, width: number, stream: number) => rate === 0 ? undefined : Array.from({ length: count }, (_, i) =>
+      mul(cast(greaterEqual(randomUniform([batch, width], { seed: deriveSeed(seed, 2 * i + stream) }), rate), 'float32'), 1 / (1 - rate)));
+    return { input: masks(this.dropout, features, 0), recurrent: masks(this.recurrentDropout, this.units, 1) };
+  }
 
   /** @internal Checks everything apply takes before anything is created; returns the states as a list. */
   checkApply(x: unknown, options: unknown): { initialState: Tensor[] | undefined; mask: Tensor | undefined } {
@@ -188,13 +224,22 @@ export abstract class RNN<ReturnState extends boolean = boolean> extends Layer {
   }
 
   /** The loop: [output, ...final states]. */
-  protected run(x: Tensor, initialState: Tensor[] | undefined, mask: Tensor | undefined): Tensor[] {
+  protected run(x: Tensor, initialState: Tensor[] | undefined, mask: Tensor | undefined, training: boolean): Tensor[] {
     const [batch, time, features] = x.shape;
     const { inputBias, shared } = this.prepare();
+    const count = this.masksPerGate ? this.gates : 1;
+    const dropped = training && (this.dropout > 0 || this.recurrentDropout > 0) ? this.dropoutMasks(batch, features, count) : {};
     // time-major once, so each step's block of the projection is contiguous
-    const flat = reshape(transpose(x, [1, 0, 2]), [time * batch, features]);
-    const projection = matmul(flat, this.kernel!, false, false, inputBias ? { bias: inputBias } : undefined);
+    const timeMajor = (m?: Tensor) => reshape(transpose(m ? mul(x, reshape(m, [batch, 1, features])) : x, [1, 0, 2]), [time * batch, features]);
+    const fused = (bias?: Tensor) => bias ? { bias } : undefined;
+    let projection: Tensor;
+    if (!dropped.input || count === 1) projection = matmul(timeMajor(dropped.input?.[0]), this.kernel!, false, false, fused(inputBias));
+    else { // a mask per gate: each gate's block of the kernel projects its own masked input
+      const kernels = split(this.kernel!, count, 1), biases = inputBias ? split(inputBias, count, 0) : [];
+      projection = concat(dropped.input.map((m, g) => matmul(timeMajor(m), kernels[g], false, false, fused(biases[g]))), 1);
+    }
     const inputs = this.stepInputs(projection, time);
+    const recurrent = this.recurrentProduct(dropped.recurrent);
     const masks = mask ? unstack(transpose(reshape(mask, [batch, time, 1]), [1, 0, 2]), 0) : undefined;
     const zero = zeros([batch, this.units]);
     let states = initialState ?? Array.from({ length: this.stateCount }, () => zero);
@@ -202,7 +247,7 @@ export abstract class RNN<ReturnState extends boolean = boolean> extends Layer {
     const outputs: Tensor[] = [];
     for (let k = 0; k < time; k++) {
       const t = this.goBackwards ? time - 1 - k : k;
-      const next = this.step(inputs[t], states, shared);
+      const next = this.step(inputs[t], states, shared, recurrent);
       if (masks) {
         const m = masks[t];
         output = where(m, next[0], this.zeroOutputForMask ? zero : output);
@@ -214,6 +259,25 @@ export abstract class RNN<ReturnState extends boolean = boolean> extends Layer {
       if (this.returnSequences) outputs.push(output);
     }
     return [this.returnSequences ? stack(outputs, 1) : output, ...states];
+  }
+
+  /** h·recurrentKernel for a range of gates, with the recurrent dropout masks (none, one, or one per gate). */
+  protected recurrentProduct(masks: Tensor[] | undefined): RecurrentProduct {
+    const kernel = this.recurrentKernel!, units = this.units, blocks = new Map<string, Tensor>();
+    const block = (first: number, count: number) => { // sliced once per apply
+      if (first === 0 && count * units === kernel.shape[1]) return kernel;
+      const key = `${first},${count}`;
+      let b = blocks.get(key);
+      if (!b) blocks.set(key, b = slice(kernel, [0, first * units], [units, count * units]));
+      return b;
+    };
+    const fused = (bias?: Tensor) => bias ? { bias } : undefined;
+    if (!masks) return (h, first, count, bias) => matmul(h, block(first, count), false, false, fused(bias));
+    if (masks.length === 1) return (h, first, count, bias) => matmul(mul(h, masks[0]), block(first, count), false, false, fused(bias));
+    return (h, first, count, bias) => {
+      const product = concat(Array.from({ length: count }, (_, g) => matmul(mul(h, masks[first + g]), block(first + g, 1))), 1);
+      return bias ? add(product, bias) : product;
+    };
   }
 }
 
