@@ -492,7 +492,7 @@ describe('bad input: a clear Error naming the layer path and the values', () => 
     throws(() => new Dense(3, { name: 'd', activation: 'rleu' as ActivationName }),
       `Dense 'd': unknown activation "rleu" (expected one of 'linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'gelu', 'silu', 'leakyRelu', 'relu6', 'elu', 'selu', 'celu', 'softplus', 'softsign', 'swish', 'mish', 'exponential', 'hardSigmoid', 'hardSilu', 'hardSwish', 'hardTanh', 'logSigmoid', 'logSoftmax', 'tanhShrink', 'squareplus', or a function (x: Tensor) => Tensor)`);
     throws(() => new Dense(3, { name: 'd', kernelInitializer: 'glorot' as 'zeros' }),
-      `Dense 'd': unknown kernelInitializer "glorot" (expected one of 'glorotUniform', 'glorotNormal', 'heNormal', 'heUniform', 'zeros', 'ones')`);
+      `Dense 'd': unknown kernelInitializer "glorot" (expected one of 'glorotUniform', 'glorotNormal', 'heNormal', 'heUniform', 'zeros', 'ones', 'uniform', 'orthogonal')`);
     throws(() => new Conv2D(3, 3, { name: 'c', biasInitializer: 7 as unknown as 'zeros' }), /^Conv2D 'c': unknown biasInitializer 7/);
     throws(() => new Dense(3, { name: 'd', seed: 1.5 }), "Dense 'd': seed must be an integer (a safe integer), got 1.5");
     throws(() => new Dense(3, { name: 'd', useBias: 1 as unknown as boolean }), "Dense 'd': useBias must be a boolean, got 1");
