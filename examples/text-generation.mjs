@@ -5,7 +5,7 @@
 // The tutorial reads Shakespeare; here the text comes from a small grammar (examples/corpus.mjs), so
 // nothing is downloaded and it is easy to see what was learnt: samples are printed before and after
 // training, with the share of their words that the grammar uses.
-// Run: node examples/text-generation.mjs            (fast: a small model, ~15 s)
+// Run: node examples/text-generation.mjs            (fast: a small model, ~12 s)
 //      node examples/text-generation.mjs --epochs=10 (longer, same model)
 //      node examples/text-generation.mjs --full     (the tutorial's sizes: Embedding(65, 256), GRU(1024),
 //                                                     sequences of 100, batches of 64: minutes per epoch)
@@ -60,7 +60,7 @@ export async function main({ full = process.argv.includes('--full'), log: print 
   //             print(template)
   //     print(f'Epoch {epoch+1} Loss: {mean.result().numpy():.4f}')
   //     print(f'Time taken for 1 epoch {time.time() - start:.2f} sec')
-  const EPOCHS = numberFlag('epochs', full ? 10 : 3), random = prng(5);
+  const EPOCHS = numberFlag('epochs', full ? 10 : 5), random = prng(5);
   let firstLoss, lastMean;
   for (let epoch = 0; epoch < EPOCHS; epoch++) {
     const start = performance.now();

@@ -6,7 +6,7 @@
 // after a digit string and a separator, write the string reversed ("31415926|62951413"). Each answer
 // digit must attend to one prompt position, which a causal model can only learn through attention;
 // greedy decoding of held-out strings reaches near-perfect accuracy.
-// Run: node examples/transformer.mjs              (fast: ~1,200 steps, ~20 s)
+// Run: node examples/transformer.mjs              (fast: 600 steps, ~10 s)
 //      node examples/transformer.mjs --steps=4000 (longer)
 //      node examples/transformer.mjs --full       (the tutorial's width: d_model 128, dff 512, 4 layers, 8 heads)
 import { pathToFileURL } from 'node:url';
@@ -233,7 +233,7 @@ export async function main({ full = process.argv.includes('--full'), log: print 
   // optimizer = tf.keras.optimizers.Adam(learning_rate, beta_1=0.9, beta_2=0.98, epsilon=1e-9)
   const learning_rate = CustomSchedule(hyper.d_model, 200);
   const optimizer = adam(learning_rate(1), { beta1: 0.9, beta2: 0.98, epsilon: 1e-9 });
-  const steps = numberFlag('steps', full ? 6000 : 1200), batch = 64, random = prng(17);
+  const steps = numberFlag('steps', full ? 6000 : 600), batch = 64, random = prng(17);
 
   const test = reversalBatch(512, n, prng(4242));
   const exactMatch = () => {
@@ -250,11 +250,16 @@ export async function main({ full = process.argv.includes('--full'), log: print 
     optimizer.learningRate = learning_rate(step);
     const { inputs, labels } = reversalBatch(batch, n, random);
     [loss, accuracy] = tidy(() => {
-      const t = tape(() => model.call(inputs, true));
-      const l = masked_loss(labels, t.result);
-      const grads = t.gradient(l, model.trainableVariables);
+      // with tf.GradientTape() as tape:
+      //   logits = model(inputs, training=True)
+      //   loss = masked_loss(labels, logits)
+      // grads = tape.gradient(loss, model.trainable_variables)
+      // optimizer.apply_gradients(zip(grads, model.trainable_variables))
+      let logits;
+      const t = tape(() => masked_loss(labels, logits = model.call(inputs, true)));
+      const grads = t.gradient(t.result, model.trainableVariables);
       optimizer.applyGradients(grads, model.trainableVariables);
-      return [l.item(), masked_accuracy(labels, t.result).item()];
+      return [t.result.item(), masked_accuracy(labels, logits).item()];
     });
     dispose([inputs, labels]);
     firstLoss ??= loss;
