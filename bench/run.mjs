@@ -192,8 +192,8 @@ const TOLERANCE = { dcgan: 1e-2, rnn: 1e-4, attention: 1e-4 };
 // its own max |ref| when that is smaller, so it passes while its values stay far below the floor
 // (|Δ| < limit · floor). attention's key bias: it adds q·bk to every score of a query's row, which
 // the softmax over that row ignores, so its gradient is exactly zero (measured ≤ 2e-10); 1e-4 is well
-// under the neighbouring query bias's gradient (max ~1e-3), so a key bias that did reach the loss
-// (a broadcast along the wrong axis, say) would still fail.
+// under the neighbouring query bias's gradient (max ~1e-3), so a library whose key bias did reach
+// the loss (a broadcast along the wrong axis, say) would still fail.
 const SCALE_FLOOR = { attention: { bk: 1e-4 } };
 
 async function runGroup(group) {
