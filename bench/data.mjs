@@ -165,6 +165,81 @@ export const DCGAN_SHAPES = {
   disc: { c1: [5, 5, 1, 64], b1: [64], c2: [5, 5, 64, 128], b2: [128], dense: [6272, 1], b3: [1] },
 };
 
+// ---- rnn: one SGD step of a char model, Embedding(64, 32) → GRU(128, return_sequences) → Dense(64) ----
+// Keras 3's GRU with reset_after=True (gate order z, r, h): kernel [32, 384], recurrent kernel
+// [128, 384], bias [2, 384] (row 0 input bias, row 1 recurrent bias); h0 = 0. Loss: mean sparse
+// softmax cross-entropy of the next character. Token ids come from one seeded row of 33 characters
+// per sequence: inputs are its first 32, targets its last 32 (the next character of each).
+// Weights: Keras's uniform(±0.05) embeddings and Glorot uniform kernels (the recurrent kernel too:
+// Keras makes it orthogonal, which only changes the starting point, not the work); the biases are
+// small seeded values instead of Keras's zeros, so that a bias mistake shows in the cross-check.
+export const RNN = (() => {
+  const batch = 16, steps = 32, vocab = 64, embed = 32, units = 128, lr = 0.1;
+  const r = rng(30);
+  const inputs = new Int32Array(batch * steps), targets = new Int32Array(batch * steps);
+  for (let b = 0; b < batch; b++) {
+    const row = Array.from({ length: steps + 1 }, () => Math.floor(r() * vocab));
+    for (let t = 0; t < steps; t++) { inputs[b * steps + t] = row[t]; targets[b * steps + t] = row[t + 1]; }
+  }
+  const embeddings = uniform(vocab * embed, 31);
+  for (let i = 0; i < embeddings.length; i++) embeddings[i] = (2 * embeddings[i] - 1) * 0.05;
+  return {
+    batch, steps, vocab, embed, units, lr,
+    inputs, targets, // int32 [16, 32] each
+    embeddings, // [64, 32]
+    kernel: glorot(embed * 3 * units, embed, 3 * units, 32), // [32, 384]
+    recurrentKernel: glorot(units * 3 * units, units, 3 * units, 33), // [128, 384]
+    bias: normal(2 * 3 * units, 0.1, 34), // [2, 384]
+    denseKernel: glorot(units * vocab, units, vocab, 35), // [128, 64]
+    denseBias: normal(vocab, 0.1, 36), // [64]
+  };
+})();
+
+// ---- attention: one SGD step of one post-norm Transformer block on x [8, 64, 64] ----
+// multi-head causal self-attention (4 heads, key dim 16; Q, K, V, output projections with biases;
+// scores · 1/√16, the causal mask adds -1e9 above the diagonal, as Keras's softmax masking does) →
+// residual add → LayerNormalization(ε 1e-3) → Dense(256, relu) → Dense(64) → residual add →
+// LayerNormalization; loss: mean squared error against a fixed target. The projections are [64, 64]
+// matrices (Keras's EinsumDense kernels [64, 4, 16] and [4, 16, 64] reshaped; same products).
+// Weights Glorot uniform; biases, betas and gammas − 1 small seeded values (not Keras's zeros and ones).
+export const ATTENTION = (() => {
+  const batch = 8, seq = 64, dModel = 64, heads = 4, keyDim = 16, ff = 256, epsilon = 1e-3, lr = 0.1;
+  const dense = (nIn, nOut, seed) => ({ kernel: glorot(nIn * nOut, nIn, nOut, seed), bias: normal(nOut, 0.1, seed + 100) });
+  const gamma = (seed) => { const g = normal(dModel, 0.1, seed); for (let i = 0; i < dModel; i++) g[i] += 1; return g; };
+  const mask = new Float32Array(seq * seq); // [64, 64]: 0 where key j ≤ query i, −1e9 above the diagonal
+  for (let i = 0; i < seq; i++) for (let j = i + 1; j < seq; j++) mask[i * seq + j] = -1e9;
+  return {
+    batch, seq, dModel, heads, keyDim, ff, epsilon, lr,
+    x: normal(batch * seq * dModel, 1, 40), // [8, 64, 64]
+    target: normal(batch * seq * dModel, 1, 41), // [8, 64, 64]
+    mask,
+    weights: {
+      query: dense(dModel, heads * keyDim, 42), key: dense(dModel, heads * keyDim, 43),
+      value: dense(dModel, heads * keyDim, 44), output: dense(heads * keyDim, dModel, 45),
+      gamma1: gamma(46), beta1: normal(dModel, 0.1, 47),
+      ff1: dense(dModel, ff, 48), ff2: dense(ff, dModel, 49),
+      gamma2: gamma(50), beta2: normal(dModel, 0.1, 51),
+    },
+  };
+})();
+// The attention block's trainable tensors, flattened by name (the order every library lists them in)
+// with their shapes: the check compares each gradient by these names.
+export const ATTENTION_SHAPES = (() => {
+  const { dModel: d, ff } = ATTENTION;
+  return {
+    wq: [d, d], bq: [d], wk: [d, d], bk: [d], wv: [d, d], bv: [d], wo: [d, d], bo: [d],
+    gamma1: [d], beta1: [d], w1: [d, ff], b1: [ff], w2: [ff, d], b2: [d], gamma2: [d], beta2: [d],
+  };
+})();
+export const ATTENTION_INIT = (() => {
+  const w = ATTENTION.weights;
+  return {
+    wq: w.query.kernel, bq: w.query.bias, wk: w.key.kernel, bk: w.key.bias, wv: w.value.kernel, bv: w.value.bias,
+    wo: w.output.kernel, bo: w.output.bias, gamma1: w.gamma1, beta1: w.beta1,
+    w1: w.ff1.kernel, b1: w.ff1.bias, w2: w.ff2.kernel, b2: w.ff2.bias, gamma2: w.gamma2, beta2: w.beta2,
+  };
+})();
+
 // Floating-point operations per iteration, counted as 2 per multiply-add of the products a step
 // needs (the elementwise work, a few % of the total, is left out); see bench/README.md.
 const conv = (outPixels, k, cout) => 2 * outPixels * k * cout; // one conv as a product [outPixels × k]·[k × cout]
@@ -198,6 +273,27 @@ export const FLOPS = {
     const discBackward = 2 * (2 * dDense + 2 * c2 + c1);
     return 2 * (forward + genBackward + discBackward);
   })(),
+  rnn: (() => {
+    // multiply-adds; the embedding lookup is a gather (no products; tfjs-wasm's one-hot product is not counted)
+    const { batch, steps, embed, units, vocab } = RNN;
+    const input = batch * steps * embed * 3 * units; // x·W for all steps at once: [512 × 32]·[32 × 384]
+    const recurrent = batch * units * 3 * units; // h·U per step: [16 × 128]·[128 × 384]
+    const dense = batch * steps * units * vocab; // [512 × 128]·[128 × 64]
+    // input and dense: forward, weight gradient, input gradient (the embeddings are trained);
+    // recurrent: forward and dU every step, dh every step but the first (h0 = 0 is a constant)
+    return 2 * (3 * input + (3 * steps - 1) * recurrent + 3 * dense);
+  })(),
+  attention: (() => {
+    // multiply-adds. x is data: the Q, K, V projections need forward and weight gradient only; the
+    // output projection and both feed-forward layers forward, weight and input gradients; the two
+    // batched products (Q·Kᵀ, weights·V) forward and both input gradients.
+    const { batch, seq, dModel, heads, keyDim, ff } = ATTENTION;
+    const rows = batch * seq;
+    const proj = rows * dModel * heads * keyDim; // one of Q, K, V, output
+    const scores = batch * heads * seq * keyDim * seq, mix = batch * heads * seq * seq * keyDim;
+    const ff1 = rows * dModel * ff, ff2 = rows * ff * dModel;
+    return 2 * (3 * 2 * proj + 3 * proj + 3 * scores + 3 * mix + 3 * ff1 + 3 * ff2);
+  })(),
 };
 
-export const WORKLOADS = ['seed', 'chain', 'mlp', 'matmul', 'cnn', 'dcgan'];
+export const WORKLOADS = ['seed', 'chain', 'mlp', 'matmul', 'cnn', 'dcgan', 'rnn', 'attention'];

@@ -1,5 +1,5 @@
 // gradtape, written against /work/shared/API.md (TensorFlow GradientTape style).
-import { SEED, CHAIN, MLP, MATMUL, CNN, DCGAN, DCGAN_SHAPES } from '../data.mjs';
+import { SEED, CHAIN, MLP, MATMUL, CNN, DCGAN, DCGAN_SHAPES, RNN, ATTENTION, ATTENTION_SHAPES, ATTENTION_INIT } from '../data.mjs';
 
 export async function create() {
   const gt = await import('gradtape');
@@ -188,6 +188,87 @@ export async function create() {
         // the first step, on the initial weights: both losses and every gradient
         check: () => trainStep(true),
         dispose() { gt.dispose([noise, real, ones, zeros, ...gVars, ...dVars]); gOpt.dispose(); dOpt.dispose(); },
+      };
+    },
+
+    rnn() {
+      const { batch, steps, vocab, embed, units, lr } = RNN;
+      const inputs = gt.tensor(RNN.inputs, [batch, steps], 'int32');
+      const targets = gt.tensor(RNN.targets, [batch, steps], 'int32');
+      const h0 = gt.zeros([batch, units]);
+      const names = ['embeddings', 'kernel', 'recurrentKernel', 'bias', 'denseKernel', 'denseBias'];
+      const shapes = [[vocab, embed], [embed, 3 * units], [units, 3 * units], [2, 3 * units], [units, vocab], [vocab]];
+      const vars = gt.tidy(() => names.map((k, i) => gt.variable(gt.tensor(RNN[k], shapes[i]), { name: k })));
+      const [embeddings, kernel, recurrentKernel, bias, denseKernel, denseBias] = vars;
+      const opt = gt.sgd(lr);
+      const lossFn = () => {
+        const [inputBias, recurrentBias] = gt.unstack(bias);
+        // the input projection of every step at once, [16, 32, 384], then split per step and gate
+        const projected = gt.matmul(gt.gather(embeddings, inputs), kernel, false, false, { bias: inputBias });
+        const xs = gt.unstack(projected, 1);
+        let h = h0;
+        const outputs = [];
+        for (let t = 0; t < steps; t++) {
+          const [xz, xr, xh] = gt.split(xs[t], 3, 1);
+          const [hz, hr, hh] = gt.split(gt.matmul(h, recurrentKernel, false, false, { bias: recurrentBias }), 3, 1);
+          const z = gt.sigmoid(gt.add(xz, hz));
+          const r = gt.sigmoid(gt.add(xr, hr));
+          const candidate = gt.tanh(gt.add(xh, gt.mul(r, hh))); // reset_after: r gates h·Uh + its bias
+          h = gt.add(gt.mul(z, h), gt.mul(gt.sub(1, z), candidate));
+          outputs.push(h);
+        }
+        const logits = gt.matmul(gt.stack(outputs, 1), denseKernel, false, false, { bias: denseBias });
+        return gt.mean(gt.sparseSoftmaxCrossEntropy(targets, logits));
+      };
+      return {
+        step: () => opt.minimize(lossFn, vars),
+        // the gradients on the initial weights, nothing updated
+        check: () => gt.tidy(() => {
+          const t = gt.tape(lossFn);
+          const grads = t.gradient(t.result, vars);
+          return Object.fromEntries([['loss', [t.result.item()]], ...names.map((k, i) => [k, grads[i].data()])]);
+        }),
+        dispose() { gt.dispose([inputs, targets, h0, ...vars]); },
+      };
+    },
+
+    attention() {
+      const { batch, seq, dModel, heads, keyDim, epsilon, lr } = ATTENTION;
+      const x = gt.tensor(ATTENTION.x, [batch, seq, dModel]);
+      const target = gt.tensor(ATTENTION.target, [batch, seq, dModel]);
+      const mask = gt.tensor(ATTENTION.mask, [seq, seq]);
+      const names = Object.keys(ATTENTION_SHAPES);
+      const vars = gt.tidy(() => names.map((k) => gt.variable(gt.tensor(ATTENTION_INIT[k], ATTENTION_SHAPES[k]), { name: k })));
+      const W = Object.fromEntries(names.map((k, i) => [k, vars[i]]));
+      const opt = gt.sgd(lr);
+      const dense = (h, w, b, activation) => gt.matmul(h, w, false, false, activation ? { bias: b, activation } : { bias: b });
+      // [batch, seq, heads·keyDim] → [batch, heads, seq, keyDim] and back
+      const toHeads = (h) => gt.transpose(gt.reshape(h, [batch, seq, heads, keyDim]), [0, 2, 1, 3]);
+      const fromHeads = (h) => gt.reshape(gt.transpose(h, [0, 2, 1, 3]), [batch, seq, heads * keyDim]);
+      // Keras's LayerNormalization: moments over the last axis, then (x − mean)·γ/√(var + ε) + β
+      const layerNorm = (h, gamma, beta) => {
+        const { mean, variance } = gt.moments(h, -1, true);
+        return gt.batchNormalization(h, mean, variance, beta, gamma, epsilon);
+      };
+      const lossFn = () => {
+        // the scores' 1/√keyDim scaling is applied to the query, as Keras's MultiHeadAttention does
+        const q = gt.mul(toHeads(dense(x, W.wq, W.bq)), 1 / Math.sqrt(keyDim));
+        const k = toHeads(dense(x, W.wk, W.bk)), v = toHeads(dense(x, W.wv, W.bv));
+        const scores = gt.add(gt.matmul(q, k, false, true), mask);
+        const attended = fromHeads(gt.matmul(gt.softmax(scores), v));
+        const h1 = layerNorm(gt.add(x, dense(attended, W.wo, W.bo)), W.gamma1, W.beta1);
+        const h2 = layerNorm(gt.add(h1, dense(dense(h1, W.w1, W.b1, 'relu'), W.w2, W.b2)), W.gamma2, W.beta2);
+        return gt.mean(gt.squaredDifference(h2, target));
+      };
+      return {
+        step: () => opt.minimize(lossFn, vars),
+        // the gradients on the initial weights, nothing updated
+        check: () => gt.tidy(() => {
+          const t = gt.tape(lossFn);
+          const grads = t.gradient(t.result, vars);
+          return Object.fromEntries([['loss', [t.result.item()]], ...names.map((k, i) => [k, grads[i].data()])]);
+        }),
+        dispose() { gt.dispose([x, target, mask, ...vars]); },
       };
     },
   };

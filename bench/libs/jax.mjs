@@ -1,7 +1,7 @@
 // jax-js on its wasm device, eager or with jit. jax-js uses move semantics: every function consumes
 // its Array arguments, `.ref` adds a reference, `.data()` reads back and consumes. Arrays are lazy,
 // so every step awaits the data it produces (and `blockUntilReady` on updated parameters).
-import { SEED, CHAIN, MLP, MATMUL, CNN, DCGAN, DCGAN_SHAPES } from '../data.mjs';
+import { SEED, CHAIN, MLP, MATMUL, CNN, DCGAN, DCGAN_SHAPES, RNN, ATTENTION, ATTENTION_SHAPES, ATTENTION_INIT } from '../data.mjs';
 
 async function loadJax() {
   const jax = await import('@jax-js/jax');
@@ -268,6 +268,117 @@ export async function create(useJit) {
           return out;
         },
         dispose() { tree.dispose(state); noise.dispose(); real.dispose(); if (useJit) trainStep.dispose(); },
+      };
+    },
+
+    rnn() {
+      const { batch, steps, vocab, embed, units, lr } = RNN;
+      const inputs = np.array(RNN.inputs, { dtype: 'int32' }).reshape([batch, steps]);
+      const labels = nn.oneHot(np.array(RNN.targets, { dtype: 'int32' }), vocab).reshape([batch, steps, vocab]);
+      const names = ['embeddings', 'kernel', 'recurrentKernel', 'bias', 'denseKernel', 'denseBias'];
+      const shapes = [[vocab, embed], [embed, 3 * units], [units, 3 * units], [2, 3 * units], [units, vocab], [vocab]];
+      let params = Object.fromEntries(names.map((k, i) => [k, np.array(RNN[k]).reshape(shapes[i])]));
+      // the embedding lookup: np.take eagerly (its gradient scatters back); under jit the scatter of
+      // take's gradient does not compile in jax-js 0.1.25 ("jit: routine primitive scatter input is
+      // not imm"), so jax-jit takes the product one-hot(inputs)·embeddings instead (same values)
+      const lookup = useJit
+        ? (embeddings, inputs) => np.matmul(nn.oneHot(inputs.reshape([-1]), vocab), embeddings).reshape([batch, steps, embed])
+        : (embeddings, inputs) => np.take(embeddings, inputs, 0);
+      // consumes p, inputs, labels; the time loop is unrolled (jax-js has no lax.scan)
+      const loss = (p, inputs, labels) => {
+        const U = p.recurrentKernel, recurrentBias = p.bias.ref.slice(1);
+        // the input projection of every step at once, [16, 32, 384]
+        const projected = np.matmul(lookup(p.embeddings, inputs), p.kernel).add(p.bias.slice(0));
+        let h = np.zeros([batch, units]);
+        const outputs = [];
+        for (let t = 0; t < steps; t++) {
+          const [xz, xr, xh] = np.split(projected.ref.slice([], t), 3, -1);
+          const [hz, hr, hh] = np.split(np.matmul(h.ref, U.ref).add(recurrentBias.ref), 3, -1);
+          const z = nn.sigmoid(xz.add(hz));
+          const r = nn.sigmoid(xr.add(hr));
+          const candidate = np.tanh(xh.add(r.mul(hh))); // reset_after: r gates h·Uh + its bias
+          h = z.ref.mul(h).add(np.subtract(1, z).mul(candidate));
+          outputs.push(h.ref);
+        }
+        h.dispose(); projected.dispose(); U.dispose(); recurrentBias.dispose();
+        const logits = np.matmul(np.stack(outputs, 1), p.denseKernel).add(p.denseBias);
+        return np.mean(np.sum(labels.mul(nn.logSoftmax(logits, -1)), -1)).neg();
+      };
+      const lossAndGrad = valueAndGrad(loss);
+      // one SGD step: (params, inputs, labels) -> [newParams, loss]; consumes its arguments
+      const trainStep = J((p, inputs, labels) => {
+        const [l, g] = lossAndGrad(tree.ref(p), inputs, labels);
+        return [tree.map((w, dw) => w.sub(dw.mul(lr)), p, g), l];
+      });
+      const checkFn = J((p, inputs, labels) => lossAndGrad(p, inputs, labels));
+      return {
+        async step() {
+          const [next, l] = trainStep(params, inputs.ref, labels.ref);
+          params = next;
+          const v = (await l.data())[0];
+          await blockUntilReady(params);
+          return v;
+        },
+        // the gradients on the initial weights, nothing updated
+        async check() {
+          const [l, g] = checkFn(tree.ref(params), inputs.ref, labels.ref);
+          const out = { loss: await l.data() };
+          for (const k of names) out[k] = await g[k].data();
+          return out;
+        },
+        dispose() { tree.dispose(params); inputs.dispose(); labels.dispose(); if (useJit) { trainStep.dispose(); checkFn.dispose(); } },
+      };
+    },
+
+    attention() {
+      const { batch, seq, dModel, heads, keyDim, epsilon, lr } = ATTENTION;
+      const x = np.array(ATTENTION.x).reshape([batch, seq, dModel]);
+      const target = np.array(ATTENTION.target).reshape([batch, seq, dModel]);
+      const mask = np.array(ATTENTION.mask).reshape([seq, seq]);
+      const names = Object.keys(ATTENTION_SHAPES);
+      let params = Object.fromEntries(names.map((k) => [k, np.array(ATTENTION_INIT[k]).reshape(ATTENTION_SHAPES[k])]));
+      const dense = (h, w, b) => np.matmul(h, w).add(b);
+      const toHeads = (h) => h.reshape([batch, seq, heads, keyDim]).transpose([0, 2, 1, 3]);
+      const fromHeads = (h) => h.transpose([0, 2, 1, 3]).reshape([batch, seq, heads * keyDim]);
+      // Keras's LayerNormalization: (x − mean)·γ/√(var + ε) + β over the last axis, written out
+      const layerNorm = (h, gamma, beta) => {
+        const c = h.ref.sub(np.mean(h, -1, { keepdims: true }));
+        const variance = np.mean(np.square(c.ref), -1, { keepdims: true });
+        return c.div(np.sqrt(variance.add(epsilon))).mul(gamma).add(beta);
+      };
+      // consumes p, x, target, mask
+      const loss = (p, x, target, mask) => {
+        // the scores' 1/√keyDim scaling is applied to the query, as Keras's MultiHeadAttention does
+        const q = toHeads(dense(x.ref, p.wq, p.bq)).mul(1 / Math.sqrt(keyDim));
+        const k = toHeads(dense(x.ref, p.wk, p.bk)), v = toHeads(dense(x.ref, p.wv, p.bv));
+        const scores = np.matmul(q, k.transpose([0, 1, 3, 2])).add(mask);
+        const attended = fromHeads(np.matmul(nn.softmax(scores, -1), v));
+        const h1 = layerNorm(x.add(dense(attended, p.wo, p.bo)), p.gamma1, p.beta1);
+        const h2 = layerNorm(h1.ref.add(dense(nn.relu(dense(h1, p.w1, p.b1)), p.w2, p.b2)), p.gamma2, p.beta2);
+        return np.mean(np.square(h2.sub(target)));
+      };
+      const lossAndGrad = valueAndGrad(loss);
+      const trainStep = J((p, x, target, mask) => {
+        const [l, g] = lossAndGrad(tree.ref(p), x, target, mask);
+        return [tree.map((w, dw) => w.sub(dw.mul(lr)), p, g), l];
+      });
+      const checkFn = J((p, x, target, mask) => lossAndGrad(p, x, target, mask));
+      return {
+        async step() {
+          const [next, l] = trainStep(params, x.ref, target.ref, mask.ref);
+          params = next;
+          const v = (await l.data())[0];
+          await blockUntilReady(params);
+          return v;
+        },
+        // the gradients on the initial weights, nothing updated
+        async check() {
+          const [l, g] = checkFn(tree.ref(params), x.ref, target.ref, mask.ref);
+          const out = { loss: await l.data() };
+          for (const k of names) out[k] = await g[k].data();
+          return out;
+        },
+        dispose() { tree.dispose(params); x.dispose(); target.dispose(); mask.dispose(); if (useJit) { trainStep.dispose(); checkFn.dispose(); } },
       };
     },
   };

@@ -1,6 +1,6 @@
 // TensorFlow.js (CPU backend or wasm backend), idiomatic functional gradients: tf.grad / tf.grads /
 // optimizer.minimize, everything inside tf.tidy, results read back with dataSync().
-import { SEED, CHAIN, MLP, MATMUL, CNN, DCGAN, DCGAN_SHAPES } from '../data.mjs';
+import { SEED, CHAIN, MLP, MATMUL, CNN, DCGAN, DCGAN_SHAPES, RNN, ATTENTION, ATTENTION_SHAPES, ATTENTION_INIT } from '../data.mjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -220,6 +220,103 @@ export async function create(backend) {
         // the first step, on the initial weights: both losses and every gradient
         check: () => trainStep(true),
         dispose() { tf.dispose([noise, real, ones, zeros, ...gVars, ...dVars]); gOpt.dispose(); dOpt.dispose(); },
+      };
+    },
+
+    rnn() {
+      const { batch, steps, vocab, embed, units, lr } = RNN;
+      const inputs = tf.tensor2d(RNN.inputs, [batch, steps], 'int32');
+      const labels = tf.tidy(() => tf.oneHot(tf.tensor2d(RNN.targets, [batch, steps], 'int32'), vocab).reshape([batch * steps, vocab]));
+      const h0 = tf.zeros([batch, units]);
+      const names = ['embeddings', 'kernel', 'recurrentKernel', 'bias', 'denseKernel', 'denseBias'];
+      const shapes = [[vocab, embed], [embed, 3 * units], [units, 3 * units], [2, 3 * units], [units, vocab], [vocab]];
+      const vars = tf.tidy(() => names.map((k, i) => tf.variable(tf.tensor(RNN[k], shapes[i]), true, `rnn.${k}`)));
+      const [embeddings, kernel, recurrentKernel, bias, denseKernel, denseBias] = vars;
+      // the embedding lookup is tf.gather, whose gradient is an UnsortedSegmentSum: the wasm backend
+      // has no such kernel, so there the lookup is the product one-hot(inputs)·embeddings (same values)
+      const gatherGrad = !!tf.getKernel('UnsortedSegmentSum', backend);
+      const inputsOneHot = gatherGrad ? null : tf.tidy(() => tf.oneHot(inputs, vocab).reshape([batch * steps, vocab]));
+      const embed3 = () => (gatherGrad ? tf.gather(embeddings, inputs) : tf.matMul(inputsOneHot, embeddings).reshape([batch, steps, embed]));
+      const opt = tf.train.sgd(lr);
+      const lossFn = () => {
+        const [inputBias, recurrentBias] = tf.unstack(bias);
+        // the input projection of every step at once, [16, 32, 384], then split per step and gate
+        const projected = tf.add(tf.matMul(embed3().reshape([batch * steps, embed]), kernel), inputBias).reshape([batch, steps, 3 * units]);
+        const xs = tf.unstack(projected, 1);
+        let h = h0;
+        const outputs = [];
+        for (let t = 0; t < steps; t++) {
+          const [xz, xr, xh] = tf.split(xs[t], 3, 1);
+          const [hz, hr, hh] = tf.split(tf.add(tf.matMul(h, recurrentKernel), recurrentBias), 3, 1);
+          const z = tf.sigmoid(tf.add(xz, hz));
+          const r = tf.sigmoid(tf.add(xr, hr));
+          const candidate = tf.tanh(tf.add(xh, tf.mul(r, hh))); // reset_after: r gates h·Uh + its bias
+          h = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), candidate));
+          outputs.push(h);
+        }
+        const logits = tf.add(tf.matMul(tf.stack(outputs, 1).reshape([batch * steps, units]), denseKernel), denseBias);
+        return tf.losses.softmaxCrossEntropy(labels, logits); // mean over the 512 positions
+      };
+      return {
+        step() {
+          const cost = opt.minimize(lossFn, /* returnCost */ true, vars);
+          const v = cost.dataSync()[0];
+          cost.dispose();
+          return v;
+        },
+        // the gradients on the initial weights, nothing updated
+        check: () => readBack(() => {
+          const { value, grads } = tf.variableGrads(lossFn, vars);
+          return Object.fromEntries([['loss', value], ...names.map((k, i) => [k, grads[vars[i].name]])]);
+        }),
+        dispose() { tf.dispose([inputs, labels, h0, ...(inputsOneHot ? [inputsOneHot] : []), ...vars]); opt.dispose(); },
+      };
+    },
+
+    attention() {
+      const { batch, seq, dModel, heads, keyDim, epsilon, lr } = ATTENTION;
+      const x = tf.tensor3d(ATTENTION.x, [batch, seq, dModel]);
+      const target = tf.tensor3d(ATTENTION.target, [batch, seq, dModel]);
+      const mask = tf.tensor2d(ATTENTION.mask, [seq, seq]);
+      const names = Object.keys(ATTENTION_SHAPES);
+      const vars = tf.tidy(() => names.map((k) => tf.variable(tf.tensor(ATTENTION_INIT[k], ATTENTION_SHAPES[k]), true, `attention.${k}`)));
+      const W = Object.fromEntries(names.map((k, i) => [k, vars[i]]));
+      const opt = tf.train.sgd(lr);
+      // tf.matMul takes rank-3 operands only with matching batch dims: the dense layers run on the
+      // [batch·seq, features] view, as tf.layers.dense does
+      const dense = (h, w, b) => tf.add(tf.matMul(h.reshape([-1, h.shape[h.rank - 1]]), w), b).reshape([...h.shape.slice(0, -1), w.shape[1]]);
+      const toHeads = (h) => tf.transpose(tf.reshape(h, [batch, seq, heads, keyDim]), [0, 2, 1, 3]);
+      const fromHeads = (h) => tf.reshape(tf.transpose(h, [0, 2, 1, 3]), [batch, seq, heads * keyDim]);
+      // Keras's LayerNormalization: moments over the last axis, then (x − mean)·γ/√(var + ε) + β,
+      // written out as tf.layers.layerNormalization does (tf.batchNorm's gradient wants mean and
+      // offset of equal rank: [8, 64, 1] and [64] are not)
+      const layerNorm = (h, gamma, beta) => {
+        const { mean, variance } = tf.moments(h, -1, true);
+        return tf.add(tf.mul(tf.mul(tf.sub(h, mean), tf.rsqrt(tf.add(variance, epsilon))), gamma), beta);
+      };
+      const lossFn = () => {
+        // the scores' 1/√keyDim scaling is applied to the query, as Keras's MultiHeadAttention does
+        const q = tf.mul(toHeads(dense(x, W.wq, W.bq)), 1 / Math.sqrt(keyDim));
+        const k = toHeads(dense(x, W.wk, W.bk)), v = toHeads(dense(x, W.wv, W.bv));
+        const scores = tf.add(tf.matMul(q, k, false, true), mask);
+        const attended = fromHeads(tf.matMul(tf.softmax(scores), v));
+        const h1 = layerNorm(tf.add(x, dense(attended, W.wo, W.bo)), W.gamma1, W.beta1);
+        const h2 = layerNorm(tf.add(h1, dense(tf.relu(dense(h1, W.w1, W.b1)), W.w2, W.b2)), W.gamma2, W.beta2);
+        return tf.losses.meanSquaredError(target, h2);
+      };
+      return {
+        step() {
+          const cost = opt.minimize(lossFn, /* returnCost */ true, vars);
+          const v = cost.dataSync()[0];
+          cost.dispose();
+          return v;
+        },
+        // the gradients on the initial weights, nothing updated
+        check: () => readBack(() => {
+          const { value, grads } = tf.variableGrads(lossFn, vars);
+          return Object.fromEntries([['loss', value], ...names.map((k, i) => [k, grads[vars[i].name]])]);
+        }),
+        dispose() { tf.dispose([x, target, mask, ...vars]); opt.dispose(); },
       };
     },
   };
