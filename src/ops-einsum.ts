@@ -9,7 +9,7 @@ import { sum } from './ops-reduce.js';
 import { reshape, transpose, gather } from './ops-shape.js';
 import { matmul } from './ops-linalg.js';
 
-/** Dimension k of the '...' (counted from its left, operands right-aligned) has label ELLIPSIS + k; letters are their char codes. */
+/** Dimension k of the '...' counted from its right (operands right-aligned) has label ELLIPSIS + k; letters are their char codes. */
 const ELLIPSIS = 1000;
 type Labels = number[];
 type Run = (operands: Tensor[]) => Tensor;
@@ -36,20 +36,18 @@ function plan(equation: string, shapes: readonly (readonly number[])[]): Run {
   const inputs = sides[0].split(',').map((s, i) => term(s, `the subscripts of operand ${i}`));
   const output = sides.length === 2 ? term(sides[1], 'the output subscripts') : undefined;
   if (inputs.length !== shapes.length) throw new Error(`einsum: equation ${eq} has subscripts for ${inputs.length} operand${inputs.length === 1 ? '' : 's'}, got ${shapes.length}`);
-  // ranks, and how many dimensions the '...' covers (the most any operand's does)
-  let ellipsisRank = 0;
-  inputs.forEach((t, i) => {
-    const r = shapes[i].length, n = t.letters.length;
-    if (t.ellipsisAt < 0 ? r !== n : r < n) throw new Error(`einsum: operand ${i} has shape ${fmt(shapes[i])} (rank ${r}), but its subscripts ${JSON.stringify(t.text)} in equation ${eq} expect rank ${t.ellipsisAt < 0 ? n : `>= ${n}`}`);
-    if (t.ellipsisAt >= 0) ellipsisRank = Math.max(ellipsisRank, r - n);
-  });
-  /** A term's labels, its '...' standing for n dimensions (the last n of the full '...'). */
+  /** A term's labels, its '...' standing for n dimensions (label ELLIPSIS + k: the k-th from the right). */
   const labelsOf = (t: Term, n: number): Labels => t.ellipsisAt < 0 ? t.letters
-    : [...t.letters.slice(0, t.ellipsisAt), ...Array.from({ length: n }, (_, k) => ELLIPSIS + ellipsisRank - n + k), ...t.letters.slice(t.ellipsisAt)];
-  // one size per letter; '...' dimensions broadcast NumPy-style (size 1 against n). `where`: the operand a size comes from
+    : [...t.letters.slice(0, t.ellipsisAt), ...Array.from({ length: n }, (_, k) => ELLIPSIS + n - 1 - k), ...t.letters.slice(t.ellipsisAt)];
+  // the ranks; one size per letter; '...' dimensions broadcast NumPy-style (size 1 against n), and
+  // cover as many dimensions as the longest operand's. `where`: the operand a size comes from
+  let ellipsisRank = 0;
   const size = new Map<number, number>(), where = new Map<number, number>();
   const slots = inputs.map((t, i): Slot => {
-    const s = shapes[i], labels = labelsOf(t, s.length - t.letters.length);
+    const s = shapes[i], r = s.length, n = t.letters.length;
+    if (t.ellipsisAt < 0 ? r !== n : r < n) throw new Error(`einsum: operand ${i} has shape ${fmt(s)} (rank ${r}), but its subscripts ${JSON.stringify(t.text)} in equation ${eq} expect rank ${t.ellipsisAt < 0 ? n : `>= ${n}`}`);
+    if (t.ellipsisAt >= 0) ellipsisRank = Math.max(ellipsisRank, r - n);
+    const labels = labelsOf(t, r - n);
     labels.forEach((l, a) => {
       const known = size.get(l), j = where.get(l)!, d = s[a];
       if (known === undefined || (l >= ELLIPSIS && known === 1)) { size.set(l, d); where.set(l, i); return; }
