@@ -74,7 +74,7 @@ function plan(equation: string, shapes: readonly (readonly number[])[]): Run {
   if (out.length > MAX_RANK) throw new Error(`einsum: the result of equation ${eq} would have rank ${out.length}, more than the maximum rank ${MAX_RANK}`);
 
   /** Intermediates and the result within the core's limits (rank, elements), checked while planning: before anything is allocated. */
-  const checkIntermediate = (shape: readonly number[]) => checkShape(`einsum (equation ${eq}, operand shapes ${shapes.map(s => fmt(s)).join(', ')})`, shape);
+  const checkIntermediate = (shape: readonly number[]) => checkShape(`einsum: equation ${eq} with operand shapes ${shapes.map(s => fmt(s)).join(', ')}`, shape);
   /** Appends f to what computes s. */
   const then = (s: Slot, f: (t: Tensor) => Tensor): void => { const run = s.run; s.run = ts => f(run(ts)); };
   const permute = (s: Slot, perm: number[]): void => {
