@@ -1,6 +1,6 @@
 // einsum: TF's tf.einsum (NumPy's grammar), planned as transposes and reshapes around batched matmuls,
 // so it is a composition of recorded ops and every operand gets gradients of every order for free.
-// Planning (pure JS, shapes only) validates everything and records the steps before anything is
+// Planning (pure JS, shapes only) validates everything and composes the steps before anything is
 // allocated; plans are cached per equation and operand shapes, so a training loop plans once.
 import { def, dims, fmt } from './ops.js';
 import { Tensor, TensorLike, toTensor, describe, tensor as makeTensor, checkShape, MAX_RANK } from './tensor.js';
@@ -9,246 +9,178 @@ import { sum } from './ops-reduce.js';
 import { reshape, transpose, gather } from './ops-shape.js';
 import { matmul } from './ops-linalg.js';
 
-/** Ellipsis dimension k of the output (counted from the left of `...`) has label ELLIPSIS + k; letters are their char codes. */
+/** Dimension k of the '...' counted from its right (operands right-aligned) has label ELLIPSIS + k; letters are their char codes. */
 const ELLIPSIS = 1000;
 type Labels = number[];
-/** An operand while planning: the register holding it at run time, its labels and shape. */
-interface Slot { reg: number; labels: Labels; shape: number[] }
-type Step = (regs: Tensor[]) => void;
-interface Plan { steps: Step[]; result: number; copies: boolean }
+type Run = (operands: Tensor[]) => Tensor;
+/** An operand while planning: its labels and shape, and how to compute it from the operands. */
+interface Slot { labels: Labels; shape: number[]; run: Run }
 
-/** A letter's label as written (only letters are named in messages). */
-const labelName = (l: number): string => String.fromCharCode(l);
 const isIdentity = (perm: readonly number[]): boolean => perm.every((p, i) => p === i);
-const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
 const product = (s: readonly number[]): number => s.reduce((p, d) => p * d, 1);
 
-// ---- parsing ----
 const TERM = /^([a-zA-Z]*)(\.\.\.)?([a-zA-Z]*)$/;
-/** A term's letters without the '...', and where the '...' was among them (-1: none). */
-interface Term { text: string; labels: string; ellipsisAt: number }
-interface Parsed { inputs: Term[]; output: Term | undefined }
-function parse(equation: string): Parsed {
-  const eq = equation.replace(/\s+/g, '');
-  const sides = eq.split('->');
-  if (sides.length > 2) throw new Error(`einsum: equation ${JSON.stringify(equation)} has more than one '->' (expected inputs, optionally followed by one '->' and the output)`);
+/** A term: its text, its letters' labels, and where its '...' stands among them (-1: none). */
+interface Term { text: string; letters: Labels; ellipsisAt: number }
+
+/** Plans the whole computation for operands of these shapes, or throws an Error naming what does not fit. */
+function plan(equation: string, shapes: readonly (readonly number[])[]): Run {
+  const eq = JSON.stringify(equation), sides = equation.replace(/\s+/g, '').split('->');
+  if (sides.length > 2) throw new Error(`einsum: equation ${eq} has more than one '->' (expected inputs, optionally followed by one '->' and the output)`);
   const term = (s: string, what: string): Term => {
     const m = TERM.exec(s);
-    if (!m) throw new Error(`einsum: ${what} ${JSON.stringify(s)} of equation ${JSON.stringify(equation)} does not parse (expected letters a-z, A-Z and at most one '...')`);
-    return { text: s, labels: m[1] + m[3], ellipsisAt: m[2] ? m[1].length : -1 };
+    if (!m) throw new Error(`einsum: ${what} ${JSON.stringify(s)} of equation ${eq} does not parse (expected letters a-z, A-Z and at most one '...')`);
+    return { text: s, letters: [...m[1] + m[3]].map(c => c.charCodeAt(0)), ellipsisAt: m[2] ? m[1].length : -1 };
   };
-  return { inputs: sides[0].split(',').map((s, i) => term(s, `the subscripts of operand ${i}`)), output: sides.length === 2 ? term(sides[1], 'the output subscripts') : undefined };
-}
-
-// ---- planning ----
-/** Plans the whole computation for operands of these shapes, or throws an Error naming what does not fit. */
-function plan(equation: string, shapes: readonly (readonly number[])[]): Plan {
-  const { inputs, output } = parse(equation);
-  const eq = JSON.stringify(equation);
+  const inputs = sides[0].split(',').map((s, i) => term(s, `the subscripts of operand ${i}`));
+  const output = sides.length === 2 ? term(sides[1], 'the output subscripts') : undefined;
   if (inputs.length !== shapes.length) throw new Error(`einsum: equation ${eq} has subscripts for ${inputs.length} operand${inputs.length === 1 ? '' : 's'}, got ${shapes.length}`);
-  // ranks, and how many dimensions each '...' covers
+  /** A term's labels, its '...' standing for n dimensions (label ELLIPSIS + k: the k-th from the right). */
+  const labelsOf = (t: Term, n: number): Labels => t.ellipsisAt < 0 ? t.letters
+    : [...t.letters.slice(0, t.ellipsisAt), ...Array.from({ length: n }, (_, k) => ELLIPSIS + n - 1 - k), ...t.letters.slice(t.ellipsisAt)];
+  // the ranks; one size per letter; '...' dimensions broadcast NumPy-style (size 1 against n), and
+  // cover as many dimensions as the longest operand's. `where`: the operand a size comes from
   let ellipsisRank = 0;
-  inputs.forEach((t, i) => {
-    const r = shapes[i].length, n = t.labels.length;
-    if (t.ellipsisAt < 0 ? r !== n : r < n) throw new Error(`einsum: operand ${i} has shape ${fmt(shapes[i])} (rank ${r}), but its subscripts ${JSON.stringify(t.text)} in equation ${eq} expect rank ${t.ellipsisAt < 0 ? n : `>= ${n}`}`);
+  const size = new Map<number, number>(), where = new Map<number, number>();
+  const slots = inputs.map((t, i): Slot => {
+    const s = shapes[i], r = s.length, n = t.letters.length;
+    if (t.ellipsisAt < 0 ? r !== n : r < n) throw new Error(`einsum: operand ${i} has shape ${fmt(s)} (rank ${r}), but its subscripts ${JSON.stringify(t.text)} in equation ${eq} expect rank ${t.ellipsisAt < 0 ? n : `>= ${n}`}`);
     if (t.ellipsisAt >= 0) ellipsisRank = Math.max(ellipsisRank, r - n);
+    const labels = labelsOf(t, r - n);
+    labels.forEach((l, a) => {
+      const known = size.get(l), j = where.get(l)!, d = s[a];
+      if (known === undefined || (l >= ELLIPSIS && known === 1)) { size.set(l, d); where.set(l, i); return; }
+      if (known === d || (l >= ELLIPSIS && d === 1)) return;
+      throw new Error(l < ELLIPSIS
+        ? `einsum: index '${String.fromCharCode(l)}' has size ${known} in operand ${j} (shape ${fmt(shapes[j])}) but size ${d} in operand ${i} (shape ${fmt(s)}) in equation ${eq}`
+        : `einsum: the '...' dimensions of operand ${i} (shape ${fmt(s)}) do not broadcast with those of operand ${j} (shape ${fmt(shapes[j])}) in equation ${eq}: ${d} vs ${known}`);
+    });
+    return { labels, shape: s.slice(), run: ts => ts[i] };
   });
-  // labels per operand; one size per letter; '...' dimensions broadcast (size 1 against n) NumPy-style
-  const size = new Map<number, number>(), where = new Map<number, number>(), broadcast = new Array<number>(ellipsisRank).fill(1);
-  const slots: Slot[] = inputs.map((t, i) => {
-    const s = shapes[i], e = s.length - t.labels.length, labels: Labels = [];
-    for (let a = 0; a < s.length; a++) {
-      const inEllipsis = t.ellipsisAt >= 0 && a >= t.ellipsisAt && a < t.ellipsisAt + e;
-      if (inEllipsis) {
-        const k = ellipsisRank - e + (a - t.ellipsisAt);
-        if (s[a] !== 1 && broadcast[k] !== 1 && s[a] !== broadcast[k]) throw new Error(`einsum: the '...' dimensions of operand ${i} (shape ${fmt(s)}) do not broadcast with those of operand ${where.get(ELLIPSIS + k)} (shape ${fmt(shapes[where.get(ELLIPSIS + k)!])}) in equation ${eq}: ${s[a]} vs ${broadcast[k]}`);
-        if (s[a] !== 1) { broadcast[k] = s[a]; where.set(ELLIPSIS + k, i); } else if (!where.has(ELLIPSIS + k)) where.set(ELLIPSIS + k, i);
-        labels.push(ELLIPSIS + k);
-      } else {
-        const c = t.labels.charCodeAt(a < t.ellipsisAt || t.ellipsisAt < 0 ? a : a - e), known = size.get(c);
-        if (known !== undefined && known !== s[a]) {
-          const j = where.get(c)!;
-          throw new Error(`einsum: index '${labelName(c)}' has size ${known} in operand ${j} (shape ${fmt(shapes[j])}) but size ${s[a]} in operand ${i} (shape ${fmt(s)}) in equation ${eq}`);
-        }
-        size.set(c, s[a]); if (!where.has(c)) where.set(c, i);
-        labels.push(c);
-      }
-    }
-    return { reg: i, labels, shape: s.slice() };
-  });
-  for (let k = 0; k < ellipsisRank; k++) size.set(ELLIPSIS + k, broadcast[k]);
   // the output: explicit, or (implicit) '...' then the letters used once, in sorted (ASCII) order
-  const ellipsisLabels = Array.from({ length: ellipsisRank }, (_, k) => ELLIPSIS + k);
   let out: Labels;
   if (output) {
-    const letters = [...output.labels].map(ch => ch.charCodeAt(0));
-    letters.forEach((c, i) => {
-      if (!size.has(c)) throw new Error(`einsum: output index '${labelName(c)}' of equation ${eq} does not appear in any input`);
-      if (letters.indexOf(c) !== i) throw new Error(`einsum: output index '${labelName(c)}' appears more than once in equation ${eq}`);
+    output.letters.forEach((l, i, letters) => {
+      if (!size.has(l)) throw new Error(`einsum: output index '${String.fromCharCode(l)}' of equation ${eq} does not appear in any input`);
+      if (letters.indexOf(l) !== i) throw new Error(`einsum: output index '${String.fromCharCode(l)}' appears more than once in equation ${eq}`);
     });
     if (output.ellipsisAt < 0 && ellipsisRank > 0) throw new Error(`einsum: the inputs' '...' covers ${ellipsisRank} dimension${ellipsisRank === 1 ? '' : 's'}, but the output subscripts of equation ${eq} have no '...' to put ${ellipsisRank === 1 ? 'it' : 'them'}`);
-    out = output.ellipsisAt < 0 ? letters : [...letters.slice(0, output.ellipsisAt), ...ellipsisLabels, ...letters.slice(output.ellipsisAt)];
+    out = labelsOf(output, ellipsisRank);
   } else {
-    const count = new Map<number, number>();
-    for (const t of inputs) for (const ch of t.labels) count.set(ch.charCodeAt(0), (count.get(ch.charCodeAt(0)) ?? 0) + 1);
-    out = [...ellipsisLabels, ...[...count].filter(([, n]) => n === 1).map(([c]) => c).sort((a, b) => a - b)];
+    const letters = inputs.flatMap(t => t.letters), once = letters.filter(l => letters.indexOf(l) === letters.lastIndexOf(l));
+    out = labelsOf({ text: '', letters: once.sort((a, b) => a - b), ellipsisAt: 0 }, ellipsisRank);
   }
   if (out.length > MAX_RANK) throw new Error(`einsum: the result of equation ${eq} would have rank ${out.length}, more than the maximum rank ${MAX_RANK}`);
 
-  const steps: Step[] = [];
-  let nextReg = shapes.length;
-  /** Intermediates (and the result) within the core's limits, checked while planning: before anything is allocated. */
-  const checkIntermediate = (shape: readonly number[]) => {
-    if (shape.length > MAX_RANK) throw new Error(`einsum: equation ${eq} with operand shapes ${shapes.map(s => fmt(s)).join(', ')} needs an intermediate of rank ${shape.length}, more than the maximum rank ${MAX_RANK}`);
-    checkShape('einsum', shape);
-  };
-  /** A step whose result goes to a new register; returns it. */
-  const emit = (f: (regs: Tensor[]) => Tensor): number => { const r = nextReg++; steps.push(regs => { regs[r] = f(regs); }); return r; };
+  /** Intermediates and the result within the core's limits (rank, elements), checked while planning: before anything is allocated. */
+  const checkIntermediate = (shape: readonly number[]) => checkShape(`einsum: equation ${eq} with operand shapes ${shapes.map(s => fmt(s)).join(', ')}`, shape);
+  /** Appends f to what computes s. */
+  const then = (s: Slot, f: (t: Tensor) => Tensor): void => { const run = s.run; s.run = ts => f(run(ts)); };
   const permute = (s: Slot, perm: number[]): void => {
     if (isIdentity(perm)) return;
-    const from = s.reg;
-    s.reg = emit(regs => transpose(regs[from], perm));
+    then(s, t => transpose(t, perm));
     s.labels = perm.map(p => s.labels[p]); s.shape = perm.map(p => s.shape[p]);
   };
   const reshapeTo = (s: Slot, shape: number[]): void => {
-    if (sameShape(shape, s.shape)) return;
+    if (same(shape, s.shape)) return;
     checkIntermediate(shape);
-    const from = s.reg;
-    s.reg = emit(regs => reshape(regs[from], shape));
+    then(s, t => reshape(t, shape));
     s.shape = shape;
   };
-  /** Sums the axes whose labels `drop` says go. */
-  const sumOut = (s: Slot, drop: (l: number) => boolean): void => {
-    const axes = s.labels.map((l, i) => drop(l) ? i : -1).filter(i => i >= 0);
-    if (!axes.length) return;
-    const from = s.reg;
-    s.reg = emit(regs => sum(regs[from], axes));
-    s.labels = s.labels.filter(l => !drop(l)); s.shape = s.shape.filter((_, i) => !axes.includes(i));
-  };
-  /** Labels needed outside `except` (the output and every other operand). */
-  const needed = (live: Slot[], except: Slot[]): Set<number> => {
-    const keep = new Set(out);
-    for (const s of live) if (!except.includes(s)) for (const l of s.labels) keep.add(l);
-    return keep;
-  };
+  const positions = (s: Slot, order: Labels): number[] => order.map(l => s.labels.indexOf(l));
+  const dimsOf = (s: Slot, order: Labels): number[] => order.map(l => s.shape[s.labels.indexOf(l)]);
+  /** Labels needed outside `except`: the output's and every other operand's. */
+  const needed = (live: Slot[], ...except: Slot[]): Set<number> => new Set([...out, ...live.filter(s => !except.includes(s)).flatMap(s => s.labels)]);
 
-  // each operand: diagonals of repeated labels (adjacent after a transpose, merged by a reshape, then
-  // one gather of the elements spaced (n^c − 1)/(n − 1) apart), then sum the labels nothing else uses
   for (const s of slots) {
+    // diagonals of repeated labels: made adjacent by a transpose, merged by a reshape, then one gather
+    // of the elements spaced (n^c − 1)/(n − 1) apart
     const unique = s.labels.filter((l, i) => s.labels.indexOf(l) === i);
     if (unique.length < s.labels.length) {
-      permute(s, unique.flatMap(l => s.labels.map((m, i) => m === l ? i : -1).filter(i => i >= 0)));
-      const counts = unique.map(l => s.labels.filter(m => m === l).length), sizes = unique.map(l => size.get(l)!);
+      permute(s, unique.flatMap(l => s.labels.flatMap((m, i) => m === l ? [i] : [])));
+      const counts = unique.map(l => s.labels.filter(m => m === l).length), sizes = dimsOf(s, unique);
       reshapeTo(s, sizes.map((n, i) => n ** counts[i]));
-      s.labels = unique;
       unique.forEach((_, axis) => {
-        const n = sizes[axis], c = counts[axis];
-        if (c === 1) return;
-        const stride = n > 1 ? (n ** c - 1) / (n - 1) : 1, from = s.reg;
-        s.reg = emit(regs => gather(regs[from], makeTensor(Int32Array.from({ length: n }, (_, k) => k * stride), [n], 'int32'), axis));
-        s.shape = s.shape.map((d, i) => i === axis ? n : d);
+        const n = sizes[axis], c = counts[axis], stride = n > 1 ? (n ** c - 1) / (n - 1) : 1;
+        if (c > 1) then(s, t => gather(t, makeTensor(Int32Array.from({ length: n }, (_, k) => k * stride), [n], 'int32'), axis));
       });
+      s.labels = unique; s.shape = sizes;
     }
-    const keep = needed(slots, [s]);
-    sumOut(s, l => !keep.has(l));
+    // then sum the labels nothing else uses
+    const keep = needed(slots, s), axes = s.labels.flatMap((l, i) => keep.has(l) ? [] : [i]);
+    if (axes.length) {
+      then(s, t => sum(t, axes));
+      s.shape = s.shape.filter((_, i) => !axes.includes(i)); s.labels = s.labels.filter(l => keep.has(l));
+    }
   }
 
   // contract pairs: the pair whose result is smallest, leftmost on ties
   const live = slots.slice();
   while (live.length > 1) {
-    let best: [number, number, number] = [0, 1, Infinity];
+    let best = [0, 1, Infinity];
     for (let i = 0; i < live.length; i++) for (let j = i + 1; j < live.length; j++) {
-      const keep = needed(live, [live[i], live[j]]);
-      const labels = new Set([...live[i].labels, ...live[j].labels].filter(l => keep.has(l)));
-      const n = product([...labels].map(l => size.get(l)!));
+      const keep = needed(live, live[i], live[j]);
+      const n = product([...new Set([...live[i].labels, ...live[j].labels])].filter(l => keep.has(l)).map(l => size.get(l)!));
       if (n < best[2]) best = [i, j, n];
     }
     const [i, j] = best, a = live[i], b = live[j];
-    const result = contract(a, b, needed(live, [a, b]), live.length === 2 ? out : undefined);
-    live.splice(j, 1); live[i] = result;
+    live[i] = contract(a, b, needed(live, a, b), live.length === 2 ? out : undefined);
+    live.splice(j, 1);
   }
   const last = live[0];
-  permute(last, out.map(l => last.labels.indexOf(l)));
-  return { steps, result: last.reg, copies: last.reg < shapes.length };
+  permute(last, positions(last, out));
+  return last.run;
 
   /**
-   * a·b over their shared labels that `keep` does not need (contracted); shared labels it needs are batch
-   * labels, the others free. One batched matmul [batch, M, K] × [batch, K, N] (mul when nothing is
-   * contracted). Chooses the operand order, matmul's transpose flags, the label orders, and whether
-   * free labels leading one operand become batch dimensions that matmul broadcasts against the other,
-   * so that transposes and reshapes copy as few elements as possible (counting the result's transpose
-   * to `target` when this is the last step).
+   * a·b over their shared labels that `keep` does not need (contracted); shared labels it needs are
+   * batch labels, the others free. One batched matmul [batch, M, K] × [batch, K, N] (a mul when nothing
+   * is contracted) in canonical orders: the shared labels in the first operand's order, M and K (K and
+   * N) in the order its layout already has (matmul's transpose flags), so operands in a matmul layout
+   * are not copied. Free labels before the first operand's shared ones may instead stay in front, as
+   * batch dimensions matmul broadcasts the second operand over. Of these candidates (and the two
+   * operand orders), the one copying fewest elements wins (counting the result's transpose to `target`
+   * when this is the last step).
    */
   function contract(a: Slot, b: Slot, keep: Set<number>, target: Labels | undefined): Slot {
-    const inB = (l: number) => b.labels.includes(l);
-    const batchA = a.labels.filter(l => inB(l) && keep.has(l)), batchB = b.labels.filter(l => batchA.includes(l));
-    const contrA = a.labels.filter(l => inB(l) && !keep.has(l)), contrB = b.labels.filter(l => contrA.includes(l));
-    const sizeIn = (s: Slot, l: number) => s.shape[s.labels.indexOf(l)];
-    const permOf = (s: Slot, order: Labels) => order.map(l => s.labels.indexOf(l));
-    const ones = (ls: Labels) => ls.map(() => 1);
     let best: { cost: number; run: () => Slot } | undefined;
-    const consider = (cost: number, run: () => Slot) => { if (!best || cost < best.cost) best = { cost, run }; };
-    const copyCost = (s: Slot, perm: number[], shape: number[]) => (isIdentity(perm) ? 0 : product(s.shape)) + (sameShape(perm.map(p => s.shape[p]), shape) ? 0 : product(s.shape));
-    for (const swap of [false, true]) for (const batch of [batchA, batchB]) {
-      const [x, y] = swap ? [b, a] : [a, b];
-      const free = (s: Slot) => s.labels.filter(l => !batch.includes(l) && !contrA.includes(l));
-      const fy = free(y), batchX = batch.map(l => sizeIn(x, l)), batchY = batch.map(l => sizeIn(y, l));
-      const batchSizes = batch.map((_, k) => Math.max(batchX[k], batchY[k]));
-      // x's free labels before its first shared label may lead the batch (matmul broadcasts y over them)
-      const firstShared = x.labels.findIndex(l => y.labels.includes(l));
-      const leadable = x.labels.slice(0, firstShared < 0 ? x.labels.length : firstShared);
-      for (const lead of leadable.length ? [[], leadable] : [[]]) {
-        const fx = free(x).filter(l => !lead.includes(l)), leadSizes = lead.map(l => sizeIn(x, l));
-        const fxSizes = fx.map(l => sizeIn(x, l)), fySizes = fy.map(l => sizeIn(y, l));
-        const labels = [...lead, ...batch, ...fx, ...fy], shape = [...leadSizes, ...batchSizes, ...fxSizes, ...fySizes];
-        const finalCost = target && !isIdentity(target.map(l => labels.indexOf(l))) ? product(shape) : 0;
-        if (!contrA.length) {
-          if (lead.length) continue; // (mul: the plain layout broadcasts already)
-          // outer product over the free labels: x [batch, fx, 1…], y [batch, 1…, fy] (leading 1s implied without batch)
-          const px = permOf(x, [...batch, ...fx]), py = permOf(y, [...batch, ...fy]);
-          const sx = [...batchX, ...fxSizes, ...ones(fy)], sy = [...batchY, ...(batch.length ? ones(fx) : []), ...fySizes];
-          consider(copyCost(x, px, sx) + copyCost(y, py, sy) + finalCost, () => {
-            permute(x, px); permute(y, py); reshapeTo(x, sx); reshapeTo(y, sy);
-            const rx = x.reg, ry = y.reg;
-            return { reg: emit(regs => mul(regs[rx], regs[ry])), labels, shape };
-          });
-          continue;
+    for (const [x, y] of [[a, b], [b, a]]) {
+      const shared = x.labels.filter(l => y.labels.includes(l)), batch = shared.filter(l => keep.has(l)), contr = shared.filter(l => !keep.has(l));
+      const leading = x.labels.indexOf(shared[0]); // (how many free labels stand before x's first shared one)
+      for (const nLead of contr.length && leading > 0 && leading + batch.length + 2 <= MAX_RANK ? [0, leading] : [0]) {
+        const fx = x.labels.filter(l => !shared.includes(l)), fy = y.labels.filter(l => !shared.includes(l)), lead = fx.splice(0, nLead);
+        const m = dimsOf(x, fx), n = dimsOf(y, fy), bx = dimsOf(x, batch), by = dimsOf(y, batch), ld = dimsOf(x, lead);
+        const labels = [...lead, ...batch, ...fx, ...fy], shape = [...ld, ...bx.map((d, k) => Math.max(d, by[k])), ...m, ...n];
+        let ox = [...batch, ...fx], oy = [...batch, ...fy], result = shape, tx = false, ty = false;
+        // an outer product without contraction: x [batch, fx, 1…], y [batch, 1…, fy] (leading 1s implied without batch)
+        let sx = [...bx, ...m, ...n.map(() => 1)], sy = [...by, ...(batch.length ? m.map(() => 1) : []), ...n];
+        if (contr.length) {
+          const K = product(dimsOf(x, contr)), M = product(m), N = product(n);
+          tx = contr.includes(x.labels.find(l => !lead.includes(l) && !batch.includes(l))!);
+          ty = fy.includes(y.labels.find(l => !batch.includes(l))!);
+          ox = [...lead, ...batch, ...(tx ? [...contr, ...fx] : [...fx, ...contr])]; oy = [...batch, ...(ty ? [...fy, ...contr] : [...contr, ...fy])];
+          sx = [...ld, ...bx, ...(tx ? [K, M] : [M, K])]; sy = [...by, ...(ty ? [N, K] : [K, N])];
+          result = [...ld, ...shape.slice(ld.length, ld.length + batch.length), M, N];
         }
-        for (const contr of [contrA, contrB]) for (const tx of [false, true]) for (const ty of [false, true]) {
-          const m = product(fxSizes), k = product(contr.map(l => size.get(l)!)), n = product(fySizes);
-          const px = permOf(x, tx ? [...lead, ...batch, ...contr, ...fx] : [...lead, ...batch, ...fx, ...contr]);
-          const py = permOf(y, ty ? [...batch, ...fy, ...contr] : [...batch, ...contr, ...fy]);
-          const sx = [...leadSizes, ...batchX, ...(tx ? [k, m] : [m, k])], sy = [...batchY, ...(ty ? [n, k] : [k, n])];
-          const product2 = [...leadSizes, ...batchSizes, m, n];
-          consider(copyCost(x, px, sx) + copyCost(y, py, sy) + (sameShape(product2, shape) ? 0 : product(shape)) + finalCost, () => {
-            permute(x, px); permute(y, py); reshapeTo(x, sx); reshapeTo(y, sy);
-            const rx = x.reg, ry = y.reg;
-            const r: Slot = { reg: emit(regs => matmul(regs[rx], regs[ry], tx, ty)), labels, shape: product2 };
-            reshapeTo(r, shape);
-            return r;
-          });
-        }
+        const copies = (s: Slot, order: Labels, to: number[]) => (isIdentity(positions(s, order)) ? 0 : product(s.shape)) + (same(dimsOf(s, order), to) ? 0 : product(s.shape));
+        const cost = copies(x, ox, sx) + copies(y, oy, sy) + (same(result, shape) ? 0 : product(shape)) + (target && !same(target, labels) ? product(shape) : 0);
+        if (!best || cost < best.cost) best = { cost, run: () => {
+          permute(x, positions(x, ox)); permute(y, positions(y, oy)); reshapeTo(x, sx); reshapeTo(y, sy);
+          const rx = x.run, ry = y.run;
+          const r: Slot = { labels, shape: result, run: contr.length ? ts => matmul(rx(ts), ry(ts), tx, ty) : ts => mul(rx(ts), ry(ts)) };
+          reshapeTo(r, shape);
+          return r;
+        } };
       }
     }
-    const result = best!.run();
-    checkIntermediate(result.shape);
-    return result;
+    const r = best!.run();
+    checkIntermediate(r.shape);
+    return r;
   }
 }
 
-/** Plans by equation, each for the operand shapes it was made for (a training loop plans once). */
-const plans = new Map<string, { shapes: readonly (readonly number[])[]; plan: Plan }[]>();
-let planCount = 0;
-function planFor(equation: string, shapes: readonly (readonly number[])[]): Plan {
-  let list = plans.get(equation);
-  const hit = list?.find(p => p.shapes.length === shapes.length && p.shapes.every((s, i) => sameShape(s, shapes[i])));
-  if (hit) return hit.plan;
-  const made = plan(equation, shapes);
-  if (++planCount > 256) { plans.clear(); planCount = 1; list = undefined; }
-  if (!list) plans.set(equation, list = []);
-  list.push({ shapes: shapes.map(s => s.slice()), plan: made });
-  return made;
-}
+/** Plans by equation and operand shapes (a training loop plans once). */
+const plans = new Map<string, Run>();
 
 /**
  * Einstein summation (TF's tf.einsum, NumPy's grammar): `equation` names each operand's axes with
@@ -287,10 +219,14 @@ export const einsum = /* @__PURE__ */ def('einsum', function einsum(equation: st
     if (t.dtype !== 'float32') throw new Error(`einsum: operand ${i} of equation ${JSON.stringify(equation)} must be a float32 tensor, got dtype ${t.dtype} (shape ${fmt(dims(t))})`);
     return t;
   });
-  const p = planFor(equation, ts.map(t => dims(t)));
-  const regs = ts.slice();
-  for (const step of p.steps) step(regs);
-  return p.copies ? identity(regs[p.result]) : regs[p.result];
+  const shapes = ts.map(t => dims(t)), key = JSON.stringify([equation, shapes]);
+  let run = plans.get(key);
+  if (!run) {
+    if (plans.size >= 256) plans.clear();
+    plans.set(key, run = plan(equation, shapes));
+  }
+  const y = run(ts);
+  return ts.includes(y) ? identity(y) : y; // (a new tensor even for the identity equation)
 }, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true,
   examples: [

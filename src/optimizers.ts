@@ -17,9 +17,9 @@ export abstract class Optimizer {
   private lr: number;
   private slots = new Map<Variable, Slots>();
   /** @internal */ protected abstract readonly slotNames: readonly string[];
-  /** @internal */ protected abstract readonly opName: string;
 
-  protected constructor(opName: string, learningRate: number) {
+  /** @internal `opName` names the optimizer in errors ('sgd', 'adam', 'rmsprop'). */
+  protected constructor(protected readonly opName: string, learningRate: number) {
     this.lr = checkLearningRate(opName, learningRate);
   }
 
@@ -233,7 +233,6 @@ export class SGD extends Optimizer {
   readonly momentum: number;
   /** Whether Nesterov momentum is used. */
   readonly nesterov: boolean;
-  protected readonly opName = 'sgd';
   protected readonly slotNames: readonly string[];
 
   /** Use `sgd(learningRate, options)`; same arguments. */
@@ -271,7 +270,6 @@ export class Adam extends Optimizer {
   readonly beta2: number;
   /** Added to the denominator for stability (default 1e-7, as Keras). */
   readonly epsilon: number;
-  protected readonly opName = 'adam';
   protected readonly slotNames = ['m', 'v'] as const;
 
   /** Use `adam(learningRate, options)`; same arguments. */
@@ -307,7 +305,6 @@ export class RMSprop extends Optimizer {
   readonly momentum: number;
   /** Added inside the square root for stability (default 1e-7, as Keras). */
   readonly epsilon: number;
-  protected readonly opName = 'rmsprop';
   protected readonly slotNames: readonly string[];
 
   /** Use `rmsprop(learningRate, options)`; same arguments. */

@@ -22,6 +22,15 @@ const MAX_HEADER = 100_000_000;
 const METADATA = '__metadata__';
 
 const utf8 = /* @__PURE__ */ new TextEncoder();
+/** A plain object (not null, not an array). */
+const isObject = (x: unknown): x is object => x !== null && typeof x === 'object' && !Array.isArray(x);
+
+/** Metadata (saved, or read from a header): an object of strings, or an Error naming `what`. */
+function checkMetadata(op: string, what: string, metadata: unknown): Record<string, string> {
+  if (!isObject(metadata)) throw new Error(`${op}: ${what} must be an object of strings, got ${describe(metadata)}`);
+  for (const [k, v] of Object.entries(metadata)) if (typeof v !== 'string') throw new Error(`${op}: ${what} values must be strings, got ${describe(v)} for key ${JSON.stringify(k)}`);
+  return metadata as Record<string, string>;
+}
 
 /** Compares strings by their UTF-8 bytes, as Rust's `str::cmp` (the reference's name order). */
 function compareUtf8(a: string, b: string): number {
@@ -49,7 +58,7 @@ function bytesOf(t: Tensor): Uint8Array {
  */
 export function saveSafetensors(record: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
   const op = 'saveSafetensors';
-  if (record === null || typeof record !== 'object' || Array.isArray(record) || record instanceof Tensor)
+  if (!isObject(record) || record instanceof Tensor)
     throw new Error(`${op}: expected an object mapping names to tensors, got ${describe(record)}`);
   const entries = Object.entries(record);
   for (const [name, t] of entries) {
@@ -57,20 +66,13 @@ export function saveSafetensors(record: Record<string, Tensor>, metadata?: Recor
     if (!(t instanceof Tensor)) throw new Error(`${op}: record[${JSON.stringify(name)}] must be a Tensor, got ${describe(t)}`);
     if (t.isDisposed) throw new Error(`${op}: record[${JSON.stringify(name)}] is a disposed tensor`);
   }
-  let metaJson = '';
-  if (metadata !== undefined) {
-    if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) throw new Error(`${op}: metadata must be an object of strings, got ${describe(metadata)}`);
-    const parts: string[] = [];
-    for (const [k, v] of Object.entries(metadata)) {
-      if (typeof v !== 'string') throw new Error(`${op}: metadata values must be strings, got ${describe(v)} for key ${JSON.stringify(k)}`);
-      parts.push(`${JSON.stringify(k)}:${JSON.stringify(v)}`);
-    }
-    metaJson = `${JSON.stringify(METADATA)}:{${parts.join(',')}}`;
-  }
-
-  entries.sort(([a, x], [b, y]) => FORMAT[y.dtype].rank - FORMAT[x.dtype].rank || compareUtf8(a, b));
   // the JSON is assembled by hand: a JS object would move integer-like names ("0", "1") to the front
-  const parts = metaJson ? [metaJson] : [];
+  const parts: string[] = [];
+  if (metadata !== undefined) {
+    const pairs = Object.entries(checkMetadata(op, 'metadata', metadata)).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`);
+    parts.push(`"${METADATA}":{${pairs.join(',')}}`);
+  }
+  entries.sort(([a, x], [b, y]) => FORMAT[y.dtype].rank - FORMAT[x.dtype].rank || compareUtf8(a, b));
   let offset = 0;
   for (const [name, t] of entries) {
     const n = t.size * FORMAT[t.dtype].bytes;
@@ -80,9 +82,7 @@ export function saveSafetensors(record: Record<string, Tensor>, metadata?: Recor
   const json = utf8.encode(`{${parts.join(',')}}`);
   const headerLength = Math.ceil(json.length / 8) * 8;
   const out = new Uint8Array(8 + headerLength + offset);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, headerLength % 2 ** 32, true);
-  dv.setUint32(4, Math.floor(headerLength / 2 ** 32), true);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerLength), true);
   out.set(json, 8);
   out.fill(0x20, 8 + json.length, 8 + headerLength);
   let at = 8 + headerLength;
@@ -106,8 +106,7 @@ function toBytes(op: string, bytes: unknown): Uint8Array {
 /** Parses and fully validates the header. */
 function parseHeader(op: string, buf: Uint8Array): { entries: Entry[]; metadata: Record<string, string> | undefined; dataStart: number } {
   if (buf.length < 8) throw new Error(`${op}: the file is ${buf.length} bytes long, too short to hold the 8-byte header length (truncated?)`);
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const n = dv.getUint32(0, true) + dv.getUint32(4, true) * 2 ** 32; // exact below 2^53, and larger values fail below anyway
+  const n = Number(new DataView(buf.buffer, buf.byteOffset, 8).getBigUint64(0, true)); // exact below 2^53, and larger values fail below anyway
   if (n > buf.length - 8) throw new Error(`${op}: the header length is ${n} bytes, but only ${buf.length - 8} bytes follow it (truncated or not a safetensors file)`);
   if (n > MAX_HEADER) throw new Error(`${op}: the header length ${n} bytes exceeds the limit of ${MAX_HEADER} bytes`);
   let text: string;
@@ -123,19 +122,17 @@ function parseHeader(op: string, buf: Uint8Array): { entries: Entry[]; metadata:
   } catch (e) {
     throw new Error(`${op}: the header is not valid JSON: ${(e as Error).message}`);
   }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new Error(`${op}: the header must be a JSON object, got ${describe(header)}`);
+  if (!isObject(header)) throw new Error(`${op}: the header must be a JSON object, got ${describe(header)}`);
 
   let metadata: Record<string, string> | undefined;
   const entries: Entry[] = [];
   for (const [name, info] of Object.entries(header)) {
     const where = `tensor ${JSON.stringify(name)}`;
     if (name === METADATA) {
-      if (info === null || typeof info !== 'object' || Array.isArray(info)) throw new Error(`${op}: "${METADATA}" must be an object of strings, got ${describe(info)}`);
-      for (const [k, v] of Object.entries(info)) if (typeof v !== 'string') throw new Error(`${op}: "${METADATA}" values must be strings, got ${describe(v)} for key ${JSON.stringify(k)}`);
-      metadata = { ...info } as Record<string, string>;
+      metadata = { ...checkMetadata(op, `"${METADATA}"`, info) };
       continue;
     }
-    if (info === null || typeof info !== 'object' || Array.isArray(info)) throw new Error(`${op}: the header entry of ${where} must be an object {dtype, shape, data_offsets}, got ${describe(info)}`);
+    if (!isObject(info)) throw new Error(`${op}: the header entry of ${where} must be an object {dtype, shape, data_offsets}, got ${describe(info)}`);
     const { dtype, shape, data_offsets: offsets } = info as Record<string, unknown>;
     if (typeof dtype !== 'string') throw new Error(`${op}: ${where} has no dtype string (got ${describe(dtype)})`);
     const dt = FROM_NAME[dtype];
