@@ -6,6 +6,7 @@
 import { tensor, randomNormal, tidy } from 'gradtape';
 import { makeDcgan, noise_dim } from '../dcgan-model.mjs';
 import { shapeImages } from '../shapes.mjs';
+import { trainButton } from './animate.js';
 
 const BATCH = 16, IMAGES = 512, SAMPLES = 16, SCALE = 3;
 const pixels = shapeImages(IMAGES, 7).map(v => v * 2 - 1);
@@ -45,21 +46,8 @@ function render() {
     : 'untrained generator (press Train)';
 }
 
-let running = new URLSearchParams(location.search).get('gan') === '1';
-const toggle = document.getElementById('gan-toggle');
-function frame() {
-  if (!running) return;
-  step(1);
-  render();
-  requestAnimationFrame(frame);
-}
-function setRunning(on) {
-  running = on;
-  toggle.textContent = on ? 'Pause' : 'Train';
-  if (on) requestAnimationFrame(frame);
-}
-toggle.onclick = () => setRunning(!running);
+const setRunning = trainButton(document.getElementById('gan-toggle'), () => { step(1); render(); }, false);
 render();
-setRunning(running);
+setRunning(new URLSearchParams(location.search).get('gan') === '1');
 
 window.__dcgan = { ready: true, step, render, steps: () => history.length, losses: () => history.slice(), samples, pause: () => setRunning(false) };

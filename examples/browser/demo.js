@@ -3,6 +3,7 @@
 // `window.__demo` lets tests drive it: step(n), render(), loss(), accuracy(), steps(), losses().
 import { adam, argMax, mean, softmax, softmaxCrossEntropy, tensor, tidy } from 'gradtape';
 import { Dense, Sequential } from 'gradtape/layers';
+import { trainButton } from './animate.js';
 
 const params = new URLSearchParams(location.search);
 const STEPS_PER_FRAME = Number(params.get('stepsPerFrame')) || 3;
@@ -149,20 +150,7 @@ function render() {
 }
 
 // Animation: a few training steps per frame.
-let running = params.get('autoplay') !== '0';
-const toggle = document.getElementById('toggle');
-function frame() {
-  if (!running) return;
-  step(STEPS_PER_FRAME);
-  render();
-  requestAnimationFrame(frame);
-}
-function setRunning(on) {
-  running = on;
-  toggle.textContent = on ? 'Pause' : 'Train';
-  if (on) requestAnimationFrame(frame);
-}
-toggle.onclick = () => setRunning(!running);
+const setRunning = trainButton(document.getElementById('toggle'), () => { step(STEPS_PER_FRAME); render(); }, false);
 document.getElementById('reset').onclick = () => {
   reset();
   render();
@@ -170,7 +158,7 @@ document.getElementById('reset').onclick = () => {
 
 reset();
 render();
-setRunning(running);
+setRunning(params.get('autoplay') !== '0');
 
 window.__demo = {
   ready: true,

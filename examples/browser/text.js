@@ -7,6 +7,7 @@ import { dispose } from 'gradtape';
 import { makeCorpus, knownWordShare } from '../corpus.mjs';
 import { makeVocabulary, MyModel, makeTrainStep, OneStep, batches } from '../text-generation-model.mjs';
 import { prng } from '../prng.mjs';
+import { trainButton } from './animate.js';
 
 const SEQ = 40, BATCH = 16;
 const text = makeCorpus(20_000, 3), vocabulary = makeVocabulary(text), all_ids = vocabulary.ids_from_chars(text);
@@ -42,21 +43,12 @@ function render() {
     : `step ${losses.length} · loss ${last.toFixed(3)} · ${Math.round(knownWordShare(result) * 100)}% of the sample's words are the grammar's`;
 }
 
-let running = new URLSearchParams(location.search).get('text') === '1', frames = 0;
-const toggle = document.getElementById('text-toggle');
-function frame() {
-  if (!running) return;
+let frames = 0;
+const setRunning = trainButton(document.getElementById('text-toggle'), () => {
   step(1);
   if (++frames % 10 === 0) render(); // (a sample is 160 small steps: not every frame)
-  requestAnimationFrame(frame);
-}
-function setRunning(on) {
-  running = on;
-  toggle.textContent = on ? 'Pause' : 'Train';
-  if (on) requestAnimationFrame(frame);
-}
-toggle.onclick = () => setRunning(!running);
+}, false);
 render();
-setRunning(running);
+setRunning(new URLSearchParams(location.search).get('text') === '1');
 
 window.__text = { ready: true, step, sample, render, steps: () => losses.length, losses: () => losses.slice(), pause: () => setRunning(false) };
