@@ -1,6 +1,6 @@
 // Keras' Bidirectional (keras/src/layers/rnn/bidirectional.py): a recurrent layer run forward and a
 // copy run backward over the same sequence, their outputs merged.
-import { Tensor, add, mul, div, concat, gather, tensor, tidy } from '../index.js';
+import { Tensor, add, mul, div, concat, reverse, tidy } from '../index.js';
 import { Layer, describeValue, inContext } from './module.js';
 import { RNN, type RecurrentApplyOptions } from './recurrent.js';
 import { checkOptions } from './util.js';
@@ -124,12 +124,7 @@ export class Bidirectional<ReturnState extends boolean = false, Merge extends Me
       };
       const [y, ...forwardStates] = run(forward, states[0]);
       let [yBackward, ...backwardStates] = run(backward, states[1]);
-      if (this.returnSequences) { // back in time order
-        const time = x.shape[1];
-        const order = tensor(Int32Array.from({ length: time }, (_, t) => time - 1 - t), [time], 'int32');
-        yBackward = gather(yBackward, order, 1);
-        order.dispose();
-      }
+      if (this.returnSequences) yBackward = reverse(yBackward, 1); // back in time order
       const merged = this.merge(y, yBackward);
       return this.returnState ? [...merged, ...forwardStates, ...backwardStates] : merged.length === 1 ? merged[0] : merged;
     }
