@@ -251,8 +251,10 @@ export class MultiHeadAttention extends Module {
       const project = (x: Tensor, p: AttentionProjection, headDim: number, scale?: number) => {
         const len = x.shape[1];
         const width = heads * headDim;
-        let y = matmul(x, reshape(p.kernel, [x.shape[2], width]), false, false, p.bias ? { bias: reshape(p.bias, [width]) } : undefined);
-        if (scale !== undefined) y = mul(y, scale); // Keras scales the projected query (bias included)
+        // Keras scales the projected query (bias included): the same as scaling the kernel and the
+        // bias, which are small (exactly the same values when the scale is a power of 2, as 1/√16)
+        const scaled = (w: Tensor) => scale === undefined ? w : mul(w, scale);
+        const y = matmul(x, scaled(reshape(p.kernel, [x.shape[2], width])), false, false, p.bias ? { bias: scaled(reshape(p.bias, [width])) } : undefined);
         return transpose(reshape(y, [batch, len, heads, headDim]), [0, 2, 1, 3]);
       };
       const q = project(query, this.queryDense!, this.keyDim, 1 / Math.sqrt(this.keyDim));
