@@ -39,7 +39,9 @@ export const matmul = method('matmul', function matmul(a: TensorLike, b: TensorL
   { inputs: [[3, 4], [4, 9], [1]], call: (f, [a, b, bias]) => f(a, b, false, false, { bias, activation: 'leakyRelu' }) },
   { inputs: [[3, 4], [4, 5]], call: (f, [a, b]) => f(a, b, false, false, { activation: 'relu6' }) },
   { inputs: [[70, 5], [5, 9], [9]], call: (f, [a, b, bias]) => f(a, b, false, false, { bias, activation: 'linear' }) },
-  { inputs: [[3, 4], [4, 5]] }, { inputs: [[4, 3], [4, 5]], args: [true, false] }, { inputs: [[3, 4], [5, 4]], args: [false, true] }, { inputs: [[4, 3], [5, 4]], args: [true, true] }, { inputs: [[2, 5, 9], [9, 11]] }, { inputs: [[2, 1, 3, 4], [3, 4, 2]] }, { inputs: [[9, 13], [13, 17]] }, { inputs: [[13, 9], [17, 13]], args: [true, true] }, { inputs: [[9, 13], [17, 13]], args: [false, true] }, { inputs: [[13, 9], [13, 17]], args: [true, false] }, { inputs: [[2, 13, 9], [1, 17, 13]], args: [true, true] }, { inputs: [[70, 5], [5, 9]] }, { inputs: [[5, 133], [3, 5]], args: [true, true] }] });
+  { inputs: [[3, 4], [4, 5]] }, { inputs: [[4, 3], [4, 5]], args: [true, false] }, { inputs: [[3, 4], [5, 4]], args: [false, true] }, { inputs: [[4, 3], [5, 4]], args: [true, true] }, { inputs: [[2, 5, 9], [9, 11]] }, { inputs: [[2, 1, 3, 4], [3, 4, 2]] }, { inputs: [[9, 13], [13, 17]] }, { inputs: [[13, 9], [17, 13]], args: [true, true] }, { inputs: [[9, 13], [17, 13]], args: [false, true] }, { inputs: [[13, 9], [13, 17]], args: [true, false] }, { inputs: [[2, 13, 9], [1, 17, 13]], args: [true, true] }, { inputs: [[70, 5], [5, 9]] }, { inputs: [[5, 133], [3, 5]], args: [true, true] },
+  // a batch over one matrix b (one product over all of a's rows): b transposed, two batch dims
+  { inputs: [[2, 5, 9], [11, 9]], args: [false, true] }, { inputs: [[2, 3, 5, 4], [4, 6]] }] });
 
 /** np.dot / tf.dot: contracts a's last axis with b's only axis (rank 1) or second-to-last axis. */
 export const dot = method('dot', function dot(a: TensorLike, b: TensorLike): Tensor {

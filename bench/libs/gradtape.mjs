@@ -3,6 +3,7 @@ import { SEED, CHAIN, MLP, MATMUL, CNN, DCGAN, DCGAN_SHAPES, RNN, ATTENTION, ATT
 
 export async function create() {
   const gt = await import('gradtape');
+  const layers = await import('gradtape/layers');
   const { createRequire } = await import('node:module');
   let version = '?';
   try { version = createRequire(import.meta.url)('gradtape/package.json').version; } catch {}
@@ -233,33 +234,40 @@ export async function create() {
     },
 
     attention() {
-      const { batch, seq, dModel, heads, keyDim, epsilon, lr } = ATTENTION;
+      // What a user writes: gradtape/layers' MultiHeadAttention (causal), LayerNormalization and
+      // Dense (bias and ReLU fused into the product), the bench's initial weights loaded into them.
+      const { batch, seq, dModel, heads, keyDim, ff, epsilon, lr } = ATTENTION;
       const x = gt.tensor(ATTENTION.x, [batch, seq, dModel]);
       const target = gt.tensor(ATTENTION.target, [batch, seq, dModel]);
-      const mask = gt.tensor(ATTENTION.mask, [seq, seq]);
+      const attention = new layers.MultiHeadAttention({ numHeads: heads, keyDim });
+      const norm1 = new layers.LayerNormalization({ epsilon }), norm2 = new layers.LayerNormalization({ epsilon });
+      const ff1 = new layers.Dense(ff, { activation: 'relu' }), ff2 = new layers.Dense(dModel);
+      const block = (h) => {
+        const h1 = norm1.apply(gt.add(h, attention.apply(h, h, { useCausalMask: true })));
+        return norm2.apply(gt.add(h1, ff2.apply(ff1.apply(h1))));
+      };
+      const lossFn = () => gt.mean(gt.squaredDifference(block(x), target));
+      gt.tidy(() => { // builds the layers, then loads the bench's weights (Keras' EinsumDense kernels are the [64, 64] matrices reshaped)
+        attention.build(x.shape, x.shape); norm1.build(x.shape); norm2.build(x.shape); ff1.build(x.shape); ff2.build([batch, seq, ff]);
+        const w = (k, shape = ATTENTION_SHAPES[k]) => gt.tensor(ATTENTION_INIT[k], shape);
+        const perHead = [heads, keyDim];
+        attention.loadWeights({
+          'query/kernel': w('wq', [dModel, ...perHead]), 'query/bias': w('bq', perHead),
+          'key/kernel': w('wk', [dModel, ...perHead]), 'key/bias': w('bk', perHead),
+          'value/kernel': w('wv', [dModel, ...perHead]), 'value/bias': w('bv', perHead),
+          'attention_output/kernel': w('wo', [...perHead, dModel]), 'attention_output/bias': w('bo'),
+        });
+        norm1.loadWeights({ gamma: w('gamma1'), beta: w('beta1') });
+        ff1.loadWeights({ kernel: w('w1'), bias: w('b1') });
+        ff2.loadWeights({ kernel: w('w2'), bias: w('b2') });
+        norm2.loadWeights({ gamma: w('gamma2'), beta: w('beta2') });
+      });
+      // in ATTENTION_SHAPES' order (the check compares by these names; MHA's are reshaped back)
+      const a = attention;
+      const vars = [a.queryDense.kernel, a.queryDense.bias, a.keyDense.kernel, a.keyDense.bias, a.valueDense.kernel, a.valueDense.bias,
+        a.outputDense.kernel, a.outputDense.bias, norm1.gamma, norm1.beta, ff1.kernel, ff1.bias, ff2.kernel, ff2.bias, norm2.gamma, norm2.beta];
       const names = Object.keys(ATTENTION_SHAPES);
-      const vars = gt.tidy(() => names.map((k) => gt.variable(gt.tensor(ATTENTION_INIT[k], ATTENTION_SHAPES[k]), { name: k })));
-      const W = Object.fromEntries(names.map((k, i) => [k, vars[i]]));
       const opt = gt.sgd(lr);
-      const dense = (h, w, b, activation) => gt.matmul(h, w, false, false, activation ? { bias: b, activation } : { bias: b });
-      // [batch, seq, heads·keyDim] → [batch, heads, seq, keyDim] and back
-      const toHeads = (h) => gt.transpose(gt.reshape(h, [batch, seq, heads, keyDim]), [0, 2, 1, 3]);
-      const fromHeads = (h) => gt.reshape(gt.transpose(h, [0, 2, 1, 3]), [batch, seq, heads * keyDim]);
-      // Keras's LayerNormalization: moments over the last axis, then (x − mean)·γ/√(var + ε) + β
-      const layerNorm = (h, gamma, beta) => {
-        const { mean, variance } = gt.moments(h, -1, true);
-        return gt.batchNormalization(h, mean, variance, beta, gamma, epsilon);
-      };
-      const lossFn = () => {
-        // the scores' 1/√keyDim scaling is applied to the query, as Keras's MultiHeadAttention does
-        const q = gt.mul(toHeads(dense(x, W.wq, W.bq)), 1 / Math.sqrt(keyDim));
-        const k = toHeads(dense(x, W.wk, W.bk)), v = toHeads(dense(x, W.wv, W.bv));
-        const scores = gt.add(gt.matmul(q, k, false, true), mask);
-        const attended = fromHeads(gt.matmul(gt.softmax(scores), v));
-        const h1 = layerNorm(gt.add(x, dense(attended, W.wo, W.bo)), W.gamma1, W.beta1);
-        const h2 = layerNorm(gt.add(h1, dense(dense(h1, W.w1, W.b1, 'relu'), W.w2, W.b2)), W.gamma2, W.beta2);
-        return gt.mean(gt.squaredDifference(h2, target));
-      };
       return {
         step: () => opt.minimize(lossFn, vars),
         // the gradients on the initial weights, nothing updated
@@ -268,7 +276,7 @@ export async function create() {
           const grads = t.gradient(t.result, vars);
           return Object.fromEntries([['loss', [t.result.item()]], ...names.map((k, i) => [k, grads[i].data()])]);
         }),
-        dispose() { gt.dispose([x, target, mask, ...vars]); },
+        dispose() { gt.dispose([x, target]); for (const l of [attention, norm1, norm2, ff1, ff2]) l.dispose(); },
       };
     },
   };
