@@ -28,13 +28,13 @@ export class Variable extends Tensor {
   }
 
   /** Replaces the value (same shape and dtype); not recorded, so it cuts the gradient as in TF. */
-  assign(value: TensorLike): this { return this.replace('assign', value, v => v); }
+  assign(value: TensorLike): this { return this.#replace('assign', value, v => v); }
   /** Adds `delta` to the value in place (not recorded). */
-  assignAdd(delta: TensorLike): this { return this.replace('assignAdd', delta, d => add(this, d)); }
+  assignAdd(delta: TensorLike): this { return this.#replace('assignAdd', delta, d => add(this, d)); }
   /** Subtracts `delta` from the value in place (not recorded). */
-  assignSub(delta: TensorLike): this { return this.replace('assignSub', delta, d => sub(this, d)); }
+  assignSub(delta: TensorLike): this { return this.#replace('assignSub', delta, d => sub(this, d)); }
 
-  private replace(op: string, value: TensorLike, compute: (v: Tensor) => Tensor): this {
+  #replace(op: string, value: TensorLike, compute: (v: Tensor) => Tensor): this {
     if (this.isDisposed) throw new Error(`Variable.${op}: the variable ${JSON.stringify(this.name)} is disposed`);
     const id = this.id; // throws if the core was reset
     const v = toTensor(`Variable.${op}`, value, this.dtype);
