@@ -8,12 +8,11 @@
 // unsortedSegmentSum's data are float32 (differentiable) or int32: int32 sums are computed here in
 // JS, wrapping around on overflow as TF's int32 arithmetic does, and are not differentiable (as no
 // int32 result is). bool is an Error. Every op here is declared pure.
-import { method, checkDTypes, dims, withShape, fmt, intTensor } from './ops.js';
+import { method, checkDTypes, dims, withShape, fmt, intTensor, integer } from './ops.js';
 import { core } from './core.js';
 import { Tensor, TensorLike, toTensor, wrap, describe, tensor, view, empty, checkShape } from './tensor.js';
 import { gather, reshape, slice } from './ops-shape.js';
 
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 const product = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
 /**
@@ -82,7 +81,6 @@ function scatterRows(u: Tensor, ids: Int32Array, idsShape: number[], M: number, 
  */
 export const scatterNd = /* @__PURE__ */ method('scatterNd', function scatterNd(indices: TensorLike, updates: TensorLike, shape: readonly number[]): Tensor {
   const op = 'scatterNd';
-  if (!Array.isArray(shape) || !shape.every(d => isInt(d) && d >= 0)) throw new Error(`${op}: shape must be an array of non-negative integers, got ${describe(shape)}`);
   checkShape(op, shape);
   const u = toTensor(op, updates);
   checkDTypes(op, u, 'numeric');
@@ -108,7 +106,7 @@ export const scatterNd = /* @__PURE__ */ method('scatterNd', function scatterNd(
 export const unsortedSegmentSum = /* @__PURE__ */ method('unsortedSegmentSum', function unsortedSegmentSum(data: TensorLike, segmentIds: TensorLike, numSegments: number): Tensor {
   const op = 'unsortedSegmentSum', t = toTensor(op, data);
   checkDTypes(op, t, 'numeric');
-  if (!isInt(numSegments) || numSegments < 0) throw new Error(`${op}: numSegments must be a non-negative integer, got ${describe(numSegments)}`);
+  integer(op, 'numSegments', numSegments);
   const ids = intTensor(op, 'segmentIds', segmentIds), ds = dims(t), is = dims(ids);
   if (is.length > ds.length || is.some((d, i) => d !== ds[i]))
     throw new Error(`${op}: the shape of segmentIds, ${fmt(is)}, must be a prefix of the shape of data, ${fmt(ds)}`);

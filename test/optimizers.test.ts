@@ -250,14 +250,14 @@ describe('applyGradients', () => {
 
   it('validates learning rates and options', () => {
     for (const lr of [0, -0.1, NaN, Infinity, '0.1']) {
-      expect(() => sgd(lr as number)).toThrow(/sgd: learningRate must be a positive finite number/);
-      expect(() => adam(lr as number)).toThrow(/adam: learningRate must be a positive/);
-      expect(() => rmsprop(lr as number)).toThrow(/rmsprop: learningRate must be a positive/);
+      expect(() => sgd(lr as number)).toThrow(/sgd: learningRate must be a finite number > 0/);
+      expect(() => adam(lr as number)).toThrow(/adam: learningRate must be a finite number > 0/);
+      expect(() => rmsprop(lr as number)).toThrow(/rmsprop: learningRate must be a finite number > 0/);
     }
     expect(() => sgd(0.1, { momentum: -0.5 })).toThrow(/momentum must be a number in \[0, 1\]/);
     expect(() => sgd(0.1, { nesterov: 'yes' as unknown as boolean })).toThrow(/nesterov must be a boolean/);
     expect(() => adam(0.1, { beta1: 1 })).toThrow(/beta1 must be a number in \[0, 1\)/);
-    expect(() => adam(0.1, { epsilon: -1 })).toThrow(/epsilon must be a non-negative/);
+    expect(() => adam(0.1, { epsilon: -1 })).toThrow(/epsilon must be a finite number >= 0/);
     expect(() => adam(0.1, { beta_1: 0.5 } as never)).toThrow(/unknown option "beta_1"/);
     const opt = adam(0.1);
     opt.learningRate = 0.5;
