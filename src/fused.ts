@@ -38,7 +38,7 @@ export function fusedBias(op: string, options: FusedOptions | undefined, channel
   const b = floatArg(op, options.bias);
   const s = dims(b);
   if (s.length > 1 || (b.size !== channels && b.size !== 1))
-    throw new Error(`${op}: bias must have shape [${channels}] (the result's last dimension), [1] or [], got shape ${fmt(s)}`);
+    throw new Error(`${op}: bias must have shape [${channels}], [1] or [], got shape ${fmt(s)}`);
   return b;
 }
 

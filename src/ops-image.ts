@@ -45,7 +45,7 @@ export const resize = /* @__PURE__ */ method('resize', function resize(images: T
   const op = 'resize', t = toTensor(op, images), s = dims(t), r = s.length;
   checkDTypes(op, t, 'numeric');
   if ((r !== 3 && r !== 4) || s[r - 3] === 0 || s[r - 2] === 0)
-    throw new Error(`${op}: images must be [batch, height, width, channels] or [height, width, channels], height and width > 0, got shape ${fmt(s)}`);
+    throw new Error(`${op}: images must be [batch, height, width, channels] or [height, width, channels] with height, width > 0, got shape ${fmt(s)}`);
   if (!Array.isArray(size) || size.length !== 2 || !size.every(d => Number.isInteger(d) && d > 0))
     throw new Error(`${op}: size must be [height, width], two positive integers, got ${describe(size)}`);
   const m = optionsOf(op, options, ['method']).method ?? 'bilinear';

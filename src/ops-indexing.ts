@@ -38,9 +38,9 @@ function linearIndices(op: string, idx: Int32Array, m: number, K: number, shape:
 /** Indices as an int32 tensor of rank >= 1 and its last dimension K (at most `rank`). */
 function indexTuples(op: string, indices: TensorLike, rank: number, what: string): { idx: Tensor; lead: number[]; K: number } {
   const idx = intTensor(op, 'indices', indices), s = dims(idx);
-  if (s.length === 0) throw new Error(`${op}: indices must have rank >= 1 (index tuples along the last axis), got a scalar`);
+  if (s.length === 0) throw new Error(`${op}: indices must have rank >= 1, got a scalar`);
   const K = s[s.length - 1];
-  if (K > rank) throw new Error(`${op}: the index tuples have ${K} entries (indices of shape ${fmt(s)}), more than the rank of ${what}`);
+  if (K > rank) throw new Error(`${op}: indices of shape ${fmt(s)} have tuples of ${K} entries, more than the rank of ${what}`);
   return { idx, lead: s.slice(0, -1), K };
 }
 
@@ -87,7 +87,7 @@ export const scatterNd = /* @__PURE__ */ method('scatterNd', function scatterNd(
   const { idx, lead, K } = indexTuples(op, indices, shape.length, `shape ${fmt(shape)}`);
   const rest = shape.slice(K), want = [...lead, ...rest], us = dims(u);
   if (us.length !== want.length || us.some((d, i) => d !== want[i]))
-    throw new Error(`${op}: updates must have shape ${fmt(want)} (indices.shape[:-1] ++ shape[${K}:]) for indices of shape ${fmt(dims(idx))} and shape ${fmt(shape)}, got ${fmt(us)}`);
+    throw new Error(`${op}: updates must have shape ${fmt(want)} for indices of shape ${fmt(dims(idx))} and shape ${fmt(shape)}, got ${fmt(us)}`);
   const lin = linearIndices(op, view(idx) as Int32Array, product(lead), K, shape, 'shape');
   const out = scatterRows(u, lin, lead, product(shape.slice(0, K)), rest);
   return K === 1 ? out : reshape(out, shape);

@@ -35,7 +35,7 @@ function floatLabels(op: string, labels: TensorLike): Tensor {
 function checkLabelShape(op: string, labels: Tensor, logits: Tensor): void {
   const ls = dims(labels), xs = dims(logits), off = xs.length - ls.length;
   if (off < 0 || ls.some((d, i) => d !== 1 && d !== xs[i + off]))
-    throw new Error(`${op}: labels of shape ${fmt(ls)} do not match logits of shape ${fmt(xs)} (they must have the same shape, or broadcast to it)`);
+    throw new Error(`${op}: labels of shape ${fmt(ls)} do not match logits of shape ${fmt(xs)} (nor broadcast to it)`);
 }
 const meanLastAxis = (t: Tensor) => t.rank === 0 ? t : mean(t, -1);
 
@@ -44,7 +44,7 @@ export const softmaxCrossEntropy = /* @__PURE__ */ def('softmaxCrossEntropy', fu
   const op = 'softmaxCrossEntropy';
   const x = toTensor(op, logits);
   checkDTypes(op, x, 'float');
-  if (x.rank === 0) throw new Error(`${op}: logits must have rank >= 1 (classes on the last axis), got a scalar`);
+  if (x.rank === 0) throw new Error(`${op}: logits must have rank >= 1, got a scalar`);
   const z = floatLabels(op, labels);
   checkLabelShape(op, z, x);
   return neg(sum(mul(z, logSoftmax(x, -1)), -1));
@@ -60,9 +60,9 @@ export const sparseSoftmaxCrossEntropy = /* @__PURE__ */ def('sparseSoftmaxCross
   const x = toTensor(op, logits);
   checkDTypes(op, x, 'float');
   const z = toTensor(op, labels, 'int32');
-  if (z.dtype !== 'int32') throw new Error(`${op}: labels must be an int32 tensor of class indices, got dtype ${z.dtype} (shape ${fmt(dims(z))})`);
+  if (z.dtype !== 'int32') throw new Error(`${op}: labels must be int32 class indices, got dtype ${z.dtype} (shape ${fmt(dims(z))})`);
   const xs = dims(x), ls = dims(z);
-  if (xs.length === 0) throw new Error(`${op}: logits must have rank >= 1 (classes on the last axis), got a scalar`);
+  if (xs.length === 0) throw new Error(`${op}: logits must have rank >= 1, got a scalar`);
   if (ls.length !== xs.length - 1 || ls.some((d, i) => d !== xs[i]))
     throw new Error(`${op}: labels of shape ${fmt(ls)} must have the shape of logits ${fmt(xs)} without its last axis, i.e. ${fmt(xs.slice(0, -1))}`);
   const classes = xs[xs.length - 1];

@@ -32,7 +32,7 @@ export const randomCategorical = /* @__PURE__ */ method('randomCategorical', fun
   for (let b = 0; b < batch; b++) {
     let total = 0;
     for (let j = 0; j < classes; j++) cdf[j] = total += pv[b * classes + j];
-    if (!(total > 0)) throw new Error(`${op}: row ${b} of logits has no class with a finite, positive probability (logits all -Infinity, or NaN or +Infinity among them)`);
+    if (!(total > 0)) throw new Error(`${op}: row ${b} of logits gives no class a finite, positive probability (all -Infinity, or a NaN or +Infinity)`);
     for (let i = 0; i < numSamples; i++) {
       const target = uv[b * numSamples + i] * total;
       let lo = 0, hi = classes - 1; // the first class whose cdf exceeds target (zero-probability classes never do first)
