@@ -7,7 +7,7 @@
 // first: F32, I32, BOOL) then by name, compact JSON, `__metadata__` first. Reading validates the whole
 // header before allocating anything, so a corrupt file throws an Error and leaks nothing.
 import { core } from './core.js';
-import { Tensor, DType, describe, empty, MAX_RANK, MAX_ELEMENTS } from './tensor.js';
+import { Tensor, DType, describe, empty, checkShape } from './tensor.js';
 
 const FORMAT: Record<DType, { name: string; bytes: number; rank: number }> = {
   float32: { name: 'F32', bytes: 4, rank: 11 },
@@ -114,13 +114,12 @@ function parseHeader(op: string, buf: Uint8Array): { entries: Entry[]; metadata:
     throw new Error(`${op}: the header is not valid UTF-8`);
   }
   if (!text.startsWith('{')) throw new Error(`${op}: the header must be a JSON object starting with '{', got ${JSON.stringify(text.slice(0, 20))}`);
-  let header: unknown;
+  let header: object; // (an object: the text starts with '{')
   try {
     header = JSON.parse(text);
   } catch (e) {
     throw new Error(`${op}: the header is not valid JSON: ${(e as Error).message}`);
   }
-  if (!isObject(header)) throw new Error(`${op}: the header must be a JSON object, got ${describe(header)}`);
 
   let metadata: Record<string, string> | undefined;
   const entries: Entry[] = [];
@@ -135,16 +134,10 @@ function parseHeader(op: string, buf: Uint8Array): { entries: Entry[]; metadata:
     if (typeof dtype !== 'string') throw new Error(`${op}: ${where} has no dtype string (got ${describe(dtype)})`);
     const dt = FROM_NAME[dtype];
     if (!dt) throw new Error(`${op}: ${where} has dtype ${JSON.stringify(dtype)}, which gradtape does not support (supported: F32, I32, BOOL)`);
-    if (!Array.isArray(shape) || shape.some(d => typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0))
-      throw new Error(`${op}: ${where} has an invalid shape ${describe(shape)}: expected an array of non-negative integers`);
-    if (shape.length > MAX_RANK) throw new Error(`${op}: ${where} has rank ${shape.length} (shape [${shape}]), more than gradtape's maximum rank ${MAX_RANK}`);
+    const size = checkShape(`${op}: ${where}`, shape as number[]);
     if (!Array.isArray(offsets) || offsets.length !== 2 || offsets.some(o => typeof o !== 'number' || !Number.isSafeInteger(o) || o < 0))
       throw new Error(`${op}: ${where} has invalid data_offsets ${describe(offsets)}: expected [begin, end], two non-negative integers`);
-    const [begin, end] = offsets as number[];
-    if (end < begin) throw new Error(`${op}: ${where} has data_offsets [${begin}, ${end}] that end before they begin`);
-    const size = (shape as number[]).reduce((a, b) => a * b, 1);
-    if (size > MAX_ELEMENTS) throw new Error(`${op}: ${where} has shape [${shape}] with ${size} elements, more than the maximum of ${MAX_ELEMENTS}`);
-    const want = size * FORMAT[dt].bytes;
+    const [begin, end] = offsets as number[], want = size * FORMAT[dt].bytes;
     if (end - begin !== want)
       throw new Error(`${op}: ${where} of dtype ${dtype} and shape [${shape}] needs ${want} bytes, but its data_offsets [${begin}, ${end}] span ${end - begin} bytes (shape/size mismatch)`);
     entries.push({ name, dtype: dt, shape: shape as number[], begin, end });

@@ -156,16 +156,11 @@ export class Tensor {
   [Symbol.for('nodejs.util.inspect.custom')](): string { return this.toString(); }
 }
 
-function nest(flat: unknown[], shape: number[]): any {
-  if (shape.length === 0) return flat[0];
-  let level: unknown[] = flat;
-  for (let d = shape.length - 1; d > 0; d--) {
-    const n = shape[d], next: unknown[] = [];
-    for (let i = 0; i < level.length; i += n) next.push(level.slice(i, i + n));
-    if (n === 0) for (let i = 0; i < shape.slice(0, d).reduce((a, b) => a * b, 1); i++) next.push([]);
-    level = next;
-  }
-  return level;
+/** The values (in C order) from flat[at] on as nested arrays of the axes from `axis` on. */
+function nest(flat: unknown[], shape: number[], axis = 0, at = 0): any {
+  if (axis === shape.length) return flat[at];
+  const stride = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  return Array.from({ length: shape[axis] }, (_, i) => nest(flat, shape, axis + 1, at + i * stride));
 }
 
 function formatNumber(v: number, dtype: DType): string {
