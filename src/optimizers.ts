@@ -57,9 +57,7 @@ export abstract class Optimizer {
     grads.forEach((g, i) => {
       if (g === null || g === undefined) return;
       const v = vars[i] as Variable, name = names.grad(i);
-      if (!(g instanceof Tensor)) throw new Error(`${op}: ${name} must be a Tensor or null, got ${describe(g)}`);
-      if (g.isDisposed) throw new Error(`${op}: ${name} is a disposed tensor`);
-      if (g.dtype !== 'float32') throw new Error(`${op}: ${name} must be float32, got dtype ${g.dtype}`);
+      if (!(g instanceof Tensor) || g.isDisposed || g.dtype !== 'float32') throw new Error(`${op}: ${name} must be a float32 Tensor or null, got ${describe(g)}`);
       if (dims(g).join() !== dims(v).join())
         throw new Error(`${op}: ${name} has shape [${dims(g)}] but variable ${JSON.stringify(v.name)} has shape [${dims(v)}]`);
       updates.push([g, v]);
@@ -103,9 +101,8 @@ export abstract class Optimizer {
           return lossFn();
         });
         const loss = t.result as unknown;
-        if (!(loss instanceof Tensor) || loss.isDisposed) throw new Error(`${op}: lossFn must return a Tensor, got ${describe(loss)}`);
-        if (loss.size !== 1) throw new Error(`${op}: lossFn must return a scalar loss, got shape [${dims(loss)}] (reduce it with mean() or sum())`);
-        if (loss.dtype !== 'float32') throw new Error(`${op}: the loss must be float32, got dtype ${loss.dtype}`);
+        if (!(loss instanceof Tensor) || loss.isDisposed || loss.size !== 1 || loss.dtype !== 'float32')
+          throw new Error(`${op}: lossFn must return a float32 scalar loss (reduce it with mean() or sum()), got ${describe(loss)}`);
         const vars = variables ?? t.watchedVariables();
         if (vars.length === 0) throw new Error(`${op}: lossFn read no trainable variable, so there is nothing to minimize (pass the variables explicitly or make them trainable)`);
         const grads = t.gradient(loss, [...vars]) as (Tensor | null)[];
