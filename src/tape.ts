@@ -368,8 +368,8 @@ export class GradientTape<R = unknown> extends Owned {
     if (this.#consumed) throw new Error(`${op}: A non-persistent GradientTape can only be used to compute one set of gradients (or jacobians)`);
   }
 
-  /** Marks a non-persistent tape used up: it stops recording and frees its records afterwards. */
-  #beginUse(op: string): void {
+  /** Runs fn as `op`, which uses up a non-persistent tape: it stops recording, and frees its records afterwards. */
+  #use<T>(op: string, fn: () => T): T {
     this.#checkUsable(op);
     if (!this.persistent) {
       this.#consumed = true;
@@ -378,9 +378,23 @@ export class GradientTape<R = unknown> extends Owned {
       persistentWarned = true;
       console.warn('gradtape: gradient() on a persistent tape that is recording records the gradient computation too (for higher-order derivatives)');
     }
+    try {
+      return fn();
+    } finally {
+      if (!this.persistent) this.#freeTape();
+    }
   }
-  #endUse(): void {
-    if (!this.persistent) this.#freeTape();
+
+  /** The gradients w.r.t. srcs of `count` sweeps from target, seeded with zeros where `ones(seed, k)` puts ones: rows[source][k]. */
+  #sweeps(target: Tensor, srcs: Tensor[], count: number, ones: (seed: Float32Array, k: number) => void): (Tensor | null)[][] {
+    const rows: (Tensor | null)[][] = srcs.map(() => []);
+    for (let k = 0; k < count; k++) {
+      const seed = fill(dims(target), 0, 'float32');
+      ones(new Float32Array(core.memory.buffer, core.dataPtr(seed.id), seed.size), k);
+      this.#sweep([target], srcs, [seed], 'none').forEach((g, j) => rows[j].push(g));
+      seed.dispose();
+    }
+    return rows;
   }
 
   /**
@@ -408,13 +422,10 @@ export class GradientTape<R = unknown> extends Owned {
     const targets = leaves(target, 'GradientTape.gradient (target)');
     const srcs = leaves(sources, 'GradientTape.gradient (sources)');
     const seeds = options?.outputGradients === undefined ? undefined : seedLeaves(target, options.outputGradients);
-    this.#beginUse('GradientTape.gradient');
-    try {
+    return this.#use('GradientTape.gradient', () => {
       const grads = this.#sweep(targets, srcs, seeds, unconnected);
       return (sources instanceof Tensor ? grads[0] : rebuild(sources, grads)) as Grads<S>;
-    } finally {
-      this.#endUse();
-    }
+    });
   }
 
   /**
@@ -521,26 +532,12 @@ export class GradientTape<R = unknown> extends Owned {
     if (!(target instanceof Tensor)) throw new Error(`GradientTape.jacobian: target must be a single tensor, got ${describe(target)}`);
     if (target.isDisposed) throw new Error('GradientTape.jacobian: target is a disposed tensor');
     const srcs = leaves(sources, 'GradientTape.jacobian (sources)');
-    this.#beginUse('GradientTape.jacobian');
-    try {
-      const tShape = dims(target), n = target.size;
-      const rows: (Tensor | null)[][] = srcs.map(() => []);
-      for (let i = 0; i < n; i++) {
-        const seed = fill(tShape, 0, 'float32');
-        seedView(seed)[i] = 1;
-        const g = this.#sweep([target], srcs, [seed], 'none');
-        seed.dispose();
-        g.forEach((gi, j) => rows[j].push(gi));
-      }
-      const result = srcs.map((src, j) => {
-        const r = rows[j];
-        if (r.every(g => g === null) && unconnected === 'none') return null;
-        return stackRows(r, 0, [...tShape, ...dims(src)], dims(src));
-      });
+    return this.#use('GradientTape.jacobian', () => {
+      const rows = this.#sweeps(target, srcs, target.size, (seed, i) => { seed[i] = 1; });
+      const result = srcs.map((src, j) => rows[j].every(g => g === null) && unconnected === 'none' ? null
+        : stackRows(rows[j], 0, [...dims(target), ...dims(src)], dims(src)));
       return rebuild(sources, result) as Grads<S>;
-    } finally {
-      this.#endUse();
-    }
+    });
   }
 
   /**
@@ -562,24 +559,12 @@ export class GradientTape<R = unknown> extends Owned {
     if (ts.length < 2) throw new Error(`GradientTape.batchJacobian: target must have rank at least 2, got shape [${ts}]`);
     if (ss.length < 2) throw new Error(`GradientTape.batchJacobian: source must have rank at least 2, got shape [${ss}]`);
     if (ts[0] !== ss[0]) throw new Error(`GradientTape.batchJacobian: Need first dimension of target shape (${ts[0]}) and source shape (${ss[0]}) to match.`);
-    this.#beginUse('GradientTape.batchJacobian');
-    try {
+    return this.#use('GradientTape.batchJacobian', () => {
       const b = ts[0], inner = target.size / b;
-      const rows: (Tensor | null)[] = [];
-      for (let j = 0; j < inner; j++) {
-        const seed = fill(ts, 0, 'float32');
-        const v = seedView(seed);
-        for (let i = 0; i < b; i++) v[i * inner + j] = 1;
-        const [g] = this.#sweep([target], [source], [seed], 'none');
-        seed.dispose();
-        rows.push(g);
-      }
+      const [rows] = this.#sweeps(target, [source], inner, (seed, j) => { for (let i = 0; i < b; i++) seed[i * inner + j] = 1; });
       // rows[j] has shape [b, ...source[1:]]; stacked on axis 1, then split into target[1:]
-      const out = stackRows(rows, 1, [b, ...ts.slice(1), ...ss.slice(1)], [b, ...ss.slice(1)]);
-      return out;
-    } finally {
-      this.#endUse();
-    }
+      return stackRows(rows, 1, [b, ...ts.slice(1), ...ss.slice(1)], [b, ...ss.slice(1)]);
+    });
   }
 
   /**
@@ -607,7 +592,6 @@ export class GradientTape<R = unknown> extends Owned {
 }
 
 function disposeAll(tensors: Tensor[]): void { for (const t of tensors) t.dispose(); }
-function seedView(t: Tensor): Float32Array { return new Float32Array(core.memory.buffer, core.dataPtr(t.id), t.size); }
 
 /**
  * Stacks per-element gradients (null: zeros of `rowShape`) on `axis` (0, or 1 for batchJacobian's
