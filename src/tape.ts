@@ -244,7 +244,7 @@ export class GradientTape<R = unknown> extends Owned {
     try {
       const result = fn(this);
       if (result !== null && typeof result === 'object' && typeof (result as any).then === 'function')
-        throw new TypeError('GradientTape.record: the function returned a Promise; recording must be synchronous (await outside the tape)');
+        throw new TypeError('GradientTape.record: the function returned a Promise; recording must be synchronous');
       self.result = result;
     } finally {
       if (this.#ptr && this.#isRecording) this.#setRecording(false);
@@ -529,8 +529,7 @@ export class GradientTape<R = unknown> extends Owned {
    */
   jacobian<S>(target: TensorLike, sources: S, options: { unconnectedGradients?: Unconnected } = {}): Grads<S> {
     const unconnected = checkUnconnected('GradientTape.jacobian', options?.unconnectedGradients);
-    if (!(target instanceof Tensor)) throw new Error(`GradientTape.jacobian: target must be a single tensor, got ${describe(target)}`);
-    if (target.isDisposed) throw new Error('GradientTape.jacobian: target is a disposed tensor');
+    if (!(target instanceof Tensor) || target.isDisposed) throw new Error(`GradientTape.jacobian: target must be a single tensor, got ${describe(target)}`);
     const srcs = leaves(sources, 'GradientTape.jacobian (sources)');
     return this.#use('GradientTape.jacobian', () => {
       const rows = this.#sweeps(target, srcs, target.size, (seed, i) => { seed[i] = 1; });
@@ -556,8 +555,7 @@ export class GradientTape<R = unknown> extends Owned {
     checkUnconnected('GradientTape.batchJacobian', options?.unconnectedGradients);
     if (!(target instanceof Tensor) || !(source instanceof Tensor)) throw new Error(`GradientTape.batchJacobian: target and source must be tensors, got ${describe(target)} and ${describe(source)}`);
     const ts = dims(target), ss = dims(source);
-    if (ts.length < 2) throw new Error(`GradientTape.batchJacobian: target must have rank at least 2, got shape [${ts}]`);
-    if (ss.length < 2) throw new Error(`GradientTape.batchJacobian: source must have rank at least 2, got shape [${ss}]`);
+    if (ts.length < 2 || ss.length < 2) throw new Error(`GradientTape.batchJacobian: target and source must have rank at least 2, got shapes [${ts}] and [${ss}]`);
     if (ts[0] !== ss[0]) throw new Error(`GradientTape.batchJacobian: Need first dimension of target shape (${ts[0]}) and source shape (${ss[0]}) to match.`);
     return this.#use('GradientTape.batchJacobian', () => {
       const b = ts[0], inner = target.size / b;
@@ -712,8 +710,7 @@ function valueAndGradAs<A extends TensorLike[]>(op: string, f: (...args: Tensor[
     try {
       args.forEach((a, i) => inputs.push(toTensor(`${op} (argument ${i})`, a)));
       value = t.record(tp => { tp.watch(inputs); return f(...inputs); }).result;
-      if (!(value instanceof Tensor)) throw new Error(`${op}: f must return a Tensor, got ${describe(value)}`);
-      if (value.size !== 1) throw new Error(`${op}: f must return a scalar, got shape [${dims(value)}]`);
+      if (!(value instanceof Tensor) || value.size !== 1) throw new Error(`${op}: f must return a scalar tensor, got ${describe(value)}`);
       const gs = t.gradient(value, inputs, { unconnectedGradients: 'zero' }) as Tensor[];
       return { value, grads: inputs.length === 1 ? gs[0] : gs };
     } catch (e) {

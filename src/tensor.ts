@@ -398,7 +398,7 @@ export function tidy<T>(fn: () => T): T {
   let result: T;
   try {
     result = fn();
-    if (result && typeof (result as any).then === 'function') throw new TypeError('tidy: the function returned a Promise; tidy only works with synchronous functions');
+    if (result && typeof (result as any).then === 'function') throw new TypeError('tidy: the function returned a Promise; tidy must be synchronous');
   } catch (e) {
     releaseOwned(ownedStart, NOTHING);
     endScope(start, undefined, NOTHING);
