@@ -60,7 +60,7 @@ export function saveSafetensors(record: Record<string, Tensor>, metadata?: Recor
     throw new Error(`${op}: expected an object mapping names to tensors, got ${describe(record)}`);
   const entries = Object.entries(record);
   for (const [name, t] of entries) {
-    if (name === METADATA) throw new Error(`${op}: the name "${METADATA}" is reserved for the header's metadata; rename that tensor`);
+    if (name === METADATA) throw new Error(`${op}: the name "${METADATA}" is reserved for the header's metadata`);
     if (!(t instanceof Tensor)) throw new Error(`${op}: record[${JSON.stringify(name)}] must be a Tensor, got ${describe(t)}`);
     if (t.isDisposed) throw new Error(`${op}: record[${JSON.stringify(name)}] is a disposed tensor`);
   }
@@ -98,14 +98,14 @@ function toBytes(op: string, bytes: unknown): Uint8Array {
   if (bytes instanceof Uint8Array) return bytes;
   if (bytes instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && bytes instanceof SharedArrayBuffer)) return new Uint8Array(bytes);
   if (ArrayBuffer.isView(bytes)) return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  throw new Error(`${op}: expected the file's bytes (a Uint8Array, ArrayBuffer or other ArrayBufferView), got ${describe(bytes)}`);
+  throw new Error(`${op}: expected the file's bytes (an ArrayBuffer or ArrayBufferView), got ${describe(bytes)}`);
 }
 
 /** Parses and fully validates the header. */
 function parseHeader(op: string, buf: Uint8Array): { entries: Entry[]; metadata: Record<string, string> | undefined; dataStart: number } {
-  if (buf.length < 8) throw new Error(`${op}: the file is ${buf.length} bytes long, too short to hold the 8-byte header length (truncated?)`);
+  if (buf.length < 8) throw new Error(`${op}: the file is ${buf.length} bytes long, too short to hold the 8-byte header length`);
   const n = Number(new DataView(buf.buffer, buf.byteOffset, 8).getBigUint64(0, true)); // exact below 2^53, and larger values fail below anyway
-  if (n > buf.length - 8) throw new Error(`${op}: the header length is ${n} bytes, but only ${buf.length - 8} bytes follow it (truncated or not a safetensors file)`);
+  if (n > buf.length - 8) throw new Error(`${op}: the header length is ${n} bytes, but only ${buf.length - 8} bytes follow it`);
   if (n > MAX_HEADER) throw new Error(`${op}: the header length ${n} bytes exceeds the limit of ${MAX_HEADER} bytes`);
   let text: string;
   try {
@@ -139,7 +139,7 @@ function parseHeader(op: string, buf: Uint8Array): { entries: Entry[]; metadata:
       throw new Error(`${op}: ${where} has invalid data_offsets ${describe(offsets)}: expected [begin, end], two non-negative integers`);
     const [begin, end] = offsets as number[], want = size * FORMAT[dt].bytes;
     if (end - begin !== want)
-      throw new Error(`${op}: ${where} of dtype ${dtype} and shape [${shape}] needs ${want} bytes, but its data_offsets [${begin}, ${end}] span ${end - begin} bytes (shape/size mismatch)`);
+      throw new Error(`${op}: ${where} of dtype ${dtype} and shape [${shape}] needs ${want} bytes, but its data_offsets [${begin}, ${end}] span ${end - begin} bytes`);
     entries.push({ name, dtype: dt, shape: shape as number[], begin, end });
   }
 
