@@ -61,7 +61,7 @@ export class ForwardAccumulator {
       return toTensor('ForwardAccumulator', p);
     });
     this.#primals.forEach((p, i) => {
-      if (this.#primals.indexOf(p) !== i || this.#primals.some((q, j) => j < i && q.id === p.id))
+      if (this.#primals.some((q, j) => j < i && q.id === p.id))
         throw new Error(`ForwardAccumulator: Tensor ${describe(p)} was specified as a primal multiple times. This may indicate an error. If it was intended, use the sum of the tangents instead.`);
     });
     this.#tangents = [];

@@ -73,8 +73,7 @@ export const sparseSoftmaxCrossEntropy = /* @__PURE__ */ def('sparseSoftmaxCross
   }
   // one-hot by comparison with 0..classes-1: comparisons are not recorded, so labels get no gradient
   const iota = tensor(Int32Array.from({ length: classes }, (_, i) => i), [classes], 'int32');
-  const oneHot = cast(equal(expandDims(z, -1), iota), 'float32');
-  return neg(sum(mul(oneHot, logSoftmax(x, -1)), -1));
+  return softmaxCrossEntropy(cast(equal(expandDims(z, -1), iota), 'float32'), x);
   
 }, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true,

@@ -244,7 +244,7 @@ export class GradientTape<R = unknown> extends Owned {
     try {
       const result = fn(this);
       if (result !== null && typeof result === 'object' && typeof (result as any).then === 'function')
-        throw new TypeError('GradientTape.record: the function returned a Promise; recording must be synchronous');
+        throw new TypeError('GradientTape.record: the function returned a Promise; recording must be synchronous (await outside the tape)');
       self.result = result;
     } finally {
       if (this.#ptr && this.#isRecording) this.#setRecording(false);
