@@ -141,9 +141,9 @@ export const conv2dTranspose = /* @__PURE__ */ method('conv2dTranspose', functio
   const shape3 = given?.length === 4 ? given.slice(1) : given;
   if (!shape3 || shape3.length !== 3 || !shape3.every(d => Number.isInteger(d) && d >= 0))
     throw new Error(`${op}: outputShape must be [batch, height, width, channels] or [height, width, channels], got ${describe(outputShape)}`);
-  if (given!.length === 4 && given![0] !== n) throw new Error(`${op}: outputShape ${fmt(given!)} has batch ${given![0]} but x has batch ${n} (shape ${fmt(dims(input.t))})`);
   const [h, w, oc] = shape3;
-  if (oc !== co) throw new Error(`${op}: outputShape ${fmt(given!)} has ${oc} channels but the filter ${fmt(fs)} makes ${co}`);
+  if ((given!.length === 4 && given![0] !== n) || oc !== co)
+    throw new Error(`${op}: outputShape ${fmt(given!)} must have x's batch ${n} (shape ${fmt(dims(input.t))}) and the ${co} channels the filter ${fmt(fs)} makes`);
   if (h > MAX_SPATIAL || w > MAX_SPATIAL) throw new Error(`${op}: outputShape ${fmt(given!)} exceeds the supported maximum height and width of ${MAX_SPATIAL}`);
   const [sh, sw] = spatialPair(op, 'strides', strides, MAX_STRIDE);
   const same = isSame(op, padding);
