@@ -29,15 +29,15 @@ import { sum } from './ops-reduce.js';
  */
 export class ForwardAccumulator {
   // kept: an accumulator made inside a tidy may be used after it
-  private readonly tape = keep(new GradientTape({ persistent: true, watchAccessedVariables: false }));
-  private readonly primals: Tensor[];
-  private readonly tangents: Tensor[];
-  private recording = false;
+  readonly #tape = keep(new GradientTape({ persistent: true, watchAccessedVariables: false }));
+  readonly #primals: Tensor[];
+  readonly #tangents: Tensor[];
+  #recording = false;
   /**
    * Tapes (and other accumulators' tapes) that were recording when this one recorded, outermost
    * first; weakly held, so an accumulator that lives long does not keep every tape around it alive.
    */
-  private enclosing: WeakRef<GradientTape>[] = [];
+  #enclosing: WeakRef<GradientTape>[] = [];
 
   /**
    * Watches `primals` (a tensor or variable, or an array of them), each with a tangent of its shape.
@@ -56,31 +56,31 @@ export class ForwardAccumulator {
     const ps = (Array.isArray(primals) && primals.every(p => p instanceof Tensor) ? primals : [primals]) as TensorLike[];
     const ts = (Array.isArray(tangents) && tangents.every(t => t instanceof Tensor) ? tangents : [tangents]) as TensorLike[];
     if (ps.length !== ts.length) throw new Error(`ForwardAccumulator: got ${ps.length} primal(s) but ${ts.length} tangent(s)`);
-    this.primals = ps.map((p, i) => {
+    this.#primals = ps.map((p, i) => {
       if (!(p instanceof Tensor)) throw new Error(`ForwardAccumulator: primal ${i} must be a Tensor or Variable, got ${describe(p)}`);
       return toTensor('ForwardAccumulator', p);
     });
-    this.primals.forEach((p, i) => {
-      if (this.primals.indexOf(p) !== i || this.primals.some((q, j) => j < i && q.id === p.id))
+    this.#primals.forEach((p, i) => {
+      if (this.#primals.some((q, j) => j < i && q.id === p.id))
         throw new Error(`ForwardAccumulator: Tensor ${describe(p)} was specified as a primal multiple times. This may indicate an error. If it was intended, use the sum of the tangents instead.`);
     });
-    this.tangents = [];
+    this.#tangents = [];
     try {
       ts.forEach((t, i) => {
         const tt = toTensor('ForwardAccumulator', t);
         try {
-          const ps = dims(this.primals[i]), tsh = dims(tt);
+          const ps = dims(this.#primals[i]), tsh = dims(tt);
           if (ps.join() !== tsh.join()) throw new Error(`ForwardAccumulator: tangent ${i} has shape [${tsh}] but its primal has shape [${ps}]`);
-          this.tangents.push(keep(unrecorded(() => identity(tt))));
+          this.#tangents.push(keep(unrecorded(() => identity(tt))));
         } finally {
           if (tt !== t) tt.dispose();
         }
       });
     } catch (e) {
-      for (const t of this.tangents) t.dispose();
+      for (const t of this.#tangents) t.dispose();
       throw e;
     }
-    this.tape.watch(this.primals);
+    this.#tape.watch(this.#primals);
   }
 
   /**
@@ -99,14 +99,14 @@ export class ForwardAccumulator {
    */
   record<T>(fn: () => T): T {
     if (typeof fn !== 'function') throw new TypeError(`ForwardAccumulator.record: expected a function, got ${describe(fn)}`);
-    if (this.recording) throw new Error('ForwardAccumulator.record: Accumulator is already recording.');
-    this.recording = true;
-    this.enclosing = this.enclosing.filter(r => r.deref()?._usable());
-    for (const t of recordingTapes) if (!this.enclosing.some(r => r.deref() === t)) this.enclosing.push(new WeakRef(t));
+    if (this.#recording) throw new Error('ForwardAccumulator.record: Accumulator is already recording.');
+    this.#recording = true;
+    this.#enclosing = this.#enclosing.filter(r => r.deref()?._usable());
+    for (const t of recordingTapes) if (!this.#enclosing.some(r => r.deref() === t)) this.#enclosing.push(new WeakRef(t));
     try {
-      return this.tape.record(() => fn()).result as T;
+      return this.#tape.record(() => fn()).result as T;
     } finally {
-      this.recording = false;
+      this.#recording = false;
     }
   }
 
@@ -129,10 +129,10 @@ export class ForwardAccumulator {
     if (!(x instanceof Tensor)) throw new Error(`ForwardAccumulator.jvp: expected a Tensor, got ${describe(x)}`);
     const target = toTensor('ForwardAccumulator.jvp', x);
     const resumed: GradientTape[] = [];
-    for (const r of this.enclosing) { const t = r.deref(); if (t?._resume()) resumed.push(t); }
+    for (const r of this.#enclosing) { const t = r.deref(); if (t?._resume()) resumed.push(t); }
     let result: Tensor | null;
     try {
-      result = this.computeJVP(target);
+      result = this.#computeJVP(target);
     } finally {
       for (let i = resumed.length - 1; i >= 0; i--) resumed[i]._pause();
     }
@@ -140,7 +140,7 @@ export class ForwardAccumulator {
     return unconnected === 'zero' ? zeros(dims(target)) : null;
   }
 
-  private computeJVP(target: Tensor): Tensor | null {
+  #computeJVP(target: Tensor): Tensor | null {
     return tidy(() => {
       if (target.dtype !== 'float32') return null;
       const u = zeros(dims(target));
@@ -148,12 +148,12 @@ export class ForwardAccumulator {
       let connected = false;
       outer.record(o => {
         o.watch(u);
-        const g = this.tape._vjp(target, this.primals, u);
+        const g = this.#tape._vjp(target, this.#primals, u);
         let s: Tensor | null = null;
         g.forEach((gi, i) => {
           if (!gi) return;
           connected = true;
-          const term = sum(mul(gi, this.tangents[i]));
+          const term = sum(mul(gi, this.#tangents[i]));
           s = s ? add(s, term) : term;
         });
         return s;
@@ -180,8 +180,8 @@ export class ForwardAccumulator {
    * ```
    */
   dispose(): void {
-    this.tape.dispose();
-    for (const t of this.tangents) t.dispose();
+    this.#tape.dispose();
+    for (const t of this.#tangents) t.dispose();
   }
   /** `using acc = new ForwardAccumulator(...)` disposes it at the end of the block. */
   [Symbol.dispose](): void { this.dispose(); }

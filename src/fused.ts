@@ -4,7 +4,7 @@
 import { core } from './core.js';
 import { Op } from '../build/generated/opcodes.js';
 import { Tensor, TensorLike, wrap, describe } from './tensor.js';
-import { floatArg, dims, withShape, fmt } from './ops.js';
+import { floatArg, dims, withShape, fmt, optionsOf } from './ops.js';
 
 /** The activations conv2d and matmul fuse with their bias. */
 export type FusedActivation = 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'tanh' | 'elu' | 'leakyRelu';
@@ -25,13 +25,7 @@ const FUSED_KEYS = ['bias', 'activation', 'leakyReluAlpha'];
 
 /** Checks `options` (before the op runs, so a bad option leaves nothing behind). */
 export function checkFused(op: string, options: unknown, extraKeys: readonly string[] = []): void {
-  if (options === undefined) return;
-  if (options === null || typeof options !== 'object' || Array.isArray(options))
-    throw new Error(`${op}: options must be an object like { ${[...extraKeys, ...FUSED_KEYS].join(', ')} }, got ${describe(options)}`);
-  for (const key of Object.keys(options))
-    if (!FUSED_KEYS.includes(key) && !extraKeys.includes(key))
-      throw new Error(`${op}: unknown option ${JSON.stringify(key)} (expected ${[...extraKeys, ...FUSED_KEYS].join(', ')})`);
-  const { activation, leakyReluAlpha } = options as FusedOptions;
+  const { activation, leakyReluAlpha } = optionsOf(op, options, [...extraKeys, ...FUSED_KEYS]);
   if (activation !== undefined && !Object.hasOwn(ACTIVATION_OPS, activation as string))
     throw new Error(`${op}: unknown activation ${describe(activation)} (expected one of ${Object.keys(ACTIVATION_OPS).map(a => `'${a}'`).join(', ')})`);
   if (leakyReluAlpha !== undefined && (typeof leakyReluAlpha !== 'number' || !Number.isFinite(leakyReluAlpha)))
@@ -44,7 +38,7 @@ export function fusedBias(op: string, options: FusedOptions | undefined, channel
   const b = floatArg(op, options.bias);
   const s = dims(b);
   if (s.length > 1 || (b.size !== channels && b.size !== 1))
-    throw new Error(`${op}: bias must have shape [${channels}] (the result's last dimension), [1] or [], got shape ${fmt(s)}`);
+    throw new Error(`${op}: bias must have shape [${channels}], [1] or [], got shape ${fmt(s)}`);
   return b;
 }
 

@@ -56,6 +56,6 @@ declare module './tensor.js' {
 // and bytes: there the method says how to get them.
 for (const name of EXTRA_METHODS) {
   if (!(name in Tensor.prototype)) installMethod(name, () => {
-    throw new Error(`Tensor.${name}(): this bundle left ${name} out; import { ${name} } from 'gradtape' anywhere in the program to bring it and its kernels`);
+    throw new Error(`Tensor.${name}(): this bundle left ${name} out; import { ${name} } from 'gradtape' anywhere to bring it and its kernels`);
   });
 }

@@ -46,9 +46,9 @@ const outSize = (n: number, k: number, s: number, same: boolean) => same ? Math.
 function nhwc(op: string, x: TensorLike, what = 'x'): { t: Tensor; shape: number[]; batched: boolean } {
   const t = floatArg(op, x);
   const s = dims(t);
-  if (s.length !== 4 && s.length !== 3) throw new Error(`${op}: ${what} must have rank 4 [batch, height, width, channels] (or rank 3 without the batch), got shape ${fmt(s)}`);
+  if (s.length !== 4 && s.length !== 3) throw new Error(`${op}: ${what} must be [batch, height, width, channels] or [height, width, channels], got shape ${fmt(s)}`);
   const shape = s.length === 4 ? s.slice() : [1, ...s];
-  if (shape[1] > MAX_SPATIAL || shape[2] > MAX_SPATIAL) throw new Error(`${op}: ${what} height and width must be at most ${MAX_SPATIAL}, got shape ${fmt(s)}`);
+  if (shape[1] > MAX_SPATIAL || shape[2] > MAX_SPATIAL) throw new Error(`${op}: ${what} of shape ${fmt(s)} exceeds the supported maximum height and width of ${MAX_SPATIAL}`);
   return { t, shape, batched: s.length === 4 };
 }
 
@@ -69,7 +69,7 @@ function filter4(op: string, filter: TensorLike, layout: string, short: string, 
   const fs = dims(f);
   if (fs.length !== 4) throw new Error(`${op}: filter must have rank 4 ${layout}, got shape ${fmt(fs)}`);
   const c = x.shape[3];
-  if (fs[channelAxis] !== c) throw new Error(`${op}: x has ${c} channels (shape ${fmt(dims(x.t))}) but the filter expects ${fs[channelAxis]} input channels (filter shape ${fmt(fs)}, ${short})`);
+  if (fs[channelAxis] !== c) throw new Error(`${op}: x has ${c} channels (shape ${fmt(dims(x.t))}) but the filter ${fmt(fs)} (${short}) expects ${fs[channelAxis]}`);
   if (fs[0] < 1 || fs[1] < 1 || fs[0] > MAX_SPATIAL || fs[1] > MAX_SPATIAL) throw new Error(`${op}: filter height and width must be between 1 and ${MAX_SPATIAL}, got filter shape ${fmt(fs)}`);
   return { f, fs };
 }
@@ -140,16 +140,16 @@ export const conv2dTranspose = /* @__PURE__ */ method('conv2dTranspose', functio
   const given = Array.isArray(outputShape) ? outputShape : undefined;
   const shape3 = given?.length === 4 ? given.slice(1) : given;
   if (!shape3 || shape3.length !== 3 || !shape3.every(d => Number.isInteger(d) && d >= 0))
-    throw new Error(`${op}: outputShape must be [batch, height, width, channels] or [height, width, channels] of non-negative integers, got ${describe(outputShape)}`);
-  if (given!.length === 4 && given![0] !== n) throw new Error(`${op}: outputShape ${fmt(given!)} has batch ${given![0]} but x has batch ${n} (shape ${fmt(dims(input.t))})`);
+    throw new Error(`${op}: outputShape must be [batch, height, width, channels] or [height, width, channels], got ${describe(outputShape)}`);
   const [h, w, oc] = shape3;
-  if (oc !== co) throw new Error(`${op}: outputShape ${fmt(given!)} has ${oc} channels but the filter ${fmt(fs)} makes ${co} (its third dimension)`);
-  if (h > MAX_SPATIAL || w > MAX_SPATIAL) throw new Error(`${op}: output height and width must be at most ${MAX_SPATIAL}, got outputShape ${fmt(given!)}`);
+  if ((given!.length === 4 && given![0] !== n) || oc !== co)
+    throw new Error(`${op}: outputShape ${fmt(given!)} must have x's batch ${n} (shape ${fmt(dims(input.t))}) and the ${co} channels the filter ${fmt(fs)} makes`);
+  if (h > MAX_SPATIAL || w > MAX_SPATIAL) throw new Error(`${op}: outputShape ${fmt(given!)} exceeds the supported maximum height and width of ${MAX_SPATIAL}`);
   const [sh, sw] = spatialPair(op, 'strides', strides, MAX_STRIDE);
   const same = isSame(op, padding);
   const eh = outSize(h, kh, sh, same), ew = outSize(w, kw, sw, same);
   if (eh !== xh || ew !== xw)
-    throw new Error(`${op}: outputShape ${fmt(given!)} with strides ${describe(strides)} and padding '${padding}' convolves to ${eh}x${ew}, but x is ${xh}x${xw} (shape ${fmt(dims(input.t))})`);
+    throw new Error(`${op}: outputShape ${fmt(given!)} with strides ${describe(strides)} and padding '${padding}' convolves to ${eh}x${ew}, not to x's ${xh}x${xw}`);
   const outShape = [n, h, w, co];
   checkShape(op, outShape);
   const bias = fusedBias(op, options, co);

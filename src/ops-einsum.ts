@@ -27,7 +27,7 @@ interface Term { text: string; letters: Labels; ellipsisAt: number }
 /** Plans the whole computation for operands of these shapes, or throws an Error naming what does not fit. */
 function plan(equation: string, shapes: readonly (readonly number[])[]): Run {
   const eq = JSON.stringify(equation), sides = equation.replace(/\s+/g, '').split('->');
-  if (sides.length > 2) throw new Error(`einsum: equation ${eq} has more than one '->' (expected inputs, optionally followed by one '->' and the output)`);
+  if (sides.length > 2) throw new Error(`einsum: equation ${eq} has more than one '->'`);
   const term = (s: string, what: string): Term => {
     const m = TERM.exec(s);
     if (!m) throw new Error(`einsum: ${what} ${JSON.stringify(s)} of equation ${eq} does not parse (expected letters a-z, A-Z and at most one '...')`);
@@ -65,7 +65,7 @@ function plan(equation: string, shapes: readonly (readonly number[])[]): Run {
       if (!size.has(l)) throw new Error(`einsum: output index '${String.fromCharCode(l)}' of equation ${eq} does not appear in any input`);
       if (letters.indexOf(l) !== i) throw new Error(`einsum: output index '${String.fromCharCode(l)}' appears more than once in equation ${eq}`);
     });
-    if (output.ellipsisAt < 0 && ellipsisRank > 0) throw new Error(`einsum: the inputs' '...' covers ${ellipsisRank} dimension${ellipsisRank === 1 ? '' : 's'}, but the output subscripts of equation ${eq} have no '...' to put ${ellipsisRank === 1 ? 'it' : 'them'}`);
+    if (output.ellipsisAt < 0 && ellipsisRank > 0) throw new Error(`einsum: the output subscripts of equation ${eq} have no '...' for the ${ellipsisRank} dimension(s) of the inputs' '...'`);
     out = labelsOf(output, ellipsisRank);
   } else {
     const letters = inputs.flatMap(t => t.letters), once = letters.filter(l => letters.indexOf(l) === letters.lastIndexOf(l));

@@ -1,7 +1,7 @@
 // Image resizing, TF2's tf.image.resize (half-pixel centres, no antialias), as gathers along each
 // spatial axis with interpolation indices and weights computed here in JS: recorded ops only, so it is
 // differentiable w.r.t. the images to any order without a kernel of its own.
-import { method, checkDTypes, dims, fmt } from './ops.js';
+import { method, checkDTypes, dims, fmt, optionsOf } from './ops.js';
 import { Tensor, TensorLike, toTensor, describe, tensor, checkShape } from './tensor.js';
 import { add, sub, mul, cast, identity } from './ops-elementwise.js';
 import { gather } from './ops-shape.js';
@@ -45,12 +45,10 @@ export const resize = /* @__PURE__ */ method('resize', function resize(images: T
   const op = 'resize', t = toTensor(op, images), s = dims(t), r = s.length;
   checkDTypes(op, t, 'numeric');
   if ((r !== 3 && r !== 4) || s[r - 3] === 0 || s[r - 2] === 0)
-    throw new Error(`${op}: images must be [batch, height, width, channels] or [height, width, channels], height and width > 0, got shape ${fmt(s)}`);
+    throw new Error(`${op}: images must be [batch, height, width, channels] or [height, width, channels] with height, width > 0, got shape ${fmt(s)}`);
   if (!Array.isArray(size) || size.length !== 2 || !size.every(d => Number.isInteger(d) && d > 0))
     throw new Error(`${op}: size must be [height, width], two positive integers, got ${describe(size)}`);
-  if (options != null && (typeof options !== 'object' || Object.keys(options).some(k => k !== 'method')))
-    throw new Error(`${op}: options must be an object { method }, got ${describe(options)}${typeof options === 'object' ? ` with keys ${describe(Object.keys(options))}` : ''}`);
-  const m = options?.method ?? 'bilinear';
+  const m = optionsOf(op, options, ['method']).method ?? 'bilinear';
   if (m !== 'bilinear' && m !== 'nearest') throw new Error(`${op}: method must be 'bilinear' or 'nearest', got ${describe(m)}`);
   checkShape(op, [...s.slice(0, r - 3), size[0], size[1], s[r - 1]]);
   const bilinear = m === 'bilinear';

@@ -8,12 +8,11 @@
 // unsortedSegmentSum's data are float32 (differentiable) or int32: int32 sums are computed here in
 // JS, wrapping around on overflow as TF's int32 arithmetic does, and are not differentiable (as no
 // int32 result is). bool is an Error. Every op here is declared pure.
-import { method, checkDTypes, dims, withShape, fmt, intTensor } from './ops.js';
+import { method, checkDTypes, dims, withShape, fmt, intTensor, integer } from './ops.js';
 import { core } from './core.js';
 import { Tensor, TensorLike, toTensor, wrap, describe, tensor, view, empty, checkShape } from './tensor.js';
 import { gather, reshape, slice } from './ops-shape.js';
 
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 const product = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
 /**
@@ -39,9 +38,9 @@ function linearIndices(op: string, idx: Int32Array, m: number, K: number, shape:
 /** Indices as an int32 tensor of rank >= 1 and its last dimension K (at most `rank`). */
 function indexTuples(op: string, indices: TensorLike, rank: number, what: string): { idx: Tensor; lead: number[]; K: number } {
   const idx = intTensor(op, 'indices', indices), s = dims(idx);
-  if (s.length === 0) throw new Error(`${op}: indices must have rank >= 1 (index tuples along the last axis), got a scalar`);
+  if (s.length === 0) throw new Error(`${op}: indices must have rank >= 1, got a scalar`);
   const K = s[s.length - 1];
-  if (K > rank) throw new Error(`${op}: the index tuples have ${K} entries (indices of shape ${fmt(s)}), more than the rank of ${what}`);
+  if (K > rank) throw new Error(`${op}: indices of shape ${fmt(s)} have tuples of ${K} entries, more than the rank of ${what}`);
   return { idx, lead: s.slice(0, -1), K };
 }
 
@@ -82,14 +81,13 @@ function scatterRows(u: Tensor, ids: Int32Array, idsShape: number[], M: number, 
  */
 export const scatterNd = /* @__PURE__ */ method('scatterNd', function scatterNd(indices: TensorLike, updates: TensorLike, shape: readonly number[]): Tensor {
   const op = 'scatterNd';
-  if (!Array.isArray(shape) || !shape.every(d => isInt(d) && d >= 0)) throw new Error(`${op}: shape must be an array of non-negative integers, got ${describe(shape)}`);
   checkShape(op, shape);
   const u = toTensor(op, updates);
   checkDTypes(op, u, 'numeric');
   const { idx, lead, K } = indexTuples(op, indices, shape.length, `shape ${fmt(shape)}`);
   const rest = shape.slice(K), want = [...lead, ...rest], us = dims(u);
   if (us.length !== want.length || us.some((d, i) => d !== want[i]))
-    throw new Error(`${op}: updates must have shape ${fmt(want)} (indices.shape[:-1] ++ shape[${K}:]) for indices of shape ${fmt(dims(idx))} and shape ${fmt(shape)}, got ${fmt(us)}`);
+    throw new Error(`${op}: updates must have shape ${fmt(want)} for indices of shape ${fmt(dims(idx))} and shape ${fmt(shape)}, got ${fmt(us)}`);
   const lin = linearIndices(op, view(idx) as Int32Array, product(lead), K, shape, 'shape');
   const out = scatterRows(u, lin, lead, product(shape.slice(0, K)), rest);
   return K === 1 ? out : reshape(out, shape);
@@ -108,7 +106,7 @@ export const scatterNd = /* @__PURE__ */ method('scatterNd', function scatterNd(
 export const unsortedSegmentSum = /* @__PURE__ */ method('unsortedSegmentSum', function unsortedSegmentSum(data: TensorLike, segmentIds: TensorLike, numSegments: number): Tensor {
   const op = 'unsortedSegmentSum', t = toTensor(op, data);
   checkDTypes(op, t, 'numeric');
-  if (!isInt(numSegments) || numSegments < 0) throw new Error(`${op}: numSegments must be a non-negative integer, got ${describe(numSegments)}`);
+  integer(op, 'numSegments', numSegments);
   const ids = intTensor(op, 'segmentIds', segmentIds), ds = dims(t), is = dims(ids);
   if (is.length > ds.length || is.some((d, i) => d !== ds[i]))
     throw new Error(`${op}: the shape of segmentIds, ${fmt(is)}, must be a prefix of the shape of data, ${fmt(ds)}`);

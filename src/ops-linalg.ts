@@ -25,7 +25,7 @@ export const matmul = method('matmul', function matmul(a: TensorLike, b: TensorL
   if (sa.length < 2 || sb.length < 2) throw new Error(`matmul: both operands must have rank >= 2, got shapes ${fmt(sa)} and ${fmt(sb)}`);
   const m = transposeA ? sa[sa.length - 1] : sa[sa.length - 2], ka = transposeA ? sa[sa.length - 2] : sa[sa.length - 1];
   const kb = transposeB ? sb[sb.length - 1] : sb[sb.length - 2], n = transposeB ? sb[sb.length - 2] : sb[sb.length - 1];
-  if (ka !== kb) throw new Error(`matmul: inner dimensions must match: shapes ${fmt(sa)} and ${fmt(sb)} (transposeA=${transposeA}, transposeB=${transposeB}) give ${ka} vs ${kb}`);
+  if (ka !== kb) throw new Error(`matmul: inner dimensions must match: shapes ${fmt(sa)} and ${fmt(sb)} give ${ka} vs ${kb} (transposeA=${transposeA}, transposeB=${transposeB})`);
   const batch = broadcastShapes('matmul', sa.slice(0, -2), sb.slice(0, -2));
   const shape = [...batch, m, n];
   checkShape('matmul', shape);

@@ -2,7 +2,7 @@
 // the losses (compositions of recorded ops, so they need no gradient code), and seeded random
 // tensors (generated inside the core by assembly/kernels/random.ts, bit-identical on every
 // platform). Convolution and pooling: ops-conv.ts.
-import { def, method, checkDTypes, dims, broadcastShapes, normAxis, withShape, fmt, seedOf } from './ops.js';
+import { def, method, checkDTypes, dims, broadcastShapes, normAxis, withShape, fmt, seedOf, optionsOf, finite } from './ops.js';
 import { core } from './core.js';
 import { Tensor, TensorLike, toTensor, wrap, describe, tensor, empty } from './tensor.js';
 import { softplus, mul, sub, square, equal, cast, neg } from './ops-elementwise.js';
@@ -35,7 +35,7 @@ function floatLabels(op: string, labels: TensorLike): Tensor {
 function checkLabelShape(op: string, labels: Tensor, logits: Tensor): void {
   const ls = dims(labels), xs = dims(logits), off = xs.length - ls.length;
   if (off < 0 || ls.some((d, i) => d !== 1 && d !== xs[i + off]))
-    throw new Error(`${op}: labels of shape ${fmt(ls)} do not match logits of shape ${fmt(xs)} (they must have the same shape, or broadcast to it)`);
+    throw new Error(`${op}: labels of shape ${fmt(ls)} do not match logits of shape ${fmt(xs)} (nor broadcast to it)`);
 }
 const meanLastAxis = (t: Tensor) => t.rank === 0 ? t : mean(t, -1);
 
@@ -44,7 +44,7 @@ export const softmaxCrossEntropy = /* @__PURE__ */ def('softmaxCrossEntropy', fu
   const op = 'softmaxCrossEntropy';
   const x = toTensor(op, logits);
   checkDTypes(op, x, 'float');
-  if (x.rank === 0) throw new Error(`${op}: logits must have rank >= 1 (classes on the last axis), got a scalar`);
+  if (x.rank === 0) throw new Error(`${op}: logits must have rank >= 1, got a scalar`);
   const z = floatLabels(op, labels);
   checkLabelShape(op, z, x);
   return neg(sum(mul(z, logSoftmax(x, -1)), -1));
@@ -60,9 +60,9 @@ export const sparseSoftmaxCrossEntropy = /* @__PURE__ */ def('sparseSoftmaxCross
   const x = toTensor(op, logits);
   checkDTypes(op, x, 'float');
   const z = toTensor(op, labels, 'int32');
-  if (z.dtype !== 'int32') throw new Error(`${op}: labels must be an int32 tensor of class indices, got dtype ${z.dtype} (shape ${fmt(dims(z))})`);
+  if (z.dtype !== 'int32') throw new Error(`${op}: labels must be int32 class indices, got dtype ${z.dtype} (shape ${fmt(dims(z))})`);
   const xs = dims(x), ls = dims(z);
-  if (xs.length === 0) throw new Error(`${op}: logits must have rank >= 1 (classes on the last axis), got a scalar`);
+  if (xs.length === 0) throw new Error(`${op}: logits must have rank >= 1, got a scalar`);
   if (ls.length !== xs.length - 1 || ls.some((d, i) => d !== xs[i]))
     throw new Error(`${op}: labels of shape ${fmt(ls)} must have the shape of logits ${fmt(xs)} without its last axis, i.e. ${fmt(xs.slice(0, -1))}`);
   const classes = xs[xs.length - 1];
@@ -73,8 +73,7 @@ export const sparseSoftmaxCrossEntropy = /* @__PURE__ */ def('sparseSoftmaxCross
   }
   // one-hot by comparison with 0..classes-1: comparisons are not recorded, so labels get no gradient
   const iota = tensor(Int32Array.from({ length: classes }, (_, i) => i), [classes], 'int32');
-  const oneHot = cast(equal(expandDims(z, -1), iota), 'float32');
-  return neg(sum(mul(oneHot, logSoftmax(x, -1)), -1));
+  return softmaxCrossEntropy(cast(equal(expandDims(z, -1), iota), 'float32'), x);
   
 }, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true,
@@ -119,29 +118,18 @@ export interface RandomNormalOptions { mean?: number; stddev?: number; seed?: nu
 /** Options of `randomUniform`: the interval [min, max) (default [0, 1)), seed, dtype (float32 only). */
 export interface RandomUniformOptions { min?: number; max?: number; seed?: number; dtype?: 'float32' }
 
-function checkOptions(op: string, options: unknown, keys: readonly string[]): Record<string, unknown> {
-  if (options === undefined || options === null) return {};
-  if (typeof options !== 'object' || Array.isArray(options)) throw new Error(`${op}: options must be an object like { ${keys.join(', ')} }, got ${describe(options)}`);
-  const o = options as Record<string, unknown>;
-  for (const k of Object.keys(o)) {
-    if (!keys.includes(k) && k !== 'dtype') throw new Error(`${op}: unknown option ${JSON.stringify(k)} (expected ${keys.join(', ')})`);
-  }
+/** The options of a random op: its two numbers (given or default, finite) and its seed. */
+function randomOptions(op: string, options: unknown, [a, b]: string[], [da, db]: number[]): [number, number, number] {
+  const o = optionsOf(op, options, [a, b, 'seed', 'dtype']);
   if (o.dtype !== undefined && o.dtype !== 'float32') throw new Error(`${op}: only dtype 'float32' is supported, got ${describe(o.dtype)}`);
-  return o;
-}
-function finiteOption(op: string, o: Record<string, unknown>, key: string, fallback: number): number {
-  const v = o[key] ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${op}: ${key} must be a finite number, got ${describe(o[key])}`);
-  return v;
+  return [finite(op, a, o[a] ?? da), finite(op, b, o[b] ?? db), seedOf(op, o.seed)];
 }
 
 /** Normal samples (float32) from a seeded counter-based generator: the same seed gives the same tensor everywhere. */
 export function randomNormal(shape: readonly number[], options?: RandomNormalOptions): Tensor {
   const op = 'randomNormal';
-  const o = checkOptions(op, options, ['mean', 'stddev', 'seed']);
-  const m = finiteOption(op, o, 'mean', 0), sd = finiteOption(op, o, 'stddev', 1);
+  const [m, sd, seed] = randomOptions(op, options, ['mean', 'stddev'], [0, 1]);
   if (sd < 0) throw new Error(`${op}: stddev must be >= 0, got ${sd}`);
-  const seed = seedOf(op, o.seed);
   const out = empty(shape, 'float32', op);
   out._shape = shape.slice();
   core.randomNormal(out.id, seed, m, sd);
@@ -151,10 +139,8 @@ export function randomNormal(shape: readonly number[], options?: RandomNormalOpt
 /** Uniform samples (float32) in [min, max) from a seeded counter-based generator. */
 export function randomUniform(shape: readonly number[], options?: RandomUniformOptions): Tensor {
   const op = 'randomUniform';
-  const o = checkOptions(op, options, ['min', 'max', 'seed']);
-  const min = finiteOption(op, o, 'min', 0), max = finiteOption(op, o, 'max', 1);
+  const [min, max, seed] = randomOptions(op, options, ['min', 'max'], [0, 1]);
   if (!(min <= max)) throw new Error(`${op}: min must be <= max, got min=${min}, max=${max}`);
-  const seed = seedOf(op, o.seed);
   const out = empty(shape, 'float32', op);
   out._shape = shape.slice();
   core.randomUniform(out.id, seed, min, max);

@@ -1,30 +1,16 @@
 // Normalization, dropout and norm clipping, with TF's (tf.nn, tf.clip_by_*) formulas and defaults.
 // All are compositions of recorded ops: no kernels, no gradient code, every derivative order.
-import { def, method, structured, floatArg, dims, axesMask, fmt, flag } from './ops.js';
+import { def, method, structured, floatArg, dims, axesMask, fmt, flag, optionsOf, finite, seedOf } from './ops.js';
 import { Tensor, TensorLike, describe } from './tensor.js';
 import { add, sub, mul, div, neg, square, sqrt, rsqrt, maximum, minimum, reciprocal, greater, greaterEqual, where, stopGradient } from './ops-elementwise.js';
 import { sum, mean } from './ops-reduce.js';
 import { reshape } from './ops-shape.js';
 import { randomUniform } from './ops-nn.js';
 
-
 /** Throws unless `shape` broadcasts to `xs` (the shape of x) without growing it. */
 function fits(op: string, what: string, shape: unknown, xs: readonly number[]): void {
   if (!Array.isArray(shape) || shape.length > xs.length || shape.some((d, i) => d !== 1 && d !== xs[i - shape.length + xs.length]))
     throw new Error(`${op}: ${what} ${describe(shape)} must broadcast to the shape of x, ${fmt(xs)}`);
-}
-/** A finite number with `min` < v (or <= with `orEqual`). */
-function numberArg(op: string, what: string, v: unknown, min: number, orEqual?: boolean): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || (orEqual ? v < min : v <= min))
-    throw new Error(`${op}: ${what} must be a finite number ${orEqual ? '>=' : '>'} ${min}, got ${describe(v)}`);
-  return v;
-}
-
-/** An options object whose keys are all in `keys` (undefined and null give {}). */
-function optionsOf(op: string, o: unknown, keys: string[]): Record<string, unknown> {
-  if (o != null && (typeof o !== 'object' || Array.isArray(o))) throw new Error(`${op}: options must be an object, got ${describe(o)}`);
-  for (const k in o as object) if (!keys.includes(k)) throw new Error(`${op}: unknown option ${JSON.stringify(k)} (expected ${keys.join(', ')})`);
-  return (o ?? {}) as Record<string, unknown>;
 }
 
 // ---- moments ----
@@ -85,7 +71,7 @@ export const batchNormalization = /* @__PURE__ */ method('batchNormalization', f
   };
   const m = arg(mean, 'mean'), v = arg(variance, 'variance');
   const o = offset == null ? undefined : arg(offset, 'offset'), s = scale == null ? undefined : arg(scale, 'scale');
-  let inv = rsqrt(add(v, numberArg(op, 'varianceEpsilon', varianceEpsilon, 0, true)));
+  let inv = rsqrt(add(v, finite(op, 'varianceEpsilon', varianceEpsilon, 0)));
   if (s) inv = mul(inv, s);
   return add(mul(t, inv), o ? sub(o, mul(m, inv)) : neg(mul(m, inv)));
 }, __TESTS__ && {
@@ -107,7 +93,7 @@ export const batchNormalization = /* @__PURE__ */ method('batchNormalization', f
 export const l2Normalize = /* @__PURE__ */ method('l2Normalize', function l2Normalize(x: TensorLike, axis?: number | number[], epsilon = 1e-12): Tensor {
   const op = 'l2Normalize', t = floatArg(op, x);
   axesMask(op, axis, t.rank); // validates the axes with this op's name
-  return mul(t, rsqrt(maximum(sum(square(t), axis, true), numberArg(op, 'epsilon', epsilon, 0, true))));
+  return mul(t, rsqrt(maximum(sum(square(t), axis, true), finite(op, 'epsilon', epsilon, 0))));
 }, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true,
   examples: [{ inputs: [[5]] }, { inputs: [[3, 4]], args: [1] }, { inputs: [[2, 3, 4]], args: [[0, 2]] }, { inputs: [[3, 4]], args: [-2, 0.1] }],
@@ -132,12 +118,11 @@ export interface DropoutOptions { seed?: number; noiseShape?: number[] }
  */
 export const dropout = /* @__PURE__ */ method('dropout', function dropout(x: TensorLike, rate: number, options?: DropoutOptions): Tensor {
   const op = 'dropout', t = floatArg(op, x), xs = dims(t);
-  if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) throw new Error(`${op}: rate must be a number in [0, 1), got ${describe(rate)}`);
-  const { seed, noiseShape = xs } = optionsOf(op, options, ['seed', 'noiseShape']);
-  if (seed !== undefined && !Number.isSafeInteger(seed)) throw new Error(`${op}: seed must be a safe integer, got ${describe(seed)}`);
+  finite(op, 'rate', rate, 0, 1, ')');
+  const o = optionsOf(op, options, ['seed', 'noiseShape']), seed = seedOf(op, o.seed), noiseShape = o.noiseShape ?? xs;
   fits(op, 'noiseShape', noiseShape, xs);
   if (rate === 0) return mul(t, 1); // (TF returns x itself)
-  const keep = greaterEqual(randomUniform(noiseShape as number[], { seed: seed as number | undefined }), rate);
+  const keep = greaterEqual(randomUniform(noiseShape as number[], { seed }), rate);
   return where(keep, mul(t, 1 / (1 - rate)), 0);
 }, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true,
@@ -158,7 +143,7 @@ export const dropout = /* @__PURE__ */ method('dropout', function dropout(x: Ten
  * ```
  */
 export const clipByNorm = /* @__PURE__ */ method('clipByNorm', function clipByNorm(x: TensorLike, clipNorm: number, axes?: number | number[]): Tensor {
-  const op = 'clipByNorm', t = floatArg(op, x), c = numberArg(op, 'clipNorm', clipNorm, 0);
+  const op = 'clipByNorm', t = floatArg(op, x), c = finite(op, 'clipNorm', clipNorm, 0, Infinity, '(');
   axesMask(op, axes, t.rank);
   const l2sum = sum(square(t), axes, true), nonzero = greater(l2sum, 0);
   const l2norm = where(nonzero, sqrt(where(nonzero, l2sum, 1)), l2sum);
@@ -173,7 +158,7 @@ const globalList = /* @__PURE__ */ def('clipByGlobalNorm', (tensors: readonly (T
   if (!Array.isArray(tensors)) throw new Error(`${op}: expected an array of tensors (or nulls), got ${describe(tensors)}`);
   const ts = tensors.filter(v => v !== null).map(v => floatArg(op, v!));
   if (!ts.length) throw new Error(`${op}: expected at least one tensor, got ${describe(tensors)}`);
-  const c = numberArg(op, 'clipNorm', clipNorm, 0);
+  const c = finite(op, 'clipNorm', clipNorm, 0, Infinity, '(');
   const norm = sqrt(ts.map(v => sum(square(v))).reduce((a, b) => add(a, b)));
   // TF: clipNorm · min(1 / norm, 1 / clipNorm), plus (norm − norm) so a non-finite norm gives NaN
   const scale = add(mul(minimum(reciprocal(norm), Math.fround(1 / Math.fround(c))), c), sub(norm, norm));

@@ -3,7 +3,7 @@
 // the core's softmax and the uniform numbers the core's seeded generator, both bit-identical on
 // every platform; the cumulative sums and the search are float64 arithmetic in a fixed order, so
 // a seeded call draws the same samples everywhere. Declared pure.
-import { method, floatArg, dims, unrecorded, fmt, seedOf } from './ops.js';
+import { method, floatArg, dims, unrecorded, fmt, seedOf, integer, optionsOf } from './ops.js';
 import { core } from './core.js';
 import { Tensor, TensorLike, describe, empty, view } from './tensor.js';
 import { softmax } from './ops-nn.js';
@@ -22,10 +22,8 @@ export interface RandomCategoricalOptions { seed?: number }
 export const randomCategorical = /* @__PURE__ */ method('randomCategorical', function randomCategorical(logits: TensorLike, numSamples: number, options?: RandomCategoricalOptions): Tensor {
   const op = 'randomCategorical', t = floatArg(op, logits), s = dims(t);
   if (s.length !== 2 || s[1] === 0) throw new Error(`${op}: logits must have shape [batch, classes] with classes >= 1, got ${fmt(s)}`);
-  if (typeof numSamples !== 'number' || !Number.isInteger(numSamples) || numSamples < 0) throw new Error(`${op}: numSamples must be a non-negative integer, got ${describe(numSamples)}`);
-  if (options != null && (typeof options !== 'object' || Array.isArray(options))) throw new Error(`${op}: options must be an object like { seed }, got ${describe(options)}`);
-  for (const k in options ?? {}) if (k !== 'seed') throw new Error(`${op}: unknown option ${JSON.stringify(k)} (expected seed)`);
-  const seed = seedOf(op, options?.seed);
+  integer(op, 'numSamples', numSamples);
+  const seed = seedOf(op, optionsOf(op, options, ['seed']).seed);
   const [batch, classes] = s;
   const p = unrecorded(() => softmax(t));
   const u = empty([batch, numSamples], 'float32', op), out = empty([batch, numSamples], 'int32', op);
@@ -34,7 +32,7 @@ export const randomCategorical = /* @__PURE__ */ method('randomCategorical', fun
   for (let b = 0; b < batch; b++) {
     let total = 0;
     for (let j = 0; j < classes; j++) cdf[j] = total += pv[b * classes + j];
-    if (!(total > 0)) throw new Error(`${op}: row ${b} of logits has no class with a finite, positive probability (logits all -Infinity, or NaN or +Infinity among them)`);
+    if (!(total > 0)) throw new Error(`${op}: row ${b} of logits gives no class a finite, positive probability (all -Infinity, or a NaN or +Infinity)`);
     for (let i = 0; i < numSamples; i++) {
       const target = uv[b * numSamples + i] * total;
       let lo = 0, hi = classes - 1; // the first class whose cdf exceeds target (zero-probability classes never do first)

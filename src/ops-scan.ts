@@ -3,7 +3,7 @@
 // compositions on gather (a reversed, rotated or selected index vector; the gradient scatters back),
 // so they need no kernel and no gradient code. Every op here is declared pure: a program that does
 // not import one leaves it out (and the scan kernels with it).
-import { def, method, structured, checkDTypes, dims, withShape, normAxis, axesMask, flag, fmt } from './ops.js';
+import { def, method, structured, checkDTypes, dims, withShape, normAxis, axesMask, flag, fmt, integer } from './ops.js';
 import { extraModule } from './core.js';
 import { Op } from '../build/generated/opcodes.js';
 import { extraWasm } from './extra-source.js';
@@ -159,7 +159,7 @@ function selectTopK(v: Float32Array | Int32Array, rows: number, n: number, k: nu
 
 const topKList = /* @__PURE__ */ def('topK', (x: TensorLike, k = 1, sorted = true): Tensor[] => {
   const op = 'topK', t = numericArg(op, x), s = dims(t), n = s[s.length - 1];
-  if (!isInt(k) || k < 0) throw new Error(`topK: k must be a non-negative integer, got ${describe(k)}`);
+  integer(op, 'k', k);
   if (k > n) throw new Error(`topK: k = ${k} is more than the last dimension of x (shape ${fmt(s)})`);
   flag(op, 'sorted', sorted, true);
   const lead = s.slice(0, -1), rows = lead.reduce((a, b) => a * b, 1), outShape = [...lead, k];

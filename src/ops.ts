@@ -88,6 +88,32 @@ export function flag(op: string, what: string, v: unknown, fallback = false): bo
 }
 export type SpecExtras = Partial<Omit<OpSpec, 'name' | 'fn' | 'kind' | 'dtypes'>>;
 
+/** An options object (undefined and null give {}) with no key outside `keys`, or an Error naming the op. */
+export function optionsOf(op: string, o: unknown, keys: readonly string[]): Record<string, unknown> {
+  if (o != null && (typeof o !== 'object' || Array.isArray(o))) throw new Error(`${op}: options must be an object like { ${keys.join(', ')} }, got ${describe(o)}`);
+  for (const k of Object.keys(o ?? {})) if (!keys.includes(k)) throw new Error(`${op}: unknown option ${JSON.stringify(k)} (expected ${keys.join(', ')})`);
+  return (o ?? {}) as Record<string, unknown>;
+}
+
+/**
+ * A finite number from `min` to `max`, each end included unless `open` names it ('(' the lower end,
+ * ')' the upper one); otherwise an Error naming the op, the argument, the range and the value.
+ */
+export function finite(op: string, what: string, v: unknown, min = -Infinity, max = Infinity, open = ''): number {
+  const lo = open.includes('('), hi = open.includes(')');
+  if (typeof v !== 'number' || !Number.isFinite(v) || (lo ? v <= min : v < min) || (hi ? v >= max : v > max)) {
+    const range = max < Infinity ? ` in ${lo ? '(' : '['}${min}, ${max}${hi ? ')' : ']'}` : min > -Infinity ? ` ${lo ? '>' : '>='} ${min}` : '';
+    throw new Error(`${op}: ${what} must be a ${max < Infinity ? '' : 'finite '}number${range}, got ${describe(v)}`);
+  }
+  return v;
+}
+
+/** An integer >= `min` (a count, an index), or an Error naming the op, the argument and the value. */
+export function integer(op: string, what: string, v: unknown, min = 0): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new Error(`${op}: ${what} must be an integer >= ${min}, got ${describe(v)}`);
+  return v;
+}
+
 // ---- validation helpers ----
 /** The (cached, do-not-mutate) shape of a tensor. */
 export const dims = shapeOf;

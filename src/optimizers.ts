@@ -5,7 +5,7 @@
 import { Tensor, tidy, describe, zeros } from './tensor.js';
 import { Variable, variable } from './variable.js';
 import { GradientTape } from './tape.js';
-import { unrecorded, dims } from './ops.js';
+import { unrecorded, dims, optionsOf, finite, flag } from './ops.js';
 import { add, sub, mul, div, sqrt, square } from './ops-elementwise.js';
 
 type Slots = Record<string, Variable>;
@@ -14,19 +14,22 @@ type Slots = Record<string, Variable>;
 export abstract class Optimizer {
   /** How many times applyGradients has run (Keras' `iterations`); Adam's bias correction uses it. */
   iterations = 0;
-  private lr: number;
-  private slots = new Map<Variable, Slots>();
+  #lr: number;
+  #slots = new Map<Variable, Slots>();
+  /** names the optimizer in errors ('sgd', 'adam', 'rmsprop') */
+  #opName: string;
   /** @internal */ protected abstract readonly slotNames: readonly string[];
 
   /** @internal `opName` names the optimizer in errors ('sgd', 'adam', 'rmsprop'). */
-  protected constructor(protected readonly opName: string, learningRate: number) {
-    this.lr = checkLearningRate(opName, learningRate);
+  protected constructor(opName: string, learningRate: number) {
+    this.#opName = opName;
+    this.#lr = checkLearningRate(opName, learningRate);
   }
 
   /** The learning rate; may be changed between steps (a positive finite number). */
-  get learningRate(): number { return this.lr; }
+  get learningRate(): number { return this.#lr; }
   /** Sets the learning rate for the next steps. */
-  set learningRate(value: number) { this.lr = checkLearningRate(this.opName, value); }
+  set learningRate(value: number) { this.#lr = checkLearningRate(this.#opName, value); }
 
   /**
    * Applies one update, in TF's form `applyGradients([[grad, variable], ...])` (`zip(grads, vars)`)
@@ -47,24 +50,22 @@ export abstract class Optimizer {
   applyGradients(pairs: Iterable<readonly [Tensor | null | undefined, Variable]>): void;
   applyGradients(grads: readonly (Tensor | null | undefined)[], variables: readonly Variable[]): void;
   applyGradients(...args: unknown[]): void {
-    const op = `${this.opName}.applyGradients`;
+    const op = `${this.#opName}.applyGradients`;
     const [grads, vars, names] = args.length <= 1 ? unzipPairs(op, args[0]) : checkArrays(op, args[0], args[1]);
     vars.forEach((v, i) => checkVariable(op, v, names.variable(i)));
     const updates: [Tensor, Variable][] = [];
     grads.forEach((g, i) => {
       if (g === null || g === undefined) return;
       const v = vars[i] as Variable, name = names.grad(i);
-      if (!(g instanceof Tensor)) throw new Error(`${op}: ${name} must be a Tensor or null, got ${describe(g)}`);
-      if (g.isDisposed) throw new Error(`${op}: ${name} is a disposed tensor`);
-      if (g.dtype !== 'float32') throw new Error(`${op}: ${name} must be float32, got dtype ${g.dtype}`);
+      if (!(g instanceof Tensor) || g.isDisposed || g.dtype !== 'float32') throw new Error(`${op}: ${name} must be a float32 Tensor or null, got ${describe(g)}`);
       if (dims(g).join() !== dims(v).join())
         throw new Error(`${op}: ${name} has shape [${dims(g)}] but variable ${JSON.stringify(v.name)} has shape [${dims(v)}]`);
       updates.push([g, v]);
     });
-    this.pruneDisposed();
+    this.#pruneDisposed();
     const step = this.iterations + 1;
     unrecorded(() => {
-      for (const [g, v] of updates) tidy(() => this.update(g, v, this.slotsFor(v), step));
+      for (const [g, v] of updates) tidy(() => this.update(g, v, this.#slotsFor(v), step));
     });
     this.iterations++;
   }
@@ -84,7 +85,7 @@ export abstract class Optimizer {
    * ```
    */
   minimize(lossFn: () => Tensor, variables?: readonly Variable[]): number {
-    const op = `${this.opName}.minimize`;
+    const op = `${this.#opName}.minimize`;
     if (typeof lossFn !== 'function') throw new Error(`${op}: lossFn must be a function returning a scalar loss tensor, got ${describe(lossFn)}`);
     if (variables !== undefined) {
       if (!Array.isArray(variables)) throw new Error(`${op}: variables must be an array of Variables, got ${describe(variables)}`);
@@ -100,9 +101,8 @@ export abstract class Optimizer {
           return lossFn();
         });
         const loss = t.result as unknown;
-        if (!(loss instanceof Tensor) || loss.isDisposed) throw new Error(`${op}: lossFn must return a Tensor, got ${describe(loss)}`);
-        if (loss.size !== 1) throw new Error(`${op}: lossFn must return a scalar loss, got shape [${dims(loss)}] (reduce it with mean() or sum())`);
-        if (loss.dtype !== 'float32') throw new Error(`${op}: the loss must be float32, got dtype ${loss.dtype}`);
+        if (!(loss instanceof Tensor) || loss.isDisposed || loss.size !== 1 || loss.dtype !== 'float32')
+          throw new Error(`${op}: lossFn must return a float32 scalar loss (reduce it with mean() or sum()), got ${describe(loss)}`);
         const vars = variables ?? t.watchedVariables();
         if (vars.length === 0) throw new Error(`${op}: lossFn read no trainable variable, so there is nothing to minimize (pass the variables explicitly or make them trainable)`);
         const grads = t.gradient(loss, [...vars]) as (Tensor | null)[];
@@ -124,15 +124,15 @@ export abstract class Optimizer {
 
   /** A slot variable of `v` (e.g. 'm', 'v', 'momentum', 'rms'), or undefined before its first update. */
   getSlot(v: Variable, name: string): Variable | undefined {
-    return this.slots.get(v)?.[name];
+    return this.#slots.get(v)?.[name];
   }
   /** The names of the per-variable slots this optimizer keeps (e.g. `['m', 'v']` for Adam). */
   getSlotNames(): string[] { return [...this.slotNames]; }
 
   /** Frees every slot variable; the optimizer starts afresh (iterations = 0). */
   dispose(): void {
-    for (const s of this.slots.values()) for (const t of Object.values(s)) t.dispose();
-    this.slots.clear();
+    for (const s of this.#slots.values()) for (const t of Object.values(s)) t.dispose();
+    this.#slots.clear();
     this.iterations = 0;
   }
   /** `using opt = adam()` frees the slot variables at the end of the block. */
@@ -141,8 +141,8 @@ export abstract class Optimizer {
   /** @internal one variable's update; runs unrecorded inside a tidy */
   protected abstract update(g: Tensor, v: Variable, slots: Slots, step: number): void;
 
-  private slotsFor(v: Variable): Slots {
-    let s = this.slots.get(v);
+  #slotsFor(v: Variable): Slots {
+    let s = this.#slots.get(v);
     if (!s) {
       s = {};
       for (const name of this.slotNames) {
@@ -150,25 +150,22 @@ export abstract class Optimizer {
         s[name] = variable(z, { trainable: false, name: `${v.name}/${name}` });
         z.dispose();
       }
-      this.slots.set(v, s);
+      this.#slots.set(v, s);
     }
     return s;
   }
 
   /** Drops the slots of variables the user disposed. */
-  private pruneDisposed(): void {
-    for (const [v, s] of this.slots) {
+  #pruneDisposed(): void {
+    for (const [v, s] of this.#slots) {
       if (!v.isDisposed) continue;
       for (const t of Object.values(s)) t.dispose();
-      this.slots.delete(v);
+      this.#slots.delete(v);
     }
   }
 }
 
-function checkLearningRate(op: string, lr: unknown): number {
-  if (typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0) throw new Error(`${op}: learningRate must be a positive finite number, got ${describe(lr)}`);
-  return lr;
-}
+const checkLearningRate = (op: string, lr: unknown): number => finite(op, 'learningRate', lr, 0, Infinity, '(');
 
 /** `name` says where the argument was: `variables[2]`, or `pairs[2][1]`. */
 function checkVariable(op: string, v: unknown, name: string): void {
@@ -202,26 +199,6 @@ function unzipPairs(op: string, pairs: unknown): [unknown[], unknown[], Argument
   return [grads, variables, { grad: i => `pairs[${i}][0] (the gradient)`, variable: i => `pairs[${i}][1] (the variable)` }];
 }
 
-function checkOptions<K extends string>(op: string, options: unknown, keys: readonly K[]): Partial<Record<K, unknown>> {
-  if (options === undefined) return {};
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new Error(`${op}: options must be an object, got ${describe(options)}`);
-  for (const k of Object.keys(options)) {
-    if (!(keys as readonly string[]).includes(k)) throw new Error(`${op}: unknown option ${JSON.stringify(k)} (expected ${keys.map(k => JSON.stringify(k)).join(', ')})`);
-  }
-  return options as Partial<Record<K, unknown>>;
-}
-
-function inRange(op: string, name: string, value: unknown, fallback: number, lo: number, hi: number, hiOpen = false): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < lo || (hiOpen ? value >= hi : value > hi))
-    throw new Error(`${op}: ${name} must be a number in [${lo}, ${hi}${hiOpen ? ')' : ']'}, got ${describe(value)}`);
-  return value;
-}
-function nonNegative(op: string, name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new Error(`${op}: ${name} must be a non-negative finite number, got ${describe(value)}`);
-  return value;
-}
 
 // ---- SGD ----
 /** Options of `sgd`: momentum in [0, 1] (default 0) and Nesterov momentum (default false). */
@@ -238,10 +215,9 @@ export class SGD extends Optimizer {
   /** Use `sgd(learningRate, options)`; same arguments. */
   constructor(learningRate = 0.01, options?: SGDOptions) {
     super('sgd', learningRate);
-    const o = checkOptions('sgd', options, ['momentum', 'nesterov'] as const);
-    this.momentum = inRange('sgd', 'momentum', o.momentum, 0, 0, 1);
-    if (o.nesterov !== undefined && typeof o.nesterov !== 'boolean') throw new Error(`sgd: nesterov must be a boolean, got ${describe(o.nesterov)}`);
-    this.nesterov = o.nesterov ?? false;
+    const o = optionsOf('sgd', options, ['momentum', 'nesterov']);
+    this.momentum = finite('sgd', 'momentum', o.momentum ?? 0, 0, 1);
+    this.nesterov = flag('sgd', 'nesterov', o.nesterov);
     this.slotNames = this.momentum > 0 ? ['momentum'] : [];
   }
 
@@ -275,10 +251,10 @@ export class Adam extends Optimizer {
   /** Use `adam(learningRate, options)`; same arguments. */
   constructor(learningRate = 0.001, options?: AdamOptions) {
     super('adam', learningRate);
-    const o = checkOptions('adam', options, ['beta1', 'beta2', 'epsilon'] as const);
-    this.beta1 = inRange('adam', 'beta1', o.beta1, 0.9, 0, 1, true);
-    this.beta2 = inRange('adam', 'beta2', o.beta2, 0.999, 0, 1, true);
-    this.epsilon = nonNegative('adam', 'epsilon', o.epsilon, 1e-7);
+    const o = optionsOf('adam', options, ['beta1', 'beta2', 'epsilon']);
+    this.beta1 = finite('adam', 'beta1', o.beta1 ?? 0.9, 0, 1, ')');
+    this.beta2 = finite('adam', 'beta2', o.beta2 ?? 0.999, 0, 1, ')');
+    this.epsilon = finite('adam', 'epsilon', o.epsilon ?? 1e-7, 0);
   }
 
   protected update(g: Tensor, w: Variable, slots: Slots, step: number): void {
@@ -310,12 +286,12 @@ export class RMSprop extends Optimizer {
   /** Use `rmsprop(learningRate, options)`; same arguments. */
   constructor(learningRate = 0.001, options?: RMSpropOptions) {
     super('rmsprop', learningRate);
-    const o = checkOptions('rmsprop', options, ['decay', 'rho', 'momentum', 'epsilon'] as const);
+    const o = optionsOf('rmsprop', options, ['decay', 'rho', 'momentum', 'epsilon']);
     if (o.decay !== undefined && o.rho !== undefined && o.decay !== o.rho)
       throw new Error(`rmsprop: decay and rho name the same parameter; got decay=${describe(o.decay)} and rho=${describe(o.rho)}`);
-    this.decay = inRange('rmsprop', o.decay !== undefined ? 'decay' : 'rho', o.decay ?? o.rho, 0.9, 0, 1);
-    this.momentum = inRange('rmsprop', 'momentum', o.momentum, 0, 0, 1);
-    this.epsilon = nonNegative('rmsprop', 'epsilon', o.epsilon, 1e-7);
+    this.decay = finite('rmsprop', o.decay !== undefined ? 'decay' : 'rho', o.decay ?? o.rho ?? 0.9, 0, 1);
+    this.momentum = finite('rmsprop', 'momentum', o.momentum ?? 0, 0, 1);
+    this.epsilon = finite('rmsprop', 'epsilon', o.epsilon ?? 1e-7, 0);
     this.slotNames = this.momentum > 0 ? ['rms', 'momentum'] : ['rms'];
   }
 

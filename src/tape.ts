@@ -110,11 +110,11 @@ export class GradientTape<R = unknown> extends Owned {
   result!: R;
   /** @internal */ _watchAccessed: boolean;
   /** the tape's struct in the core (0: none yet), valid while `coreGeneration` is the core's */
-  private ptr = 0;
-  private coreGeneration = 0;
-  private isRecording = false;
-  private consumed = false;
-  private disposed = false;
+  #ptr = 0;
+  #coreGeneration = 0;
+  #isRecording = false;
+  #consumed = false;
+  #disposed = false;
   /**
    * The watched variables (in watch order), each with every value it had when this tape watched or
    * read it (the core holds a reference to each; none for non-float variables). As in TF, where the
@@ -122,10 +122,10 @@ export class GradientTape<R = unknown> extends Owned {
    * them, so an assign() after a read keeps the gradient of that read while cutting the gradient
    * through the assigned value. Created on first use: most tapes never see a variable.
    */
-  private variables: Map<Variable, number[]> | undefined;
-  /** @internal owned by the enclosing tidy (which frees it unless it is returned or kept) */
-  _inTidy = false;
-  private registered = false;
+  #variables: Map<Variable, number[]> | undefined;
+  /** owned by the enclosing tidy (which frees it unless it is returned or kept) */
+  #inTidy = false;
+  #registered = false;
 
   /**
    * A tape that is not recording yet: call `record` (possibly several times); `tape(fn, options)` does
@@ -148,27 +148,27 @@ export class GradientTape<R = unknown> extends Owned {
     if (options === null || typeof options !== 'object') throw new Error(`GradientTape: options must be an object, got ${describe(options)}`);
     this.persistent = !!options.persistent;
     this._watchAccessed = options.watchAccessedVariables ?? true;
-    this._inTidy = ownByTidy(this);
+    this.#inTidy = ownByTidy(this);
   }
 
   /** The tape's struct in the core, made on first use. */
-  private ensureTape(op = 'GradientTape'): number {
-    if (this.disposed) throw new Error(`${op}: the tape is disposed`);
-    if (this.ptr && this.coreGeneration !== generation) throw new Error(`${op}: the tape is no longer usable: the WebAssembly core was reset after an internal error`);
-    if (this.ptr) return this.ptr;
+  #ensureTape(op = 'GradientTape'): number {
+    if (this.#disposed) throw new Error(`${op}: the tape is disposed`);
+    if (this.#ptr && this.#coreGeneration !== generation) throw new Error(`${op}: the tape is no longer usable: the WebAssembly core was reset after an internal error`);
+    if (this.#ptr) return this.#ptr;
     ready();
-    this.ptr = core.newTape();
-    this.coreGeneration = generation;
-    if (!this._inTidy) this.register();
-    return this.ptr;
+    this.#ptr = core.newTape();
+    this.#coreGeneration = generation;
+    if (!this.#inTidy) this.#register();
+    return this.#ptr;
   }
 
   /** Lets the garbage collector free the tape once it is unreachable (tidy's tapes: only if they escape). */
-  private register(): void {
-    if (this.registered || !tapeRegistry) return;
+  #register(): void {
+    if (this.#registered || !tapeRegistry) return;
     // the low bit of the address (always 0: structs are 16-byte aligned) flags a persistent tape
-    tapeRegistry.register(this, this.coreGeneration * 2 ** 32 + this.ptr + (this.persistent ? 1 : 0), this);
-    this.registered = true;
+    tapeRegistry.register(this, this.#coreGeneration * 2 ** 32 + this.#ptr + (this.persistent ? 1 : 0), this);
+    this.#registered = true;
     if (this.persistent && ++livePersistent >= PERSISTENT_WARNING && !persistentLeakWarned) {
       persistentLeakWarned = true;
       console.warn(`gradtape: ${livePersistent} persistent tapes are alive, not disposed: each holds what it recorded until garbage collected. Free them: tape.dispose(), \`using\`, or tidy().`);
@@ -178,26 +178,26 @@ export class GradientTape<R = unknown> extends Owned {
   /** @internal the end of the tidy that owns this tape */
   override _release(escapes: boolean): void {
     if (!escapes) return this.dispose();
-    this._inTidy = false;
-    if (this.ptr) this.register();
+    this.#inTidy = false;
+    if (this.#ptr) this.#register();
   }
 
   /** Frees the tape's struct in the core and everything it holds (the tape object stays usable). */
-  private freeTape(): void {
-    if (this.variables) for (const ids of this.variables.values()) ids.length = 0;
-    if (!this.ptr) return;
-    if (this.registered) {
+  #freeTape(): void {
+    if (this.#variables) for (const ids of this.#variables.values()) ids.length = 0;
+    if (!this.#ptr) return;
+    if (this.#registered) {
       tapeRegistry!.unregister(this);
       if (this.persistent) livePersistent--;
     }
-    this.registered = false;
-    if (this.coreGeneration === generation) core.freeTape(this.ptr);
-    this.ptr = 0;
-    if (this.isRecording) this.setRecordingState(false);
+    this.#registered = false;
+    if (this.#coreGeneration === generation) core.freeTape(this.#ptr);
+    this.#ptr = 0;
+    if (this.#isRecording) this.#setRecordingState(false);
   }
 
-  private setRecordingState(on: boolean): void {
-    this.isRecording = on;
+  #setRecordingState(on: boolean): void {
+    this.#isRecording = on;
     const i = recording.indexOf(this);
     if (on && i < 0) recording.push(this);
     if (!on && i >= 0) recording.splice(i, 1);
@@ -205,21 +205,21 @@ export class GradientTape<R = unknown> extends Owned {
   }
 
   /** Starts (or stops) recording in the core: a recording tape holds one of its fast watch slots. */
-  private setRecording(on: boolean): void {
-    if (this.coreGeneration === generation) (on ? core.startRecording : core.stopRecording)(this.ptr);
-    this.setRecordingState(on);
+  #setRecording(on: boolean): void {
+    if (this.#coreGeneration === generation) (on ? core.startRecording : core.stopRecording)(this.#ptr);
+    this.#setRecordingState(on);
   }
 
   /** @internal can it still record (not disposed, not used up)? */
-  _usable(): boolean { return !this.disposed && !this.consumed && this.coreGeneration === generation; }
+  _usable(): boolean { return !this.#disposed && !this.#consumed && this.#coreGeneration === generation; }
   /** @internal records again for a while (a forward accumulator computing a JVP it watched); false if it cannot */
   _resume(): boolean {
-    if (this.isRecording || !this.ptr || !this._usable()) return false;
-    this.setRecording(true);
+    if (this.#isRecording || !this.#ptr || !this._usable()) return false;
+    this.#setRecording(true);
     return true;
   }
   /** @internal the end of `_resume` */
-  _pause(): void { if (this.isRecording) this.setRecording(false); }
+  _pause(): void { if (this.#isRecording) this.#setRecording(false); }
 
   /**
    * Runs `fn` while recording on this tape (appending to what it already holds), as TF's re-entered
@@ -236,18 +236,18 @@ export class GradientTape<R = unknown> extends Owned {
    */
   record<T>(fn: (tape: GradientTape) => T): GradientTape<T> {
     if (typeof fn !== 'function') throw new TypeError(`GradientTape.record: expected a function, got ${describe(fn)}`);
-    if (this.isRecording) throw new Error('GradientTape.record: Tape is still recording, This can happen if you try to re-enter an already-active tape.');
-    this.checkUsable('GradientTape.record');
+    if (this.#isRecording) throw new Error('GradientTape.record: Tape is still recording, This can happen if you try to re-enter an already-active tape.');
+    this.#checkUsable('GradientTape.record');
     const self = this as unknown as GradientTape<T>;
-    this.ensureTape('GradientTape.record');
-    this.setRecording(true);
+    this.#ensureTape('GradientTape.record');
+    this.#setRecording(true);
     try {
       const result = fn(this);
       if (result !== null && typeof result === 'object' && typeof (result as any).then === 'function')
         throw new TypeError('GradientTape.record: the function returned a Promise; recording must be synchronous (await outside the tape)');
       self.result = result;
     } finally {
-      if (this.ptr && this.isRecording) this.setRecording(false);
+      if (this.#ptr && this.#isRecording) this.#setRecording(false);
     }
     return self;
   }
@@ -266,29 +266,29 @@ export class GradientTape<R = unknown> extends Owned {
    * ```
    */
   watch(x: unknown): void {
-    this.ensureTape('GradientTape.watch');
-    if (x instanceof Tensor && !x.isDisposed) this.watchLeaf(x); // the common case, without a closure
-    else forEachLeaf(x, 'GradientTape.watch', leaf => this.watchLeaf(leaf));
+    this.#ensureTape('GradientTape.watch');
+    if (x instanceof Tensor && !x.isDisposed) this.#watchLeaf(x); // the common case, without a closure
+    else forEachLeaf(x, 'GradientTape.watch', leaf => this.#watchLeaf(leaf));
   }
 
-  private watchLeaf(leaf: Tensor): void {
-    if (leaf.dtype !== 'float32') { if (leaf instanceof Variable) this.valuesOf(leaf); warnDType(leaf.dtype); return; }
+  #watchLeaf(leaf: Tensor): void {
+    if (leaf.dtype !== 'float32') { if (leaf instanceof Variable) this.#valuesOf(leaf); warnDType(leaf.dtype); return; }
     if (leaf instanceof Variable) this._watchVariable(leaf);
-    else core.watch(this.ptr, leaf.id, 0);
+    else core.watch(this.#ptr, leaf.id, 0);
   }
 
   /** @internal watch of a variable (explicit, or automatic when read while recording) */
   _watchVariable(v: Variable): void {
-    const values = this.valuesOf(v);
+    const values = this.#valuesOf(v);
     if (v.dtype !== 'float32') return;
     const id = v.id;
     if (values[values.length - 1] === id) return;
-    core.watch(this.ensureTape(), id, 1); // the core holds the value until the tape is freed or reset
+    core.watch(this.#ensureTape(), id, 1); // the core holds the value until the tape is freed or reset
     values.push(id);
   }
 
-  private valuesOf(v: Variable): number[] {
-    const vars = this.variables ??= new Map();
+  #valuesOf(v: Variable): number[] {
+    const vars = this.#variables ??= new Map();
     let values = vars.get(v);
     if (!values) vars.set(v, values = []);
     return values;
@@ -307,7 +307,7 @@ export class GradientTape<R = unknown> extends Owned {
    * ```
    */
   watchedVariables(): Variable[] {
-    return [...(this.variables?.keys() ?? [])].filter(v => !v.isDisposed).sort((a, b) => a._order - b._order);
+    return [...(this.#variables?.keys() ?? [])].filter(v => !v.isDisposed).sort((a, b) => a._order - b._order);
   }
 
   /**
@@ -328,14 +328,14 @@ export class GradientTape<R = unknown> extends Owned {
    * ```
    */
   stopRecording<T>(fn: () => T): T {
-    if (!this.isRecording) throw new Error('GradientTape.stopRecording: Trying to stop recording a tape which is not recording.');
-    const ptr = this.ptr;
+    if (!this.#isRecording) throw new Error('GradientTape.stopRecording: Trying to stop recording a tape which is not recording.');
+    const ptr = this.#ptr;
     core.setActive(ptr, 0); // keeps its slot: resuming is cheap
-    this.setRecordingState(false);
+    this.#setRecordingState(false);
     try { return fn(); } finally {
-      if (!this.consumed && this.ptr === ptr && this.coreGeneration === generation) { // not used up or freed meanwhile
+      if (!this.#consumed && this.#ptr === ptr && this.#coreGeneration === generation) { // not used up or freed meanwhile
         core.setActive(ptr, 1);
-        this.setRecordingState(true);
+        this.#setRecordingState(true);
       }
     }
   }
@@ -358,29 +358,43 @@ export class GradientTape<R = unknown> extends Owned {
    * ```
    */
   reset(): void {
-    if (!this.isRecording) throw new Error('GradientTape.reset: Tape is not recording.');
-    core.resetTape(this.ptr);
-    this.variables = undefined;
+    if (!this.#isRecording) throw new Error('GradientTape.reset: Tape is not recording.');
+    core.resetTape(this.#ptr);
+    this.#variables = undefined;
   }
 
-  private checkUsable(op: string): void {
-    if (this.disposed) throw new Error(`${op}: the tape is disposed`);
-    if (this.consumed) throw new Error(`${op}: A non-persistent GradientTape can only be used to compute one set of gradients (or jacobians)`);
+  #checkUsable(op: string): void {
+    if (this.#disposed) throw new Error(`${op}: the tape is disposed`);
+    if (this.#consumed) throw new Error(`${op}: A non-persistent GradientTape can only be used to compute one set of gradients (or jacobians)`);
   }
 
-  /** Marks a non-persistent tape used up: it stops recording and frees its records afterwards. */
-  private beginUse(op: string): void {
-    this.checkUsable(op);
+  /** Runs fn as `op`, which uses up a non-persistent tape: it stops recording, and frees its records afterwards. */
+  #use<T>(op: string, fn: () => T): T {
+    this.#checkUsable(op);
     if (!this.persistent) {
-      this.consumed = true;
-      if (this.isRecording) this.setRecording(false);
-    } else if (this.isRecording && !persistentWarned) {
+      this.#consumed = true;
+      if (this.#isRecording) this.#setRecording(false);
+    } else if (this.#isRecording && !persistentWarned) {
       persistentWarned = true;
       console.warn('gradtape: gradient() on a persistent tape that is recording records the gradient computation too (for higher-order derivatives)');
     }
+    try {
+      return fn();
+    } finally {
+      if (!this.persistent) this.#freeTape();
+    }
   }
-  private endUse(): void {
-    if (!this.persistent) this.freeTape();
+
+  /** The gradients w.r.t. srcs of `count` sweeps from target, seeded with zeros where `ones(seed, k)` puts ones: rows[source][k]. */
+  #sweeps(target: Tensor, srcs: Tensor[], count: number, ones: (seed: Float32Array, k: number) => void): (Tensor | null)[][] {
+    const rows: (Tensor | null)[][] = srcs.map(() => []);
+    for (let k = 0; k < count; k++) {
+      const seed = fill(dims(target), 0, 'float32');
+      ones(new Float32Array(core.memory.buffer, core.dataPtr(seed.id), seed.size), k);
+      this.#sweep([target], srcs, [seed], 'none').forEach((g, j) => rows[j].push(g));
+      seed.dispose();
+    }
+    return rows;
   }
 
   /**
@@ -408,24 +422,21 @@ export class GradientTape<R = unknown> extends Owned {
     const targets = leaves(target, 'GradientTape.gradient (target)');
     const srcs = leaves(sources, 'GradientTape.gradient (sources)');
     const seeds = options?.outputGradients === undefined ? undefined : seedLeaves(target, options.outputGradients);
-    this.beginUse('GradientTape.gradient');
-    try {
-      const grads = this.sweep(targets, srcs, seeds, unconnected);
+    return this.#use('GradientTape.gradient', () => {
+      const grads = this.#sweep(targets, srcs, seeds, unconnected);
       return (sources instanceof Tensor ? grads[0] : rebuild(sources, grads)) as Grads<S>;
-    } finally {
-      this.endUse();
-    }
+    });
   }
 
   /**
    * The core of gradient(), reusable by jacobian without consuming the tape: one gradient per source
    * (null if unconnected). `seeds[i]` replaces the ones seed of target i (null or missing: ones).
    */
-  private sweep(targets: Tensor[], srcs: Tensor[], seeds: unknown[] | undefined, unconnected: Unconnected): (Tensor | null)[] {
+  #sweep(targets: Tensor[], srcs: Tensor[], seeds: unknown[] | undefined, unconnected: Unconnected): (Tensor | null)[] {
     const nTargets = targets.length;
     // a variable stands for every value it had while this tape watched it (a snapshot: a persistent
     // tape recording its own sweep may see the variable read again meanwhile)
-    const variables = this.variables;
+    const variables = this.#variables;
     const values = variables && srcs.map(s => {
       const ids = s instanceof Variable ? variables.get(s) : undefined;
       return ids?.length ? ids.slice() : undefined;
@@ -450,7 +461,7 @@ export class GradientTape<R = unknown> extends Owned {
         throw e;
       }
     }
-    const ptr = this.ensureTape();
+    const ptr = this.#ensureTape();
     // the core reads, from the args buffer: targets, seeds (0: ones), then every source id
     const args = argsFor(2 * nTargets + nSources), m = ints();
     let at = args >>> 2;
@@ -502,7 +513,7 @@ export class GradientTape<R = unknown> extends Owned {
 
   /** @internal vector-Jacobian product for forward mode: never consumes the tape, never warns */
   _vjp(target: Tensor, sources: Tensor[], seed: Tensor): (Tensor | null)[] {
-    return this.sweep([target], sources, [seed], 'none');
+    return this.#sweep([target], sources, [seed], 'none');
   }
 
   /**
@@ -518,29 +529,14 @@ export class GradientTape<R = unknown> extends Owned {
    */
   jacobian<S>(target: TensorLike, sources: S, options: { unconnectedGradients?: Unconnected } = {}): Grads<S> {
     const unconnected = checkUnconnected('GradientTape.jacobian', options?.unconnectedGradients);
-    if (!(target instanceof Tensor)) throw new Error(`GradientTape.jacobian: target must be a single tensor, got ${describe(target)}`);
-    if (target.isDisposed) throw new Error('GradientTape.jacobian: target is a disposed tensor');
+    if (!(target instanceof Tensor) || target.isDisposed) throw new Error(`GradientTape.jacobian: target must be a single tensor, got ${describe(target)}`);
     const srcs = leaves(sources, 'GradientTape.jacobian (sources)');
-    this.beginUse('GradientTape.jacobian');
-    try {
-      const tShape = dims(target), n = target.size;
-      const rows: (Tensor | null)[][] = srcs.map(() => []);
-      for (let i = 0; i < n; i++) {
-        const seed = fill(tShape, 0, 'float32');
-        seedView(seed)[i] = 1;
-        const g = this.sweep([target], srcs, [seed], 'none');
-        seed.dispose();
-        g.forEach((gi, j) => rows[j].push(gi));
-      }
-      const result = srcs.map((src, j) => {
-        const r = rows[j];
-        if (r.every(g => g === null) && unconnected === 'none') return null;
-        return stackRows(r, 0, [...tShape, ...dims(src)], dims(src));
-      });
+    return this.#use('GradientTape.jacobian', () => {
+      const rows = this.#sweeps(target, srcs, target.size, (seed, i) => { seed[i] = 1; });
+      const result = srcs.map((src, j) => rows[j].every(g => g === null) && unconnected === 'none' ? null
+        : stackRows(rows[j], 0, [...dims(target), ...dims(src)], dims(src)));
       return rebuild(sources, result) as Grads<S>;
-    } finally {
-      this.endUse();
-    }
+    });
   }
 
   /**
@@ -559,27 +555,14 @@ export class GradientTape<R = unknown> extends Owned {
     checkUnconnected('GradientTape.batchJacobian', options?.unconnectedGradients);
     if (!(target instanceof Tensor) || !(source instanceof Tensor)) throw new Error(`GradientTape.batchJacobian: target and source must be tensors, got ${describe(target)} and ${describe(source)}`);
     const ts = dims(target), ss = dims(source);
-    if (ts.length < 2) throw new Error(`GradientTape.batchJacobian: target must have rank at least 2, got shape [${ts}]`);
-    if (ss.length < 2) throw new Error(`GradientTape.batchJacobian: source must have rank at least 2, got shape [${ss}]`);
+    if (ts.length < 2 || ss.length < 2) throw new Error(`GradientTape.batchJacobian: target and source must have rank at least 2, got shapes [${ts}] and [${ss}]`);
     if (ts[0] !== ss[0]) throw new Error(`GradientTape.batchJacobian: Need first dimension of target shape (${ts[0]}) and source shape (${ss[0]}) to match.`);
-    this.beginUse('GradientTape.batchJacobian');
-    try {
+    return this.#use('GradientTape.batchJacobian', () => {
       const b = ts[0], inner = target.size / b;
-      const rows: (Tensor | null)[] = [];
-      for (let j = 0; j < inner; j++) {
-        const seed = fill(ts, 0, 'float32');
-        const v = seedView(seed);
-        for (let i = 0; i < b; i++) v[i * inner + j] = 1;
-        const [g] = this.sweep([target], [source], [seed], 'none');
-        seed.dispose();
-        rows.push(g);
-      }
+      const [rows] = this.#sweeps(target, [source], inner, (seed, j) => { for (let i = 0; i < b; i++) seed[i * inner + j] = 1; });
       // rows[j] has shape [b, ...source[1:]]; stacked on axis 1, then split into target[1:]
-      const out = stackRows(rows, 1, [b, ...ts.slice(1), ...ss.slice(1)], [b, ...ss.slice(1)]);
-      return out;
-    } finally {
-      this.endUse();
-    }
+      return stackRows(rows, 1, [b, ...ts.slice(1), ...ss.slice(1)], [b, ...ss.slice(1)]);
+    });
   }
 
   /**
@@ -598,16 +581,15 @@ export class GradientTape<R = unknown> extends Owned {
    * ```
    */
   dispose(): void {
-    if (this.disposed) return;
-    this.freeTape();
-    this.disposed = true;
+    if (this.#disposed) return;
+    this.#freeTape();
+    this.#disposed = true;
   }
   /** `using t = tape(...)` disposes the tape at the end of the block. */
   [Symbol.dispose](): void { this.dispose(); }
 }
 
 function disposeAll(tensors: Tensor[]): void { for (const t of tensors) t.dispose(); }
-function seedView(t: Tensor): Float32Array { return new Float32Array(core.memory.buffer, core.dataPtr(t.id), t.size); }
 
 /**
  * Stacks per-element gradients (null: zeros of `rowShape`) on `axis` (0, or 1 for batchJacobian's
@@ -728,8 +710,7 @@ function valueAndGradAs<A extends TensorLike[]>(op: string, f: (...args: Tensor[
     try {
       args.forEach((a, i) => inputs.push(toTensor(`${op} (argument ${i})`, a)));
       value = t.record(tp => { tp.watch(inputs); return f(...inputs); }).result;
-      if (!(value instanceof Tensor)) throw new Error(`${op}: f must return a Tensor, got ${describe(value)}`);
-      if (value.size !== 1) throw new Error(`${op}: f must return a scalar, got shape [${dims(value)}]`);
+      if (!(value instanceof Tensor) || value.size !== 1) throw new Error(`${op}: f must return a scalar tensor, got ${describe(value)}`);
       const gs = t.gradient(value, inputs, { unconnectedGradients: 'zero' }) as Tensor[];
       return { value, grads: inputs.length === 1 ? gs[0] : gs };
     } catch (e) {

@@ -156,16 +156,11 @@ export class Tensor {
   [Symbol.for('nodejs.util.inspect.custom')](): string { return this.toString(); }
 }
 
-function nest(flat: unknown[], shape: number[]): any {
-  if (shape.length === 0) return flat[0];
-  let level: unknown[] = flat;
-  for (let d = shape.length - 1; d > 0; d--) {
-    const n = shape[d], next: unknown[] = [];
-    for (let i = 0; i < level.length; i += n) next.push(level.slice(i, i + n));
-    if (n === 0) for (let i = 0; i < shape.slice(0, d).reduce((a, b) => a * b, 1); i++) next.push([]);
-    level = next;
-  }
-  return level;
+/** The values (in C order) from flat[at] on as nested arrays of the axes from `axis` on. */
+function nest(flat: unknown[], shape: number[], axis = 0, at = 0): any {
+  if (axis === shape.length) return flat[at];
+  const stride = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  return Array.from({ length: shape[axis] }, (_, i) => nest(flat, shape, axis + 1, at + i * stride));
 }
 
 function formatNumber(v: number, dtype: DType): string {
@@ -246,9 +241,7 @@ function checkDType(op: string, dtype: unknown): DType {
 function flatten(op: string, values: NestedArray, shape: number[], flat: (number | boolean)[], depth: number): void {
   if (Array.isArray(values)) {
     if (shape.length === depth) shape.push(values.length);
-    else if (shape[depth] !== values.length || shape.length === depth)
-      throw new Error(`${op}: ragged nested array: expected ${shape[depth]} elements at depth ${depth}, got ${values.length}`);
-    if (values.length === 0 && depth + 1 < shape.length) throw new Error(`${op}: ragged nested array at depth ${depth}`);
+    else if (shape[depth] !== values.length) throw new Error(`${op}: ragged nested array: expected ${shape[depth]} elements at depth ${depth}, got ${values.length}`);
     for (const v of values) flatten(op, v, shape, flat, depth + 1);
     return;
   }
@@ -264,9 +257,9 @@ export function tensor(values: TensorLike, shape?: readonly number[], dtype?: DT
     toTensor(op, values); // throws if disposed
     if (dtype !== undefined) checkDType(op, dtype);
     if (shape && checkShape(op, shape) !== values.size) throw new Error(`${op}: shape [${shape}] has ${checkShape(op, shape)} elements but the values have ${values.size}`);
-    const out = empty(values.shape, dtype ?? values.dtype, op);
-    writeValues(out, values.data());
-    return shape ? reshapeInPlace(out, shape) : out;
+    const out = empty(shape ?? values.shape, dtype ?? values.dtype, op);
+    writeValues(out, values.data()); // (C order: writing the values in the new shape reshapes them)
+    return out;
   }
   if (dtype !== undefined) checkDType(op, dtype);
   let flat: ArrayLike<number | boolean>;
@@ -275,14 +268,11 @@ export function tensor(values: TensorLike, shape?: readonly number[], dtype?: DT
     if (!shape || shape.length === 0) return scalar(values, dtype);
     flat = [values]; inferred = [];
     dtype ??= typeof values === 'boolean' ? 'bool' : 'float32';
-  } else if (values instanceof Float32Array || values instanceof Int32Array || values instanceof Uint8Array) {
-    flat = values; inferred = [values.length];
-    dtype ??= values instanceof Float32Array ? 'float32' : values instanceof Int32Array ? 'int32' : 'bool';
   } else if (ArrayBuffer.isView(values) && !(values instanceof DataView) && typeof (values as unknown as ArrayLike<unknown>)[0] !== 'bigint') {
-    // any other numeric typed array: Float64Array (and Float16Array) as float32, integer ones as int32
+    // Uint8Array as bool; the other float arrays (Float64Array, Float16Array) as float32, integer ones as int32
     const typed = values as unknown as ArrayLike<number>;
     flat = typed; inferred = [typed.length];
-    dtype ??= values instanceof Float64Array || values.constructor.name.startsWith('Float') ? 'float32' : 'int32';
+    dtype ??= values instanceof Uint8Array ? 'bool' : values.constructor.name.startsWith('Float') ? 'float32' : 'int32';
   } else if (Array.isArray(values)) {
     const list: (number | boolean)[] = [];
     inferred = [];
@@ -314,19 +304,11 @@ function checkInt32(op: string, value: number | boolean, where = ''): number {
   return v;
 }
 
+/** Writes the values (a typed array's set() converts numbers and booleans as Number() does; bool stores 0 or 1). */
 function writeValues(t: Tensor, flat: ArrayLike<number | boolean>): void {
   const v = view(t);
-  if (t.dtype === 'int32') for (let i = 0; i < flat.length; i++) v[i] = Number(flat[i]);
-  else if (t.dtype === 'bool') for (let i = 0; i < flat.length; i++) v[i] = flat[i] ? 1 : 0;
-  else if (flat instanceof Float32Array || flat instanceof Int32Array) v.set(flat);
-  else for (let i = 0; i < flat.length; i++) v[i] = Number(flat[i]);
-}
-
-function reshapeInPlace(t: Tensor, shape: readonly number[]): Tensor {
-  const out = empty(shape, t.dtype);
-  view(out).set(view(t));
-  t.dispose();
-  return out;
+  if (t.dtype === 'bool') for (let i = 0; i < flat.length; i++) v[i] = flat[i] ? 1 : 0;
+  else v.set(flat as ArrayLike<number>);
 }
 
 /** A rank-0 tensor holding `value` (float32 for numbers, bool for booleans, unless `dtype` says otherwise). */
@@ -416,7 +398,7 @@ export function tidy<T>(fn: () => T): T {
   let result: T;
   try {
     result = fn();
-    if (result && typeof (result as any).then === 'function') throw new TypeError('tidy: the function returned a Promise; tidy only works with synchronous functions');
+    if (result && typeof (result as any).then === 'function') throw new TypeError('tidy: the function returned a Promise; tidy must be synchronous');
   } catch (e) {
     releaseOwned(ownedStart, NOTHING);
     endScope(start, undefined, NOTHING);

@@ -4,7 +4,7 @@
 import { core, ready } from './core.js';
 import { Op } from '../build/generated/opcodes.js';
 import { Tensor, TensorLike, toTensor, tensor, describe, variables, rebind } from './tensor.js';
-import { unrecorded, dims, broadcastShapes } from './ops.js';
+import { unrecorded, dims, broadcastShapes, flag } from './ops.js';
 import { add, sub } from './ops-elementwise.js';
 
 let created = 0;
@@ -28,13 +28,13 @@ export class Variable extends Tensor {
   }
 
   /** Replaces the value (same shape and dtype); not recorded, so it cuts the gradient as in TF. */
-  assign(value: TensorLike): this { return this.replace('assign', value, v => v); }
+  assign(value: TensorLike): this { return this.#replace('assign', value, v => v); }
   /** Adds `delta` to the value in place (not recorded). */
-  assignAdd(delta: TensorLike): this { return this.replace('assignAdd', delta, d => add(this, d)); }
+  assignAdd(delta: TensorLike): this { return this.#replace('assignAdd', delta, d => add(this, d)); }
   /** Subtracts `delta` from the value in place (not recorded). */
-  assignSub(delta: TensorLike): this { return this.replace('assignSub', delta, d => sub(this, d)); }
+  assignSub(delta: TensorLike): this { return this.#replace('assignSub', delta, d => sub(this, d)); }
 
-  private replace(op: string, value: TensorLike, compute: (v: Tensor) => Tensor): this {
+  #replace(op: string, value: TensorLike, compute: (v: Tensor) => Tensor): this {
     if (this.isDisposed) throw new Error(`Variable.${op}: the variable ${JSON.stringify(this.name)} is disposed`);
     const id = this.id; // throws if the core was reset
     const v = toTensor(`Variable.${op}`, value, this.dtype);
@@ -44,13 +44,12 @@ export class Variable extends Tensor {
       const shape = dims(this), vs = dims(v);
       if (v.dtype !== this.dtype || (op === 'assign' ? vs.join() !== shape.join() : vs.length > shape.length || broadcastShapes(`Variable.${op}`, shape, vs).join() !== shape.join()))
         throw new Error(`Variable.${op}: expected a ${this.dtype} tensor of shape [${shape}], got ${describe(v)}`);
+      // the variable's shape (v broadcasts to it). A value computed here (assignAdd/assignSub) is new and
+      // has no tape history: adopt it; a value given by the caller (assign) is copied, so nothing
+      // recorded about it reaches the variable
       next = unrecorded(() => compute(v));
-      if (dims(next).join() !== shape.join()) throw new Error(`Variable.${op}: the result has shape [${dims(next)}] but the variable has shape [${shape}]`);
-      const result = next;
-      // a value computed here (assignAdd/assignSub) is new and has no tape history: adopt it; a value
-      // given by the caller (assign) is copied, so nothing recorded about it reaches the variable
-      if (result !== v) { core.retain(result.id); fresh = result.id; }
-      else fresh = unrecorded(() => core.unary(Op.Identity, result.id, 0));
+      if (next !== v) { core.retain(next.id); fresh = next.id; }
+      else fresh = copyOf(next);
     } finally {
       if (next && next !== v) next.dispose();
       if (v !== value) v.dispose();
@@ -69,8 +68,8 @@ function copyOf(t: Tensor): number {
 /** A Variable holding a copy of `initial`; `trainable` (default true) and `name` as in TF. */
 export function variable(initial: TensorLike, options: { trainable?: boolean; name?: string } = {}): Variable {
   if (options === null || typeof options !== 'object') throw new Error(`variable: options must be an object, got ${describe(options)}`);
-  if (options.trainable !== undefined && typeof options.trainable !== 'boolean') throw new Error(`variable: trainable must be a boolean, got ${describe(options.trainable)}`);
   if (options.name !== undefined && typeof options.name !== 'string') throw new Error(`variable: name must be a string, got ${describe(options.name)}`);
+  const trainable = flag('variable', 'trainable', options.trainable, true);
   let init: Tensor;
   try {
     init = initial instanceof Tensor ? toTensor('variable', initial) : tensor(initial);
@@ -78,7 +77,7 @@ export function variable(initial: TensorLike, options: { trainable?: boolean; na
     const message = (e as Error).message;
     throw message.startsWith('variable:') ? e : new Error(`variable: ${message}`);
   }
-  const v = new Variable(init, options.trainable ?? true, options.name);
+  const v = new Variable(init, trainable, options.name);
   if (init !== initial) init.dispose();
   return v;
 }
