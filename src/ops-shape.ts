@@ -3,7 +3,8 @@
 // else here is a composition of recorded ops and needs no gradient code.
 import { def, method, dims, axesMask, normAxis, concatRaw, withShape, checkRank, fmt, intTensor } from './ops.js';
 import { core, writeArgs, ints } from './core.js';
-import { Tensor, TensorLike, DType, toTensor, wrap, describe, empty, view, checkShape, MAX_RANK } from './tensor.js';
+import { Tensor, TensorLike, DType, toTensor, wrap, describe, empty, view, checkShape, MAX_RANK, tensor } from './tensor.js';
+import { equal, where } from './ops-elementwise.js';
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
@@ -265,10 +266,18 @@ export const tile = method('tile', function tile(x: TensorLike, reps: readonly n
   const s = dims(t);
   if (!Array.isArray(reps) || reps.length !== s.length || !reps.every(v => isInt(v) && v >= 0))
     throw new Error(`tile: reps must be ${s.length} non-negative integers (one per axis of shape ${fmt(s)}), got ${describe(reps)}`);
-  const shape = s.map((d, i) => d * reps[i]);
-  checkShape('tile', shape);
-  const out = wrap(core.tile(t.id, writeArgs(reps)), t.dtype);
-  out._shape = shape;
+  checkShape('tile', s.map((d, i) => d * reps[i]));
+  // one axis at a time, recorded ops only: [outer, 1, rest] broadcast to [outer, rep, rest]
+  let out = reshape(t, s); // (a new tensor even if nothing is tiled)
+  reps.forEach((rep, i) => {
+    if (rep === 1) return;
+    const shape = dims(out).slice(), outer = shape.slice(0, i).reduce((a, b) => a * b, 1), rest = shape.slice(i).reduce((a, b) => a * b, 1);
+    const flat = reshape(out, [outer, 1, rest]), wide = broadcastTo(flat, [outer, rep, rest]);
+    shape[i] *= rep;
+    const next = reshape(wide, shape);
+    for (const x of [out, flat, wide]) x.dispose();
+    out = next;
+  });
   return out;
 }, __TESTS__ && {
   kind: 'other', dtypes: 'any', grad: true,
@@ -288,8 +297,11 @@ export const oneHot = method('oneHot', function oneHot(indices: TensorLike, dept
     if (idx !== indices) idx.dispose();
     throw e;
   }
-  const out = wrap(core.oneHot(idx.id, depth, onValue, offValue), 'float32');
-  out._shape = shape;
+  // the indices compared with 0..depth-1 (comparisons are not recorded)
+  const iota = tensor(Int32Array.from({ length: depth }, (_, i) => i), [depth], 'int32'), at = reshape(idx, [...dims(idx), 1]), hit = equal(at, iota);
+  const out = where(hit, onValue, offValue);
+  for (const t of [iota, at, hit]) t.dispose();
+  if (idx !== indices) idx.dispose();
   return out;
 }, __TESTS__ && { kind: 'other', dtypes: 'numeric', grad: false, examples: [{ inputs: [{ shape: [4], int: [0, 5] }], args: [5] }, { inputs: [{ shape: [2, 3], int: [-1, 4] }], args: [3] }] });
 

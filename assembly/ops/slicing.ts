@@ -1,17 +1,15 @@
-// Slicing and gathering ops: slice, pad, concat and split, gather (and its adjoint, scatter), tile, oneHot,
-// with their backward rules. Per-axis arguments (begin, paddings, reps) are the records' attribute
-// words. Kernels: assembly/kernels/copy.ts.
+// Slicing and gathering ops: slice, pad, concat and split, gather (and its adjoint, scatter), with
+// their backward rules. Per-axis arguments (begin, paddings) are the records' attribute words.
+// Kernels: assembly/kernels/copy.ts. (tile and oneHot are compositions: src/ops-shape.ts.)
 import { Op, DType } from "../../build/generated/opcodes";
-import { dataPtr, dim, dtypeOf, elementBytes, newTensor, rankOf, release, retain, sizeOf, shapePtr } from "../tensor";
+import { dataPtr, dim, dtypeOf, elementBytes, newTensor, rankOf, release, sizeOf, shapePtr } from "../tensor";
 import { commitRecord, newRecord, isRecording, recordAttr, recordAttr2, recordWords } from "../tape";
 import { Record, Grads } from "../record";
 import { scratchMark, scratchRelease, scratchTake } from "../scratch";
 import { MAX_RANK } from "../limits";
-import { planCopy, gatherKernel, scatterAddKernel, oneHotKernel } from "../kernels/copy";
-import { Plan, PLAN_BYTES, PLAN_RANK } from "../kernels/broadcast";
+import { planCopy, gatherKernel, scatterAddKernel } from "../kernels/copy";
+import { Plan, PLAN_BYTES } from "../kernels/broadcast";
 import { outerSize, innerSize, copyShape } from "./layout";
-import { reshape } from "./shape";
-import { reduce } from "./reduce";
 import { zerosLike } from "./elementwise";
 
 @inline function get(buf: usize, i: i32): i32 { return load<i32>(buf + (<usize>i << 2)); }
@@ -202,63 +200,3 @@ export function gatherBackward(rec: Record, grads: Grads): void {
   grads.set(0, scatterAdd(grads.dy(), rec.input(1), axis, dim(x, axis)));
 }
 export function scatterBackward(rec: Record, grads: Grads): void { grads.set(0, gather(grads.dy(), rec.input(1), rec.attr(0))); }
-
-// ---- tile ----
-/** tile(x): `reps` holds rank(x) ints; recorded. x [1, d0, 1, d1, ...] broadcast to [rep0, d0, rep1, d1, ...]. */
-export function tile(x: i32, reps: usize): i32 {
-  const r = rankOf(x);
-  const mark = scratchMark(), rp = scratchTake(MAX_RANK * 4), shape = scratchTake(MAX_RANK * 4);
-  const from = scratchTake(PLAN_RANK * 4), to = scratchTake(PLAN_RANK * 4);
-  memory.copy(rp, reps, <usize>r << 2);
-  for (let i = 0; i < r; i++) {
-    const d = dim(x, i), rep = get(rp, i);
-    set(shape, i, d * rep);
-    set(from, 2 * i, 1); set(from, 2 * i + 1, d);
-    set(to, 2 * i, rep); set(to, 2 * i + 1, d);
-  }
-  const out = newTensor(dtypeOf(x), r, shape);
-  const plan = Plan.make(scratchTake(PLAN_BYTES), from, 2 * r, to, 2 * r, to, 2 * r);
-  planCopy(plan, dataPtr(x), dataPtr(out), <usize>elementBytes(dtypeOf(x)));
-  recordWords(Op.Tile, out, x, rp, r);
-  scratchRelease(mark);
-  return out;
-}
-
-/** Sums dy over the tiled copies, one axis at a time: [outer, rep, d, inner] summed over rep. */
-export function tileBackward(rec: Record, grads: Grads): void {
-  const x = rec.input(0), r = rankOf(x);
-  const mark = scratchMark(), shape = scratchTake(MAX_RANK * 4), split = scratchTake(4 * 4);
-  copyShape(grads.dy(), shape); // the current logical shape
-  let cur = grads.dy();
-  retain(cur);
-  for (let i = 0; i < r; i++) {
-    const rep = rec.attr(i), d = dim(x, i);
-    if (rep == 1) continue;
-    let outer = 1, inner = 1;
-    for (let k = 0; k < i; k++) outer *= get(shape, k);
-    for (let k = i + 1; k < r; k++) inner *= get(shape, k);
-    set(split, 0, outer); set(split, 1, rep); set(split, 2, d); set(split, 3, inner);
-    const parts = reshape(cur, split, 4);
-    release(cur);
-    cur = reduce(Op.Sum, parts, 2, 0);
-    release(parts);
-    set(shape, i, d);
-  }
-  const g = reshape(cur, shapePtr(x), r);
-  release(cur);
-  grads.set(0, g);
-  scratchRelease(mark);
-}
-
-// ---- oneHot (integer input: never recorded) ----
-export function oneHot(indices: i32, depth: i32, on: f32, off: f32): i32 {
-  const ri = rankOf(indices);
-  const mark = scratchMark(), shape = scratchTake(MAX_RANK * 4);
-  copyShape(indices, shape);
-  set(shape, ri, depth);
-  const out = newTensor(DType.Float32, ri + 1, shape);
-  fill(out, off);
-  scratchRelease(mark);
-  oneHotKernel(dataPtr(indices), dataPtr(out), sizeOf(indices), depth, on);
-  return out;
-}
