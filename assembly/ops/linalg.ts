@@ -26,7 +26,11 @@ export function matmul(a: i32, b: i32, transposeA: i32, transposeB: i32): i32 {
   const rows = plan.rows(), runN = plan.runN, sa = plan.runStrideA, sb = plan.runStrideB;
   const scratch = scratchTake(gemmScratchBytes(k, n));
   let po = dataPtr(out);
-  for (let row = 0; row < rows; row++) {
+  if (rb == 2 && !ta) { // a row-major stack of matrices times one matrix: one product of all their rows (B packed once)
+    let stacked = m;
+    for (let i = 0; i < ra - 2; i++) stacked *= dim(a, i);
+    gemmStrided(dataPtr(a), k, 1, dataPtr(b), tb ? 1 : n, tb ? k : 1, po, stacked, k, n, scratch);
+  } else for (let row = 0; row < rows; row++) {
     for (let i = 0; i < runN; i++) {
       const pa = dataPtr(a) + (<usize>(plan.rowA + i * sa) * m * k << 2);
       const pb = dataPtr(b) + (<usize>(plan.rowB + i * sb) * k * n << 2);
