@@ -65,8 +65,8 @@ export const families = [
   {
     module: 'core', file: 'ops/slicing',
     ops: [{ op: 'Slice', rule: 'sliceBackward' }, { op: 'Pad', rule: 'padBackward' }, { op: 'Concat', rule: 'concatBackward' },
-      { op: 'Gather', rule: 'gatherBackward' }, { op: 'Scatter', rule: 'scatterBackward' }, { op: 'Tile', rule: 'tileBackward' },
-      { op: 'OneHot', rule: null }],
+      { op: 'Split', rule: 'splitBackward' },
+      { op: 'Gather', rule: 'gatherBackward' }, { op: 'Scatter', rule: 'scatterBackward' }],
   },
   // a customGradient: its rule calls the JS gradient function
   { module: 'core', file: 'tape', ops: [{ op: 'Custom', rule: 'customBackward' }] },
@@ -119,8 +119,7 @@ export const exports = {
     'ops/nn': ['softmax(x: i32, axis: i32, log: i32): i32'],
     'ops/slicing': [
       'slice(x: i32, beginAndSize: usize): i32', 'pad(x: i32, paddings: usize, value: f64): i32',
-      'concat(ids: usize, n: i32, axis: i32): i32', 'gather(x: i32, indices: i32, axis: i32): i32',
-      'tile(x: i32, reps: usize): i32', 'oneHot(indices: i32, depth: i32, on: f32, off: f32): i32',
+      'concat(ids: usize, n: i32, axis: i32, stacked: i32): i32', 'split(x: i32, axis: i32, stacked: i32, sizes: usize, n: i32): void', 'gather(x: i32, indices: i32, axis: i32): i32',
       'scatterAdd(g: i32, indices: i32, axis: i32, d: i32): i32',
     ],
     'ops/random': ['randomUniform(id: i32, seed: f64, min: f64, max: f64): void', 'randomNormal(id: i32, seed: f64, mean: f64, stddev: f64): void'],

@@ -2,8 +2,9 @@
 // gathering (assembly/ops/slicing.ts, each with its backward rule), and creation ops; everything
 // else here is a composition of recorded ops and needs no gradient code.
 import { def, method, dims, axesMask, normAxis, concatRaw, withShape, checkRank, fmt, intTensor } from './ops.js';
-import { core, writeArgs } from './core.js';
-import { Tensor, TensorLike, DType, toTensor, wrap, describe, empty, view, checkShape, MAX_RANK } from './tensor.js';
+import { core, writeArgs, ints } from './core.js';
+import { Tensor, TensorLike, DType, toTensor, wrap, describe, empty, view, checkShape, MAX_RANK, tensor } from './tensor.js';
+import { equal, where } from './ops-elementwise.js';
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
@@ -20,12 +21,20 @@ function sliceRaw(t: Tensor, begin: readonly number[], size: readonly number[]):
   out._shape = size.slice();
   return out;
 }
-/** Unvalidated reshape of a fresh temporary, which is disposed (a tape keeps what it recorded). */
-function reshapeOwned(t: Tensor, shape: number[]): Tensor {
-  const out = wrap(core.reshape(t.id, writeArgs(shape), shape.length), t.dtype);
-  out._shape = shape;
-  t.dispose();
-  return out;
+/**
+ * Unvalidated split of t along `ax` into parts of the extents `sizes` (with `stacked`, parts of
+ * extent 1 without the axis: unstack); one op and one record, whose gradient joins the parts'.
+ */
+function splitRaw(t: Tensor, ax: number, sizes: readonly number[], stacked: boolean): Tensor[] {
+  const at = writeArgs(sizes);
+  core.split(t.id, ax, stacked ? 1 : 0, at, sizes.length);
+  const ids = ints().slice(at >>> 2, (at >>> 2) + sizes.length), s = dims(t);
+  return sizes.map((m, j) => {
+    const shape = s.slice();
+    if (stacked) shape.splice(ax, 1);
+    else shape[ax] = m;
+    return withShape(wrap(ids[j], t.dtype), shape);
+  });
 }
 
 // ---- reshaping ----
@@ -157,7 +166,7 @@ export const concat = /* @__PURE__ */ def('concat', function concat(xs: readonly
     { inputs: [[2, 1, 3], [2, 2, 3]], args: [1], call: (f, xs, args) => f(xs, ...args) }, { inputs: [[3]], args: [0], call: (f, xs, args) => f(xs, ...args) }],
 });
 
-/** Joins tensors of the same shape along a new `axis` (default 0). */
+/** Joins tensors of the same shape along a new `axis` (default 0): one op, whose gradient is one `unstack`. */
 export const stack = /* @__PURE__ */ def('stack', function stack(xs: readonly TensorLike[], axis = 0): Tensor {
   if (!Array.isArray(xs) || xs.length === 0) throw new Error(`stack: expected a non-empty array of tensors, got ${describe(xs)}`);
   const ts = xs.map(x => toTensor('stack', x));
@@ -168,42 +177,34 @@ export const stack = /* @__PURE__ */ def('stack', function stack(xs: readonly Te
     if (s.length !== first.length || s.some((d, i) => d !== first[i])) throw new Error(`stack: all tensors must have the same shape: tensor 0 has shape ${fmt(first)}, tensor ${j} has shape ${fmt(s)}`);
   });
   const ax = normAxis('stack', axis, first.length, 1);
-  const expanded = first.slice();
-  expanded.splice(ax, 0, 1);
-  checkRank('stack', expanded);
-  const shape = expanded.slice();
-  shape[ax] = ts.length;
+  const shape = first.slice();
+  shape.splice(ax, 0, ts.length);
+  checkRank('stack', shape);
   checkShape('stack', shape);
-  const parts = ts.map(t => reshape(t, expanded));
-  const out = concatRaw(parts, ax, shape);
-  for (const p of parts) p.dispose();
-  return out;
+  return concatRaw(ts, ax, shape, true);
 }, __TESTS__ && {
   kind: 'other', dtypes: 'any', grad: true,
   examples: [{ inputs: [[2, 3], [2, 3]], args: [0], call: (f, xs, args) => f(xs, ...args) }, { inputs: [[3], [3], [3]], args: [-1], call: (f, xs, args) => f(xs, ...args) },
     { inputs: [[2, 2], [2, 2]], args: [1], call: (f, xs, args) => f(xs, ...args) }, { inputs: [[], []], call: (f, xs, args) => f(xs, ...args) }],
 });
 
-/** Splits x along `axis` (default 0) into its slices, each without that axis. */
+/** Splits x along `axis` (default 0) into its slices, each without that axis: one op, whose gradient is one `stack` (zeros for unused slices). */
 export const unstack = method('unstack', function unstack(x: TensorLike, axis = 0): Tensor[] {
   const t = toTensor('unstack', x);
   const s = dims(t);
   if (s.length === 0) throw new Error('unstack: expected a tensor of rank >= 1, got a scalar');
   const ax = normAxis('unstack', axis, s.length);
-  const begin = s.map(() => 0), size = s.slice();
-  size[ax] = 1;
-  const shape = s.filter((_, i) => i !== ax);
-  return Array.from({ length: s[ax] }, (_, i) => {
-    begin[ax] = i;
-    return reshapeOwned(sliceRaw(t, begin, size), shape.slice());
-  });
+  return splitRaw(t, ax, new Array<number>(s[ax]).fill(1), true);
 }, __TESTS__ && {
   kind: 'other', dtypes: 'any', grad: true,
   examples: [{ inputs: [[3, 4]], call: (f, xs, args) => f(...xs, ...args)[1] }, { inputs: [[2, 3, 2]], args: [1], call: (f, xs, args) => f(...xs, ...args)[2] },
     { inputs: [[2, 5]], args: [-1], call: (f, xs, args) => f(...xs, ...args)[4] }],
 });
 
-/** Splits x along `axis` (default 0) into `count` equal parts, or parts of the given sizes (one may be -1). */
+/**
+ * Splits x along `axis` (default 0) into `count` equal parts, or parts of the given sizes (one may be
+ * -1): one op, whose gradient is one `concat` of the parts' gradients (zeros for unused parts).
+ */
 export const split = method('split', function split(x: TensorLike, sizesOrCount: number | readonly number[], axis = 0): Tensor[] {
   const t = toTensor('split', x);
   const s = dims(t);
@@ -222,13 +223,7 @@ export const split = method('split', function split(x: TensorLike, sizesOrCount:
     if (infer >= 0 && known <= n) sizes[infer] = n - known;
     if (infer >= 0 ? known > n : known !== n) throw new Error(`split: sizes ${describe(sizesOrCount)} do not add up to dimension ${n} (axis ${axis} of shape ${fmt(s)})`);
   }
-  const begin = s.map(() => 0), size = s.slice();
-  return sizes.map(m => {
-    size[ax] = m;
-    const part = sliceRaw(t, begin, size);
-    begin[ax] += m;
-    return part;
-  });
+  return splitRaw(t, ax, sizes, false);
 }, __TESTS__ && {
   kind: 'other', dtypes: 'any', grad: true,
   examples: [{ inputs: [[6, 2]], args: [3], call: (f, xs, args) => f(...xs, ...args)[1] }, { inputs: [[2, 7]], args: [[2, -1, 1], 1], call: (f, xs, args) => f(...xs, ...args)[1] },
@@ -271,10 +266,18 @@ export const tile = method('tile', function tile(x: TensorLike, reps: readonly n
   const s = dims(t);
   if (!Array.isArray(reps) || reps.length !== s.length || !reps.every(v => isInt(v) && v >= 0))
     throw new Error(`tile: reps must be ${s.length} non-negative integers (one per axis of shape ${fmt(s)}), got ${describe(reps)}`);
-  const shape = s.map((d, i) => d * reps[i]);
-  checkShape('tile', shape);
-  const out = wrap(core.tile(t.id, writeArgs(reps)), t.dtype);
-  out._shape = shape;
+  checkShape('tile', s.map((d, i) => d * reps[i]));
+  // one axis at a time, recorded ops only: [outer, 1, rest] broadcast to [outer, rep, rest]
+  let out = reshape(t, s); // (a new tensor even if nothing is tiled)
+  reps.forEach((rep, i) => {
+    if (rep === 1) return;
+    const shape = dims(out).slice(), outer = shape.slice(0, i).reduce((a, b) => a * b, 1), rest = shape.slice(i).reduce((a, b) => a * b, 1);
+    const flat = reshape(out, [outer, 1, rest]), wide = broadcastTo(flat, [outer, rep, rest]);
+    shape[i] *= rep;
+    const next = reshape(wide, shape);
+    for (const x of [out, flat, wide]) x.dispose();
+    out = next;
+  });
   return out;
 }, __TESTS__ && {
   kind: 'other', dtypes: 'any', grad: true,
@@ -294,8 +297,11 @@ export const oneHot = method('oneHot', function oneHot(indices: TensorLike, dept
     if (idx !== indices) idx.dispose();
     throw e;
   }
-  const out = wrap(core.oneHot(idx.id, depth, onValue, offValue), 'float32');
-  out._shape = shape;
+  // the indices compared with 0..depth-1 (comparisons are not recorded)
+  const iota = tensor(Int32Array.from({ length: depth }, (_, i) => i), [depth], 'int32'), at = reshape(idx, [...dims(idx), 1]), hit = equal(at, iota);
+  const out = where(hit, onValue, offValue);
+  for (const t of [iota, at, hit]) t.dispose();
+  if (idx !== indices) idx.dispose();
   return out;
 }, __TESTS__ && { kind: 'other', dtypes: 'numeric', grad: false, examples: [{ inputs: [{ shape: [4], int: [0, 5] }], args: [5] }, { inputs: [{ shape: [2, 3], int: [-1, 4] }], args: [3] }] });
 

@@ -211,12 +211,13 @@ export function checkRank(op: string, shape: readonly number[]): void {
 export function withShape(t: Tensor, shape: readonly number[]): Tensor { t._shape = shape as number[]; return t; }
 
 /**
- * One call into the core's concat kernel (one ConcatPart record per input, so it is differentiable):
- * `ts` already checked to share dtype and rank and to match off `ax`; `shape` is the result's. Used by
- * concat/stack and by the tape's jacobians (which need none of concat's checks).
+ * One call into the core's concat kernel (one record, so it is differentiable): `ts` already checked
+ * to share dtype and rank and to match off `ax` (with `stacked`, to share their shape, which lacks
+ * `ax`: stack); `shape` is the result's. Used by concat/stack and by the tape's jacobians (which need
+ * none of concat's checks).
  */
-export function concatRaw(ts: Tensor[], ax: number, shape: number[]): Tensor {
-  return withShape(wrap(core.concat(writeArgs(ts.map(t => t.id)), ts.length, ax), ts[0].dtype), shape);
+export function concatRaw(ts: Tensor[], ax: number, shape: number[], stacked = false): Tensor {
+  return withShape(wrap(core.concat(writeArgs(ts.map(t => t.id)), ts.length, ax, stacked ? 1 : 0), ts[0].dtype), shape);
 }
 
 export function operands(name: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {

@@ -593,21 +593,17 @@ function disposeAll(tensors: Tensor[]): void { for (const t of tensors) t.dispos
 
 /**
  * Stacks per-element gradients (null: zeros of `rowShape`) on `axis` (0, or 1 for batchJacobian's
- * rows [b, ...]), reshaped to `shape`. Done with recorded ops (reshape and concatRaw, the kernel call
- * without the concat/stack wrappers' checks, so programs using tapes need not bundle those), so a
- * jacobian computed while an outer tape records is differentiable by it.
+ * rows [b, ...]), reshaped to `shape`. Done with recorded ops (concatRaw, the kernel call without
+ * stack's checks, so programs using tapes need not bundle them, and reshape), so a jacobian computed
+ * while an outer tape records is differentiable by it.
  */
 function stackRows(rows: (Tensor | null)[], axis: number, shape: number[], rowShape: readonly number[]): Tensor {
   if (rows.length === 0 || shape.some(d => d === 0)) { disposeAll(rows.filter(r => r !== null) as Tensor[]); return zeros(shape); }
-  const outer = axis === 0 ? 1 : rowShape[0], inner = rowShape.reduce((a, b) => a * b, 1) / outer;
-  const parts = rows.map(g => {
-    const row = g ?? zeros(rowShape);
-    const part = reshape(row, [outer, 1, inner]);
-    if (part !== row) row.dispose();
-    return part;
-  });
+  const parts = rows.map(g => g ?? zeros(rowShape));
   try {
-    const joined = concatRaw(parts, 1, [outer, parts.length, inner]);
+    const stacked = [...rowShape];
+    stacked.splice(axis, 0, parts.length);
+    const joined = concatRaw(parts, axis, stacked, true);
     const out = reshape(joined, shape);
     if (out !== joined) joined.dispose();
     return out;

@@ -69,6 +69,10 @@ const linear: { label: string; shape: number[]; fn: (x: Tensor) => Tensor; ref: 
   { label: 'concat [x, x]', shape: [2, 3], fn: x => concat([x, x], 1), ref: x => reference.concat([x, x], 1) },
   { label: 'concat [x, sin x, x]', shape: [2, 2], fn: x => concat([x, sin(x), x], 0), ref: x => reference.concat([x, sinND(x), x], 0) },
   { label: 'stack', shape: [3, 2], fn: x => stack([x, x], 1), ref: x => reference.stack([x, x], 1) },
+  // split and unstack are one record whose gradient joins the parts' (zeros for the unused ones)
+  { label: 'split, one part used', shape: [2, 5], fn: x => split(x, [1, 3, 1], 1)[1], ref: x => reference.split(x, [1, 3, 1], 1)[1] },
+  { label: 'unstack, two parts restacked in reverse', shape: [2, 4, 2], fn: x => { const p = unstack(x, 1); return stack([p[3], p[1]], 0); },
+    ref: x => { const p = reference.unstack(x, 1); return reference.stack([p[3], p[1]], 0); } },
   { label: 'gather (duplicates)', shape: [4, 3], fn: x => gather(x, idx([3, 0, 3, 1], [2, 2])), ref: x => reference.gather(x, [[3, 0], [3, 1]]) },
   { label: 'gather axis 1', shape: [2, 4, 2], fn: x => x.gather([2, 2, 0], 1), ref: x => reference.gather(x, [2, 2, 0], 1) },
   { label: 'tile', shape: [2, 3], fn: x => tile(x, [3, 2]), ref: x => reference.tile(x, [3, 2]) },

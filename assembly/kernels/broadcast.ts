@@ -3,8 +3,8 @@
 // each input's element stride per merged dim (0: broadcast along it), so most ops walk a few long
 // rows. A copying plan (kernels/copy.ts planCopy) reads a and writes b: broadcasts, permutations,
 // boxes. Pure: a plan is a struct in scratch memory (PLAN_BYTES) that its kernel walks. Shapes of up
-// to PLAN_RANK dims: tile reads x [1, d0, 1, d1, ...] broadcast to [rep0, d0, rep1, d1, ...]
-// (ops/slicing.ts).
+// to PLAN_RANK dims (twice the maximum rank: room the tile kernel needed, before tile became a
+// composition of broadcasts).
 import { MAX_RANK } from "../limits";
 
 @final @unmanaged export class Plan {

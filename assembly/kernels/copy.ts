@@ -1,7 +1,6 @@
-// Copying kernels: copies through a plan (broadcasts, transpose, tile, and a box of one tensor
-// into a box of another for slice, pad and concat), rows gathered or scatter-added by index (gather
-// and its adjoint), one-hot rows and dtype conversion. Pure: shapes and strides
-// come in a Plan in scratch memory.
+// Copying kernels: copies through a plan (broadcasts, transpose, and a box of one tensor into a box
+// of another for slice, pad, concat and split), rows gathered or scatter-added by index (gather and
+// its adjoint), and dtype conversion. Pure: shapes and strides come in a Plan in scratch memory.
 import { DType } from "../../build/generated/opcodes";
 import { Plan } from "./broadcast";
 
@@ -57,14 +56,6 @@ export function scatterAddKernel(pg: usize, pi: usize, po: usize, outer: i32, m:
       for (; i + 4 <= inner; i += 4) { const q = <usize>i << 2; v128.store(dst + q, f32x4.add(v128.load(dst + q), v128.load(src + q))); }
       for (; i < inner; i++) { const q = <usize>i << 2; store<f32>(dst + q, load<f32>(dst + q) + load<f32>(src + q)); }
     }
-  }
-}
-
-/** out [n, depth] (already filled with `off`) gets `on` at each in-range index. */
-export function oneHotKernel(pi: usize, po: usize, n: i32, depth: i32, on: f32): void {
-  for (let i = 0; i < n; i++) {
-    const k = load<i32>(pi + (<usize>i << 2));
-    if (k >= 0 && k < depth) store<f32>(po + ((<usize>i * depth + k) << 2), on); // else all off, as TF
   }
 }
 

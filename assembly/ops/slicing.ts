@@ -1,17 +1,16 @@
-// Slicing and gathering ops: slice, pad, concat, gather (and its adjoint, scatter), tile, oneHot,
-// with their backward rules. Per-axis arguments (begin, paddings, reps) are the records' attribute
-// words. Kernels: assembly/kernels/copy.ts.
+// Slicing and gathering ops: slice, pad, concat and split, gather (and its adjoint, scatter), with
+// their backward rules. Per-axis arguments (begin, paddings) are the records' attribute words.
+// Kernels: assembly/kernels/copy.ts. (tile and oneHot are compositions: src/ops-shape.ts.)
 import { Op, DType } from "../../build/generated/opcodes";
-import { dataPtr, dim, dtypeOf, elementBytes, newTensor, rankOf, release, retain, sizeOf, shapePtr } from "../tensor";
+import { dataPtr, dim, dtypeOf, elementBytes, newTensor, rankOf, release, sizeOf, shapePtr } from "../tensor";
 import { commitRecord, newRecord, isRecording, recordAttr, recordAttr2, recordWords } from "../tape";
 import { Record, Grads } from "../record";
 import { scratchMark, scratchRelease, scratchTake } from "../scratch";
 import { MAX_RANK } from "../limits";
-import { planCopy, gatherKernel, scatterAddKernel, oneHotKernel } from "../kernels/copy";
-import { Plan, PLAN_BYTES, PLAN_RANK } from "../kernels/broadcast";
+import { planCopy, gatherKernel, scatterAddKernel } from "../kernels/copy";
+import { Plan, PLAN_BYTES } from "../kernels/broadcast";
 import { outerSize, innerSize, copyShape } from "./layout";
-import { reshape } from "./shape";
-import { reduce } from "./reduce";
+import { zerosLike } from "./elementwise";
 
 @inline function get(buf: usize, i: i32): i32 { return load<i32>(buf + (<usize>i << 2)); }
 @inline function set(buf: usize, i: i32, v: i32): void { store<i32>(buf + (<usize>i << 2), v); }
@@ -87,49 +86,75 @@ export function padBackward(rec: Record, grads: Grads): void { // the interior s
   scratchRelease(mark);
 }
 
-// ---- concat ----
-/** concat of the n tensor ids at `ids` along `axis` (same dtype, rank >= 1, equal off-axis dims); one record. */
-export function concat(ids: usize, n: i32, axis: i32): i32 {
-  const first = load<i32>(ids);
-  const r = rankOf(first);
-  const mark = scratchMark(), parts = scratchTake(<usize>n << 2), shape = scratchTake(MAX_RANK * 4);
-  memory.copy(parts, ids, <usize>n << 2); // (ids sit in the args buffer, which a nested call could reuse)
-  let total = 0;
-  for (let j = 0; j < n; j++) total += dim(get(parts, j), axis);
-  copyShape(first, shape);
-  set(shape, axis, total);
-  const out = newTensor(dtypeOf(first), r, shape);
-  const e = <usize>elementBytes(dtypeOf(first)), plan = scratchTake(PLAN_BYTES);
-  let inner = 1; // out's element stride along the axis
-  for (let i = axis + 1; i < r; i++) inner *= get(shape, i);
-  let offset = 0;
-  for (let j = 0; j < n; j++) {
-    const x = get(parts, j);
-    planCopy(Plan.make(plan, shapePtr(x), r, shape, r, shapePtr(x), r), dataPtr(x), dataPtr(out) + <usize>offset * inner * e, e);
-    offset += dim(x, axis);
+// ---- concat and split ----
+// Each is the other's gradient, one record either way. `stacked` parts lack the axis (stack and
+// unstack): in memory a part of shape [a, c] is the part [a, 1, c], so the copies are the same.
+
+/**
+ * Joins the n parts whose ids are at `parts` into a new tensor (whole = 0: concat, or stack), or
+ * splits `whole` into n new parts of the extents at `parts`, writing their ids over the extents
+ * (split, or unstack). Returns the whole; one record (Concat or Split). Attribute words: the axis
+ * and `stacked`.
+ */
+function joinOrSplit(whole: i32, parts: usize, n: i32, axis: i32, stacked: i32): i32 {
+  const join = whole == 0;
+  const mark = scratchMark(), box = scratchTake(MAX_RANK * 4), partShape = scratchTake(MAX_RANK * 4), plan = scratchTake(PLAN_BYTES);
+  if (join) { // the whole's shape: the first part's, with the axis inserted if stacked
+    const first = get(parts, 0), r = rankOf(first) + stacked;
+    let total = 0;
+    for (let j = 0; j < n; j++) total += stacked != 0 ? 1 : dim(get(parts, j), axis);
+    for (let i = 0; i < r; i++) set(box, i, i == axis ? total : dim(first, i > axis ? i - stacked : i));
+    whole = newTensor(dtypeOf(first), r, box);
   }
-  let recording = false;
+  const r = copyShape(whole, box), dtype = dtypeOf(whole), e = <usize>elementBytes(dtype);
+  const step = <usize>innerSize(whole, axis) * e; // bytes per index along the axis
+  let at = dataPtr(whole);
+  for (let j = 0; j < n; j++) {
+    const m = stacked != 0 ? 1 : join ? dim(get(parts, j), axis) : get(parts, j);
+    set(box, axis, m);
+    if (!join) { // the part's shape: the box, without the axis if stacked
+      for (let i = 0; i < r - stacked; i++) set(partShape, i, get(box, i < axis ? i : i + stacked));
+      set(parts, j, newTensor(dtype, r - stacked, partShape));
+    }
+    const part = dataPtr(get(parts, j));
+    planCopy(Plan.make(plan, join ? box : shapePtr(whole), r, join ? shapePtr(whole) : box, r, box, r), join ? part : at, join ? at : part, e);
+    at += <usize>m * step;
+  }
+  let recording = isRecording(whole);
   for (let j = 0; j < n; j++) recording = recording || isRecording(get(parts, j));
-  if (recording) {
-    const rec = newRecord(Op.Concat, 1, n, 1).setOutput(0, out).setAttr(0, axis);
-    for (let j = 0; j < n; j++) rec.setInput(j, get(parts, j));
+  if (recording) { // ids: outputs, then inputs
+    const rec = newRecord(join ? Op.Concat : Op.Split, join ? 1 : n, join ? n : 1, 2).setAttr(0, axis).setAttr(1, stacked);
+    store<i32>(rec.ids + (join ? 0 : <usize>n << 2), whole);
+    memory.copy(rec.ids + (join ? 4 : 0), parts, <usize>n << 2);
     commitRecord(rec);
   }
   scratchRelease(mark);
-  return out;
+  return whole;
 }
 
-export function concatBackward(rec: Record, grads: Grads): void { // each part's block of dy
-  const axis = rec.attr(0);
-  const mark = scratchMark(), begin = scratchTake(MAX_RANK * 4);
-  memory.fill(begin, 0, MAX_RANK * 4);
-  let offset = 0;
-  for (let j = 0; j < rec.inputs; j++) {
-    const x = rec.input(j);
-    set(begin, axis, offset);
-    if (grads.wants(j)) grads.set(j, sliceAt(grads.dy(), begin, shapePtr(x)));
-    offset += dim(x, axis);
+/** concat of the n tensor ids at `ids` along `axis` (same dtype, equal off-axis dims), or with `stacked` their stack. */
+export function concat(ids: usize, n: i32, axis: i32, stacked: i32): i32 { return joinOrSplit(0, ids, n, axis, stacked); }
+/** x split along `axis` into n parts of the extents at `sizes` (stacked: n parts without the axis); their ids replace the extents. */
+export function split(x: i32, axis: i32, stacked: i32, sizes: usize, n: i32): void { joinOrSplit(x, sizes, n, axis, stacked); }
+
+export function concatBackward(rec: Record, grads: Grads): void { // dy split back into the parts
+  const n = rec.inputs, axis = rec.attr(0), stacked = rec.attr(1);
+  const mark = scratchMark(), ids = scratchTake(<usize>n << 2);
+  for (let j = 0; j < n; j++) set(ids, j, stacked != 0 ? 1 : dim(rec.input(j), axis));
+  joinOrSplit(grads.dy(), ids, n, axis, stacked);
+  for (let j = 0; j < n; j++) {
+    if (grads.wants(j)) grads.set(j, get(ids, j));
+    else release(get(ids, j));
   }
+  scratchRelease(mark);
+}
+
+export function splitBackward(rec: Record, grads: Grads): void { // the parts' gradients joined, zeros where none
+  const n = rec.outputs;
+  const mark = scratchMark(), ids = scratchTake(<usize>n << 2);
+  for (let j = 0; j < n; j++) set(ids, j, grads.dy(j) != 0 ? grads.dy(j) : zerosLike(rec.output(j)));
+  grads.set(0, joinOrSplit(0, ids, n, rec.attr(0), rec.attr(1)));
+  for (let j = 0; j < n; j++) if (grads.dy(j) == 0) release(get(ids, j));
   scratchRelease(mark);
 }
 
@@ -175,63 +200,3 @@ export function gatherBackward(rec: Record, grads: Grads): void {
   grads.set(0, scatterAdd(grads.dy(), rec.input(1), axis, dim(x, axis)));
 }
 export function scatterBackward(rec: Record, grads: Grads): void { grads.set(0, gather(grads.dy(), rec.input(1), rec.attr(0))); }
-
-// ---- tile ----
-/** tile(x): `reps` holds rank(x) ints; recorded. x [1, d0, 1, d1, ...] broadcast to [rep0, d0, rep1, d1, ...]. */
-export function tile(x: i32, reps: usize): i32 {
-  const r = rankOf(x);
-  const mark = scratchMark(), rp = scratchTake(MAX_RANK * 4), shape = scratchTake(MAX_RANK * 4);
-  const from = scratchTake(PLAN_RANK * 4), to = scratchTake(PLAN_RANK * 4);
-  memory.copy(rp, reps, <usize>r << 2);
-  for (let i = 0; i < r; i++) {
-    const d = dim(x, i), rep = get(rp, i);
-    set(shape, i, d * rep);
-    set(from, 2 * i, 1); set(from, 2 * i + 1, d);
-    set(to, 2 * i, rep); set(to, 2 * i + 1, d);
-  }
-  const out = newTensor(dtypeOf(x), r, shape);
-  const plan = Plan.make(scratchTake(PLAN_BYTES), from, 2 * r, to, 2 * r, to, 2 * r);
-  planCopy(plan, dataPtr(x), dataPtr(out), <usize>elementBytes(dtypeOf(x)));
-  recordWords(Op.Tile, out, x, rp, r);
-  scratchRelease(mark);
-  return out;
-}
-
-/** Sums dy over the tiled copies, one axis at a time: [outer, rep, d, inner] summed over rep. */
-export function tileBackward(rec: Record, grads: Grads): void {
-  const x = rec.input(0), r = rankOf(x);
-  const mark = scratchMark(), shape = scratchTake(MAX_RANK * 4), split = scratchTake(4 * 4);
-  copyShape(grads.dy(), shape); // the current logical shape
-  let cur = grads.dy();
-  retain(cur);
-  for (let i = 0; i < r; i++) {
-    const rep = rec.attr(i), d = dim(x, i);
-    if (rep == 1) continue;
-    let outer = 1, inner = 1;
-    for (let k = 0; k < i; k++) outer *= get(shape, k);
-    for (let k = i + 1; k < r; k++) inner *= get(shape, k);
-    set(split, 0, outer); set(split, 1, rep); set(split, 2, d); set(split, 3, inner);
-    const parts = reshape(cur, split, 4);
-    release(cur);
-    cur = reduce(Op.Sum, parts, 2, 0);
-    release(parts);
-    set(shape, i, d);
-  }
-  const g = reshape(cur, shapePtr(x), r);
-  release(cur);
-  grads.set(0, g);
-  scratchRelease(mark);
-}
-
-// ---- oneHot (integer input: never recorded) ----
-export function oneHot(indices: i32, depth: i32, on: f32, off: f32): i32 {
-  const ri = rankOf(indices);
-  const mark = scratchMark(), shape = scratchTake(MAX_RANK * 4);
-  copyShape(indices, shape);
-  set(shape, ri, depth);
-  const out = newTensor(DType.Float32, ri + 1, shape);
-  fill(out, off);
-  scratchRelease(mark);
-  oneHotKernel(dataPtr(indices), dataPtr(out), sizeOf(indices), depth, on);
-  return out;
-}

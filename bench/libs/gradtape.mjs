@@ -192,35 +192,21 @@ export async function create() {
       };
     },
 
+    // the model as a user writes it with gradtape/layers (Keras 3's GRU: reset_after, gates z, r, h),
+    // with the bench's initial weights loaded into the layers
     rnn() {
       const { batch, steps, vocab, embed, units, lr } = RNN;
       const inputs = gt.tensor(RNN.inputs, [batch, steps], 'int32');
       const targets = gt.tensor(RNN.targets, [batch, steps], 'int32');
-      const h0 = gt.zeros([batch, units]);
+      const { Sequential, Embedding, GRU, Dense } = layers;
+      const model = new Sequential([new Embedding(vocab, embed), new GRU(units, { returnSequences: true }), new Dense(vocab)]);
+      model.build([batch, steps]);
       const names = ['embeddings', 'kernel', 'recurrentKernel', 'bias', 'denseKernel', 'denseBias'];
       const shapes = [[vocab, embed], [embed, 3 * units], [units, 3 * units], [2, 3 * units], [units, vocab], [vocab]];
-      const vars = gt.tidy(() => names.map((k, i) => gt.variable(gt.tensor(RNN[k], shapes[i]), { name: k })));
-      const [embeddings, kernel, recurrentKernel, bias, denseKernel, denseBias] = vars;
+      gt.tidy(() => model.loadWeights(Object.fromEntries(Object.keys(model.weights()).map((path, i) => [path, gt.tensor(RNN[names[i]], shapes[i])]))));
+      const vars = model.trainableVariables; // in Keras' order: the order of `names`
       const opt = gt.sgd(lr);
-      const lossFn = () => {
-        const [inputBias, recurrentBias] = gt.unstack(bias);
-        // the input projection of every step at once, [16, 32, 384], then split per step and gate
-        const projected = gt.matmul(gt.gather(embeddings, inputs), kernel, false, false, { bias: inputBias });
-        const xs = gt.unstack(projected, 1);
-        let h = h0;
-        const outputs = [];
-        for (let t = 0; t < steps; t++) {
-          const [xz, xr, xh] = gt.split(xs[t], 3, 1);
-          const [hz, hr, hh] = gt.split(gt.matmul(h, recurrentKernel, false, false, { bias: recurrentBias }), 3, 1);
-          const z = gt.sigmoid(gt.add(xz, hz));
-          const r = gt.sigmoid(gt.add(xr, hr));
-          const candidate = gt.tanh(gt.add(xh, gt.mul(r, hh))); // reset_after: r gates h·Uh + its bias
-          h = gt.add(gt.mul(z, h), gt.mul(gt.sub(1, z), candidate));
-          outputs.push(h);
-        }
-        const logits = gt.matmul(gt.stack(outputs, 1), denseKernel, false, false, { bias: denseBias });
-        return gt.mean(gt.sparseSoftmaxCrossEntropy(targets, logits));
-      };
+      const lossFn = () => gt.mean(gt.sparseSoftmaxCrossEntropy(targets, model.apply(inputs)));
       return {
         step: () => opt.minimize(lossFn, vars),
         // the gradients on the initial weights, nothing updated
@@ -229,7 +215,7 @@ export async function create() {
           const grads = t.gradient(t.result, vars);
           return Object.fromEntries([['loss', [t.result.item()]], ...names.map((k, i) => [k, grads[i].data()])]);
         }),
-        dispose() { gt.dispose([inputs, targets, h0, ...vars]); },
+        dispose() { gt.dispose([inputs, targets]); model.dispose(); },
       };
     },
 

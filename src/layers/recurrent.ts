@@ -281,24 +281,12 @@ export abstract class RNN<ReturnState extends boolean = boolean> extends Layer {
   }
 }
 
-/** Splits the projection [time·batch, width] into `time` blocks per part of `sizes` (widths). */
+/**
+ * Splits the projection [time·batch, width] into `time` blocks per part of `sizes` (widths): one
+ * split by width, then one by time per part (a split is one op, whose gradient joins the blocks').
+ */
 export function perStep(projection: Tensor, time: number, sizes: number[]): StepInputs[] {
   const parts = sizes.length === 1 ? [projection] : split(projection, sizes, 1);
-  const blocks = parts.map(p => splitTime(p, time));
+  const blocks = parts.map(p => split(p, time, 0));
   return Array.from({ length: time }, (_, t) => blocks.map(b => b[t]));
 }
-
-/**
- * x [time·batch, width] split into `time` blocks [batch, width], in two levels: about √time groups,
- * then each group into its steps. A slice's gradient is padded to the size of what it was sliced
- * from, so slicing all steps straight from x would cost time × size(x) in the backward pass; two
- * levels cost about 2√time × size(x) (a third of it at 32 steps) for √time more ops.
- */
-function splitTime(x: Tensor, time: number): Tensor[] {
-  const groups = Math.ceil(Math.sqrt(time)), per = Math.ceil(time / groups), batch = x.shape[0] / time;
-  if (groups < 3) return split(x, time, 0);
-  const steps: number[] = [];
-  for (let t = 0; t < time; t += per) steps.push(Math.min(per, time - t));
-  return split(x, steps.map(n => n * batch), 0).flatMap((group, i) => split(group, steps[i], 0));
-}
-
