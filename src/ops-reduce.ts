@@ -4,7 +4,7 @@
 import { core } from './core.js';
 import { Op } from '../build/generated/opcodes.js';
 import { Tensor, TensorLike, toTensor, wrap } from './tensor.js';
-import { method, checkDTypes, dims, axesMask, normAxis, flag, fmt, type DTypes, type SpecExtras } from './ops.js';
+import { method, checkDTypes, dims, axesMask, axisOf, flag, fmt, type DTypes, type SpecExtras } from './ops.js';
 import { stopGradient, where, add, sub, mul, log, exp, less, abs } from './ops-elementwise.js';
 import { reshape } from './ops-shape.js';
 
@@ -50,8 +50,7 @@ function argOp(name: string, op: Op) {
   return method(name, (x: TensorLike, axis = 0): Tensor => {
     const t = toTensor(name, x);
     checkDTypes(name, t, 'numeric');
-    if (t.rank === 0) throw new Error(`${name}: expected a tensor of rank >= 1, got a scalar`);
-    const ax = normAxis(name, axis, t.rank);
+    const ax = axisOf(name, t, axis);
     if (dims(t)[ax] === 0) throw new Error(`${name}: axis ${axis} has size 0 (shape ${fmt(dims(t))})`);
     return wrap(core.reduce(op, t.id, 1 << ax, 0), 'int32');
   }, __TESTS__ && { kind: 'other', dtypes: 'numeric', grad: false, examples: [{ inputs: [[3, 4]], args: [0] }, { inputs: [[3, 4]], args: [-1] }, { inputs: [[5]] }] });

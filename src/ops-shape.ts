@@ -1,17 +1,14 @@
 // Shape ops: reshaping and transposing (kernels in assembly/ops/shape.ts), slicing, joining,
 // gathering (assembly/ops/slicing.ts, each with its backward rule), and creation ops; everything
 // else here is a composition of recorded ops and needs no gradient code.
-import { def, method, dims, axesMask, normAxis, concatRaw, withShape, checkRank, fmt, intTensor } from './ops.js';
+import { def, method, dims, axesMask, normAxis, axisOf, concatRaw, withShape, fmt, intTensor, finite, integer } from './ops.js';
 import { core, writeArgs, ints } from './core.js';
-import { Tensor, TensorLike, DType, toTensor, wrap, describe, empty, view, checkShape, MAX_RANK, tensor } from './tensor.js';
+import { Tensor, TensorLike, DType, toTensor, wrap, describe, empty, view, checkShape, tensor } from './tensor.js';
 import { equal, where } from './ops-elementwise.js';
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
-
-function intList(op: string, what: string, v: unknown): number[] {
-  if (!Array.isArray(v) || !v.every(isInt)) throw new Error(`${op}: ${what} must be an array of integers, got ${describe(v)}`);
-  return v.slice();
-}
+const product = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+const counts = (s: readonly number[]) => s.every(v => isInt(v) && v >= 0);
 
 /** Unvalidated slice: `begin` and `size` resolved, in range. */
 function sliceRaw(t: Tensor, begin: readonly number[], size: readonly number[]): Tensor {
@@ -40,23 +37,12 @@ function splitRaw(t: Tensor, ax: number, sizes: readonly number[], stacked: bool
 // ---- reshaping ----
 /** The same values in a new shape; one dimension may be -1 (inferred). */
 export const reshape = method('reshape', function reshape(x: TensorLike, shape: readonly number[]): Tensor {
-  const t = toTensor('reshape', x);
-  if (!Array.isArray(shape)) throw new Error(`reshape: shape must be an array, got ${describe(shape)}`);
-  const size = t.size;
-  let known = 1, inferAt = -1;
-  for (let i = 0; i < shape.length; i++) {
-    const d = shape[i];
-    if (d === -1 && inferAt < 0) { inferAt = i; continue; }
-    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) throw new Error(`reshape: shape must contain non-negative integers and at most one -1, got ${fmt(shape)}`);
-    known *= d;
-  }
-  const out = shape.slice();
-  if (inferAt >= 0) {
-    if (known === 0 || size % known !== 0) throw new Error(`reshape: cannot reshape a tensor of ${size} elements (shape ${fmt(dims(t))}) into shape ${fmt(shape)}`);
-    out[inferAt] = size / known;
-  }
+  const t = toTensor('reshape', x), size = t.size;
+  const out = Array.isArray(shape) ? shape.slice() : [NaN], inferAt = out.indexOf(-1);
+  if (inferAt >= 0) { out[inferAt] = 1; out[inferAt] = size / product(out); } // (not an integer if it cannot be inferred)
+  if (!counts(out) || product(out) !== size)
+    throw new Error(`reshape: cannot reshape a tensor of ${size} elements (shape ${fmt(dims(t))}) into shape ${describe(shape)}: expected non-negative integers (one may be -1) with ${size} elements in all`);
   checkShape('reshape', out);
-  if (out.reduce((a, b) => a * b, 1) !== size) throw new Error(`reshape: cannot reshape a tensor of ${size} elements (shape ${fmt(dims(t))}) into shape ${fmt(shape)}`);
   return withShape(wrap(core.reshape(t.id, writeArgs(out), out.length), t.dtype), out);
 }, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[2, 3]], args: [[3, 2]] }, { inputs: [[2, 3, 2]], args: [[-1, 4]] }, { inputs: [[6]], args: [[1, 6, 1]] }] });
 /** Inserts an axis of size 1 at `axis` (default 0; negative counts from the end). */
@@ -101,19 +87,12 @@ export const broadcastTo = method('broadcastTo', function broadcastTo(x: TensorL
 export const slice = method('slice', function slice(x: TensorLike, begin: number | readonly number[], size?: number | readonly number[]): Tensor {
   const t = toTensor('slice', x);
   const s = dims(t), r = s.length;
-  const b = typeof begin === 'number' ? [begin] : intList('slice', 'begin', begin);
-  const z = size === undefined ? [] : typeof size === 'number' ? [size] : intList('slice', 'size', size);
-  if (b.length > r || z.length > r) throw new Error(`slice: begin ${describe(begin)} and size ${describe(size)} must have at most rank ${r} entries for shape ${fmt(s)}`);
-  while (b.length < r) b.push(0);
-  while (z.length < r) z.push(-1);
-  const resolved = z.map((n, i) => {
-    if (!isInt(b[i]) || b[i] < 0 || b[i] > s[i]) throw new Error(`slice: begin ${fmt(b)} is out of range for shape ${fmt(s)} (axis ${i}: expected 0 <= begin <= ${s[i]})`);
-    if (!isInt(n) || n < -1) throw new Error(`slice: size ${fmt(z)} must contain non-negative integers or -1 (to the end), got ${describe(n)} at axis ${i}`);
-    const m = n === -1 ? s[i] - b[i] : n;
-    if (b[i] + m > s[i]) throw new Error(`slice: begin ${fmt(b)} + size ${fmt(z)} exceeds dimension ${s[i]} of shape ${fmt(s)} (axis ${i})`);
-    return m;
-  });
-  return sliceRaw(t, b, resolved);
+  const list = (v: unknown): unknown[] => (typeof v === 'number' ? [v] : Array.isArray(v) ? v : [NaN]);
+  const b = list(begin), z = size === undefined ? [] : list(size);
+  const starts = s.map((_, i) => b[i] ?? 0) as number[], sizes = s.map((d, i) => ((z[i] ?? -1) === -1 ? d - starts[i] : z[i]) as number);
+  if (b.length > r || z.length > r || !counts(starts) || !counts(sizes) || starts.some((a, i) => a + sizes[i] > s[i]))
+    throw new Error(`slice: begin ${describe(begin)} and size ${describe(size)} do not fit shape ${fmt(s)}: expected up to ${r} integers each, with 0 <= begin <= begin + size <= dimension per axis (size -1: to the end)`);
+  return sliceRaw(t, starts, sizes);
 }, __TESTS__ && {
   kind: 'other', dtypes: 'any', grad: true,
   examples: [{ inputs: [[5, 4]], args: [[1, 1], [3, 2]] }, { inputs: [[2, 3, 4]], args: [[0, 1, 2], [-1, 2, -1]] }, { inputs: [[6]], args: [2] },
@@ -142,24 +121,31 @@ export const pad = method('pad', function pad(x: TensorLike, paddings: readonly 
   examples: [{ inputs: [[2, 3]], args: [[[1, 0], [2, 1]]] }, { inputs: [[3]], args: [[[2, 3]], 1.5] }, { inputs: [[2, 1, 2]], args: [[[0, 1], [1, 1], [0, 0]], -1] }, { inputs: [[]], args: [[]] }],
 });
 
-/** Joins tensors of the same rank along an existing `axis` (default 0). */
-export const concat = /* @__PURE__ */ def('concat', function concat(xs: readonly TensorLike[], axis = 0): Tensor {
-  if (!Array.isArray(xs) || xs.length === 0) throw new Error(`concat: expected a non-empty array of tensors, got ${describe(xs)}`);
-  const ts = xs.map(x => toTensor('concat', x));
+/**
+ * concat's and stack's checks and call: a non-empty array of tensors of one dtype, whose shapes
+ * match (concat: except along `axis`, which it joins; stack: everywhere, a new `axis`).
+ */
+function join(op: 'concat' | 'stack', xs: readonly TensorLike[], axis: number): Tensor {
+  if (!Array.isArray(xs) || xs.length === 0) throw new Error(`${op}: expected a non-empty array of tensors, got ${describe(xs)}`);
+  const ts = xs.map(x => toTensor(op, x)), stacked = op === 'stack';
   const first = dims(ts[0]), r = first.length;
-  if (r === 0) throw new Error('concat: cannot concatenate scalars (rank 0 tensors); use stack');
-  const ax = normAxis('concat', axis, r);
-  let total = 0;
+  if (r === 0 && !stacked) throw new Error('concat: cannot concatenate scalars (rank 0 tensors); use stack');
+  const ax = normAxis(op, axis, r, stacked ? 1 : 0);
   ts.forEach((t, j) => {
     const s = dims(t);
-    if (t.dtype !== ts[0].dtype) throw new Error(`concat: all tensors must have the same dtype, got ${ts[0].dtype} (tensor 0) and ${t.dtype} (tensor ${j})`);
-    if (s.length !== r || s.some((d, i) => i !== ax && d !== first[i])) throw new Error(`concat: shapes must match except along axis ${axis}: tensor 0 has shape ${fmt(first)}, tensor ${j} has shape ${fmt(s)}`);
-    total += s[ax];
+    if (t.dtype !== ts[0].dtype || s.length !== r || s.some((d, i) => d !== first[i] && (stacked || i !== ax)))
+      throw new Error(`${op}: tensor ${j} (${describe(t)}) does not match tensor 0 (${describe(ts[0])}): expected the same dtype and shape${stacked ? '' : ` except along axis ${axis}`}`);
   });
   const shape = first.slice();
-  shape[ax] = total;
-  checkShape('concat', shape);
-  return concatRaw(ts, ax, shape);
+  if (stacked) shape.splice(ax, 0, ts.length);
+  else shape[ax] = ts.reduce((n, t) => n + dims(t)[ax], 0);
+  checkShape(op, shape);
+  return concatRaw(ts, ax, shape, stacked);
+}
+
+/** Joins tensors of the same rank along an existing `axis` (default 0). */
+export const concat = /* @__PURE__ */ def('concat', function concat(xs: readonly TensorLike[], axis = 0): Tensor {
+  return join('concat', xs, axis);
 }, __TESTS__ && {
   kind: 'other', dtypes: 'any', grad: true,
   examples: [{ inputs: [[2, 3], [4, 3]], args: [0], call: (f, xs, args) => f(xs, ...args) }, { inputs: [[2, 3], [2, 1], [2, 2]], args: [-1], call: (f, xs, args) => f(xs, ...args) },
@@ -168,20 +154,7 @@ export const concat = /* @__PURE__ */ def('concat', function concat(xs: readonly
 
 /** Joins tensors of the same shape along a new `axis` (default 0): one op, whose gradient is one `unstack`. */
 export const stack = /* @__PURE__ */ def('stack', function stack(xs: readonly TensorLike[], axis = 0): Tensor {
-  if (!Array.isArray(xs) || xs.length === 0) throw new Error(`stack: expected a non-empty array of tensors, got ${describe(xs)}`);
-  const ts = xs.map(x => toTensor('stack', x));
-  const first = dims(ts[0]);
-  ts.forEach((t, j) => {
-    if (t.dtype !== ts[0].dtype) throw new Error(`stack: all tensors must have the same dtype, got ${ts[0].dtype} (tensor 0) and ${t.dtype} (tensor ${j})`);
-    const s = dims(t);
-    if (s.length !== first.length || s.some((d, i) => d !== first[i])) throw new Error(`stack: all tensors must have the same shape: tensor 0 has shape ${fmt(first)}, tensor ${j} has shape ${fmt(s)}`);
-  });
-  const ax = normAxis('stack', axis, first.length, 1);
-  const shape = first.slice();
-  shape.splice(ax, 0, ts.length);
-  checkRank('stack', shape);
-  checkShape('stack', shape);
-  return concatRaw(ts, ax, shape, true);
+  return join('stack', xs, axis);
 }, __TESTS__ && {
   kind: 'other', dtypes: 'any', grad: true,
   examples: [{ inputs: [[2, 3], [2, 3]], args: [0], call: (f, xs, args) => f(xs, ...args) }, { inputs: [[3], [3], [3]], args: [-1], call: (f, xs, args) => f(xs, ...args) },
@@ -191,10 +164,8 @@ export const stack = /* @__PURE__ */ def('stack', function stack(xs: readonly Te
 /** Splits x along `axis` (default 0) into its slices, each without that axis: one op, whose gradient is one `stack` (zeros for unused slices). */
 export const unstack = method('unstack', function unstack(x: TensorLike, axis = 0): Tensor[] {
   const t = toTensor('unstack', x);
-  const s = dims(t);
-  if (s.length === 0) throw new Error('unstack: expected a tensor of rank >= 1, got a scalar');
-  const ax = normAxis('unstack', axis, s.length);
-  return splitRaw(t, ax, new Array<number>(s[ax]).fill(1), true);
+  const ax = axisOf('unstack', t, axis);
+  return splitRaw(t, ax, new Array<number>(dims(t)[ax]).fill(1), true);
 }, __TESTS__ && {
   kind: 'other', dtypes: 'any', grad: true,
   examples: [{ inputs: [[3, 4]], call: (f, xs, args) => f(...xs, ...args)[1] }, { inputs: [[2, 3, 2]], args: [1], call: (f, xs, args) => f(...xs, ...args)[2] },
@@ -207,22 +178,13 @@ export const unstack = method('unstack', function unstack(x: TensorLike, axis = 
  */
 export const split = method('split', function split(x: TensorLike, sizesOrCount: number | readonly number[], axis = 0): Tensor[] {
   const t = toTensor('split', x);
-  const s = dims(t);
-  if (s.length === 0) throw new Error('split: expected a tensor of rank >= 1, got a scalar');
-  const ax = normAxis('split', axis, s.length), n = s[ax];
-  let sizes: number[];
-  if (typeof sizesOrCount === 'number') {
-    if (!isInt(sizesOrCount) || sizesOrCount <= 0 || n % sizesOrCount !== 0)
-      throw new Error(`split: cannot split dimension ${n} (axis ${axis} of shape ${fmt(s)}) into ${describe(sizesOrCount)} equal parts`);
-    sizes = new Array<number>(sizesOrCount).fill(n / sizesOrCount);
-  } else {
-    sizes = intList('split', 'sizesOrCount', sizesOrCount);
-    const infer = sizes.indexOf(-1);
-    if (sizes.some((v, i) => v < -1 || (v === -1 && i !== infer))) throw new Error(`split: sizes ${fmt(sizes)} must be non-negative integers with at most one -1`);
-    const known = sizes.reduce((a, v) => (v === -1 ? a : a + v), 0);
-    if (infer >= 0 && known <= n) sizes[infer] = n - known;
-    if (infer >= 0 ? known > n : known !== n) throw new Error(`split: sizes ${describe(sizesOrCount)} do not add up to dimension ${n} (axis ${axis} of shape ${fmt(s)})`);
-  }
+  const ax = axisOf('split', t, axis), n = dims(t)[ax], c = sizesOrCount;
+  const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
+  // a count: that many equal parts (not integers if it does not divide n); sizes: one -1 is the rest
+  const sizes = isInt(c) && c > 0 ? new Array<number>(c).fill(n / c) : Array.isArray(c) ? c.slice() : [NaN], infer = sizes.indexOf(-1);
+  if (infer >= 0) { sizes[infer] = 0; sizes[infer] = n - sum(sizes); }
+  if (!counts(sizes) || sum(sizes) !== n)
+    throw new Error(`split: cannot split dimension ${n} (axis ${axis} of shape ${fmt(dims(t))}) into ${describe(c)}: expected a count that divides it, or sizes adding up to it (one may be -1)`);
   return splitRaw(t, ax, sizes, false);
 }, __TESTS__ && {
   kind: 'other', dtypes: 'any', grad: true,
@@ -234,13 +196,10 @@ export const split = method('split', function split(x: TensorLike, sizesOrCount:
 /** Takes the slices of x at `indices` (int32) along `axis` (default 0); the gradient scatters back (adding repeats). */
 export const gather = method('gather', function gather(x: TensorLike, indices: TensorLike, axis = 0): Tensor {
   const t = toTensor('gather', x);
-  const s = dims(t);
-  if (s.length === 0) throw new Error('gather: expected a tensor of rank >= 1, got a scalar');
-  const ax = normAxis('gather', axis, s.length), n = s[ax];
+  const s = dims(t), ax = axisOf('gather', t, axis), n = s[ax];
   const idx = intTensor('gather', 'indices', indices);
   const shape = [...s.slice(0, ax), ...dims(idx), ...s.slice(ax + 1)];
   try {
-    checkRank('gather', shape);
     checkShape('gather', shape);
     const values = view(idx) as Int32Array;
     for (let i = 0; i < values.length; i++) {
@@ -286,12 +245,11 @@ export const tile = method('tile', function tile(x: TensorLike, reps: readonly n
 
 /** A float32 tensor with a new last axis of `depth`: `onValue` (1) at each index, `offValue` (0) elsewhere; out-of-range indices give a row of offValue. */
 export const oneHot = method('oneHot', function oneHot(indices: TensorLike, depth: number, onValue = 1, offValue = 0): Tensor {
-  if (!isInt(depth) || depth < 0) throw new Error(`oneHot: depth must be a non-negative integer, got ${describe(depth)}`);
+  integer('oneHot', 'depth', depth);
   if (typeof onValue !== 'number' || typeof offValue !== 'number') throw new Error(`oneHot: onValue and offValue must be numbers, got ${describe(onValue)} and ${describe(offValue)}`);
   const idx = intTensor('oneHot', 'indices', indices);
   const shape = [...dims(idx), depth];
   try {
-    checkRank('oneHot', shape);
     checkShape('oneHot', shape);
   } catch (e) {
     if (idx !== indices) idx.dispose();
@@ -306,14 +264,9 @@ export const oneHot = method('oneHot', function oneHot(indices: TensorLike, dept
 }, __TESTS__ && { kind: 'other', dtypes: 'numeric', grad: false, examples: [{ inputs: [{ shape: [4], int: [0, 5] }], args: [5] }, { inputs: [{ shape: [2, 3], int: [-1, 4] }], args: [3] }] });
 
 // ---- creation ----
-function creationNumber(op: string, what: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${op}: ${what} must be a finite number, got ${describe(v)}`);
-  return v;
-}
-
 /** The n × numColumns identity matrix (float32). */
 export const eye = /* @__PURE__ */ def('eye', function eye(n: number, numColumns: number = n): Tensor {
-  if (!isInt(n) || n < 0 || !isInt(numColumns) || numColumns < 0) throw new Error(`eye: sizes must be non-negative integers, got ${describe(n)} and ${describe(numColumns)}`);
+  integer('eye', 'n', n); integer('eye', 'numColumns', numColumns);
   const out = empty([n, numColumns], 'float32', 'eye');
   const v = view(out);
   v.fill(0);
@@ -324,7 +277,7 @@ export const eye = /* @__PURE__ */ def('eye', function eye(n: number, numColumns
 /** Values from `start` up to (not including) `stop`, by `step` (one argument: from 0 to it). */
 export const range = /* @__PURE__ */ def('range', function range(start: number, stop?: number, step = 1, dtype: DType = 'float32'): Tensor {
   if (stop === undefined) [start, stop] = [0, start];
-  creationNumber('range', 'start', start); creationNumber('range', 'stop', stop); creationNumber('range', 'step', step);
+  finite('range', 'start', start); finite('range', 'stop', stop); finite('range', 'step', step);
   if (step === 0) throw new Error('range: step must not be 0');
   if (dtype !== 'float32' && dtype !== 'int32') throw new Error(`range: dtype must be 'float32' or 'int32', got ${describe(dtype)}`);
   const n = Math.max(Math.ceil((stop - start) / step), 0);
@@ -339,8 +292,7 @@ export const range = /* @__PURE__ */ def('range', function range(start: number, 
 
 /** `num` evenly spaced values from `start` to `stop`, both included (float32). */
 export const linspace = /* @__PURE__ */ def('linspace', function linspace(start: number, stop: number, num: number): Tensor {
-  creationNumber('linspace', 'start', start); creationNumber('linspace', 'stop', stop);
-  if (!isInt(num) || num <= 0) throw new Error(`linspace: num must be a positive integer, got ${describe(num)}`);
+  finite('linspace', 'start', start); finite('linspace', 'stop', stop); integer('linspace', 'num', num, 1);
   const out = empty([num], 'float32', 'linspace');
   const v = view(out), delta = num === 1 ? 0 : (stop - start) / (num - 1);
   for (let i = 0; i < num; i++) v[i] = start + i * delta;

@@ -190,6 +190,12 @@ export function normAxis(op: string, axis: unknown, rank: number, extra = 0): nu
   return axis < 0 ? axis + n : axis;
 }
 
+/** An axis of a tensor of rank >= 1 (the ops that take slices along it), or an Error naming the op. */
+export function axisOf(op: string, t: Tensor, axis: unknown): number {
+  if (!t.rank) throw new Error(`${op}: expected a tensor of rank >= 1, got a scalar`);
+  return normAxis(op, axis, t.rank);
+}
+
 /** Runs fn with every tape paused (stopGradient, customGradient's forward). */
 export function unrecorded<T>(fn: () => T): T {
   const saved = core.recordingMask.value, onRead = reads.onVariableRead;
