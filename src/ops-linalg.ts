@@ -3,7 +3,7 @@
 // ---- linear algebra ----
 import { core } from './core.js';
 import { Tensor, TensorLike, toTensor, wrap } from './tensor.js';
-import { method, checkDTypes, dims, operands, flag, broadcastShapes, withShape, axesMask, checkRank, fmt } from './ops.js';
+import { method, checkDTypes, dims, operands, flag, broadcastShapes, withShape, axesMask, fmt } from './ops.js';
 import { checkShape } from './tensor.js';
 import { sqrt, square } from './ops-elementwise.js';
 import { type FusedOptions, checkFused, fusedBias, applyFused } from './fused.js';
@@ -54,7 +54,7 @@ export const dot = method('dot', function dot(a: TensorLike, b: TensorLike): Ten
   if (k !== sb[bAxis]) throw new Error(`dot: inner dimensions must match: shapes ${fmt(sa)} and ${fmt(sb)} give ${k} vs ${sb[bAxis]}`);
   const aOuter = sa.slice(0, -1), bOuter = sb.filter((_, i) => i !== bAxis);
   const shape = [...aOuter, ...bOuter];
-  checkRank('dot', shape);
+  checkShape('dot', shape);
   if (sa.length === 2 && sb.length === 2) return matmul(x, y);
   const temps: Tensor[] = [];
   const temp = (t: Tensor) => (temps.push(t), t);

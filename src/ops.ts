@@ -7,7 +7,7 @@
 // against a float64 reference, gradients against finite differences, and second derivatives.
 // The validation helpers the families share live here too.
 import { core, writeArgs } from './core.js';
-import { Tensor, TensorLike, toTensor, wrap, describe, reads, opScope, shapeOf, MAX_RANK } from './tensor.js';
+import { Tensor, TensorLike, toTensor, wrap, describe, reads, opScope, shapeOf } from './tensor.js';
 
 // ---- the op table ----
 export type DTypes = 'float' | 'numeric' | 'bool' | 'any';
@@ -207,11 +207,6 @@ export function unrecorded<T>(fn: () => T): T {
 /** Frees a tensor made from a plain number/array argument once the op used it (tapes keep their own reference). */
 export function dropConverted(t: Tensor, given: unknown): void {
   if (t !== given) t.dispose();
-}
-
-/** The result of a shape op may not exceed the maximum rank. */
-export function checkRank(op: string, shape: readonly number[]): void {
-  if (shape.length > MAX_RANK) throw new Error(`${op}: the result would have rank ${shape.length} (shape ${fmt(shape)}), more than the maximum rank ${MAX_RANK}`);
 }
 
 export function withShape(t: Tensor, shape: readonly number[]): Tensor { t._shape = shape as number[]; return t; }

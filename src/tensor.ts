@@ -313,10 +313,7 @@ function writeValues(t: Tensor, flat: ArrayLike<number | boolean>): void {
 
 /** A rank-0 tensor holding `value` (float32 for numbers, bool for booleans, unless `dtype` says otherwise). */
 export function scalar(value: number | boolean, dtype?: DType): Tensor {
-  if (typeof value !== 'number' && typeof value !== 'boolean') throw new Error(`scalar: value must be a number or boolean, got ${describe(value)}`);
-  if (dtype !== undefined) checkDType('scalar', dtype);
-  dtype ??= typeof value === 'boolean' ? 'bool' : 'float32';
-  if (dtype === 'int32') checkInt32('scalar', value);
+  dtype = fillDType('scalar', value, dtype);
   ready();
   const id = core.newTensor(dtypeCode(dtype), 0, core.args());
   const ptr = dataAddress(id);
@@ -328,11 +325,15 @@ export function scalar(value: number | boolean, dtype?: DType): Tensor {
 
 /** A tensor of `shape` with every element `value`. */
 export function fill(shape: readonly number[], value: number | boolean, dtype?: DType): Tensor { return fillAs('fill', shape, value, dtype); }
-function fillAs(op: string, shape: readonly number[], value: number | boolean, dtype?: DType): Tensor {
+/** The dtype of a tensor filled with `value`: `dtype` if given (and able to hold it), else the value's own. */
+function fillDType(op: string, value: number | boolean, dtype?: DType): DType {
   if (typeof value !== 'number' && typeof value !== 'boolean') throw new Error(`${op}: value must be a number or boolean, got ${describe(value)}`);
   if (dtype !== undefined) checkDType(op, dtype);
   if (dtype === 'int32') checkInt32(op, value);
-  const t = empty(shape, dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32'), op);
+  return dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
+}
+function fillAs(op: string, shape: readonly number[], value: number | boolean, dtype?: DType): Tensor {
+  const t = empty(shape, fillDType(op, value, dtype), op);
   view(t).fill(t.dtype === 'bool' ? (value ? 1 : 0) : Number(value));
   return t;
 }
@@ -361,17 +362,11 @@ export function toTensor(op: string, x: TensorLike, dtype?: DType): Tensor {
     if (reads.onVariableRead !== undefined) reads.onVariableRead(x);
     return x;
   }
-  let t: Tensor;
-  if (typeof x === 'number') {
-    try { t = scalar(x, dtype === 'bool' ? 'float32' : dtype); }
-    catch (e) { throw new Error(`${op}: could not convert argument to a tensor: ${(e as Error).message}`); }
-  }
-  else if (typeof x === 'boolean') t = scalar(x, 'bool');
-  else if (Array.isArray(x) || x instanceof Float32Array || x instanceof Int32Array || x instanceof Uint8Array) {
-    try { t = tensor(x, undefined, dtype && Array.isArray(x) ? dtype : undefined); }
-    catch (e) { throw new Error(`${op}: could not convert argument to a tensor: ${(e as Error).message}`); }
-  } else throw new Error(`${op}: expected a Tensor, number or nested array, got ${describe(x)}`);
-  return t;
+  if (typeof x !== 'number' && typeof x !== 'boolean' && !Array.isArray(x) && !(x instanceof Float32Array || x instanceof Int32Array || x instanceof Uint8Array))
+    throw new Error(`${op}: expected a Tensor, number or nested array, got ${describe(x)}`);
+  try {
+    return typeof x === 'number' ? scalar(x, dtype === 'bool' ? 'float32' : dtype) : typeof x === 'boolean' ? scalar(x, 'bool') : tensor(x, undefined, dtype && Array.isArray(x) ? dtype : undefined);
+  } catch (e) { throw new Error(`${op}: could not convert argument to a tensor: ${(e as Error).message}`); }
 }
 
 // ---- memory management ----
