@@ -41,7 +41,7 @@ export const reshape = method('reshape', function reshape(x: TensorLike, shape: 
   const out = Array.isArray(shape) ? shape.slice() : [NaN], inferAt = out.indexOf(-1);
   if (inferAt >= 0) { out[inferAt] = 1; out[inferAt] = size / product(out); } // (not an integer if it cannot be inferred)
   if (!counts(out) || product(out) !== size)
-    throw new Error(`reshape: cannot reshape a tensor of ${size} elements (shape ${fmt(dims(t))}) into shape ${describe(shape)}: expected non-negative integers (one may be -1) with ${size} elements in all`);
+    throw new Error(`reshape: cannot reshape shape ${fmt(dims(t))} (${size} elements) into ${describe(shape)}: expected non-negative integers (one may be -1) making ${size} elements`);
   checkShape('reshape', out);
   return withShape(wrap(core.reshape(t.id, writeArgs(out), out.length), t.dtype), out);
 }, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[2, 3]], args: [[3, 2]] }, { inputs: [[2, 3, 2]], args: [[-1, 4]] }, { inputs: [[6]], args: [[1, 6, 1]] }] });
@@ -91,7 +91,7 @@ export const slice = method('slice', function slice(x: TensorLike, begin: number
   const b = list(begin), z = size === undefined ? [] : list(size);
   const starts = s.map((_, i) => b[i] ?? 0) as number[], sizes = s.map((d, i) => ((z[i] ?? -1) === -1 ? d - starts[i] : z[i]) as number);
   if (b.length > r || z.length > r || !counts(starts) || !counts(sizes) || starts.some((a, i) => a + sizes[i] > s[i]))
-    throw new Error(`slice: begin ${describe(begin)} and size ${describe(size)} do not fit shape ${fmt(s)}: expected up to ${r} integers each, with 0 <= begin <= begin + size <= dimension per axis (size -1: to the end)`);
+    throw new Error(`slice: begin ${describe(begin)} and size ${describe(size)} do not fit shape ${fmt(s)}: expected up to ${r} integers each, 0 <= begin <= begin + size <= dimension (size -1: to the end)`);
   return sliceRaw(t, starts, sizes);
 }, __TESTS__ && {
   kind: 'other', dtypes: 'any', grad: true,
@@ -184,7 +184,7 @@ export const split = method('split', function split(x: TensorLike, sizesOrCount:
   const sizes = isInt(c) && c > 0 ? new Array<number>(c).fill(n / c) : Array.isArray(c) ? c.slice() : [NaN], infer = sizes.indexOf(-1);
   if (infer >= 0) { sizes[infer] = 0; sizes[infer] = n - sum(sizes); }
   if (!counts(sizes) || sum(sizes) !== n)
-    throw new Error(`split: cannot split dimension ${n} (axis ${axis} of shape ${fmt(dims(t))}) into ${describe(c)}: expected a count that divides it, or sizes adding up to it (one may be -1)`);
+    throw new Error(`split: cannot split dimension ${n} (axis ${axis} of shape ${fmt(dims(t))}) into ${describe(c)}: expected a count dividing it or sizes adding up to it (one may be -1)`);
   return splitRaw(t, ax, sizes, false);
 }, __TESTS__ && {
   kind: 'other', dtypes: 'any', grad: true,
