@@ -56,15 +56,12 @@ export const dot = method('dot', function dot(a: TensorLike, b: TensorLike): Ten
   const shape = [...aOuter, ...bOuter];
   checkShape('dot', shape);
   if (sa.length === 2 && sb.length === 2) return matmul(x, y);
-  const temps: Tensor[] = [];
-  const temp = (t: Tensor) => (temps.push(t), t);
+  // (the op scope frees the temporaries)
   const nA = aOuter.reduce((p, d) => p * d, 1), nB = bOuter.reduce((p, d) => p * d, 1);
-  const a2 = sa.length === 2 ? x : temp(reshape(x, [nA, k]));
-  const bt = sb.length <= 2 ? y : temp(transpose(y, [bAxis, ...sb.map((_, i) => i).filter(i => i !== bAxis)]));
-  const b2 = sb.length === 2 ? y : temp(reshape(bt, [k, nB]));
-  const out = reshape(temp(matmul(a2, b2)), shape);
-  for (const t of temps) t.dispose();
-  return out;
+  const a2 = sa.length === 2 ? x : reshape(x, [nA, k]);
+  const bt = sb.length <= 2 ? y : transpose(y, [bAxis, ...sb.map((_, i) => i).filter(i => i !== bAxis)]);
+  const b2 = sb.length === 2 ? y : reshape(bt, [k, nB]);
+  return reshape(matmul(a2, b2), shape);
 }, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true,
   examples: [{ inputs: [[4], [4]] }, { inputs: [[3, 4], [4]] }, { inputs: [[4], [4, 5]] }, { inputs: [[3, 4], [4, 5]] }, { inputs: [[2, 3, 4], [4, 2]] }, { inputs: [[2, 3], [2, 3, 4]] }],
@@ -76,10 +73,7 @@ export const norm = method('norm', function norm(x: TensorLike, axis?: number | 
   checkDTypes('norm', t, 'float');
   axesMask('norm', axis, t.rank); // validates the axes with this op's name
   flag('norm', 'keepDims', keepDims);
-  const sq = square(t), s = sum(sq, axis, keepDims);
-  const out = sqrt(s);
-  sq.dispose(); s.dispose();
-  return out;
+  return sqrt(sum(square(t), axis, keepDims)); // (the op scope frees the temporaries)
 }, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true,
   examples: [{ inputs: [[3, 4]] }, { inputs: [[3, 4]], args: [1] }, { inputs: [[2, 3, 4]], args: [[0, 2], true] }, { inputs: [[5]], args: [0] }, { inputs: [[2, 3]], args: [-1, true] }],

@@ -199,16 +199,11 @@ export const gather = method('gather', function gather(x: TensorLike, indices: T
   const s = dims(t), ax = axisOf('gather', t, axis), n = s[ax];
   const idx = intTensor('gather', 'indices', indices);
   const shape = [...s.slice(0, ax), ...dims(idx), ...s.slice(ax + 1)];
-  try {
-    checkShape('gather', shape);
-    const values = view(idx) as Int32Array;
-    for (let i = 0; i < values.length; i++) {
-      const k = values[i];
-      if (k < 0 || k >= n) throw new Error(`gather: index ${k} (at position ${i} of indices) is out of range [0, ${n}) for axis ${axis} of shape ${fmt(s)}`);
-    }
-  } catch (e) {
-    if (idx !== indices) idx.dispose(); // converted from an array here
-    throw e;
+  checkShape('gather', shape); // (on an error, the op scope frees indices converted here)
+  const values = view(idx) as Int32Array;
+  for (let i = 0; i < values.length; i++) {
+    const k = values[i];
+    if (k < 0 || k >= n) throw new Error(`gather: index ${k} (at position ${i} of indices) is out of range [0, ${n}) for axis ${axis} of shape ${fmt(s)}`);
   }
   const out = wrap(core.gather(t.id, idx.id, ax), t.dtype);
   out._shape = shape;
@@ -248,19 +243,10 @@ export const oneHot = method('oneHot', function oneHot(indices: TensorLike, dept
   integer('oneHot', 'depth', depth);
   if (typeof onValue !== 'number' || typeof offValue !== 'number') throw new Error(`oneHot: onValue and offValue must be numbers, got ${describe(onValue)} and ${describe(offValue)}`);
   const idx = intTensor('oneHot', 'indices', indices);
-  const shape = [...dims(idx), depth];
-  try {
-    checkShape('oneHot', shape);
-  } catch (e) {
-    if (idx !== indices) idx.dispose();
-    throw e;
-  }
-  // the indices compared with 0..depth-1 (comparisons are not recorded)
-  const iota = tensor(Int32Array.from({ length: depth }, (_, i) => i), [depth], 'int32'), at = reshape(idx, [...dims(idx), 1]), hit = equal(at, iota);
-  const out = where(hit, onValue, offValue);
-  for (const t of [iota, at, hit]) t.dispose();
-  if (idx !== indices) idx.dispose();
-  return out;
+  checkShape('oneHot', [...dims(idx), depth]);
+  // the indices compared with 0..depth-1 (comparisons are not recorded); the op scope frees the temporaries
+  const iota = tensor(Int32Array.from({ length: depth }, (_, i) => i), [depth], 'int32');
+  return where(equal(reshape(idx, [...dims(idx), 1]), iota), onValue, offValue);
 }, __TESTS__ && { kind: 'other', dtypes: 'numeric', grad: false, examples: [{ inputs: [{ shape: [4], int: [0, 5] }], args: [5] }, { inputs: [{ shape: [2, 3], int: [-1, 4] }], args: [3] }] });
 
 // ---- creation ----
