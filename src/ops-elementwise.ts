@@ -4,17 +4,13 @@
 import { core } from './core.js';
 import { Op } from '../build/generated/opcodes.js';
 import { Tensor, TensorLike, DType, toTensor, wrap, describe, dtypeCode } from './tensor.js';
-import { method, checkDTypes, dims, withShape, dropConverted, operands, broadcastShapes, unrecorded, fmt, type DTypes, type SpecExtras } from './ops.js';
+import { method, checkDTypes, dims, withShape, operands, broadcastShapes, unrecorded, fmt, type DTypes, type SpecExtras } from './ops.js';
 
 function unaryOp(name: string, op: Op, allowed: DTypes, extras: SpecExtras | false = false) {
   return method(name, (x: TensorLike): Tensor => {
     const t = toTensor(name, x);
-    try {
-      checkDTypes(name, t, allowed);
-      return withShape(wrap(core.unary(op, t.id, 0), op === Op.LogicalNot ? 'bool' : t.dtype), dims(t));
-    } finally {
-      dropConverted(t, x);
-    }
+    checkDTypes(name, t, allowed);
+    return withShape(wrap(core.unary(op, t.id, 0), op === Op.LogicalNot ? 'bool' : t.dtype), dims(t));
   }, __TESTS__ && { kind: 'unary', dtypes: allowed, grad: true, ...extras });
 }
 /** Elementwise negation, -x. */
@@ -110,13 +106,9 @@ export const cast = method('cast', function cast(x: TensorLike, dtype: DType): T
 function binaryOp(name: string, op: Op, allowed: DTypes, out?: DType, extras: SpecExtras | false = false) {
   return method(name, (a: TensorLike, b: TensorLike): Tensor => {
     const [x, y] = operands(name, a, b);
-    try {
-      checkDTypes(name, x, allowed);
-      const shape = broadcastShapes(name, dims(x), dims(y));
-      return withShape(wrap(core.binary(op, x.id, y.id), out ?? x.dtype), shape);
-    } finally {
-      dropConverted(x, a); dropConverted(y, b);
-    }
+    checkDTypes(name, x, allowed);
+    const shape = broadcastShapes(name, dims(x), dims(y));
+    return withShape(wrap(core.binary(op, x.id, y.id), out ?? x.dtype), shape);
   }, __TESTS__ && { kind: 'binary', dtypes: allowed, grad: out !== 'bool', ...extras });
 }
 /** Elementwise a + b, with NumPy/TF broadcasting. */
@@ -164,14 +156,7 @@ export const squaredDifference = method('squaredDifference', (a: TensorLike, b: 
 export const where = method('where', function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
   const c = toTensor('where', cond, 'bool');
   if (c.dtype !== 'bool') throw new Error(`where: condition must be a bool tensor, got dtype ${c.dtype}`);
-  let x: Tensor | undefined, y: Tensor | undefined;
-  try {
-    [x, y] = operands('where', a, b);
-    const shape = broadcastShapes('where', dims(c), broadcastShapes('where', dims(x), dims(y)));
-    return withShape(wrap(core.where(c.id, x.id, y.id), x.dtype), shape);
-  } finally {
-    dropConverted(c, cond);
-    if (x) dropConverted(x, a);
-    if (y) dropConverted(y, b);
-  }
+  const [x, y] = operands('where', a, b);
+  const shape = broadcastShapes('where', dims(c), broadcastShapes('where', dims(x), dims(y)));
+  return withShape(wrap(core.where(c.id, x.id, y.id), x.dtype), shape);
 }, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [{ shape: [2, 3], bool: true }, [2, 3], [2, 3]] }, { inputs: [{ shape: [3], bool: true }, [2, 3], [1]] }, { inputs: [{ shape: [2, 1], bool: true }, [], [1, 4]] }] });

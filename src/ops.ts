@@ -136,12 +136,8 @@ export function broadcastShapes(op: string, a: readonly number[], b: readonly nu
 
 /** An int32 tensor argument (indices): plain arrays and numbers are converted to int32. */
 export function intTensor(op: string, what: string, x: TensorLike): Tensor {
-  const t = toTensor(op, x, 'int32');
-  if (t.dtype !== 'int32') {
-    const error = new Error(`${op}: ${what} must be an int32 tensor, got dtype ${t.dtype} (shape ${fmt(dims(t))})`);
-    if (t !== x) t.dispose(); // converted here (a typed array): not the caller's
-    throw error;
-  }
+  const t = toTensor(op, x, 'int32'); // (in an op, whose scope frees what is converted here)
+  if (t.dtype !== 'int32') throw new Error(`${op}: ${what} must be an int32 tensor, got dtype ${t.dtype} (shape ${fmt(dims(t))})`);
   return t;
 }
 
@@ -204,11 +200,6 @@ export function unrecorded<T>(fn: () => T): T {
   try { return fn(); } finally { core.setRecordingMask(saved); reads.onVariableRead = onRead; }
 }
 
-/** Frees a tensor made from a plain number/array argument once the op used it (tapes keep their own reference). */
-export function dropConverted(t: Tensor, given: unknown): void {
-  if (t !== given) t.dispose();
-}
-
 export function withShape(t: Tensor, shape: readonly number[]): Tensor { t._shape = shape as number[]; return t; }
 
 /**
@@ -221,17 +212,12 @@ export function concatRaw(ts: Tensor[], ax: number, shape: number[], stacked = f
   return withShape(wrap(core.concat(writeArgs(ts.map(t => t.id)), ts.length, ax, stacked ? 1 : 0), ts[0].dtype), shape);
 }
 
+/** The two operands of a binary op (in an op, whose scope frees what is converted here). */
 export function operands(name: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
   // a plain number takes the dtype of the tensor it meets
   const ta = a instanceof Tensor ? toTensor(name, a) : undefined;
   const tb = b instanceof Tensor ? toTensor(name, b) : undefined;
-  const x = ta ?? toTensor(name, a, tb?.dtype);
-  let y: Tensor;
-  try { y = tb ?? toTensor(name, b, x.dtype); } catch (e) { dropConverted(x, a); throw e; }
-  if (x.dtype !== y.dtype) {
-    const message = `${name}: both operands must have the same dtype, got ${x.dtype} (shape ${fmt(dims(x))}) and ${y.dtype} (shape ${fmt(dims(y))})`;
-    dropConverted(x, a); dropConverted(y, b);
-    throw new Error(message);
-  }
+  const x = ta ?? toTensor(name, a, tb?.dtype), y = tb ?? toTensor(name, b, x.dtype);
+  if (x.dtype !== y.dtype) throw new Error(`${name}: both operands must have the same dtype, got ${x.dtype} (shape ${fmt(dims(x))}) and ${y.dtype} (shape ${fmt(dims(y))})`);
   return [x, y];
 }
