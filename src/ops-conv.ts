@@ -55,11 +55,8 @@ function nhwc(op: string, x: TensorLike, what = 'x'): { t: Tensor; shape: number
 /** Runs a kernel on the NHWC view of x and gives the result back in x's rank. */
 function spatialCall(x: { t: Tensor; shape: number[]; batched: boolean }, outShape: number[], call: (id: number) => number): Tensor {
   if (x.batched) return withShape(wrap(call(x.t.id), 'float32'), outShape);
-  const x4 = reshape(x.t, x.shape);
-  const out4 = withShape(wrap(call(x4.id), 'float32'), outShape);
-  const out = reshape(out4, outShape.slice(1));
-  x4.dispose(); out4.dispose(); // temporaries: a tape keeps its own references
-  return out;
+  // (the op scope frees the temporaries; a tape keeps its own references)
+  return reshape(withShape(wrap(call(reshape(x.t, x.shape).id), 'float32'), outShape), outShape.slice(1));
 }
 
 // ---- convolutions ----
