@@ -8,6 +8,21 @@ export async function create() {
   let version = '?';
   try { version = createRequire(import.meta.url)('gradtape/package.json').version; } catch {}
 
+  /**
+   * A training-step workload: `step` is one optimizer update (minimize: record, differentiate, apply,
+   * free temporaries; the loss as a number), `check` the loss and the gradients on the current
+   * weights, named by `names` in the order of `vars` (nothing updated).
+   */
+  const trainingStep = (opt, lossFn, vars, names, dispose) => ({
+    step: () => opt.minimize(lossFn, vars),
+    check: () => gt.tidy(() => {
+      const t = gt.tape(lossFn);
+      const grads = t.gradient(t.result, vars);
+      return Object.fromEntries([['loss', [t.result.item()]], ...names.map((k, i) => [k, grads[i].data()])]);
+    }),
+    dispose,
+  });
+
   const workloads = {
     seed() {
       const once = () => gt.tidy(() => {
@@ -207,16 +222,8 @@ export async function create() {
       const vars = model.trainableVariables; // in Keras' order: the order of `names`
       const opt = gt.sgd(lr);
       const lossFn = () => gt.mean(gt.sparseSoftmaxCrossEntropy(targets, model.apply(inputs)));
-      return {
-        step: () => opt.minimize(lossFn, vars),
-        // the gradients on the initial weights, nothing updated
-        check: () => gt.tidy(() => {
-          const t = gt.tape(lossFn);
-          const grads = t.gradient(t.result, vars);
-          return Object.fromEntries([['loss', [t.result.item()]], ...names.map((k, i) => [k, grads[i].data()])]);
-        }),
-        dispose() { gt.dispose([inputs, targets]); model.dispose(); },
-      };
+      // the check: the gradients on the initial weights, nothing updated
+      return trainingStep(opt, lossFn, vars, names, () => { gt.dispose([inputs, targets]); model.dispose(); });
     },
 
     attention() {
@@ -254,16 +261,8 @@ export async function create() {
         a.outputDense.kernel, a.outputDense.bias, norm1.gamma, norm1.beta, ff1.kernel, ff1.bias, ff2.kernel, ff2.bias, norm2.gamma, norm2.beta];
       const names = Object.keys(ATTENTION_SHAPES);
       const opt = gt.sgd(lr);
-      return {
-        step: () => opt.minimize(lossFn, vars),
-        // the gradients on the initial weights, nothing updated
-        check: () => gt.tidy(() => {
-          const t = gt.tape(lossFn);
-          const grads = t.gradient(t.result, vars);
-          return Object.fromEntries([['loss', [t.result.item()]], ...names.map((k, i) => [k, grads[i].data()])]);
-        }),
-        dispose() { gt.dispose([x, target]); for (const l of [attention, norm1, norm2, ff1, ff2]) l.dispose(); },
-      };
+      // the check: the gradients on the initial weights, nothing updated
+      return trainingStep(opt, lossFn, vars, names, () => { gt.dispose([x, target]); for (const l of [attention, norm1, norm2, ff1, ff2]) l.dispose(); });
     },
   };
 

@@ -45,6 +45,24 @@ export async function create(backend) {
   // Every sample first makes this backend the active one (tfjs has one global backend).
   const activate = async () => { if (tf.getBackend() !== backend) await tf.setBackend(backend); };
 
+  /**
+   * A training-step workload: `step` is one optimizer update (the loss as a number), `check` the
+   * loss and the gradients on the current weights, named by `names` in the order of `vars`.
+   */
+  const trainingStep = (opt, lossFn, vars, names, dispose) => ({
+    step() {
+      const cost = opt.minimize(lossFn, /* returnCost */ true, vars);
+      const v = cost.dataSync()[0];
+      cost.dispose();
+      return v;
+    },
+    check: () => readBack(() => {
+      const { value, grads } = tf.variableGrads(lossFn, vars);
+      return Object.fromEntries([['loss', value], ...names.map((k, i) => [k, grads[vars[i].name]])]);
+    }),
+    dispose,
+  });
+
   const workloads = {
     seed() {
       // tfjs has no persistent tape: each gradient is its own tf.grad call.
@@ -257,20 +275,8 @@ export async function create(backend) {
         const logits = tf.add(tf.matMul(tf.stack(outputs, 1).reshape([batch * steps, units]), denseKernel), denseBias);
         return tf.losses.softmaxCrossEntropy(labels, logits); // mean over the 512 positions
       };
-      return {
-        step() {
-          const cost = opt.minimize(lossFn, /* returnCost */ true, vars);
-          const v = cost.dataSync()[0];
-          cost.dispose();
-          return v;
-        },
-        // the gradients on the initial weights, nothing updated
-        check: () => readBack(() => {
-          const { value, grads } = tf.variableGrads(lossFn, vars);
-          return Object.fromEntries([['loss', value], ...names.map((k, i) => [k, grads[vars[i].name]])]);
-        }),
-        dispose() { tf.dispose([inputs, labels, h0, ...(inputsOneHot ? [inputsOneHot] : []), ...vars]); opt.dispose(); },
-      };
+      // the check: the gradients on the initial weights, nothing updated
+      return trainingStep(opt, lossFn, vars, names, () => { tf.dispose([inputs, labels, h0, ...(inputsOneHot ? [inputsOneHot] : []), ...vars]); opt.dispose(); });
     },
 
     attention() {
@@ -304,20 +310,8 @@ export async function create(backend) {
         const h2 = layerNorm(tf.add(h1, dense(tf.relu(dense(h1, W.w1, W.b1)), W.w2, W.b2)), W.gamma2, W.beta2);
         return tf.losses.meanSquaredError(target, h2);
       };
-      return {
-        step() {
-          const cost = opt.minimize(lossFn, /* returnCost */ true, vars);
-          const v = cost.dataSync()[0];
-          cost.dispose();
-          return v;
-        },
-        // the gradients on the initial weights, nothing updated
-        check: () => readBack(() => {
-          const { value, grads } = tf.variableGrads(lossFn, vars);
-          return Object.fromEntries([['loss', value], ...names.map((k, i) => [k, grads[vars[i].name]])]);
-        }),
-        dispose() { tf.dispose([x, target, mask, ...vars]); opt.dispose(); },
-      };
+      // the check: the gradients on the initial weights, nothing updated
+      return trainingStep(opt, lossFn, vars, names, () => { tf.dispose([x, target, mask, ...vars]); opt.dispose(); });
     },
   };
 
