@@ -5,23 +5,11 @@
 import { describe, it, expect } from 'vitest';
 import * as gt from './api.js';
 import { tensor, tape, sum, tidy, memory, scalar, add, type Tensor } from './api.js';
+import { nthDerivative } from './support/nth-derivative.js';
 
 type Unary = 'asin' | 'acos' | 'atan' | 'sinh' | 'cosh' | 'asinh' | 'acosh' | 'atanh';
 const values = (name: Unary | 'isNaN' | 'isInf' | 'isFinite', xs: number[]) => tidy(() => Array.from(gt[name](tensor(xs)).data() as ArrayLike<number>));
 
-/** d^k/dx^k of sum(f(x)) at xs through k nested tapes. */
-function nthDerivative(f: (x: Tensor) => Tensor, xs: number[], k: number): number[] {
-  return tidy(() => {
-    const x = tensor(xs);
-    const level = (depth: number): Tensor => {
-      if (depth === 0) return sum(f(x));
-      const t = tape((t) => { t.watch(x); return level(depth - 1); });
-      return sum(t.gradient(t.result, x)!);
-    };
-    const t = tape((t) => { t.watch(x); return level(k - 1); });
-    return Array.from(t.gradient(t.result, x)!.data());
-  });
-}
 const near = (got: number[], xs: number[], want: (x: number) => number, label: string, rtol = 2e-5) =>
   xs.forEach((x, i) => expect(Math.abs(got[i]! - want(x)), `${label} at ${x}: ${got[i]} vs ${want(x)}`).toBeLessThanOrEqual(rtol * (1 + Math.abs(want(x)))));
 

@@ -7,6 +7,7 @@
 import { describe, it, expect } from 'vitest';
 import * as gt from './api.js';
 import { tensor, tape, sum, tidy, ForwardAccumulator, type Tensor } from './api.js';
+import { nthDerivative } from './support/nth-derivative.js';
 
 const SELU_SCALE = Math.fround(1.0507009873554805);
 const SELU_SCALE_ALPHA = Math.fround(SELU_SCALE * Math.fround(1.6732632423543772));
@@ -234,21 +235,8 @@ describe('one-pass gradients (unaryGrad) against float64 derivatives', () => {
 });
 
 describe('gradients of the one-pass gradients', () => {
-  /** d^k/dx^k of sum(f(x)) at xs through k nested tapes. */
-  function nthDerivative(f: (x: Tensor) => Tensor, xs: number[], k: number): Float32Array {
-    return tidy(() => {
-      const x = tensor(xs);
-      const level = (depth: number): Tensor => {
-        if (depth === 0) return sum(f(x));
-        const t = tape((t) => { t.watch(x); return level(depth - 1); });
-        return sum(t.gradient(t.result, x)!);
-      };
-      const t = tape((t) => { t.watch(x); return level(k - 1); });
-      return t.gradient(t.result, x)!.data() as Float32Array;
-    });
-  }
   const xs = [-2.5, -1.2, -0.3, 0.1, 0.7, 1.9];
-  const near = (got: Float32Array, want: (x: number) => number, label: string) =>
+  const near = (got: number[], want: (x: number) => number, label: string) =>
     xs.forEach((x, i) => expect(Math.abs(got[i]! - want(x)), `${label} at ${x}: ${got[i]} vs ${want(x)}`).toBeLessThanOrEqual(2e-5 * (1 + Math.abs(want(x)))));
 
   it('third derivatives of tanh, sigmoid, softplus, erf, gelu, sin match their closed forms', () => {
