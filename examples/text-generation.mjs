@@ -50,7 +50,7 @@ export async function main({ full = process.argv.includes('--full'), log: print 
   // tutorial's 3,938,304 parameters, the embedding and dense layers fewer than its 16,640 and 66,625:
   // this text has 30 characters, Shakespeare's 65)
   for (const name of ['embedding', 'gru', 'dense']) print(`${name.padEnd(10)} params ${model[name].countParams().toLocaleString('en-US')}`);
-  print(`total params: ${model.variables.reduce((n, v) => n + v.size, 0).toLocaleString('en-US')}`);
+  print(`total params: ${model.countParams().toLocaleString('en-US')}`);
 
   // EPOCHS = 10
   // mean = tf.metrics.Mean()

@@ -141,11 +141,6 @@ export class MultiHeadAttention extends Module {
     return [['query', this.queryDense], ['key', this.keyDense], ['value', this.valueDense], ['attention_output', this.outputDense]];
   }
 
-  /** Number of values in the layer's weights (0 before it is built). */
-  countParams(): number {
-    return this.variables.reduce((n, v) => n + v.size, 0);
-  }
-
   /**
    * The output's shape for inputs of these shapes (key defaults to value), checked as `apply` checks
    * them: [batch, queryLen, ...outputShape].
@@ -254,7 +249,7 @@ export class MultiHeadAttention extends Module {
         // Keras scales the projected query (bias included): the same as scaling the kernel and the
         // bias, which are small (exactly the same values when the scale is a power of 2, as 1/√16)
         const scaled = (w: Tensor) => scale === undefined ? w : mul(w, scale);
-        const y = matmul(x, scaled(reshape(p.kernel, [x.shape[2], width])), false, false, p.bias ? { bias: scaled(reshape(p.bias, [width])) } : undefined);
+        const y = matmul(x, scaled(reshape(p.kernel, [x.shape[2], width])), false, false, { bias: p.bias && scaled(reshape(p.bias, [width])) });
         return transpose(reshape(y, [batch, len, heads, headDim]), [0, 2, 1, 3]);
       };
       const q = project(query, this.queryDense!, this.keyDim, 1 / Math.sqrt(this.keyDim));
@@ -277,7 +272,7 @@ export class MultiHeadAttention extends Module {
       const joined = reshape(transpose(context, [0, 2, 1, 3]), [batch, queryLen, heads * this.valueDim]);
       const out = this.outputDense!, outDims = out.kernel.shape.slice(2), width = outDims.reduce((p, d) => p * d, 1);
       const flatKernel = reshape(out.kernel, [heads * this.valueDim, width]);
-      const y = matmul(joined, flatKernel, false, false, out.bias ? { bias: outDims.length === 1 ? out.bias : reshape(out.bias, [width]) } : undefined);
+      const y = matmul(joined, flatKernel, false, false, { bias: out.bias && (outDims.length === 1 ? out.bias : reshape(out.bias, [width])) });
       return [outDims.length === 1 ? y : reshape(y, [batch, queryLen, ...outDims]), scores];
     });
   }

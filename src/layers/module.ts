@@ -130,6 +130,12 @@ export class Module {
   }
   /** The trainable ones among `variables`: what TF's guide passes to `tape.gradient`. */
   get trainableVariables(): Variable[] { return this.variables.filter(v => v.trainable); }
+
+  /** Number of values in the module's variables (0 before a lazy layer is built). */
+  countParams(): number {
+    return this.variables.reduce((n, v) => n + v.size, 0);
+  }
+
   /** Every module reachable from this one (not itself), depth-first, each once. */
   get submodules(): Module[] {
     return reachable(this).flatMap(f => f.value instanceof Module ? [f.value] : []);
@@ -238,11 +244,6 @@ export abstract class Layer<I extends LayerInput = Tensor> extends Module {
   /** Throws unless `shape` is a shape (merging layers: an array of shapes); returns a copy. */
   protected checkShape(shape: unknown): ShapeOf<I> {
     return checkShapeArg(shape) as ShapeOf<I>;
-  }
-
-  /** Number of values in this layer's variables. */
-  countParams(): number {
-    return this.variables.reduce((n, v) => n + v.size, 0);
   }
 
   /** The layer's computation (Keras' `call`); `x` is a live Tensor (or array of them). */
