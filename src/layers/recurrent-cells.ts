@@ -71,7 +71,6 @@ export class GRU<ReturnState extends boolean = false> extends RNN<ReturnState> {
     return initialize(init, this.resetAfter ? [2, 3 * this.units] : [3 * this.units], seed);
   }
   protected prepare() {
-    const u = this.units;
     if (this.resetAfter) {
       if (!this.bias) return { inputBias: undefined, shared: [] };
       const [inputBias, recurrentBias] = unstack(this.bias, 0);
@@ -83,12 +82,12 @@ export class GRU<ReturnState extends boolean = false> extends RNN<ReturnState> {
   protected step([xzr, xh]: StepInputs, [h]: Tensor[], shared: Tensor[], recurrent: RecurrentProduct): Tensor[] {
     const u = this.units;
     let z: Tensor, r: Tensor, candidate: Tensor;
-    if (this.resetAfter) { // 13 ops: matmul, split (2), add, activation, split (2), mul, add, activation, update (3)
+    if (this.resetAfter) { // 11 ops: matmul (bias fused), split, add, activation, split, mul, add, activation, update (3)
       const [recurrentBias] = shared;
       const [hzr, hh] = split(recurrent(h, 0, 3, recurrentBias), [2 * u, u], 1);
       [z, r] = split(this.recurrentActivation(add(xzr, hzr)), 2, 1);
       candidate = this.activation(add(xh, mul(r, hh)));
-    } else { // 12 ops, two matmuls: the reset gate scales h before the second
+    } else { // 11 ops, two matmuls: the reset gate scales h before the second
       [z, r] = split(this.recurrentActivation(add(xzr, recurrent(h, 0, 2))), 2, 1);
       candidate = this.activation(add(xh, recurrent(mul(r, h), 2, 1)));
     }
@@ -135,7 +134,7 @@ export class LSTM<ReturnState extends boolean = false> extends RNN<ReturnState> 
   }
   protected prepare() { return { inputBias: this.bias, shared: [] }; }
   protected stepInputs(projection: Tensor, time: number): StepInputs[] { return perStep(projection, time, [4 * this.units]); }
-  protected step([x]: StepInputs, [h, c]: Tensor[], _shared: Tensor[], recurrent: RecurrentProduct): Tensor[] { // 15 ops: matmul, add, split (4), activations (4), c (3), h (2)
+  protected step([x]: StepInputs, [h, c]: Tensor[], _shared: Tensor[], recurrent: RecurrentProduct): Tensor[] { // 12 ops: matmul, add, split, activations (4), c (3), h (2)
     const [i, f, g, o] = split(add(x, recurrent(h, 0, 4)), 4, 1);
     const ra = this.recurrentActivation;
     const carry = add(mul(ra(f), c), mul(ra(i), this.activation(g)));

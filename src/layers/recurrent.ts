@@ -4,7 +4,7 @@
 //
 // Speed: the loop runs in JS, so it keeps the ops per step few. The input's projection for every
 // step is one matmul (time-major, with the input bias fused), split once into per-step blocks; a
-// step is then one recurrent matmul (its bias fused where Keras has one) plus slices, activations
+// step is then one recurrent matmul (its bias fused where Keras has one) plus a split, activations
 // and the state update (the cells list their counts).
 //
 // Dropout as Keras' cells: in training, one mask per sequence for the input's features and one for
@@ -231,12 +231,11 @@ export abstract class RNN<ReturnState extends boolean = boolean> extends Layer {
     const dropped = training && (this.dropout > 0 || this.recurrentDropout > 0) ? this.dropoutMasks(batch, features, count) : {};
     // time-major once, so each step's block of the projection is contiguous
     const timeMajor = (m?: Tensor) => reshape(transpose(m ? mul(x, reshape(m, [batch, 1, features])) : x, [1, 0, 2]), [time * batch, features]);
-    const fused = (bias?: Tensor) => bias ? { bias } : undefined;
     let projection: Tensor;
-    if (!dropped.input || count === 1) projection = matmul(timeMajor(dropped.input?.[0]), this.kernel!, false, false, fused(inputBias));
+    if (!dropped.input || count === 1) projection = matmul(timeMajor(dropped.input?.[0]), this.kernel!, false, false, { bias: inputBias });
     else { // a mask per gate: each gate's block of the kernel projects its own masked input
       const kernels = split(this.kernel!, count, 1), biases = inputBias ? split(inputBias, count, 0) : [];
-      projection = concat(dropped.input.map((m, g) => matmul(timeMajor(m), kernels[g], false, false, fused(biases[g]))), 1);
+      projection = concat(dropped.input.map((m, g) => matmul(timeMajor(m), kernels[g], false, false, { bias: biases[g] })), 1);
     }
     const inputs = this.stepInputs(projection, time);
     const recurrent = this.recurrentProduct(dropped.recurrent);
@@ -271,9 +270,8 @@ export abstract class RNN<ReturnState extends boolean = boolean> extends Layer {
       if (!b) blocks.set(key, b = slice(kernel, [0, first * units], [units, count * units]));
       return b;
     };
-    const fused = (bias?: Tensor) => bias ? { bias } : undefined;
-    if (!masks) return (h, first, count, bias) => matmul(h, block(first, count), false, false, fused(bias));
-    if (masks.length === 1) return (h, first, count, bias) => matmul(mul(h, masks[0]), block(first, count), false, false, fused(bias));
+    if (!masks) return (h, first, count, bias) => matmul(h, block(first, count), false, false, { bias });
+    if (masks.length === 1) return (h, first, count, bias) => matmul(mul(h, masks[0]), block(first, count), false, false, { bias });
     return (h, first, count, bias) => {
       const product = concat(Array.from({ length: count }, (_, g) => matmul(mul(h, masks[first + g]), block(first + g, 1))), 1);
       return bias ? add(product, bias) : product;
