@@ -11,7 +11,7 @@ import {
   Tensor, tensor, scalar, zeros, ones, fill, memory, dispose, variable, tape, GradientTape, ForwardAccumulator,
   SGD, Adam, RMSprop, sgd, adam, rmsprop, mul, sum, add, saveSafetensors, loadSafetensors, loadSafetensorsMetadata,
   reshape, broadcastTo, tile, range, oneHot, matmul, concat, mean, softmax, eye, linspace, randomNormal, pad, stack,
-  grad, valueAndGrad, customGradient,
+  grad, valueAndGrad, customGradient, exponentialDecay, inverseTimeDecay, piecewiseConstantDecay, cosineDecay,
 } from './api.js';
 import { OPS } from '../src/ops.js';
 import { core } from '../src/core.js';
@@ -515,6 +515,16 @@ for (const [name, Cls] of [['SGD', SGD], ['Adam', Adam], ['RMSprop', RMSprop]] a
     ],
   };
 }
+
+// ---- learning-rate schedules ----
+Object.assign(table, {
+  exponentialDecay: gen('exponentialDecay', exponentialDecay, [R(0.1, [[-1, /-1/], ['a', /"a"/]]), R(10, [[0, /0/], [NaN, /NaN/]]), R(0.5, [[-0.5, /-0\.5/]]), R(false, [['yes', /"yes"/]])]),
+  inverseTimeDecay: gen('inverseTimeDecay', inverseTimeDecay, [R(0.1, [[Infinity, /Infinity/]]), R(10, [[-1, /-1/]]), R(0.5, [['x', /"x"/]]), R(true, [[1, /1/]])]),
+  piecewiseConstantDecay: gen('piecewiseConstantDecay', piecewiseConstantDecay, [R([10], [[[10, 5], /\[10, 5\]/], ['a', /"a"/]]), R([0.1, 0.01], [[[0.1], /\[0\.1\]/], [[0.1, -1], /-1/]])]),
+  cosineDecay: gen('cosineDecay', cosineDecay, [R(0.1, [[-0.1, /-0\.1/]]), R(100, [[0, /0/]]), R({ warmupTarget: 0.5, warmupSteps: 5 }, [[{ alpha: 3 }, /3/], [{ warmupTarget: NaN }, /NaN/], [{ warmup: 1 }, /"warmup"/], ['x', /"x"/]])]),
+});
+for (const [name, schedule] of [['exponentialDecay', exponentialDecay(0.1, 10, 0.5)], ['inverseTimeDecay', inverseTimeDecay(0.1, 10, 0.5)], ['piecewiseConstantDecay', piecewiseConstantDecay([1], [1, 2])], ['cosineDecay', cosineDecay(0.1, 10)]] as const)
+  table[name].bad.push(bad('a schedule called with step -1', () => () => schedule(-1), /step must be a finite number >= 0, got -1/));
 
 // ---- safetensors ----
 const enc = new TextEncoder();

@@ -15,6 +15,7 @@ const NEED_EXAMPLES: Record<string, string[] | true> = {
   ForwardAccumulator: ['constructor', 'record', 'jvp', 'dispose'],
   Optimizer: ['applyGradients', 'minimize'],
   sgd: true, adam: true, rmsprop: true,
+  exponentialDecay: true, inverseTimeDecay: true, piecewiseConstantDecay: true, cosineDecay: true,
   saveSafetensors: true, loadSafetensors: true, loadSafetensorsMetadata: true,
 };
 
