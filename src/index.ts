@@ -43,6 +43,7 @@ export * from './ops-scan.js';
 export * from './ops-indexing.js';
 export * from './ops-random.js';
 export * from './optimizers.js';
+export * from './optimizers-keras.js';
 export * from './schedules.js';
 export * from './safetensors.js';
 

@@ -1,5 +1,6 @@
 // Learning-rate schedules with the formulas of Keras 3's keras.optimizers.schedules, as plain
-// functions step → rate, `step` being the updates applied so far (the first update uses step 0).
+// functions step → rate: an optimizer given one as its learning rate evaluates it at `iterations`
+// (the updates applied so far), so the first update uses the rate at step 0.
 import { describe } from './tensor.js';
 import { finite, flag, optionsOf } from './ops.js';
 
@@ -21,10 +22,11 @@ function decay(op: string, initialLearningRate: unknown, decaySteps: unknown, de
  * floored when `staircase` is true.
  * @example
  * ```ts
- * import { exponentialDecay } from 'gradtape';
+ * import { exponentialDecay, sgd } from 'gradtape';
  *
  * const schedule = exponentialDecay(0.1, 10, 0.5);
  * console.log(schedule(0), schedule(10), schedule(5).toFixed(4)); // 0.1 0.05 0.0707
+ * const opt = sgd(schedule); // the optimizer evaluates it at opt.iterations
  * ```
  */
 export function exponentialDecay(initialLearningRate: number, decaySteps: number, decayRate: number, staircase = false): LearningRateSchedule {
