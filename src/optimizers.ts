@@ -215,7 +215,8 @@ export abstract class Optimizer {
    * `iterations` (an int32 scalar), any scalar of the rule (Nadam: `u_product`), and the slots of the
    * variables it tracks as `<k>/<slot>`, `k` counting the variables in the order it first met them
    * (first update or `build`), so names need not be unique: '0/m', '0/v', '1/m', ... The values are
-   * the optimizer's own Variables, not copies: do not dispose them.
+   * the optimizer's own Variables, not copies: do not dispose them. (A fresh optimizer creates its
+   * step count here: `{ iterations: 0 }`.)
    * @example
    * ```ts
    * import { sgd, variable, sum, saveSafetensors, loadSafetensors } from 'gradtape';
@@ -268,7 +269,7 @@ export abstract class Optimizer {
     for (const k of keys) (mine[k] as Variable).assign(record[k]);
   }
 
-  /** A slot variable of `v` (e.g. 'm', 'v', 'momentum', 'rms'), or undefined before its first update. */
+  /** A slot variable of `v` (e.g. 'm', 'v', 'momentum', 'rms'), or undefined before its first update (or `build`). */
   getSlot(v: Variable, name: string): Variable | undefined {
     return this.#slots.get(v)?.[name];
   }
