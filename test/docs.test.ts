@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bin, lastJson, makeTempDir, removeTempDir, REPO_ROOT, requireBuild, run, runOk } from './portability/helpers';
-import { codeBlocks, compareValue, instrument, isRunnable, RUNNER, unplain, type DocBlock } from './support/doc-blocks';
+import { codeBlocks, compareValue, instrument, isRunnable, RUNNER, typeErrors, unplain, type DocBlock } from './support/doc-blocks';
 
 /** Root exports, and for classes the public members, that must show a runnable example. */
 const NEED_EXAMPLES: Record<string, string[] | true> = {
@@ -245,6 +245,13 @@ describe('the README and the guides: every runnable code block runs and gives wh
     for (const f of ['tape-semantics', 'layers', 'training']) expect(runnable.some(b => b.where.startsWith(`docs/guides/${f}.md`)), f).toBe(true);
     expect(instrumented.reduce((n, b) => n + b.checks.length, 0)).toBeGreaterThan(80);
   });
+
+  it('the TypeScript blocks type-check under strict against the sources, as a TypeScript user pastes them', () => {
+    expect(runnable.filter(b => b.lang === 'ts').length).toBeGreaterThan(20);
+    expect(typeErrors(runnable, REPO_ROOT.replace(/\/$/, ''))).toEqual([]);
+    // and the check can fail
+    expect(typeErrors([{ where: 'x.md:1', lang: 'ts', flags: [], code: "import { tape } from 'gradtape';\ntape(1);" }], REPO_ROOT.replace(/\/$/, ''))[0]).toMatch(/^x\.md:3: Argument of type 'number'/);
+  }, 60_000);
 
   it('the checker itself: values match to the digits written, and anything else is reported', () => {
     expect(compareValue([[8, 8]], '[[8, 8]]')).toBe('');

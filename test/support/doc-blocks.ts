@@ -6,7 +6,8 @@
 //     (a console.log without a comment is not checked);
 //   - `expression; // → value` must evaluate to `value`: a JS literal (numbers, strings, arrays,
 //     objects, null, true, NaN, ...), a tensor being compared by its toArray(). A number matches to
-//     the digits written: 0.5403 means within 0.00005, 8 means 8 to float32 precision.
+//     the digits written: 0.5403 means within 0.00005, 8 means 8 to float32 precision;
+//   - a ```ts block also type-checks under `strict` against the sources.
 import ts from 'typescript';
 
 export interface DocBlock {
@@ -166,4 +167,32 @@ export function compareValue(actual: unknown, expectedText: string): string {
     return Object.is(a, e) ? '' : `${path}: expected ${JSON.stringify(e)}, got ${JSON.stringify(a)}`;
   };
   return walk(actual, expected, 'value');
+}
+
+/**
+ * The type errors of the TypeScript blocks among `blocks`, each block compiled as a module under
+ * `strict` against the sources (`gradtape` is src/index.ts, `gradtape/layers` src/layers/index.ts),
+ * as `file:line: message`. Blocks are compiled as written: the `// →` lines are plain expressions.
+ */
+export function typeErrors(blocks: DocBlock[], root: string): string[] {
+  const typed = blocks.filter(b => b.lang === 'ts' || b.lang === 'typescript');
+  const names = typed.map((_, i) => `${root}/.doc-blocks/block-${i}.ts`);
+  const options: ts.CompilerOptions = {
+    target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler,
+    strict: true, noEmit: true, types: [], lib: ['lib.es2022.d.ts', 'lib.dom.d.ts', 'lib.esnext.disposable.d.ts'],
+    paths: { 'gradtape': [`${root}/src/index.ts`], 'gradtape/layers': [`${root}/src/layers/index.ts`] },
+  };
+  const host = ts.createCompilerHost(options);
+  const text = new Map(names.map((n, i) => [n, `${typed[i]!.code}\nexport {};\n`]));
+  const { getSourceFile, fileExists, readFile } = host;
+  host.fileExists = f => text.has(f) || fileExists.call(host, f);
+  host.readFile = f => text.get(f) ?? readFile.call(host, f);
+  host.getSourceFile = (f, v, ...rest) => text.has(f) ? ts.createSourceFile(f, text.get(f)!, v) : getSourceFile.call(host, f, v, ...rest);
+  const program = ts.createProgram([...names, `${root}/src/globals.d.ts`], options, host);
+  return ts.getPreEmitDiagnostics(program).filter(d => d.file && text.has(d.file.fileName)).map(d => {
+    const block = typed[names.indexOf(d.file!.fileName)]!;
+    const [file, first] = block.where.split(':') as [string, string];
+    const { line } = d.file!.getLineAndCharacterOfPosition(d.start ?? 0);
+    return `${file}:${Number(first) + 1 + line}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`;
+  });
 }
