@@ -1,12 +1,15 @@
 // The API reference (`npm run docs`, TypeDoc over src/index.ts): every root export has a doc
 // comment, the main ones have an @example, and every example runs against the built package and
-// prints what its `console.log(...); // expected` comments say.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+// prints what its `console.log(...); // expected` comments say. The guides (docs/guides/*.md) render
+// beside it, and every runnable code block of them and of the README runs and is checked the same
+// way (test/support/doc-blocks.ts has the convention).
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bin, lastJson, makeTempDir, removeTempDir, REPO_ROOT, requireBuild, run, runOk } from './portability/helpers';
+import { codeBlocks, compareValue, instrument, isRunnable, RUNNER, typeErrors, unplain, type DocBlock } from './support/doc-blocks';
 
 /** Root exports, and for classes the public members, that must show a runnable example. */
 const NEED_EXAMPLES: Record<string, string[] | true> = {
@@ -18,6 +21,9 @@ const NEED_EXAMPLES: Record<string, string[] | true> = {
   exponentialDecay: true, inverseTimeDecay: true, piecewiseConstantDecay: true, cosineDecay: true,
   saveSafetensors: true, loadSafetensors: true, loadSafetensorsMetadata: true,
 };
+
+/** The guides (docs/guides/*.md), as docs/guides.md titles them, in its order. */
+const GUIDE_TITLES = ['Tape semantics', 'Modules and layers', 'Training', 'Performance', 'Size', 'How it works'];
 
 /** The part of TypeDoc's JSON output the test reads. */
 interface TypeDocComment { summary?: unknown[]; blockTags?: { tag: string }[] }
@@ -136,6 +142,23 @@ describe('API reference', () => {
       expect([...root.children, ...layerModule.children].filter(c => !comment(c)?.summary?.length).map(c => c.name)).toEqual([]);
       const examples = (name: string) => comment(root.children.find(c => c.name === name)!)?.blockTags?.filter(t => t.tag === '@example').length ?? 0;
       for (const name of ['tape', 'grad', 'tidy', 'saveSafetensors', 'GradientTape']) expect(examples(name), name).toBeGreaterThan(0);
+
+      // the README is the front page, and the guides are documents beside the reference, under 'guides'
+      const html = (file: string) => readFileSync(join(dir, 'html', file), 'utf8');
+      expect(html('index.html')).toContain('id="quick-start"');
+      const documents = (JSON.parse(readFileSync(join(dir, 'api.json'), 'utf8')) as { documents?: { name: string; children?: { name: string }[] }[] }).documents ?? [];
+      expect(documents.map(d => d.name)).toEqual(['guides']);
+      expect(documents[0]!.children?.map(c => c.name)).toEqual(GUIDE_TITLES);
+      // every relative link of the front page and the guides leads to a page that exists
+      const pages = ['index.html', 'documents/guides.html', ...GUIDE_TITLES.map(t => `documents/guides.${t.replace(/ /g, '_')}.html`)];
+      const broken: string[] = [];
+      for (const page of pages) {
+        expect(existsSync(join(dir, 'html', page)), page).toBe(true);
+        for (const [, href] of html(page).matchAll(/href="([^"#]+)(?:#[^"]*)?"/g))
+          if (!/^[a-z]+:/.test(href!) && !existsSync(join(dir, 'html', page, '..', decodeURIComponent(href!)))) broken.push(`${page} -> ${href}`);
+      }
+      expect(broken).toEqual([]);
+      for (const page of pages.slice(2)) expect(html('index.html'), `the README links to ${page}`).toContain(`href="${page.replace(/ /g, '_')}`);
     } finally {
       removeTempDir(dir);
     }
@@ -182,6 +205,91 @@ describe('API reference', () => {
         expect(results[i]!.error).toBeUndefined();
         expect(results[i]!.printed.map(squash)).toEqual(example.expected.map(squash));
       });
+    });
+  });
+});
+
+describe('the README and the guides: every runnable code block runs and gives what its comments say', () => {
+  const guideFiles = readdirSync(join(REPO_ROOT, 'docs/guides')).filter(f => f.endsWith('.md')).sort().map(f => `docs/guides/${f}`);
+  const files = ['README.md', 'docs/guides.md', ...guideFiles];
+  const blocks: DocBlock[] = files.flatMap(f => codeBlocks(readFileSync(join(REPO_ROOT, f), 'utf8'), f));
+  const runnable = blocks.filter(isRunnable);
+  const instrumented = runnable.map(instrument);
+  /** per runnable block: the result of each checked line each time it ran, or the error it threw */
+  let results: { checks: [number, unknown][]; error?: string }[] = [];
+  let dir: string;
+
+  beforeAll(async () => {
+    requireBuild();
+    dir = makeTempDir('doc-blocks');
+    // as a user runs them: each block alone in plain Node, `gradtape` being the built package
+    const entry = (sub: string) => pathToFileURL(join(REPO_ROOT, 'dist', sub)).href;
+    writeFileSync(join(dir, 'run.mjs'), RUNNER);
+    instrumented.forEach((b, i) => writeFileSync(join(dir, `block-${i}.mjs`),
+      b.code.replace(/from\s+(['"])gradtape(\/layers)?\1/g, (_, q, layers) => `from ${q}${entry(layers ? 'layers.js' : 'gradtape.js')}${q}`)));
+    results = [];
+    for (let i = 0; i < runnable.length; i++)
+      results.push(lastJson((await runOk('node', ['run.mjs', `./block-${i}.mjs`], { cwd: dir, timeoutMs: 60_000 })).stdout));
+  }, 600_000);
+  afterAll(() => removeTempDir(dir));
+
+  it('the guides are the six docs/guides.md lists, and typedoc.json renders docs/guides.md', () => {
+    const index = readFileSync(join(REPO_ROOT, 'docs/guides.md'), 'utf8');
+    const children = [...index.split('---')[1]!.matchAll(/^ {2}(.+): guides\/(.+\.md)$/gm)];
+    expect(children.map(c => c[1])).toEqual(GUIDE_TITLES);
+    expect(children.map(c => `docs/guides/${c[2]}`).sort()).toEqual(guideFiles);
+    expect(JSON.parse(readFileSync(join(REPO_ROOT, 'typedoc.json'), 'utf8')).projectDocuments).toEqual(['docs/guides.md']);
+  });
+
+  it('there are runnable blocks in the README and in every guide with code', () => {
+    expect(runnable.filter(b => b.where.startsWith('README.md')).length).toBeGreaterThanOrEqual(2);
+    for (const f of ['tape-semantics', 'layers', 'training']) expect(runnable.some(b => b.where.startsWith(`docs/guides/${f}.md`)), f).toBe(true);
+    expect(instrumented.reduce((n, b) => n + b.checks.length, 0)).toBeGreaterThan(80);
+  });
+
+  it('the TypeScript blocks type-check under strict against the sources, as a TypeScript user pastes them', () => {
+    expect(runnable.filter(b => b.lang === 'ts').length).toBeGreaterThan(20);
+    expect(typeErrors(runnable, REPO_ROOT.replace(/\/$/, ''))).toEqual([]);
+    // and the check can fail
+    expect(typeErrors([{ where: 'x.md:1', lang: 'ts', flags: [], code: "import { tape } from 'gradtape';\ntape(1);" }], REPO_ROOT.replace(/\/$/, ''))[0]).toMatch(/^x\.md:3: Argument of type 'number'/);
+  }, 60_000);
+
+  it('the checker itself: values match to the digits written, and anything else is reported', () => {
+    expect(compareValue([[8, 8]], '[[8, 8]]')).toBe('');
+    expect(compareValue(2.5403023, '2.5403')).toBe('');
+    expect(compareValue(2.5404, '2.5403')).toMatch(/expected 2.5403/);
+    expect(compareValue(8.0001, '8')).toMatch(/expected 8/);
+    expect(compareValue(6.6000004, '6.6')).toBe('');
+    expect(compareValue({ x: [1, null] }, '{ x: [1, null] }')).toBe('');
+    expect(compareValue({ x: [1] }, '{ y: [1] }')).toMatch(/keys/);
+    expect(compareValue([1, 2], '[1, 2, 3]')).toMatch(/array of 3/);
+    expect(compareValue('0/kernel', "'0/kernel'")).toBe('');
+    expect(compareValue(unplain({ $number: 'Infinity' }), 'Infinity')).toBe('');
+    expect(compareValue(1, 'a tensor of ones')).toMatch(/not a JS literal/);
+    const block: DocBlock = { where: 'x.md:1', lang: 'ts', flags: [], code: "const a: number = 1;\na + 1; // → 2\nconsole.log(a, 'b'); // 1 b\nconsole.log(a);" };
+    const { code, checks } = instrument(block);
+    expect(code).toContain("__check(0, 'value', a + 1);");
+    expect(code).toContain("__check(1, 'print', a, 'b');");
+    expect(code).toContain('console.log(a);');
+    expect(code).not.toContain(': number');
+    expect(checks).toEqual([{ where: 'x.md:3', kind: 'value', expected: '2' }, { where: 'x.md:4', kind: 'print', expected: '1 b' }]);
+    expect(() => instrument({ ...block, code: '// → 2' })).toThrow(/must follow an expression/);
+    expect(isRunnable({ ...block, flags: ['fragment'] })).toBe(false);
+    expect(isRunnable({ ...block, lang: 'python' })).toBe(false);
+  });
+
+  runnable.forEach((block, i) => {
+    it(block.where, () => {
+      const r = results[i]!;
+      expect(r.error).toBeUndefined();
+      const problems = instrumented[i]!.checks.flatMap(({ where, kind, expected }, k) => {
+        const seen = r.checks.filter(([j]) => j === k).map(([, v]) => v);
+        if (seen.length === 0) return [`${where}: never ran`];
+        return seen.map(v => kind === 'print'
+          ? (squash(v as string) === squash(expected) ? '' : `printed ${JSON.stringify(v)}, expected ${JSON.stringify(expected)}`)
+          : compareValue(unplain(v), expected)).filter(Boolean).map(d => `${where}: ${d}`);
+      });
+      expect(problems).toEqual([]);
     });
   });
 });
