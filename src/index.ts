@@ -1,6 +1,6 @@
 /**
- * gradtape's root API: tensors and ops, tapes (reverse and forward mode), variables, optimizers,
- * safetensors. Modules and layers are in `gradtape/layers`.
+ * gradtape's root API: tensors and ops, tapes (reverse and forward mode), variables, Keras' losses,
+ * optimizers, safetensors. Modules and layers are in `gradtape/layers`, metrics in `gradtape/metrics`.
  * @module gradtape
  */
 // gradtape's public API. Entry points (src/entry-*.ts) add where the WebAssembly core comes from.
@@ -34,6 +34,7 @@ export * from './ops-linalg.js';
 export type { TensorMethod } from './ops.js';
 export * from './ops-shape.js';
 export * from './ops-nn.js';
+export * from './losses.js';
 export * from './ops-conv.js';
 export * from './ops-normalization.js';
 export * from './ops-image.js';

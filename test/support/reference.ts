@@ -945,6 +945,75 @@ function randomCategorical(logits: NDLike, numSamples: number, { seed }: { seed?
   return { shape: [batch, numSamples], data: out };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Keras' losses in function form (keras/src/losses/losses.py): closed forms per element, in float64
+
+const KERAS_EPSILON = 1e-7;
+const clamp = (v: number, lo: number, hi: number): number => Math.min(Math.max(v, lo), hi);
+type CrossentropyOptions = { fromLogits?: boolean; labelSmoothing?: number; axis?: number };
+
+/** Keras' squeeze_or_expand_to_same_rank on two arrays (values unchanged, shapes adjusted). */
+function kerasSameRank(t: ND, p: ND): [ND, ND] {
+  const fit = (a: ND, b: ND): [ND, ND] => {
+    if (a.shape.length !== b.shape.length + 1 || a.shape[a.shape.length - 1] !== 1) return [a, b];
+    if (b.shape.length === 1) return [a, { shape: [...b.shape, 1], data: b.data }];
+    return [{ shape: a.shape.slice(0, -1), data: a.data }, b];
+  };
+  [t, p] = fit(t, p);
+  [p, t] = fit(p, t);
+  return [t, p];
+}
+
+/** Per-example regression loss: f(yPred - yTrue) averaged over the last axis, after Keras' rank fitting. */
+function regressionLoss(yTrue: NDLike, yPred: NDLike, f: (e: number) => number): ND {
+  const [t, p] = kerasSameRank(toND(yTrue), toND(yPred));
+  return meanLastAxis(binary(t, p, (a, b) => f(b - a)));
+}
+
+function binaryCrossentropy(yTrue: NDLike, yPred: NDLike, { fromLogits = false, labelSmoothing = 0 }: CrossentropyOptions = {}): ND {
+  return meanLastAxis(binary(yTrue, yPred, (y, x) => {
+    const z = y * (1 - labelSmoothing) + labelSmoothing / 2;
+    if (fromLogits) return Math.max(x, 0) - x * z + Math.log1p(Math.exp(-Math.abs(x)));
+    const q = clamp(x, KERAS_EPSILON, 1 - KERAS_EPSILON);
+    return -(z * Math.log(q) + (1 - z) * Math.log(1 - q));
+  }));
+}
+
+function categoricalCrossentropy(yTrue: NDLike, yPred: NDLike, { fromLogits = false, labelSmoothing = 0, axis = -1 }: CrossentropyOptions = {}): ND {
+  const P = toND(yPred);
+  const ax = normAxis(axis, P.shape.length, 'categoricalCrossentropy');
+  const n = P.shape[ax]!;
+  // log-probabilities along the class axis: log-softmax of logits, or the log of normalized, clipped probabilities
+  const logQ = alongAxis(P, ax, fromLogits ? logSoftmaxVec : (v) => {
+    const s = sumOf(v);
+    return v.map((x) => Math.log(clamp(x / s, KERAS_EPSILON, 1 - KERAS_EPSILON)));
+  }, 'categoricalCrossentropy');
+  const terms = binary(yTrue, logQ, (y, l) => -(y * (1 - labelSmoothing) + labelSmoothing / n) * l);
+  return reduce(terms, ax - P.shape.length, false, 'categoricalCrossentropy', sumOf); // (counted from the end: yTrue may add leading axes)
+}
+
+function sparseCategoricalCrossentropy(yTrue: NDLike, yPred: NDLike, { fromLogits = false }: CrossentropyOptions = {}): ND {
+  let Y = toND(yTrue);
+  const P = toND(yPred);
+  if (Y.shape.length === P.shape.length && Y.shape[Y.shape.length - 1] === 1) Y = { shape: Y.shape.slice(0, -1), data: Y.data };
+  // −log of the label's probability among the clipped ones (Keras takes log-softmax of their logs)
+  return sparseSoftmaxCrossEntropy(Y, fromLogits ? P : unary(P, (v) => Math.log(clamp(v, KERAS_EPSILON, 1 - KERAS_EPSILON))));
+}
+
+function klDivergence(yTrue: NDLike, yPred: NDLike): ND {
+  const terms = binary(yTrue, yPred, (y, p) => {
+    const t = clamp(y, KERAS_EPSILON, 1);
+    return t * Math.log(t / clamp(p, KERAS_EPSILON, 1));
+  });
+  return terms.shape.length === 0 ? terms : reduce(terms, -1, false, 'klDivergence', sumOf);
+}
+
+function hinge(yTrue: NDLike, yPred: NDLike): ND {
+  const T = toND(yTrue);
+  const binaryLabels = T.data.every((v) => v === 0 || v === 1);
+  return meanLastAxis(binary(T, yPred, (y, p) => Math.max(1 - (binaryLabels ? 2 * y - 1 : y) * p, 0)));
+}
+
 export const reference = {
   // creation
   tensor: (values: NDLike, shape?: readonly number[]): ND => (shape ? { shape: [...shape], data: Float64Array.from(toND(values).data) } : copy(values)),
@@ -1083,6 +1152,15 @@ export const reference = {
   sigmoidCrossEntropy: (labels: NDLike, logits: NDLike): ND => meanLastAxis(sigmoidCrossEntropyPerElement(labels, logits)),
   /** Mean over the last axis of (yPred - yTrue)^2 (tf.keras.losses.MSE). */
   meanSquaredError: (yTrue: NDLike, yPred: NDLike): ND => meanLastAxis(binary(yTrue, yPred, (t, p) => (p - t) * (p - t))),
+  // Keras' losses (src/losses.ts)
+  binaryCrossentropy,
+  categoricalCrossentropy,
+  sparseCategoricalCrossentropy,
+  huber: (yTrue: NDLike, yPred: NDLike, delta = 1): ND => regressionLoss(yTrue, yPred, (e) => (Math.abs(e) <= delta ? e * e / 2 : delta * Math.abs(e) - delta * delta / 2)),
+  meanAbsoluteError: (yTrue: NDLike, yPred: NDLike): ND => regressionLoss(yTrue, yPred, Math.abs),
+  logCosh: (yTrue: NDLike, yPred: NDLike): ND => regressionLoss(yTrue, yPred, (e) => Math.log(Math.cosh(e))),
+  klDivergence,
+  hinge,
   conv2d,
   maxPool: (x: NDLike, size: number | readonly number[], strides?: number | readonly number[], padding: Padding = 'valid'): ND =>
     pool(x, size, strides, padding, 'max'),
