@@ -240,7 +240,7 @@ describe('the README and the guides: every runnable code block runs and gives wh
     const entry = (sub: string) => pathToFileURL(join(REPO_ROOT, 'dist', sub)).href;
     writeFileSync(join(dir, 'run.mjs'), RUNNER);
     instrumented.forEach((b, i) => writeFileSync(join(dir, `block-${i}.mjs`),
-      b.code.replace(/from\s+(['"])gradtape(\/layers)?\1/g, (_, q, layers) => `from ${q}${entry(layers ? 'layers.js' : 'gradtape.js')}${q}`)));
+      b.code.replace(/from\s+(['"])gradtape(?:\/(layers|metrics))?\1/g, (_, q, sub) => `from ${q}${entry(sub ? `${sub}.js` : 'gradtape.js')}${q}`)));
     results = [];
     for (let i = 0; i < runnable.length; i++)
       results.push(lastJson((await runOk('node', ['run.mjs', `./block-${i}.mjs`], { cwd: dir, timeoutMs: 60_000 })).stdout));

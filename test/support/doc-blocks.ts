@@ -171,7 +171,7 @@ export function compareValue(actual: unknown, expectedText: string): string {
 
 /**
  * The type errors of the TypeScript blocks among `blocks`, each block compiled as a module under
- * `strict` against the sources (`gradtape` is src/index.ts, `gradtape/layers` src/layers/index.ts),
+ * `strict` against the sources (`gradtape` is src/index.ts, `gradtape/layers` src/layers/index.ts, `gradtape/metrics` src/metrics/index.ts),
  * as `file:line: message`. Blocks are compiled as written: the `// →` lines are plain expressions.
  */
 export function typeErrors(blocks: DocBlock[], root: string): string[] {
@@ -180,7 +180,7 @@ export function typeErrors(blocks: DocBlock[], root: string): string[] {
   const options: ts.CompilerOptions = {
     target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler,
     strict: true, noEmit: true, types: [], lib: ['lib.es2022.d.ts', 'lib.dom.d.ts', 'lib.esnext.disposable.d.ts'],
-    paths: { 'gradtape': [`${root}/src/index.ts`], 'gradtape/layers': [`${root}/src/layers/index.ts`] },
+    paths: { 'gradtape': [`${root}/src/index.ts`], 'gradtape/layers': [`${root}/src/layers/index.ts`], 'gradtape/metrics': [`${root}/src/metrics/index.ts`] },
   };
   const host = ts.createCompilerHost(options);
   const text = new Map(names.map((n, i) => [n, `${typed[i]!.code}\nexport {};\n`]));
