@@ -13,6 +13,7 @@
 //   dist/gradtape.min.js        one minified file with the core inside, for CDNs and import maps
 //   dist/index.d.ts (+ dist/types/, dist/disposable.d.ts) TypeScript declarations
 //   dist/layers.js, dist/layers.d.ts  the `gradtape/layers` subpath (see the block at the end)
+//   dist/metrics.js, dist/metrics.d.ts  the `gradtape/metrics` subpath, built the same way
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -114,29 +115,32 @@ run(bin('tsc'), ['-p', 'tsconfig.build.json']);
 writeFileSync(join(root, 'dist/disposable.d.ts'), readFileSync(join(root, 'src/disposable.d.ts')));
 writeFileSync(join(root, 'dist/index.d.ts'), "/// <reference path=\"./disposable.d.ts\" />\nexport * from './types/src/index.js';\n");
 
-// ---- gradtape/layers ----
-// src/layers/ imports the root API from '../index.js'; the bundle imports it as the bare package name
-// `gradtape` instead, so it resolves through the package's own `exports` (workerd condition included)
-// and shares the root's core, tensors and classes (instanceof Variable holds across both entries).
-// Importing any other src/ module from src/layers/ would duplicate root code: the build refuses it.
-const layersDir = join(root, 'src/layers');
-const rootAsPackage = {
-  name: 'root-as-package',
-  setup(b) {
-    b.onResolve({ filter: /^\./ }, args => {
-      if (!args.importer.startsWith(layersDir)) return undefined;
-      const target = join(args.resolveDir, args.path).replace(/\.js$/, '.ts');
-      if (target === join(root, 'src/index.ts')) return { path: 'gradtape', external: true };
-      if (!target.startsWith(layersDir)) return { errors: [{ text: `src/layers may import only the root's public API ('../index.js'), not ${args.path}` }] };
-      return undefined;
-    });
-  },
-};
-// readable like the root (no property mangling either: users subclass Module and Layer, so every member name is public)
-await esbuild.build({
-  ...readable, entryPoints: [join(layersDir, 'index.ts')], outfile: join(root, 'dist/layers.js'), plugins: [rootAsPackage],
-});
-writeFileSync(join(root, 'dist/layers.d.ts'), "/// <reference path=\"./disposable.d.ts\" />\nexport * from './types/src/layers/index.js';\n");
+// ---- gradtape/layers and gradtape/metrics ----
+// src/layers/ (src/metrics/) imports the root API from '../index.js'; the bundle imports it as the bare
+// package name `gradtape` instead, so it resolves through the package's own `exports` (workerd
+// condition included) and shares the root's core, tensors and classes (instanceof Variable holds
+// across the entries). Importing any other src/ module from a subpath's directory would duplicate
+// root code: the build refuses it.
+for (const subpath of ['layers', 'metrics']) {
+  const dir = join(root, 'src', subpath);
+  const rootAsPackage = {
+    name: 'root-as-package',
+    setup(b) {
+      b.onResolve({ filter: /^\./ }, args => {
+        if (!args.importer.startsWith(dir)) return undefined;
+        const target = join(args.resolveDir, args.path).replace(/\.js$/, '.ts');
+        if (target === join(root, 'src/index.ts')) return { path: 'gradtape', external: true };
+        if (!target.startsWith(dir)) return { errors: [{ text: `src/${subpath} may import only the root's public API ('../index.js'), not ${args.path}` }] };
+        return undefined;
+      });
+    },
+  };
+  // readable like the root (no property mangling either: users subclass Module, Layer and Metric, so every member name is public)
+  await esbuild.build({
+    ...readable, entryPoints: [join(dir, 'index.ts')], outfile: join(root, `dist/${subpath}.js`), plugins: [rootAsPackage],
+  });
+  writeFileSync(join(root, `dist/${subpath}.d.ts`), `/// <reference path="./disposable.d.ts" />\nexport * from './types/src/${subpath}/index.js';\n`);
+}
 
 const gz = bytes => gzipSync(bytes, { level: 9 }).length;
 

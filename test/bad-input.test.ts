@@ -256,6 +256,24 @@ Object.assign(table, {
   ]),
   sigmoidCrossEntropy: gen('sigmoidCrossEntropy', api.sigmoidCrossEntropy, [T(f23, { shape: f4 }), T(f23, { dtype: i23, shape: f4 })]),
   meanSquaredError: gen('meanSquaredError', api.meanSquaredError, [T(f23, { shape: f4 }), T(f23, { dtype: i23, shape: f4 })]),
+  binaryCrossentropy: gen('binaryCrossentropy', api.binaryCrossentropy, [T(f23, { shape: f4 }), T(f23, { dtype: i23, shape: f4 }),
+    R(undefined, [['abc', /"abc"/], [{ fromLogits: 1 }, /1/], [{ labelSmoothing: 2 }, /2/], [{ labelSmoothing: NaN }, /NaN/], [{ from_logits: true }, /from_logits/]])]),
+  categoricalCrossentropy: gen('categoricalCrossentropy', api.categoricalCrossentropy, [T(f23, { shape: f4 }), T(f23, { dtype: i23, shape: f4 }),
+    R(undefined, [['abc', /"abc"/], [{ fromLogits: 'yes' }, /"yes"/], [{ labelSmoothing: -0.1 }, /-0\.1/], [{ axis: 5 }, /5/], [{ axis: 0.5 }, /0\.5/], [{ axes: 1 }, /axes/]])],
+  [bad('a scalar yPred', () => () => api.categoricalCrossentropy(s1, s1), /scalar/)]),
+  sparseCategoricalCrossentropy: gen('sparseCategoricalCrossentropy', api.sparseCategoricalCrossentropy, [T(i2, { dtype: tensor([0, 1]), shape: i3 }), T(f23, { dtype: i23, shape: f4 }),
+    R(undefined, [['abc', /"abc"/], [{ fromLogits: 1 }, /1/], [{ labelSmoothing: 0.1 }, /labelSmoothing/]])], [
+    bad('a label out of range', () => () => api.sparseCategoricalCrossentropy([0, 3], f23), /label 3/),
+    bad('a negative label, from logits', () => () => api.sparseCategoricalCrossentropy([-1, 0], f23, { fromLogits: true }), /label -1/),
+    bad('labels [2, 2] for yPred [2, 3]', () => { const l = tensor([[0, 1], [1, 0]], undefined, 'int32'); return () => api.sparseCategoricalCrossentropy(l, f23); }, shapeRe([2, 2])),
+    bad('bool labels', () => { const l = tensor([true, false]); return () => api.sparseCategoricalCrossentropy(l, f23); }, /bool/),
+    bad('a scalar yPred', () => () => api.sparseCategoricalCrossentropy(0, s1), /scalar/),
+  ]),
+  huber: gen('huber', api.huber, [T(f23, { shape: f4 }), T(f23, { dtype: i23, shape: f4 }), R(1, [[0, /0/], [-1, /-1/], ['a', /"a"/], [NaN, /NaN/], [Infinity, /Infinity/]])]),
+  meanAbsoluteError: gen('meanAbsoluteError', api.meanAbsoluteError, [T(f23, { shape: f4 }), T(f23, { dtype: i23, shape: f4 })]),
+  logCosh: gen('logCosh', api.logCosh, [T(f23, { shape: f4 }), T(f23, { dtype: i23, shape: f4 })]),
+  klDivergence: gen('klDivergence', api.klDivergence, [T(f23, { shape: f4 }), T(f23, { dtype: i23, shape: f4 })]),
+  hinge: gen('hinge', api.hinge, [T(f23, { shape: f4 }), T(f23, { dtype: i23, shape: f4 })]),
 });
 
 // ---- normalization, dropout, resize, norm clipping (ops-normalization.ts, ops-image.ts) ----

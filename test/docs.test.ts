@@ -1,4 +1,4 @@
-// The API reference (`npm run docs`, TypeDoc over src/index.ts): every root export has a doc
+// The API reference (`npm run docs`, TypeDoc over src/index.ts and the subpaths): every root export has a doc
 // comment, the main ones have an @example, and every example runs against the built package and
 // prints what its `console.log(...); // expected` comments say.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -82,6 +82,7 @@ const squash = (s: string) => s.replace(/\s+/g, '');
 describe('API reference', () => {
   const { exports, members } = readExports('src/index.ts');
   const layers = readExports('src/layers/index.ts');
+  const metrics = readExports('src/metrics/index.ts');
 
   it('reads the whole root API (so the checks below cover it)', () => {
     const names = exports.map(e => e.name);
@@ -100,8 +101,17 @@ describe('API reference', () => {
     expect(missing, `gradtape/layers exports without a doc comment: ${missing.join(', ')}`).toEqual([]);
   });
 
+  it('every export of gradtape/metrics has a doc comment and an example that asserts its output (types aside)', () => {
+    expect(metrics.exports.map(e => e.name)).toEqual(expect.arrayContaining(['Mean', 'Sum', 'Accuracy', 'BinaryAccuracy', 'CategoricalAccuracy',
+      'SparseCategoricalAccuracy', 'MeanSquaredError', 'MeanAbsoluteError']));
+    const missing = metrics.exports.filter(e => e.doc === '').map(e => e.name);
+    expect(missing, `gradtape/metrics exports without a doc comment: ${missing.join(', ')}`).toEqual([]);
+    const noExample = metrics.exports.filter(e => metrics.members.has(e.name) && !e.examples.some(x => parseExample(x).expected.length > 0)).map(e => e.name);
+    expect(noExample, `gradtape/metrics classes without an asserting @example: ${noExample.join(', ')}`).toEqual([]);
+  });
+
   it('every public member of an exported class has a doc comment', () => {
-    const missing = [...members].flatMap(([cls, list]) => list.filter(m => m.doc === '').map(m => `${cls}.${m.name}`));
+    const missing = [...members, ...metrics.members].flatMap(([cls, list]) => list.filter(m => m.doc === '').map(m => `${cls}.${m.name}`));
     expect(missing, `members without a doc comment: ${missing.join(', ')}`).toEqual([]);
   });
 
@@ -127,12 +137,13 @@ describe('API reference', () => {
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(existsSync(join(dir, 'html', 'index.html'))).toBe(true);
       const modules = (JSON.parse(readFileSync(join(dir, 'api.json'), 'utf8')) as { children: TypeDocReflection[] }).children;
-      expect(modules.map(m => m.name)).toEqual(['gradtape', 'gradtape/layers']);
-      const [root, layerModule] = modules as [Required<TypeDocReflection>, Required<TypeDocReflection>];
+      expect(modules.map(m => m.name)).toEqual(['gradtape', 'gradtape/layers', 'gradtape/metrics']);
+      const [root, layerModule, metricsModule] = modules as Required<TypeDocReflection>[];
       expect(root.children.map(c => c.name).sort()).toEqual(exports.map(e => e.name).sort());
       expect(layerModule.children.map(c => c.name).sort()).toEqual(layers.exports.map(e => e.name).sort());
+      expect(metricsModule.children.map(c => c.name).sort()).toEqual(metrics.exports.map(e => e.name).sort());
       const comment = (c: TypeDocReflection) => c.comment ?? c.signatures?.[0]?.comment ?? c.type?.declaration?.signatures?.[0]?.comment;
-      expect([...root.children, ...layerModule.children].filter(c => !comment(c)?.summary?.length).map(c => c.name)).toEqual([]);
+      expect([...root.children, ...layerModule.children, ...metricsModule.children].filter(c => !comment(c)?.summary?.length).map(c => c.name)).toEqual([]);
       const examples = (name: string) => comment(root.children.find(c => c.name === name)!)?.blockTags?.filter(t => t.tag === '@example').length ?? 0;
       for (const name of ['tape', 'grad', 'tidy', 'saveSafetensors', 'GradientTape']) expect(examples(name), name).toBeGreaterThan(0);
     } finally {
@@ -147,13 +158,16 @@ describe('API reference', () => {
     const all: { where: string; code: string; expected: string[] }[] = [];
     for (const e of exports) for (const x of e.examples) all.push({ where: e.name, ...parseExample(x) });
     for (const [cls, list] of members) for (const m of list) for (const x of m.examples) all.push({ where: `${cls}.${m.name}`, ...parseExample(x) });
+    for (const e of metrics.exports) for (const x of e.examples) all.push({ where: `gradtape/metrics ${e.name}`, ...parseExample(x) });
 
     beforeAll(async () => {
       requireBuild();
       dir = makeTempDir('docs');
       // as a user runs them: plain Node, `gradtape` being the built package's entry
-      const pkg = pathToFileURL(join(REPO_ROOT, 'dist/gradtape.js')).href;
-      all.forEach((example, i) => writeFileSync(join(dir, `example-${i}.mjs`), example.code.replace(/from 'gradtape'/g, `from '${pkg}'`)));
+      // (dist/metrics.js imports the bare `gradtape`, which Node resolves to the same dist/gradtape.js)
+      const pkg = pathToFileURL(join(REPO_ROOT, 'dist/gradtape.js')).href, metricsEntry = pathToFileURL(join(REPO_ROOT, 'dist/metrics.js')).href;
+      all.forEach((example, i) => writeFileSync(join(dir, `example-${i}.mjs`),
+        example.code.replace(/from 'gradtape'/g, `from '${pkg}'`).replace(/from 'gradtape\/metrics'/g, `from '${metricsEntry}'`)));
       writeFileSync(join(dir, 'run.mjs'), `
         import { format } from "node:util";
         const results = [];
@@ -173,7 +187,7 @@ describe('API reference', () => {
 
     it('there are examples, and each imports gradtape', () => {
       expect(all.length).toBeGreaterThan(20);
-      for (const example of all) expect(example.code, example.where).toContain("from 'gradtape'");
+      for (const example of all) expect(example.code, example.where).toMatch(/from 'gradtape(\/metrics)?'/);
     });
 
     all.forEach((example, i) => {
