@@ -44,6 +44,8 @@ export * from './ops-scan.js';
 export * from './ops-indexing.js';
 export * from './ops-random.js';
 export * from './optimizers.js';
+export * from './optimizers-keras.js';
+export * from './schedules.js';
 export * from './safetensors.js';
 
 // Every op that takes a tensor first is also a method (x.mul(y), x.sum(0)): `method()` installs it

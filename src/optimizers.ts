@@ -1,40 +1,104 @@
-// Optimizers with TF/Keras update rules and defaults: sgd (with momentum / Nesterov), adam, rmsprop.
-// Slot state (momentum, first/second moments, mean squares) lives in non-trainable Variables, one
-// set per optimised Variable, created on its first update. Updates run unrecorded and go through
+// The optimizers' base class, as Keras 3's base optimizer: argument checks, gradient clipping,
+// weight decay, learning-rate schedules, the step count, slot bookkeeping and checkpoints
+// (weights / loadWeights); the update rules are in optimizers-keras.ts. State lives in
+// non-trainable Variables: per optimised Variable its slots (momentum, moments, accumulators),
+// created on its first update or by build(), and once per optimizer `iterations` and any scalar
+// the rule keeps (Nadam's u_product), created on first use. Updates run unrecorded and go through
 // Variable.assign*, so they never enter a tape and cut the gradient as in TF.
-import { Tensor, tidy, describe, zeros } from './tensor.js';
+import { Tensor, tidy, describe, fill, DType } from './tensor.js';
 import { Variable, variable } from './variable.js';
 import { GradientTape } from './tape.js';
-import { unrecorded, dims, optionsOf, finite, flag } from './ops.js';
-import { add, sub, mul, div, sqrt, square } from './ops-elementwise.js';
+import { unrecorded, dims, optionsOf, finite } from './ops.js';
+import { mul, clipByValue } from './ops-elementwise.js';
+import { clipByNorm, clipByGlobalNorm } from './ops-normalization.js';
+import type { LearningRateSchedule } from './schedules.js';
 
-type Slots = Record<string, Variable>;
+/** A learning rate: a number > 0, or a schedule giving the rate for each step (see `exponentialDecay`). */
+export type LearningRate = number | LearningRateSchedule;
 
-/** Base class: validation, slot bookkeeping, applyGradients and minimize. Subclasses give the update rule. */
+/** Options of every optimizer (Keras 3's base optimizer): gradient clipping, at most one kind, and weight decay. */
+export interface OptimizerOptions {
+  /** Clips each gradient to this L2 norm (> 0) on its own. */
+  clipNorm?: number;
+  /** Clips each gradient element to [−clipValue, clipValue] (> 0). */
+  clipValue?: number;
+  /** Scales all the gradients of a step together so their global norm is at most this (> 0). */
+  globalClipNorm?: number;
+  /** Decoupled weight decay: before each update, w −= w · weightDecay · learningRate (default 0; AdamW: 0.004). */
+  weightDecay?: number;
+}
+
+/** Variables by name: one variable's slots, or the optimizer's scalars (`iterations`, ...). */
+type State = Record<string, Variable>;
+const CLIPS = ['clipNorm', 'clipValue', 'globalClipNorm'];
+
+/** A non-trainable Variable filled with `value`: optimizer state. */
+function stateVariable(shape: readonly number[], value: number, name: string, dtype?: DType): Variable {
+  const init = fill(shape, value, dtype), v = variable(init, { trainable: false, name });
+  init.dispose();
+  return v;
+}
+
+/**
+ * Base class: validation, clipping, weight decay, schedules, state, applyGradients, minimize and
+ * checkpoints. Subclasses give the update rule.
+ */
 export abstract class Optimizer {
-  /** How many times applyGradients has run (Keras' `iterations`); Adam's bias correction uses it. */
-  iterations = 0;
-  #lr: number;
-  #slots = new Map<Variable, Slots>();
-  /** names the optimizer in errors ('sgd', 'adam', 'rmsprop') */
+  /** Decoupled weight decay (Keras' `weight_decay`; 0: none): w −= w · weightDecay · learningRate before each update. */
+  readonly weightDecay: number;
+  /** @internal the options given, already checked against the rule's keys */
+  protected readonly options: Record<string, unknown>;
+  /** @internal names of the per-variable slots */
+  protected abstract readonly slotNames: readonly string[];
+  /** @internal the value slots start at (Adagrad: initialAccumulatorValue) */
+  protected slotInit = 0;
+  /** @internal scalar state beside `iterations` and its initial values (Nadam: u_product) */
+  protected scalars: Record<string, number> = {};
+  #lr!: LearningRate;
+  #clip?: [string, number];
+  #slots = new Map<Variable, State>();
+  #state?: State;
+  /** names the optimizer in errors ('sgd', 'adam', ...) */
   #opName: string;
-  /** @internal */ protected abstract readonly slotNames: readonly string[];
 
-  /** @internal `opName` names the optimizer in errors ('sgd', 'adam', 'rmsprop'). */
-  protected constructor(opName: string, learningRate: number) {
+  /** @internal `keys`: the rule's own options; `weightDecay`: its default */
+  protected constructor(opName: string, learningRate: LearningRate, options: unknown, keys: readonly string[], weightDecay = 0) {
     this.#opName = opName;
-    this.#lr = checkLearningRate(opName, learningRate);
+    this.learningRate = learningRate;
+    const o = this.options = optionsOf(opName, options, [...keys, ...CLIPS, 'weightDecay']);
+    this.weightDecay = this.num('weightDecay', weightDecay);
+    const clips = CLIPS.filter(k => o[k] !== undefined);
+    if (clips.length > 1) throw new Error(`${opName}: set at most one of ${CLIPS.join(', ')}, got ${clips.map(k => `${k}=${describe(o[k])}`).join(', ')}`);
+    if (clips.length) this.#clip = [clips[0], this.num(clips[0], 0, 0, Infinity, '(')];
   }
 
-  /** The learning rate; may be changed between steps (a positive finite number). */
-  get learningRate(): number { return this.#lr; }
-  /** Sets the learning rate for the next steps. */
-  set learningRate(value: number) { this.#lr = checkLearningRate(this.#opName, value); }
+  /** @internal option `key` (or `fallback`), a finite number in [min, max] (`open` as for `finite`) */
+  protected num(key: string, fallback: number, min = 0, max = Infinity, open = ''): number {
+    return finite(this.#opName, key, this.options[key] ?? fallback, min, max, open);
+  }
+
+  /**
+   * The learning rate of the next update: the number given, or the schedule's value at `iterations`
+   * (checked: an Error names the step and the value unless it is a finite number >= 0).
+   */
+  get learningRate(): number {
+    const lr = this.#lr, t = this.iterations;
+    return typeof lr === 'number' ? lr : finite(this.#opName, `learningRate schedule at step ${t}`, lr(t), 0);
+  }
+  /** Sets the learning rate for the next steps: a finite number > 0, or a schedule `(step) => rate`. */
+  set learningRate(value: LearningRate) {
+    this.#lr = typeof value === 'function' ? value : finite(this.#opName, 'learningRate', value, 0, Infinity, '(');
+  }
+
+  /** How many updates applyGradients has applied (Keras' `iterations`); schedules and bias corrections use it; loadWeights restores it. */
+  get iterations(): number { return this.#state ? this.#state.iterations.item() : 0; }
 
   /**
    * Applies one update, in TF's form `applyGradients([[grad, variable], ...])` (`zip(grads, vars)`)
    * or as two arrays, `applyGradients(grads, variables)`: each variable moves along its gradient.
-   * A null (or undefined) gradient is skipped. Every argument is checked before anything is updated.
+   * A null (or undefined) gradient is skipped. Every argument, and a schedule's learning rate, is
+   * checked before anything is updated. As Keras: the gradients are clipped, weight decay applied,
+   * then the rule's update, with the learning rate at `iterations`, which then goes up by one.
    * @example
    * ```ts
    * import { sgd, variable, tape, mul, sum } from 'gradtape';
@@ -44,7 +108,7 @@ export abstract class Optimizer {
    * const t = tape(() => sum(mul(w, w)));
    * const [g] = t.gradient(t.result, [w]); // 2w = [2, 4]
    * opt.applyGradients([[g, w]]); // or opt.applyGradients([g], [w])
-   * console.log(w.toArray()); // [0.5, 1]
+   * console.log(w.toArray(), opt.iterations); // [0.5, 1] 1
    * ```
    */
   applyGradients(pairs: Iterable<readonly [Tensor | null | undefined, Variable]>): void;
@@ -62,12 +126,18 @@ export abstract class Optimizer {
         throw new Error(`${op}: ${name} has shape [${dims(g)}] but variable ${JSON.stringify(v.name)} has shape [${dims(v)}]`);
       updates.push([g, v]);
     });
+    const lr = this.learningRate, decay = lr * this.weightDecay;
     this.#pruneDisposed();
-    const step = this.iterations + 1;
-    unrecorded(() => {
-      for (const [g, v] of updates) tidy(() => this.update(g, v, this.#slotsFor(v), step));
-    });
-    this.iterations++;
+    const state = this.#stateVariables(), step = this.iterations + 1;
+    unrecorded(() => tidy(() => {
+      const clipped = this.#clipped(updates.map(u => u[0]));
+      this.beginStep(step, state);
+      updates.forEach(([, v], i) => tidy(() => {
+        if (decay) v.assignSub(mul(v, decay));
+        this.update(clipped[i], v, { ...this.#slotsFor(v), ...state }, lr, step);
+      }));
+      state.iterations.assignAdd(1);
+    }));
   }
 
   /**
@@ -87,10 +157,7 @@ export abstract class Optimizer {
   minimize(lossFn: () => Tensor, variables?: readonly Variable[]): number {
     const op = `${this.#opName}.minimize`;
     if (typeof lossFn !== 'function') throw new Error(`${op}: lossFn must be a function returning a scalar loss tensor, got ${describe(lossFn)}`);
-    if (variables !== undefined) {
-      if (!Array.isArray(variables)) throw new Error(`${op}: variables must be an array of Variables, got ${describe(variables)}`);
-      variables.forEach((v, i) => checkVariable(op, v, `variables[${i}]`));
-    }
+    if (variables !== undefined) this.#checkVariables('minimize', variables);
     // tidy frees its scope only when fn returns, so errors are caught inside and rethrown after
     let failure: { error: unknown } | undefined;
     const value = tidy(() => {
@@ -122,34 +189,134 @@ export abstract class Optimizer {
     return value;
   }
 
-  /** A slot variable of `v` (e.g. 'm', 'v', 'momentum', 'rms'), or undefined before its first update. */
+  /**
+   * Creates the state for `variables`, in that order (Keras' `build`), as their first updates would;
+   * variables it already tracks keep theirs. Needed before `loadWeights` into a fresh optimizer
+   * (or pass the variables to `loadWeights`).
+   * @example
+   * ```ts
+   * import { adam, variable } from 'gradtape';
+   *
+   * const w = variable([1, 2]), b = variable(0);
+   * const opt = adam();
+   * opt.build([w, b]);
+   * console.log(Object.keys(opt.weights())); // ['iterations', '0/m', '0/v', '1/m', '1/v']
+   * ```
+   */
+  build(variables: readonly Variable[]): void {
+    this.#checkVariables('build', variables);
+    this.#pruneDisposed();
+    this.#stateVariables();
+    for (const v of variables) this.#slotsFor(v);
+  }
+
+  /**
+   * The optimizer's state, for checkpoints (saved with `saveSafetensors`, beside `Module.weights()`):
+   * `iterations` (an int32 scalar), any scalar of the rule (Nadam: `u_product`), and the slots of the
+   * variables it tracks as `<k>/<slot>`, `k` counting the variables in the order it first met them
+   * (first update or `build`), so names need not be unique: '0/m', '0/v', '1/m', ... The values are
+   * the optimizer's own Variables, not copies: do not dispose them. (A fresh optimizer creates its
+   * step count here: `{ iterations: 0 }`.)
+   * @example
+   * ```ts
+   * import { sgd, variable, sum, saveSafetensors, loadSafetensors } from 'gradtape';
+   *
+   * const w = variable([1, 2]);
+   * const opt = sgd(0.5, { momentum: 0.9 });
+   * opt.minimize(() => sum(w));
+   * const saved = loadSafetensors(saveSafetensors(opt.weights()));
+   * const copy = sgd(0.5, { momentum: 0.9 });
+   * copy.loadWeights(saved, [w]); // creates w's slot, then loads
+   * console.log(copy.iterations, copy.getSlot(w, 'momentum')?.toArray()); // 1 [-0.5, -0.5]
+   * ```
+   */
+  weights(): Record<string, Tensor> {
+    this.#pruneDisposed();
+    const record: Record<string, Tensor> = { ...this.#stateVariables() };
+    [...this.#slots.values()].forEach((slots, k) => { for (const name in slots) record[`${k}/${name}`] = slots[name]; });
+    return record;
+  }
+
+  /**
+   * Restores a state saved from `weights()`. `variables` (optional) are built first, as `build`
+   * does, so a fresh optimizer can load: pass the same variables in the same order as the optimizer
+   * that saved (e.g. `model.trainableVariables`). Every name, shape and dtype is checked first: on
+   * any mismatch it throws, naming them all, and nothing is created or assigned.
+   */
+  loadWeights(record: Record<string, Tensor>, variables?: readonly Variable[]): void {
+    const op = `${this.#opName}.loadWeights`;
+    if (record === null || typeof record !== 'object' || Array.isArray(record) || record instanceof Tensor)
+      throw new Error(`${op}: expected a record of tensors by name (as weights() returns), got ${describe(record)}`);
+    if (variables !== undefined) this.#checkVariables('loadWeights', variables);
+    this.#pruneDisposed();
+    // what the record must hold: the state as build(variables) would leave it
+    const tracked = new Set([...this.#slots.keys(), ...variables ?? []]);
+    const want: Record<string, [DType, readonly number[]]> = { iterations: ['int32', []] };
+    for (const name in this.scalars) want[name] = ['float32', []];
+    [...tracked].forEach((v, k) => { for (const name of this.slotNames) want[`${k}/${name}`] = ['float32', dims(v)]; });
+    const keys = Object.keys(want), quote = (ks: string[]) => ks.map(k => JSON.stringify(k)).join(', ');
+    const missing = keys.filter(k => !Object.hasOwn(record, k)), extra = Object.keys(record).filter(k => !Object.hasOwn(want, k));
+    const problems = [...missing.length ? [`missing ${quote(missing)}`] : [], ...extra.length ? [`unexpected ${quote(extra)}`] : []];
+    for (const k of keys) {
+      const x = record[k], [dtype, shape] = want[k];
+      if (Object.hasOwn(record, k) && !(x instanceof Tensor && !x.isDisposed && x.dtype === dtype && dims(x).join() === shape.join()))
+        problems.push(`${JSON.stringify(k)} must be ${dtype} of shape [${shape}], got ${describe(x)}`);
+    }
+    if (problems.length)
+      throw new Error(`${op}: nothing assigned: ${problems.join('; ')}. Expected ${quote(keys)}${tracked.size || !this.slotNames.length ? '' : ' (no variables yet: pass them, loadWeights(record, variables))'}`);
+    this.build([...tracked]);
+    const mine = this.weights();
+    for (const k of keys) (mine[k] as Variable).assign(record[k]);
+  }
+
+  /** A slot variable of `v` (e.g. 'm', 'v', 'momentum', 'rms'), or undefined before its first update (or `build`). */
   getSlot(v: Variable, name: string): Variable | undefined {
     return this.#slots.get(v)?.[name];
   }
   /** The names of the per-variable slots this optimizer keeps (e.g. `['m', 'v']` for Adam). */
   getSlotNames(): string[] { return [...this.slotNames]; }
 
-  /** Frees every slot variable; the optimizer starts afresh (iterations = 0). */
+  /** Frees every slot variable and the step count; the optimizer starts afresh (iterations = 0). */
   dispose(): void {
-    for (const s of this.#slots.values()) for (const t of Object.values(s)) t.dispose();
+    for (const s of [...this.#slots.values(), this.#state ?? {}]) for (const t of Object.values(s)) t.dispose();
     this.#slots.clear();
-    this.iterations = 0;
+    this.#state = undefined;
   }
   /** `using opt = adam()` frees the slot variables at the end of the block. */
   [Symbol.dispose](): void { this.dispose(); }
 
-  /** @internal one variable's update; runs unrecorded inside a tidy */
-  protected abstract update(g: Tensor, v: Variable, slots: Slots, step: number): void;
+  /** @internal one variable's update at step `t` (from 1); `s` holds its slots and the scalars; runs unrecorded inside a tidy */
+  protected abstract update(g: Tensor, w: Variable, s: State, lr: number, t: number): void;
+  /** @internal runs once per step, before the updates (Nadam: u_product) */
+  protected beginStep(_t: number, _s: State): void {}
 
-  #slotsFor(v: Variable): Slots {
+  #checkVariables(method: string, variables: unknown): void {
+    const op = `${this.#opName}.${method}`;
+    if (!Array.isArray(variables)) throw new Error(`${op}: variables must be an array of Variables, got ${describe(variables)}`);
+    variables.forEach((v, i) => checkVariable(op, v, `variables[${i}]`));
+  }
+
+  /** Keras' clipping: each gradient by its own norm, by value, or all together by their global norm. */
+  #clipped(grads: Tensor[]): Tensor[] {
+    const [kind, c] = this.#clip ?? [];
+    return kind === 'clipNorm' ? grads.map(g => clipByNorm(g, c!)) : kind === 'clipValue' ? grads.map(g => clipByValue(g, -c!, c!))
+      : kind && grads.length ? clipByGlobalNorm(grads, c!)[0] as Tensor[] : grads;
+  }
+
+  #stateVariables(): State {
+    if (!this.#state) {
+      const s: State = { iterations: stateVariable([], 0, `${this.#opName}/iterations`, 'int32') };
+      for (const [name, value] of Object.entries(this.scalars)) s[name] = stateVariable([], value, `${this.#opName}/${name}`);
+      this.#state = s;
+    }
+    return this.#state;
+  }
+
+  #slotsFor(v: Variable): State {
     let s = this.#slots.get(v);
     if (!s) {
       s = {};
-      for (const name of this.slotNames) {
-        const z = zeros(dims(v));
-        s[name] = variable(z, { trainable: false, name: `${v.name}/${name}` });
-        z.dispose();
-      }
+      for (const name of this.slotNames) s[name] = stateVariable(dims(v), this.slotInit, `${v.name}/${name}`);
       this.#slots.set(v, s);
     }
     return s;
@@ -164,8 +331,6 @@ export abstract class Optimizer {
     }
   }
 }
-
-const checkLearningRate = (op: string, lr: unknown): number => finite(op, 'learningRate', lr, 0, Infinity, '(');
 
 /** `name` says where the argument was: `variables[2]`, or `pairs[2][1]`. */
 function checkVariable(op: string, v: unknown, name: string): void {
@@ -200,153 +365,3 @@ function unzipPairs(op: string, pairs: unknown): [unknown[], unknown[], Argument
 }
 
 
-// ---- SGD ----
-/** Options of `sgd`: momentum in [0, 1] (default 0) and Nesterov momentum (default false). */
-export interface SGDOptions { momentum?: number; nesterov?: boolean }
-
-/** Keras SGD: v = momentum·v − lr·g; w += v (Nesterov: w += momentum·v − lr·g). Without momentum: w −= lr·g. */
-export class SGD extends Optimizer {
-  /** Momentum (0: plain SGD). */
-  readonly momentum: number;
-  /** Whether Nesterov momentum is used. */
-  readonly nesterov: boolean;
-  protected readonly slotNames: readonly string[];
-
-  /** Use `sgd(learningRate, options)`; same arguments. */
-  constructor(learningRate = 0.01, options?: SGDOptions) {
-    super('sgd', learningRate);
-    const o = optionsOf('sgd', options, ['momentum', 'nesterov']);
-    this.momentum = finite('sgd', 'momentum', o.momentum ?? 0, 0, 1);
-    this.nesterov = flag('sgd', 'nesterov', o.nesterov);
-    this.slotNames = this.momentum > 0 ? ['momentum'] : [];
-  }
-
-  protected update(g: Tensor, v: Variable, slots: Slots, _step: number): void {
-    const lr = this.learningRate;
-    if (this.momentum === 0) { v.assignSub(mul(g, lr)); return; }
-    const m = slots.momentum;
-    const step = mul(g, -lr);
-    m.assign(add(mul(m, this.momentum), step));
-    v.assignAdd(this.nesterov ? add(mul(m, this.momentum), step) : m);
-  }
-}
-
-// ---- Adam ----
-/** Options of `adam`: beta1 (0.9) and beta2 (0.999) in [0, 1), epsilon (1e-7). */
-export interface AdamOptions { beta1?: number; beta2?: number; epsilon?: number }
-
-/**
- * Keras Adam: m += (g − m)(1 − β1); v += (g² − v)(1 − β2);
- * w −= lr·√(1 − β2^t)/(1 − β1^t) · m / (√v + ε), with t the step number (from 1).
- */
-export class Adam extends Optimizer {
-  /** Decay rate of the first-moment estimate (default 0.9). */
-  readonly beta1: number;
-  /** Decay rate of the second-moment estimate (default 0.999). */
-  readonly beta2: number;
-  /** Added to the denominator for stability (default 1e-7, as Keras). */
-  readonly epsilon: number;
-  protected readonly slotNames = ['m', 'v'] as const;
-
-  /** Use `adam(learningRate, options)`; same arguments. */
-  constructor(learningRate = 0.001, options?: AdamOptions) {
-    super('adam', learningRate);
-    const o = optionsOf('adam', options, ['beta1', 'beta2', 'epsilon']);
-    this.beta1 = finite('adam', 'beta1', o.beta1 ?? 0.9, 0, 1, ')');
-    this.beta2 = finite('adam', 'beta2', o.beta2 ?? 0.999, 0, 1, ')');
-    this.epsilon = finite('adam', 'epsilon', o.epsilon ?? 1e-7, 0);
-  }
-
-  protected update(g: Tensor, w: Variable, slots: Slots, step: number): void {
-    const { m, v } = slots;
-    const alpha = this.learningRate * Math.sqrt(1 - this.beta2 ** step) / (1 - this.beta1 ** step);
-    m.assignAdd(mul(sub(g, m), 1 - this.beta1));
-    v.assignAdd(mul(sub(square(g), v), 1 - this.beta2));
-    w.assignSub(div(mul(m, alpha), add(sqrt(v), this.epsilon)));
-  }
-}
-
-// ---- RMSprop ----
-/** Options of `rmsprop`: decay (or its Keras name rho, 0.9), momentum (0), epsilon (1e-7). */
-export interface RMSpropOptions { decay?: number; rho?: number; momentum?: number; epsilon?: number }
-
-/**
- * Keras RMSprop: ms = ρ·ms + (1 − ρ)·g²; Δ = lr·g / √(ms + ε); w −= Δ
- * (with momentum: mom = momentum·mom + Δ; w −= mom). `decay` is ρ (TF.js' name); `rho` is accepted too.
- */
-export class RMSprop extends Optimizer {
-  /** ρ, the decay of the mean square (default 0.9). */
-  readonly decay: number;
-  /** Momentum (default 0). */
-  readonly momentum: number;
-  /** Added inside the square root for stability (default 1e-7, as Keras). */
-  readonly epsilon: number;
-  protected readonly slotNames: readonly string[];
-
-  /** Use `rmsprop(learningRate, options)`; same arguments. */
-  constructor(learningRate = 0.001, options?: RMSpropOptions) {
-    super('rmsprop', learningRate);
-    const o = optionsOf('rmsprop', options, ['decay', 'rho', 'momentum', 'epsilon']);
-    if (o.decay !== undefined && o.rho !== undefined && o.decay !== o.rho)
-      throw new Error(`rmsprop: decay and rho name the same parameter; got decay=${describe(o.decay)} and rho=${describe(o.rho)}`);
-    this.decay = finite('rmsprop', o.decay !== undefined ? 'decay' : 'rho', o.decay ?? o.rho ?? 0.9, 0, 1);
-    this.momentum = finite('rmsprop', 'momentum', o.momentum ?? 0, 0, 1);
-    this.epsilon = finite('rmsprop', 'epsilon', o.epsilon ?? 1e-7, 0);
-    this.slotNames = this.momentum > 0 ? ['rms', 'momentum'] : ['rms'];
-  }
-
-  protected update(g: Tensor, w: Variable, slots: Slots, _step: number): void {
-    const ms = slots.rms;
-    ms.assign(add(mul(ms, this.decay), mul(square(g), 1 - this.decay)));
-    const increment = div(mul(g, this.learningRate), sqrt(add(ms, this.epsilon)));
-    if (this.momentum > 0) {
-      const mom = slots.momentum;
-      mom.assign(add(mul(mom, this.momentum), increment));
-      w.assignSub(mom);
-    } else {
-      w.assignSub(increment);
-    }
-  }
-}
-
-// ---- factories (the public API) ----
-/**
- * Stochastic gradient descent (Keras rules), learning rate 0.01 by default; with optional momentum and Nesterov momentum.
- * @example
- * ```ts
- * import { sgd, variable, sum } from 'gradtape';
- *
- * const w = variable([1]);
- * const opt = sgd(0.5, { momentum: 0.5 });
- * opt.minimize(() => sum(w)); // gradient 1: velocity -0.5
- * opt.minimize(() => sum(w)); // velocity 0.5 · -0.5 - 0.5 = -0.75
- * console.log(w.toArray()); // [-0.25]
- * ```
- */
-export function sgd(learningRate?: number, options?: SGDOptions): SGD { return new SGD(learningRate, options); }
-/**
- * Adam (Keras rules and defaults: learning rate 0.001, beta1 0.9, beta2 0.999, epsilon 1e-7).
- * @example
- * ```ts
- * import { adam, variable, sum, mul, tensor } from 'gradtape';
- *
- * const w = variable([1, 1]);
- * const opt = adam(0.5);
- * opt.minimize(() => sum(mul(w, tensor([2, -0.1])))); // the first step moves each weight by about the learning rate
- * console.log(w.toArray().map((v) => v.toFixed(3))); // ['0.500', '1.500']
- * ```
- */
-export function adam(learningRate?: number, options?: AdamOptions): Adam { return new Adam(learningRate, options); }
-/**
- * RMSprop (Keras rules and defaults: learning rate 0.001, decay (rho) 0.9, momentum 0, epsilon 1e-7).
- * @example
- * ```ts
- * import { rmsprop, variable, sum, mul, tensor } from 'gradtape';
- *
- * const w = variable([1, 1]);
- * const opt = rmsprop(0.1);
- * opt.minimize(() => sum(mul(w, tensor([4, -4])))); // step lr · g / √(0.1 g²) = ±0.316
- * console.log(w.toArray().map((v) => v.toFixed(3))); // ['0.684', '1.316']
- * ```
- */
-export function rmsprop(learningRate?: number, options?: RMSpropOptions): RMSprop { return new RMSprop(learningRate, options); }

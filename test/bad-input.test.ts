@@ -9,7 +9,8 @@ import { describe, it, expect } from 'vitest';
 import * as api from './api.js';
 import {
   Tensor, tensor, scalar, zeros, ones, fill, memory, dispose, variable, tape, GradientTape, ForwardAccumulator,
-  SGD, Adam, RMSprop, sgd, adam, rmsprop, mul, sum, add, saveSafetensors, loadSafetensors, loadSafetensorsMetadata,
+  SGD, Adam, RMSprop, AdamW, Adagrad, Adamax, Nadam, sgd, adam, rmsprop, adamw, adagrad, adamax, nadam,
+  exponentialDecay, inverseTimeDecay, piecewiseConstantDecay, cosineDecay, mul, sum, add, saveSafetensors, loadSafetensors, loadSafetensorsMetadata,
   reshape, broadcastTo, tile, range, oneHot, matmul, concat, mean, softmax, eye, linspace, randomNormal, pad, stack,
   grad, valueAndGrad, customGradient,
 } from './api.js';
@@ -37,7 +38,7 @@ const EXCLUDED: Record<string, string> = {
   initSync: 'idempotent: the core is already initialised by test/setup.ts, so any later source is ignored by contract',
   Tensor: 'class not constructed by users (its constructor takes a raw core id); its op methods call the function rows below',
   Variable: 'class not constructed by users (variable() creates them); assign/assignAdd/assignSub are cases of the variable row',
-  Optimizer: 'abstract base class; its members are cases of the sgd/adam/rmsprop rows',
+  Optimizer: 'abstract base class; its members are cases of the optimizer rows (sgd, adam, ...)',
 };
 // (type-only exports, DType, TensorLike, NestedArray, TapeOptions, GradientOptions, Grads, Unconnected,
 // and the option interfaces, do not exist at run time)
@@ -497,7 +498,7 @@ table.ForwardAccumulator = {
 // ---- optimizers ----
 const w = variable(ones([3]), { name: 'w' });
 const wi = variable(tensor([1, 2, 3], undefined, 'int32'), { name: 'wi' });
-function optimizerRow(name: 'sgd' | 'adam' | 'rmsprop', make: (lr?: unknown, o?: unknown) => { applyGradients: Function; minimize: Function; learningRate: number }, options: [unknown, RegExp][]): Row {
+function optimizerRow(name: string, make: (lr?: unknown, o?: unknown) => { applyGradients: Function; minimize: Function; build: Function; loadWeights: Function; learningRate: number }, options: [unknown, RegExp][]): Row {
   const M = (m: string) => ({ names: `${name}.${m}`, valid: () => make(0.1).applyGradients([ones([3])], [w]) });
   const opt = () => make(0.1);
   return gen(name, make, [R(0.1, [['abc', /"abc"/], [-1, /-1/], [0, /0/], [NaN, /NaN/], [Infinity, /Infinity/], [{}, /object/]]), R(undefined, [['abc', /"abc"/], [{ foo: 1 }, /"foo"/], ...options])], [
@@ -514,14 +515,25 @@ function optimizerRow(name: 'sgd' | 'adam' | 'rmsprop', make: (lr?: unknown, o?:
     bad('minimize of a loss reading no variable', () => { const o = opt(); return () => o.minimize(() => sum(f3)); }, /no trainable variable/, M('minimize')),
     bad('minimize with variables that are not Variables', () => { const o = opt(); return () => o.minimize(() => sum(w), [f3]); }, /Tensor\(shape=\[3\]/, M('minimize')),
     bad('learningRate = -1', () => { const o = opt(); return () => { o.learningRate = -1; }; }, /-1/),
+    bad('two kinds of clipping', () => () => make(0.1, { clipNorm: 1, clipValue: 1 }), /clipNorm=1, clipValue=1/),
+    bad('clipNorm 0', () => () => make(0.1, { clipNorm: 0 }), /clipNorm must be a finite number > 0, got 0/),
+    bad('weightDecay -1', () => () => make(0.1, { weightDecay: -1 }), /weightDecay .*-1/),
+    bad('a schedule giving NaN', () => { const o = make(() => NaN); return () => o.applyGradients([f3], [w]); }, /schedule at step 0 .*NaN/),
+    bad('build of a tensor', () => { const o = opt(); return () => o.build([f3 as never]); }, /Tensor\(shape=\[3\]/, M('build')),
+    bad('loadWeights of a missing slot', () => { const o = opt(); return () => o.loadWeights({}, [w]); }, /missing "iterations"/, M('loadWeights')),
+    bad("loadWeights of 'abc'", () => { const o = opt(); return () => o.loadWeights('abc' as never); }, /"abc"/, M('loadWeights')),
   ]);
 }
 Object.assign(table, {
   sgd: optimizerRow('sgd', (lr, o) => sgd(lr as number, o as never), [[{ momentum: 2 }, /2/], [{ momentum: -0.5 }, /-0\.5/], [{ nesterov: 'yes' }, /"yes"/]]),
   adam: optimizerRow('adam', (lr, o) => adam(lr as number, o as never), [[{ beta1: 1 }, /1/], [{ beta2: NaN }, /NaN/], [{ epsilon: -1 }, /-1/]]),
   rmsprop: optimizerRow('rmsprop', (lr, o) => rmsprop(lr as number, o as never), [[{ decay: 2 }, /2/], [{ decay: 0.9, rho: 0.5 }, /0\.5/], [{ momentum: 'x' }, /"x"/]]),
+  adamw: optimizerRow('adamw', (lr, o) => adamw(lr as number, o as never), [[{ beta1: 1 }, /1/], [{ weightDecay: NaN }, /NaN/]]),
+  adagrad: optimizerRow('adagrad', (lr, o) => adagrad(lr as number, o as never), [[{ initialAccumulatorValue: -1 }, /-1/], [{ epsilon: 'x' }, /"x"/]]),
+  adamax: optimizerRow('adamax', (lr, o) => adamax(lr as number, o as never), [[{ beta2: 1 }, /1/], [{ epsilon: -1 }, /-1/]]),
+  nadam: optimizerRow('nadam', (lr, o) => nadam(lr as number, o as never), [[{ beta1: -0.1 }, /-0\.1/], [{ globalClipNorm: 'x' }, /"x"/]]),
 });
-for (const [name, Cls] of [['SGD', SGD], ['Adam', Adam], ['RMSprop', RMSprop]] as const) {
+for (const [name, Cls] of [['SGD', SGD], ['Adam', Adam], ['RMSprop', RMSprop], ['AdamW', AdamW], ['Adagrad', Adagrad], ['Adamax', Adamax], ['Nadam', Nadam]] as const) {
   const lower = name.toLowerCase();
   table[name] = {
     valid: () => new Cls(0.1),
@@ -533,6 +545,16 @@ for (const [name, Cls] of [['SGD', SGD], ['Adam', Adam], ['RMSprop', RMSprop]] a
     ],
   };
 }
+
+// ---- learning-rate schedules ----
+Object.assign(table, {
+  exponentialDecay: gen('exponentialDecay', exponentialDecay, [R(0.1, [[-1, /-1/], ['a', /"a"/]]), R(10, [[0, /0/], [NaN, /NaN/]]), R(0.5, [[-0.5, /-0\.5/]]), R(false, [['yes', /"yes"/]])]),
+  inverseTimeDecay: gen('inverseTimeDecay', inverseTimeDecay, [R(0.1, [[Infinity, /Infinity/]]), R(10, [[-1, /-1/]]), R(0.5, [['x', /"x"/]]), R(true, [[1, /1/]])]),
+  piecewiseConstantDecay: gen('piecewiseConstantDecay', piecewiseConstantDecay, [R([10], [[[10, 5], /\[10, 5\]/], ['a', /"a"/]]), R([0.1, 0.01], [[[0.1], /\[0\.1\]/], [[0.1, -1], /-1/]])]),
+  cosineDecay: gen('cosineDecay', cosineDecay, [R(0.1, [[-0.1, /-0\.1/]]), R(100, [[0, /0/]]), R({ warmupTarget: 0.5, warmupSteps: 5 }, [[{ alpha: 3 }, /3/], [{ warmupTarget: NaN }, /NaN/], [{ warmup: 1 }, /"warmup"/], ['x', /"x"/]])]),
+});
+for (const [name, schedule] of [['exponentialDecay', exponentialDecay(0.1, 10, 0.5)], ['inverseTimeDecay', inverseTimeDecay(0.1, 10, 0.5)], ['piecewiseConstantDecay', piecewiseConstantDecay([1], [1, 2])], ['cosineDecay', cosineDecay(0.1, 10)]] as const)
+  table[name].bad.push(bad('a schedule called with step -1', () => () => schedule(-1), /step must be a finite number >= 0, got -1/));
 
 // ---- safetensors ----
 const enc = new TextEncoder();

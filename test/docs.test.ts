@@ -13,8 +13,9 @@ const NEED_EXAMPLES: Record<string, string[] | true> = {
   tape: true, grad: true, valueAndGrad: true, customGradient: true, tidy: true,
   GradientTape: ['constructor', 'result', 'persistent', 'record', 'watch', 'watchedVariables', 'stopRecording', 'reset', 'gradient', 'jacobian', 'batchJacobian', 'dispose'],
   ForwardAccumulator: ['constructor', 'record', 'jvp', 'dispose'],
-  Optimizer: ['applyGradients', 'minimize'],
-  sgd: true, adam: true, rmsprop: true,
+  Optimizer: ['applyGradients', 'minimize', 'build', 'weights'],
+  sgd: true, adam: true, rmsprop: true, adamw: true, adagrad: true, adamax: true, nadam: true,
+  exponentialDecay: true, inverseTimeDecay: true, piecewiseConstantDecay: true, cosineDecay: true,
   saveSafetensors: true, loadSafetensors: true, loadSafetensorsMetadata: true,
 };
 

@@ -323,7 +323,7 @@ describe('minimize', () => {
       const lossFn = () => square(x.matmul(w).add(b).sub(y)).mean();
       const first = opt.minimize(lossFn);
       const afterFirst = memory().tensors;
-      expect(afterFirst - before).toBe(2 * opt.getSlotNames().length); // the slots, nothing else
+      expect(afterFirst - before).toBe(2 * opt.getSlotNames().length + 1); // the slots and the step count, nothing else
       const losses = [first];
       for (let i = 0; i < 30; i++) {
         losses.push(opt.minimize(lossFn));
@@ -369,11 +369,11 @@ describe('minimize', () => {
     const before = memory().tensors;
     const w = variable([1, 2]);
     opt.minimize(() => sum(square(w)));
-    expect(memory().tensors).toBe(before + 3);
+    expect(memory().tensors).toBe(before + 4); // w, its 2 slots, the step count
     w.dispose();
     const u = variable([1]);
     opt.minimize(() => sum(square(u)));
-    expect(memory().tensors).toBe(before + 3); // u + its 2 slots; w's slots are gone
+    expect(memory().tensors).toBe(before + 4); // u + its 2 slots + the step count; w's slots are gone
     opt.dispose(); u.dispose();
     expect(memory().tensors).toBe(before);
   });

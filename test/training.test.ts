@@ -55,7 +55,7 @@ describe('train, save, load', () => {
     const before = memory().tensors;
     const losses: number[] = [];
     for (let i = 0; i < 100; i++) losses.push(opt.minimize(() => mean(softmaxCrossEntropy(y, add(matmul(x, w), b)))));
-    expect(memory().tensors).toBe(before + 4); // Adam's m and v for w and b
+    expect(memory().tensors).toBe(before + 5); // Adam's m and v for w and b, and its step count
     expect(losses[99]).toBeLessThan(0.2 * losses[0]);
 
     const bytes = saveSafetensors({ w, b }, { epochs: '100' });
