@@ -49,7 +49,7 @@ function samplewise(values: Tensor, weights: Tensor | undefined, reduce: typeof 
     [v, w] = sameRank(v, w);
     if (v.rank > w.rank) v = reduce(v, axesFrom(w.rank, v.rank));
     if (w.rank > v.rank || w.shape.some((d, i) => d !== 1 && d !== v.shape[i]))
-      throw new Error(`sampleWeight of shape [${weights!.shape}] does not broadcast to the values' shape [${values.shape}]`);
+      throw new Error(`sampleWeight of shape [${weights!.shape.join(', ')}] does not broadcast to the values' shape [${values.shape.join(', ')}]`);
     w = broadcastTo(w, v.shape);
     v = mul(v, w);
     if (w.rank > 1) w = reduce(w, axesFrom(1, w.rank));

@@ -2,7 +2,8 @@
 // `--bundle --minify --format=esm --platform=browser` (the default/browser build, the core embedded),
 // then gzip -9. Limits from DESIGN.md (1 KB = 1,000 bytes): the seed program (ones, tape, sum, mul)
 // ≤ 32 KB, the whole root API ≤ 50 KB (DESIGN.md). The seed program must not carry what it does not import
-// (optimizers, safetensors, forward mode, losses, custom gradients' callbacks, ...).
+// (optimizers, safetensors, forward mode, losses, custom gradients' callbacks, ...), and neither the
+// root nor the seed carries the subpaths gradtape/layers and gradtape/metrics.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -99,6 +100,19 @@ console.log(JSON.stringify({ pool: x.maxPool(2).item(), viaFunction: maxPool(x, 
     writeFileSync(join(inst.project, 'size-layers.mjs'), "export * from 'gradtape';\nexport * as layers from 'gradtape/layers';\n");
     const withLayers = await bundle(join(inst.project, 'size-layers.mjs'));
     console.log(`gradtape/layers (gzip -9): ${gz(withLayers) - gz(whole)} B more for the whole API with it`);
+  });
+
+  it('a program that does not import gradtape/metrics gets none of it', async () => {
+    const metrics = readFileSync(join(inst.pkgDir, 'dist', 'metrics.js'));
+    const root = new TextDecoder().decode(whole), text = new TextDecoder().decode(metrics);
+    // strings only the metrics code holds: Keras' default names, a message, a class name
+    for (const marker of ['sparse_categorical_accuracy', 'mean_metric_wrapper', "does not broadcast to the values' shape", 'MeanMetricWrapper', 'updateState']) {
+      expect(text).toContain(marker);
+      expect(root).not.toContain(marker);
+    }
+    writeFileSync(join(inst.project, 'size-metrics.mjs'), "export * from 'gradtape';\nexport * as metrics from 'gradtape/metrics';\n");
+    const withMetrics = await bundle(join(inst.project, 'size-metrics.mjs'));
+    console.log(`gradtape/metrics (gzip -9): ${gz(withMetrics) - gz(whole)} B more for the whole API with it`);
   });
 
   it('the measured bundles run: the seed program, and the whole API on the API.md seed', async () => {
