@@ -2,7 +2,7 @@
 // and watches in wasm memory; `gradient` is one call into the core (plus a call back out for each
 // customGradient op on the way). There is no limit on how many tapes live or record at once.
 import { core, ready, writeArgs, argsFor, ints, callbacks, generation } from './core.js';
-import { Tensor, TensorLike, toTensor, wrap, describe, tidy, reads, fill, zeros, ownByTidy, Owned } from './tensor.js';
+import { Tensor, TensorLike, toTensor, wrap, describe, tidy, reads, view, zeros, ownByTidy, Owned } from './tensor.js';
 import { Variable } from './variable.js';
 import { unrecorded, dims, concatRaw } from './ops.js';
 import { identity, add } from './ops-elementwise.js';
@@ -267,8 +267,7 @@ export class GradientTape<R = unknown> extends Owned {
    */
   watch(x: unknown): void {
     this.#ensureTape('GradientTape.watch');
-    if (x instanceof Tensor && !x.isDisposed) this.#watchLeaf(x); // the common case, without a closure
-    else forEachLeaf(x, 'GradientTape.watch', leaf => this.#watchLeaf(leaf));
+    for (const leaf of leaves(x, 'GradientTape.watch')) this.#watchLeaf(leaf);
   }
 
   #watchLeaf(leaf: Tensor): void {
@@ -389,8 +388,8 @@ export class GradientTape<R = unknown> extends Owned {
   #sweeps(target: Tensor, srcs: Tensor[], count: number, ones: (seed: Float32Array, k: number) => void): (Tensor | null)[][] {
     const rows: (Tensor | null)[][] = srcs.map(() => []);
     for (let k = 0; k < count; k++) {
-      const seed = fill(dims(target), 0, 'float32');
-      ones(new Float32Array(core.memory.buffer, core.dataPtr(seed.id), seed.size), k);
+      const seed = zeros(dims(target));
+      ones(view(seed) as Float32Array, k);
       this.#sweep([target], srcs, [seed], 'none').forEach((g, j) => rows[j].push(g));
       seed.dispose();
     }
@@ -424,7 +423,7 @@ export class GradientTape<R = unknown> extends Owned {
     const seeds = options?.outputGradients === undefined ? undefined : seedLeaves(target, options.outputGradients);
     return this.#use('GradientTape.gradient', () => {
       const grads = this.#sweep(targets, srcs, seeds, unconnected);
-      return (sources instanceof Tensor ? grads[0] : rebuild(sources, grads)) as Grads<S>;
+      return rebuild(sources, grads) as Grads<S>;
     });
   }
 
@@ -433,72 +432,53 @@ export class GradientTape<R = unknown> extends Owned {
    * (null if unconnected). `seeds[i]` replaces the ones seed of target i (null or missing: ones).
    */
   #sweep(targets: Tensor[], srcs: Tensor[], seeds: unknown[] | undefined, unconnected: Unconnected): (Tensor | null)[] {
-    const nTargets = targets.length;
-    // a variable stands for every value it had while this tape watched it (a snapshot: a persistent
-    // tape recording its own sweep may see the variable read again meanwhile)
-    const variables = this.#variables;
-    const values = variables && srcs.map(s => {
-      const ids = s instanceof Variable ? variables.get(s) : undefined;
-      return ids?.length ? ids.slice() : undefined;
+    // the ids each source stands for: a variable, every value it had while this tape watched it (a
+    // snapshot: a persistent tape recording its own sweep may see the variable read again meanwhile)
+    const ids = srcs.map(s => {
+      const values = s instanceof Variable && this.#variables?.get(s);
+      return values && values.length ? values.slice() : [s.id];
     });
-    let nSources = 0;
-    for (let i = 0; i < srcs.length; i++) nSources += values?.[i]?.length ?? 1;
+    const nTargets = targets.length, nSources = ids.reduce((n, list) => n + list.length, 0), outerError = pendingError;
     // seeds converted from plain values (freed after the sweep); converting may use the args buffer,
     // so it happens before the ids are written there
     const seedIds: number[] = [], madeSeeds: Tensor[] = [];
-    if (seeds) {
-      try {
-        targets.forEach((t, i) => {
-          const s = seeds[i];
-          if (s === null || s === undefined) return;
-          const st = toTensor('GradientTape.gradient (outputGradients)', s as TensorLike);
-          if (st !== s) madeSeeds.push(st);
-          if (dims(st).join() !== dims(t).join()) throw new Error(`GradientTape.gradient: outputGradients[${i}] has shape [${dims(st)}] but its target has shape [${dims(t)}]`);
-          seedIds[i] = st.id;
-        });
-      } catch (e) {
-        disposeAll(madeSeeds);
-        throw e;
-      }
-    }
-    const ptr = this.#ensureTape();
-    // the core reads, from the args buffer: targets, seeds (0: ones), then every source id
-    const args = argsFor(2 * nTargets + nSources), m = ints();
-    let at = args >>> 2;
-    for (const t of targets) m[at++] = t.id;
-    for (let i = 0; i < nTargets; i++) m[at++] = seedIds[i] ?? 0;
-    for (let i = 0; i < srcs.length; i++) {
-      const s = srcs[i], ids = values?.[i];
-      if (ids) for (const id of ids) m[at++] = id;
-      else m[at++] = s.id;
-      if (s.dtype !== 'float32') warnDType(s.dtype);
-    }
-    const outerError = pendingError;
-    pendingError = undefined;
+    let args = 0;
     try {
+      seeds?.forEach((s, i) => {
+        if (s == null) return;
+        const st = toTensor('GradientTape.gradient (outputGradients)', s as TensorLike), t = targets[i];
+        if (st !== s) madeSeeds.push(st);
+        if (dims(st).join() !== dims(t).join()) throw new Error(`GradientTape.gradient: outputGradients[${i}] has shape [${dims(st)}] but its target has shape [${dims(t)}]`);
+        seedIds[i] = st.id;
+      });
+      const ptr = this.#ensureTape();
+      // the core reads, from the args buffer: targets, seeds (0: ones), then every source id
+      args = argsFor(2 * nTargets + nSources);
+      const m = ints();
+      let at = args >>> 2;
+      for (const t of targets) m[at++] = t.id;
+      for (let i = 0; i < nTargets; i++) m[at++] = seedIds[i] ?? 0;
+      for (const list of ids) for (const id of list) m[at++] = id;
+      for (const s of srcs) if (s.dtype !== 'float32') warnDType(s.dtype);
+      pendingError = undefined;
       core.gradient(ptr, args, nTargets, nSources);
     } catch (e) {
-      core.endSweep();
+      if (args) { core.endSweep(); pendingError = outerError; }
       throw e;
     } finally {
       disposeAll(madeSeeds);
     }
     // the gradient ids were written over the sources; each carries its own reference
-    const first = (args >>> 2) + 2 * nTargets, results = ints(), out = new Array<number>(nSources);
-    for (let i = 0; i < nSources; i++) out[i] = results[first + i];
-    if (pendingError !== undefined) {
-      const e = pendingError;
-      pendingError = outerError;
-      for (const id of out) if (id) core.release(id);
-      throw e;
-    }
+    const first = (args >>> 2) + 2 * nTargets, out = ints().slice(first, first + nSources), error = pendingError;
     pendingError = outerError;
-    const grads = new Array<Tensor | null>(srcs.length);
+    if (error !== undefined) {
+      for (const id of out) if (id) core.release(id);
+      throw error;
+    }
     let next = 0;
-    for (let i = 0; i < srcs.length; i++) {
-      const src = srcs[i], n = values?.[i]?.length ?? 1;
+    return srcs.map((src, i) => {
       let g: Tensor | null = null;
-      for (let k = 0; k < n; k++) {
+      for (const _ of ids[i]) {
         const id = out[next++];
         if (!id) continue;
         const part = wrap(id, 'float32');
@@ -506,9 +486,8 @@ export class GradientTape<R = unknown> extends Owned {
         else if (!g) g = part;
         else { const sum: Tensor = add(g, part); g.dispose(); part.dispose(); g = sum; }
       }
-      grads[i] = g ?? (unconnected === 'zero' && src.dtype === 'float32' ? zeros(dims(src)) : null);
-    }
-    return grads;
+      return g ?? (unconnected === 'zero' && src.dtype === 'float32' ? zeros(dims(src)) : null);
+    });
   }
 
   /** @internal vector-Jacobian product for forward mode: never consumes the tape, never warns */
@@ -621,36 +600,37 @@ function warnDType(dtype: string): void {
   if (dtypeWarnings++ < 5) console.warn(`The dtype of the watched tensor must be floating (e.g. float32), got ${dtype}`);
 }
 
-/** Calls fn for every tensor leaf of a nesting; throws naming anything that is not a tensor. */
-function forEachLeaf(x: unknown, op: string, fn: (t: Tensor) => void): void {
-  if (x instanceof Tensor) { if (x.isDisposed) throw new Error(`${op}: got a disposed tensor`); fn(x); return; }
-  if (Array.isArray(x)) { x.forEach(v => forEachLeaf(v, op, fn)); return; }
-  if (x !== null && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) { Object.values(x).forEach(v => forEachLeaf(v, op, fn)); return; }
+/**
+ * The nesting (arrays, plain objects) of `x` with each tensor replaced by fn(tensor), in order; throws
+ * naming anything that is not a tensor.
+ */
+function mapLeaves(x: unknown, op: string, fn: (t: Tensor) => unknown): unknown {
+  if (x instanceof Tensor) {
+    if (x.isDisposed) throw new Error(`${op}: got a disposed tensor`);
+    return fn(x);
+  }
+  if (Array.isArray(x)) return x.map(v => mapLeaves(v, op, fn));
+  if (x !== null && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, mapLeaves(v, op, fn)]));
   throw new Error(`${op}: expected a Tensor, Variable, or an array/object of them, got ${x === null ? 'null' : typeof x === 'object' ? (x as object).constructor?.name ?? 'object' : typeof x} (${describe(x)})`);
 }
 function leaves(x: unknown, op: string): Tensor[] {
   if (x instanceof Tensor && !x.isDisposed) return [x];
   const out: Tensor[] = [];
-  forEachLeaf(x, op, t => out.push(t));
+  mapLeaves(x, op, t => out.push(t));
   return out;
+}
+/** Rebuilds the nesting of `like` (already checked) with the leaves taken in order from `values`. */
+function rebuild(like: unknown, values: unknown[]): unknown {
+  let i = 0;
+  return mapLeaves(like, '', () => values[i++]);
 }
 /** Output gradients mirror the target's structure; a missing or null entry means ones. */
-function seedLeaves(target: unknown, seeds: unknown, out: unknown[] = []): unknown[] {
-  if (target instanceof Tensor) { out.push(seeds ?? null); return out; }
-  if (Array.isArray(target)) {
+function seedLeaves(target: unknown, seeds: any, out: unknown[] = []): unknown[] {
+  if (target instanceof Tensor) out.push(seeds ?? null);
+  else if (Array.isArray(target)) {
     if (seeds != null && !Array.isArray(seeds)) throw new Error(`GradientTape.gradient: outputGradients must mirror the target (an array), got ${describe(seeds)}`);
-    target.forEach((t, i) => seedLeaves(t, (seeds as unknown[] | null)?.[i], out));
-    return out;
-  }
-  for (const [k, t] of Object.entries(target as object)) seedLeaves(t, (seeds as Record<string, unknown> | null)?.[k], out);
-  return out;
-}
-/** Rebuilds the nesting of `like` with the leaves taken in order from `values`. */
-function rebuild(like: unknown, values: unknown[], at = { i: 0 }): unknown {
-  if (like instanceof Tensor) return values[at.i++];
-  if (Array.isArray(like)) return like.map(v => rebuild(v, values, at));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(like as object)) out[k] = rebuild(v, values, at);
+    target.forEach((t, i) => seedLeaves(t, seeds?.[i], out));
+  } else for (const [k, t] of Object.entries(target as object)) seedLeaves(t, seeds?.[k], out);
   return out;
 }
 
