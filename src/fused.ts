@@ -5,6 +5,7 @@ import { core } from './core.js';
 import { Op } from '../build/generated/opcodes.js';
 import { Tensor, TensorLike, wrap, describe } from './tensor.js';
 import { floatArg, dims, withShape, fmt, optionsOf } from './ops.js';
+import { C } from '../build/generated/interface.js';
 
 /** The activations conv2d and matmul fuse with their bias. */
 export type FusedActivation = 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'tanh' | 'elu' | 'leakyRelu';
@@ -47,7 +48,7 @@ export function applyFused(y: Tensor, bias: Tensor | undefined, options: FusedOp
   const act = ACTIVATION_OPS[options?.activation ?? 'linear'];
   if (!bias && act < 0) return y;
   const alpha = options?.leakyReluAlpha ?? 0.2, shape = dims(y);
-  const out = bias ? core.biasActivation(y.id, bias.id, act, alpha) : core.unary(act, y.id, alpha);
+  const out = bias ? core[C.biasActivation](y.id, bias.id, act, alpha) : core[C.unary](act, y.id, alpha);
   y.dispose();
   return withShape(wrap(out, 'float32'), shape);
 }

@@ -8,6 +8,7 @@ import { Op } from '../build/generated/opcodes.js';
 import { extraWasm } from './extra-source.js';
 import { type FusedOptions, checkFused, fusedBias, applyFused } from './fused.js';
 import { Tensor, TensorLike, wrap, describe, checkShape } from './tensor.js';
+import { X } from '../build/generated/interface.js';
 
 const kernels = () => extraModule(extraWasm);
 
@@ -96,7 +97,7 @@ export const conv2d = /* @__PURE__ */ method('conv2d', function conv2d(x: Tensor
   const outShape = [n, outSize(h, (kh - 1) * dh + 1, sh, same), outSize(w, (kw - 1) * dw + 1, sw, same), co];
   checkShape(op, outShape);
   const bias = fusedBias(op, options, co);
-  return applyFused(spatialCall(input, outShape, id => kernels().spatial(Op.Conv2D, id, f.id, kh, kw, sh, sw, same ? 1 : 0, h, w, dh, dw)), bias, options);
+  return applyFused(spatialCall(input, outShape, id => kernels()[X.spatial](Op.Conv2D, id, f.id, kh, kw, sh, sw, same ? 1 : 0, h, w, dh, dw)), bias, options);
 }, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true,
   examples: [
@@ -150,7 +151,7 @@ export const conv2dTranspose = /* @__PURE__ */ method('conv2dTranspose', functio
   const outShape = [n, h, w, co];
   checkShape(op, outShape);
   const bias = fusedBias(op, options, co);
-  return applyFused(spatialCall(input, outShape, id => kernels().spatial(Op.Conv2DBackpropInput, id, f.id, kh, kw, sh, sw, same ? 1 : 0, h, w, 1, 1)), bias, options);
+  return applyFused(spatialCall(input, outShape, id => kernels()[X.spatial](Op.Conv2DBackpropInput, id, f.id, kh, kw, sh, sw, same ? 1 : 0, h, w, 1, 1)), bias, options);
 }, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true,
   examples: [
@@ -181,7 +182,7 @@ export const depthwiseConv2d = /* @__PURE__ */ method('depthwiseConv2d', functio
   const outShape = [n, outSize(h, kh, sh, same), outSize(w, kw, sw, same), c * m];
   checkShape(op, outShape);
   const bias = fusedBias(op, options, c * m);
-  return applyFused(spatialCall(input, outShape, id => kernels().spatial(Op.DepthwiseConv2D, id, f.id, kh, kw, sh, sw, same ? 1 : 0, h, w, 1, 1)), bias, options);
+  return applyFused(spatialCall(input, outShape, id => kernels()[X.spatial](Op.DepthwiseConv2D, id, f.id, kh, kw, sh, sw, same ? 1 : 0, h, w, 1, 1)), bias, options);
 }, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true,
   examples: [
@@ -204,7 +205,7 @@ function poolOp(name: 'maxPool' | 'avgPool') {
     const [n, h, w, c] = input.shape;
     const outShape = [n, outSize(h, kh, sh, same), outSize(w, kw, sw, same), c];
     const op = name === 'maxPool' ? Op.MaxPool : Op.AvgPool;
-    return spatialCall(input, outShape, id => kernels().spatial(op, id, 0, kh, kw, sh, sw, same ? 1 : 0, h, w, 1, 1));
+    return spatialCall(input, outShape, id => kernels()[X.spatial](op, id, 0, kh, kw, sh, sw, same ? 1 : 0, h, w, 1, 1));
   };
 }
 const POOL_EXAMPLES = [

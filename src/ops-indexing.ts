@@ -12,6 +12,7 @@ import { method, checkDTypes, dims, withShape, fmt, intTensor, integer } from '.
 import { core } from './core.js';
 import { Tensor, TensorLike, toTensor, wrap, describe, tensor, view, empty, checkShape } from './tensor.js';
 import { gather, reshape, slice } from './ops-shape.js';
+import { C } from '../build/generated/interface.js';
 
 const product = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
@@ -71,7 +72,7 @@ function scatterRows(u: Tensor, ids: Int32Array, idsShape: number[], M: number, 
     return out;
   }
   const at = tensor(ids, idsShape, 'int32');
-  return withShape(wrap(core.scatterAdd(u.id, at.id, 0, M), 'float32'), [M, ...rest]);
+  return withShape(wrap(core[C.scatterAdd](u.id, at.id, 0, M), 'float32'), [M, ...rest]);
 }
 
 /**

@@ -9,6 +9,7 @@ import { sqrt, square } from './ops-elementwise.js';
 import { type FusedOptions, checkFused, fusedBias, applyFused } from './fused.js';
 import { sum } from './ops-reduce.js';
 import { reshape, transpose } from './ops-shape.js';
+import { C } from '../build/generated/interface.js';
 
 /**
  * Matrix product of the last two axes, batched and broadcast over the leading ones; `transposeA`/
@@ -30,7 +31,7 @@ export const matmul = method('matmul', function matmul(a: TensorLike, b: TensorL
   const shape = [...batch, m, n];
   checkShape('matmul', shape);
   const bias = fusedBias('matmul', options, n);
-  return applyFused(withShape(wrap(core.matmul(x.id, y.id, transposeA ? 1 : 0, transposeB ? 1 : 0), 'float32'), shape), bias, options);
+  return applyFused(withShape(wrap(core[C.matmul](x.id, y.id, transposeA ? 1 : 0, transposeB ? 1 : 0), 'float32'), shape), bias, options);
 }, __TESTS__ && { kind: 'other', dtypes: 'float', grad: true, examples: [
   { inputs: [[3, 4], [4, 5], [5]], call: (f, [a, b, bias]) => f(a, b, false, false, { bias, activation: 'tanh' }) },
   { inputs: [[2, 3, 4], [4, 6], [6]], call: (f, [a, b, bias]) => f(a, b, false, false, { bias, activation: 'sigmoid' }) },

@@ -10,6 +10,7 @@ import { extraWasm } from './extra-source.js';
 import { Tensor, TensorLike, toTensor, wrap, describe, tensor, view } from './tensor.js';
 import { gather, reshape } from './ops-shape.js';
 import { identity } from './ops-elementwise.js';
+import { X } from '../build/generated/interface.js';
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
@@ -26,7 +27,7 @@ function scanOp(name: 'cumsum' | 'cumprod', code: number) {
   return function scan(x: TensorLike, axis = 0, exclusive = false, reverse = false): Tensor {
     const t = numericArg(name, x), ax = normAxis(name, axis, t.rank);
     const e = flag(name, 'exclusive', exclusive), r = flag(name, 'reverse', reverse);
-    return withShape(wrap(extraModule(extraWasm).scan(code, t.id, ax, +e, +r), t.dtype), dims(t));
+    return withShape(wrap(extraModule(extraWasm)[X.scan](code, t.id, ax, +e, +r), t.dtype), dims(t));
   };
 }
 const scanExamples = [{ inputs: [[5]] }, { inputs: [[3, 4]], args: [1] }, { inputs: [[3, 4]], args: [0, true] }, { inputs: [[2, 3, 4]], args: [1, false, true] },

@@ -8,6 +8,7 @@
 // The validation helpers the families share live here too.
 import { core, writeArgs } from './core.js';
 import { Tensor, TensorLike, toTensor, wrap, describe, reads, opScope, shapeOf } from './tensor.js';
+import { C } from '../build/generated/interface.js';
 
 // ---- the op table ----
 export type DTypes = 'float' | 'numeric' | 'bool' | 'any';
@@ -194,10 +195,10 @@ export function axisOf(op: string, t: Tensor, axis: unknown): number {
 
 /** Runs fn with every tape paused (stopGradient, customGradient's forward). */
 export function unrecorded<T>(fn: () => T): T {
-  const saved = core.recordingMask.value, onRead = reads.onVariableRead;
-  core.setRecordingMask(0);
+  const saved = core[C.recordingMask].value, onRead = reads.onVariableRead;
+  core[C.setRecordingMask](0);
   reads.onVariableRead = undefined; // paused tapes do not watch the variables read meanwhile either
-  try { return fn(); } finally { core.setRecordingMask(saved); reads.onVariableRead = onRead; }
+  try { return fn(); } finally { core[C.setRecordingMask](saved); reads.onVariableRead = onRead; }
 }
 
 export function withShape(t: Tensor, shape: readonly number[]): Tensor { t._shape = shape as number[]; return t; }
@@ -209,7 +210,7 @@ export function withShape(t: Tensor, shape: readonly number[]): Tensor { t._shap
  * none of concat's checks).
  */
 export function concatRaw(ts: Tensor[], ax: number, shape: number[], stacked = false): Tensor {
-  return withShape(wrap(core.concat(writeArgs(ts.map(t => t.id)), ts.length, ax, stacked ? 1 : 0), ts[0].dtype), shape);
+  return withShape(wrap(core[C.concat](writeArgs(ts.map(t => t.id)), ts.length, ax, stacked ? 1 : 0), ts[0].dtype), shape);
 }
 
 /** The two operands of a binary op (in an op, whose scope frees what is converted here). */

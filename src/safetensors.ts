@@ -8,6 +8,7 @@
 // header before allocating anything, so a corrupt file throws an Error and leaks nothing.
 import { core } from './core.js';
 import { Tensor, DType, describe, empty, checkShape } from './tensor.js';
+import { C } from '../build/generated/interface.js';
 
 const FORMAT: Record<DType, { name: string; bytes: number; rank: number }> = {
   float32: { name: 'F32', bytes: 4, rank: 11 },
@@ -40,7 +41,7 @@ function compareUtf8(a: string, b: string): number {
 
 /** Bytes of a tensor's data in wasm memory (a view, valid until memory grows). */
 function bytesOf(t: Tensor): Uint8Array {
-  return new Uint8Array(core.memory.buffer, core.dataPtr(t.id), t.size * FORMAT[t.dtype].bytes);
+  return new Uint8Array(core.memory.buffer, core[C.dataPtr](t.id), t.size * FORMAT[t.dtype].bytes);
 }
 
 /**

@@ -7,6 +7,7 @@ import { Variable } from './variable.js';
 import { unrecorded, dims, concatRaw } from './ops.js';
 import { identity, add } from './ops-elementwise.js';
 import { reshape } from './ops-shape.js';
+import { C } from '../build/generated/interface.js';
 
 /** Options of a tape: `persistent` (default false) lets `gradient`/`jacobian` be called more than once; `watchAccessedVariables` (default true) watches the trainable variables read while recording. */
 export interface TapeOptions { persistent?: boolean; watchAccessedVariables?: boolean }
@@ -25,7 +26,7 @@ let dtypeWarnings = 0;
 const tapeRegistry: FinalizationRegistry<number> | undefined =
   typeof FinalizationRegistry === 'function' ? new FinalizationRegistry(held => {
     const flag = held % 2;
-    if (Math.floor(held / 2 ** 32) === generation) core.freeTape(held % 2 ** 32 - flag);
+    if (Math.floor(held / 2 ** 32) === generation) core[C.freeTape](held % 2 ** 32 - flag);
     if (flag) livePersistent--;
   }) : undefined;
 /**
@@ -157,7 +158,7 @@ export class GradientTape<R = unknown> extends Owned {
     if (this.#ptr && this.#coreGeneration !== generation) throw new Error(`${op}: the tape is no longer usable: the WebAssembly core was reset after an internal error`);
     if (this.#ptr) return this.#ptr;
     ready();
-    this.#ptr = core.newTape();
+    this.#ptr = core[C.newTape]();
     this.#coreGeneration = generation;
     if (!this.#inTidy) this.#register();
     return this.#ptr;
@@ -191,7 +192,7 @@ export class GradientTape<R = unknown> extends Owned {
       if (this.persistent) livePersistent--;
     }
     this.#registered = false;
-    if (this.#coreGeneration === generation) core.freeTape(this.#ptr);
+    if (this.#coreGeneration === generation) core[C.freeTape](this.#ptr);
     this.#ptr = 0;
     if (this.#isRecording) this.#setRecordingState(false);
   }
@@ -206,7 +207,7 @@ export class GradientTape<R = unknown> extends Owned {
 
   /** Starts (or stops) recording in the core: a recording tape holds one of its fast watch slots. */
   #setRecording(on: boolean): void {
-    if (this.#coreGeneration === generation) (on ? core.startRecording : core.stopRecording)(this.#ptr);
+    if (this.#coreGeneration === generation) (on ? core[C.startRecording] : core[C.stopRecording])(this.#ptr);
     this.#setRecordingState(on);
   }
 
@@ -273,7 +274,7 @@ export class GradientTape<R = unknown> extends Owned {
   #watchLeaf(leaf: Tensor): void {
     if (leaf.dtype !== 'float32') { if (leaf instanceof Variable) this.#valuesOf(leaf); warnDType(leaf.dtype); return; }
     if (leaf instanceof Variable) this._watchVariable(leaf);
-    else core.watch(this.#ptr, leaf.id, 0);
+    else core[C.watch](this.#ptr, leaf.id, 0);
   }
 
   /** @internal watch of a variable (explicit, or automatic when read while recording) */
@@ -282,7 +283,7 @@ export class GradientTape<R = unknown> extends Owned {
     if (v.dtype !== 'float32') return;
     const id = v.id;
     if (values[values.length - 1] === id) return;
-    core.watch(this.#ensureTape(), id, 1); // the core holds the value until the tape is freed or reset
+    core[C.watch](this.#ensureTape(), id, 1); // the core holds the value until the tape is freed or reset
     values.push(id);
   }
 
@@ -329,11 +330,11 @@ export class GradientTape<R = unknown> extends Owned {
   stopRecording<T>(fn: () => T): T {
     if (!this.#isRecording) throw new Error('GradientTape.stopRecording: Trying to stop recording a tape which is not recording.');
     const ptr = this.#ptr;
-    core.setActive(ptr, 0); // keeps its slot: resuming is cheap
+    core[C.setActive](ptr, 0); // keeps its slot: resuming is cheap
     this.#setRecordingState(false);
     try { return fn(); } finally {
       if (!this.#consumed && this.#ptr === ptr && this.#coreGeneration === generation) { // not used up or freed meanwhile
-        core.setActive(ptr, 1);
+        core[C.setActive](ptr, 1);
         this.#setRecordingState(true);
       }
     }
@@ -358,7 +359,7 @@ export class GradientTape<R = unknown> extends Owned {
    */
   reset(): void {
     if (!this.#isRecording) throw new Error('GradientTape.reset: Tape is not recording.');
-    core.resetTape(this.#ptr);
+    core[C.resetTape](this.#ptr);
     this.#variables = undefined;
   }
 
@@ -461,9 +462,9 @@ export class GradientTape<R = unknown> extends Owned {
       for (const list of ids) for (const id of list) m[at++] = id;
       for (const s of srcs) if (s.dtype !== 'float32') warnDType(s.dtype);
       pendingError = undefined;
-      core.gradient(ptr, args, nTargets, nSources);
+      core[C.gradient](ptr, args, nTargets, nSources);
     } catch (e) {
-      if (args) { core.endSweep(); pendingError = outerError; }
+      if (args) { core[C.endSweep](); pendingError = outerError; }
       throw e;
     } finally {
       disposeAll(madeSeeds);
@@ -472,7 +473,7 @@ export class GradientTape<R = unknown> extends Owned {
     const first = (args >>> 2) + 2 * nTargets, out = ints().slice(first, first + nSources), error = pendingError;
     pendingError = outerError;
     if (error !== undefined) {
-      for (const id of out) if (id) core.release(id);
+      for (const id of out) if (id) core[C.release](id);
       throw error;
     }
     let next = 0;
@@ -745,7 +746,7 @@ function installCustomCallbacks(): void {
         const dys = entry.shapes.map((shape, i) => {
           const id = ints()[at + 2 + i];
           if (id === 0) return zeros(shape);
-          core.retain(id);
+          core[C.retain](id);
           return wrap(id, 'float32');
         });
         const raw = entry.grad(...dys);
@@ -754,7 +755,7 @@ function installCustomCallbacks(): void {
         const ids = list.map((g, i) => {
           if (g === null || g === undefined) return 0;
           const t = toTensor(`customGradient (gradient ${i})`, g as TensorLike);
-          core.retain(t.id);
+          core[C.retain](t.id);
           return t.id;
         });
         ints().set(ids, at + 2 + outputs + count);
@@ -813,7 +814,7 @@ export function customGradient<A extends TensorLike[]>(f: (...inputs: Tensor[]) 
     const id = nextCustomId++;
     customFns.set(id, { grad: res.grad, tapes: 0, shapes: outs.map(o => dims(o)) });
     const ids = writeArgs([...outs.map(o => o.id), ...inputs.map(t => t.id)]); // the outputs, then the inputs
-    const tapes = core.recordCustom(id, ids, outs.length, ids + 4 * outs.length, inputs.length);
+    const tapes = core[C.recordCustom](id, ids, outs.length, ids + 4 * outs.length, inputs.length);
     if (tapes === 0) customFns.delete(id); else customFns.get(id)!.tapes = tapes;
     return Array.isArray(res.value) ? outs : outs[0];
   };

@@ -4,6 +4,7 @@
 import type { GradientTape } from './tape.js';
 import { core, ready, ints, floats, bytes, writeArgs, generation, entryIndex, dataAddress, E_RANK, E_SHAPE, E_SIZE } from './core.js';
 import { DType as DTypeCode } from '../build/generated/opcodes.js';
+import { C } from '../build/generated/interface.js';
 
 /** A tensor's element type: 32-bit float, 32-bit integer, or boolean (stored as one byte). */
 export type DType = 'float32' | 'int32' | 'bool';
@@ -21,7 +22,7 @@ export const MAX_ELEMENTS = 2 ** 29;
 
 // the held value packs the id with its generation, so a collected handle from before a reset is ignored
 const registry: FinalizationRegistry<number> | undefined =
-  typeof FinalizationRegistry === 'function' ? new FinalizationRegistry(held => { if (Math.floor(held / 2 ** 32) === generation) core.release(held % 2 ** 32); }) : undefined;
+  typeof FinalizationRegistry === 'function' ? new FinalizationRegistry(held => { if (Math.floor(held / 2 ** 32) === generation) core[C.release](held % 2 ** 32); }) : undefined;
 
 // ---- tidy scopes ----
 /** Tensors created while tidy()s or ops run; each running scope owns a suffix (from its start index). */
@@ -141,7 +142,7 @@ export class Tensor {
   dispose(): void {
     if (this._id === 0) return;
     if (this._registered) registry?.unregister(this);
-    if (this._gen === generation) core.release(this._id);
+    if (this._gen === generation) core[C.release](this._id);
     this._id = 0;
   }
   /** `using x = tensor(...)` frees the tensor at the end of the block. */
@@ -215,7 +216,7 @@ export function describe(v: unknown): string {
 export function empty(shape: readonly number[], dtype: DType, op = 'tensor'): Tensor {
   checkShape(op, shape);
   ready();
-  return new Tensor(core.newTensor(dtypeCode(dtype), shape.length, writeArgs(shape)), dtype);
+  return new Tensor(core[C.newTensor](dtypeCode(dtype), shape.length, writeArgs(shape)), dtype);
 }
 
 /** A copy of memory[start, start + n): a loop for a few values (no intermediate view), slice() for more. */
@@ -315,7 +316,7 @@ function writeValues(t: Tensor, flat: ArrayLike<number | boolean>): void {
 export function scalar(value: number | boolean, dtype?: DType): Tensor {
   dtype = fillDType('scalar', value, dtype);
   ready();
-  const id = core.newTensor(dtypeCode(dtype), 0, core.args());
+  const id = core[C.newTensor](dtypeCode(dtype), 0, core[C.args]());
   const ptr = dataAddress(id);
   if (dtype === 'float32') floats()[ptr >>> 2] = Number(value);
   else if (dtype === 'int32') ints()[ptr >>> 2] = Number(value);
@@ -494,7 +495,7 @@ export function dispose(x: unknown): void {
 /** What lives in WebAssembly memory now: live tensors, their bytes, and the size of the memory itself. */
 export function memory(): { tensors: number; bytes: number; wasmBytes: number } {
   ready();
-  return { tensors: core.liveTensors.value, bytes: core.liveBytes.value >>> 0, wasmBytes: core.memory.buffer.byteLength };
+  return { tensors: core[C.liveTensors].value, bytes: core[C.liveBytes].value >>> 0, wasmBytes: core.memory.buffer.byteLength };
 }
 
 /** Points a handle (a Variable) at a new id whose reference it takes over. */
