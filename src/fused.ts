@@ -29,7 +29,7 @@ export function checkFused(op: string, options: unknown, extraKeys: readonly str
   const { activation, leakyReluAlpha } = optionsOf(op, options, [...extraKeys, ...FUSED_KEYS]);
   if (activation !== undefined && !Object.hasOwn(ACTIVATION_OPS, activation as string))
     throw new Error(`${op}: unknown activation ${describe(activation)} (expected one of ${Object.keys(ACTIVATION_OPS).map(a => `'${a}'`).join(', ')})`);
-  if (leakyReluAlpha !== undefined && (typeof leakyReluAlpha !== 'number' || !Number.isFinite(leakyReluAlpha)))
+  if (leakyReluAlpha !== undefined && !Number.isFinite(leakyReluAlpha))
     throw new Error(`${op}: leakyReluAlpha must be a finite number, got ${describe(leakyReluAlpha)}`);
 }
 

@@ -10,11 +10,9 @@
 // int32 result is). bool is an Error. Every op here is declared pure.
 import { method, checkDTypes, dims, withShape, fmt, intTensor, integer } from './ops.js';
 import { core } from './core.js';
-import { Tensor, TensorLike, toTensor, wrap, describe, tensor, view, empty, checkShape } from './tensor.js';
+import { Tensor, TensorLike, toTensor, wrap, describe, tensor, view, empty, checkShape, product } from './tensor.js';
 import { gather, reshape, slice } from './ops-shape.js';
 import { C } from '../build/generated/interface.js';
-
-const product = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
 /**
  * The linear index into `shape`'s first K dimensions of each of the m index tuples (K ints each) in

@@ -2,7 +2,7 @@
 // and dot and norm, compositions of recorded ops.
 // ---- linear algebra ----
 import { core } from './core.js';
-import { Tensor, TensorLike, toTensor, wrap } from './tensor.js';
+import { Tensor, TensorLike, toTensor, wrap, product } from './tensor.js';
 import { method, checkDTypes, dims, operands, flag, broadcastShapes, withShape, axesMask, fmt } from './ops.js';
 import { checkShape } from './tensor.js';
 import { sqrt, square } from './ops-elementwise.js';
@@ -58,7 +58,7 @@ export const dot = method('dot', function dot(a: TensorLike, b: TensorLike): Ten
   checkShape('dot', shape);
   if (sa.length === 2 && sb.length === 2) return matmul(x, y);
   // (the op scope frees the temporaries)
-  const nA = aOuter.reduce((p, d) => p * d, 1), nB = bOuter.reduce((p, d) => p * d, 1);
+  const nA = product(aOuter), nB = product(bOuter);
   const a2 = sa.length === 2 ? x : reshape(x, [nA, k]);
   const bt = sb.length <= 2 ? y : transpose(y, [bAxis, ...sb.map((_, i) => i).filter(i => i !== bAxis)]);
   const b2 = sb.length === 2 ? y : reshape(bt, [k, nB]);

@@ -3,12 +3,10 @@
 // else here is a composition of recorded ops and needs no gradient code.
 import { def, method, dims, axesMask, normAxis, axisOf, concatRaw, withShape, fmt, intTensor, finite, integer } from './ops.js';
 import { core, writeArgs, ints } from './core.js';
-import { Tensor, TensorLike, DType, toTensor, wrap, describe, empty, view, checkShape, tensor } from './tensor.js';
+import { Tensor, TensorLike, DType, toTensor, wrap, describe, empty, view, checkShape, tensor, product, isInt } from './tensor.js';
 import { equal, where } from './ops-elementwise.js';
 import { C } from '../build/generated/interface.js';
 
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
-const product = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 const counts = (s: readonly number[]) => s.every(v => isInt(v) && v >= 0);
 
 /** Unvalidated slice: `begin` and `size` resolved, in range. */
@@ -226,7 +224,7 @@ export const tile = method('tile', function tile(x: TensorLike, reps: readonly n
   let out = reshape(t, s); // (a new tensor even if nothing is tiled)
   reps.forEach((rep, i) => {
     if (rep === 1) return;
-    const shape = dims(out).slice(), outer = shape.slice(0, i).reduce((a, b) => a * b, 1), rest = shape.slice(i).reduce((a, b) => a * b, 1);
+    const shape = dims(out).slice(), outer = product(shape.slice(0, i)), rest = product(shape.slice(i));
     const flat = reshape(out, [outer, 1, rest]), wide = broadcastTo(flat, [outer, rep, rest]);
     shape[i] *= rep;
     const next = reshape(wide, shape);

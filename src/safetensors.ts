@@ -136,7 +136,7 @@ function parseHeader(op: string, buf: Uint8Array): { entries: Entry[]; metadata:
     const dt = FROM_NAME[dtype];
     if (!dt) throw new Error(`${op}: ${where} has dtype ${JSON.stringify(dtype)}, which gradtape does not support (supported: F32, I32, BOOL)`);
     const size = checkShape(`${op}: ${where}`, shape as number[]);
-    if (!Array.isArray(offsets) || offsets.length !== 2 || offsets.some(o => typeof o !== 'number' || !Number.isSafeInteger(o) || o < 0))
+    if (!Array.isArray(offsets) || offsets.length !== 2 || offsets.some(o => !Number.isSafeInteger(o) || o < 0))
       throw new Error(`${op}: ${where} has invalid data_offsets ${describe(offsets)}: expected [begin, end], two non-negative integers`);
     const [begin, end] = offsets as number[], want = size * FORMAT[dt].bytes;
     if (end - begin !== want)

@@ -157,10 +157,15 @@ export class Tensor {
   [Symbol.for('nodejs.util.inspect.custom')](): string { return this.toString(); }
 }
 
+/** Whether v is an integer (a number: Number.isInteger does not convert). */
+export const isInt = Number.isInteger as (v: unknown) => v is number;
+/** The product of the dimensions: the element count of a shape. */
+export const product = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+
 /** The values (in C order) from flat[at] on as nested arrays of the axes from `axis` on. */
 function nest(flat: unknown[], shape: number[], axis = 0, at = 0): any {
   if (axis === shape.length) return flat[at];
-  const stride = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const stride = product(shape.slice(axis + 1));
   return Array.from({ length: shape[axis] }, (_, i) => nest(flat, shape, axis + 1, at + i * stride));
 }
 
@@ -173,7 +178,7 @@ function formatNumber(v: number, dtype: DType): string {
 /** Values printed like TF, eliding the middle of long axes. */
 function formatValues(t: Tensor): string {
   const values = t.data(), shape = t.shape;
-  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  const strides = shape.map((_, i) => product(shape.slice(i + 1)));
   const edge = 3, long = 1000;
   const summarize = values.length > long;
   const fmt = (axis: number, offset: number): string => {
@@ -194,7 +199,7 @@ function checkShape(op: string, shape: readonly number[]): number {
   if (shape.length > MAX_RANK) throw new Error(`${op}: rank ${shape.length} exceeds the maximum rank ${MAX_RANK} (shape [${shape}])`);
   let size = 1;
   for (const d of shape) {
-    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) throw new Error(`${op}: shape must contain non-negative integers, got [${shape.map(describe)}]`);
+    if (!isInt(d) || d < 0) throw new Error(`${op}: shape must contain non-negative integers, got [${shape.map(describe)}]`);
     size *= d;
   }
   if (size > MAX_ELEMENTS) throw new Error(`${op}: shape [${shape}] has ${size} elements, more than the maximum of ${MAX_ELEMENTS}`);
