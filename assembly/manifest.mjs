@@ -139,7 +139,7 @@ export const exports = {
  */
 export const keepNames = ['softmax', 'randomUniform', 'randomNormal'];
 
-/** The core exports the extra module imports (module name "core"). */
+/** The core exports the extra module imports (JS passes the core's exports as its "env", memory included). */
 export const extraImports = [
   'newTensor', 'retain', 'release', 'dataPtr', 'dimOf', 'rankOfId', 'sizeOfId', 'dtypeOfId',
   'scratchTake', 'scratchMark', 'scratchRelease', 'commitRecord', 'zerosLike',

@@ -175,10 +175,10 @@ function extraEntry({ ops, exports }) {
 }
 
 function extraImportsFile({ exports }, names) {
-  const lines = [HEADER, '// The core functions the extra module calls (the core\'s own exports).'];
+  const lines = [HEADER, '// The core functions the extra module calls: the core\'s own exports, which JS passes as its "env" (with the memory).'];
   for (const name of names) {
     const e = exports.core.find(x => x.name === name);
-    lines.push(`@external("core", "${e.wasmName}") export declare function ${name}(${asParams(e.params)}): ${e.result};`);
+    lines.push(`@external("env", "${e.wasmName}") export declare function ${name}(${asParams(e.params)}): ${e.result};`);
   }
   return lines.join('\n') + '\n';
 }

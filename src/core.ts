@@ -193,7 +193,8 @@ export function extraModule(source: () => WasmSource): Extra {
   if (extra) return extra;
   ready();
   extraCompiled ??= toModule(source());
-  const instance = new WebAssembly.Instance(extraCompiled, { env: { memory: core.memory }, core: rawCore as unknown as WebAssembly.ModuleImports });
+  // its imports are the core's exports, memory included (build/generated/extra-imports.ts)
+  const instance = new WebAssembly.Instance(extraCompiled, { env: rawCore as unknown as WebAssembly.ModuleImports });
   rawExtra = instance.exports as unknown as Extra;
   extra = fastObject<Extra>(guard(instance.exports));
   return extra;
