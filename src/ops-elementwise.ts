@@ -3,7 +3,7 @@
 // ---- unary ----
 import { core } from './core.js';
 import { Op } from '../build/generated/opcodes.js';
-import { Tensor, TensorLike, DType, toTensor, wrap, describe, dtypeCode } from './tensor.js';
+import { Tensor, TensorLike, DType, toTensor, wrap, describe, dtypeCode, checkDType } from './tensor.js';
 import { method, checkDTypes, dims, withShape, operands, broadcastShapes, unrecorded, fmt, type DTypes, type SpecExtras } from './ops.js';
 import { C } from '../build/generated/interface.js';
 
@@ -99,7 +99,7 @@ export const stopGradient = method('stopGradient', function stopGradient(x: Tens
 /** x converted to `dtype` ('float32', 'int32' or 'bool'); float to int truncates toward zero. Gradients flow between float tensors only. */
 export const cast = method('cast', function cast(x: TensorLike, dtype: DType): Tensor {
   const t = toTensor('cast', x);
-  if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'bool') throw new Error(`cast: dtype must be 'float32', 'int32' or 'bool', got ${describe(dtype)}`);
+  checkDType('cast', dtype);
   return withShape(wrap(core[C.cast](t.id, dtypeCode(dtype)), dtype), dims(t));
 }, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[2, 3]], args: ['float32'] }] });
 

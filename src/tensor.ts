@@ -238,7 +238,7 @@ export function view(t: Tensor): Float32Array | Int32Array | Uint8Array {
   return t.dtype === 'float32' ? new Float32Array(buf, ptr, n) : t.dtype === 'int32' ? new Int32Array(buf, ptr, n) : new Uint8Array(buf, ptr, n);
 }
 
-function checkDType(op: string, dtype: unknown): DType {
+export function checkDType(op: string, dtype: unknown): DType {
   if (dtype === 'float32' || dtype === 'int32' || dtype === 'bool') return dtype;
   throw new Error(`${op}: dtype must be 'float32', 'int32' or 'bool', got ${describe(dtype)}`);
 }
@@ -259,18 +259,14 @@ function flatten(op: string, values: NestedArray, shape: number[], flat: (number
 /** A tensor from a number, a (nested) array, a typed array or another tensor (copied). `shape` reshapes the values (a single value fills it); the dtype is inferred (numbers: float32, booleans: bool, Int32Array: int32) unless given. */
 export function tensor(values: TensorLike, shape?: readonly number[], dtype?: DType): Tensor {
   const op = 'tensor';
-  if (values instanceof Tensor) {
-    toTensor(op, values); // throws if disposed
-    if (dtype !== undefined) checkDType(op, dtype);
-    if (shape && checkShape(op, shape) !== values.size) throw new Error(`${op}: shape [${shape}] has ${checkShape(op, shape)} elements but the values have ${values.size}`);
-    const out = empty(shape ?? values.shape, dtype ?? values.dtype, op);
-    writeValues(out, values.data()); // (C order: writing the values in the new shape reshapes them)
-    return out;
-  }
   if (dtype !== undefined) checkDType(op, dtype);
   let flat: ArrayLike<number | boolean>;
   let inferred: number[];
-  if (typeof values === 'number' || typeof values === 'boolean') {
+  if (values instanceof Tensor) { // (a copy: C order, so writing the values in a new shape reshapes them)
+    flat = toTensor(op, values).data(); // (toTensor: throws if disposed)
+    inferred = values.shape;
+    dtype ??= values.dtype;
+  } else if (typeof values === 'number' || typeof values === 'boolean') {
     if (!shape || shape.length === 0) return scalar(values, dtype);
     flat = [values]; inferred = [];
     dtype ??= typeof values === 'boolean' ? 'bool' : 'float32';
@@ -291,10 +287,7 @@ export function tensor(values: TensorLike, shape?: readonly number[], dtype?: DT
   const finalShape = shape ?? inferred;
   const size = checkShape(op, finalShape);
   if (size !== flat.length) {
-    if (flat.length === 1 && shape) { // a single value fills the shape, as in TF
-      const t = fill(finalShape, Number(flat[0]), dtype);
-      return t;
-    }
+    if (flat.length === 1 && shape) return fill(finalShape, Number(flat[0]), dtype); // a single value fills the shape, as in TF
     throw new Error(`${op}: shape [${finalShape}] has ${size} elements but ${flat.length} values were given`);
   }
   if (dtype === 'int32' && !(flat instanceof Int32Array)) for (let i = 0; i < flat.length; i++) checkInt32(op, flat[i], ` (at flat index ${i})`);
