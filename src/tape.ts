@@ -385,18 +385,6 @@ export class GradientTape<R = unknown> extends Owned {
     }
   }
 
-  /** The gradients w.r.t. srcs of `count` sweeps from target, seeded with zeros where `ones(seed, k)` puts ones: rows[source][k]. */
-  #sweeps(target: Tensor, srcs: Tensor[], count: number, ones: (seed: Float32Array, k: number) => void): (Tensor | null)[][] {
-    const rows: (Tensor | null)[][] = srcs.map(() => []);
-    for (let k = 0; k < count; k++) {
-      const seed = zeros(dims(target));
-      ones(view(seed) as Float32Array, k);
-      this.#sweep([target], srcs, [seed], 'none').forEach((g, j) => rows[j].push(g));
-      seed.dispose();
-    }
-    return rows;
-  }
-
   /**
    * The gradient of `target` (a tensor, or a nesting of tensors whose gradients are summed) with respect
    * to `sources` (a tensor, variable, or any array/object nesting of them); the result mirrors the nesting
@@ -511,12 +499,7 @@ export class GradientTape<R = unknown> extends Owned {
     const unconnected = checkUnconnected('GradientTape.jacobian', options?.unconnectedGradients);
     if (!(target instanceof Tensor) || target.isDisposed) throw new Error(`GradientTape.jacobian: target must be a single tensor, got ${describe(target)}`);
     const srcs = leaves(sources, 'GradientTape.jacobian (sources)');
-    return this.#use('GradientTape.jacobian', () => {
-      const rows = this.#sweeps(target, srcs, target.size, (seed, i) => { seed[i] = 1; });
-      const result = srcs.map((src, j) => rows[j].every(g => g === null) && unconnected === 'none' ? null
-        : stackRows(rows[j], 0, [...dims(target), ...dims(src)], dims(src)));
-      return rebuild(sources, result) as Grads<S>;
-    });
+    return this.#use('GradientTape.jacobian', () => rebuild(sources, this.#jacobians(target, srcs, 0, unconnected)) as Grads<S>);
   }
 
   /**
@@ -537,12 +520,25 @@ export class GradientTape<R = unknown> extends Owned {
     const ts = dims(target), ss = dims(source);
     if (ts.length < 2 || ss.length < 2) throw new Error(`GradientTape.batchJacobian: target and source must have rank at least 2, got shapes [${ts}] and [${ss}]`);
     if (ts[0] !== ss[0]) throw new Error(`GradientTape.batchJacobian: Need first dimension of target shape (${ts[0]}) and source shape (${ss[0]}) to match.`);
-    return this.#use('GradientTape.batchJacobian', () => {
-      const b = ts[0], inner = target.size / b;
-      const [rows] = this.#sweeps(target, [source], inner, (seed, j) => { for (let i = 0; i < b; i++) seed[i * inner + j] = 1; });
-      // rows[j] has shape [b, ...source[1:]]; stacked on axis 1, then split into target[1:]
-      return stackRows(rows, 1, [b, ...ts.slice(1), ...ss.slice(1)], [b, ...ss.slice(1)]);
-    });
+    return this.#use('GradientTape.batchJacobian', () => this.#jacobians(target, [source], ts[0], 'zero')[0]!);
+  }
+
+  /**
+   * The Jacobians of `target` w.r.t. `srcs`: one sweep per element (with a `batch`, per element of an
+   * example, seeded in every example at once), each row of gradients stacked and shaped [...target,
+   * ...source] (batched: [...target, ...source without its batch axis]), or null if none is connected.
+   */
+  #jacobians(target: Tensor, srcs: Tensor[], batch: number, unconnected: Unconnected): (Tensor | null)[] {
+    const ts = dims(target), b = batch || 1, inner = target.size / b, rows: (Tensor | null)[][] = srcs.map(() => []);
+    for (let j = 0; j < inner; j++) {
+      const seed = zeros(ts), ones = view(seed);
+      for (let i = 0; i < b; i++) ones[i * inner + j] = 1;
+      this.#sweep([target], srcs, [seed], 'none').forEach((g, k) => rows[k].push(g));
+      seed.dispose();
+    }
+    // a row has the source's shape: stacked on axis 0 (batched: 1, after the batch), then split into target's
+    return srcs.map((src, k) => rows[k].every(g => g === null) && unconnected === 'none' ? null
+      : stackRows(rows[k], batch ? 1 : 0, [...ts, ...dims(src).slice(batch ? 1 : 0)], dims(src)));
   }
 
   /**
