@@ -4,7 +4,9 @@
 //   Each has its code (assigned here, in this order: nothing routes by ranges of codes), the file
 //   holding its entry and backward rule, and the rule's name (null: never recorded, no gradient).
 // - `exports`: what each wasm module exports to JS, with AssemblyScript signatures; the TypeScript
-//   `Core` and `Extra` interfaces are derived from them.
+//   `Core` and `Extra` interfaces are derived from them. In the wasm each export has a short name (a
+//   letter or two, in this order: the names are bytes of every bundle); the generated enums `C` and
+//   `X` give them by the names here: `core[C.newTensor](...)`.
 // - `extraImports`: the core exports the extra module calls (it shares the core's memory, tensor
 //   table, scratch arena and tapes).
 //
@@ -14,7 +16,7 @@
 //   core-backward.ts  the core's backward dispatch: one case per recorded op
 //   extra.ts          the extra module's asc entry: its exports and its own backward dispatch
 //   extra-imports.ts  the core functions the extra module imports
-//   interface.ts      the TypeScript `Core` and `Extra` interfaces
+//   interface.ts      the TypeScript `Core` and `Extra` interfaces, and the enums of their short names
 // A rule or export named here that its file does not define fails the AssemblyScript build; a
 // binding the wrapper calls that is not here fails the TypeScript build.
 //
@@ -131,7 +133,13 @@ export const exports = {
   },
 };
 
-/** The core exports the extra module imports (module name "core"). */
+/**
+ * Exports whose wasm names stay the manifest's (the others get a letter or two: scripts/generate.mjs):
+ * src/ops-nn.ts calls these by name.
+ */
+export const keepNames = ['softmax', 'randomUniform', 'randomNormal'];
+
+/** The core exports the extra module imports (JS passes the core's exports as its "env", memory included). */
 export const extraImports = [
   'newTensor', 'retain', 'release', 'dataPtr', 'dimOf', 'rankOfId', 'sizeOfId', 'dtypeOfId',
   'scratchTake', 'scratchMark', 'scratchRelease', 'commitRecord', 'zerosLike',

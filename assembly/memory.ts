@@ -4,7 +4,7 @@
 // The runtime is `stub` and the core never allocates managed objects, so everything above
 // __heap_base belongs to this allocator.
 
-@external("env", "outOfMemory")
+@external("env", "o") // (a one-letter name: src/core.ts's imports())
 declare function outOfMemory(bytes: f64): void;
 
 const MIN_CLASS = 4; // 16 bytes: keeps every block v128-aligned

@@ -22,9 +22,10 @@ import { scratchTake, scratchMark, scratchRelease, scratchBarrier } from "./scra
 import { backwardRule } from "../build/generated/core-backward";
 import { add } from "./ops/elementwise";
 
-@external("env", "customGradient")
+// (imports with one-letter names, as the exports' (scripts/generate.mjs): src/core.ts's imports())
+@external("env", "c")
 declare function callCustomGradient(fnId: i32, grads: Grads): void;
-@external("env", "releaseCustom")
+@external("env", "r")
 declare function releaseCustom(fnId: i32): void;
 
 // ---- the tape struct ----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ function next(): u32 {
  * Decodes `length` bytes from the ASCII text at address 0 into memory at `out`. The 256 bytes after
  * them (fresh memory: zeros) hold code XOR byte: nonzero only for the header's swapped pairs.
  */
-export function decode(length: u32, out: usize): void {
+function decode(length: u32, out: usize): void {
   const end = out + length;
   for (let pairs = next(); pairs > 0; pairs--) {
     const h = next(), l = next();
@@ -29,3 +29,5 @@ export function decode(length: u32, out: usize): void {
     store<u8>(out++, c ^ load<u8>(end + c));
   }
 }
+// (exported as `d`: its bytes are in every bundle, src/wasm-text.ts calls it)
+export { decode as d };

@@ -22,6 +22,12 @@ export function parseSignature(text) {
   return { kind: 'function', name: fn[1], params, result: fn[3] };
 }
 
+/** The n-th short export name: a-z, A-Z, then two letters. */
+export function shortName(n) {
+  const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+  return n < letters.length ? letters[n] : letters[Math.floor(n / letters.length) - 1] + letters[n % letters.length];
+}
+
 /** The manifest's ops in code order, each with its family, and the modules' exports. */
 export function readManifest(manifest) {
   const ops = [];
@@ -42,6 +48,9 @@ export function readManifest(manifest) {
     for (const [file, signatures] of Object.entries(files)) {
       for (const s of signatures) exports[module].push({ file, ...parseSignature(s) });
     }
+    // the name each export has in the wasm: short (the names are bytes of every bundle), in manifest order
+    let next = 0;
+    for (const e of exports[module]) e.wasmName = manifest.keepNames.includes(e.name) ? e.name : shortName(next++);
   }
   for (const name of manifest.extraImports) {
     if (!exports.core.some(e => e.name === name && e.kind === 'function')) throw new Error(`manifest: the extra module imports ${name}, which the core does not export`);
@@ -79,6 +88,9 @@ function imports(byFile) {
   return Object.entries(byFile).map(([file, names]) => `import { ${[...new Set(names)].join(', ')} } from "../../assembly/${file}";`);
 }
 
+/** The extra module's backward dispatch is exported after its listed exports. */
+const extraBackwardName = exports => shortName(exports.extra.length);
+
 function backwardDispatch(ops, module, name) {
   const own = ops.filter(o => o.rule && o.module === module);
   const byFile = {};
@@ -89,7 +101,7 @@ function backwardDispatch(ops, module, name) {
       ...imports(byFile),
       '',
       `/** Runs the backward rule of the record's op (this module's one rule; it never sees another module's ops). */`,
-      `export function ${name}(rec: Record, grads: Grads): void { ${[...rules][0]}(rec, grads); }`,
+      `${module === 'core' ? 'export ' : ''}function ${name}(rec: Record, grads: Grads): void { ${[...rules][0]}(rec, grads); }`,
       '',
     ];
   }
@@ -97,7 +109,7 @@ function backwardDispatch(ops, module, name) {
     ...imports(byFile),
     '',
     `/** Runs the backward rule of the record's op: one case per recorded op of this module. */`,
-    `export function ${name}(rec: Record, grads: Grads): void {`,
+    `${module === 'core' ? 'export ' : ''}function ${name}(rec: Record, grads: Grads): void {`,
     '  switch (rec.op) {',
     ...Object.entries(groupBy(own, o => o.rule)).map(([rule, list]) =>
       `    ${list.map(o => `case Op.${o.name}:`).join(' ')}\n      ${rule}(rec, grads); return;`),
@@ -110,9 +122,12 @@ function backwardDispatch(ops, module, name) {
   return lines;
 }
 
+/** `name as wasmName` (or just the name when it is kept). */
+const exported = e => e.wasmName === e.name ? e.name : `${e.name} as ${e.wasmName}`;
+
 function coreEntry({ exports }) {
   const byFile = {};
-  for (const e of exports.core) (byFile[e.file] ??= []).push(e.name);
+  for (const e of exports.core) (byFile[e.file] ??= []).push(exported(e));
   return [
     HEADER,
     '// The core module\'s exports to JS (and to the extra module).',
@@ -128,7 +143,7 @@ function coreBackward({ ops }) {
     'import { Record, Grads } from "../../assembly/record";',
     '',
     '/** The extra module\'s rules, reached through JS (the extra module is loaded after the core). */',
-    '@external("env", "extraBackward")',
+    '@external("env", "x") // (src/core.ts\'s imports(): one letter, as the exports)',
     'declare function extraBackward(rec: Record, grads: Grads): void;',
     '',
     ...backwardDispatch(ops, 'core', 'backwardRule'),
@@ -146,7 +161,7 @@ function coreBackward({ ops }) {
 
 function extraEntry({ ops, exports }) {
   const byFile = {};
-  for (const e of exports.extra) (byFile[e.file] ??= []).push(e.name);
+  for (const e of exports.extra) (byFile[e.file] ??= []).push(exported(e));
   return [
     HEADER,
     '// The extra module: its exports to JS, and the backward dispatch of its ops (which the core\'s sweep calls).',
@@ -154,37 +169,50 @@ function extraEntry({ ops, exports }) {
     'import { Record, Grads } from "../../assembly/record";',
     ...Object.entries(byFile).map(([file, names]) => `export { ${names.join(', ')} } from "../../assembly/${file}";`),
     ...backwardDispatch(ops, 'extra', 'backward'),
+    `export { backward as ${extraBackwardName(exports)} };`,
+    '',
   ].join('\n');
 }
 
 function extraImportsFile({ exports }, names) {
-  const lines = [HEADER, '// The core functions the extra module calls (the core\'s own exports).'];
+  const lines = [HEADER, '// The core functions the extra module calls: the core\'s own exports, which JS passes as its "env" (with the memory).'];
   for (const name of names) {
     const e = exports.core.find(x => x.name === name);
-    lines.push(`@external("core", "${name}") export declare function ${name}(${asParams(e.params)}): ${e.result};`);
+    lines.push(`@external("env", "${e.wasmName}") export declare function ${name}(${asParams(e.params)}): ${e.result};`);
   }
   return lines.join('\n') + '\n';
 }
 
-function tsMembers(list) {
+function tsMembers(list, names) {
   return list.map(e => e.kind === 'global'
-    ? `  ${e.name}: WebAssembly.Global;`
-    : `  ${e.name}(${e.params.map(p => `${p.name}: ${tsType(p.type)}`).join(', ')}): ${tsType(e.result)};`);
+    ? `  [${names}.${e.name}]: WebAssembly.Global;`
+    : `  [${names}.${e.name}](${e.params.map(p => `${p.name}: ${tsType(p.type)}`).join(', ')}): ${tsType(e.result)};`);
 }
+const tsNames = (names, list) => [`export enum ${names} {`, ...list.map(e => `  ${e.name} = '${e.wasmName}',`), '}'];
 
 function tsInterfaces({ exports }, manifest) {
-  const backward = { kind: 'function', name: 'backward', params: [{ name: 'record', type: 'usize' }, { name: 'grads', type: 'usize' }], result: 'void' };
+  const backward = { kind: 'function', name: 'backward', wasmName: extraBackwardName(exports), params: [{ name: 'record', type: 'usize' }, { name: 'grads', type: 'usize' }], result: 'void' };
+  const extra = [...exports.extra, backward];
   return [
     HEADER,
+    '/**',
+    ' * The wasm names of the core\'s exports: a letter or two each, as these names are bytes of every',
+    ' * bundle; `core[C.newTensor](...)` calls the export the manifest names newTensor.',
+    ' */',
+    ...tsNames('C', exports.core),
+    '',
     '/** The raw exports of the core module (build/gradtape.wasm). */',
     'export interface Core {',
     '  memory: WebAssembly.Memory;',
-    ...tsMembers(exports.core),
+    ...tsMembers(exports.core, 'C'),
     '}',
+    '',
+    '/** The wasm names of the extra module\'s exports, as `C`\'s. */',
+    ...tsNames('X', extra),
     '',
     '/** The raw exports of the extra module (build/gradtape-extra.wasm). */',
     'export interface Extra {',
-    ...tsMembers([...exports.extra, backward]),
+    ...tsMembers(extra, 'X'),
     '}',
     '',
     '/** Tensor methods a bundle may leave out (see assembly/manifest.mjs); one string, split: fewer bytes than an array literal. */',

@@ -2,7 +2,8 @@
 // module (kernels few programs use, compiled on the first op that needs it; it shares the core's
 // memory, tensor table and tapes), their raw exports (interfaces generated from the op manifest,
 // assembly/manifest.mjs), views over the memory, and the args buffer for array arguments.
-import type { Core, Extra } from '../build/generated/interface.js';
+// The modules export under short names (build/generated/interface.ts): `core[C.newTensor](...)`.
+import { C, X, type Core, type Extra } from '../build/generated/interface.js';
 export type { Core, Extra };
 
 /** Where a module's bytes come from: a compiled Module, or bytes to compile. */
@@ -32,16 +33,19 @@ export function setDefaultSource(source: () => WasmSource): void {
   defaultSource = source;
 }
 
+/** What the core imports, under one-letter names as its exports (assembly/memory.ts, assembly/tape.ts, build/generated/core-backward.ts). */
 function imports(): WebAssembly.Imports {
   return {
     env: {
-      outOfMemory(bytes: number) {
+      // outOfMemory
+      o(bytes: number) {
         throw new Error(`gradtape: out of memory: WebAssembly memory could not grow to allocate ${bytes} bytes (it holds ${core.memory.buffer.byteLength} bytes now)`);
       },
-      customGradient: (fnId: number, grads: number) => callbacks.customGradient(fnId, grads),
-      releaseCustom: (fnId: number) => callbacks.releaseCustom(fnId),
-      // the backward rules of the extra module's ops (a record of one exists only once it is loaded)
-      extraBackward: (record: number, grads: number) => rawExtra!.backward(record, grads),
+      // customGradient, releaseCustom
+      c: (fnId: number, grads: number) => callbacks.customGradient(fnId, grads),
+      r: (fnId: number) => callbacks.releaseCustom(fnId),
+      // extraBackward: the backward rules of the extra module's ops (a record of one exists only once it is loaded)
+      x: (record: number, grads: number) => rawExtra![X.backward](record, grads),
       // only the debug builds import abort: decode AssemblyScript's UTF-16 message
       abort(msg: number, file: number, line: number, col: number) {
         throw new Error(`gradtape core assertion failed: ${readString(msg)} at ${readString(file)}:${line}:${col}`);
@@ -80,7 +84,7 @@ function guard(exports: WebAssembly.Exports): Record<string, unknown> {
     const fn = value as (...args: number[]) => number;
     const fail = (e: unknown): never => {
       if (e instanceof WebAssembly.RuntimeError) recover(name, e);
-      rawCore.scratchRecover();
+      rawCore[C.scratchRecover]();
       throw e;
     };
     // one wrapper per arity: calling an export with exactly its parameter count keeps V8's fast path
@@ -97,25 +101,24 @@ function guard(exports: WebAssembly.Exports): Record<string, unknown> {
 }
 
 /** The core's exports as JS uses them: pointers unsigned, the args buffer's address cached. */
-function coreShortcuts(out: Record<string, unknown>): Record<string, unknown> {
+function coreShortcuts(out: Record<string, any>): Record<string, unknown> {
   // pointers come back as signed i32: above 2 GiB they must be read unsigned
-  const dataPtr = out.dataPtr as (id: number) => number, newTape = out.newTape as () => number;
-  out.dataPtr = (id: number) => dataPtr(id) >>> 0;
-  out.newTape = () => newTape() >>> 0;
+  const dataPtr = out[C.dataPtr], newTape = out[C.newTape], growArgs = out[C.growArgs];
+  out[C.dataPtr] = (id: number) => dataPtr(id) >>> 0;
+  out[C.newTape] = () => newTape() >>> 0;
   // the argument buffer is static data: its address and size never change, so JS need not ask again
-  let argsBase = (out.args as () => number)() >>> 0, argsCapacity = (out.argsCapacity as () => number)();
-  tableCell = (out.tableCell as () => number)() >>> 2;
-  memoryCell = (out.memoryCell as () => number)() >>> 2;
-  out.args = () => argsBase;
-  out.argsCapacity = () => argsCapacity;
-  const growArgs = out.growArgs as (ints: number) => number;
-  out.growArgs = (ints: number) => { argsBase = growArgs(ints) >>> 0; argsCapacity = ints; return argsBase; };
+  let argsBase = out[C.args]() >>> 0, argsCapacity = out[C.argsCapacity]();
+  tableCell = out[C.tableCell]() >>> 2;
+  memoryCell = out[C.memoryCell]() >>> 2;
+  out[C.args] = () => argsBase;
+  out[C.argsCapacity] = () => argsCapacity;
+  out[C.growArgs] = (ints: number) => { argsBase = growArgs(ints) >>> 0; argsCapacity = ints; return argsBase; };
   return out;
 }
 
 /**
  * The same properties in an object with fast properties: one built by adding ~60 properties one by
- * one is left in V8's dictionary mode, where every `core.unary` looks its name up.
+ * one is left in V8's dictionary mode, where every `core[C.unary]` looks its name up.
  */
 function fastObject<T>(o: Record<string, unknown>): T { return Object.fromEntries(Object.entries(o)) as T; }
 
@@ -190,7 +193,8 @@ export function extraModule(source: () => WasmSource): Extra {
   if (extra) return extra;
   ready();
   extraCompiled ??= toModule(source());
-  const instance = new WebAssembly.Instance(extraCompiled, { env: { memory: core.memory }, core: rawCore as unknown as WebAssembly.ModuleImports });
+  // its imports are the core's exports, memory included (build/generated/extra-imports.ts)
+  const instance = new WebAssembly.Instance(extraCompiled, { env: rawCore as unknown as WebAssembly.ModuleImports });
   rawExtra = instance.exports as unknown as Extra;
   extra = fastObject<Extra>(guard(instance.exports));
   return extra;
@@ -226,7 +230,7 @@ function setViews(): void {
 
 /** The args buffer's address, with room for `n` ints (it grows when a call needs more). */
 export function argsFor(n: number): number {
-  return n <= core.argsCapacity() ? core.args() : core.growArgs(Math.max(n, 2 * core.argsCapacity()));
+  return n <= core[C.argsCapacity]() ? core[C.args]() : core[C.growArgs](Math.max(n, 2 * core[C.argsCapacity]()));
 }
 
 /** Writes ints into the args buffer; returns its address. */

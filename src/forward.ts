@@ -53,33 +53,21 @@ export class ForwardAccumulator {
    * ```
    */
   constructor(primals: TensorLike | TensorLike[], tangents: TensorLike | TensorLike[]) {
-    const ps = (Array.isArray(primals) && primals.every(p => p instanceof Tensor) ? primals : [primals]) as TensorLike[];
-    const ts = (Array.isArray(tangents) && tangents.every(t => t instanceof Tensor) ? tangents : [tangents]) as TensorLike[];
+    const list = (x: TensorLike | TensorLike[]) => (Array.isArray(x) && x.every(v => v instanceof Tensor) ? x : [x]) as TensorLike[];
+    const ps = list(primals), ts = list(tangents);
     if (ps.length !== ts.length) throw new Error(`ForwardAccumulator: got ${ps.length} primal(s) but ${ts.length} tangent(s)`);
     this.#primals = ps.map((p, i) => {
       if (!(p instanceof Tensor)) throw new Error(`ForwardAccumulator: primal ${i} must be a Tensor or Variable, got ${describe(p)}`);
+      if (ps.indexOf(p) < i)
+        throw new Error(`ForwardAccumulator: Tensor ${describe(p)} was specified as a primal multiple times. This may indicate an error. If it was intended, use the sum of the tangents instead.`);
       return toTensor('ForwardAccumulator', p);
     });
-    this.#primals.forEach((p, i) => {
-      if (this.#primals.some((q, j) => j < i && q.id === p.id))
-        throw new Error(`ForwardAccumulator: Tensor ${describe(p)} was specified as a primal multiple times. This may indicate an error. If it was intended, use the sum of the tangents instead.`);
-    });
-    this.#tangents = [];
-    try {
-      ts.forEach((t, i) => {
-        const tt = toTensor('ForwardAccumulator', t);
-        try {
-          const ps = dims(this.#primals[i]), tsh = dims(tt);
-          if (ps.join() !== tsh.join()) throw new Error(`ForwardAccumulator: tangent ${i} has shape [${tsh}] but its primal has shape [${ps}]`);
-          this.#tangents.push(keep(unrecorded(() => identity(tt))));
-        } finally {
-          if (tt !== t) tt.dispose();
-        }
-      });
-    } catch (e) {
-      for (const t of this.#tangents) t.dispose();
-      throw e;
-    }
+    // copies of the tangents (kept: an accumulator made inside a tidy may be used after it)
+    this.#tangents = tidy(() => ts.map((t, i) => {
+      const tt = toTensor('ForwardAccumulator', t), ps = dims(this.#primals[i]), tsh = dims(tt);
+      if (ps.join() !== tsh.join()) throw new Error(`ForwardAccumulator: tangent ${i} has shape [${tsh}] but its primal has shape [${ps}]`);
+      return unrecorded(() => identity(tt));
+    })).map(t => keep(t));
     this.#tape.watch(this.#primals);
   }
 

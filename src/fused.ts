@@ -5,6 +5,7 @@ import { core } from './core.js';
 import { Op } from '../build/generated/opcodes.js';
 import { Tensor, TensorLike, wrap, describe } from './tensor.js';
 import { floatArg, dims, withShape, fmt, optionsOf } from './ops.js';
+import { C } from '../build/generated/interface.js';
 
 /** The activations conv2d and matmul fuse with their bias. */
 export type FusedActivation = 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'tanh' | 'elu' | 'leakyRelu';
@@ -28,7 +29,7 @@ export function checkFused(op: string, options: unknown, extraKeys: readonly str
   const { activation, leakyReluAlpha } = optionsOf(op, options, [...extraKeys, ...FUSED_KEYS]);
   if (activation !== undefined && !Object.hasOwn(ACTIVATION_OPS, activation as string))
     throw new Error(`${op}: unknown activation ${describe(activation)} (expected one of ${Object.keys(ACTIVATION_OPS).map(a => `'${a}'`).join(', ')})`);
-  if (leakyReluAlpha !== undefined && (typeof leakyReluAlpha !== 'number' || !Number.isFinite(leakyReluAlpha)))
+  if (leakyReluAlpha !== undefined && !Number.isFinite(leakyReluAlpha))
     throw new Error(`${op}: leakyReluAlpha must be a finite number, got ${describe(leakyReluAlpha)}`);
 }
 
@@ -47,7 +48,7 @@ export function applyFused(y: Tensor, bias: Tensor | undefined, options: FusedOp
   const act = ACTIVATION_OPS[options?.activation ?? 'linear'];
   if (!bias && act < 0) return y;
   const alpha = options?.leakyReluAlpha ?? 0.2, shape = dims(y);
-  const out = bias ? core.biasActivation(y.id, bias.id, act, alpha) : core.unary(act, y.id, alpha);
+  const out = bias ? core[C.biasActivation](y.id, bias.id, act, alpha) : core[C.unary](act, y.id, alpha);
   y.dispose();
   return withShape(wrap(out, 'float32'), shape);
 }

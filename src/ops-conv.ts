@@ -7,7 +7,8 @@ import { extraModule } from './core.js';
 import { Op } from '../build/generated/opcodes.js';
 import { extraWasm } from './extra-source.js';
 import { type FusedOptions, checkFused, fusedBias, applyFused } from './fused.js';
-import { Tensor, TensorLike, wrap, describe, checkShape } from './tensor.js';
+import { Tensor, TensorLike, wrap, describe, checkShape, isInt } from './tensor.js';
+import { X } from '../build/generated/interface.js';
 
 const kernels = () => extraModule(extraWasm);
 
@@ -25,7 +26,7 @@ function spatialPair(op: string, what: string, v: unknown, max: number): [number
   if (typeof v === 'number') p = [v, v];
   else if (Array.isArray(v) && v.length === 2) p = v;
   else if (Array.isArray(v) && v.length === 4 && v[0] === 1 && v[3] === 1) p = [v[1], v[2]];
-  if (!p || !p.every(d => typeof d === 'number' && Number.isInteger(d) && d >= 1))
+  if (!p || !p.every(d => isInt(d) && d >= 1))
     throw new Error(`${op}: ${what} must be a positive integer, [h, w] or [1, h, w, 1], got ${describe(v)}`);
   const [a, b] = p as [number, number];
   if (a > max || b > max) throw new Error(`${op}: ${what} ${describe(v)} exceeds the supported maximum of ${max}`);
@@ -96,7 +97,7 @@ export const conv2d = /* @__PURE__ */ method('conv2d', function conv2d(x: Tensor
   const outShape = [n, outSize(h, (kh - 1) * dh + 1, sh, same), outSize(w, (kw - 1) * dw + 1, sw, same), co];
   checkShape(op, outShape);
   const bias = fusedBias(op, options, co);
-  return applyFused(spatialCall(input, outShape, id => kernels().spatial(Op.Conv2D, id, f.id, kh, kw, sh, sw, same ? 1 : 0, h, w, dh, dw)), bias, options);
+  return applyFused(spatialCall(input, outShape, id => kernels()[X.spatial](Op.Conv2D, id, f.id, kh, kw, sh, sw, same ? 1 : 0, h, w, dh, dw)), bias, options);
 }, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true,
   examples: [
@@ -136,7 +137,7 @@ export const conv2dTranspose = /* @__PURE__ */ method('conv2dTranspose', functio
   const [kh, kw, co] = fs;
   const given = Array.isArray(outputShape) ? outputShape : undefined;
   const shape3 = given?.length === 4 ? given.slice(1) : given;
-  if (!shape3 || shape3.length !== 3 || !shape3.every(d => Number.isInteger(d) && d >= 0))
+  if (!shape3 || shape3.length !== 3 || !shape3.every(d => isInt(d) && d >= 0))
     throw new Error(`${op}: outputShape must be [batch, height, width, channels] or [height, width, channels], got ${describe(outputShape)}`);
   const [h, w, oc] = shape3;
   if ((given!.length === 4 && given![0] !== n) || oc !== co)
@@ -150,7 +151,7 @@ export const conv2dTranspose = /* @__PURE__ */ method('conv2dTranspose', functio
   const outShape = [n, h, w, co];
   checkShape(op, outShape);
   const bias = fusedBias(op, options, co);
-  return applyFused(spatialCall(input, outShape, id => kernels().spatial(Op.Conv2DBackpropInput, id, f.id, kh, kw, sh, sw, same ? 1 : 0, h, w, 1, 1)), bias, options);
+  return applyFused(spatialCall(input, outShape, id => kernels()[X.spatial](Op.Conv2DBackpropInput, id, f.id, kh, kw, sh, sw, same ? 1 : 0, h, w, 1, 1)), bias, options);
 }, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true,
   examples: [
@@ -181,7 +182,7 @@ export const depthwiseConv2d = /* @__PURE__ */ method('depthwiseConv2d', functio
   const outShape = [n, outSize(h, kh, sh, same), outSize(w, kw, sw, same), c * m];
   checkShape(op, outShape);
   const bias = fusedBias(op, options, c * m);
-  return applyFused(spatialCall(input, outShape, id => kernels().spatial(Op.DepthwiseConv2D, id, f.id, kh, kw, sh, sw, same ? 1 : 0, h, w, 1, 1)), bias, options);
+  return applyFused(spatialCall(input, outShape, id => kernels()[X.spatial](Op.DepthwiseConv2D, id, f.id, kh, kw, sh, sw, same ? 1 : 0, h, w, 1, 1)), bias, options);
 }, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true,
   examples: [
@@ -204,7 +205,7 @@ function poolOp(name: 'maxPool' | 'avgPool') {
     const [n, h, w, c] = input.shape;
     const outShape = [n, outSize(h, kh, sh, same), outSize(w, kw, sw, same), c];
     const op = name === 'maxPool' ? Op.MaxPool : Op.AvgPool;
-    return spatialCall(input, outShape, id => kernels().spatial(op, id, 0, kh, kw, sh, sw, same ? 1 : 0, h, w, 1, 1));
+    return spatialCall(input, outShape, id => kernels()[X.spatial](op, id, 0, kh, kw, sh, sw, same ? 1 : 0, h, w, 1, 1));
   };
 }
 const POOL_EXAMPLES = [

@@ -3,7 +3,7 @@
 // Planning (pure JS, shapes only) validates everything and composes the steps before anything is
 // allocated; plans are cached per equation and operand shapes, so a training loop plans once.
 import { def, dims, fmt } from './ops.js';
-import { Tensor, TensorLike, toTensor, describe, tensor as makeTensor, checkShape, MAX_RANK } from './tensor.js';
+import { Tensor, TensorLike, toTensor, describe, tensor as makeTensor, checkShape, MAX_RANK, product } from './tensor.js';
 import { mul, identity } from './ops-elementwise.js';
 import { sum } from './ops-reduce.js';
 import { reshape, transpose, gather } from './ops-shape.js';
@@ -18,7 +18,6 @@ interface Slot { labels: Labels; shape: number[]; run: Run }
 
 const isIdentity = (perm: readonly number[]): boolean => perm.every((p, i) => p === i);
 const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
-const product = (s: readonly number[]): number => s.reduce((p, d) => p * d, 1);
 
 const TERM = /^([a-zA-Z]*)(\.\.\.)?([a-zA-Z]*)$/;
 /** A term: its text, its letters' labels, and where its '...' stands among them (-1: none). */

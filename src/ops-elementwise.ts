@@ -3,14 +3,15 @@
 // ---- unary ----
 import { core } from './core.js';
 import { Op } from '../build/generated/opcodes.js';
-import { Tensor, TensorLike, DType, toTensor, wrap, describe, dtypeCode } from './tensor.js';
+import { Tensor, TensorLike, DType, toTensor, wrap, describe, dtypeCode, checkDType } from './tensor.js';
 import { method, checkDTypes, dims, withShape, operands, broadcastShapes, unrecorded, fmt, type DTypes, type SpecExtras } from './ops.js';
+import { C } from '../build/generated/interface.js';
 
 function unaryOp(name: string, op: Op, allowed: DTypes, extras: SpecExtras | false = false) {
   return method(name, (x: TensorLike): Tensor => {
     const t = toTensor(name, x);
     checkDTypes(name, t, allowed);
-    return withShape(wrap(core.unary(op, t.id, 0), op === Op.LogicalNot ? 'bool' : t.dtype), dims(t));
+    return withShape(wrap(core[C.unary](op, t.id, 0), op === Op.LogicalNot ? 'bool' : t.dtype), dims(t));
   }, __TESTS__ && { kind: 'unary', dtypes: allowed, grad: true, ...extras });
 }
 /** Elementwise negation, -x. */
@@ -73,7 +74,7 @@ export const leakyRelu = method('leakyRelu', function leakyRelu(x: TensorLike, a
   const t = toTensor('leakyRelu', x);
   checkDTypes('leakyRelu', t, 'float');
   if (typeof alpha !== 'number') throw new Error(`leakyRelu: alpha must be a number, got ${describe(alpha)}`);
-  return withShape(wrap(core.unary(Op.LeakyRelu, t.id, alpha), 'float32'), dims(t));
+  return withShape(wrap(core[C.unary](Op.LeakyRelu, t.id, alpha), 'float32'), dims(t));
 }, __TESTS__ && { kind: 'unary', dtypes: 'float', grad: true, kinks: [0], examples: [{ inputs: [[2, 3]] }, { inputs: [[4]], args: [0.5] }] });
 /** Elementwise SiLU (swish), x · sigmoid(x). */
 export const silu = method('silu', (x: TensorLike): Tensor => { const t = toTensor('silu', x); checkDTypes('silu', t, 'float'); return mul(t, sigmoid(t)); }, __TESTS__ && { kind: 'unary', dtypes: 'float', grad: true });
@@ -93,13 +94,13 @@ export const clipByValue = method('clipByValue', function clipByValue(x: TensorL
 /** A copy of x that no tape records: gradients do not flow through it (TF's tf.stop_gradient). */
 export const stopGradient = method('stopGradient', function stopGradient(x: TensorLike): Tensor {
   const t = toTensor('stopGradient', x);
-  return withShape(wrap(unrecorded(() => core.unary(Op.Identity, t.id, 0)), t.dtype), dims(t));
+  return withShape(wrap(unrecorded(() => core[C.unary](Op.Identity, t.id, 0)), t.dtype), dims(t));
 }, __TESTS__ && { kind: 'unary', dtypes: 'any', grad: false });
 /** x converted to `dtype` ('float32', 'int32' or 'bool'); float to int truncates toward zero. Gradients flow between float tensors only. */
 export const cast = method('cast', function cast(x: TensorLike, dtype: DType): Tensor {
   const t = toTensor('cast', x);
-  if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'bool') throw new Error(`cast: dtype must be 'float32', 'int32' or 'bool', got ${describe(dtype)}`);
-  return withShape(wrap(core.cast(t.id, dtypeCode(dtype)), dtype), dims(t));
+  checkDType('cast', dtype);
+  return withShape(wrap(core[C.cast](t.id, dtypeCode(dtype)), dtype), dims(t));
 }, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[2, 3]], args: ['float32'] }] });
 
 // ---- binary ----
@@ -108,7 +109,7 @@ function binaryOp(name: string, op: Op, allowed: DTypes, out?: DType, extras: Sp
     const [x, y] = operands(name, a, b);
     checkDTypes(name, x, allowed);
     const shape = broadcastShapes(name, dims(x), dims(y));
-    return withShape(wrap(core.binary(op, x.id, y.id), out ?? x.dtype), shape);
+    return withShape(wrap(core[C.binary](op, x.id, y.id), out ?? x.dtype), shape);
   }, __TESTS__ && { kind: 'binary', dtypes: allowed, grad: out !== 'bool', ...extras });
 }
 /** Elementwise a + b, with NumPy/TF broadcasting. */
@@ -158,5 +159,5 @@ export const where = method('where', function where(cond: TensorLike, a: TensorL
   if (c.dtype !== 'bool') throw new Error(`where: condition must be a bool tensor, got dtype ${c.dtype}`);
   const [x, y] = operands('where', a, b);
   const shape = broadcastShapes('where', dims(c), broadcastShapes('where', dims(x), dims(y)));
-  return withShape(wrap(core.where(c.id, x.id, y.id), x.dtype), shape);
+  return withShape(wrap(core[C.where](c.id, x.id, y.id), x.dtype), shape);
 }, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [{ shape: [2, 3], bool: true }, [2, 3], [2, 3]] }, { inputs: [{ shape: [3], bool: true }, [2, 3], [1]] }, { inputs: [{ shape: [2, 1], bool: true }, [], [1, 4]] }] });

@@ -10,10 +10,9 @@
 // int32 result is). bool is an Error. Every op here is declared pure.
 import { method, checkDTypes, dims, withShape, fmt, intTensor, integer } from './ops.js';
 import { core } from './core.js';
-import { Tensor, TensorLike, toTensor, wrap, describe, tensor, view, empty, checkShape } from './tensor.js';
+import { Tensor, TensorLike, toTensor, wrap, describe, tensor, view, empty, checkShape, product } from './tensor.js';
 import { gather, reshape, slice } from './ops-shape.js';
-
-const product = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+import { C } from '../build/generated/interface.js';
 
 /**
  * The linear index into `shape`'s first K dimensions of each of the m index tuples (K ints each) in
@@ -71,7 +70,7 @@ function scatterRows(u: Tensor, ids: Int32Array, idsShape: number[], M: number, 
     return out;
   }
   const at = tensor(ids, idsShape, 'int32');
-  return withShape(wrap(core.scatterAdd(u.id, at.id, 0, M), 'float32'), [M, ...rest]);
+  return withShape(wrap(core[C.scatterAdd](u.id, at.id, 0, M), 'float32'), [M, ...rest]);
 }
 
 /**

@@ -2,13 +2,14 @@
 // and dot and norm, compositions of recorded ops.
 // ---- linear algebra ----
 import { core } from './core.js';
-import { Tensor, TensorLike, toTensor, wrap } from './tensor.js';
+import { Tensor, TensorLike, toTensor, wrap, product } from './tensor.js';
 import { method, checkDTypes, dims, operands, flag, broadcastShapes, withShape, axesMask, fmt } from './ops.js';
 import { checkShape } from './tensor.js';
 import { sqrt, square } from './ops-elementwise.js';
 import { type FusedOptions, checkFused, fusedBias, applyFused } from './fused.js';
 import { sum } from './ops-reduce.js';
 import { reshape, transpose } from './ops-shape.js';
+import { C } from '../build/generated/interface.js';
 
 /**
  * Matrix product of the last two axes, batched and broadcast over the leading ones; `transposeA`/
@@ -30,7 +31,7 @@ export const matmul = method('matmul', function matmul(a: TensorLike, b: TensorL
   const shape = [...batch, m, n];
   checkShape('matmul', shape);
   const bias = fusedBias('matmul', options, n);
-  return applyFused(withShape(wrap(core.matmul(x.id, y.id, transposeA ? 1 : 0, transposeB ? 1 : 0), 'float32'), shape), bias, options);
+  return applyFused(withShape(wrap(core[C.matmul](x.id, y.id, transposeA ? 1 : 0, transposeB ? 1 : 0), 'float32'), shape), bias, options);
 }, __TESTS__ && { kind: 'other', dtypes: 'float', grad: true, examples: [
   { inputs: [[3, 4], [4, 5], [5]], call: (f, [a, b, bias]) => f(a, b, false, false, { bias, activation: 'tanh' }) },
   { inputs: [[2, 3, 4], [4, 6], [6]], call: (f, [a, b, bias]) => f(a, b, false, false, { bias, activation: 'sigmoid' }) },
@@ -57,7 +58,7 @@ export const dot = method('dot', function dot(a: TensorLike, b: TensorLike): Ten
   checkShape('dot', shape);
   if (sa.length === 2 && sb.length === 2) return matmul(x, y);
   // (the op scope frees the temporaries)
-  const nA = aOuter.reduce((p, d) => p * d, 1), nB = bOuter.reduce((p, d) => p * d, 1);
+  const nA = product(aOuter), nB = product(bOuter);
   const a2 = sa.length === 2 ? x : reshape(x, [nA, k]);
   const bt = sb.length <= 2 ? y : transpose(y, [bAxis, ...sb.map((_, i) => i).filter(i => i !== bAxis)]);
   const b2 = sb.length === 2 ? y : reshape(bt, [k, nB]);

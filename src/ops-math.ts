@@ -9,6 +9,7 @@ import { broadcastTo } from './ops-shape.js';
 import { extraWasm } from './extra-source.js';
 import { Tensor, TensorLike, wrap, onesLike } from './tensor.js';
 import { add, sub, mul, div, neg, sign, sqrt, exp, expm1, log, log1p, abs, maximum, minimum, where, less, equal, notEqual } from './ops-elementwise.js';
+import { X } from '../build/generated/interface.js';
 
 /** x converted and checked to be float32 (errors name the op), then `f(x)`. */
 function floatOp(name: string, f: (x: Tensor) => Tensor): (x: TensorLike) => Tensor {
@@ -17,7 +18,7 @@ function floatOp(name: string, f: (x: Tensor) => Tensor): (x: TensorLike) => Ten
 
 // ---- atan2 and the inverse trigonometric functions ----
 /** The kernel, on y and x of one shape. */
-const atan2Of = (y: Tensor, x: Tensor): Tensor => withShape(wrap(extraModule(extraWasm).atan2(y.id, x.id), 'float32'), dims(y));
+const atan2Of = (y: Tensor, x: Tensor): Tensor => withShape(wrap(extraModule(extraWasm)[X.atan2](y.id, x.id), 'float32'), dims(y));
 
 /**
  * Elementwise arctangent of y/x in (−π, π], the angle of the point (x, y), with broadcasting (float32;

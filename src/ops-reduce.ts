@@ -7,13 +7,14 @@ import { Tensor, TensorLike, toTensor, wrap } from './tensor.js';
 import { method, checkDTypes, dims, axesMask, axisOf, flag, fmt, type DTypes, type SpecExtras } from './ops.js';
 import { stopGradient, where, add, sub, mul, log, exp, less, abs } from './ops-elementwise.js';
 import { reshape } from './ops-shape.js';
+import { C } from '../build/generated/interface.js';
 
 function reduceOp(name: string, op: Op, allowed: DTypes, extras: SpecExtras | false = false) {
   return method(name, (x: TensorLike, axis?: number | number[], keepDims = false): Tensor => {
     const t = toTensor(name, x);
     checkDTypes(name, t, allowed);
     const mask = axesMask(name, axis, t.rank);
-    return wrap(core.reduce(op, t.id, mask, flag(name, 'keepDims', keepDims) ? 1 : 0), t.dtype);
+    return wrap(core[C.reduce](op, t.id, mask, flag(name, 'keepDims', keepDims) ? 1 : 0), t.dtype);
   }, __TESTS__ && { kind: 'reduce', dtypes: allowed, grad: true, ...extras });
 }
 /** Sum over `axis` (a number, a list, or all axes by default); `keepDims` keeps reduced axes with size 1. */
@@ -52,7 +53,7 @@ function argOp(name: string, op: Op) {
     checkDTypes(name, t, 'numeric');
     const ax = axisOf(name, t, axis);
     if (dims(t)[ax] === 0) throw new Error(`${name}: axis ${axis} has size 0 (shape ${fmt(dims(t))})`);
-    return wrap(core.reduce(op, t.id, 1 << ax, 0), 'int32');
+    return wrap(core[C.reduce](op, t.id, 1 << ax, 0), 'int32');
   }, __TESTS__ && { kind: 'other', dtypes: 'numeric', grad: false, examples: [{ inputs: [[3, 4]], args: [0] }, { inputs: [[3, 4]], args: [-1] }, { inputs: [[5]] }] });
 }
 /** Index (int32) of the maximum along `axis` (default 0); the first one on ties. Not differentiable. */

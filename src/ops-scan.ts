@@ -7,11 +7,10 @@ import { def, method, structured, checkDTypes, dims, withShape, normAxis, axesMa
 import { extraModule } from './core.js';
 import { Op } from '../build/generated/opcodes.js';
 import { extraWasm } from './extra-source.js';
-import { Tensor, TensorLike, toTensor, wrap, describe, tensor, view } from './tensor.js';
+import { Tensor, TensorLike, toTensor, wrap, describe, tensor, view, product, isInt } from './tensor.js';
 import { gather, reshape } from './ops-shape.js';
 import { identity } from './ops-elementwise.js';
-
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+import { X } from '../build/generated/interface.js';
 
 /** A float32 or int32 tensor of rank >= 1, or an Error naming the op. */
 function numericArg(op: string, x: TensorLike): Tensor {
@@ -26,7 +25,7 @@ function scanOp(name: 'cumsum' | 'cumprod', code: number) {
   return function scan(x: TensorLike, axis = 0, exclusive = false, reverse = false): Tensor {
     const t = numericArg(name, x), ax = normAxis(name, axis, t.rank);
     const e = flag(name, 'exclusive', exclusive), r = flag(name, 'reverse', reverse);
-    return withShape(wrap(extraModule(extraWasm).scan(code, t.id, ax, +e, +r), t.dtype), dims(t));
+    return withShape(wrap(extraModule(extraWasm)[X.scan](code, t.id, ax, +e, +r), t.dtype), dims(t));
   };
 }
 const scanExamples = [{ inputs: [[5]] }, { inputs: [[3, 4]], args: [1] }, { inputs: [[3, 4]], args: [0, true] }, { inputs: [[2, 3, 4]], args: [1, false, true] },
@@ -162,7 +161,7 @@ const topKList = /* @__PURE__ */ def('topK', (x: TensorLike, k = 1, sorted = tru
   integer(op, 'k', k);
   if (k > n) throw new Error(`topK: k = ${k} is more than the last dimension of x (shape ${fmt(s)})`);
   flag(op, 'sorted', sorted, true);
-  const lead = s.slice(0, -1), rows = lead.reduce((a, b) => a * b, 1), outShape = [...lead, k];
+  const lead = s.slice(0, -1), rows = product(lead), outShape = [...lead, k];
   const idx = new Int32Array(rows * k);
   selectTopK(view(t) as Float32Array | Int32Array, rows, n, k, idx);
   const flat = idx.map((j, i) => Math.floor(i / k) * n + j);

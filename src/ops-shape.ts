@@ -3,18 +3,17 @@
 // else here is a composition of recorded ops and needs no gradient code.
 import { def, method, dims, axesMask, normAxis, axisOf, concatRaw, withShape, fmt, intTensor, finite, integer } from './ops.js';
 import { core, writeArgs, ints } from './core.js';
-import { Tensor, TensorLike, DType, toTensor, wrap, describe, empty, view, checkShape, tensor } from './tensor.js';
+import { Tensor, TensorLike, DType, toTensor, wrap, describe, empty, view, checkShape, tensor, product, isInt } from './tensor.js';
 import { equal, where } from './ops-elementwise.js';
+import { C } from '../build/generated/interface.js';
 
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
-const product = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 const counts = (s: readonly number[]) => s.every(v => isInt(v) && v >= 0);
 
 /** Unvalidated slice: `begin` and `size` resolved, in range. */
 function sliceRaw(t: Tensor, begin: readonly number[], size: readonly number[]): Tensor {
   const r = begin.length;
   writeArgs(begin); writeArgs(size, r);
-  const out = wrap(core.slice(t.id, core.args()), t.dtype);
+  const out = wrap(core[C.slice](t.id, core[C.args]()), t.dtype);
   out._shape = size.slice();
   return out;
 }
@@ -24,7 +23,7 @@ function sliceRaw(t: Tensor, begin: readonly number[], size: readonly number[]):
  */
 function splitRaw(t: Tensor, ax: number, sizes: readonly number[], stacked: boolean): Tensor[] {
   const at = writeArgs(sizes);
-  core.split(t.id, ax, stacked ? 1 : 0, at, sizes.length);
+  core[C.split](t.id, ax, stacked ? 1 : 0, at, sizes.length);
   const ids = ints().slice(at >>> 2, (at >>> 2) + sizes.length), s = dims(t);
   return sizes.map((m, j) => {
     const shape = s.slice();
@@ -43,7 +42,7 @@ export const reshape = method('reshape', function reshape(x: TensorLike, shape: 
   if (!counts(out) || product(out) !== size)
     throw new Error(`reshape: cannot reshape shape ${fmt(dims(t))} (${size} elements) into ${describe(shape)}: expected non-negative integers (one may be -1) making ${size} elements`);
   checkShape('reshape', out);
-  return withShape(wrap(core.reshape(t.id, writeArgs(out), out.length), t.dtype), out);
+  return withShape(wrap(core[C.reshape](t.id, writeArgs(out), out.length), t.dtype), out);
 }, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[2, 3]], args: [[3, 2]] }, { inputs: [[2, 3, 2]], args: [[-1, 4]] }, { inputs: [[6]], args: [[1, 6, 1]] }] });
 /** Inserts an axis of size 1 at `axis` (default 0; negative counts from the end). */
 export const expandDims = method('expandDims', function expandDims(x: TensorLike, axis = 0): Tensor {
@@ -69,7 +68,7 @@ export const transpose = method('transpose', function transpose(x: TensorLike, p
   const p = perm ?? Array.from({ length: r }, (_, i) => r - 1 - i);
   if (!Array.isArray(p) || p.length !== r || [...p].sort((a, b) => a - b).some((v, i) => v !== i))
     throw new Error(`transpose: perm must be a permutation of [0..${r - 1}] for a tensor of rank ${r}, got ${describe(perm)}`);
-  return withShape(wrap(core.transpose(t.id, writeArgs(p)), t.dtype), p.map(a => dims(t)[a]));
+  return withShape(wrap(core[C.transpose](t.id, writeArgs(p)), t.dtype), p.map(a => dims(t)[a]));
 }, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[2, 3]] }, { inputs: [[2, 3, 4]], args: [[1, 2, 0]] }, { inputs: [[2, 1, 3, 2]], args: [[3, 1, 0, 2]] }] });
 /** Broadcasts x to `shape` (NumPy rules); the gradient sums back over the broadcast axes. */
 export const broadcastTo = method('broadcastTo', function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
@@ -78,7 +77,7 @@ export const broadcastTo = method('broadcastTo', function broadcastTo(x: TensorL
   const s = dims(t);
   if (s.length > shape.length || s.some((d, i) => d !== 1 && d !== shape[i + shape.length - s.length]))
     throw new Error(`broadcastTo: cannot broadcast shape ${fmt(s)} to ${fmt(shape)}`);
-  return withShape(wrap(core.broadcastToShape(t.id, writeArgs(shape), shape.length), t.dtype), shape.slice());
+  return withShape(wrap(core[C.broadcastToShape](t.id, writeArgs(shape), shape.length), t.dtype), shape.slice());
 }, __TESTS__ && { kind: 'other', dtypes: 'any', grad: true, examples: [{ inputs: [[3]], args: [[2, 3]] }, { inputs: [[2, 1]], args: [[2, 4]] }, { inputs: [[]], args: [[2, 2]] }] });
 
 
@@ -113,7 +112,7 @@ export const pad = method('pad', function pad(x: TensorLike, paddings: readonly 
   if (typeof value !== 'number' && typeof value !== 'boolean') throw new Error(`pad: value must be a number, got ${describe(value)}`);
   const shape = s.map((d, i) => d + flat[2 * i] + flat[2 * i + 1]);
   checkShape('pad', shape);
-  const out = wrap(core.pad(t.id, writeArgs(flat), Number(value)), t.dtype);
+  const out = wrap(core[C.pad](t.id, writeArgs(flat), Number(value)), t.dtype);
   out._shape = shape;
   return out;
 }, __TESTS__ && {
@@ -205,7 +204,7 @@ export const gather = method('gather', function gather(x: TensorLike, indices: T
     const k = values[i];
     if (k < 0 || k >= n) throw new Error(`gather: index ${k} (at position ${i} of indices) is out of range [0, ${n}) for axis ${axis} of shape ${fmt(s)}`);
   }
-  const out = wrap(core.gather(t.id, idx.id, ax), t.dtype);
+  const out = wrap(core[C.gather](t.id, idx.id, ax), t.dtype);
   out._shape = shape;
   return out;
 }, __TESTS__ && {
@@ -225,7 +224,7 @@ export const tile = method('tile', function tile(x: TensorLike, reps: readonly n
   let out = reshape(t, s); // (a new tensor even if nothing is tiled)
   reps.forEach((rep, i) => {
     if (rep === 1) return;
-    const shape = dims(out).slice(), outer = shape.slice(0, i).reduce((a, b) => a * b, 1), rest = shape.slice(i).reduce((a, b) => a * b, 1);
+    const shape = dims(out).slice(), outer = product(shape.slice(0, i)), rest = product(shape.slice(i));
     const flat = reshape(out, [outer, 1, rest]), wide = broadcastTo(flat, [outer, rep, rest]);
     shape[i] *= rep;
     const next = reshape(wide, shape);

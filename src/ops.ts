@@ -7,7 +7,8 @@
 // against a float64 reference, gradients against finite differences, and second derivatives.
 // The validation helpers the families share live here too.
 import { core, writeArgs } from './core.js';
-import { Tensor, TensorLike, toTensor, wrap, describe, reads, opScope, shapeOf } from './tensor.js';
+import { Tensor, TensorLike, toTensor, wrap, describe, reads, opScope, shapeOf, isInt } from './tensor.js';
+import { C } from '../build/generated/interface.js';
 
 // ---- the op table ----
 export type DTypes = 'float' | 'numeric' | 'bool' | 'any';
@@ -110,7 +111,7 @@ export function finite(op: string, what: string, v: unknown, min = -Infinity, ma
 
 /** An integer >= `min` (a count, an index), or an Error naming the op, the argument and the value. */
 export function integer(op: string, what: string, v: unknown, min = 0): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new Error(`${op}: ${what} must be an integer >= ${min}, got ${describe(v)}`);
+  if (!isInt(v) || v < min) throw new Error(`${op}: ${what} must be an integer >= ${min}, got ${describe(v)}`);
   return v;
 }
 
@@ -148,8 +149,8 @@ export function seedOf(op: string, seed: unknown): number {
     const w = c?.getRandomValues ? c.getRandomValues(new Uint32Array(2)) : [(Math.random() * 2 ** 32) >>> 0, (Math.random() * 2 ** 32) >>> 0];
     return (w[1] & 0x1fffff) * 2 ** 32 + w[0]; // 53 random bits
   }
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new Error(`${op}: seed must be an integer (a safe integer), got ${describe(seed)}`);
-  return seed;
+  if (!Number.isSafeInteger(seed)) throw new Error(`${op}: seed must be an integer (a safe integer), got ${describe(seed)}`);
+  return seed as number;
 }
 
 /** A float32 tensor argument (converted from plain values), or an Error naming the op. */
@@ -181,7 +182,7 @@ export function axesMask(op: string, axis: number | number[] | undefined | null,
 }
 export function normAxis(op: string, axis: unknown, rank: number, extra = 0): number {
   const n = rank + extra;
-  if (typeof axis !== 'number' || !Number.isInteger(axis)) throw new Error(`${op}: axis must be an integer, got ${describe(axis)}`);
+  if (!isInt(axis)) throw new Error(`${op}: axis must be an integer, got ${describe(axis)}`);
   if (axis < -n || axis >= Math.max(n, 1)) throw new Error(`${op}: axis ${axis} is out of range for a tensor of rank ${rank} (expected ${-n} <= axis < ${Math.max(n, 1)})`);
   return axis < 0 ? axis + n : axis;
 }
@@ -194,10 +195,10 @@ export function axisOf(op: string, t: Tensor, axis: unknown): number {
 
 /** Runs fn with every tape paused (stopGradient, customGradient's forward). */
 export function unrecorded<T>(fn: () => T): T {
-  const saved = core.recordingMask.value, onRead = reads.onVariableRead;
-  core.setRecordingMask(0);
+  const saved = core[C.recordingMask].value, onRead = reads.onVariableRead;
+  core[C.setRecordingMask](0);
   reads.onVariableRead = undefined; // paused tapes do not watch the variables read meanwhile either
-  try { return fn(); } finally { core.setRecordingMask(saved); reads.onVariableRead = onRead; }
+  try { return fn(); } finally { core[C.setRecordingMask](saved); reads.onVariableRead = onRead; }
 }
 
 export function withShape(t: Tensor, shape: readonly number[]): Tensor { t._shape = shape as number[]; return t; }
@@ -209,7 +210,7 @@ export function withShape(t: Tensor, shape: readonly number[]): Tensor { t._shap
  * none of concat's checks).
  */
 export function concatRaw(ts: Tensor[], ax: number, shape: number[], stacked = false): Tensor {
-  return withShape(wrap(core.concat(writeArgs(ts.map(t => t.id)), ts.length, ax, stacked ? 1 : 0), ts[0].dtype), shape);
+  return withShape(wrap(core[C.concat](writeArgs(ts.map(t => t.id)), ts.length, ax, stacked ? 1 : 0), ts[0].dtype), shape);
 }
 
 /** The two operands of a binary op (in an op, whose scope frees what is converted here). */

@@ -8,6 +8,7 @@
 // header before allocating anything, so a corrupt file throws an Error and leaks nothing.
 import { core } from './core.js';
 import { Tensor, DType, describe, empty, checkShape } from './tensor.js';
+import { C } from '../build/generated/interface.js';
 
 const FORMAT: Record<DType, { name: string; bytes: number; rank: number }> = {
   float32: { name: 'F32', bytes: 4, rank: 11 },
@@ -40,7 +41,7 @@ function compareUtf8(a: string, b: string): number {
 
 /** Bytes of a tensor's data in wasm memory (a view, valid until memory grows). */
 function bytesOf(t: Tensor): Uint8Array {
-  return new Uint8Array(core.memory.buffer, core.dataPtr(t.id), t.size * FORMAT[t.dtype].bytes);
+  return new Uint8Array(core.memory.buffer, core[C.dataPtr](t.id), t.size * FORMAT[t.dtype].bytes);
 }
 
 /**
@@ -135,7 +136,7 @@ function parseHeader(op: string, buf: Uint8Array): { entries: Entry[]; metadata:
     const dt = FROM_NAME[dtype];
     if (!dt) throw new Error(`${op}: ${where} has dtype ${JSON.stringify(dtype)}, which gradtape does not support (supported: F32, I32, BOOL)`);
     const size = checkShape(`${op}: ${where}`, shape as number[]);
-    if (!Array.isArray(offsets) || offsets.length !== 2 || offsets.some(o => typeof o !== 'number' || !Number.isSafeInteger(o) || o < 0))
+    if (!Array.isArray(offsets) || offsets.length !== 2 || offsets.some(o => !Number.isSafeInteger(o) || o < 0))
       throw new Error(`${op}: ${where} has invalid data_offsets ${describe(offsets)}: expected [begin, end], two non-negative integers`);
     const [begin, end] = offsets as number[], want = size * FORMAT[dt].bytes;
     if (end - begin !== want)

@@ -2,11 +2,12 @@
 // and watches in wasm memory; `gradient` is one call into the core (plus a call back out for each
 // customGradient op on the way). There is no limit on how many tapes live or record at once.
 import { core, ready, writeArgs, argsFor, ints, callbacks, generation } from './core.js';
-import { Tensor, TensorLike, toTensor, wrap, describe, tidy, reads, fill, zeros, ownByTidy, Owned } from './tensor.js';
+import { Tensor, TensorLike, toTensor, wrap, describe, tidy, reads, view, zeros, ownByTidy, Owned } from './tensor.js';
 import { Variable } from './variable.js';
 import { unrecorded, dims, concatRaw } from './ops.js';
 import { identity, add } from './ops-elementwise.js';
 import { reshape } from './ops-shape.js';
+import { C } from '../build/generated/interface.js';
 
 /** Options of a tape: `persistent` (default false) lets `gradient`/`jacobian` be called more than once; `watchAccessedVariables` (default true) watches the trainable variables read while recording. */
 export interface TapeOptions { persistent?: boolean; watchAccessedVariables?: boolean }
@@ -25,7 +26,7 @@ let dtypeWarnings = 0;
 const tapeRegistry: FinalizationRegistry<number> | undefined =
   typeof FinalizationRegistry === 'function' ? new FinalizationRegistry(held => {
     const flag = held % 2;
-    if (Math.floor(held / 2 ** 32) === generation) core.freeTape(held % 2 ** 32 - flag);
+    if (Math.floor(held / 2 ** 32) === generation) core[C.freeTape](held % 2 ** 32 - flag);
     if (flag) livePersistent--;
   }) : undefined;
 /**
@@ -157,7 +158,7 @@ export class GradientTape<R = unknown> extends Owned {
     if (this.#ptr && this.#coreGeneration !== generation) throw new Error(`${op}: the tape is no longer usable: the WebAssembly core was reset after an internal error`);
     if (this.#ptr) return this.#ptr;
     ready();
-    this.#ptr = core.newTape();
+    this.#ptr = core[C.newTape]();
     this.#coreGeneration = generation;
     if (!this.#inTidy) this.#register();
     return this.#ptr;
@@ -191,7 +192,7 @@ export class GradientTape<R = unknown> extends Owned {
       if (this.persistent) livePersistent--;
     }
     this.#registered = false;
-    if (this.#coreGeneration === generation) core.freeTape(this.#ptr);
+    if (this.#coreGeneration === generation) core[C.freeTape](this.#ptr);
     this.#ptr = 0;
     if (this.#isRecording) this.#setRecordingState(false);
   }
@@ -206,7 +207,7 @@ export class GradientTape<R = unknown> extends Owned {
 
   /** Starts (or stops) recording in the core: a recording tape holds one of its fast watch slots. */
   #setRecording(on: boolean): void {
-    if (this.#coreGeneration === generation) (on ? core.startRecording : core.stopRecording)(this.#ptr);
+    if (this.#coreGeneration === generation) (on ? core[C.startRecording] : core[C.stopRecording])(this.#ptr);
     this.#setRecordingState(on);
   }
 
@@ -267,14 +268,13 @@ export class GradientTape<R = unknown> extends Owned {
    */
   watch(x: unknown): void {
     this.#ensureTape('GradientTape.watch');
-    if (x instanceof Tensor && !x.isDisposed) this.#watchLeaf(x); // the common case, without a closure
-    else forEachLeaf(x, 'GradientTape.watch', leaf => this.#watchLeaf(leaf));
+    for (const leaf of leaves(x, 'GradientTape.watch')) this.#watchLeaf(leaf);
   }
 
   #watchLeaf(leaf: Tensor): void {
     if (leaf.dtype !== 'float32') { if (leaf instanceof Variable) this.#valuesOf(leaf); warnDType(leaf.dtype); return; }
     if (leaf instanceof Variable) this._watchVariable(leaf);
-    else core.watch(this.#ptr, leaf.id, 0);
+    else core[C.watch](this.#ptr, leaf.id, 0);
   }
 
   /** @internal watch of a variable (explicit, or automatic when read while recording) */
@@ -283,7 +283,7 @@ export class GradientTape<R = unknown> extends Owned {
     if (v.dtype !== 'float32') return;
     const id = v.id;
     if (values[values.length - 1] === id) return;
-    core.watch(this.#ensureTape(), id, 1); // the core holds the value until the tape is freed or reset
+    core[C.watch](this.#ensureTape(), id, 1); // the core holds the value until the tape is freed or reset
     values.push(id);
   }
 
@@ -330,11 +330,11 @@ export class GradientTape<R = unknown> extends Owned {
   stopRecording<T>(fn: () => T): T {
     if (!this.#isRecording) throw new Error('GradientTape.stopRecording: Trying to stop recording a tape which is not recording.');
     const ptr = this.#ptr;
-    core.setActive(ptr, 0); // keeps its slot: resuming is cheap
+    core[C.setActive](ptr, 0); // keeps its slot: resuming is cheap
     this.#setRecordingState(false);
     try { return fn(); } finally {
       if (!this.#consumed && this.#ptr === ptr && this.#coreGeneration === generation) { // not used up or freed meanwhile
-        core.setActive(ptr, 1);
+        core[C.setActive](ptr, 1);
         this.#setRecordingState(true);
       }
     }
@@ -359,7 +359,7 @@ export class GradientTape<R = unknown> extends Owned {
    */
   reset(): void {
     if (!this.#isRecording) throw new Error('GradientTape.reset: Tape is not recording.');
-    core.resetTape(this.#ptr);
+    core[C.resetTape](this.#ptr);
     this.#variables = undefined;
   }
 
@@ -383,18 +383,6 @@ export class GradientTape<R = unknown> extends Owned {
     } finally {
       if (!this.persistent) this.#freeTape();
     }
-  }
-
-  /** The gradients w.r.t. srcs of `count` sweeps from target, seeded with zeros where `ones(seed, k)` puts ones: rows[source][k]. */
-  #sweeps(target: Tensor, srcs: Tensor[], count: number, ones: (seed: Float32Array, k: number) => void): (Tensor | null)[][] {
-    const rows: (Tensor | null)[][] = srcs.map(() => []);
-    for (let k = 0; k < count; k++) {
-      const seed = fill(dims(target), 0, 'float32');
-      ones(new Float32Array(core.memory.buffer, core.dataPtr(seed.id), seed.size), k);
-      this.#sweep([target], srcs, [seed], 'none').forEach((g, j) => rows[j].push(g));
-      seed.dispose();
-    }
-    return rows;
   }
 
   /**
@@ -424,7 +412,7 @@ export class GradientTape<R = unknown> extends Owned {
     const seeds = options?.outputGradients === undefined ? undefined : seedLeaves(target, options.outputGradients);
     return this.#use('GradientTape.gradient', () => {
       const grads = this.#sweep(targets, srcs, seeds, unconnected);
-      return (sources instanceof Tensor ? grads[0] : rebuild(sources, grads)) as Grads<S>;
+      return rebuild(sources, grads) as Grads<S>;
     });
   }
 
@@ -433,72 +421,53 @@ export class GradientTape<R = unknown> extends Owned {
    * (null if unconnected). `seeds[i]` replaces the ones seed of target i (null or missing: ones).
    */
   #sweep(targets: Tensor[], srcs: Tensor[], seeds: unknown[] | undefined, unconnected: Unconnected): (Tensor | null)[] {
-    const nTargets = targets.length;
-    // a variable stands for every value it had while this tape watched it (a snapshot: a persistent
-    // tape recording its own sweep may see the variable read again meanwhile)
-    const variables = this.#variables;
-    const values = variables && srcs.map(s => {
-      const ids = s instanceof Variable ? variables.get(s) : undefined;
-      return ids?.length ? ids.slice() : undefined;
+    // the ids each source stands for: a variable, every value it had while this tape watched it (a
+    // snapshot: a persistent tape recording its own sweep may see the variable read again meanwhile)
+    const ids = srcs.map(s => {
+      const values = s instanceof Variable && this.#variables?.get(s);
+      return values && values.length ? values.slice() : [s.id];
     });
-    let nSources = 0;
-    for (let i = 0; i < srcs.length; i++) nSources += values?.[i]?.length ?? 1;
+    const nTargets = targets.length, nSources = ids.reduce((n, list) => n + list.length, 0), outerError = pendingError;
     // seeds converted from plain values (freed after the sweep); converting may use the args buffer,
     // so it happens before the ids are written there
     const seedIds: number[] = [], madeSeeds: Tensor[] = [];
-    if (seeds) {
-      try {
-        targets.forEach((t, i) => {
-          const s = seeds[i];
-          if (s === null || s === undefined) return;
-          const st = toTensor('GradientTape.gradient (outputGradients)', s as TensorLike);
-          if (st !== s) madeSeeds.push(st);
-          if (dims(st).join() !== dims(t).join()) throw new Error(`GradientTape.gradient: outputGradients[${i}] has shape [${dims(st)}] but its target has shape [${dims(t)}]`);
-          seedIds[i] = st.id;
-        });
-      } catch (e) {
-        disposeAll(madeSeeds);
-        throw e;
-      }
-    }
-    const ptr = this.#ensureTape();
-    // the core reads, from the args buffer: targets, seeds (0: ones), then every source id
-    const args = argsFor(2 * nTargets + nSources), m = ints();
-    let at = args >>> 2;
-    for (const t of targets) m[at++] = t.id;
-    for (let i = 0; i < nTargets; i++) m[at++] = seedIds[i] ?? 0;
-    for (let i = 0; i < srcs.length; i++) {
-      const s = srcs[i], ids = values?.[i];
-      if (ids) for (const id of ids) m[at++] = id;
-      else m[at++] = s.id;
-      if (s.dtype !== 'float32') warnDType(s.dtype);
-    }
-    const outerError = pendingError;
-    pendingError = undefined;
+    let args = 0;
     try {
-      core.gradient(ptr, args, nTargets, nSources);
+      seeds?.forEach((s, i) => {
+        if (s == null) return;
+        const st = toTensor('GradientTape.gradient (outputGradients)', s as TensorLike), t = targets[i];
+        if (st !== s) madeSeeds.push(st);
+        if (dims(st).join() !== dims(t).join()) throw new Error(`GradientTape.gradient: outputGradients[${i}] has shape [${dims(st)}] but its target has shape [${dims(t)}]`);
+        seedIds[i] = st.id;
+      });
+      const ptr = this.#ensureTape();
+      // the core reads, from the args buffer: targets, seeds (0: ones), then every source id
+      args = argsFor(2 * nTargets + nSources);
+      const m = ints();
+      let at = args >>> 2;
+      for (const t of targets) m[at++] = t.id;
+      for (let i = 0; i < nTargets; i++) m[at++] = seedIds[i] ?? 0;
+      for (const list of ids) for (const id of list) m[at++] = id;
+      for (const s of srcs) if (s.dtype !== 'float32') warnDType(s.dtype);
+      pendingError = undefined;
+      core[C.gradient](ptr, args, nTargets, nSources);
     } catch (e) {
-      core.endSweep();
+      if (args) { core[C.endSweep](); pendingError = outerError; }
       throw e;
     } finally {
       disposeAll(madeSeeds);
     }
     // the gradient ids were written over the sources; each carries its own reference
-    const first = (args >>> 2) + 2 * nTargets, results = ints(), out = new Array<number>(nSources);
-    for (let i = 0; i < nSources; i++) out[i] = results[first + i];
-    if (pendingError !== undefined) {
-      const e = pendingError;
-      pendingError = outerError;
-      for (const id of out) if (id) core.release(id);
-      throw e;
-    }
+    const first = (args >>> 2) + 2 * nTargets, out = ints().slice(first, first + nSources), error = pendingError;
     pendingError = outerError;
-    const grads = new Array<Tensor | null>(srcs.length);
+    if (error !== undefined) {
+      for (const id of out) if (id) core[C.release](id);
+      throw error;
+    }
     let next = 0;
-    for (let i = 0; i < srcs.length; i++) {
-      const src = srcs[i], n = values?.[i]?.length ?? 1;
+    return srcs.map((src, i) => {
       let g: Tensor | null = null;
-      for (let k = 0; k < n; k++) {
+      for (const _ of ids[i]) {
         const id = out[next++];
         if (!id) continue;
         const part = wrap(id, 'float32');
@@ -506,9 +475,8 @@ export class GradientTape<R = unknown> extends Owned {
         else if (!g) g = part;
         else { const sum: Tensor = add(g, part); g.dispose(); part.dispose(); g = sum; }
       }
-      grads[i] = g ?? (unconnected === 'zero' && src.dtype === 'float32' ? zeros(dims(src)) : null);
-    }
-    return grads;
+      return g ?? (unconnected === 'zero' && src.dtype === 'float32' ? zeros(dims(src)) : null);
+    });
   }
 
   /** @internal vector-Jacobian product for forward mode: never consumes the tape, never warns */
@@ -531,12 +499,7 @@ export class GradientTape<R = unknown> extends Owned {
     const unconnected = checkUnconnected('GradientTape.jacobian', options?.unconnectedGradients);
     if (!(target instanceof Tensor) || target.isDisposed) throw new Error(`GradientTape.jacobian: target must be a single tensor, got ${describe(target)}`);
     const srcs = leaves(sources, 'GradientTape.jacobian (sources)');
-    return this.#use('GradientTape.jacobian', () => {
-      const rows = this.#sweeps(target, srcs, target.size, (seed, i) => { seed[i] = 1; });
-      const result = srcs.map((src, j) => rows[j].every(g => g === null) && unconnected === 'none' ? null
-        : stackRows(rows[j], 0, [...dims(target), ...dims(src)], dims(src)));
-      return rebuild(sources, result) as Grads<S>;
-    });
+    return this.#use('GradientTape.jacobian', () => rebuild(sources, this.#jacobians(target, srcs, 0, unconnected)) as Grads<S>);
   }
 
   /**
@@ -557,12 +520,25 @@ export class GradientTape<R = unknown> extends Owned {
     const ts = dims(target), ss = dims(source);
     if (ts.length < 2 || ss.length < 2) throw new Error(`GradientTape.batchJacobian: target and source must have rank at least 2, got shapes [${ts}] and [${ss}]`);
     if (ts[0] !== ss[0]) throw new Error(`GradientTape.batchJacobian: Need first dimension of target shape (${ts[0]}) and source shape (${ss[0]}) to match.`);
-    return this.#use('GradientTape.batchJacobian', () => {
-      const b = ts[0], inner = target.size / b;
-      const [rows] = this.#sweeps(target, [source], inner, (seed, j) => { for (let i = 0; i < b; i++) seed[i * inner + j] = 1; });
-      // rows[j] has shape [b, ...source[1:]]; stacked on axis 1, then split into target[1:]
-      return stackRows(rows, 1, [b, ...ts.slice(1), ...ss.slice(1)], [b, ...ss.slice(1)]);
-    });
+    return this.#use('GradientTape.batchJacobian', () => this.#jacobians(target, [source], ts[0], 'zero')[0]!);
+  }
+
+  /**
+   * The Jacobians of `target` w.r.t. `srcs`: one sweep per element (with a `batch`, per element of an
+   * example, seeded in every example at once), each row of gradients stacked and shaped [...target,
+   * ...source] (batched: [...target, ...source without its batch axis]), or null if none is connected.
+   */
+  #jacobians(target: Tensor, srcs: Tensor[], batch: number, unconnected: Unconnected): (Tensor | null)[] {
+    const ts = dims(target), b = batch || 1, inner = target.size / b, rows: (Tensor | null)[][] = srcs.map(() => []);
+    for (let j = 0; j < inner; j++) {
+      const seed = zeros(ts), ones = view(seed);
+      for (let i = 0; i < b; i++) ones[i * inner + j] = 1;
+      this.#sweep([target], srcs, [seed], 'none').forEach((g, k) => rows[k].push(g));
+      seed.dispose();
+    }
+    // a row has the source's shape: stacked on axis 0 (batched: 1, after the batch), then split into target's
+    return srcs.map((src, k) => rows[k].every(g => g === null) && unconnected === 'none' ? null
+      : stackRows(rows[k], batch ? 1 : 0, [...ts, ...dims(src).slice(batch ? 1 : 0)], dims(src)));
   }
 
   /**
@@ -621,36 +597,37 @@ function warnDType(dtype: string): void {
   if (dtypeWarnings++ < 5) console.warn(`The dtype of the watched tensor must be floating (e.g. float32), got ${dtype}`);
 }
 
-/** Calls fn for every tensor leaf of a nesting; throws naming anything that is not a tensor. */
-function forEachLeaf(x: unknown, op: string, fn: (t: Tensor) => void): void {
-  if (x instanceof Tensor) { if (x.isDisposed) throw new Error(`${op}: got a disposed tensor`); fn(x); return; }
-  if (Array.isArray(x)) { x.forEach(v => forEachLeaf(v, op, fn)); return; }
-  if (x !== null && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) { Object.values(x).forEach(v => forEachLeaf(v, op, fn)); return; }
+/**
+ * The nesting (arrays, plain objects) of `x` with each tensor replaced by fn(tensor), in order; throws
+ * naming anything that is not a tensor.
+ */
+function mapLeaves(x: unknown, op: string, fn: (t: Tensor) => unknown): unknown {
+  if (x instanceof Tensor) {
+    if (x.isDisposed) throw new Error(`${op}: got a disposed tensor`);
+    return fn(x);
+  }
+  if (Array.isArray(x)) return x.map(v => mapLeaves(v, op, fn));
+  if (x !== null && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, mapLeaves(v, op, fn)]));
   throw new Error(`${op}: expected a Tensor, Variable, or an array/object of them, got ${x === null ? 'null' : typeof x === 'object' ? (x as object).constructor?.name ?? 'object' : typeof x} (${describe(x)})`);
 }
 function leaves(x: unknown, op: string): Tensor[] {
   if (x instanceof Tensor && !x.isDisposed) return [x];
   const out: Tensor[] = [];
-  forEachLeaf(x, op, t => out.push(t));
+  mapLeaves(x, op, t => out.push(t));
   return out;
+}
+/** Rebuilds the nesting of `like` (already checked) with the leaves taken in order from `values`. */
+function rebuild(like: unknown, values: unknown[]): unknown {
+  let i = 0;
+  return mapLeaves(like, '', () => values[i++]);
 }
 /** Output gradients mirror the target's structure; a missing or null entry means ones. */
-function seedLeaves(target: unknown, seeds: unknown, out: unknown[] = []): unknown[] {
-  if (target instanceof Tensor) { out.push(seeds ?? null); return out; }
-  if (Array.isArray(target)) {
+function seedLeaves(target: unknown, seeds: any, out: unknown[] = []): unknown[] {
+  if (target instanceof Tensor) out.push(seeds ?? null);
+  else if (Array.isArray(target)) {
     if (seeds != null && !Array.isArray(seeds)) throw new Error(`GradientTape.gradient: outputGradients must mirror the target (an array), got ${describe(seeds)}`);
-    target.forEach((t, i) => seedLeaves(t, (seeds as unknown[] | null)?.[i], out));
-    return out;
-  }
-  for (const [k, t] of Object.entries(target as object)) seedLeaves(t, (seeds as Record<string, unknown> | null)?.[k], out);
-  return out;
-}
-/** Rebuilds the nesting of `like` with the leaves taken in order from `values`. */
-function rebuild(like: unknown, values: unknown[], at = { i: 0 }): unknown {
-  if (like instanceof Tensor) return values[at.i++];
-  if (Array.isArray(like)) return like.map(v => rebuild(v, values, at));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(like as object)) out[k] = rebuild(v, values, at);
+    target.forEach((t, i) => seedLeaves(t, seeds?.[i], out));
+  } else for (const [k, t] of Object.entries(target as object)) seedLeaves(t, seeds?.[k], out);
   return out;
 }
 
@@ -765,7 +742,7 @@ function installCustomCallbacks(): void {
         const dys = entry.shapes.map((shape, i) => {
           const id = ints()[at + 2 + i];
           if (id === 0) return zeros(shape);
-          core.retain(id);
+          core[C.retain](id);
           return wrap(id, 'float32');
         });
         const raw = entry.grad(...dys);
@@ -774,7 +751,7 @@ function installCustomCallbacks(): void {
         const ids = list.map((g, i) => {
           if (g === null || g === undefined) return 0;
           const t = toTensor(`customGradient (gradient ${i})`, g as TensorLike);
-          core.retain(t.id);
+          core[C.retain](t.id);
           return t.id;
         });
         ints().set(ids, at + 2 + outputs + count);
@@ -833,7 +810,7 @@ export function customGradient<A extends TensorLike[]>(f: (...inputs: Tensor[]) 
     const id = nextCustomId++;
     customFns.set(id, { grad: res.grad, tapes: 0, shapes: outs.map(o => dims(o)) });
     const ids = writeArgs([...outs.map(o => o.id), ...inputs.map(t => t.id)]); // the outputs, then the inputs
-    const tapes = core.recordCustom(id, ids, outs.length, ids + 4 * outs.length, inputs.length);
+    const tapes = core[C.recordCustom](id, ids, outs.length, ids + 4 * outs.length, inputs.length);
     if (tapes === 0) customFns.delete(id); else customFns.get(id)!.tapes = tapes;
     return Array.isArray(res.value) ? outs : outs[0];
   };

@@ -4,6 +4,7 @@
 import type { GradientTape } from './tape.js';
 import { core, ready, ints, floats, bytes, writeArgs, generation, entryIndex, dataAddress, E_RANK, E_SHAPE, E_SIZE } from './core.js';
 import { DType as DTypeCode } from '../build/generated/opcodes.js';
+import { C } from '../build/generated/interface.js';
 
 /** A tensor's element type: 32-bit float, 32-bit integer, or boolean (stored as one byte). */
 export type DType = 'float32' | 'int32' | 'bool';
@@ -21,7 +22,7 @@ export const MAX_ELEMENTS = 2 ** 29;
 
 // the held value packs the id with its generation, so a collected handle from before a reset is ignored
 const registry: FinalizationRegistry<number> | undefined =
-  typeof FinalizationRegistry === 'function' ? new FinalizationRegistry(held => { if (Math.floor(held / 2 ** 32) === generation) core.release(held % 2 ** 32); }) : undefined;
+  typeof FinalizationRegistry === 'function' ? new FinalizationRegistry(held => { if (Math.floor(held / 2 ** 32) === generation) core[C.release](held % 2 ** 32); }) : undefined;
 
 // ---- tidy scopes ----
 /** Tensors created while tidy()s or ops run; each running scope owns a suffix (from its start index). */
@@ -141,7 +142,7 @@ export class Tensor {
   dispose(): void {
     if (this._id === 0) return;
     if (this._registered) registry?.unregister(this);
-    if (this._gen === generation) core.release(this._id);
+    if (this._gen === generation) core[C.release](this._id);
     this._id = 0;
   }
   /** `using x = tensor(...)` frees the tensor at the end of the block. */
@@ -156,10 +157,15 @@ export class Tensor {
   [Symbol.for('nodejs.util.inspect.custom')](): string { return this.toString(); }
 }
 
+/** Whether v is an integer (a number: Number.isInteger does not convert). */
+export const isInt = Number.isInteger as (v: unknown) => v is number;
+/** The product of the dimensions: the element count of a shape. */
+export const product = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+
 /** The values (in C order) from flat[at] on as nested arrays of the axes from `axis` on. */
 function nest(flat: unknown[], shape: number[], axis = 0, at = 0): any {
   if (axis === shape.length) return flat[at];
-  const stride = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const stride = product(shape.slice(axis + 1));
   return Array.from({ length: shape[axis] }, (_, i) => nest(flat, shape, axis + 1, at + i * stride));
 }
 
@@ -172,7 +178,7 @@ function formatNumber(v: number, dtype: DType): string {
 /** Values printed like TF, eliding the middle of long axes. */
 function formatValues(t: Tensor): string {
   const values = t.data(), shape = t.shape;
-  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  const strides = shape.map((_, i) => product(shape.slice(i + 1)));
   const edge = 3, long = 1000;
   const summarize = values.length > long;
   const fmt = (axis: number, offset: number): string => {
@@ -193,7 +199,7 @@ function checkShape(op: string, shape: readonly number[]): number {
   if (shape.length > MAX_RANK) throw new Error(`${op}: rank ${shape.length} exceeds the maximum rank ${MAX_RANK} (shape [${shape}])`);
   let size = 1;
   for (const d of shape) {
-    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) throw new Error(`${op}: shape must contain non-negative integers, got [${shape.map(describe)}]`);
+    if (!isInt(d) || d < 0) throw new Error(`${op}: shape must contain non-negative integers, got [${shape.map(describe)}]`);
     size *= d;
   }
   if (size > MAX_ELEMENTS) throw new Error(`${op}: shape [${shape}] has ${size} elements, more than the maximum of ${MAX_ELEMENTS}`);
@@ -215,7 +221,7 @@ export function describe(v: unknown): string {
 export function empty(shape: readonly number[], dtype: DType, op = 'tensor'): Tensor {
   checkShape(op, shape);
   ready();
-  return new Tensor(core.newTensor(dtypeCode(dtype), shape.length, writeArgs(shape)), dtype);
+  return new Tensor(core[C.newTensor](dtypeCode(dtype), shape.length, writeArgs(shape)), dtype);
 }
 
 /** A copy of memory[start, start + n): a loop for a few values (no intermediate view), slice() for more. */
@@ -232,7 +238,7 @@ export function view(t: Tensor): Float32Array | Int32Array | Uint8Array {
   return t.dtype === 'float32' ? new Float32Array(buf, ptr, n) : t.dtype === 'int32' ? new Int32Array(buf, ptr, n) : new Uint8Array(buf, ptr, n);
 }
 
-function checkDType(op: string, dtype: unknown): DType {
+export function checkDType(op: string, dtype: unknown): DType {
   if (dtype === 'float32' || dtype === 'int32' || dtype === 'bool') return dtype;
   throw new Error(`${op}: dtype must be 'float32', 'int32' or 'bool', got ${describe(dtype)}`);
 }
@@ -253,18 +259,14 @@ function flatten(op: string, values: NestedArray, shape: number[], flat: (number
 /** A tensor from a number, a (nested) array, a typed array or another tensor (copied). `shape` reshapes the values (a single value fills it); the dtype is inferred (numbers: float32, booleans: bool, Int32Array: int32) unless given. */
 export function tensor(values: TensorLike, shape?: readonly number[], dtype?: DType): Tensor {
   const op = 'tensor';
-  if (values instanceof Tensor) {
-    toTensor(op, values); // throws if disposed
-    if (dtype !== undefined) checkDType(op, dtype);
-    if (shape && checkShape(op, shape) !== values.size) throw new Error(`${op}: shape [${shape}] has ${checkShape(op, shape)} elements but the values have ${values.size}`);
-    const out = empty(shape ?? values.shape, dtype ?? values.dtype, op);
-    writeValues(out, values.data()); // (C order: writing the values in the new shape reshapes them)
-    return out;
-  }
   if (dtype !== undefined) checkDType(op, dtype);
   let flat: ArrayLike<number | boolean>;
   let inferred: number[];
-  if (typeof values === 'number' || typeof values === 'boolean') {
+  if (values instanceof Tensor) { // (a copy: C order, so writing the values in a new shape reshapes them)
+    flat = toTensor(op, values).data(); // (toTensor: throws if disposed)
+    inferred = values.shape;
+    dtype ??= values.dtype;
+  } else if (typeof values === 'number' || typeof values === 'boolean') {
     if (!shape || shape.length === 0) return scalar(values, dtype);
     flat = [values]; inferred = [];
     dtype ??= typeof values === 'boolean' ? 'bool' : 'float32';
@@ -285,10 +287,7 @@ export function tensor(values: TensorLike, shape?: readonly number[], dtype?: DT
   const finalShape = shape ?? inferred;
   const size = checkShape(op, finalShape);
   if (size !== flat.length) {
-    if (flat.length === 1 && shape) { // a single value fills the shape, as in TF
-      const t = fill(finalShape, Number(flat[0]), dtype);
-      return t;
-    }
+    if (flat.length === 1 && shape) return fill(finalShape, Number(flat[0]), dtype); // a single value fills the shape, as in TF
     throw new Error(`${op}: shape [${finalShape}] has ${size} elements but ${flat.length} values were given`);
   }
   if (dtype === 'int32' && !(flat instanceof Int32Array)) for (let i = 0; i < flat.length; i++) checkInt32(op, flat[i], ` (at flat index ${i})`);
@@ -315,7 +314,7 @@ function writeValues(t: Tensor, flat: ArrayLike<number | boolean>): void {
 export function scalar(value: number | boolean, dtype?: DType): Tensor {
   dtype = fillDType('scalar', value, dtype);
   ready();
-  const id = core.newTensor(dtypeCode(dtype), 0, core.args());
+  const id = core[C.newTensor](dtypeCode(dtype), 0, core[C.args]());
   const ptr = dataAddress(id);
   if (dtype === 'float32') floats()[ptr >>> 2] = Number(value);
   else if (dtype === 'int32') ints()[ptr >>> 2] = Number(value);
@@ -494,7 +493,7 @@ export function dispose(x: unknown): void {
 /** What lives in WebAssembly memory now: live tensors, their bytes, and the size of the memory itself. */
 export function memory(): { tensors: number; bytes: number; wasmBytes: number } {
   ready();
-  return { tensors: core.liveTensors.value, bytes: core.liveBytes.value >>> 0, wasmBytes: core.memory.buffer.byteLength };
+  return { tensors: core[C.liveTensors].value, bytes: core[C.liveBytes].value >>> 0, wasmBytes: core.memory.buffer.byteLength };
 }
 
 /** Points a handle (a Variable) at a new id whose reference it takes over. */

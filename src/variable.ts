@@ -6,6 +6,7 @@ import { Op } from '../build/generated/opcodes.js';
 import { Tensor, TensorLike, toTensor, tensor, describe, variables, rebind } from './tensor.js';
 import { unrecorded, dims, broadcastShapes, flag } from './ops.js';
 import { add, sub } from './ops-elementwise.js';
+import { C } from '../build/generated/interface.js';
 
 let created = 0;
 variables.is = (t: Tensor) => t instanceof Variable;
@@ -48,13 +49,13 @@ export class Variable extends Tensor {
       // has no tape history: adopt it; a value given by the caller (assign) is copied, so nothing
       // recorded about it reaches the variable
       next = unrecorded(() => compute(v));
-      if (next !== v) { core.retain(next.id); fresh = next.id; }
+      if (next !== v) { core[C.retain](next.id); fresh = next.id; }
       else fresh = copyOf(next);
     } finally {
       if (next && next !== v) next.dispose();
       if (v !== value) v.dispose();
     }
-    core.release(id);
+    core[C.release](id);
     rebind(this, fresh);
     return this;
   }
@@ -62,7 +63,7 @@ export class Variable extends Tensor {
 
 function copyOf(t: Tensor): number {
   ready();
-  return unrecorded(() => core.unary(Op.Identity, t.id, 0));
+  return unrecorded(() => core[C.unary](Op.Identity, t.id, 0));
 }
 
 /** A Variable holding a copy of `initial`; `trainable` (default true) and `name` as in TF. */

@@ -3,8 +3,8 @@
 
 /** The core's bytes from its text form; `decoder` is the compiled assembly/text-decoder.ts. */
 export function decodeWasmText(text: string, length: number, decoder: BufferSource): Uint8Array {
-  const { memory, decode } = new WebAssembly.Instance(new WebAssembly.Module(decoder)).exports as {
-    memory: WebAssembly.Memory; decode(length: number, out: number): void;
+  const { memory, d: decode } = new WebAssembly.Instance(new WebAssembly.Module(decoder)).exports as {
+    memory: WebAssembly.Memory; d(length: number, out: number): void; // (d: decode, assembly/text-decoder.ts)
   };
   // the text (ASCII: one byte per character) at address 0, the bytes right after it, then the
   // decoder's 256-byte table

@@ -10,6 +10,7 @@ import {
   tape, tensor, scalar, customGradient, concat, stack, sum, mul, add, sin, cos, neg, square, conv2d, maxPool, memory, zeros, Tensor,
 } from './api.js';
 import { core, ints } from '../src/core.js';
+import { C } from '../build/generated/interface.js';
 // @ts-ignore: plain JS build script
 import { readManifest } from '../scripts/generate.mjs';
 // @ts-ignore: plain JS manifest
@@ -147,31 +148,31 @@ describe('the op manifest', () => {
 
 describe('the scratch arena', () => {
   it('takes aligned blocks, grows past its first block, and releases to a mark', () => {
-    const start = core.scratchMark();
-    const a = core.scratchTake(10), b = core.scratchTake(20);
+    const start = core[C.scratchMark]();
+    const a = core[C.scratchTake](10), b = core[C.scratchTake](20);
     expect(a % 16).toBe(0);
     expect(b - a).toBe(16);
-    expect(core.scratchMark() - start).toBe(48);
-    const big = core.scratchTake(200_000); // more than a block: a new one
+    expect(core[C.scratchMark]() - start).toBe(48);
+    const big = core[C.scratchTake](200_000); // more than a block: a new one
     expect(big % 16).toBe(0);
-    expect(core.scratchMark() - start).toBeGreaterThanOrEqual(48 + 200_000);
+    expect(core[C.scratchMark]() - start).toBeGreaterThanOrEqual(48 + 200_000);
     const before = memory().wasmBytes;
-    core.scratchRelease(start);
-    expect(core.scratchMark()).toBe(start);
-    expect(core.scratchTake(10)).toBe(a); // the same memory again
-    core.scratchRelease(start);
+    core[C.scratchRelease](start);
+    expect(core[C.scratchMark]()).toBe(start);
+    expect(core[C.scratchTake](10)).toBe(a); // the same memory again
+    core[C.scratchRelease](start);
     expect(memory().wasmBytes).toBe(before);
   });
 
   it('is back at its mark after every op and gradient', () => {
-    const start = core.scratchMark();
+    const start = core[C.scratchMark]();
     const x = tensor([[1, 2], [3, 4]]);
     const t = tape(t => { t.watch(x); return sum(mul(concat([x, x], 1), 2)); });
     t.gradient(t.result, x);
     const img = zeros([1, 5, 5, 2]), f = zeros([3, 3, 2, 2]);
     const c = tape(t => { t.watch([img, f]); return sum(maxPool(conv2d(img, f, 1, 'same'), 2, 2, 'same')); });
     c.gradient(c.result, [img, f]);
-    expect(core.scratchMark()).toBe(start);
+    expect(core[C.scratchMark]()).toBe(start);
   });
 });
 
@@ -180,7 +181,7 @@ describe('views over memory', () => {
     const big = zeros([4_000_000]); // 16 MB: the memory grows
     const view = ints();
     expect(view.byteLength).toBe(core.memory.buffer.byteLength);
-    expect(view[core.memoryCell() >>> 2] >>> 0).toBe(view.byteLength);
+    expect(view[core[C.memoryCell]() >>> 2] >>> 0).toBe(view.byteLength);
     big.dispose();
   });
 });
@@ -213,7 +214,7 @@ describe('the extra module', () => {
       return [t.result.item(), arr(t.gradient(t.result, f))];
     };
     const before = run();
-    expect(() => core.dataPtr(1 << 25)).toThrow(/the core was reset/);
+    expect(() => core[C.dataPtr](1 << 25)).toThrow(/the core was reset/);
     expect(run()).toEqual(before);
   });
 });

@@ -78,6 +78,20 @@ describe('errors', () => {
     expectCleanError(() => gather(x, [0, 1.5]), /gather: .*1.5 \(at flat index 1\) is not an int32 value/);
     expectCleanError(() => add(ints, 1.5), /add: could not convert argument to a tensor: scalar: 1.5 is not an int32 value/);
     expect(add(ints, 2).toArray()).toEqual([3, 4]);
+    const halves = tensor([1, 2.5]);
+    expectCleanError(() => tensor(halves, undefined, 'int32'), /tensor: 2.5 \(at flat index 1\) is not an int32 value/);
+  });
+
+  it('tensor(t, shape, dtype) copies a tensor like its values: reshaped, converted, a single value filling the shape', () => {
+    const t = tensor([[1, 2], [3, 4]]), c = tensor(t);
+    expect(c).not.toBe(t);
+    t.dispose();
+    expect([c.shape, c.dtype, c.toArray()]).toEqual([[2, 2], 'float32', [[1, 2], [3, 4]]]);
+    expect(tensor(c, [4]).toArray()).toEqual([1, 2, 3, 4]);
+    expect(tensor(c, [1, 4], 'int32').toArray()).toEqual([[1, 2, 3, 4]]);
+    expect(tensor(tensor([true, false]), undefined, 'float32').toArray()).toEqual([1, 0]);
+    expect(tensor(scalar(7), [2, 2], 'int32').toArray()).toEqual([[7, 7], [7, 7]]);
+    expectCleanError(() => tensor(c, [3]), /tensor: shape \[3\] has 3 elements but 4 values were given/);
   });
 
   it('a disposed tensor', () => {

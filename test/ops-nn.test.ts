@@ -8,13 +8,14 @@ import {
   softmaxCrossEntropy, sparseSoftmaxCrossEntropy, sigmoidCrossEntropy, meanSquaredError, sigmoid, softmax, logSoftmax, sum, mul,
 } from '../src/index.js';
 import { core } from '../src/core.js';
+import { C } from '../build/generated/interface.js';
 import { referenceByName, convOutAndPad } from './support/reference.js';
 import { type ND, uniform, mulberry32 } from './support/nd.js';
 import { numericGrad, numericJvp, expectClose } from './support/gradcheck.js';
 
 const f32 = (t: Tensor) => Array.from(t.data() as Float32Array);
 const T = (nd: ND) => tensor(Float32Array.from(nd.data), nd.shape);
-const allocated = () => (core as unknown as { allocatedBytes: WebAssembly.Global }).allocatedBytes.value as number;
+const allocated = () => core[C.allocatedBytes].value as number;
 
 // ---- an independent JS re-implementation of assembly/ops/random.ts ----
 function mix(v: number): number {
