@@ -43,6 +43,7 @@ export * from './ops-scan.js';
 export * from './ops-indexing.js';
 export * from './ops-random.js';
 export * from './optimizers.js';
+export * from './lbfgs.js';
 export * from './safetensors.js';
 
 // Every op that takes a tensor first is also a method (x.mul(y), x.sum(0)): `method()` installs it

@@ -11,7 +11,7 @@ import {
   Tensor, tensor, scalar, zeros, ones, fill, memory, dispose, variable, tape, GradientTape, ForwardAccumulator,
   SGD, Adam, RMSprop, sgd, adam, rmsprop, mul, sum, add, saveSafetensors, loadSafetensors, loadSafetensorsMetadata,
   reshape, broadcastTo, tile, range, oneHot, matmul, concat, mean, softmax, eye, linspace, randomNormal, pad, stack,
-  grad, valueAndGrad, customGradient,
+  grad, valueAndGrad, customGradient, lbfgsMinimize,
 } from './api.js';
 import { OPS } from '../src/ops.js';
 import { core } from '../src/core.js';
@@ -515,6 +515,18 @@ for (const [name, Cls] of [['SGD', SGD], ['Adam', Adam], ['RMSprop', RMSprop]] a
     ],
   };
 }
+
+// ---- lbfgsMinimize (more cases in lbfgs.test.ts) ----
+const bowl = (x: Tensor): [Tensor, Tensor] => [sum(mul(x, x)), mul(x, 2)];
+table.lbfgsMinimize = gen('lbfgsMinimize', lbfgsMinimize, [
+  R(bowl, [['abc', /"abc"/], [undefined, /undefined/]]),
+  R(f3, [[[1, 2], /\[1, 2\]/], [i3, /int32/], ['abc', /"abc"/], [[], /\[\]/]]),
+  R(undefined, [['abc', /"abc"/], [{ foo: 1 }, /"foo"/], [{ maxIterations: -1 }, /-1/], [{ tolerance: NaN }, /NaN/], [{ numCorrectionPairs: 0 }, /0/]]),
+], [
+  bad('valueAndGradients returning a non-scalar value', () => () => lbfgsMinimize((x: Tensor) => [x, x], f3), /\[Tensor\(shape=\[3\]/),
+  bad('valueAndGradients returning gradients of another shape', () => () => lbfgsMinimize((x: Tensor) => [sum(x), f4], f3), shapeRe([4])),
+  bad('valueAndGradients returning a non-finite value', () => () => lbfgsMinimize((x: Tensor) => [mul(sum(x), NaN), x], f3), /NaN/),
+]);
 
 // ---- safetensors ----
 const enc = new TextEncoder();
