@@ -9,9 +9,11 @@
 // grid, and near the shock that forms at x = 0; a heat map of u(t, x), network | exact | error, goes to
 // examples/output/pinn-burgers.png. The TF2 code each step mirrors is in the comments beside it.
 // Run: node examples/pinn-burgers.mjs          (fast: 1,000 collocation points, 200 Adam steps and 700
-//                                               L-BFGS iterations, ~17 s; the shock is still smeared)
+//                                               L-BFGS iterations, ~15 s: relative L2 error 0.11, the
+//                                               shock formed but a little off x = 0)
 //      node examples/pinn-burgers.mjs --full   (the tutorial's 10,000 points and 5,000 Adam steps, then up
-//                                               to 5,000 L-BFGS iterations: ~10 minutes)
+//                                               to 5,000 L-BFGS iterations: ~15 minutes on one core;
+//                                               relative L2 error 1.1e-3, u_x(0.75, 0) −119.17 as exact)
 //      --points=, --adam=, --lbfgs= override the collocation points and the two phases' lengths.
 import { pathToFileURL } from 'node:url';
 import { mkdirSync, writeFileSync } from 'node:fs';
