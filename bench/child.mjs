@@ -21,7 +21,7 @@ function peakRssMB() {
 }
 // one cnn step: a peer takes seconds; dcgan is left out: a peer takes minutes per step; an rnn step
 // takes tfjs-cpu and jax-js eager about a second
-const ITERS = { seed: 50, chain: 3, mlp: 50, matmul: 5, cnn: 1, rnn: 3, attention: 5 };
+const ITERS = { seed: 50, chain: 3, mlp: 50, matmul: 5, cnn: 1, rnn: 3, attention: 5, pinn: 2 };
 
 if (mode === 'rss') {
   const lib = await LIBS[name]();

@@ -240,6 +240,37 @@ export const ATTENTION_INIT = (() => {
   };
 })();
 
+// ---- pinn: one Adam step of a physics-informed network for Burgers' equation ----
+// u_t + u·u_x = ν·u_xx, ν = 0.01/π, on x ∈ [−1, 1], t ∈ [0, 1], u(0, x) = −sin(πx), u(t, ±1) = 0 (Raissi
+// et al.'s setup). Network (t, x) → 8 Dense layers of 20 tanh units → 1 (the common TF2 PINN tutorial's
+// size), fed [t, x] as they are (no input scaling). Loss: mean(residual²) over 2,000 collocation points +
+// mean((u − u0)²) over 100 initial points + mean(u²) over 100 boundary points; the derivatives w.r.t.
+// t and x by nested differentiation. Points uniform in the domain (boundary points alternate x = −1,
+// x = +1); kernels Glorot uniform, biases small seeded values (not Keras's zeros, so that a bias
+// mistake shows in the cross-check).
+export const PINN = (() => {
+  const nCollocation = 2000, nInitial = 100, nBoundary = 100, depth = 8, width = 20, lr = 1e-3;
+  const spread = (u, lo, hi) => u.map((v) => lo + (hi - lo) * v);
+  const x0 = spread(uniform(nInitial, 62), -1, 1), tb = uniform(nBoundary, 63);
+  const sizes = [2, ...Array(depth).fill(width), 1];
+  return {
+    nCollocation, nInitial, nBoundary, depth, width, lr, nu: 0.01 / Math.PI,
+    t: uniform(nCollocation, 60), x: spread(uniform(nCollocation, 61), -1, 1), // collocation points, [2000] each
+    // initial points [100, 2], rows (0, x0), and u(0, x0) = −sin(π·x0) [100]
+    initial: Float32Array.from({ length: 2 * nInitial }, (_, i) => (i % 2 ? x0[i >> 1] : 0)),
+    u0: x0.map((v) => -Math.sin(Math.PI * v)),
+    // boundary points [100, 2], rows (t, −1), (t, +1), (t, −1), …
+    boundary: Float32Array.from({ length: 2 * nBoundary }, (_, i) => (i % 2 ? ((i >> 1) % 2 ? 1 : -1) : tb[i >> 1])),
+    // layer i: kernel [sizes[i], sizes[i + 1]], bias [sizes[i + 1]]
+    shapes: sizes.slice(1).map((n, i) => [sizes[i], n]),
+    kernels: sizes.slice(1).map((n, i) => glorot(sizes[i] * n, sizes[i], n, 64 + i)),
+    biases: sizes.slice(1).map((n, i) => normal(n, 0.1, 80 + i)),
+  };
+})();
+// The names the check compares gradients by, in the order every library lists its weights:
+// kernel0, bias0, …, kernel8, bias8.
+export const PINN_NAMES = PINN.shapes.flatMap((_, i) => [`kernel${i}`, `bias${i}`]);
+
 // Floating-point operations per iteration, counted as 2 per multiply-add of the products a step
 // needs (the elementwise work, a few % of the total, is left out); see bench/README.md.
 const conv = (outPixels, k, cout) => 2 * outPixels * k * cout; // one conv as a product [outPixels × k]·[k × cout]
@@ -296,4 +327,4 @@ export const FLOPS = {
   })(),
 };
 
-export const WORKLOADS = ['seed', 'chain', 'mlp', 'matmul', 'cnn', 'dcgan', 'rnn', 'attention'];
+export const WORKLOADS = ['seed', 'chain', 'mlp', 'matmul', 'cnn', 'dcgan', 'rnn', 'attention', 'pinn'];

@@ -3,14 +3,15 @@
 // iris-mlp, cnn-bars and custom-training, TF's custom training walkthrough, with gradtape/layers), and
 // TF's generative tutorials, CVAE and DCGAN (short runs; they write sample grids to examples/output/), and
 // its sequence tutorials: text generation with a GRU and a tiny decoder-only Transformer; then Keras'
-// guide to writing a training loop from scratch (with a checkpoint resumed bit for bit) and TF's
-// actor-critic CartPole tutorial.
+// guide to writing a training loop from scratch (with a checkpoint resumed bit for bit), TF's
+// actor-critic CartPole tutorial, and last a physics-informed network for Burgers' equation (nested
+// tapes, Adam then L-BFGS; a short run).
 // Each file is a module exporting an async main() that returns its final metrics, and each also runs
 // on its own with `node examples/<name>.mjs`. Exits with code 1 if a training example ends below 95%
 // accuracy or its loss did not fall, or a generative, sequence or tutorial-port one reports failure (ELBO not improved, losses not
 // finite, samples not the grammar's words, reversals not learnt, validation accuracy under 90% or a resumed run not identical,
-// CartPole not solved).
-const examples = ['seed', 'tf-guides', 'iris-logistic', 'iris-mlp', 'cnn-bars', 'custom-training', 'cvae', 'dcgan', 'text-generation', 'transformer', 'keras-training-loop', 'actor-critic'];
+// CartPole not solved, the PINN's loss not lowered or its error over 0.5).
+const examples = ['seed', 'tf-guides', 'iris-logistic', 'iris-mlp', 'cnn-bars', 'custom-training', 'cvae', 'dcgan', 'text-generation', 'transformer', 'keras-training-loop', 'actor-critic', 'pinn-burgers'];
 const summary = [];
 for (const name of examples) {
   console.log(`\n=== ${name} ===`);

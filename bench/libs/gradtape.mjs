@@ -1,5 +1,5 @@
 // gradtape, written against /work/shared/API.md (TensorFlow GradientTape style).
-import { SEED, CHAIN, MLP, MATMUL, CNN, DCGAN, DCGAN_SHAPES, RNN, ATTENTION, ATTENTION_SHAPES, ATTENTION_INIT } from '../data.mjs';
+import { SEED, CHAIN, MLP, MATMUL, CNN, DCGAN, DCGAN_SHAPES, RNN, ATTENTION, ATTENTION_SHAPES, ATTENTION_INIT, PINN, PINN_NAMES } from '../data.mjs';
 
 export async function create() {
   const gt = await import('gradtape');
@@ -263,6 +263,40 @@ export async function create() {
       const opt = gt.sgd(lr);
       // the check: the gradients on the initial weights, nothing updated
       return trainingStep(opt, lossFn, vars, names, () => { gt.dispose([x, target]); for (const l of [attention, norm1, norm2, ff1, ff2]) l.dispose(); });
+    },
+
+    // What a user writes: a Sequential of gradtape/layers Dense layers (tanh fused into each product),
+    // the bench's initial weights loaded into it; u_t, u_x and u_xx by two nested tapes around the
+    // network (the sum trick: each point's u depends on its own t and x only, so the gradient of
+    // sum(u) w.r.t. the points holds every point's derivative), all recorded by the optimizer's tape
+    pinn() {
+      const { nCollocation: n, nInitial, nBoundary, depth, width, lr, nu } = PINN;
+      const column = (values, size) => gt.tensor(values, [size, 1]);
+      const t = column(PINN.t, n), x = column(PINN.x, n);
+      const initial = gt.tensor(PINN.initial, [nInitial, 2]), u0 = column(PINN.u0, nInitial);
+      const boundary = gt.tensor(PINN.boundary, [nBoundary, 2]);
+      const model = new layers.Sequential([
+        ...Array.from({ length: depth }, () => new layers.Dense(width, { activation: 'tanh' })), new layers.Dense(1)]);
+      model.build([n, 2]);
+      gt.tidy(() => model.loadWeights(Object.fromEntries(Object.keys(model.weights()).map((path, i) =>
+        [path, gt.tensor(i % 2 ? PINN.biases[i >> 1] : PINN.kernels[i >> 1], i % 2 ? [PINN.shapes[i >> 1][1]] : PINN.shapes[i >> 1])]))));
+      const residual = () => {
+        const outer = gt.tape((outer) => {
+          outer.watch(x);
+          const inner = gt.tape((inner) => { inner.watch([t, x]); return model.apply(gt.concat([t, x], 1)); });
+          const [ut, ux] = inner.gradient(inner.result, [t, x]);
+          return { u: inner.result, ut, ux };
+        });
+        const { u, ut, ux } = outer.result;
+        const uxx = outer.gradient(ux, x);
+        return gt.sub(gt.add(ut, gt.mul(u, ux)), gt.mul(uxx, nu));
+      };
+      const lossFn = () => gt.add(gt.add(gt.mean(gt.square(residual())),
+        gt.mean(gt.squaredDifference(model.apply(initial), u0))), gt.mean(gt.square(model.apply(boundary))));
+      const vars = model.trainableVariables; // kernel0, bias0, …: PINN_NAMES' order
+      const opt = gt.adam(lr);
+      // the check: the gradients on the initial weights, nothing updated
+      return trainingStep(opt, lossFn, vars, PINN_NAMES, () => { gt.dispose([t, x, initial, u0, boundary]); model.dispose(); opt.dispose(); });
     },
   };
 

@@ -1,7 +1,7 @@
 // jax-js on its wasm device, eager or with jit. jax-js uses move semantics: every function consumes
 // its Array arguments, `.ref` adds a reference, `.data()` reads back and consumes. Arrays are lazy,
 // so every step awaits the data it produces (and `blockUntilReady` on updated parameters).
-import { SEED, CHAIN, MLP, MATMUL, CNN, DCGAN, DCGAN_SHAPES, RNN, ATTENTION, ATTENTION_SHAPES, ATTENTION_INIT } from '../data.mjs';
+import { SEED, CHAIN, MLP, MATMUL, CNN, DCGAN, DCGAN_SHAPES, RNN, ATTENTION, ATTENTION_SHAPES, ATTENTION_INIT, PINN, PINN_NAMES } from '../data.mjs';
 
 async function loadJax() {
   const jax = await import('@jax-js/jax');
@@ -14,7 +14,7 @@ async function loadJax() {
 
 export async function create(useJit) {
   const jax = await loadJax();
-  const { numpy: np, nn, lax, grad, valueAndGrad, jit, tree, blockUntilReady } = jax;
+  const { numpy: np, nn, lax, grad, valueAndGrad, jvp, jit, tree, blockUntilReady } = jax;
   const J = useJit ? (f, opts) => jit(f, opts) : (f) => f;
   let version = '?';
   try {
@@ -379,6 +379,89 @@ export async function create(useJit) {
           return out;
         },
         dispose() { tree.dispose(params); x.dispose(); target.dispose(); mask.dispose(); if (useJit) { trainStep.dispose(); checkFn.dispose(); } },
+      };
+    },
+
+    pinn() {
+      const { nCollocation: n, nInitial, nBoundary, lr, nu } = PINN;
+      const beta1 = 0.9, beta2 = 0.999, adamEps = 1e-7; // Keras's Adam defaults
+      const data = {
+        t: np.array(PINN.t).reshape([n, 1]), x: np.array(PINN.x).reshape([n, 1]),
+        initial: np.array(PINN.initial).reshape([nInitial, 2]), u0: np.array(PINN.u0).reshape([nInitial, 1]),
+        boundary: np.array(PINN.boundary).reshape([nBoundary, 2]),
+      };
+      const shapeOf = (i) => (i % 2 ? [PINN.shapes[i >> 1][1]] : PINN.shapes[i >> 1]);
+      const weights = (fill) => Object.fromEntries(PINN_NAMES.map((k, i) => [k, fill(i)]));
+      // parameters and Adam's moments, replaced by every step (move semantics: the step consumes them)
+      let state = {
+        p: weights((i) => np.array(i % 2 ? PINN.biases[i >> 1] : PINN.kernels[i >> 1]).reshape(shapeOf(i))),
+        m: weights((i) => np.zeros(shapeOf(i))), v: weights((i) => np.zeros(shapeOf(i))),
+      };
+      let iteration = 0;
+      const layerCount = PINN.shapes.length;
+      // h·w as a broadcast product summed over the shared axis: through np.matmul (np.dot and
+      // np.tensordot alike: one primitive) jax-js 0.1.25's wasm device gets the weight gradients
+      // of this loss wrong by up to 47 % (see bench/README.md); this form gives the float64 values,
+      // eager and under jit, and runs no slower (jit: 226 ms a step against 299 ms)
+      const product = (h, w) => np.sum(h.reshape([h.shape[0], w.shape[0], 1]).mul(w.reshape([1, ...w.shape])), 1);
+      // the network on points [rows, 2]; consumes p and points
+      const net = (p, points) => {
+        let h = points;
+        for (let i = 0; i < layerCount; i++) {
+          const z = product(h, p[`kernel${i}`]).add(p[`bias${i}`]);
+          h = i + 1 < layerCount ? np.tanh(z) : z;
+        }
+        return h;
+      };
+      // consumes everything. The sum trick: each point's u depends on its own t and x only, so the
+      // gradient of sum(u) w.r.t. the points holds every point's u_t and u_x; x ↦ u_x then acts
+      // point by point, so its forward-mode derivative with a tangent of ones is every point's
+      // u_xx (jvp of grad: forward over reverse, which also returns u_t and u_x as its primal).
+      // The inner functions close over p: jax-js 0.1.25 treats an argument outside `argnums` as a
+      // constant to the outer differentiation too (its gradient came out 0). See bench/README.md
+      // for why not reverse over reverse (grad of grad) or `hasAux` here.
+      const loss = (p, d) => {
+        const sumU = (t, x) => np.sum(net(tree.ref(p), np.concatenate([t, x], 1)));
+        const firstDerivatives = (x) => grad(sumU, { argnums: [0, 1] })(d.t.ref, x);
+        const [[ut, ux], [utx, uxx]] = jvp(firstDerivatives, [d.x.ref], [np.onesLike(d.x.ref)]);
+        utx.dispose();
+        const u = net(tree.ref(p), np.concatenate([d.t, d.x], 1));
+        const residual = ut.add(u.mul(ux)).sub(uxx.mul(nu));
+        const initialLoss = np.mean(np.square(net(tree.ref(p), d.initial).sub(d.u0)));
+        return np.mean(np.square(residual)).add(initialLoss).add(np.mean(np.square(net(p, d.boundary))));
+      };
+      const lossAndGrad = valueAndGrad(loss);
+      // Keras's Adam (as in dcgan), α = lr·√(1−β2^t)/(1−β1^t) passed in per step
+      const trainStep = J((s, d, a) => {
+        const [l, g] = lossAndGrad(tree.ref(s.p), d);
+        const P = {}, M = {}, V = {};
+        for (const k of PINN_NAMES) {
+          M[k] = s.m[k].mul(beta1).add(g[k].ref.mul(1 - beta1));
+          V[k] = s.v[k].mul(beta2).add(np.square(g[k]).mul(1 - beta2));
+          P[k] = s.p[k].sub(M[k].ref.mul(a.ref).div(np.sqrt(V[k].ref).add(adamEps)));
+        }
+        a.dispose();
+        return [{ p: P, m: M, v: V }, l];
+      });
+      const checkFn = J((p, d) => lossAndGrad(p, d));
+      return {
+        async step() {
+          iteration++;
+          const a = np.array(lr * Math.sqrt(1 - beta2 ** iteration) / (1 - beta1 ** iteration));
+          const [next, l] = trainStep(state, tree.ref(data), a);
+          state = next;
+          const v = (await l.data())[0];
+          await blockUntilReady(state);
+          return v;
+        },
+        // the gradients on the initial weights, nothing updated
+        async check() {
+          const [l, g] = checkFn(tree.ref(state.p), tree.ref(data));
+          const out = { loss: await l.data() };
+          for (const k of PINN_NAMES) out[k] = await g[k].data();
+          return out;
+        },
+        dispose() { tree.dispose(state); tree.dispose(data); if (useJit) { trainStep.dispose(); checkFn.dispose(); } },
       };
     },
   };

@@ -1,6 +1,6 @@
 // TensorFlow.js (CPU backend or wasm backend), idiomatic functional gradients: tf.grad / tf.grads /
 // optimizer.minimize, everything inside tf.tidy, results read back with dataSync().
-import { SEED, CHAIN, MLP, MATMUL, CNN, DCGAN, DCGAN_SHAPES, RNN, ATTENTION, ATTENTION_SHAPES, ATTENTION_INIT } from '../data.mjs';
+import { SEED, CHAIN, MLP, MATMUL, CNN, DCGAN, DCGAN_SHAPES, RNN, ATTENTION, ATTENTION_SHAPES, ATTENTION_INIT, PINN, PINN_NAMES } from '../data.mjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -312,6 +312,59 @@ export async function create(backend) {
       };
       // the check: the gradients on the initial weights, nothing updated
       return trainingStep(opt, lossFn, vars, names, () => { tf.dispose([x, target, mask, ...vars]); opt.dispose(); });
+    },
+
+    pinn() {
+      const { nCollocation: n, nInitial, nBoundary, lr, nu } = PINN;
+      const t = tf.tensor2d(PINN.t, [n, 1]), x = tf.tensor2d(PINN.x, [n, 1]);
+      const initial = tf.tensor2d(PINN.initial, [nInitial, 2]), u0 = tf.tensor2d(PINN.u0, [nInitial, 1]);
+      const boundary = tf.tensor2d(PINN.boundary, [nBoundary, 2]);
+      const vars = tf.tidy(() => PINN_NAMES.map((k, i) => {
+        const layer = i >> 1, shape = i % 2 ? [PINN.shapes[layer][1]] : PINN.shapes[layer];
+        return tf.variable(tf.tensor(i % 2 ? PINN.biases[layer] : PINN.kernels[layer], shape), true, `pinn.${k}`);
+      }));
+      // tanh as sinh/cosh: tf.tanh cannot be differentiated twice in tfjs 4.22. Its gradient reads
+      // its saved output, and the engine tapes the copy it saves before the tanh itself, so a later
+      // gradient call, which walks the tape in order to find what depends on its sources, finds the
+      // saved copy unconnected ("Cannot compute gradient of y=f(x) with respect to x"). sinh, cosh
+      // and div save their inputs, so every order of derivative goes through them.
+      const tanh = (z) => tf.div(tf.sinh(z), tf.cosh(z));
+      const net = (points) => {
+        let h = points;
+        for (let i = 0; i < vars.length; i += 2) {
+          const z = tf.add(tf.matMul(h, vars[i]), vars[i + 1]);
+          h = i + 2 < vars.length ? tanh(z) : z;
+        }
+        return h;
+      };
+      // tf.grad's function returns one scalar and tf.grad returns the gradient only, and each call
+      // runs in a tidy that frees what its function made: u, u_t and u_x, computed inside the calls
+      // that make u_xx, are kept out of those tidies (tf.keep) and freed after the step. Nested tf.grad
+      // calls record onto one shared tape while the optimizer's gradient call is open, so every
+      // value here stays differentiable w.r.t. the weights.
+      let kept = [];
+      const residual = () => {
+        let u, ut, ux;
+        const uxx = tf.grad((x) => {
+          [ut, ux] = tf.grads((t, x) => { u = tf.keep(net(tf.concat([t, x], 1))); return tf.sum(u); })([t, x]);
+          kept.push(u, tf.keep(ut), tf.keep(ux));
+          return tf.sum(ux); // the sum trick: rows are independent, so this gradient is each row's u_xx
+        })(x);
+        return tf.sub(tf.add(ut, tf.mul(u, ux)), tf.mul(uxx, nu));
+      };
+      const lossFn = () => tf.addN([
+        tf.mean(tf.square(residual())),
+        tf.mean(tf.squaredDifference(net(initial), u0)),
+        tf.mean(tf.square(net(boundary))),
+      ]);
+      const freeKept = () => { tf.dispose(kept); kept = []; };
+      const opt = tf.train.adam(lr);
+      const inner = trainingStep(opt, lossFn, vars, PINN_NAMES, () => { tf.dispose([t, x, initial, u0, boundary, ...vars]); opt.dispose(); });
+      return {
+        step() { try { return inner.step(); } finally { freeKept(); } },
+        check() { try { return inner.check(); } finally { freeKept(); } },
+        dispose: inner.dispose,
+      };
     },
   };
 
