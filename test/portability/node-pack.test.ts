@@ -13,7 +13,7 @@ describe('node: npm pack + npm install', () => {
   afterAll(releaseInstall);
 
   it('ships the entry points the exports map names', () => {
-    for (const f of ['package.json', 'dist/gradtape.js', 'dist/wasm-core.js', 'dist/gradtape.workerd.js', 'dist/gradtape.min.js', 'dist/index.d.ts', 'dist/layers.js', 'dist/layers.d.ts', 'build/gradtape.wasm', 'dist/wasm-extra.js', 'build/gradtape-extra.wasm']) {
+    for (const f of ['package.json', 'dist/gradtape.js', 'dist/wasm-core.js', 'dist/gradtape.workerd.js', 'dist/gradtape.min.js', 'dist/index.d.ts', 'dist/layers.js', 'dist/layers.d.ts', 'dist/metrics.js', 'dist/metrics.d.ts', 'build/gradtape.wasm', 'dist/wasm-extra.js', 'build/gradtape-extra.wasm', 'docs/guides/training.md']) {
       expect(inst.files).toContain(f);
     }
   });
@@ -43,6 +43,25 @@ describe('node: npm pack + npm install', () => {
     `);
     const { stdout } = await runOk('node', ['node-run.mjs'], { cwd: inst.project });
     expectAll(lastJson(stdout));
+  }, 60_000);
+
+  it('gradtape/metrics resolves from the package and works on the root\'s tensors (one core)', async () => {
+    writeFileSync(join(inst.project, 'metrics-run.mjs'), `
+      import { tensor, memory } from 'gradtape';
+      import { SparseCategoricalAccuracy, Mean } from 'gradtape/metrics';
+      const labels = tensor([2, 1, 0], undefined, 'int32'), probs = tensor([[0.1, 0.6, 0.3], [0.05, 0.95, 0], [0.2, 0.7, 0.1]]);
+      const values = tensor([1, 2]), weights = tensor([1, 3]);
+      const before = memory().tensors;
+      const accuracy = new SparseCategoricalAccuracy(), loss = new Mean();
+      accuracy.updateState(labels, probs);
+      loss.updateState(values, weights);
+      console.log(JSON.stringify({ at: import.meta.resolve('gradtape/metrics'), accuracy: accuracy.result(), mean: loss.result(), leaked: memory().tensors - before }));
+    `);
+    const r = lastJson((await runOk('node', ['metrics-run.mjs'], { cwd: inst.project })).stdout);
+    expect(r.at).toMatch(/node_modules\/gradtape\/dist\/metrics\.js$/);
+    expect(r.accuracy).toBeCloseTo(1 / 3, 12); // only the second row's arg max (1) is its label
+    expect(r.mean).toBeCloseTo((1 + 6) / 4, 12); // Σ v·w / Σ w
+    expect(r.leaked).toBe(0); // updateState leaves no tensor behind
   }, 60_000);
 
   it('init(core, extra) takes both modules from the .wasm subpaths: the extra module is then compiled from them, not decoded', async () => {
