@@ -43,11 +43,13 @@ for (const [m, k, n] of [[512, 512, 512], [256, 256, 256], [509, 300, 257]]) {
   for (let threads = 2; threads <= workers + 1; threads++) {
     for (const mode of ['spin', 'wait']) {
       new Float32Array(memory.buffer).fill(NaN, cT >> 2, (cT >> 2) + m * n);
+      const cpu0 = process.cpuUsage(), wall0 = performance.now();
       const t = timeIt(() => parallel(threads, mode));
+      const cpu = process.cpuUsage(cpu0), busy = (cpu.user + cpu.system) / 1000 / (performance.now() - wall0);
       const f2 = new Uint32Array(memory.buffer);
       let same = true;
       for (let i = 0; i < m * n; i++) if (f2[(c1 >> 2) + i] !== f2[(cT >> 2) + i]) { same = false; break; }
-      line += `; ${threads} threads (caller ${mode}s) ${t.toFixed(3)} ms ×${(t1 / t).toFixed(2)} ${same ? 'bit-identical' : 'DIFFERENT'}`;
+      line += `; ${threads} threads (caller ${mode}s) ${t.toFixed(3)} ms ×${(t1 / t).toFixed(2)} (cpu/wall ${busy.toFixed(2)}) ${same ? 'bit-identical' : 'DIFFERENT'}`;
     }
   }
   console.log(line);
