@@ -242,6 +242,22 @@ export abstract class Optimizer {
    * does, so a fresh optimizer can load: pass the same variables in the same order as the optimizer
    * that saved (e.g. `model.trainableVariables`). Every name, shape and dtype is checked first: on
    * any mismatch it throws, naming them all, and nothing is created or assigned.
+   * @example
+   * ```ts
+   * import { adam, variable, sum, square } from 'gradtape';
+   *
+   * const w = variable([1, 2]);
+   * const opt = adam(0.1);
+   * opt.minimize(() => sum(square(w)));
+   * const fresh = adam(0.1);
+   * try {
+   *   fresh.loadWeights({ iterations: opt.weights().iterations }, [w]);
+   * } catch (e) {
+   *   console.log(e.message); // adam.loadWeights: nothing assigned: missing "0/m", "0/v". Expected "iterations", "0/m", "0/v"
+   * }
+   * fresh.loadWeights(opt.weights(), [w]);
+   * console.log(fresh.iterations); // 1
+   * ```
    */
   loadWeights(record: Record<string, Tensor>, variables?: readonly Variable[]): void {
     const op = `${this.#opName}.loadWeights`;

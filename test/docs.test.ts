@@ -16,10 +16,12 @@ const NEED_EXAMPLES: Record<string, string[] | true> = {
   tape: true, grad: true, valueAndGrad: true, customGradient: true, tidy: true,
   GradientTape: ['constructor', 'result', 'persistent', 'record', 'watch', 'watchedVariables', 'stopRecording', 'reset', 'gradient', 'jacobian', 'batchJacobian', 'dispose'],
   ForwardAccumulator: ['constructor', 'record', 'jvp', 'dispose'],
-  Optimizer: ['applyGradients', 'minimize', 'build', 'weights'],
+  Optimizer: ['applyGradients', 'minimize', 'build', 'weights', 'loadWeights'],
   sgd: true, adam: true, rmsprop: true, adamw: true, adagrad: true, adamax: true, nadam: true,
   exponentialDecay: true, inverseTimeDecay: true, piecewiseConstantDecay: true, cosineDecay: true,
   saveSafetensors: true, loadSafetensors: true, loadSafetensorsMetadata: true,
+  lbfgsMinimize: true, binaryCrossentropy: true, categoricalCrossentropy: true, sparseCategoricalCrossentropy: true,
+  huber: true, meanAbsoluteError: true, klDivergence: true, logCosh: true, hinge: true,
 };
 
 /** The guides (docs/guides/*.md), as docs/guides.md titles them, in its order. */
