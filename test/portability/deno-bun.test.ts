@@ -8,8 +8,9 @@ import { packAndInstall, releaseInstall, type Installed } from './pack';
 const SCRIPT = `
 import * as g from 'gradtape';
 import * as layers from 'gradtape/layers';
+import * as metrics from 'gradtape/metrics';
 import { runAll } from './programs.mjs';
-console.log(JSON.stringify(runAll(g, layers)));
+console.log(JSON.stringify(runAll(g, layers, metrics)));
 `;
 
 describe('deno and bun', () => {
@@ -20,7 +21,7 @@ describe('deno and bun', () => {
   }, 120_000);
   afterAll(releaseInstall);
 
-  it('deno runs the seed, training and layers from node_modules, with no permissions', async () => {
+  it('deno runs the seed, training, layers and metrics from node_modules, with no permissions', async () => {
     const { stdout } = await runOk(
       bin('deno'),
       // No permission flags: the wasm is inside the module, so nothing is read from disk at run time.
@@ -30,7 +31,7 @@ describe('deno and bun', () => {
     expectAll(lastJson(stdout));
   }, 120_000);
 
-  it('bun runs the seed, training and layers from node_modules', async () => {
+  it('bun runs the seed, training, layers and metrics from node_modules', async () => {
     const { stdout } = await runOk(
       bin('bun'),
       ['run', 'runtime-run.mjs'],

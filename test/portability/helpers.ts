@@ -13,7 +13,7 @@ import { encodeWasmText } from '../../scripts/wasm-text.mjs';
 import { Dense, initialize } from '../../src/layers/index.js';
 import * as api from '../../src/index.js';
 // @ts-ignore: plain JS fixture
-import { runConv } from './fixtures/programs.mjs';
+import { METRICS_INPUT, runConv } from './fixtures/programs.mjs';
 
 export { startStaticServer } from '../../examples/browser/serve.mjs';
 
@@ -23,8 +23,8 @@ export const PKG_ROOT = resolve(process.env.GRADTAPE_PKG_ROOT ?? REPO_ROOT);
 export const PROGRAMS = fileURLToPath(new URL('./fixtures/programs.mjs', import.meta.url));
 export const bin = (name: string) => join(REPO_ROOT, 'node_modules', '.bin', name);
 
-/** The import map a page needs for gradtape and gradtape/layers served from /dist. */
-export const IMPORT_MAP = '{"imports":{"gradtape":"/dist/gradtape.js","gradtape/layers":"/dist/layers.js"}}';
+/** The import map a page needs for gradtape and its subpaths served from /dist. */
+export const IMPORT_MAP = '{"imports":{"gradtape":"/dist/gradtape.js","gradtape/layers":"/dist/layers.js","gradtape/metrics":"/dist/metrics.js"}}';
 
 /** Static-server mounts that put the built package at /dist and /build and the repo at /. */
 export const repoMounts = (extra: Record<string, string> = {}): Record<string, string> => ({
@@ -48,7 +48,7 @@ export function embeddedExtraMarker(): string {
   return encodeWasmText(readFileSync(join(PKG_ROOT, 'build', 'gradtape-extra.wasm'))).slice(0, 48);
 }
 
-const BUILD_OUTPUTS = ['dist/gradtape.js', 'dist/wasm-core.js', 'dist/gradtape.workerd.js', 'dist/gradtape.min.js', 'dist/index.d.ts', 'dist/layers.js', 'dist/layers.d.ts', 'build/gradtape.wasm', 'dist/wasm-extra.js', 'build/gradtape-extra.wasm'];
+const BUILD_OUTPUTS = ['dist/gradtape.js', 'dist/wasm-core.js', 'dist/gradtape.workerd.js', 'dist/gradtape.min.js', 'dist/index.d.ts', 'dist/layers.js', 'dist/layers.d.ts', 'dist/metrics.js', 'dist/metrics.d.ts', 'build/gradtape.wasm', 'dist/wasm-extra.js', 'build/gradtape-extra.wasm'];
 
 export function requireBuild(): void {
   const missing = BUILD_OUTPUTS.filter((f) => !existsSync(join(PKG_ROOT, f)));
@@ -197,9 +197,27 @@ export function expectConv(r: any): void {
   expect(r.df).toEqual(expected.df);
   expect(r.method).toEqual([2, 3, 3, 4]);
 }
+/**
+ * runMetrics' results, worked out here in float64 from its inputs. The inputs make every float32
+ * step exact, so the metrics (which sum in float64) must match to the last bit.
+ */
+export function expectMetrics(r: any): void {
+  const { labels, probs, accuracyWeights, values, weights, moreValues } = METRICS_INPUT;
+  const total = (a: number[]) => a.reduce((s, x) => s + x, 0);
+  const dot = (a: number[], b: number[]) => total(a.map((x, i) => x * b[i]));
+  const hits = probs.map((row: number[], i: number) => (row.indexOf(Math.max(...row)) === labels[i] ? 1 : 0));
+  // accuracy: an unweighted update, then a weighted one; Mean: a weighted update, then an unweighted one
+  expect(r.accuracy).toBe((total(hits) + dot(hits, accuracyWeights)) / (hits.length + total(accuracyWeights)));
+  expect(r.mean).toBe((dot(values, weights) + total(moreValues)) / (total(weights) + moreValues.length));
+  expect(r.probe).toBe(total(values.map((v: number, i: number) => Math.abs(v - labels[i]))) / values.length);
+  expect(r.shared).toBe(true); // the metric computed with the root's Tensor class and core
+  expect(r.leaked).toBe(0); // the updates left no tensor behind
+  expect(r.names).toEqual(['sparse_categorical_accuracy', 'mean']);
+}
 export function expectAll(r: any): void {
   if (r?.error) throw new Error(`target reported: ${r.error}`);
-  for (const [name, check] of [['seed', expectSeed], ['training', expectTraining], ['layers', expectLayers], ['conv', expectConv]] as const) {
+  const checks = [['seed', expectSeed], ['training', expectTraining], ['layers', expectLayers], ['conv', expectConv], ['metrics', expectMetrics]] as const;
+  for (const [name, check] of checks) {
     if (r[name]?.error) throw new Error(`${name} program failed in the target: ${r[name].error}`);
     check(r[name]);
   }

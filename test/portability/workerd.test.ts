@@ -12,12 +12,13 @@ import { packAndInstall, releaseInstall } from './pack';
 const WORKER = `
 import * as g from 'gradtape';
 import * as layers from 'gradtape/layers';
+import * as metrics from 'gradtape/metrics';
 import { runAll } from './programs.mjs';
 
 export default {
   async fetch(request) {
     const { pathname } = new URL(request.url);
-    if (pathname === '/gradient') return Response.json(runAll(g, layers));
+    if (pathname === '/gradient') return Response.json(runAll(g, layers, metrics));
     if (pathname === '/compile-bytes') {
       // What the embedded-bytes build would do here: production Workers refuse it.
       try {
@@ -102,7 +103,7 @@ type Workerd = Awaited<ReturnType<typeof startWorkerd>>;
 
 /** The checks both setups must pass. */
 function workerChecks(server: () => Workerd) {
-  it('computes gradients and trains gradtape/layers with the workerd build', async () => {
+  it('computes gradients, trains gradtape/layers and updates gradtape/metrics with the workerd build', async () => {
     const res = await fetch(`${server().base}/gradient`);
     expect(res.status, server().log()).toBe(200);
     expectAll(await res.json());
@@ -151,7 +152,7 @@ describe('workerd: wrangler-style bundle + capnp config', () => {
   it('keeps the wasm a separate module in the bundle', () => {
     const js = readFileSync(join(dir, 'worker.js'), 'utf8');
     expect(js).toMatch(/from\s*["']\.\/gradtape\.wasm["']/);
-    // gradtape/layers resolved `gradtape` with the workerd condition too: one core, no embedded copy
+    // gradtape/layers and gradtape/metrics resolved `gradtape` with the workerd condition too: one core, no embedded copy
     expect(js.match(/from\s*["']\.\/gradtape\.wasm["']/g)).toHaveLength(1);
     expect(js).not.toContain(embeddedCoreMarker()); // (the browser test checks the marker finds the embedded core)
   });
