@@ -9,12 +9,20 @@
 // grid, and near the shock that forms at x = 0; a heat map of u(t, x), network | exact | error, goes to
 // examples/output/pinn-burgers.png. The TF2 code each step mirrors is in the comments beside it.
 // Run: node examples/pinn-burgers.mjs          (fast: 1,000 collocation points, 200 Adam steps and 700
-//                                               L-BFGS iterations, ~15 s: relative L2 error 0.11, the
-//                                               shock formed but a little off x = 0)
+//                                               L-BFGS iterations keeping 50 correction pairs, ~12–15 s:
+//                                               relative L2 error 0.083; the shock is as sharp as the
+//                                               exact one (steepest u_x −138) but 0.007 right of x = 0,
+//                                               so u_x(0.75, 0) is only −38.5)
 //      node examples/pinn-burgers.mjs --full   (the tutorial's 10,000 points and 5,000 Adam steps, then up
-//                                               to 5,000 L-BFGS iterations: ~15 minutes on one core;
-//                                               relative L2 error 1.1e-3, u_x(0.75, 0) −119.17 as exact)
-//      --points=, --adam=, --lbfgs= override the collocation points and the two phases' lengths.
+//                                               to 5,000 L-BFGS iterations with TFP's default 10 pairs:
+//                                               ~15 minutes on one core; relative L2 error 1.1e-3,
+//                                               u_x(0.75, 0) −119.17 as exact)
+//      --points=, --adam=, --lbfgs=, --pairs= override the collocation points, the two phases' lengths
+//      and the correction pairs L-BFGS keeps.
+// Why the fast run's error stays near 0.08: a shock shifted by δ leaves an error of about its jump,
+// 1.7, over a strip of width δ from when it forms (t ≈ 0.3) on, and with 1,000 uniform points only about
+// 15 lie within 0.02 of the shock's line to hold it in place. Longer L-BFGS runs leave the error near
+// 0.08 (2,000 points: near 0.055); the full run's 10,000 points cost ten times as much per evaluation.
 import { pathToFileURL } from 'node:url';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import {
@@ -143,21 +151,22 @@ export function train_step(model, data, optim) {
 
 /**
  * L-BFGS from the model's current weights, with the weights themselves as the position (TFP wants
- * one flat vector; lbfgsMinimize takes the list of tensors as it is). Leaves the best weights in the
- * model; returns the result's counters and final loss.
+ * one flat vector; lbfgsMinimize takes the list of tensors as it is). numCorrectionPairs: TFP's
+ * default 10, or more (50 is a common PINN choice) for a better curvature estimate at the same cost
+ * in evaluations. Leaves the best weights in the model; returns the result's counters and final loss.
  */
-export function train_lbfgs(model, data, maxIterations) {
+export function train_lbfgs(model, data, maxIterations, numCorrectionPairs = 10) {
   // func = function_factory(model, loss, ...)   # assigns a flat position to the weights, returns (loss, grads)
   // results = tfp.optimizer.lbfgs_minimize(value_and_gradients_function=func,
   //                                        initial_position=tf.dynamic_stitch(idx, model.trainable_variables),
-  //                                        max_iterations=maxIterations)
+  //                                        max_iterations=maxIterations, num_correction_pairs=numCorrectionPairs)
   // func.assign_new_model_parameters(results.position)
   const vars = model.trainableVariables;
   const valueAndGradients = (position) => {
     vars.forEach((v, i) => v.assign(position[i]));
     return get_grad(model, data);
   };
-  const results = lbfgsMinimize(valueAndGradients, vars, { maxIterations });
+  const results = lbfgsMinimize(valueAndGradients, vars, { maxIterations, numCorrectionPairs });
   vars.forEach((v, i) => v.assign(results.position[i]));
   dispose([results.position, results.objectiveGradient]);
   return results;
@@ -216,12 +225,12 @@ export async function main({ full = process.argv.includes('--full'), log = conso
   const adamLoss = tidy(() => compute_loss(model, data).item());
   log(`Adam: ${N} steps, loss ${initialLoss.toExponential(3)} -> ${adamLoss.toExponential(3)}  (${seconds()} s)`);
 
-  const maxIterations = numberFlag('lbfgs', full ? 5000 : 700);
+  const maxIterations = numberFlag('lbfgs', full ? 5000 : 700), pairs = numberFlag('pairs', full ? 10 : 50);
   let finalLoss = adamLoss;
   if (maxIterations > 0) {
-    const results = train_lbfgs(model, data, maxIterations);
+    const results = train_lbfgs(model, data, maxIterations, pairs);
     finalLoss = results.objectiveValue;
-    log(`L-BFGS: ${results.numIterations} iterations, ${results.numObjectiveEvaluations} evaluations, loss ${adamLoss.toExponential(3)} -> ${finalLoss.toExponential(3)}` +
+    log(`L-BFGS (${pairs} correction pairs): ${results.numIterations} iterations, ${results.numObjectiveEvaluations} evaluations, loss ${adamLoss.toExponential(3)} -> ${finalLoss.toExponential(3)}` +
       `${results.converged ? ' (converged)' : results.failed ? ' (stopped: no further decrease in float32)' : ''}  (${seconds()} s)`);
   }
 
@@ -243,6 +252,13 @@ export async function main({ full = process.argv.includes('--full'), log = conso
   probe.forEach((x, k) => log(`          ${x.toFixed(2).padStart(6)}   ${burgersExact(0.75, x).u.toFixed(4).padStart(8)}   ${atShock.u[k].toFixed(4).padStart(8)}`));
   const exactSlope = burgersExact(0.75, 0).ux, netSlope = atShock.ux[2];
   log(`slope u_x(0.75, 0): exact ${exactSlope.toFixed(2)}, network ${netSlope.toFixed(2)}`);
+  // where the network's shock is: its steepest slope at t = 0.75 on x ∈ [−0.1, 0.1], step 0.0005 (a
+  // sharp shock a little off x = 0 gives a shallow slope at x = 0 and most of the grid's error)
+  const near = Array.from({ length: 401 }, (_, k) => -0.1 + k * 0.0005);
+  const nearSlopes = predict(model, near.map(() => 0.75), near).ux;
+  const steepest = nearSlopes.indexOf(Math.min(...nearSlopes));
+  const shockAt = near[steepest], steepestSlope = nearSlopes[steepest];
+  log(`network's steepest slope at t = 0.75: ${steepestSlope.toFixed(2)} at x = ${shockAt.toFixed(4)} (exact: ${exactSlope.toFixed(2)} at x = 0)`);
 
   // the heat map: network | exact | |error| (black 0, white max |error|); t runs left to right
   mkdirSync(outDir, { recursive: true });
@@ -252,10 +268,11 @@ export async function main({ full = process.argv.includes('--full'), log = conso
 
   dispose(data);
   model.dispose();
-  const ok = Number.isFinite(finalLoss) && finalLoss < initialLoss && relativeL2 < (full ? 0.05 : 0.5);
+  const ok = Number.isFinite(finalLoss) && finalLoss < initialLoss && relativeL2 < (full ? 0.05 : 0.15)
+    && steepestSlope < -60 && Math.abs(shockAt) < 0.02; // a sharp shock, near x = 0
   return {
-    ok, relativeL2, maxError, initialLoss, adamLoss, finalLoss, shockSlope: { exact: exactSlope, network: netSlope },
-    summary: `loss ${initialLoss.toExponential(2)} -> ${finalLoss.toExponential(2)}, relative L2 error ${relativeL2.toExponential(2)}, u_x(0.75, 0) ${netSlope.toFixed(1)} (exact ${exactSlope.toFixed(1)})`,
+    ok, relativeL2, maxError, initialLoss, adamLoss, finalLoss, shockSlope: { exact: exactSlope, network: netSlope, steepest: steepestSlope, at: shockAt },
+    summary: `loss ${initialLoss.toExponential(2)} -> ${finalLoss.toExponential(2)}, relative L2 error ${relativeL2.toExponential(2)}, u_x(0.75, 0) ${netSlope.toFixed(1)} (exact ${exactSlope.toFixed(1)}), steepest ${steepestSlope.toFixed(1)} at x = ${shockAt.toFixed(4)}`,
   };
 }
 

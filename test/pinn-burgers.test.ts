@@ -6,7 +6,7 @@ import { describe, it, expect } from 'vitest';
 import type { Tensor } from 'gradtape';
 
 interface Exact { u: number; ux: number }
-interface Model { weights(): Record<string, Tensor>; dispose(): void }
+interface Model { weights(): Record<string, Tensor>; trainableVariables: (Tensor & { assign(t: Tensor): void })[]; dispose(): void }
 type Data = Record<'X_0' | 'u_0' | 'X_b' | 't_r' | 'x_r', Tensor>;
 interface ExactModule {
   VISCOSITY: number;
@@ -19,7 +19,7 @@ interface PinnModule {
   get_r(model: Model, t: Tensor, x: Tensor): Tensor;
   compute_loss(model: Model, data: Data): Tensor;
   train_step(model: Model, data: Data, optim: unknown): number;
-  train_lbfgs(model: Model, data: Data, maxIterations: number): { objectiveValue: number; numIterations: number };
+  train_lbfgs(model: Model, data: Data, maxIterations: number, numCorrectionPairs?: number): { objectiveValue: number; numIterations: number };
 }
 const load = (name: string) => import(`../examples/${name}.mjs`);
 const exactModule = () => load('burgers-exact') as Promise<ExactModule>;
@@ -142,6 +142,16 @@ describe('the PINN (dist build)', () => {
     expect(result.objectiveValue).toBeLessThan(afterAdam);
     expect(loss()).toBeCloseTo(result.objectiveValue, 6); // the model holds the result's weights
     expect(gt.memory().tensors).toBe(tensors);
+    // the correction pairs reach lbfgsMinimize: from the same weights, 1 pair and 50 take different paths
+    const weights = model.trainableVariables.map(v => gt.tensor(v.data(), v.shape));
+    const paths = [1, 50].map((pairs) => {
+      model.trainableVariables.forEach((v, i) => v.assign(weights[i]));
+      const r = train_lbfgs(model, data, 6, pairs);
+      expect(r.objectiveValue).toBeLessThan(result.objectiveValue);
+      return r.objectiveValue;
+    });
+    expect(paths[0]).not.toBe(paths[1]);
+    gt.dispose(weights);
     optim.dispose();
     gt.dispose(data);
     model.dispose();
