@@ -14,7 +14,20 @@
 }
 
 const ROW_BLOCK = 64; // a multiple of 4: only the last row block has leftover rows
-const EDGE_BYTES: usize = 32 * 4; // a 4×8 block of C that does not fit, before its partial copy
+
+/** Stores lanes 0..w-1 of v at dst (w = 1..3): a block of C that ends before its vector does. */
+function storeLanes(dst: usize, v: v128, w: i32): void {
+  if (w >= 2) v128.store64_lane(dst, v, 0);
+  if (w == 1) v128.store32_lane(dst, v, 0);
+  else if (w == 3) v128.store32_lane(dst, v, 2, 8);
+}
+/** Stores the first w (1..8) columns of a row of C held in lo (columns 0..3) and hi (4..7). */
+function storeRow(dst: usize, lo: v128, hi: v128, w: i32): void {
+  if (w < 4) { storeLanes(dst, lo, w); return; }
+  v128.store(dst, lo);
+  if (w == 8) v128.store(dst, hi, 16);
+  else if (w > 4) storeLanes(dst + 16, hi, w - 4);
+}
 
 /**
  * Packs B(p, j) = b[p·brs + j·bcs] (k×n) into contiguous k×8 column panels, zero padded to a
@@ -51,21 +64,30 @@ export function packPanels(b: usize, brs: i32, bcs: i32, k: i32, n: i32, panels:
 export function panelsBytes(k: i32, n: i32): usize { return (<usize>k << 5) * <usize>((n + 7) >> 3); }
 
 /** Bytes of scratch gemmStrided needs for a k × n B. */
-export function gemmScratchBytes(k: i32, n: i32): usize { return EDGE_BYTES + (<usize>ROW_BLOCK * k << 2) + panelsBytes(k, n); }
+export function gemmScratchBytes(k: i32, n: i32): usize { return (<usize>ROW_BLOCK * k << 2) + panelsBytes(k, n); }
 
 /**
  * C[m×n] = A·B with A(i,p) at a[i·ars + p·acs] and B(p,j) at b[p·brs + j·bcs] (element strides), so
  * transposed operands need no copy. B is packed once into contiguous k×8 column panels (zero
  * padded), then a 4×8 f32x4 register-blocked kernel streams each panel from L1 while A is read
- * by splat loads; C is written once. `scratch`: gemmScratchBytes(k, n).
+ * by splat loads; C is written once, partial blocks in place. `scratch`: gemmScratchBytes(k, n).
  */
 export function gemmStrided(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, m: i32, k: i32, n: i32, scratch: usize): void {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) { memory.fill(c, 0, <usize>m * n << 2); return; }
-  const blocks = (n + 7) >> 3;
+  // 1 to 4 columns past the last multiple of 8 go in a k×4 panel of their own with a 4×4 kernel:
+  // half the work of a zero-padded 8-wide panel (a 20-wide B: 20 columns computed, not 24)
+  const tail = n & 7, narrow = tail > 0 && tail <= 4, wide = narrow ? n - tail : n;
+  const blocks = (wide + 7) >> 3;
   const panelBytes = <usize>k << 5;
-  const edge = scratch, packed = scratch + EDGE_BYTES, panels = packed + (<usize>ROW_BLOCK * k << 2);
-  packPanels(b, brs, bcs, k, n, panels);
+  const packed = scratch, panels = packed + (<usize>ROW_BLOCK * k << 2), last = panels + <usize>blocks * panelBytes;
+  packPanels(b, brs, bcs, k, wide, panels);
+  if (narrow) {
+    for (let p = 0, dst = last; p < k; p++, dst += 16) {
+      const src = b + ((<usize>p * brs + <usize>wide * bcs) << 2);
+      for (let t = 0; t < 4; t++) store<f32>(dst + (<usize>t << 2), t < tail ? load<f32>(src + (<usize>(t * bcs) << 2)) : 0);
+    }
+  }
   const stepA = <usize>acs << 2, rowA = <usize>ars << 2, rowC = <usize>n << 2;
   // Rows go in blocks of ROW_BLOCK so the block of A being multiplied stays in L2 while every
   // panel of B streams past it (without blocking, all of A is re-read from L3 for each panel:
@@ -128,9 +150,8 @@ export function gemmStrided(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bc
           v128.store(c0 + 2 * rowC, s20); v128.store(c0 + 2 * rowC, s21, 16);
           v128.store(c0 + 3 * rowC, s30); v128.store(c0 + 3 * rowC, s31, 16);
         } else {
-          v128.store(edge, s00); v128.store(edge, s01, 16); v128.store(edge, s10, 32); v128.store(edge, s11, 48);
-          v128.store(edge, s20, 64); v128.store(edge, s21, 80); v128.store(edge, s30, 96); v128.store(edge, s31, 112);
-          for (let r = 0; r < 4; r++) memory.copy(c0 + <usize>r * rowC, edge + (<usize>r << 5), <usize>w << 2);
+          storeRow(c0, s00, s01, w); storeRow(c0 + rowC, s10, s11, w);
+          storeRow(c0 + 2 * rowC, s20, s21, w); storeRow(c0 + 3 * rowC, s30, s31, w);
         }
       }
       for (; i < i1; i++) { // remaining rows, one at a time
@@ -143,10 +164,30 @@ export function gemmStrided(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bc
           s1 = f32x4.add(s1, f32x4.mul(x, v128.load(pb, 16)));
           pb += 32; pa += stepA;
         }
-        v128.store(edge, s0); v128.store(edge, s1, 16);
-        memory.copy(c + ((<usize>i * n + j0) << 2), edge, <usize>w << 2);
+        storeRow(c + ((<usize>i * n + j0) << 2), s0, s1, w);
       }
+    }
+    if (!narrow) continue;
+    let i = i0; // the k×4 panel of the last 1 to 4 columns
+    for (; i + 4 <= i1; i += 4) {
+      let pa = packed + ((<usize>(i - i0) * k) << 2);
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+      let pb = last;
+      for (let p = 0; p < k; p++) {
+        const y = v128.load(pb);
+        s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(pa), y)); s1 = f32x4.add(s1, f32x4.mul(v128.load32_splat(pa, 4), y));
+        s2 = f32x4.add(s2, f32x4.mul(v128.load32_splat(pa, 8), y)); s3 = f32x4.add(s3, f32x4.mul(v128.load32_splat(pa, 12), y));
+        pb += 16; pa += 16;
+      }
+      const c0 = c + ((<usize>i * n + wide) << 2);
+      storeRow(c0, s0, s0, tail); storeRow(c0 + rowC, s1, s1, tail);
+      storeRow(c0 + 2 * rowC, s2, s2, tail); storeRow(c0 + 3 * rowC, s3, s3, tail);
+    }
+    for (; i < i1; i++) {
+      let pa = a + ((<usize>i * ars) << 2);
+      let s = f32x4.splat(0);
+      for (let p = 0, pb = last; p < k; p++, pb += 16, pa += stepA) s = f32x4.add(s, f32x4.mul(v128.load32_splat(pa), v128.load(pb)));
+      storeRow(c + ((<usize>i * n + wide) << 2), s, s, tail);
     }
   }
 }
-
