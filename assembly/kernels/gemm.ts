@@ -75,19 +75,10 @@ export function gemmScratchBytes(k: i32, n: i32): usize { return (<usize>ROW_BLO
 export function gemmStrided(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, m: i32, k: i32, n: i32, scratch: usize): void {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) { memory.fill(c, 0, <usize>m * n << 2); return; }
-  // 1 to 4 columns past the last multiple of 8 go in a k×4 panel of their own with a 4×4 kernel:
-  // half the work of a zero-padded 8-wide panel (a 20-wide B: 20 columns computed, not 24)
-  const tail = n & 7, narrow = tail > 0 && tail <= 4, wide = narrow ? n - tail : n;
-  const blocks = (wide + 7) >> 3;
+  const blocks = (n + 7) >> 3;
   const panelBytes = <usize>k << 5;
-  const packed = scratch, panels = packed + (<usize>ROW_BLOCK * k << 2), last = panels + <usize>blocks * panelBytes;
-  packPanels(b, brs, bcs, k, wide, panels);
-  if (narrow) {
-    for (let p = 0, dst = last; p < k; p++, dst += 16) {
-      const src = b + ((<usize>p * brs + <usize>wide * bcs) << 2);
-      for (let t = 0; t < 4; t++) store<f32>(dst + (<usize>t << 2), t < tail ? load<f32>(src + (<usize>(t * bcs) << 2)) : 0);
-    }
-  }
+  const packed = scratch, panels = packed + (<usize>ROW_BLOCK * k << 2);
+  packPanels(b, brs, bcs, k, n, panels);
   const stepA = <usize>acs << 2, rowA = <usize>ars << 2, rowC = <usize>n << 2;
   // Rows go in blocks of ROW_BLOCK so the block of A being multiplied stays in L2 while every
   // panel of B streams past it (without blocking, all of A is re-read from L3 for each panel:
@@ -125,7 +116,9 @@ export function gemmStrided(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bc
       }
     }
     for (let jb = 0; jb < blocks; jb++) {
-      const j0 = jb << 3, w = min(8, n - j0);
+      // a last panel of 1 to 4 columns (n = 20: columns 16..19) goes through a 4×4 kernel that reads
+      // only its left half: half the work of the 4×8 one, which would multiply 4 columns of zeros
+      const j0 = jb << 3, w = min(8, n - j0), four = w <= 4;
       const panel = panels + <usize>jb * panelBytes;
       let i = i0;
       for (; i + 4 <= i1; i += 4) {
@@ -133,22 +126,29 @@ export function gemmStrided(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bc
         let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
         let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
         let pb = panel;
-        for (let p = 0; p < k; p++) {
-          const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-          const x0 = v128.load32_splat(pa), x1 = v128.load32_splat(pa, 4);
-          const x2 = v128.load32_splat(pa, 8), x3 = v128.load32_splat(pa, 12);
-          s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
-          s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
-          s20 = f32x4.add(s20, f32x4.mul(x2, b0)); s21 = f32x4.add(s21, f32x4.mul(x2, b1));
-          s30 = f32x4.add(s30, f32x4.mul(x3, b0)); s31 = f32x4.add(s31, f32x4.mul(x3, b1));
-          pb += 32; pa += 16;
+        if (four) {
+          for (let p = 0; p < k; p++) {
+            const b0 = v128.load(pb);
+            s00 = f32x4.add(s00, f32x4.mul(v128.load32_splat(pa), b0)); s10 = f32x4.add(s10, f32x4.mul(v128.load32_splat(pa, 4), b0));
+            s20 = f32x4.add(s20, f32x4.mul(v128.load32_splat(pa, 8), b0)); s30 = f32x4.add(s30, f32x4.mul(v128.load32_splat(pa, 12), b0));
+            pb += 32; pa += 16;
+          }
+        } else {
+          for (let p = 0; p < k; p++) {
+            const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+            const x0 = v128.load32_splat(pa), x1 = v128.load32_splat(pa, 4);
+            const x2 = v128.load32_splat(pa, 8), x3 = v128.load32_splat(pa, 12);
+            s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
+            s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
+            s20 = f32x4.add(s20, f32x4.mul(x2, b0)); s21 = f32x4.add(s21, f32x4.mul(x2, b1));
+            s30 = f32x4.add(s30, f32x4.mul(x3, b0)); s31 = f32x4.add(s31, f32x4.mul(x3, b1));
+            pb += 32; pa += 16;
+          }
         }
         const c0 = c + ((<usize>i * n + j0) << 2);
-        if (w == 8) {
-          v128.store(c0, s00); v128.store(c0, s01, 16);
-          v128.store(c0 + rowC, s10); v128.store(c0 + rowC, s11, 16);
-          v128.store(c0 + 2 * rowC, s20); v128.store(c0 + 2 * rowC, s21, 16);
-          v128.store(c0 + 3 * rowC, s30); v128.store(c0 + 3 * rowC, s31, 16);
+        if ((w & 3) == 0) { // whole vectors (8 columns, or the 4 of a 4-wide last panel)
+          v128.store(c0, s00); v128.store(c0 + rowC, s10); v128.store(c0 + 2 * rowC, s20); v128.store(c0 + 3 * rowC, s30);
+          if (w == 8) { v128.store(c0, s01, 16); v128.store(c0 + rowC, s11, 16); v128.store(c0 + 2 * rowC, s21, 16); v128.store(c0 + 3 * rowC, s31, 16); }
         } else {
           storeRow(c0, s00, s01, w); storeRow(c0 + rowC, s10, s11, w);
           storeRow(c0 + 2 * rowC, s20, s21, w); storeRow(c0 + 3 * rowC, s30, s31, w);
@@ -157,8 +157,7 @@ export function gemmStrided(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bc
       for (; i < i1; i++) { // remaining rows, one at a time
         let pa = a + ((<usize>i * ars) << 2);
         let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
-        let pb = panel;
-        for (let p = 0; p < k; p++) {
+        for (let p = 0, pb = panel; p < k; p++) {
           const x = v128.load32_splat(pa);
           s0 = f32x4.add(s0, f32x4.mul(x, v128.load(pb)));
           s1 = f32x4.add(s1, f32x4.mul(x, v128.load(pb, 16)));
@@ -166,28 +165,6 @@ export function gemmStrided(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bc
         }
         storeRow(c + ((<usize>i * n + j0) << 2), s0, s1, w);
       }
-    }
-    if (!narrow) continue;
-    let i = i0; // the k×4 panel of the last 1 to 4 columns
-    for (; i + 4 <= i1; i += 4) {
-      let pa = packed + ((<usize>(i - i0) * k) << 2);
-      let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-      let pb = last;
-      for (let p = 0; p < k; p++) {
-        const y = v128.load(pb);
-        s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(pa), y)); s1 = f32x4.add(s1, f32x4.mul(v128.load32_splat(pa, 4), y));
-        s2 = f32x4.add(s2, f32x4.mul(v128.load32_splat(pa, 8), y)); s3 = f32x4.add(s3, f32x4.mul(v128.load32_splat(pa, 12), y));
-        pb += 16; pa += 16;
-      }
-      const c0 = c + ((<usize>i * n + wide) << 2);
-      storeRow(c0, s0, s0, tail); storeRow(c0 + rowC, s1, s1, tail);
-      storeRow(c0 + 2 * rowC, s2, s2, tail); storeRow(c0 + 3 * rowC, s3, s3, tail);
-    }
-    for (; i < i1; i++) {
-      let pa = a + ((<usize>i * ars) << 2);
-      let s = f32x4.splat(0);
-      for (let p = 0, pb = last; p < k; p++, pb += 16, pa += stepA) s = f32x4.add(s, f32x4.mul(v128.load32_splat(pa), v128.load(pb)));
-      storeRow(c + ((<usize>i * n + wide) << 2), s, s, tail);
     }
   }
 }
