@@ -126,6 +126,13 @@ export function gemmStrided(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bc
         let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
         let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
         let pb = panel;
+        if (w == 1) { // one column (a matrix-vector product): the group's 4 rows share one vector
+          for (let p = 0; p < k; p++, pb += 32, pa += 16) s00 = f32x4.add(s00, f32x4.mul(v128.load(pa), v128.load32_splat(pb)));
+          const c0 = c + ((<usize>i * n + j0) << 2);
+          v128.store32_lane(c0, s00, 0); v128.store32_lane(c0 + rowC, s00, 1);
+          v128.store32_lane(c0 + 2 * rowC, s00, 2); v128.store32_lane(c0 + 3 * rowC, s00, 3);
+          continue;
+        }
         if (four) {
           for (let p = 0; p < k; p++) {
             const b0 = v128.load(pb);
