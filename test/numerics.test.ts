@@ -116,7 +116,10 @@ describe('matmul kernel paths', () => {
     }
     return out;
   };
-  for (const [m, k, n] of [[1, 1, 1], [3, 5, 7], [4, 4, 8], [9, 13, 17], [64, 8, 16], [65, 3, 9], [130, 67, 75], [200, 33, 130]]) {
+  // narrow and ragged widths (a 4-column tail panel, blocks of C that end mid-vector): every n % 8
+  const ragged = [[2, 20, 20], [37, 36, 20], [5, 16, 36], [17, 20, 1], [36, 1, 20], [20, 37, 36], [7, 2, 2], [13, 9, 3],
+    [6, 11, 4], [11, 7, 5], [9, 4, 6], [21, 1, 12], [16, 16, 16], [1, 37, 37], [33, 5, 13], [3, 28, 28], [12, 19, 15], [40, 37, 1]];
+  for (const [m, k, n] of [[1, 1, 1], [3, 5, 7], [4, 4, 8], [9, 13, 17], [64, 8, 16], [65, 3, 9], [130, 67, 75], [200, 33, 130], ...ragged]) {
     for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
       it(`[${m}×${k}]·[${k}×${n}] transposeA=${ta} transposeB=${tb}`, () => {
         const a = values(m * k, m + k), b = values(k * n, n + 2 * k);

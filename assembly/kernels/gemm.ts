@@ -14,7 +14,20 @@
 }
 
 const ROW_BLOCK = 64; // a multiple of 4: only the last row block has leftover rows
-const EDGE_BYTES: usize = 32 * 4; // a 4×8 block of C that does not fit, before its partial copy
+
+/** Stores lanes 0..w-1 of v at dst (w = 1..3): a block of C that ends before its vector does. */
+function storeLanes(dst: usize, v: v128, w: i32): void {
+  if (w >= 2) v128.store64_lane(dst, v, 0);
+  if (w == 1) v128.store32_lane(dst, v, 0);
+  else if (w == 3) v128.store32_lane(dst, v, 2, 8);
+}
+/** Stores the first w (1..8) columns of a row of C held in lo (columns 0..3) and hi (4..7). */
+function storeRow(dst: usize, lo: v128, hi: v128, w: i32): void {
+  if (w < 4) { storeLanes(dst, lo, w); return; }
+  v128.store(dst, lo);
+  if (w == 8) v128.store(dst, hi, 16);
+  else if (w > 4) storeLanes(dst + 16, hi, w - 4);
+}
 
 /**
  * Packs B(p, j) = b[p·brs + j·bcs] (k×n) into contiguous k×8 column panels, zero padded to a
@@ -51,20 +64,20 @@ export function packPanels(b: usize, brs: i32, bcs: i32, k: i32, n: i32, panels:
 export function panelsBytes(k: i32, n: i32): usize { return (<usize>k << 5) * <usize>((n + 7) >> 3); }
 
 /** Bytes of scratch gemmStrided needs for a k × n B. */
-export function gemmScratchBytes(k: i32, n: i32): usize { return EDGE_BYTES + (<usize>ROW_BLOCK * k << 2) + panelsBytes(k, n); }
+export function gemmScratchBytes(k: i32, n: i32): usize { return (<usize>ROW_BLOCK * k << 2) + panelsBytes(k, n); }
 
 /**
  * C[m×n] = A·B with A(i,p) at a[i·ars + p·acs] and B(p,j) at b[p·brs + j·bcs] (element strides), so
  * transposed operands need no copy. B is packed once into contiguous k×8 column panels (zero
  * padded), then a 4×8 f32x4 register-blocked kernel streams each panel from L1 while A is read
- * by splat loads; C is written once. `scratch`: gemmScratchBytes(k, n).
+ * by splat loads; C is written once, partial blocks in place. `scratch`: gemmScratchBytes(k, n).
  */
 export function gemmStrided(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, m: i32, k: i32, n: i32, scratch: usize): void {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) { memory.fill(c, 0, <usize>m * n << 2); return; }
   const blocks = (n + 7) >> 3;
   const panelBytes = <usize>k << 5;
-  const edge = scratch, packed = scratch + EDGE_BYTES, panels = packed + (<usize>ROW_BLOCK * k << 2);
+  const packed = scratch, panels = packed + (<usize>ROW_BLOCK * k << 2);
   packPanels(b, brs, bcs, k, n, panels);
   const stepA = <usize>acs << 2, rowA = <usize>ars << 2, rowC = <usize>n << 2;
   // Rows go in blocks of ROW_BLOCK so the block of A being multiplied stays in L2 while every
@@ -103,7 +116,9 @@ export function gemmStrided(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bc
       }
     }
     for (let jb = 0; jb < blocks; jb++) {
-      const j0 = jb << 3, w = min(8, n - j0);
+      // a last panel of 1 to 4 columns (n = 20: columns 16..19) goes through a 4×4 kernel that reads
+      // only its left half: half the work of the 4×8 one, which would multiply 4 columns of zeros
+      const j0 = jb << 3, w = min(8, n - j0), four = w <= 4;
       const panel = panels + <usize>jb * panelBytes;
       let i = i0;
       for (; i + 4 <= i1; i += 4) {
@@ -111,42 +126,52 @@ export function gemmStrided(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bc
         let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
         let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
         let pb = panel;
-        for (let p = 0; p < k; p++) {
-          const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-          const x0 = v128.load32_splat(pa), x1 = v128.load32_splat(pa, 4);
-          const x2 = v128.load32_splat(pa, 8), x3 = v128.load32_splat(pa, 12);
-          s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
-          s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
-          s20 = f32x4.add(s20, f32x4.mul(x2, b0)); s21 = f32x4.add(s21, f32x4.mul(x2, b1));
-          s30 = f32x4.add(s30, f32x4.mul(x3, b0)); s31 = f32x4.add(s31, f32x4.mul(x3, b1));
-          pb += 32; pa += 16;
+        if (w == 1) { // one column (a matrix-vector product): the group's 4 rows share one vector
+          for (let p = 0; p < k; p++, pb += 32, pa += 16) s00 = f32x4.add(s00, f32x4.mul(v128.load(pa), v128.load32_splat(pb)));
+          const c0 = c + ((<usize>i * n + j0) << 2);
+          v128.store32_lane(c0, s00, 0); v128.store32_lane(c0 + rowC, s00, 1);
+          v128.store32_lane(c0 + 2 * rowC, s00, 2); v128.store32_lane(c0 + 3 * rowC, s00, 3);
+          continue;
+        }
+        if (four) {
+          for (let p = 0; p < k; p++) {
+            const b0 = v128.load(pb);
+            s00 = f32x4.add(s00, f32x4.mul(v128.load32_splat(pa), b0)); s10 = f32x4.add(s10, f32x4.mul(v128.load32_splat(pa, 4), b0));
+            s20 = f32x4.add(s20, f32x4.mul(v128.load32_splat(pa, 8), b0)); s30 = f32x4.add(s30, f32x4.mul(v128.load32_splat(pa, 12), b0));
+            pb += 32; pa += 16;
+          }
+        } else {
+          for (let p = 0; p < k; p++) {
+            const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+            const x0 = v128.load32_splat(pa), x1 = v128.load32_splat(pa, 4);
+            const x2 = v128.load32_splat(pa, 8), x3 = v128.load32_splat(pa, 12);
+            s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
+            s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
+            s20 = f32x4.add(s20, f32x4.mul(x2, b0)); s21 = f32x4.add(s21, f32x4.mul(x2, b1));
+            s30 = f32x4.add(s30, f32x4.mul(x3, b0)); s31 = f32x4.add(s31, f32x4.mul(x3, b1));
+            pb += 32; pa += 16;
+          }
         }
         const c0 = c + ((<usize>i * n + j0) << 2);
-        if (w == 8) {
-          v128.store(c0, s00); v128.store(c0, s01, 16);
-          v128.store(c0 + rowC, s10); v128.store(c0 + rowC, s11, 16);
-          v128.store(c0 + 2 * rowC, s20); v128.store(c0 + 2 * rowC, s21, 16);
-          v128.store(c0 + 3 * rowC, s30); v128.store(c0 + 3 * rowC, s31, 16);
+        if ((w & 3) == 0) { // whole vectors (8 columns, or the 4 of a 4-wide last panel)
+          v128.store(c0, s00); v128.store(c0 + rowC, s10); v128.store(c0 + 2 * rowC, s20); v128.store(c0 + 3 * rowC, s30);
+          if (w == 8) { v128.store(c0, s01, 16); v128.store(c0 + rowC, s11, 16); v128.store(c0 + 2 * rowC, s21, 16); v128.store(c0 + 3 * rowC, s31, 16); }
         } else {
-          v128.store(edge, s00); v128.store(edge, s01, 16); v128.store(edge, s10, 32); v128.store(edge, s11, 48);
-          v128.store(edge, s20, 64); v128.store(edge, s21, 80); v128.store(edge, s30, 96); v128.store(edge, s31, 112);
-          for (let r = 0; r < 4; r++) memory.copy(c0 + <usize>r * rowC, edge + (<usize>r << 5), <usize>w << 2);
+          storeRow(c0, s00, s01, w); storeRow(c0 + rowC, s10, s11, w);
+          storeRow(c0 + 2 * rowC, s20, s21, w); storeRow(c0 + 3 * rowC, s30, s31, w);
         }
       }
       for (; i < i1; i++) { // remaining rows, one at a time
         let pa = a + ((<usize>i * ars) << 2);
         let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
-        let pb = panel;
-        for (let p = 0; p < k; p++) {
+        for (let p = 0, pb = panel; p < k; p++) {
           const x = v128.load32_splat(pa);
           s0 = f32x4.add(s0, f32x4.mul(x, v128.load(pb)));
           s1 = f32x4.add(s1, f32x4.mul(x, v128.load(pb, 16)));
           pb += 32; pa += stepA;
         }
-        v128.store(edge, s0); v128.store(edge, s1, 16);
-        memory.copy(c + ((<usize>i * n + j0) << 2), edge, <usize>w << 2);
+        storeRow(c + ((<usize>i * n + j0) << 2), s0, s1, w);
       }
     }
   }
 }
-
