@@ -5,15 +5,15 @@
 // (keras/src/losses/losses.py, keras/src/backend/tensorflow/nn.py).
 import { def, dims, broadcastShapes, floatArg, axisOf, optionsOf, flag, finite } from './ops.js';
 import { Tensor, TensorLike, toTensor } from './tensor.js';
-import { add, sub, mul, div, neg, abs, square, log, softplus, relu, clipByValue, lessEqual, where, cast } from './ops-elementwise.js';
-import { sum, mean } from './ops-reduce.js';
+import { add, sub, mul, div, neg, abs, square, log, softplus, relu, clipByValue, lessEqual, where } from './ops-elementwise.js';
+import { sum } from './ops-reduce.js';
 import { expandDims, squeeze } from './ops-shape.js';
 import { logSoftmax, sparseSoftmaxCrossEntropy } from './ops-nn.js';
+import { floatLabels, meanLastAxis } from './labels.js';
 
 /** Keras' backend.epsilon(): probabilities are clipped to [EPSILON, 1 − EPSILON] before their log. */
 const EPSILON = 1e-7;
 const clipProbabilities = (p: Tensor): Tensor => clipByValue(p, EPSILON, 1 - EPSILON);
-const meanLast = (t: Tensor): Tensor => t.rank ? mean(t, -1) : t;
 
 /**
  * Keras' squeeze_or_expand_to_same_rank for `a` one rank above `b` with a last axis of 1: against a
@@ -28,8 +28,7 @@ const fitRank = (a: Tensor, b: Tensor): [Tensor, Tensor] =>
  * gradient), the two broadcasting together; with `fit`, after Keras' rank fitting (fitRank).
  */
 function operands(op: string, yTrue: TensorLike, yPred: TensorLike, fit?: boolean): [Tensor, Tensor] {
-  let p = floatArg(op, yPred), t = toTensor(op, yTrue, 'float32');
-  if (t.dtype !== 'float32') t = cast(t, 'float32');
+  let p = floatArg(op, yPred), t = floatLabels(op, yTrue);
   if (fit) { [t, p] = fitRank(t, p); [p, t] = fitRank(p, t); }
   broadcastShapes(op, dims(t), dims(p));
   return [t, p];
@@ -79,9 +78,9 @@ export interface SparseCategoricalCrossentropyOptions {
 export const binaryCrossentropy = /* @__PURE__ */ def('binaryCrossentropy', function binaryCrossentropy(yTrue: TensorLike, yPred: TensorLike, options?: BinaryCrossentropyOptions): Tensor {
   const op = 'binaryCrossentropy', o = optionsOf(op, options, ['fromLogits', 'labelSmoothing']);
   const [labels, p] = operands(op, yTrue, yPred), t = smoothed(op, labels, o.labelSmoothing, 0.5);
-  if (flag(op, 'fromLogits', o.fromLogits)) return meanLast(sub(softplus(p), mul(p, t))); // = max(x, 0) − x·y + log(1 + e^−|x|)
+  if (flag(op, 'fromLogits', o.fromLogits)) return meanLastAxis(sub(softplus(p), mul(p, t))); // = max(x, 0) − x·y + log(1 + e^−|x|)
   const q = clipProbabilities(p);
-  return meanLast(neg(add(mul(t, log(q)), mul(sub(1, t), log(sub(1, q))))));
+  return meanLastAxis(neg(add(mul(t, log(q)), mul(sub(1, t), log(sub(1, q))))));
 }, __TESTS__ && {
   kind: 'other', dtypes: 'float', grad: true, domain: [0.05, 0.95],
   examples: [{ inputs: [[2, 3], [2, 3]] }, { inputs: [[2, 3], [2, 3]], args: [{ labelSmoothing: 0.2 }] }, { inputs: [[4], [4]], args: [{ fromLogits: true }] },
@@ -159,7 +158,7 @@ const REGRESSION_EXAMPLES = [{ inputs: [[2, 3], [2, 3]] }, { inputs: [[3], [3, 1
 export const huber = /* @__PURE__ */ def('huber', function huber(yTrue: TensorLike, yPred: TensorLike, delta = 1): Tensor {
   const op = 'huber', d = finite(op, 'delta', delta, 0, Infinity, '('), [t, p] = operands(op, yTrue, yPred, true);
   const e = sub(p, t), a = abs(e);
-  return meanLast(where(lessEqual(a, d), mul(square(e), 0.5), sub(mul(a, d), d * d / 2)));
+  return meanLastAxis(where(lessEqual(a, d), mul(square(e), 0.5), sub(mul(a, d), d * d / 2)));
 }, __TESTS__ && { kind: 'other', dtypes: 'float', grad: true, examples: [...REGRESSION_EXAMPLES, { inputs: [[2, 3], [2, 3]], args: [0.5] }] });
 
 /**
@@ -173,7 +172,7 @@ export const huber = /* @__PURE__ */ def('huber', function huber(yTrue: TensorLi
  */
 export const meanAbsoluteError = /* @__PURE__ */ def('meanAbsoluteError', function meanAbsoluteError(yTrue: TensorLike, yPred: TensorLike): Tensor {
   const [t, p] = operands('meanAbsoluteError', yTrue, yPred, true);
-  return meanLast(abs(sub(p, t)));
+  return meanLastAxis(abs(sub(p, t)));
 }, __TESTS__ && { kind: 'other', dtypes: 'float', grad: true, secondOrder: false, examples: REGRESSION_EXAMPLES });
 
 /**
@@ -189,7 +188,7 @@ export const meanAbsoluteError = /* @__PURE__ */ def('meanAbsoluteError', functi
  */
 export const logCosh = /* @__PURE__ */ def('logCosh', function logCosh(yTrue: TensorLike, yPred: TensorLike): Tensor {
   const [t, p] = operands('logCosh', yTrue, yPred, true), e = sub(p, t);
-  return meanLast(sub(add(e, softplus(mul(e, -2))), Math.LN2));
+  return meanLastAxis(sub(add(e, softplus(mul(e, -2))), Math.LN2));
 }, __TESTS__ && { kind: 'other', dtypes: 'float', grad: true, examples: REGRESSION_EXAMPLES });
 
 /**
@@ -225,5 +224,5 @@ export const klDivergence = /* @__PURE__ */ def('klDivergence', function klDiver
 export const hinge = /* @__PURE__ */ def('hinge', function hinge(yTrue: TensorLike, yPred: TensorLike): Tensor {
   const [labels, p] = operands('hinge', yTrue, yPred);
   const t = (labels.data() as Float32Array).every(v => v === 0 || v === 1) ? sub(mul(labels, 2), 1) : labels;
-  return meanLast(relu(sub(1, mul(t, p))));
+  return meanLastAxis(relu(sub(1, mul(t, p))));
 }, __TESTS__ && { kind: 'other', dtypes: 'float', grad: true, secondOrder: false, examples: [{ inputs: [[2, 3], [2, 3]] }, { inputs: [[3], [2, 3]] }, { inputs: [[5], [5]] }] });

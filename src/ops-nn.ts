@@ -6,8 +6,9 @@ import { def, method, checkDTypes, dims, broadcastShapes, normAxis, withShape, f
 import { core } from './core.js';
 import { Tensor, TensorLike, toTensor, wrap, describe, tensor, empty } from './tensor.js';
 import { softplus, mul, sub, square, equal, cast, neg } from './ops-elementwise.js';
-import { sum, mean } from './ops-reduce.js';
+import { sum } from './ops-reduce.js';
 import { expandDims } from './ops-shape.js';
+import { floatLabels, meanLastAxis } from './labels.js';
 
 // ---- softmax ----
 function softmaxOp(name: string, log: number) {
@@ -26,18 +27,12 @@ export const logSoftmax = softmaxOp('logSoftmax', 1);
 
 
 // ---- losses (one value per example: the last axis is reduced) ----
-/** A float tensor of labels; int32 and bool labels are cast to float32 (they carry no gradient). */
-function floatLabels(op: string, labels: TensorLike): Tensor {
-  const t = toTensor(op, labels, 'float32');
-  return t.dtype === 'float32' ? t : cast(t, 'float32');
-}
 /** labels must broadcast to the shape of logits. */
 function checkLabelShape(op: string, labels: Tensor, logits: Tensor): void {
   const ls = dims(labels), xs = dims(logits), off = xs.length - ls.length;
   if (off < 0 || ls.some((d, i) => d !== 1 && d !== xs[i + off]))
     throw new Error(`${op}: labels of shape ${fmt(ls)} do not match logits of shape ${fmt(xs)} (nor broadcast to it)`);
 }
-const meanLastAxis = (t: Tensor) => t.rank === 0 ? t : mean(t, -1);
 
 /** -sum(labels · logSoftmax(logits), -1); differentiable w.r.t. both. */
 export const softmaxCrossEntropy = /* @__PURE__ */ def('softmaxCrossEntropy', function softmaxCrossEntropy(labels: TensorLike, logits: TensorLike): Tensor {
