@@ -31,7 +31,7 @@ import {
 } from 'gradtape';
 import { Sequential, Dense, Activation } from 'gradtape/layers';
 import { VISCOSITY, burgersExact } from './burgers-exact.mjs';
-import { encodeGrayPng, numberFlag, OUTPUT_DIR } from './png.mjs';
+import { panelsPng, numberFlag, OUTPUT_DIR } from './png.mjs';
 
 // tmin, tmax = 0., 1.;  xmin, xmax = -1., 1.
 // lb = tf.constant([tmin, xmin]);  ub = tf.constant([tmax, xmax])
@@ -182,19 +182,6 @@ export function predict(model, ts, xs) {
 }
 
 /** A grayscale heat map of equally sized [rows × cols] panels side by side, each value mapped by its panel's [lo, hi]. */
-function heatMapPng(panels, rows, cols, scale = 2, gap = 6) {
-  const width = panels.length * (cols * scale + gap) + gap, height = rows * scale + 2 * gap;
-  const pixels = new Uint8Array(width * height).fill(255);
-  panels.forEach(({ values, lo, hi }, k) => {
-    const x0 = gap + k * (cols * scale + gap);
-    for (let r = 0; r < rows * scale; r++) for (let c = 0; c < cols * scale; c++) {
-      const v = values[Math.floor(r / scale) * cols + Math.floor(c / scale)];
-      pixels[(gap + r) * width + x0 + c] = Math.round(255 * Math.min(1, Math.max(0, (v - lo) / (hi - lo))));
-    }
-  });
-  return encodeGrayPng(pixels, width, height);
-}
-
 export async function main({ full = process.argv.includes('--full'), log = console.log, outDir = OUTPUT_DIR } = {}) {
   const started = performance.now();
   const seconds = () => ((performance.now() - started) / 1000).toFixed(1);
@@ -263,7 +250,7 @@ export async function main({ full = process.argv.includes('--full'), log = conso
   // the heat map: network | exact | |error| (black 0, white max |error|); t runs left to right
   mkdirSync(outDir, { recursive: true });
   const path = `${outDir}/pinn-burgers.png`;
-  writeFileSync(path, heatMapPng([{ values: net, lo: -1, hi: 1 }, { values: exact, lo: -1, hi: 1 }, { values: error, lo: 0, hi: maxError }], nx, nt));
+  writeFileSync(path, panelsPng([{ values: net, lo: -1, hi: 1 }, { values: exact, lo: -1, hi: 1 }, { values: error, lo: 0, hi: maxError }].map(p => ({ ...p, rows: nx, cols: nt })), { scale: 2, gap: 6, background: 255 }));
   log(`wrote ${path} (u(t, x): network | exact | |error| up to ${maxError.toFixed(3)}; t from 0 to 1 left to right, x from 1 to −1 top to bottom)`);
 
   dispose(data);

@@ -1,4 +1,4 @@
-// A small PNG writer for the examples' sample grids: 8-bit grayscale, no filtering, zlib from
+// A small PNG writer for the examples' sample grids and heat maps: 8-bit grayscale, no filtering, zlib from
 // node:zlib. Enough for people to look at what a generative model learned.
 import { deflateSync } from 'node:zlib';
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -39,21 +39,31 @@ export function encodeGrayPng(pixels, width, height) {
 }
 
 /**
+ * Lays image panels side by side, `columns` to a row, `gap` pixels apart and around, on a
+ * `background` gray; each panel is `rows` × `cols` values (row-major), drawn `scale` × `scale`
+ * pixels per value, [lo, hi] mapped to black..white. Returns the PNG bytes.
+ */
+export function panelsPng(panels, { columns = panels.length, scale = 3, gap = 2, background = 40 } = {}) {
+  const { rows, cols } = panels[0], cellW = cols * scale + gap, cellH = rows * scale + gap;
+  const width = columns * cellW + gap, height = Math.ceil(panels.length / columns) * cellH + gap;
+  const pixels = new Uint8Array(width * height).fill(background);
+  panels.forEach(({ values, lo, hi }, i) => {
+    const x0 = gap + (i % columns) * cellW, y0 = gap + Math.floor(i / columns) * cellH;
+    for (let y = 0; y < rows * scale; y++) for (let x = 0; x < cols * scale; x++) {
+      const v = values[Math.floor(y / scale) * cols + Math.floor(x / scale)];
+      pixels[(y0 + y) * width + x0 + x] = Math.round(255 * Math.min(1, Math.max(0, (v - lo) / (hi - lo))));
+    }
+  });
+  return encodeGrayPng(pixels, width, height);
+}
+
+/**
  * Lays n square images (values in [lo, hi], `size` × `size` each, row-major in `values`) out as a
  * grid `columns` wide with a 2-pixel gap, each pixel drawn `scale` × `scale`; returns the PNG bytes.
  */
 export function gridPng(values, n, size, { columns = 4, scale = 3, lo = 0, hi = 1 } = {}) {
-  const rows = Math.ceil(n / columns), cell = size * scale + 2;
-  const width = columns * cell + 2, height = rows * cell + 2;
-  const pixels = new Uint8Array(width * height).fill(40);
-  for (let i = 0; i < n; i++) {
-    const x0 = 2 + (i % columns) * cell, y0 = 2 + Math.floor(i / columns) * cell;
-    for (let y = 0; y < size * scale; y++) for (let x = 0; x < size * scale; x++) {
-      const v = values[i * size * size + Math.floor(y / scale) * size + Math.floor(x / scale)];
-      pixels[(y0 + y) * width + x0 + x] = Math.round(255 * Math.min(1, Math.max(0, (v - lo) / (hi - lo))));
-    }
-  }
-  return encodeGrayPng(pixels, width, height);
+  const panels = Array.from({ length: n }, (_, i) => ({ values: values.slice(i * size * size, (i + 1) * size * size), rows: size, cols: size, lo, hi }));
+  return panelsPng(panels, { columns, scale });
 }
 
 /** Where the examples write their images: examples/output/ (git-ignored). */
