@@ -125,11 +125,16 @@ export const exports = {
       'scatterAdd(g: i32, indices: i32, axis: i32, d: i32): i32',
     ],
     'ops/random': ['randomUniform(id: i32, seed: f64, min: f64, max: f64): void', 'randomNormal(id: i32, seed: f64, mean: f64, stddev: f64): void'],
+    'threads': [
+      'setThreads(n: i32): void', 'threadSlots(): i32', 'jobArgs(): usize', 'parallel(kind: i32, tasks: i32): void',
+      'extraReady(): void', 'workerLoop(slot: i32): void', 'workerFailed(): void',
+    ],
   },
   extra: {
     'extra/spatial': ['spatial(op: i32, x: i32, b: i32, kh: i32, kw: i32, sh: i32, sw: i32, same: i32, h: i32, w: i32, dh: i32, dw: i32): i32'],
     'extra/math': ['atan2(y: i32, x: i32): i32'],
     'extra/scan': ['scan(op: i32, x: i32, axis: i32, exclusive: i32, reverse: i32): i32'],
+    'extra/tasks': ['task(kind: i32, t: i32, slot: i32): void'],
   },
 };
 
@@ -145,6 +150,7 @@ export const extraImports = [
   'scratchTake', 'scratchMark', 'scratchRelease', 'commitRecord', 'zerosLike',
   'packPanels', // (one copy of the matrix-panel packing for both modules)
   'unary', 'binary', // (rules written with the core's recorded ops)
+  'threadSlots', 'jobArgs', 'parallel', // (its kernels' jobs run on the core's threads: assembly/threads.ts)
 ];
 
 /**

@@ -39,7 +39,7 @@ await generate();
 // the record accessors) and leaves the code more regular: 0.4 KB more raw, 0.44 KB less gzipped
 // (core + extra, 2026-12-07), and small ops, gemm, conv and the math loops timed the same.
 const shrink = file => run(bin('wasm-opt'), [file, '-Oz', '--converge', '-o', file,
-  '--enable-simd', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals']);
+  '--enable-simd', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals', '--enable-threads']);
 for (const [config, release] of [['asconfig.json', 'build/gradtape.wasm'], ['asconfig.extra.json', 'build/gradtape-extra.wasm']]) {
   run(bin('asc'), ['--config', config, '--target', 'release']);
   shrink(release);

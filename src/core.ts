@@ -33,10 +33,20 @@ export function setDefaultSource(source: () => WasmSource): void {
   defaultSource = source;
 }
 
-/** What the core imports, under one-letter names as its exports (assembly/memory.ts, assembly/tape.ts, build/generated/core-backward.ts). */
+/**
+ * What the core imports, under one-letter names as its exports (assembly/memory.ts, assembly/tape.ts,
+ * assembly/threads.ts, build/generated/core-backward.ts). The memory is shared, so that workers can
+ * run kernels on it (assembly/threads.ts); 4 GiB at most, wasm32's whole address space (reserved,
+ * not committed).
+ */
 function imports(): WebAssembly.Imports {
   return {
     env: {
+      memory: new WebAssembly.Memory({ initial: 2, maximum: 65536, shared: true } as WebAssembly.MemoryDescriptor),
+      // startPool: a job could use workers (the first time since setThreads)
+      p: startPool,
+      // extraTask: a task of a job of the extra module's kernels claimed by this thread
+      e: (kind: number, task: number, slot: number) => rawExtra![X.task](kind, task, slot),
       // outOfMemory
       o(bytes: number) {
         throw new Error(`gradtape: out of memory: WebAssembly memory could not grow to allocate ${bytes} bytes (it holds ${core.memory.buffer.byteLength} bytes now)`);
@@ -62,12 +72,17 @@ function readString(ptr: number): string {
 
 function instantiate(mod: WebAssembly.Module): void {
   const instance = new WebAssembly.Instance(mod, imports());
+  // the start function initialises the allocator's state in the shared memory: the caller runs it
+  // once, workers never (they instantiate the same module on the same memory)
+  (instance.exports.start as () => void)();
+  stopPool();
   compiled = mod;
   rawCore = instance.exports as unknown as Core;
   core = fastObject<Core>(coreShortcuts(guard(instance.exports)));
   extra = undefined;
   rawExtra = undefined;
   setViews();
+  core[C.setThreads](threads());
   generation++;
 }
 
@@ -197,7 +212,85 @@ export function extraModule(source: () => WasmSource): Extra {
   const instance = new WebAssembly.Instance(extraCompiled, { env: rawCore as unknown as WebAssembly.ModuleImports });
   rawExtra = instance.exports as unknown as Extra;
   extra = fastObject<Extra>(guard(instance.exports));
+  // workers started before have no extra module: new ones, started by the next job, get it
+  stopPool();
+  core[C.setThreads](threads());
   return extra;
+}
+
+// ---- threads (assembly/threads.ts) ----
+let threadsWanted = 0; // 0: as many as the machine has cores
+let workers: { terminate(): unknown }[] = [];
+
+/** setThreads (src/threads.ts) once its argument is checked. */
+export function useThreads(n: number): void {
+  threadsWanted = n;
+  if (compiled) core[C.setThreads](threads());
+}
+
+/** src/threads.ts' threads(). */
+export function threads(): number {
+  if (!spawner()) return 1;
+  return threadsWanted || cores();
+}
+
+function cores(): number {
+  const os = nodeModule('os');
+  return Math.max(1, (os ? os.availableParallelism?.() ?? os.cpus().length : globalThis.navigator?.hardwareConcurrency) || 1);
+}
+
+/** A Node built-in module, where the runtime offers them synchronously (Node ≥ 20.16, Bun, Deno, workerd). */
+function nodeModule(name: string): any {
+  try { return (globalThis as any).process?.getBuiltinModule?.(name); } catch { return undefined; }
+}
+
+type PoolWorker = { postMessage(message: unknown): void; terminate(): unknown; unref?(): void };
+/** A way to start a worker running `source`, where workers can share a WebAssembly memory. */
+function spawner(): ((source: string) => PoolWorker) | undefined {
+  if (typeof SharedArrayBuffer !== 'function' || (globalThis as any).crossOriginIsolated === false) return;
+  const Web = (globalThis as any).Worker;
+  if (typeof Web === 'function' && typeof Blob === 'function' && typeof URL?.createObjectURL === 'function') {
+    return source => new Web(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })), { type: 'module' });
+  }
+  const Node = nodeModule('worker_threads')?.Worker;
+  if (typeof Node === 'function') return source => new Node(source, { eval: true });
+}
+
+/**
+ * A worker: instantiates the core (and the extra module, if sent) on the shared memory without
+ * running its start function, then lives in workerLoop; a task that traps fails its job (the
+ * calling thread then resets the core) and the worker goes back to waiting. Of the core's imports
+ * only the extra module's task is ever called on a worker: kernels do not allocate.
+ */
+const workerSource = () => `const go = ({ m, x, memory, slot }) => {
+  let extra;
+  const env = { memory };
+  for (const i of WebAssembly.Module.imports(m)) if (i.kind == 'function') env[i.name] = (k, t, s) => extra.${X.task}(k, t, s);
+  const core = new WebAssembly.Instance(m, { env }).exports;
+  if (x) { extra = new WebAssembly.Instance(x, { env: core }).exports; core.${C.extraReady}(); }
+  for (;;) try { core.${C.workerLoop}(slot); } catch { core.${C.workerFailed}(); }
+};
+if (typeof self == 'object') self.onmessage = e => go(e.data);
+else require('worker_threads').parentPort.once('message', go);`;
+
+/** The core's first job that could use `n` threads: start the workers it lacks (they join as they come up). */
+function startPool(n: number): void {
+  const spawn = spawner();
+  try {
+    while (spawn && workers.length < n - 1) {
+      const worker = spawn(workerSource());
+      worker.unref?.(); // an idle pool never keeps a script alive
+      workers.push(worker);
+      worker.postMessage({ m: compiled, x: rawExtra && extraCompiled, memory: core.memory, slot: workers.length });
+    }
+  } catch {
+    // no workers after all (a runtime that refuses them or the memory): the calling thread does every task
+  }
+}
+
+function stopPool(): void {
+  for (const worker of workers) worker.terminate();
+  workers = [];
 }
 
 // ---- views over the memory ----

@@ -22,6 +22,7 @@ import type * as randomOps from './ops-random.js';
 import { EXTRA_METHODS } from '../build/generated/interface.js';
 
 export { init, initSync } from './core.js';
+export { setThreads, threads } from './threads.js';
 export { Tensor, tensor, scalar, zeros, ones, fill, zerosLike, onesLike, tidy, keep, dispose, memory } from './tensor.js';
 export type { DType, TensorLike, NestedArray } from './tensor.js';
 export { Variable, variable } from './variable.js';

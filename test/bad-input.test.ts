@@ -413,6 +413,12 @@ Object.assign(table, {
   memory: { valid: () => api.memory(), bad: [], noBad: 'takes no arguments' },
 });
 
+// ---- threads ----
+Object.assign(table, {
+  setThreads: { ...gen('setThreads', api.setThreads, [R(api.threads(), [[0, /0/], [1.5, /1\.5/], ['2', /"2"/], [NaN, /NaN/], [undefined, /undefined/]])]), valid: () => api.setThreads(api.threads()) },
+  threads: { valid: () => api.threads(), bad: [], noBad: 'takes no arguments' },
+});
+
 // ---- tapes ----
 const recorded = (persistent = false) => tape(t => { t.watch(f3); return sum(mul(f3, f3)); }, { persistent });
 const gValid = () => { const t = recorded(); const g = t.gradient(t.result, f3); dispose([t.result, g]); return g; };

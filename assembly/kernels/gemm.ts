@@ -63,22 +63,37 @@ export function packPanels(b: usize, brs: i32, bcs: i32, k: i32, n: i32, panels:
 }
 export function panelsBytes(k: i32, n: i32): usize { return (<usize>k << 5) * <usize>((n + 7) >> 3); }
 
-/** Bytes of scratch gemmStrided needs for a k × n B. */
-export function gemmScratchBytes(k: i32, n: i32): usize { return (<usize>ROW_BLOCK * k << 2) + panelsBytes(k, n); }
+/** Bytes of scratch gemmStrided needs for a k × n B: one block of packed rows, then the panels. */
+export function gemmScratchBytes(k: i32, n: i32): usize { return rowScratchBytes(k) + panelsBytes(k, n); }
 
 /**
  * C[m×n] = A·B with A(i,p) at a[i·ars + p·acs] and B(p,j) at b[p·brs + j·bcs] (element strides), so
  * transposed operands need no copy. B is packed once into contiguous k×8 column panels (zero
- * padded), then a 4×8 f32x4 register-blocked kernel streams each panel from L1 while A is read
- * by splat loads; C is written once, partial blocks in place. `scratch`: gemmScratchBytes(k, n).
+ * padded), then each block of ROW_BLOCK rows of C is computed by gemmRows. `scratch`:
+ * gemmScratchBytes(k, n). (The core's threaded gemm, assembly/ops/linalg.ts, hands the row blocks
+ * to threads: each is computed the same way wherever it runs.)
  */
 export function gemmStrided(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, m: i32, k: i32, n: i32, scratch: usize): void {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) { memory.fill(c, 0, <usize>m * n << 2); return; }
+  const panels = scratch + (<usize>ROW_BLOCK * k << 2);
+  packPanels(b, brs, bcs, k, n, panels);
+  for (let block = 0, blocks = rowBlocks(m); block < blocks; block++) gemmRows(a, ars, acs, panels, c, m, k, n, block, scratch);
+}
+
+/** Blocks of rows in an m-row product: gemmRows' tasks. */
+export function rowBlocks(m: i32): i32 { return (m + ROW_BLOCK - 1) / ROW_BLOCK; }
+/** Bytes of the scratch gemmRows packs its rows of A into. */
+export function rowScratchBytes(k: i32): usize { return <usize>ROW_BLOCK * k << 2; }
+
+/**
+ * Rows ROW_BLOCK·block .. of C = A·B (k ≥ 1), B packed at `panels` (packPanels), a 4×8 f32x4
+ * register-blocked kernel streaming each panel from L1 while A is read by splat loads; C is written
+ * once, partial blocks in place. `packed`: rowScratchBytes(k), this call's own.
+ */
+export function gemmRows(a: usize, ars: i32, acs: i32, panels: usize, c: usize, m: i32, k: i32, n: i32, block: i32, packed: usize): void {
   const blocks = (n + 7) >> 3;
   const panelBytes = <usize>k << 5;
-  const packed = scratch, panels = packed + (<usize>ROW_BLOCK * k << 2);
-  packPanels(b, brs, bcs, k, n, panels);
   const stepA = <usize>acs << 2, rowA = <usize>ars << 2, rowC = <usize>n << 2;
   // Rows go in blocks of ROW_BLOCK so the block of A being multiplied stays in L2 while every
   // panel of B streams past it (without blocking, all of A is re-read from L3 for each panel:
@@ -89,89 +104,87 @@ export function gemmStrided(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bc
   // (A 6×8 kernel measured 2x slower: its 12 accumulators spill on x64's 16 vector registers.)
   const packA = acs != 1;
   assert(!packA || ars == 1, "gemmStrided: A is row-major (acs = 1) or transposed (ars = 1)");
-  for (let i0 = 0; i0 < m; i0 += ROW_BLOCK) {
-    const i1 = min(m, i0 + ROW_BLOCK);
-    let dst = packed;
-    for (let i = i0; i + 4 <= i1; i += 4) {
-      if (packA) {
-        for (let p = 0; p < k; p++) {
-          v128.store(dst, v128.load(a + ((<usize>i + <usize>p * acs) << 2))); // rows i..i+3 are adjacent
-          dst += 16;
-        }
-      } else {
-        // row-major A: 4×4 blocks transposed with shuffles, so each step of k reads one 16-byte group
-        const r0 = a + ((<usize>i * ars) << 2), r1 = r0 + rowA, r2 = r1 + rowA, r3 = r2 + rowA;
-        let p = 0;
-        for (; p + 4 <= k; p += 4) {
-          const o = <usize>p << 2;
-          storeTransposed(v128.load(r0 + o), v128.load(r1 + o), v128.load(r2 + o), v128.load(r3 + o), dst, 16);
-          dst += 64;
-        }
-        for (; p < k; p++) {
-          const o = <usize>p << 2;
-          store<f32>(dst, load<f32>(r0 + o)); store<f32>(dst, load<f32>(r1 + o), 4);
-          store<f32>(dst, load<f32>(r2 + o), 8); store<f32>(dst, load<f32>(r3 + o), 12);
-          dst += 16;
-        }
+  const i0 = block * ROW_BLOCK, i1 = min(m, i0 + ROW_BLOCK);
+  let dst = packed;
+  for (let i = i0; i + 4 <= i1; i += 4) {
+    if (packA) {
+      for (let p = 0; p < k; p++) {
+        v128.store(dst, v128.load(a + ((<usize>i + <usize>p * acs) << 2))); // rows i..i+3 are adjacent
+        dst += 16;
+      }
+    } else {
+      // row-major A: 4×4 blocks transposed with shuffles, so each step of k reads one 16-byte group
+      const r0 = a + ((<usize>i * ars) << 2), r1 = r0 + rowA, r2 = r1 + rowA, r3 = r2 + rowA;
+      let p = 0;
+      for (; p + 4 <= k; p += 4) {
+        const o = <usize>p << 2;
+        storeTransposed(v128.load(r0 + o), v128.load(r1 + o), v128.load(r2 + o), v128.load(r3 + o), dst, 16);
+        dst += 64;
+      }
+      for (; p < k; p++) {
+        const o = <usize>p << 2;
+        store<f32>(dst, load<f32>(r0 + o)); store<f32>(dst, load<f32>(r1 + o), 4);
+        store<f32>(dst, load<f32>(r2 + o), 8); store<f32>(dst, load<f32>(r3 + o), 12);
+        dst += 16;
       }
     }
-    for (let jb = 0; jb < blocks; jb++) {
-      // a last panel of 1 to 4 columns (n = 20: columns 16..19) goes through a 4×4 kernel that reads
-      // only its left half: half the work of the 4×8 one, which would multiply 4 columns of zeros
-      const j0 = jb << 3, w = min(8, n - j0), four = w <= 4;
-      const panel = panels + <usize>jb * panelBytes;
-      let i = i0;
-      for (; i + 4 <= i1; i += 4) {
-        let pa = packed + ((<usize>(i - i0) * k) << 2);
-        let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
-        let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
-        let pb = panel;
-        if (w == 1) { // one column (a matrix-vector product): the group's 4 rows share one vector
-          for (let p = 0; p < k; p++, pb += 32, pa += 16) s00 = f32x4.add(s00, f32x4.mul(v128.load(pa), v128.load32_splat(pb)));
-          const c0 = c + ((<usize>i * n + j0) << 2);
-          v128.store32_lane(c0, s00, 0); v128.store32_lane(c0 + rowC, s00, 1);
-          v128.store32_lane(c0 + 2 * rowC, s00, 2); v128.store32_lane(c0 + 3 * rowC, s00, 3);
-          continue;
-        }
-        if (four) {
-          for (let p = 0; p < k; p++) {
-            const b0 = v128.load(pb);
-            s00 = f32x4.add(s00, f32x4.mul(v128.load32_splat(pa), b0)); s10 = f32x4.add(s10, f32x4.mul(v128.load32_splat(pa, 4), b0));
-            s20 = f32x4.add(s20, f32x4.mul(v128.load32_splat(pa, 8), b0)); s30 = f32x4.add(s30, f32x4.mul(v128.load32_splat(pa, 12), b0));
-            pb += 32; pa += 16;
-          }
-        } else {
-          for (let p = 0; p < k; p++) {
-            const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-            const x0 = v128.load32_splat(pa), x1 = v128.load32_splat(pa, 4);
-            const x2 = v128.load32_splat(pa, 8), x3 = v128.load32_splat(pa, 12);
-            s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
-            s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
-            s20 = f32x4.add(s20, f32x4.mul(x2, b0)); s21 = f32x4.add(s21, f32x4.mul(x2, b1));
-            s30 = f32x4.add(s30, f32x4.mul(x3, b0)); s31 = f32x4.add(s31, f32x4.mul(x3, b1));
-            pb += 32; pa += 16;
-          }
-        }
+  }
+  for (let jb = 0; jb < blocks; jb++) {
+    // a last panel of 1 to 4 columns (n = 20: columns 16..19) goes through a 4×4 kernel that reads
+    // only its left half: half the work of the 4×8 one, which would multiply 4 columns of zeros
+    const j0 = jb << 3, w = min(8, n - j0), four = w <= 4;
+    const panel = panels + <usize>jb * panelBytes;
+    let i = i0;
+    for (; i + 4 <= i1; i += 4) {
+      let pa = packed + ((<usize>(i - i0) * k) << 2);
+      let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+      let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
+      let pb = panel;
+      if (w == 1) { // one column (a matrix-vector product): the group's 4 rows share one vector
+        for (let p = 0; p < k; p++, pb += 32, pa += 16) s00 = f32x4.add(s00, f32x4.mul(v128.load(pa), v128.load32_splat(pb)));
         const c0 = c + ((<usize>i * n + j0) << 2);
-        if ((w & 3) == 0) { // whole vectors (8 columns, or the 4 of a 4-wide last panel)
-          v128.store(c0, s00); v128.store(c0 + rowC, s10); v128.store(c0 + 2 * rowC, s20); v128.store(c0 + 3 * rowC, s30);
-          if (w == 8) { v128.store(c0, s01, 16); v128.store(c0 + rowC, s11, 16); v128.store(c0 + 2 * rowC, s21, 16); v128.store(c0 + 3 * rowC, s31, 16); }
-        } else {
-          storeRow(c0, s00, s01, w); storeRow(c0 + rowC, s10, s11, w);
-          storeRow(c0 + 2 * rowC, s20, s21, w); storeRow(c0 + 3 * rowC, s30, s31, w);
+        v128.store32_lane(c0, s00, 0); v128.store32_lane(c0 + rowC, s00, 1);
+        v128.store32_lane(c0 + 2 * rowC, s00, 2); v128.store32_lane(c0 + 3 * rowC, s00, 3);
+        continue;
+      }
+      if (four) {
+        for (let p = 0; p < k; p++) {
+          const b0 = v128.load(pb);
+          s00 = f32x4.add(s00, f32x4.mul(v128.load32_splat(pa), b0)); s10 = f32x4.add(s10, f32x4.mul(v128.load32_splat(pa, 4), b0));
+          s20 = f32x4.add(s20, f32x4.mul(v128.load32_splat(pa, 8), b0)); s30 = f32x4.add(s30, f32x4.mul(v128.load32_splat(pa, 12), b0));
+          pb += 32; pa += 16;
+        }
+      } else {
+        for (let p = 0; p < k; p++) {
+          const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+          const x0 = v128.load32_splat(pa), x1 = v128.load32_splat(pa, 4);
+          const x2 = v128.load32_splat(pa, 8), x3 = v128.load32_splat(pa, 12);
+          s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
+          s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
+          s20 = f32x4.add(s20, f32x4.mul(x2, b0)); s21 = f32x4.add(s21, f32x4.mul(x2, b1));
+          s30 = f32x4.add(s30, f32x4.mul(x3, b0)); s31 = f32x4.add(s31, f32x4.mul(x3, b1));
+          pb += 32; pa += 16;
         }
       }
-      for (; i < i1; i++) { // remaining rows, one at a time
-        let pa = a + ((<usize>i * ars) << 2);
-        let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
-        for (let p = 0, pb = panel; p < k; p++) {
-          const x = v128.load32_splat(pa);
-          s0 = f32x4.add(s0, f32x4.mul(x, v128.load(pb)));
-          s1 = f32x4.add(s1, f32x4.mul(x, v128.load(pb, 16)));
-          pb += 32; pa += stepA;
-        }
-        storeRow(c + ((<usize>i * n + j0) << 2), s0, s1, w);
+      const c0 = c + ((<usize>i * n + j0) << 2);
+      if ((w & 3) == 0) { // whole vectors (8 columns, or the 4 of a 4-wide last panel)
+        v128.store(c0, s00); v128.store(c0 + rowC, s10); v128.store(c0 + 2 * rowC, s20); v128.store(c0 + 3 * rowC, s30);
+        if (w == 8) { v128.store(c0, s01, 16); v128.store(c0 + rowC, s11, 16); v128.store(c0 + 2 * rowC, s21, 16); v128.store(c0 + 3 * rowC, s31, 16); }
+      } else {
+        storeRow(c0, s00, s01, w); storeRow(c0 + rowC, s10, s11, w);
+        storeRow(c0 + 2 * rowC, s20, s21, w); storeRow(c0 + 3 * rowC, s30, s31, w);
       }
+    }
+    for (; i < i1; i++) { // remaining rows, one at a time
+      let pa = a + ((<usize>i * ars) << 2);
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+      for (let p = 0, pb = panel; p < k; p++) {
+        const x = v128.load32_splat(pa);
+        s0 = f32x4.add(s0, f32x4.mul(x, v128.load(pb)));
+        s1 = f32x4.add(s1, f32x4.mul(x, v128.load(pb, 16)));
+        pb += 32; pa += stepA;
+      }
+      storeRow(c + ((<usize>i * n + j0) << 2), s0, s1, w);
     }
   }
 }

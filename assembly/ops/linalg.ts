@@ -5,7 +5,9 @@ import { recordAttr2 } from "../tape";
 import { Record, Grads } from "../record";
 import { scratchMark, scratchRelease, scratchTake } from "../scratch";
 import { MAX_RANK } from "../limits";
-import { gemmStrided, gemmScratchBytes } from "../kernels/gemm";
+import { gemmStrided, packPanels, panelsBytes, rowBlocks, rowScratchBytes } from "../kernels/gemm";
+import { jobArgs, parallel, threadSlots, worthThreads } from "../threads";
+import { Job } from "../jobs";
 import { Plan, PLAN_BYTES, broadcastShapes } from "../kernels/broadcast";
 import { unbroadcastOwned } from "./elementwise";
 
@@ -24,18 +26,18 @@ export function matmul(a: i32, b: i32, transposeA: i32, transposeB: i32): i32 {
   const out = newTensor(DType.Float32, batchR + 2, outShape);
   const plan = Plan.make(scratchTake(PLAN_BYTES), shapePtr(a), ra - 2, shapePtr(b), rb - 2, outShape, batchR);
   const rows = plan.rows(), runN = plan.runN, sa = plan.runStrideA, sb = plan.runStrideB;
-  const scratch = scratchTake(gemmScratchBytes(k, n));
+  const scratch = scratchTake(gemmScratch(k, n));
   let po = dataPtr(out);
   if (rb == 2 && ra > 2 && !ta) {
     // one b for every matrix of a (a dense layer on [batch, seq, features]): one product over all of
     // a's rows, which packs b once (each element is the same sum, in the same order)
-    gemmStrided(dataPtr(a), k, 1, dataPtr(b), tb ? 1 : n, tb ? k : 1, po, m * rows * runN, k, n, scratch);
+    gemm(dataPtr(a), k, 1, dataPtr(b), tb ? 1 : n, tb ? k : 1, po, m * rows * runN, k, n, scratch);
   } else for (let row = 0; row < rows; row++) {
     for (let i = 0; i < runN; i++) {
       const pa = dataPtr(a) + (<usize>(plan.rowA + i * sa) * m * k << 2);
       const pb = dataPtr(b) + (<usize>(plan.rowB + i * sb) * k * n << 2);
       // A(i,p) is a[i·k + p], or a[p·m + i] when stored transposed; likewise B(p,j)
-      gemmStrided(pa, ta ? 1 : k, ta ? m : 1, pb, tb ? 1 : n, tb ? k : 1, po, m, k, n, scratch);
+      gemm(pa, ta ? 1 : k, ta ? m : 1, pb, tb ? 1 : n, tb ? k : 1, po, m, k, n, scratch);
       po += <usize>m * n << 2;
     }
     plan.nextRow();
@@ -43,6 +45,28 @@ export function matmul(a: i32, b: i32, transposeA: i32, transposeB: i32): i32 {
   scratchRelease(mark);
   recordAttr2(Op.MatMul, out, a, b, transposeA, transposeB);
   return out;
+}
+
+/** Scratch for gemm: a block of packed rows per thread, then B's panels. */
+function gemmScratch(k: i32, n: i32): usize { return rowScratchBytes(k) * threadSlots() + panelsBytes(k, n); }
+
+/**
+ * gemmStrided (same arguments), its blocks of rows shared among threads when the product is large
+ * enough to pay for waking them (assembly/threads.ts): each block is computed as gemmStrided does.
+ */
+function gemm(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, m: i32, k: i32, n: i32, scratch: usize): void {
+  const blocks = rowBlocks(m), rowBytes = rowScratchBytes(k);
+  if (blocks < 2 || n <= 0 || k <= 0 || !worthThreads(<f64>m * k * n)) {
+    gemmStrided(a, ars, acs, b, brs, bcs, c, m, k, n, scratch);
+    return;
+  }
+  const panels = scratch + rowBytes * threadSlots();
+  packPanels(b, brs, bcs, k, n, panels);
+  const args = jobArgs(); // gemmRows' arguments (assembly/threads.ts runTask)
+  store<i32>(args, a); store<i32>(args, ars, 4); store<i32>(args, acs, 8); store<i32>(args, panels, 12);
+  store<i32>(args, c, 16); store<i32>(args, m, 20); store<i32>(args, k, 24); store<i32>(args, n, 28);
+  store<i32>(args, scratch, 32); store<i32>(args, rowBytes, 36);
+  parallel(Job.GemmRows, blocks);
 }
 
 export function matmulBackward(rec: Record, grads: Grads): void {

@@ -1,0 +1,8 @@
+// The extra module's side of threaded jobs (assembly/threads.ts): the core's job loop hands a task
+// whose kind is EXTRA_KINDS or more to `task` on the thread that claimed it, through JS.
+
+
+/** Runs task `t` of a job of `kind` with the per-thread scratch of `slot`. */
+export function task(kind: i32, t: i32, slot: i32): void {
+  unreachable(); // (no extra kind yet: EXTRA_KINDS + n)
+}

@@ -1,0 +1,107 @@
+// Threads: large kernels split their work into tasks that every thread of a pool claims one at a
+// time, on one shared memory. The calling thread publishes a job (a kind, a task count and up to 16
+// argument words) and works on it too; workers (src/core.ts starts them) sleep in workerLoop until a
+// job is published. Tasks own disjoint outputs and are cut from the problem's shape alone (never
+// from the thread count), and each task computes its outputs exactly as the one-thread loop does:
+// results are the same bits whatever the number of threads, and whichever thread runs a task.
+//
+// Claims are one 64-bit word, epoch << 32 | next task: a thread that read the job of an older epoch
+// can no longer claim (its compare-exchange fails), and a finished job is closed (next = all ones)
+// before the descriptor is rewritten, so a worker that woke late never runs half of a new job.
+// Only the calling thread allocates (the allocator and the scratch arena are its globals); tasks get
+// per-thread scratch by their slot (0: the caller, 1..: workers).
+import { gemmRows } from "./kernels/gemm";
+import { Job, EXTRA_KINDS, jobArgAt } from "./jobs";
+
+@external("env", "p") // src/core.ts: start the pool's workers (asked once, the first time a job could use them)
+declare function startPool(threads: i32): void;
+@external("env", "e") // src/core.ts: a task of the extra module's kernels (its `task` export)
+declare function extraTask(kind: i32, task: i32, slot: i32): void;
+
+// the job descriptor (its own cache lines: the claim word is what every thread hammers)
+const JOB = memory.data(192, 64);
+const CLAIM = JOB;          // i64: epoch << 32 | next task
+const DONE = JOB + 64;      // i32: tasks finished
+const WAKE = JOB + 68;      // i32: bumped for every job; workers wait on it
+const KIND = JOB + 72, TASKS = JOB + 76, SLOTS = JOB + 80, FAILED = JOB + 84;
+const ARGS = JOB + 128;     // 16 words the job's kernel reads (jobArg)
+
+let threadCount: i32 = 1;   // (the caller's instance) threads jobs may use
+let poolAsked = false;      // (the caller's) whether startPool was called since the last setThreads
+let hasExtra = false;       // (every instance) whether the extra module is instantiated on this thread
+
+/** Sets how many threads jobs may use (JS caps it: 1 where there are no workers); re-arms startPool. */
+export function setThreads(n: i32): void { threadCount = n; poolAsked = false; }
+/** Threads a job may use now: kernels size per-thread scratch by it. */
+export function threadSlots(): i32 { return threadCount; }
+/** Where a job's argument words go (the caller writes them before `parallel`). */
+export function jobArgs(): usize { return ARGS; }
+export function tempStats(): usize { return JOB + 96; }
+@inline function jobArg(i: i32): i32 { return jobArgAt(ARGS, i); }
+/** This thread has the extra module: its jobs may be claimed here. */
+export function extraReady(): void { hasExtra = true; }
+
+/** Whether work of about `flops` multiply-adds should be a job: enough to pay ~20 µs of waking workers. */
+@inline export function worthThreads(flops: f64): bool { return threadCount > 1 && flops >= 2097152; }
+
+/**
+ * Runs tasks 0..tasks-1 of `kind` (arguments at jobArgs()) on up to threadSlots() threads, the calling
+ * thread included; returns when all are done. With one thread, or one task, it is a plain loop.
+ */
+export function parallel(kind: i32, tasks: i32): void {
+  if (threadCount <= 1 || tasks <= 1) {
+    for (let t = 0; t < tasks; t++) runTask(kind, t, 0);
+    return;
+  }
+  if (!poolAsked) { poolAsked = true; startPool(threadCount); }
+  store<i32>(KIND, kind); store<i32>(TASKS, tasks); store<i32>(SLOTS, threadCount);
+  store<i32>(FAILED, 0); atomic.store<i32>(DONE, 0);
+  const epoch = (atomic.load<u64>(CLAIM) >> 32) + 1;
+  atomic.store<u64>(CLAIM, epoch << 32); // publishes the descriptor above
+  atomic.add<i32>(WAKE, 1);
+  atomic.notify(WAKE, threadCount - 1);
+  claim(epoch, kind, tasks, 0);
+  // the caller's share is done: wait for tasks still running elsewhere (spinning: a browser's
+  // main thread may not sleep, and the wait is at most one task)
+  while (atomic.load<i32>(DONE) < tasks) {}
+  atomic.store<u64>(CLAIM, (epoch << 32) | 0xFFFFFFFF); // closed: no late claim
+  if (load<i32>(FAILED)) unreachable(); // a worker trapped: the caller traps, and JS resets the core
+}
+
+function claim(epoch: u64, kind: i32, tasks: i32, slot: i32): void {
+  for (;;) {
+    const c = atomic.load<u64>(CLAIM);
+    const t = <u32>c;
+    if ((c >> 32) != epoch || t >= <u32>tasks) return;
+    if (atomic.cmpxchg<u64>(CLAIM, c, c + 1) != c) continue;
+    runTask(kind, t, slot);
+    atomic.add<i32>(JOB + 96 + (<usize>slot << 2), 1); // TEMP
+    atomic.add<i32>(DONE, 1);
+  }
+}
+
+function runTask(kind: i32, task: i32, slot: i32): void {
+  if (kind >= EXTRA_KINDS) { extraTask(kind, task, slot); return; }
+  // Job.GemmRows: one block of rows of C (assembly/ops/linalg.ts' gemm)
+  gemmRows(jobArg(0), jobArg(1), jobArg(2), jobArg(3), jobArg(4), jobArg(5), jobArg(6), jobArg(7),
+    task, <usize>jobArg(8) + <usize>slot * <usize>jobArg(9));
+}
+
+/** A worker's life: sleep until a job is published, claim its tasks, sleep again. Never returns. */
+export function workerLoop(slot: i32): void {
+  let seen = atomic.load<i32>(WAKE);
+  for (;;) {
+    memory.atomic.wait32(WAKE, seen, -1);
+    seen = atomic.load<i32>(WAKE);
+    const c = atomic.load<u64>(CLAIM);
+    const kind = load<i32>(KIND);
+    if (slot >= load<i32>(SLOTS) || (kind >= EXTRA_KINDS && !hasExtra)) continue;
+    claim(c >> 32, kind, load<i32>(TASKS), slot);
+  }
+}
+
+/** A task trapped on a worker (its JS calls this, then workerLoop again): the job fails, and ends. */
+export function workerFailed(): void {
+  atomic.store<i32>(FAILED, 1);
+  atomic.add<i32>(DONE, 1);
+}
