@@ -25,6 +25,7 @@ const DONE = JOB + 64;      // i32: tasks finished
 const WAKE = JOB + 68;      // i32: bumped for every job; workers wait on it
 const KIND = JOB + 72, TASKS = JOB + 76, SLOTS = JOB + 80, FAILED = JOB + 84;
 const ARGS = JOB + 128;     // 16 words the job's kernel reads (jobArg)
+const TASKS_RUN = memory.data(4 * 32, 64); // tasks each slot ran (the first 32 slots), for tests and the demo
 
 let threadCount: i32 = 1;   // (the caller's instance) threads jobs may use
 let poolAsked = false;      // (the caller's) whether startPool was called since the last setThreads
@@ -36,13 +37,12 @@ export function setThreads(n: i32): void { threadCount = n; poolAsked = false; }
 export function threadSlots(): i32 { return threadCount; }
 /** Where a job's argument words go (the caller writes them before `parallel`). */
 export function jobArgs(): usize { return ARGS; }
-export function tempStats(): usize { return JOB + 96; }
+/** Where the per-slot counts of tasks run are (32 i32s): which threads worked. */
+export function tasksRun(): usize { return TASKS_RUN; }
 @inline function jobArg(i: i32): i32 { return jobArgAt(ARGS, i); }
 /** This thread has the extra module: its jobs may be claimed here. */
 export function extraReady(): void { hasExtra = true; }
 
-/** Whether work of about `flops` multiply-adds should be a job: enough to pay ~20 µs of waking workers. */
-@inline export function worthThreads(flops: f64): bool { return threadCount > 1 && flops >= 2097152; }
 
 /**
  * Runs tasks 0..tasks-1 of `kind` (arguments at jobArgs()) on up to threadSlots() threads, the calling
@@ -75,7 +75,7 @@ function claim(epoch: u64, kind: i32, tasks: i32, slot: i32): void {
     if ((c >> 32) != epoch || t >= <u32>tasks) return;
     if (atomic.cmpxchg<u64>(CLAIM, c, c + 1) != c) continue;
     runTask(kind, t, slot);
-    atomic.add<i32>(JOB + 96 + (<usize>slot << 2), 1); // TEMP
+    if (slot < 32) atomic.add<i32>(TASKS_RUN + (<usize>slot << 2), 1);
     atomic.add<i32>(DONE, 1);
   }
 }

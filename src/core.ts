@@ -288,6 +288,12 @@ function startPool(n: number): void {
   }
 }
 
+/** Tasks each thread ran since the core started (slot 0: the calling thread; workers from 1): for tests and the demo. */
+export function tasksRun(): number[] {
+  const at = core[C.tasksRun]() >>> 2;
+  return Array.from(ints().subarray(at, at + Math.max(1, threads())));
+}
+
 function stopPool(): void {
   for (const worker of workers) worker.terminate();
   workers = [];

@@ -6,8 +6,8 @@ import { Record, Grads } from "../record";
 import { scratchMark, scratchRelease, scratchTake } from "../scratch";
 import { MAX_RANK } from "../limits";
 import { gemmStrided, packPanels, panelsBytes, rowBlocks, rowScratchBytes } from "../kernels/gemm";
-import { jobArgs, parallel, threadSlots, worthThreads } from "../threads";
-import { Job } from "../jobs";
+import { jobArgs, parallel, threadSlots } from "../threads";
+import { Job, worthThreads } from "../jobs";
 import { Plan, PLAN_BYTES, broadcastShapes } from "../kernels/broadcast";
 import { unbroadcastOwned } from "./elementwise";
 
@@ -56,7 +56,7 @@ function gemmScratch(k: i32, n: i32): usize { return rowScratchBytes(k) * thread
  */
 function gemm(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, m: i32, k: i32, n: i32, scratch: usize): void {
   const blocks = rowBlocks(m), rowBytes = rowScratchBytes(k);
-  if (blocks < 2 || n <= 0 || k <= 0 || !worthThreads(<f64>m * k * n)) {
+  if (blocks < 2 || n <= 0 || k <= 0 || !worthThreads(threadSlots(), <f64>m * k * n)) {
     gemmStrided(a, ars, acs, b, brs, bcs, c, m, k, n, scratch);
     return;
   }
