@@ -42,7 +42,7 @@ export function setDefaultSource(source: () => WasmSource): void {
 function imports(): WebAssembly.Imports {
   return {
     env: {
-      memory: new WebAssembly.Memory({ initial: 2, maximum: 65536, shared: true } as WebAssembly.MemoryDescriptor),
+      memory: new WebAssembly.Memory({ initial: 2, maximum: 65536, shared: canShare() } as WebAssembly.MemoryDescriptor),
       // startPool: a job could use workers (the first time since setThreads)
       p: startPool,
       // extraTask: a task of a job of the extra module's kernels claimed by this thread
@@ -144,8 +144,28 @@ function recover(where: string, e: WebAssembly.RuntimeError): never {
 }
 
 function toModule(source: WasmSource): WebAssembly.Module {
-  return source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source);
+  return source instanceof WebAssembly.Module ? source : new WebAssembly.Module(linkable(source));
 }
+
+let sharing: boolean | undefined;
+/** Whether this engine makes shared memories here (Firefox and Safari do not on pages that are not cross-origin isolated). */
+function canShare(): boolean {
+  try { return sharing ??= !!new WebAssembly.Memory({ initial: 0, maximum: 0, shared: true } as WebAssembly.MemoryDescriptor); } catch { return sharing = false; }
+}
+
+/**
+ * The module's bytes as this engine can link them: both modules import a shared memory; where there is
+ * none, a copy whose memory import is an ordinary one (one bit of the import's limits flags: the byte
+ * after `env`, `memory`, kind 2). Threads need a shared memory anyway, so nothing else changes.
+ */
+function linkable(source: BufferSource): BufferSource {
+  if (canShare()) return source;
+  const bytes = new Uint8Array(ArrayBuffer.isView(source) ? source.buffer.slice(source.byteOffset, source.byteOffset + source.byteLength) : source.slice(0));
+  const at = bytes.findIndex((_, i) => MEMORY_IMPORT.every((b, j) => bytes[i + j] === b));
+  if (at >= 0) bytes[at + MEMORY_IMPORT.length] &= ~2;
+  return bytes;
+}
+const MEMORY_IMPORT = [3, 101, 110, 118, 6, 109, 101, 109, 111, 114, 121, 2]; // "env" "memory" (memory)
 
 /**
  * Synchronous init from a Module or bytes (default: the core shipped with this build), and
@@ -170,7 +190,7 @@ async function compileFrom(source: AsyncSource): Promise<WebAssembly.Module> {
     if (!source.ok) throw new Error(`gradtape: init could not fetch a WebAssembly module: HTTP ${source.status} ${source.statusText} (${source.url})`);
     source = await source.arrayBuffer();
   }
-  return source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source as BufferSource);
+  return source instanceof WebAssembly.Module ? source : await WebAssembly.compile(linkable(source as BufferSource));
 }
 
 /**
@@ -230,7 +250,7 @@ export function useThreads(n: number): void {
 
 /** src/threads.ts' threads(). */
 export function threads(): number {
-  if (!spawner()) return 1;
+  if (!canShare() || !spawner()) return 1;
   return threadsWanted || cores();
 }
 
@@ -244,7 +264,8 @@ function nodeModule(name: string): any {
   try { return (globalThis as any).process?.getBuiltinModule?.(name); } catch { return undefined; }
 }
 
-type PoolWorker = { postMessage(message: unknown): void; terminate(): unknown; unref?(): void };
+type PoolWorker = { postMessage(message: unknown): void; terminate(): unknown; unref?(): void; on?(event: string, listener: () => void): void; onerror?: () => void };
+const ignore = () => {};
 /** A way to start a worker running `source`, where workers can share a WebAssembly memory. */
 function spawner(): ((source: string) => PoolWorker) | undefined {
   if (typeof SharedArrayBuffer !== 'function' || (globalThis as any).crossOriginIsolated === false) return;
@@ -280,6 +301,8 @@ function startPool(n: number): void {
     while (spawn && workers.length < n - 1) {
       const worker = spawn(workerSource());
       worker.unref?.(); // an idle pool never keeps a script alive
+      // a worker that cannot start (a runtime refusing the module or the memory) just never claims a task
+      if (worker.on) worker.on('error', ignore); else worker.onerror = ignore;
       workers.push(worker);
       worker.postMessage({ m: compiled, x: rawExtra && extraCompiled, memory: core.memory, slot: workers.length });
     }
