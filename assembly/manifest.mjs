@@ -126,7 +126,7 @@ export const exports = {
     ],
     'ops/random': ['randomUniform(id: i32, seed: f64, min: f64, max: f64): void', 'randomNormal(id: i32, seed: f64, mean: f64, stddev: f64): void'],
     'threads': [
-      'setThreads(n: i32): void', 'threadSlots(): i32', 'jobArgs(): usize', 'parallel(kind: i32, tasks: i32): void',
+      'setThreads(n: i32, canWait: i32): void', 'threadSlots(): i32', 'jobArgs(): usize', 'parallel(kind: i32, tasks: i32): void',
       'extraReady(): void', 'workerLoop(slot: i32): void', 'workerFailed(): void', 'tasksRun(): usize',
     ],
   },

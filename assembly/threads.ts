@@ -28,11 +28,15 @@ const ARGS = JOB + 128;     // 16 words the job's kernel reads (jobArg)
 const TASKS_RUN = memory.data(4 * 32, 64); // tasks each slot ran (the first 32 slots), for tests and the demo
 
 let threadCount: i32 = 1;   // (the caller's instance) threads jobs may use
+let mayWait = false;        // (the caller's) whether this thread may sleep in atomic.wait (a browser's main thread may not)
 let poolAsked = false;      // (the caller's) whether startPool was called since the last setThreads
 let hasExtra = false;       // (every instance) whether the extra module is instantiated on this thread
 
-/** Sets how many threads jobs may use (JS caps it: 1 where there are no workers); re-arms startPool. */
-export function setThreads(n: i32): void { threadCount = n; poolAsked = false; }
+/**
+ * Sets how many threads jobs may use (JS caps it: 1 where there are no workers) and whether the
+ * calling thread may sleep while workers finish; re-arms startPool.
+ */
+export function setThreads(n: i32, canWait: i32): void { threadCount = n; mayWait = canWait != 0; poolAsked = false; }
 /** Threads a job may use now: kernels size per-thread scratch by it. */
 export function threadSlots(): i32 { return threadCount; }
 /** Where a job's argument words go (the caller writes them before `parallel`). */
@@ -59,14 +63,19 @@ export function parallel(kind: i32, tasks: i32): void {
   const epoch = (atomic.load<u64>(CLAIM) >> 32) + 1;
   atomic.store<u64>(CLAIM, epoch << 32); // publishes the descriptor above
   atomic.add<i32>(WAKE, 1);
-  atomic.notify(WAKE, threadCount - 1);
+  atomic.notify(WAKE); // all: after setThreads lowered the count, sleepers include workers this job does not use
   claim(epoch, kind, tasks, 0);
-  // the caller's share is done: wait for tasks still running elsewhere (spinning: a browser's
-  // main thread may not sleep, and the wait is at most one task)
-  while (atomic.load<i32>(DONE) < tasks) {}
+  // The caller's share is done: wait for tasks still running elsewhere (at most one task each).
+  // Spin a little (a worker finishing now is seen at once), then sleep where this thread may, so
+  // that on a busy machine the core it holds goes to the very worker it waits for.
+  for (let polls = 0, done = 0; (done = atomic.load<i32>(DONE)) < tasks; polls++) {
+    if (mayWait && polls >= SPIN_POLLS) memory.atomic.wait32(DONE, done, -1);
+  }
   atomic.store<u64>(CLAIM, (epoch << 32) | 0xFFFFFFFF); // closed: no late claim
   if (load<i32>(FAILED)) unreachable(); // a worker trapped: the caller traps, and JS resets the core
 }
+
+const SPIN_POLLS = 4096;
 
 function claim(epoch: u64, kind: i32, tasks: i32, slot: i32): void {
   for (;;) {
@@ -76,8 +85,13 @@ function claim(epoch: u64, kind: i32, tasks: i32, slot: i32): void {
     if (atomic.cmpxchg<u64>(CLAIM, c, c + 1) != c) continue;
     runTask(kind, t, slot);
     if (slot < 32) atomic.add<i32>(TASKS_RUN + (<usize>slot << 2), 1);
-    atomic.add<i32>(DONE, 1);
+    finish(tasks);
   }
+}
+
+/** Counts a task done; the last one wakes the calling thread if it sleeps. */
+function finish(tasks: i32): void {
+  if (atomic.add<i32>(DONE, 1) + 1 >= tasks) atomic.notify(DONE);
 }
 
 function runTask(kind: i32, task: i32, slot: i32): void {
@@ -103,5 +117,5 @@ export function workerLoop(slot: i32): void {
 /** A task trapped on a worker (its JS calls this, then workerLoop again): the job fails, and ends. */
 export function workerFailed(): void {
   atomic.store<i32>(FAILED, 1);
-  atomic.add<i32>(DONE, 1);
+  finish(load<i32>(TASKS));
 }

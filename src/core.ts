@@ -82,7 +82,7 @@ function instantiate(mod: WebAssembly.Module): void {
   extra = undefined;
   rawExtra = undefined;
   setViews();
-  core[C.setThreads](threads());
+  core[C.setThreads](threads(), mayWait());
   generation++;
 }
 
@@ -234,7 +234,7 @@ export function extraModule(source: () => WasmSource): Extra {
   extra = fastObject<Extra>(guard(instance.exports));
   // workers started before have no extra module: new ones, started by the next job, get it
   stopPool();
-  core[C.setThreads](threads());
+  core[C.setThreads](threads(), mayWait());
   return extra;
 }
 
@@ -245,7 +245,14 @@ let workers: { terminate(): unknown }[] = [];
 /** setThreads (src/threads.ts) once its argument is checked. */
 export function useThreads(n: number): void {
   threadsWanted = n;
-  if (compiled) core[C.setThreads](threads());
+  if (compiled) core[C.setThreads](threads(), mayWait());
+}
+
+let waits: boolean | undefined;
+/** Whether this thread may sleep in Atomics.wait (a browser's main thread may not: it spins). */
+function mayWait(): number {
+  try { waits ??= !!Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0); } catch { waits = false; }
+  return +waits;
 }
 
 /** src/threads.ts' threads(). */
