@@ -276,12 +276,13 @@ const ignore = () => {};
 /** A way to start a worker running `source`, where workers can share a WebAssembly memory. */
 function spawner(): ((source: string) => PoolWorker) | undefined {
   if (typeof SharedArrayBuffer !== 'function' || (globalThis as any).crossOriginIsolated === false) return;
-  const Web = (globalThis as any).Worker;
+  const Web = (globalThis as any).Worker, Node = nodeModule('worker_threads')?.Worker;
+  // Node's workers where the web ones cannot be unref'd (Deno's: an idle pool would keep a script
+  // alive); Bun's web workers can, and its worker_threads ones are web workers underneath
+  if (typeof Node === 'function' && typeof Web?.prototype?.unref !== 'function') return source => new Node(source, { eval: true });
   if (typeof Web === 'function' && typeof Blob === 'function' && typeof URL?.createObjectURL === 'function') {
     return source => new Web(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })), { type: 'module' });
   }
-  const Node = nodeModule('worker_threads')?.Worker;
-  if (typeof Node === 'function') return source => new Node(source, { eval: true });
 }
 
 /**
