@@ -2,7 +2,8 @@
 // uses navigator.hardwareConcurrency threads, its workers run tasks (fixtures/threads.mjs' probe)
 // and the bits equal the 1-thread bits; the same page not isolated runs on 1 thread. Four ways to
 // load gradtape, none configured for workers: the readable dist/gradtape.js, the one-file
-// dist/gradtape.min.js, an esbuild bundle (browser platform) and a Vite build.
+// dist/gradtape.min.js, an esbuild bundle (browser platform), a Vite build and Vite's dev server
+// (whose only option here is the two headers, which any isolated page needs).
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -10,7 +11,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-ignore: plain JS fixture
 import { tasksRunProbe } from './fixtures/threads.mjs';
-import { embeddedCoreMarker, expectThreaded, IMPORT_MAP, launchChromium, makeTempDir, removeTempDir, repoMounts, requireBuild, startStaticServer, tasksRunName, THREADS_FIXTURE, watchPage } from './helpers';
+import { embeddedCoreMarker, expectThreaded, freePort, IMPORT_MAP, launchChromium, makeTempDir, removeTempDir, repoMounts, requireBuild, startStaticServer, tasksRunName, THREADS_FIXTURE, watchPage } from './helpers';
 import { packAndInstall, releaseInstall } from './pack';
 
 const ENTRY = `
@@ -38,6 +39,7 @@ describe('threads in Chromium', () => {
   let isolated: Awaited<ReturnType<typeof startStaticServer>>;
   let plain: Awaited<ReturnType<typeof startStaticServer>>;
   let browser: Browser;
+  let app: string;
 
   beforeAll(async () => {
     requireBuild();
@@ -51,7 +53,7 @@ describe('threads in Chromium', () => {
 
     // Bundlers resolve `gradtape` from node_modules, as in a user's project, with no options about workers.
     const inst = await packAndInstall();
-    const app = join(inst.project, 'threads-app');
+    app = join(inst.project, 'threads-app');
     mkdirSync(app, { recursive: true });
     copyFileSync(THREADS_FIXTURE, join(app, 'threads.mjs'));
     writeFileSync(join(app, 'entry.mjs'), ENTRY);
@@ -114,6 +116,31 @@ describe('threads in Chromium', () => {
       expect(r.same).toBe(true);
       expect(r.refError).toBeLessThan(1e-4);
       expect(r.tasksRun).toHaveLength(1); // threads(): only the calling thread's counter is read
+    }, 90_000);
+  }
+
+  for (const isolate of [true, false]) {
+    it(`Vite dev server${isolate ? ', isolated' : ', not isolated'}: ${isolate ? 'hardwareConcurrency threads, workers ran tasks' : '1 thread'}, same bits`, async () => {
+      const vite = await import('vite');
+      const headers = isolate ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {};
+      const port = await freePort();
+      const server = await vite.createServer({
+        root: app, configFile: false, logLevel: 'silent', cacheDir: join(app, '.vite'),
+        server: { host: '127.0.0.1', port, strictPort: true, headers },
+      });
+      await server.listen();
+      try {
+        const r = await resultOf(`http://127.0.0.1:${port}/index.html`);
+        expect(r.isolated).toBe(isolate);
+        if (isolate) expectThreaded(r, r.cores);
+        else {
+          expect(r.threads).toBe(1);
+          expect(r.same).toBe(true);
+          expect(r.refError).toBeLessThan(1e-4);
+        }
+      } finally {
+        await server.close();
+      }
     }, 90_000);
   }
 });
