@@ -90,7 +90,7 @@ describe('threads in Chromium', () => {
     try {
       const { waitFor, problems } = watchPage(p);
       await p.goto(url);
-      const r = await (await waitFor(() => (window as any).__result)).jsonValue();
+      const r: any = await (await waitFor(() => (window as any).__result)).jsonValue();
       expect(problems).toEqual([]);
       if (r.error) throw new Error(`page reported: ${r.error}`);
       return r;
