@@ -17,7 +17,7 @@ import { packAndInstall, releaseInstall } from './pack';
 const ENTRY = `
 import * as g from 'gradtape';
 import { runThreads } from './threads.mjs';
-runThreads(g).then(
+runThreads(g, { grow: 32 << 20 }).then(
   (r) => (window.__result = { ...r, isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency }),
   (e) => (window.__result = { error: String(e?.stack ?? e) }),
 );
@@ -106,6 +106,7 @@ describe('threads in Chromium', () => {
       expect(r.cores).toBeGreaterThan(1);
       expect(r.defaultThreads).toBe(r.cores);
       expectThreaded(r, r.cores);
+      expect(r.grew).toBeGreaterThanOrEqual(32 << 20); // the last product ran on memory the workers saw grow
     }, 90_000);
 
     it(`${name}, not isolated: 1 thread, and everything works`, async () => {

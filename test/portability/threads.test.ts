@@ -81,6 +81,12 @@ describe('threads: node, deno and bun (packed package)', () => {
     if (CORES > 1) expectThreaded(result, CORES);
   }, 90_000);
 
+  it('node: the one-file dist/gradtape.min.js (core embedded) runs the workers too', async () => {
+    writeFileSync(join(inst.project, 'threads-min.mjs'), script('{ threads: 3 }', "'./node_modules/gradtape/dist/gradtape.min.js'"));
+    const { result } = await exitsWith('node', ['threads-min.mjs'], { cwd: inst.project });
+    expectThreaded(result, 3);
+  }, 60_000);
+
   it('esbuild, node platform: the bundle runs the workers with no configuration and exits by itself', async () => {
     writeFileSync(join(inst.project, 'threads-entry.mjs'), script('{ threads: 3 }'));
     const out = join(inst.project, 'threads-bundle.mjs');
