@@ -1,7 +1,7 @@
 // Trains a small MLP on the two-spirals data set with gradtape, drawing the decision boundary and
 // the loss curve as it learns. Query parameters: ?autoplay=0 (start paused), ?stepsPerFrame=N.
-// `window.__demo` lets tests drive it: step(n), render(), loss(), accuracy(), steps(), losses().
-import { adam, argMax, mean, softmax, softmaxCrossEntropy, tensor, tidy } from 'gradtape';
+// `window.__demo` lets tests drive it: step(n), render(), loss(), accuracy(), steps(), losses(), threads().
+import { adam, argMax, mean, softmax, softmaxCrossEntropy, tensor, threads, tidy } from 'gradtape';
 import { Dense, Sequential } from 'gradtape/layers';
 import { trainButton } from './animate.js';
 
@@ -156,6 +156,12 @@ document.getElementById('reset').onclick = () => {
   render();
 };
 
+// How many threads the kernels use: every core on a cross-origin-isolated page (serve.mjs sends the
+// headers), else one (the page has no SharedArrayBuffer to share with workers).
+document.getElementById('threads').textContent = crossOriginIsolated
+  ? `Kernels use ${threads()} threads (navigator.hardwareConcurrency: ${navigator.hardwareConcurrency}): the page is cross-origin isolated.`
+  : `Kernels use ${threads()} thread: the page is not cross-origin isolated (serve it with COOP same-origin and COEP require-corp, as npm run demo does, to use every core).`;
+
 reset();
 render();
 setRunning(params.get('autoplay') !== '0');
@@ -169,4 +175,5 @@ window.__demo = {
   steps: () => history.length,
   losses: () => history.slice(),
   pause: () => setRunning(false),
+  threads,
 };

@@ -1,6 +1,9 @@
-// Static file server for the browser demo: serves the repository root on 127.0.0.1.
+// Static file server for the browser demo: serves the repository root on 127.0.0.1, cross-origin
+// isolated (the COOP and COEP headers), so that the page has SharedArrayBuffer and gradtape's kernels
+// use every core (threads(): navigator.hardwareConcurrency; 1 on a page that is not isolated).
 //   npm run demo            (builds, then runs this file)
 //   PORT=9000 node examples/browser/serve.mjs
+//   ISOLATED=0 node examples/browser/serve.mjs   (without the headers: one thread)
 // The portability tests import `startStaticServer` from here too.
 import { createServer } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
@@ -44,13 +47,17 @@ function lookup(mounts, urlPath) {
   }
 }
 
+/** The headers that make a page cross-origin isolated (every resource here is same-origin, so COEP costs nothing). */
+const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
 /**
  * Serves `mounts` (e.g. { '/': repoRoot, '/tmp/': someDir }) on 127.0.0.1.
  * @param {Record<string, string>} mounts
  * @param {number} [port] 0 picks a free port
+ * @param {{ isolated?: boolean }} [options] isolated: send COOP same-origin + COEP require-corp
  * @returns {Promise<{ url: string, port: number, close: () => Promise<void> }>}
  */
-export async function startStaticServer(mounts, port = 0) {
+export async function startStaticServer(mounts, port = 0, { isolated = false } = {}) {
   const server = createServer((req, res) => {
     let path;
     try {
@@ -70,6 +77,7 @@ export async function startStaticServer(mounts, port = 0) {
     res.writeHead(200, {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
       'cache-control': 'no-store',
+      ...(isolated ? ISOLATION : {}),
     });
     if (req.method === 'HEAD') res.end();
     else createReadStream(file).pipe(res);
@@ -92,6 +100,7 @@ export async function startStaticServer(mounts, port = 0) {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const root = fileURLToPath(new URL('../../', import.meta.url));
-  const { url } = await startStaticServer({ '/': root }, Number(process.env.PORT) || 8080);
-  console.log(`gradtape demo: ${url}/examples/browser/`);
+  const isolated = process.env.ISOLATED !== '0';
+  const { url } = await startStaticServer({ '/': root }, Number(process.env.PORT) || 8080, { isolated });
+  console.log(`gradtape demo: ${url}/examples/browser/${isolated ? '' : ' (not cross-origin isolated: one thread)'}`);
 }

@@ -1,30 +1,37 @@
 // The browser demo (examples/browser): it loads, trains, and the picture it draws changes as the
-// loss falls.
+// loss falls. Served as `npm run demo` serves it, cross-origin isolated: it uses every core (its
+// workers run tasks: fixtures/threads.mjs' probe reads the core's counters); not isolated, one thread.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, repoMounts, requireBuild, startStaticServer, watchPage } from './helpers';
+// @ts-ignore: plain JS fixture
+import { tasksRunProbe } from './fixtures/threads.mjs';
+import { launchChromium, repoMounts, requireBuild, startStaticServer, tasksRunName, watchPage } from './helpers';
 
 const STEPS = 500;
 
 describe('examples/browser demo', () => {
   let server: Awaited<ReturnType<typeof startStaticServer>>;
+  let plain: Awaited<ReturnType<typeof startStaticServer>>;
   let browser: Browser;
 
   beforeAll(async () => {
     requireBuild();
-    server = await startStaticServer(repoMounts());
+    server = await startStaticServer(repoMounts(), 0, { isolated: true });
+    plain = await startStaticServer(repoMounts());
     browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    await plain?.close();
   });
 
-  async function open(query: string): Promise<{ page: Page; problems: string[] }> {
+  async function open(query: string, at = server): Promise<{ page: Page; problems: string[] }> {
     const page = await browser.newPage();
+    await page.addInitScript({ content: tasksRunProbe(tasksRunName()) }); // before the page's modules
     const { problems, waitFor } = watchPage(page);
-    await page.goto(`${server.url}/examples/browser/${query}`);
+    await page.goto(`${at.url}/examples/browser/${query}`);
     await waitFor(() => (window as any).__demo?.ready).catch(async (e) => {
       await page.close();
       throw e;
@@ -138,4 +145,49 @@ describe('examples/browser demo', () => {
       await page.close();
     }
   }, 180_000);
+
+  it('served isolated, it uses every core: threads() = hardwareConcurrency, shown on the page, and the GAN\'s products run on the workers', async () => {
+    const { page, problems } = await open('?autoplay=0');
+    try {
+      await page.waitForFunction(() => (window as any).__dcgan?.ready, undefined, { timeout: 60_000 });
+      const r = await page.evaluate(async () => {
+        const gan = (window as any).__dcgan;
+        gan.step(1); // the first large product asks for the workers: they start once the page yields
+        await new Promise((ok) => setTimeout(ok, 500));
+        gan.step(2);
+        return {
+          isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency, threads: (window as any).__demo.threads(),
+          tasksRun: (window as any).__tasksRun(), text: document.getElementById('threads')!.textContent,
+        };
+      });
+      console.log(`demo, isolated: ${r.threads} threads, tasks per slot after 3 GAN steps ${r.tasksRun.slice(0, r.threads)}`);
+      expect(problems).toEqual([]);
+      expect(r.isolated).toBe(true);
+      expect(r.cores).toBeGreaterThan(1);
+      expect(r.threads).toBe(r.cores);
+      expect(r.text).toContain(`Kernels use ${r.cores} threads`);
+      for (let slot = 1; slot < r.threads; slot++) expect(r.tasksRun[slot]).toBeGreaterThan(0); // every worker took part
+    } finally {
+      await page.close();
+    }
+  }, 180_000);
+
+  it('not isolated, it runs on one thread and still trains', async () => {
+    const { page, problems } = await open('?autoplay=0', plain);
+    try {
+      const r = await page.evaluate(() => {
+        const demo = (window as any).__demo;
+        const before = demo.loss();
+        demo.step(100);
+        return { isolated: crossOriginIsolated, threads: demo.threads(), before, after: demo.loss(), text: document.getElementById('threads')!.textContent };
+      });
+      expect(problems).toEqual([]);
+      expect(r.isolated).toBe(false);
+      expect(r.threads).toBe(1);
+      expect(r.text).toContain('Kernels use 1 thread: the page is not cross-origin isolated');
+      expect(r.after).toBeLessThan(r.before);
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
 });

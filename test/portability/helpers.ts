@@ -21,6 +21,7 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The package under test: the repo, or another dir with the same layout (GRADTAPE_PKG_ROOT). */
 export const PKG_ROOT = resolve(process.env.GRADTAPE_PKG_ROOT ?? REPO_ROOT);
 export const PROGRAMS = fileURLToPath(new URL('./fixtures/programs.mjs', import.meta.url));
+export const THREADS_FIXTURE = fileURLToPath(new URL('./fixtures/threads.mjs', import.meta.url));
 export const bin = (name: string) => join(REPO_ROOT, 'node_modules', '.bin', name);
 
 /** The import map a page needs for gradtape and its subpaths served from /dist. */
@@ -221,4 +222,27 @@ export function expectAll(r: any): void {
     if (r[name]?.error) throw new Error(`${name} program failed in the target: ${r[name].error}`);
     check(r[name]);
   }
+}
+
+/**
+ * The short export name of the core's tasksRun (build/generated/interface.ts): the threads fixture's
+ * probe reads the per-slot task counters through it (the package does not export tasksRun).
+ */
+export function tasksRunName(): string {
+  const iface = [PKG_ROOT, REPO_ROOT].map((r) => join(r, 'build', 'generated', 'interface.ts')).find(existsSync);
+  const name = iface && /\btasksRun = '(\w+)'/.exec(readFileSync(iface, 'utf8'))?.[1];
+  if (!name) throw new Error('build/generated/interface.ts names no tasksRun export: run `npm run build` first');
+  return name;
+}
+
+/** What fixtures/threads.mjs' runThreads must report wherever `threads` > 1 threads ran. */
+export function expectThreaded(r: any, threads: number): void {
+  if (r?.error) throw new Error(`target reported: ${r.error}`);
+  expect(r.threads).toBe(threads);
+  expect(r.same).toBe(true); // every threaded gradient has the 1-thread bits
+  expect(r.refError).toBeLessThan(1e-4); // and those are right (float64 reference)
+  expect(r.leaked).toBe(0);
+  expect(r.tasksRun).toHaveLength(threads);
+  // workers took part: tasks ran on slots other than the calling thread's (slot 0)
+  expect(r.tasksRun.slice(1).reduce((s: number, x: number) => s + x, 0)).toBeGreaterThan(0);
 }

@@ -6,7 +6,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bin, embeddedCoreMarker, expectAll, freePort, removeTempDir } from './helpers';
+import { bin, embeddedCoreMarker, expectAll, freePort, removeTempDir, THREADS_FIXTURE } from './helpers';
 import { packAndInstall, releaseInstall } from './pack';
 
 const WORKER = `
@@ -14,11 +14,13 @@ import * as g from 'gradtape';
 import * as layers from 'gradtape/layers';
 import * as metrics from 'gradtape/metrics';
 import { runAll } from './programs.mjs';
+import { runThreads } from './threads.mjs';
 
 export default {
   async fetch(request) {
     const { pathname } = new URL(request.url);
     if (pathname === '/gradient') return Response.json(runAll(g, layers, metrics));
+    if (pathname === '/threads') return Response.json(await runThreads(g, { threads: 3, rounds: 1 }));
     if (pathname === '/compile-bytes') {
       // What the embedded-bytes build would do here: production Workers refuse it.
       try {
@@ -109,6 +111,16 @@ function workerChecks(server: () => Workerd) {
     expectAll(await res.json());
   }, 60_000);
 
+  it('has no workers: threads() is 1 by default and after setThreads(3), with right results', async () => {
+    const res = await fetch(`${server().base}/threads`);
+    expect(res.status, server().log()).toBe(200);
+    const r = await res.json();
+    expect(r.defaultThreads).toBe(1);
+    expect(r.threads).toBe(1); // setThreads(3) is capped: no Worker to share the memory with
+    expect(r.same).toBe(true);
+    expect(r.refError).toBeLessThan(1e-4);
+  }, 60_000);
+
   it('forbids compiling wasm from bytes, as production Workers do', async () => {
     const body = await (await fetch(`${server().base}/compile-bytes`)).json();
     expect(body.compiled).toBe(false);
@@ -125,6 +137,7 @@ describe('workerd: wrangler-style bundle + capnp config', () => {
     dir = join(inst.project, 'worker-capnp');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(inst.project, 'worker-entry.mjs'), WORKER);
+    copyFileSync(THREADS_FIXTURE, join(inst.project, 'threads.mjs'));
     const result = await build({
       entryPoints: [join(inst.project, 'worker-entry.mjs')],
       outfile: join(dir, 'worker.js'),
@@ -160,7 +173,11 @@ describe('workerd: wrangler-style bundle + capnp config', () => {
   workerChecks(() => server);
 });
 
-describe('workerd: plain wrangler.json, `import ... from "gradtape"` as is', () => {
+// nodejs_compat gives Workers process.getBuiltinModule, but no worker_threads: still 1 thread
+for (const [label, config] of [
+  ['', { compatibility_date: '2024-09-01' }],
+  [' with nodejs_compat', { compatibility_date: '2025-09-01', compatibility_flags: ['nodejs_compat'] }],
+] as const) describe(`workerd: plain wrangler.json${label}, \`import ... from "gradtape"\` as is`, () => {
   let dir: string;
   let server: Workerd;
 
@@ -168,8 +185,9 @@ describe('workerd: plain wrangler.json, `import ... from "gradtape"` as is', () 
     const inst = await packAndInstall();
     dir = inst.project;
     writeFileSync(join(dir, 'worker-entry.mjs'), WORKER);
+    copyFileSync(THREADS_FIXTURE, join(dir, 'threads.mjs'));
     writeFileSync(join(dir, 'wrangler.json'),
-      JSON.stringify({ name: 'gradtape-test', main: 'worker-entry.mjs', compatibility_date: '2024-09-01' }));
+      JSON.stringify({ name: 'gradtape-test', main: 'worker-entry.mjs', ...config }));
     const port = await freePort();
     server = await startWorkerd(['wrangler.json', '--socket-addr', `http=127.0.0.1:${port}`], dir, port);
   }, 120_000);
