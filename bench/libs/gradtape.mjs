@@ -6,7 +6,9 @@ export async function create() {
   const layers = await import('gradtape/layers');
   let version = '?';
   // in Node; the browser bench (bench/browser.mjs) loads this file too, where node:module fails
-  try { version = (await import('node:module')).createRequire(import.meta.url)('gradtape/package.json').version; } catch {}
+  if (globalThis.process?.versions?.node) {
+    try { version = (await import('node:module')).createRequire(import.meta.url)('gradtape/package.json').version; } catch {}
+  }
   // threads() before any setThreads is the default (all cores where workers can share memory):
   // `configure` goes back to it for the `gradtape` column and to 1 for `gradtape-1t`
   const allThreads = gt.threads();

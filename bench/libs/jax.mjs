@@ -17,11 +17,14 @@ export async function create(useJit) {
   const { numpy: np, nn, lax, grad, valueAndGrad, jvp, jit, tree, blockUntilReady } = jax;
   const J = useJit ? (f, opts) => jit(f, opts) : (f) => f;
   let version = '?';
-  try {
-    // the package's exports map hides package.json: read it next to the resolved entry point
-    const { readFileSync } = await import('node:fs');
-    version = JSON.parse(readFileSync(new URL('../package.json', import.meta.resolve('@jax-js/jax')), 'utf8')).version;
-  } catch {}
+  // (not in the browser bench: there browser.mjs reads the versions)
+  if (globalThis.process?.versions?.node) {
+    try {
+      // the package's exports map hides package.json: read it next to the resolved entry point
+      const { readFileSync } = await import('node:fs');
+      version = JSON.parse(readFileSync(new URL('../package.json', import.meta.resolve('@jax-js/jax')), 'utf8')).version;
+    } catch {}
+  }
 
   const readAll = async (obj) => {
     const out = {};
