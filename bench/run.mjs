@@ -33,7 +33,9 @@ if (flags.help) {
   [--long-samples=1] timed steps (0: the correctness step's own time is its one sample)
   [--cold-runs=5] fresh processes per library for the cold start  [--keep-going] drop a library that fails the
   correctness check instead of exiting  [--json=file] also write all results as JSON
-  aliases in --libs: tfjs = tfjs-cpu,tfjs-wasm; jax-js = jax,jax-jit; all`);
+  aliases in --libs: tfjs = tfjs-cpu,tfjs-wasm; jax-js = jax,jax-jit; threads = gradtape,gradtape-1t; all
+  gradtape-1t (setThreads(1)) runs in gradtape's process, sampled interleaved with it: see the threads table
+  the browser bench (Chromium, gradtape against jax-js): node bench/browser.mjs`);
   process.exit(0);
 }
 const list = (v, all) => (v && v !== true ? String(v).split(',').map((s) => s.trim()).filter(Boolean) : all);
