@@ -159,7 +159,8 @@ try {
     const out = (results.workloads[w] = {});
     for (const { lib, samples: s, iters, long } of pairs) {
       out[lib] = { median: median(s), p10: quantile(s, 0.1), p90: quantile(s, 0.9), samples: s.length, itersPerSample: iters, ...(long && { long }) };
-      const g = FLOPS[w] ? `   ${(FLOPS[w] / (median(s) * 1e6)).toFixed(1)} GFLOP/s` : '';
+      const gf = FLOPS[w] / (median(s) * 1e6);
+      const g = FLOPS[w] ? `   ${gf >= 1 ? gf.toFixed(1) : gf.toPrecision(2)} GFLOP/s` : '';
       console.log(`  ${lib.padEnd(11)} median ${fmtMs(median(s)).padStart(8)} ms/iter   p10 ${fmtMs(quantile(s, 0.1))}  p90 ${fmtMs(quantile(s, 0.9))}   ${s.length} samples × ${iters} iter${long ? ' (long)' : ''}${g}`);
     }
   }
