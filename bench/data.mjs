@@ -78,18 +78,18 @@ export const MLP = (() => {
 })();
 
 // ---- matmul: gradients of sum(A·B) w.r.t. A and B ----
-export const MATMUL = (() => {
-  const n = 256;
-  return { n, a: normal(n * n, 1, 5), b: normal(n * n, 1, 6) };
-})();
+const matmulData = (n) => ({ n, a: normal(n * n, 1, 5), b: normal(n * n, 1, 6) });
+export const MATMUL = matmulData(256);
+// matmul512: the same definition at n = 512 (issue 25: large enough for the second core to pay)
+export const MATMUL512 = matmulData(512);
 
 // ---- cnn: loss and gradients of a small convolutional classifier, batch 32 of 28×28×1 ----
 // conv 3×3 1→16 (stride 1, same) + bias → ReLU → conv 3×3 16→32 (stride 2, same) + bias → ReLU →
 // mean over height and width → dense 32→10 (no bias) → mean softmax cross-entropy; gradients w.r.t.
 // both filters (HWIO), both biases and the dense kernel. Nothing is updated, so every step does the
 // same work.
-export const CNN = (() => {
-  const batch = 32, size = 28, c1 = 16, c2 = 32, nOut = 10;
+const cnnData = (batch) => {
+  const size = 28, c1 = 16, c2 = 32, nOut = 10;
   const y = new Float32Array(batch * nOut);
   const r = rng(8);
   for (let i = 0; i < batch; i++) y[i * nOut + Math.floor(r() * nOut)] = 1;
@@ -105,7 +105,11 @@ export const CNN = (() => {
     b1: normal(c1, 0.1, 12),
     b2: normal(c2, 0.1, 13),
   };
-})();
+};
+export const CNN = cnnData(32);
+// cnn128: the same network and weights at batch 128 (its first 32 images and labels are cnn's: the
+// seeded streams just run longer)
+export const CNN128 = cnnData(128);
 
 // ---- dcgan: one training step of TensorFlow's DCGAN tutorial, batch 32 ----
 // generator: dense 100→7·7·256 (no bias) → BN → LeakyReLU(0.3) → reshape [7,7,256] → transposed
@@ -274,17 +278,20 @@ export const PINN_NAMES = PINN.shapes.flatMap((_, i) => [`kernel${i}`, `bias${i}
 // Floating-point operations per iteration, counted as 2 per multiply-add of the products a step
 // needs (the elementwise work, a few % of the total, is left out); see bench/README.md.
 const conv = (outPixels, k, cout) => 2 * outPixels * k * cout; // one conv as a product [outPixels × k]·[k × cout]
+function cnnFlops(C) {
+  const { batch, size, c1, c2, nOut } = C;
+  const conv1 = conv(batch * size * size, 9, c1); // 28×28 outputs
+  const conv2 = conv(batch * (size / 2) ** 2, 9 * c1, c2); // 14×14 outputs (stride 2)
+  const dense = 2 * batch * c2 * nOut;
+  // forward both convs; backward: conv2's input and filter gradients, conv1's filter gradient
+  // (its input is data, nobody asks for its gradient); dense forward, its input and kernel gradients
+  return conv1 + conv2 + (conv2 + conv2) + conv1 + 3 * dense;
+}
 export const FLOPS = {
   matmul: 3 * 2 * MATMUL.n ** 3, // forward A·B, backward dC·Bᵀ and Aᵀ·dC
-  cnn: (() => {
-    const { batch, size, c1, c2, nOut } = CNN;
-    const conv1 = conv(batch * size * size, 9, c1); // 28×28 outputs
-    const conv2 = conv(batch * (size / 2) ** 2, 9 * c1, c2); // 14×14 outputs (stride 2)
-    const dense = 2 * batch * c2 * nOut;
-    // forward both convs; backward: conv2's input and filter gradients, conv1's filter gradient
-    // (its input is data, nobody asks for its gradient); dense forward, its input and kernel gradients
-    return conv1 + conv2 + (conv2 + conv2) + conv1 + 3 * dense;
-  })(),
+  matmul512: 3 * 2 * MATMUL512.n ** 3,
+  cnn: cnnFlops(CNN),
+  cnn128: cnnFlops(CNN128),
   dcgan: (() => {
     // multiply-adds of each product, forward (× 2 for flops at the end). A transposed conv is the
     // product [input pixels × Cin]·[Cin × K·Cout]; a conv [output pixels × K·Cin]·[K·Cin × Cout].
@@ -327,4 +334,4 @@ export const FLOPS = {
   })(),
 };
 
-export const WORKLOADS = ['seed', 'chain', 'mlp', 'matmul', 'cnn', 'dcgan', 'rnn', 'attention', 'pinn'];
+export const WORKLOADS = ['seed', 'chain', 'mlp', 'matmul', 'matmul512', 'cnn', 'cnn128', 'dcgan', 'rnn', 'attention', 'pinn'];

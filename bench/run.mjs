@@ -5,9 +5,10 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import os from 'node:os';
-import { LIBS, LIB_NAMES, ALIASES } from './libs/index.mjs';
+import { LIBS, LIB_NAMES, ALIASES, VARIANTS } from './libs/index.mjs';
 import { SEED, CHAIN, WORKLOADS, FLOPS } from './data.mjs';
 import { EW_WORKLOADS, EW_OPS, EW_BASE, isElementwise } from './elementwise.mjs';
+import { quantile, median, fmtMs, table, compareAll, sameBits, preview, TOLERANCE, SCALE_FLOOR } from './stats.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
@@ -32,14 +33,16 @@ if (flags.help) {
   [--long-samples=1] timed steps (0: the correctness step's own time is its one sample)
   [--cold-runs=5] fresh processes per library for the cold start  [--keep-going] drop a library that fails the
   correctness check instead of exiting  [--json=file] also write all results as JSON
-  aliases in --libs: tfjs = tfjs-cpu,tfjs-wasm; jax-js = jax,jax-jit; all`);
+  aliases in --libs: tfjs = tfjs-cpu,tfjs-wasm; jax-js = jax,jax-jit; threads = gradtape,gradtape-1t; all
+  gradtape-1t (setThreads(1)) runs in gradtape's process, sampled interleaved with it: see the threads table
+  the browser bench (Chromium, gradtape against jax-js): node bench/browser.mjs`);
   process.exit(0);
 }
 const list = (v, all) => (v && v !== true ? String(v).split(',').map((s) => s.trim()).filter(Boolean) : all);
 const only = list(flags.only, SECTIONS).map((s) => (s === 'rss' ? 'memory' : s)).flatMap((s) => (s === 'elementwise' ? EW_WORKLOADS : [s]));
 for (const s of only) if (!SECTIONS.includes(s)) { console.error(`--only: unknown section '${s}' (know ${SECTIONS})`); process.exit(2); }
 const wantLibs = [...new Set(list(flags.libs, LIB_NAMES).flatMap((l) => ALIASES[l] ?? [l]))];
-for (const l of wantLibs) if (!LIBS[l]) { console.error(`--libs: unknown library '${l}' (know ${LIB_NAMES})`); process.exit(2); }
+for (const l of wantLibs) if (!LIBS[l] && !VARIANTS[l]) { console.error(`--libs: unknown library '${l}' (know ${LIB_NAMES})`); process.exit(2); }
 const libOrder = LIB_NAMES.filter((l) => wantLibs.includes(l));
 const num = (k, d) => (flags[k] === undefined ? d : Number(flags[k]));
 const budgetMs = num('budget', 20) * 1000;
@@ -56,56 +59,21 @@ const coldRuns = num('cold-runs', 5);
 const longStepMs = num('long-step', 60) * 1000;
 const longSamples = num('long-samples', 1);
 
-const results = { env: {}, groups: [], workloads: {}, ratios: {}, cold: {}, memory: {}, skipped: {} };
+const results = { env: {}, groups: [], workloads: {}, ratios: {}, threads: {}, sameBits: {}, cold: {}, memory: {}, skipped: {} };
 const skip = (lib, where, reason) => {
   const r = (reason instanceof Error && reason.name !== 'Error' ? `${reason.name}: ` : '') + String(reason?.message ?? reason).split('\n')[0];
   (results.skipped[lib] ??= {})[where] = r;
   console.log(`  skip ${lib} (${where}): ${r}`);
 };
 
-// ---------- stats / formatting ----------
-const quantile = (xs, q) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const i = (s.length - 1) * q, lo = Math.floor(i), hi = Math.ceil(i);
-  return s[lo] + (s[hi] - s[lo]) * (i - lo);
-};
-const median = (xs) => quantile(xs, 0.5);
-const fmtMs = (v) => (v == null ? '—' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
+// ---------- formatting ----------
 /** Effective GFLOP/s of workload w at `ms` per iteration (FLOPS in data.mjs: the products' multiply-adds × 2). */
 const fmtGflops = (w, ms) => { const g = ms ? FLOPS[w] / (ms * 1e6) : null; return g == null ? '—' : g >= 1 ? g.toFixed(1) : g.toPrecision(2); };
-function table(header, rows) {
-  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (r) => r.map((c, i) => (i === 0 ? String(c).padEnd(w[i]) : String(c).padStart(w[i]))).join('  ');
-  console.log(line(header));
-  console.log(w.map((n) => '-'.repeat(n)).join('  '));
-  for (const r of rows) console.log(line(r));
-}
-
-// ---------- correctness ----------
-function relErr(got, want, floor = 1e-12) {
-  if (got.length !== want.length) return Infinity;
-  let maxDiff = 0, scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    if (!Number.isFinite(got[i])) return Infinity;
-    maxDiff = Math.max(maxDiff, Math.abs(got[i] - want[i]));
-    scale = Math.max(scale, Math.abs(want[i]));
-  }
-  return maxDiff / Math.max(scale, floor); // normwise: max |got - want| / max |want|
-}
-function compareAll(got, want, floors = {}) {
-  let worst = { err: 0, key: '' };
-  for (const key of Object.keys(want)) {
-    if (!(key in got)) return { err: Infinity, key, why: 'missing' };
-    const err = relErr(Array.from(got[key]), Array.from(want[key]), floors[key]);
-    if (!(err <= worst.err)) worst = { err, key };
-  }
-  return worst;
-}
-const preview = (a) => (a ? `[${Array.from(a).slice(0, 4).map((v) => +v.toPrecision(6)).join(', ')}${a.length > 4 ? ', …' : ''}] (n=${a.length})` : 'missing');
 
 // ---------- load libraries, each in its own process (see worker.mjs) ----------
-console.log(`gradtape bench — node ${process.version}, ${os.cpus().length}× ${os.cpus()[0]?.model ?? '?'}, ${os.platform()}-${os.arch()}`);
-results.env = { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, date: new Date().toISOString() };
+const parallelism = os.availableParallelism?.() ?? os.cpus().length;
+console.log(`gradtape bench — node ${process.version}, ${os.cpus().length}× ${os.cpus()[0]?.model ?? '?'}, os.availableParallelism() ${parallelism}, ${os.platform()}-${os.arch()}, load ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+results.env = { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, availableParallelism: parallelism, loadavg: os.loadavg(), date: new Date().toISOString() };
 const timed = only.filter((s) => WORKLOADS.includes(s) || isElementwise(s));
 
 /** Starts a worker hosting library `name`; resolves to { name, version, note, call(cmd, args), close() }. */
@@ -122,7 +90,10 @@ function startWorker(name) {
     });
     child.on('message', (msg) => {
       if ('ready' in msg) {
-        if (msg.ready) resolve({ name, version: msg.version, note: msg.note, call, close: () => { if (child.connected) child.disconnect(); } });
+        if (msg.ready) {
+          const lib = { name, version: msg.version, note: msg.note, call, close: () => { if (child.connected) child.disconnect(); } };
+          resolve(Object.assign(lib, { proc: lib }));
+        }
         else { reject(Object.assign(new Error(msg.error.message), { name: msg.error.name })); child.kill(); }
         return;
       }
@@ -140,6 +111,15 @@ function startWorker(name) {
   });
 }
 
+/**
+ * A variant column (libs/index.mjs VARIANTS) inside its host's worker `proc`: every command names the
+ * variant, so the worker configures the library for it and keeps its instances apart (host.mjs).
+ */
+const variantOf = (proc, name) => ({
+  name, version: proc.version, proc, close() {},
+  call: (cmd, args) => proc.call(cmd, { ...args, variant: name }),
+});
+
 const libs = [];
 if (timed.length) {
   console.log('\nloading libraries (each in its own process, started afresh for every workload group)');
@@ -148,9 +128,17 @@ if (timed.length) {
       skip(name, 'load', 'dist/gradtape.js not built (run `npm run build`)');
       continue;
     }
+    if (VARIANTS[name]) {
+      const { host, options } = VARIANTS[name];
+      if (results.skipped[host]?.load) { skip(name, 'load', `its host ${host} did not load`); continue; }
+      console.log(`  ${name.padEnd(10)} ${host} with ${JSON.stringify(options)}, in ${host}'s process`);
+      libs.push(name);
+      continue;
+    }
     try {
       const t = performance.now();
       const lib = await startWorker(name);
+      if (name === 'gradtape') results.env.gradtapeThreads = lib.note;
       console.log(`  ${name.padEnd(10)} ${lib.version}${lib.note ? `  ${lib.note}` : ''}  (loaded in ${(performance.now() - t).toFixed(0)} ms)`);
       lib.close();
       libs.push(name);
@@ -165,54 +153,41 @@ if (timed.length) {
 // machine is often fast or slow for a whole process, and a ratio taken inside one process cancels
 // that out. matmul and cnn form one group (issue 14: cnn ÷ matmul), every ew-* workload asked for
 // another (issue 15: each op ÷ square); seed, chain and mlp each get fresh processes of their own.
-const KERNEL_GROUP = ['matmul', 'cnn'];
+// matmul512 and cnn128 (issue 25, threads) form a group of their own, so `--only=matmul,cnn` runs as before.
+const SHARED = [['matmul', 'cnn'], ['matmul512', 'cnn128'], EW_WORKLOADS];
 function groupsOf(ws) {
-  const kernel = ws.filter((w) => KERNEL_GROUP.includes(w));
-  const ew = ws.filter(isElementwise);
   const groups = [];
   for (const w of ws) {
-    if (kernel.includes(w)) { if (w === kernel[0]) groups.push(kernel); }
-    else if (ew.includes(w)) { if (w === ew[0]) groups.push(ew); }
-    else groups.push([w]);
+    const shared = SHARED.find((g) => g.includes(w));
+    if (!shared) { groups.push([w]); continue; }
+    const mine = ws.filter((v) => shared.includes(v));
+    if (w === mine[0]) groups.push(mine);
   }
   return groups;
 }
 
 const REF_ORDER = ['tfjs-cpu', 'tfjs-wasm', 'jax', 'jax-jit', 'gradtape'];
-// max |Δ| / max |ref| allowed per workload (default 1e-3). dcgan: 1e-2. Its losses agree within 1e-5
-// everywhere, and gradtape's gradients agree with tfjs-cpu's within 1e-4, but jax-js's generator
-// gradients and its discriminator's first-layer gradients differ from both by up to 6.3e-3
-// (2026-12-07; cause not found: jax-js's generator forward matches gradtape's within 2e-6, and its
-// discriminator gradients given gradtape's fake batch within 1e-5; see bench/README.md)
-// rnn, attention: 1e-4. Their products sum at most 512 float32 terms, whose worst-case rounding
-// (512 · 6e-8 ≈ 3e-5 relative) stays below it; measured 2026-12-07: rnn ≤ 9.3e-7, attention ≤ 7.2e-6.
-const TOLERANCE = { dcgan: 1e-2, rnn: 1e-4, attention: 1e-4 };
-// A gradient that is zero in exact arithmetic is rounding noise in every library (about 1e-10), and
-// noise against noise gives any relative error: such a tensor is divided by this floor instead of
-// its own max |ref| when that is smaller, so it passes while its values stay far below the floor
-// (|Δ| < limit · floor). attention's key bias: it adds q·bk to every score of a query's row, which
-// the softmax over that row ignores, so its gradient is exactly zero (measured ≤ 2e-10); 1e-4 is well
-// under the neighbouring query bias's gradient (max ~1e-3), so a library whose key bias did reach
-// the loss (a broadcast along the wrong axis, say) would still fail.
-const SCALE_FLOOR = { attention: { bk: 1e-4 } };
-
 async function runGroup(group) {
   const tag = (w) => (group.length > 1 ? `${w}: ` : '');
   console.log(`\n== ${group.length > 1 ? `${group.join(', ')}: one process per library, sampled interleaved` : group[0]} ==`);
   // one fresh worker per library for the whole group; pairs holds the (workload, library) pairs
   // that set up and passed the correctness check, in the order they are sampled
+  // a variant (gradtape-1t) runs in its host's worker, started here if the host itself is not a column
   const workers = [];
+  const procs = {};
   const pairs = [];
   const checks = Object.fromEntries(group.map((w) => [w, {}]));
   for (const name of libs) {
     let lib;
+    const procName = VARIANTS[name]?.host ?? name;
     try {
-      lib = await startWorker(name);
+      procs[procName] ??= await startWorker(procName);
+      lib = VARIANTS[name] ? variantOf(procs[procName], name) : procs[procName];
     } catch (e) {
       for (const w of group) skip(name, w, e);
       continue;
     }
-    workers.push(lib);
+    if (!workers.includes(lib.proc)) workers.push(lib.proc);
     for (const w of group) {
       try {
         const { check, ms } = await lib.call('setup', { workload: w });
@@ -249,6 +224,13 @@ async function runGroup(group) {
       skip(name, w, `gradients differ from ${refName} (rel err ${err})`);
     }
     console.log(`  ${tag(w)}correctness vs ${refName} (max |Δ| / max |ref|, limit ${limit}): ${parts.join(', ') || 'none passed'}`);
+    // a variant must give its host's bits exactly (gradtape: the same bits for any number of threads)
+    for (const [v, { host }] of Object.entries(VARIANTS)) {
+      if (!checks[w][v] || !checks[w][host]) continue;
+      const same = sameBits(checks[w][v], checks[w][host]);
+      (results.sameBits[w] ??= {})[v] = same;
+      console.log(`  ${tag(w)}${v} ${same ? 'gives the same bits as' : 'DIFFERS in its bits from'} ${host}`);
+    }
     // the read-back gradients are not needed past this point: the elementwise group's are 4 MB per
     // library and op (200 MB for all of them), which the sampling need not carry
     checks[w] = null;
@@ -260,7 +242,7 @@ async function runGroup(group) {
   }
 
   // a worker left with nothing to run (every workload skipped or failed) is closed now, not idling on
-  for (const lib of workers) if (!pairs.some((p) => p.lib === lib)) lib.close();
+  for (const proc of workers) if (!pairs.some((p) => p.lib.proc === proc)) proc.close();
 
   // warm up (compiles jit functions, fills caches) and calibrate iterations per sample; a long pair's
   // correctness step was its warm-up (one more step would cost minutes), and with --long-samples=0
@@ -303,7 +285,7 @@ async function runGroup(group) {
   for (const p of pairs) {
     try { await p.lib.call('dispose', { workload: p.w }); } catch (e) { console.log(`  (${p.lib.name} ${p.w} dispose failed: ${e.message})`); }
   }
-  for (const lib of workers) if (pairs.some((p) => p.lib === lib)) lib.close();
+  closeAll();
 
   for (const w of group) {
     const mine = pairs.filter((p) => p.w === w);
@@ -340,15 +322,16 @@ function child(script, args) {
 
 if (only.includes('cold')) {
   console.log(`\n== cold start: fresh \`node\` process, import → first gradient read back (median of ${coldRuns}) ==`);
-  const runs = Object.fromEntries(libOrder.map((l) => [l, []]));
+  const coldOrder = libOrder.filter((l) => !VARIANTS[l]); // a variant's start is its host's
+  const runs = Object.fromEntries(coldOrder.map((l) => [l, []]));
   const dead = new Set();
   for (let r = 0; r < coldRuns; r++) {
-    for (const l of libOrder) {
+    for (const l of coldOrder) {
       if (dead.has(l)) continue;
       try { runs[l].push(child('cold.mjs', [l])); } catch (e) { dead.add(l); skip(l, 'cold', e); }
     }
   }
-  for (const l of libOrder) {
+  for (const l of coldOrder) {
     if (!runs[l].length) continue;
     const med = (k) => median(runs[l].map((x) => x[k]));
     console.log(`  ${l.padEnd(10)} script ${fmtMs(med('scriptMs')).padStart(7)} ms   process ${fmtMs(med('processMs')).padStart(7)} ms   (${runs[l].length} runs)`);
@@ -362,7 +345,7 @@ if (only.includes('cold')) {
 
 if (only.includes('memory')) {
   console.log('\n== memory: peak RSS per library, each alone in a fresh process ==');
-  for (const l of libOrder) {
+  for (const l of libOrder.filter((l) => !VARIANTS[l])) {
     try {
       const r = child('child.mjs', ['rss', l]);
       results.memory[l] = r;
@@ -429,6 +412,16 @@ const flopWorkloads = timed.filter((w) => FLOPS[w] && results.workloads[w]);
 if (shown.length && flopWorkloads.length) {
   console.log('\neffective GFLOP/s (floating-point operations of the products per iteration / median time; see bench/README.md)');
   table(['workload', ...shown], flopWorkloads.map((w) => [w, ...shown.map((l) => fmtGflops(w, results.workloads[w]?.[l]?.median))]));
+}
+// gradtape on one thread against all cores, both columns from the same process, sampled interleaved
+const threadRows = timed.filter((w) => results.workloads[w]?.gradtape && results.workloads[w]?.['gradtape-1t']);
+if (threadRows.length) {
+  console.log(`\nthreads: gradtape with setThreads(1) and with all cores (${results.env.gradtapeThreads ?? '?'}; os.availableParallelism() ${parallelism}), same process, medians in ms`);
+  table(['workload', '1 thread', 'all cores', 'speedup (1t ÷ all)'], threadRows.map((w) => {
+    const one = results.workloads[w]['gradtape-1t'].median, all = results.workloads[w].gradtape.median;
+    results.threads[w] = { oneThread: one, allCores: all, speedup: one / all };
+    return [w, fmtMs(one), fmtMs(all), `${(one / all).toFixed(2)}×`];
+  }));
 }
 const cnnLibs = libOrder.filter((l) => results.workloads.cnn?.[l] && results.workloads.matmul?.[l]);
 if (cnnLibs.length) {

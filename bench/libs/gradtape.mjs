@@ -1,12 +1,17 @@
 // gradtape, written against /work/shared/API.md (TensorFlow GradientTape style).
-import { SEED, CHAIN, MLP, MATMUL, CNN, DCGAN, DCGAN_SHAPES, RNN, ATTENTION, ATTENTION_SHAPES, ATTENTION_INIT, PINN, PINN_NAMES } from '../data.mjs';
+import { SEED, CHAIN, MLP, MATMUL, MATMUL512, CNN, CNN128, DCGAN, DCGAN_SHAPES, RNN, ATTENTION, ATTENTION_SHAPES, ATTENTION_INIT, PINN, PINN_NAMES } from '../data.mjs';
 
 export async function create() {
   const gt = await import('gradtape');
   const layers = await import('gradtape/layers');
-  const { createRequire } = await import('node:module');
   let version = '?';
-  try { version = createRequire(import.meta.url)('gradtape/package.json').version; } catch {}
+  // in Node; the browser bench (bench/browser.mjs) loads this file too, where node:module fails
+  if (globalThis.process?.versions?.node) {
+    try { version = (await import('node:module')).createRequire(import.meta.url)('gradtape/package.json').version; } catch {}
+  }
+  // threads() before any setThreads is the default (all cores where workers can share memory):
+  // `configure` goes back to it for the `gradtape` column and to 1 for `gradtape-1t`
+  const allThreads = gt.threads();
 
   /**
    * A training-step workload: `step` is one optimizer update (minimize: record, differentiate, apply,
@@ -109,10 +114,10 @@ export async function create() {
       };
     },
 
-    matmul() {
-      const n = MATMUL.n;
-      const a = gt.tensor(MATMUL.a, [n, n]);
-      const b = gt.tensor(MATMUL.b, [n, n]);
+    matmul(M = MATMUL) {
+      const n = M.n;
+      const a = gt.tensor(M.a, [n, n]);
+      const b = gt.tensor(M.b, [n, n]);
       const once = () => gt.tidy(() => {
         const t = gt.tape((t) => { t.watch([a, b]); return gt.sum(gt.matmul(a, b)); });
         const [da, db] = t.gradient(t.result, [a, b]);
@@ -121,15 +126,15 @@ export async function create() {
       return { step: once, check: once, dispose() { gt.dispose([a, b]); } };
     },
 
-    cnn() {
-      const { batch, size, c1, c2, nOut } = CNN;
-      const x = gt.tensor(CNN.x, [batch, size, size, 1]);
-      const labels = gt.tensor(CNN.y, [batch, nOut]);
-      const f1 = gt.tensor(CNN.f1, [3, 3, 1, c1]);
-      const f2 = gt.tensor(CNN.f2, [3, 3, c1, c2]);
-      const b1 = gt.tensor(CNN.b1, [c1]);
-      const b2 = gt.tensor(CNN.b2, [c2]);
-      const w = gt.tensor(CNN.w, [c2, nOut]);
+    cnn(C = CNN) {
+      const { batch, size, c1, c2, nOut } = C;
+      const x = gt.tensor(C.x, [batch, size, size, 1]);
+      const labels = gt.tensor(C.y, [batch, nOut]);
+      const f1 = gt.tensor(C.f1, [3, 3, 1, c1]);
+      const f2 = gt.tensor(C.f2, [3, 3, c1, c2]);
+      const b1 = gt.tensor(C.b1, [c1]);
+      const b2 = gt.tensor(C.b2, [c2]);
+      const w = gt.tensor(C.w, [c2, nOut]);
       const params = [f1, b1, f2, b2, w];
       const once = () => gt.tidy(() => {
         const t = gt.tape((t) => {
@@ -300,9 +305,17 @@ export async function create() {
     },
   };
 
+  // the large sizes of issue 25: the same workloads on matmul512's and cnn128's data
+  workloads.matmul512 = () => workloads.matmul(MATMUL512);
+  workloads.cnn128 = () => workloads.cnn(CNN128);
+
   return {
     name: 'gradtape', version, workloads,
+    note: `threads ${allThreads}`,
     memory: () => gt.memory(),
+    threads: () => gt.threads(),
+    /** Variants of the library in one process (libs/index.mjs VARIANTS): { threads } or {} for the default. */
+    configure({ threads = allThreads } = {}) { if (gt.threads() !== threads) gt.setThreads(threads); },
   };
 }
 

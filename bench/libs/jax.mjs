@@ -1,7 +1,7 @@
 // jax-js on its wasm device, eager or with jit. jax-js uses move semantics: every function consumes
 // its Array arguments, `.ref` adds a reference, `.data()` reads back and consumes. Arrays are lazy,
 // so every step awaits the data it produces (and `blockUntilReady` on updated parameters).
-import { SEED, CHAIN, MLP, MATMUL, CNN, DCGAN, DCGAN_SHAPES, RNN, ATTENTION, ATTENTION_SHAPES, ATTENTION_INIT, PINN, PINN_NAMES } from '../data.mjs';
+import { SEED, CHAIN, MLP, MATMUL, MATMUL512, CNN, CNN128, DCGAN, DCGAN_SHAPES, RNN, ATTENTION, ATTENTION_SHAPES, ATTENTION_INIT, PINN, PINN_NAMES } from '../data.mjs';
 
 async function loadJax() {
   const jax = await import('@jax-js/jax');
@@ -17,11 +17,14 @@ export async function create(useJit) {
   const { numpy: np, nn, lax, grad, valueAndGrad, jvp, jit, tree, blockUntilReady } = jax;
   const J = useJit ? (f, opts) => jit(f, opts) : (f) => f;
   let version = '?';
-  try {
-    // the package's exports map hides package.json: read it next to the resolved entry point
-    const { readFileSync } = await import('node:fs');
-    version = JSON.parse(readFileSync(new URL('../package.json', import.meta.resolve('@jax-js/jax')), 'utf8')).version;
-  } catch {}
+  // (not in the browser bench: there browser.mjs reads the versions)
+  if (globalThis.process?.versions?.node) {
+    try {
+      // the package's exports map hides package.json: read it next to the resolved entry point
+      const { readFileSync } = await import('node:fs');
+      version = JSON.parse(readFileSync(new URL('../package.json', import.meta.resolve('@jax-js/jax')), 'utf8')).version;
+    } catch {}
+  }
 
   const readAll = async (obj) => {
     const out = {};
@@ -64,7 +67,7 @@ export async function create(useJit) {
     },
 
     chain() {
-      if (useJit && !process.env.BENCH_JAX_JIT_CHAIN) {
+      if (useJit && !globalThis.process?.env?.BENCH_JAX_JIT_CHAIN) {
         // jit traces the 1,000 unrolled steps (jax-js has no fori_loop/scan) and fuses the whole
         // scalar chain into one expression; simplifying it overflows the default JS stack.
         throw new Error('jit of 1,000 unrolled steps overflows the JS stack in jax-js (RangeError in AluExp.simplify); ' +
@@ -121,10 +124,10 @@ export async function create(useJit) {
       };
     },
 
-    matmul() {
-      const n = MATMUL.n;
-      const a = np.array(MATMUL.a).reshape([n, n]);
-      const b = np.array(MATMUL.b).reshape([n, n]);
+    matmul(M = MATMUL) {
+      const n = M.n;
+      const a = np.array(M.a).reshape([n, n]);
+      const b = np.array(M.b).reshape([n, n]);
       const g = J(grad((a, b) => np.sum(np.matmul(a, b)), { argnums: [0, 1] }));
       const once = async () => {
         const [da, db] = g(a.ref, b.ref);
@@ -133,18 +136,18 @@ export async function create(useJit) {
       return { step: once, check: once, dispose() { a.dispose(); b.dispose(); if (useJit) g.dispose(); } };
     },
 
-    cnn() {
+    cnn(C = CNN) {
       // jax-js convolves NCHW inputs with OIHW kernels: the input is transposed once here, the
       // HWIO filters inside the loss (so their gradients come back HWIO, like the other libraries')
-      const { batch, size, c1, c2, nOut } = CNN;
-      const x = np.array(CNN.x).reshape([batch, size, size, 1]).transpose([0, 3, 1, 2]);
-      const labels = np.array(CNN.y).reshape([batch, nOut]);
+      const { batch, size, c1, c2, nOut } = C;
+      const x = np.array(C.x).reshape([batch, size, size, 1]).transpose([0, 3, 1, 2]);
+      const labels = np.array(C.y).reshape([batch, nOut]);
       const params = {
-        f1: np.array(CNN.f1).reshape([3, 3, 1, c1]),
-        b1: np.array(CNN.b1),
-        f2: np.array(CNN.f2).reshape([3, 3, c1, c2]),
-        b2: np.array(CNN.b2),
-        w: np.array(CNN.w).reshape([c2, nOut]),
+        f1: np.array(C.f1).reshape([3, 3, 1, c1]),
+        b1: np.array(C.b1),
+        f2: np.array(C.f2).reshape([3, 3, c1, c2]),
+        b2: np.array(C.b2),
+        w: np.array(C.w).reshape([c2, nOut]),
       };
       // conv + bias + ReLU: jax-js has no fused conv; the bias broadcasts over NCHW's channel axis
       // (under jit, jax-js may fuse the elementwise tail itself)
@@ -465,6 +468,10 @@ export async function create(useJit) {
       };
     },
   };
+
+  // the large sizes of issue 25: the same workloads on matmul512's and cnn128's data
+  workloads.matmul512 = () => workloads.matmul(MATMUL512);
+  workloads.cnn128 = () => workloads.cnn(CNN128);
 
   return { name: useJit ? 'jax-jit' : 'jax', version, note: 'device=wasm', workloads };
 }

@@ -1,6 +1,6 @@
 // TensorFlow.js (CPU backend or wasm backend), idiomatic functional gradients: tf.grad / tf.grads /
 // optimizer.minimize, everything inside tf.tidy, results read back with dataSync().
-import { SEED, CHAIN, MLP, MATMUL, CNN, DCGAN, DCGAN_SHAPES, RNN, ATTENTION, ATTENTION_SHAPES, ATTENTION_INIT, PINN, PINN_NAMES } from '../data.mjs';
+import { SEED, CHAIN, MLP, MATMUL, MATMUL512, CNN, CNN128, DCGAN, DCGAN_SHAPES, RNN, ATTENTION, ATTENTION_SHAPES, ATTENTION_INIT, PINN, PINN_NAMES } from '../data.mjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -135,26 +135,26 @@ export async function create(backend) {
       };
     },
 
-    matmul() {
-      const n = MATMUL.n;
-      const a = tf.tensor2d(MATMUL.a, [n, n]);
-      const b = tf.tensor2d(MATMUL.b, [n, n]);
+    matmul(M = MATMUL) {
+      const n = M.n;
+      const a = tf.tensor2d(M.a, [n, n]);
+      const b = tf.tensor2d(M.b, [n, n]);
       const g = tf.grads((a, b) => tf.sum(tf.matMul(a, b)));
       const once = () => readBack(() => { const [dA, dB] = g([a, b]); return { dA, dB }; });
       return { step: once, check: once, dispose() { tf.dispose([a, b]); } };
     },
 
-    cnn() {
+    cnn(C = CNN) {
       // checked before any tensor exists: the wasm backend has no filter gradient (see bench/README.md)
       if (!tf.getKernel('Conv2DBackpropFilter', backend)) throw new Error(`Kernel 'Conv2DBackpropFilter' not registered for backend '${backend}'`);
-      const { batch, size, c1, c2, nOut } = CNN;
-      const x = tf.tensor4d(CNN.x, [batch, size, size, 1]);
-      const labels = tf.tensor2d(CNN.y, [batch, nOut]);
-      const f1 = tf.tensor4d(CNN.f1, [3, 3, 1, c1]);
-      const f2 = tf.tensor4d(CNN.f2, [3, 3, c1, c2]);
-      const b1 = tf.tensor1d(CNN.b1);
-      const b2 = tf.tensor1d(CNN.b2);
-      const w = tf.tensor2d(CNN.w, [c2, nOut]);
+      const { batch, size, c1, c2, nOut } = C;
+      const x = tf.tensor4d(C.x, [batch, size, size, 1]);
+      const labels = tf.tensor2d(C.y, [batch, nOut]);
+      const f1 = tf.tensor4d(C.f1, [3, 3, 1, c1]);
+      const f2 = tf.tensor4d(C.f2, [3, 3, c1, c2]);
+      const b1 = tf.tensor1d(C.b1);
+      const b2 = tf.tensor1d(C.b2);
+      const w = tf.tensor2d(C.w, [c2, nOut]);
       // tf.fused.conv2d, as gradtape's fused call; while gradients are recorded tfjs 4.22 runs it
       // as conv2d + add + relu (shouldFuse: only a linear activation fuses in gradient mode)
       const lossAndGrads = tf.valueAndGrads((f1, b1, f2, b2, w) => {
@@ -367,6 +367,10 @@ export async function create(backend) {
       };
     },
   };
+
+  // the large sizes of issue 25: the same workloads on matmul512's and cnn128's data
+  workloads.matmul512 = () => workloads.matmul(MATMUL512);
+  workloads.cnn128 = () => workloads.cnn(CNN128);
 
   return {
     name: `tfjs-${backend}`, version, note, workloads, activate,
