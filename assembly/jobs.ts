@@ -1,7 +1,15 @@
 // Kinds of threaded jobs (assembly/threads.ts runs them): the core's kernels below EXTRA_KINDS, the
 // extra module's from it (assembly/extra/tasks.ts). Its own file: the extra module imports it, and
 // must not compile threads.ts' static memory (it would become a data segment of its own).
-export const enum Job { GemmRows = 0 }
+export const enum Job {
+  GemmRows = 0,   // blocks of rows of one product (ops/linalg.ts gemm)
+  Map = 1,        // chunks of a unary map, a one-pass gradient or x^e (ops/elementwise.ts mapChunks)
+  Binary = 2,     // chunks of a broadcasting binary op's output (kernels/elementwise.ts binaryChunk)
+  BiasAct = 3,    // groups of blocks of the fused bias + activation (kernels/elementwise.ts biasActBlocks)
+  Softmax = 4,    // groups of softmax groups along the outer axes (kernels/softmax.ts)
+  Reduce = 5,     // blocks of the outer (and inner) axes of a reduction (kernels/reduce.ts reduceBlock)
+  MatmulBatch = 6 // groups of the small products of a batched matmul (ops/linalg.ts)
+}
 export const EXTRA_KINDS = 32;
 
 /** A job's argument word i, which the thread that published the job wrote at jobArgs(). */
@@ -12,3 +20,17 @@ export const EXTRA_KINDS = 32;
  * ~20 µs in Node (~1 µs in Chromium), so below ~0.1 ms of work the calling thread does it alone.
  */
 @inline export function worthThreads(slots: i32, flops: f64): bool { return slots > 1 && flops >= 2097152; }
+
+/**
+ * Elements per task of the memory-bound passes (elementwise, softmax, reductions): a multiple of
+ * 4096, so every task but the last starts 16-byte aligned and sees whole f32x4 vectors; cut from
+ * the element count alone.
+ */
+export const CHUNK: i32 = 16384;
+
+/**
+ * Whether a memory-bound pass over `elements` floats is worth a job on `slots` threads. Measured
+ * (see ELEMENT_THRESHOLD) on this 2-core machine, medians: below it the second thread gains nothing.
+ */
+@inline export function worthElementThreads(slots: i32, elements: i32): bool { return slots > 1 && elements >= ELEMENT_THRESHOLD; }
+export const ELEMENT_THRESHOLD: i32 = 65536; // (placeholder until measured)

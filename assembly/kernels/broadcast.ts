@@ -31,6 +31,18 @@ import { MAX_RANK } from "../limits";
     return this.size / this.runN;
   }
 
+  /** Positions the walk at row `row` (0 ≤ row < rows()), as `row` calls of nextRow after rows() would. */
+  seek(row: i32): void {
+    let a = 0, b = 0;
+    for (let d = this.rank - 2; d >= 0; d--) {
+      const n = this.dim(d), digit = row % n;
+      row /= n;
+      store<i32>(this.word(3, d), digit);
+      a += digit * this.strideA(d); b += digit * this.strideB(d);
+    }
+    this.rowA = a; this.rowB = b;
+  }
+
   /** The odometer's digit of dim d (rows() zeroes them; nextRow, or a kernel's own copy of it, advances them). */
   @inline digit(d: i32): usize { return this.word(3, d); }
 

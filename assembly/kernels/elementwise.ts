@@ -3,7 +3,8 @@
 // counts and a scratch pointer in, results out; op codes choose the function (explicit lists, never
 // ranges of codes).
 import { Op, DType } from "../../build/generated/opcodes";
-import { Plan } from "./broadcast";
+import { Plan, PLAN_BYTES } from "./broadcast";
+import { CHUNK, jobArgAt } from "../jobs";
 import { Math4, SINCOS_SCRATCH, SELU_ALPHA, SELU_SCALE } from "./mathx4";
 
 // Size rule: the cheap float32 ops that dominate training get an f32x4 loop each (binary add, sub,
@@ -309,26 +310,31 @@ class VPow { @inline v(a: v128, b: v128): v128 { return Math4.pow(a, b); } }
 class VMax { @inline v(a: v128, b: v128): v128 { return v128.bitselect(a, b, v128.or(f32x4.ge(a, b), f32x4.ne(a, a))); } }
 class VMin { @inline v(a: v128, b: v128): v128 { return v128.bitselect(a, b, v128.or(f32x4.le(a, b), f32x4.ne(a, a))); } }
 /**
- * One float op over a plan, with f32x4 loops for rows whose strides allow them.
+ * One float op over a plan, elements start..end of the output (whole rows but the first and last),
+ * with f32x4 loops for rows whose strides allow them. An element's result does not depend on where
+ * its run starts (the f32x4 ops and the scalar ones give the same bits): threads cut anywhere.
  * One function per op on purpose: V8 compiled a single function holding all six ops' f32x4 loops
  * (or a loop per op reached through a function of its own) up to 1.5-1.8x slower, measured.
  */
-function binRowsF<F>(op: i32, plan: Plan, pa: usize, pb: usize, po: usize): void {
-  const rows = plan.rows(), n = plan.runN, sa = plan.runStrideA, sb = plan.runStrideB;
+function binRowsF<F>(op: i32, plan: Plan, pa: usize, pb: usize, po: usize, start: i32, end: i32): void {
+  const n = plan.runN, sa = plan.runStrideA, sb = plan.runStrideB, first = start / n, last = (end - 1) / n;
   const f = changetype<F>(0);
-  for (let row = 0; row < rows; row++) {
+  plan.seek(first);
+  po += (<usize>first * n) << 2;
+  for (let row = first; row <= last; row++) {
     const a = pa + (<usize>plan.rowA << 2), b = pb + (<usize>plan.rowB << 2);
-    let i = 0;
+    let i = row == first ? start - row * n : 0;
+    const stop = row == last ? end - row * n : n;
     if (sa == 1 && sb == 1) {
-      for (; i + 4 <= n; i += 4) { const k = <usize>i << 2; v128.store(po + k, f.v(v128.load(a + k), v128.load(b + k))); }
+      for (; i + 4 <= stop; i += 4) { const k = <usize>i << 2; v128.store(po + k, f.v(v128.load(a + k), v128.load(b + k))); }
     } else if (sa == 0 && sb == 1) { // a broadcast along the row: its splat stays in a register
       const va = v128.load32_splat(a);
-      for (; i + 4 <= n; i += 4) { const k = <usize>i << 2; v128.store(po + k, f.v(va, v128.load(b + k))); }
+      for (; i + 4 <= stop; i += 4) { const k = <usize>i << 2; v128.store(po + k, f.v(va, v128.load(b + k))); }
     } else if (sa == 1 && sb == 0) {
       const vb = v128.load32_splat(b);
-      for (; i + 4 <= n; i += 4) { const k = <usize>i << 2; v128.store(po + k, f.v(v128.load(a + k), vb)); }
+      for (; i + 4 <= stop; i += 4) { const k = <usize>i << 2; v128.store(po + k, f.v(v128.load(a + k), vb)); }
     }
-    scalarRow(op, DType.Float32, a, b, po, i, n, sa, sb);
+    scalarRow(op, DType.Float32, a, b, po, i, stop, sa, sb);
     po += <usize>n << 2;
     plan.nextRow();
   }
@@ -345,12 +351,15 @@ function scalarRow(op: i32, dtype: i32, a: usize, b: usize, o: usize, i: i32, n:
   }
 }
 
-/** Runs a plan for any op and dtype, without f32x4. */
-function binLoop(op: i32, dtype: i32, plan: Plan, pa: usize, pb: usize, po: usize): void {
-  const rows = plan.rows(), n = plan.runN, sa = plan.runStrideA, sb = plan.runStrideB;
+/** Runs a plan for any op and dtype, without f32x4, on elements start..end of the output. */
+function binLoop(op: i32, dtype: i32, plan: Plan, pa: usize, pb: usize, po: usize, start: i32, end: i32): void {
+  const n = plan.runN, sa = plan.runStrideA, sb = plan.runStrideB, first = start / n, last = (end - 1) / n;
   const ei: usize = dtype == DType.Bool ? 1 : 4, eo: usize = isComparison(op) ? 1 : 4;
-  for (let row = 0; row < rows; row++) {
-    scalarRow(op, dtype, pa + <usize>plan.rowA * ei, pb + <usize>plan.rowB * ei, po, 0, n, sa, sb);
+  plan.seek(first);
+  po += <usize>first * n * eo;
+  for (let row = first; row <= last; row++) {
+    const stop = row == last ? end - row * n : n;
+    scalarRow(op, dtype, pa + <usize>plan.rowA * ei, pb + <usize>plan.rowB * ei, po, row == first ? start - row * n : 0, stop, sa, sb);
     po += <usize>n * eo;
     plan.nextRow();
   }
@@ -365,18 +374,19 @@ export function isComparison(op: i32): bool {
   return false;
 }
 
-/** Binary `op` of a and b (elements of `dtype`) read through `plan` into o. */
-export function binaryKernel(op: i32, dtype: i32, plan: Plan, pa: usize, pb: usize, po: usize): void {
-  if (dtype != DType.Float32) { binLoop(op, dtype, plan, pa, pb, po); return; }
+/** Binary `op` of a and b (elements of `dtype`) read through `plan` into o: output elements start..end. */
+export function binaryKernel(op: i32, dtype: i32, plan: Plan, pa: usize, pb: usize, po: usize, start: i32, end: i32): void {
+  if (end <= start) return;
+  if (dtype != DType.Float32) { binLoop(op, dtype, plan, pa, pb, po, start, end); return; }
   switch (op) {
-    case Op.Add: binRowsF<VAdd>(op, plan, pa, pb, po); break;
-    case Op.Sub: binRowsF<VSub>(op, plan, pa, pb, po); break;
-    case Op.Mul: binRowsF<VMul>(op, plan, pa, pb, po); break;
-    case Op.Div: binRowsF<VDiv>(op, plan, pa, pb, po); break;
-    case Op.Pow: binRowsF<VPow>(op, plan, pa, pb, po); break;
-    case Op.Maximum: binRowsF<VMax>(op, plan, pa, pb, po); break;
-    case Op.Minimum: binRowsF<VMin>(op, plan, pa, pb, po); break;
-    default: binLoop(op, dtype, plan, pa, pb, po);
+    case Op.Add: binRowsF<VAdd>(op, plan, pa, pb, po, start, end); break;
+    case Op.Sub: binRowsF<VSub>(op, plan, pa, pb, po, start, end); break;
+    case Op.Mul: binRowsF<VMul>(op, plan, pa, pb, po, start, end); break;
+    case Op.Div: binRowsF<VDiv>(op, plan, pa, pb, po, start, end); break;
+    case Op.Pow: binRowsF<VPow>(op, plan, pa, pb, po, start, end); break;
+    case Op.Maximum: binRowsF<VMax>(op, plan, pa, pb, po, start, end); break;
+    case Op.Minimum: binRowsF<VMin>(op, plan, pa, pb, po, start, end); break;
+    default: binLoop(op, dtype, plan, pa, pb, po, start, end);
   }
 }
 
@@ -385,13 +395,16 @@ export function binaryKernel(op: i32, dtype: i32, plan: Plan, pa: usize, pb: usi
  * (mathx4.ts powExact: the bits pow gives them); false for another e.
  */
 export function powByScalar(e: f32, s: usize, d: usize, n: i32): bool {
-  if (e != 2 && e != -1 && e != 0.5) return false;
+  if (!isExactPower(e)) return false;
   const y = f32x4.splat(e);
   let i = 0;
   for (; i + 4 <= n; i += 4) { const k = <usize>i << 2, x = v128.load(s + k); v128.store(d + k, Math4.powExact(x, y, x)); }
   for (; i < n; i++) { const k = <usize>i << 2; store<f32>(d + k, binF(Op.Pow, load<f32>(s + k), e)); }
   return true;
 }
+
+/** Whether powByScalar computes x^e. */
+export function isExactPower(e: f32): bool { return e == 2 || e == -1 || e == 0.5; }
 
 /** One float32 op of two single floats (scalar programs: no plan). */
 export function binaryScalarF32(op: i32, a: f32, b: f32): f32 { return binF(op, a, b); }
@@ -407,6 +420,64 @@ export function selectKernel(pc: usize, pa: usize, pb: usize, po: usize, n: i32,
       store<u32>(po + k, load<u8>(pc + i) ? load<u32>(pa + k) : load<u32>(pb + k));
     }
   }
+}
+
+/**
+ * act(z + bias) (ops/elementwise.ts biasActivation) for floats start..end of z (block boundaries):
+ * block by block, z + bias row by row into `sum` (or `block`, per-thread scratch of blockFloats
+ * floats, or straight into y when act < 0), then the activation of the block into y.
+ */
+export function biasActRange(pz: usize, pb: usize, py: usize, sum: usize, c: i32, act: i32, param: f32,
+    blockFloats: i32, start: i32, end: i32, scratch: usize, block: usize): void {
+  for (let s = start; s < end; s += blockFloats) {
+    const count = min(blockFloats, end - s), off = <usize>s << 2;
+    const to = act < 0 ? py + off : sum != 0 ? sum + off : block;
+    for (let r = 0; r < count; r += c) addRow(pz + off + (<usize>r << 2), pb, to + (<usize>r << 2), c);
+    if (act >= 0) unaryFloat(act, to, py + off, count, param, scratch);
+  }
+}
+
+// ---- the tasks of threaded jobs (assembly/threads.ts runTask; args: jobArgs(), written by ops/elementwise.ts) ----
+/** Map modes: which kernel a Job.Map runs over each chunk. */
+export const enum MapMode { Unary = 0, MathWithDerivative = 1, Gradient = 2, PowScalar = 3 }
+
+/**
+ * Floats start..start + n of map `mode` of `op`: unaryFloat(p0 → p2), mapMath(p0 → p2, its
+ * derivative → p1), unaryGradKernel(a p0, dy p1 → p2), or powByScalar(p0 → p2, e = param).
+ */
+export function mapRange(mode: i32, op: i32, p0: usize, p1: usize, p2: usize, start: i32, n: i32, param: f32, scratch: usize): void {
+  const off = <usize>start << 2;
+  switch (mode) {
+    case MapMode.Unary: unaryFloat(op, p0 + off, p2 + off, n, param, scratch); break;
+    case MapMode.MathWithDerivative: mapMath(op, p0 + off, p2 + off, n, p1 + off, scratch); break;
+    case MapMode.Gradient: unaryGradKernel(op, p0 + off, p1 + off, p2 + off, n, scratch); break;
+    default: powByScalar(param, p0 + off, p2 + off, n);
+  }
+}
+/** Job.Map's task: chunk `task` (CHUNK floats) of args [mode, op, p0, p1, p2, n, param bits, scratch, per-slot bytes]. */
+export function mapChunk(args: usize, task: i32, slot: i32): void {
+  const n = jobArgAt(args, 5), start = task * CHUNK;
+  mapRange(jobArgAt(args, 0), jobArgAt(args, 1), jobArgAt(args, 2), jobArgAt(args, 3), jobArgAt(args, 4), start,
+    min(CHUNK, n - start), reinterpret<f32>(jobArgAt(args, 6)), <usize>jobArgAt(args, 7) + <usize>slot * jobArgAt(args, 8));
+}
+/**
+ * Job.Binary's task: output elements [task·CHUNK, +CHUNK) of args [op, dtype, plan, pa, pb, po,
+ * size, plans]: the plan is copied into this thread's PLAN_BYTES at plans (a walk moves its odometer).
+ */
+export function binaryChunk(args: usize, task: i32, slot: i32): void {
+  const plan = <usize>jobArgAt(args, 7) + <usize>slot * PLAN_BYTES, start = task * CHUNK;
+  memory.copy(plan, jobArgAt(args, 2), PLAN_BYTES);
+  binaryKernel(jobArgAt(args, 0), jobArgAt(args, 1), changetype<Plan>(plan), jobArgAt(args, 3), jobArgAt(args, 4),
+    jobArgAt(args, 5), start, min(jobArgAt(args, 6), start + CHUNK));
+}
+/**
+ * Job.BiasAct's task: floats [task·per, +per) of args [z, bias, y, sum, c, act, param bits,
+ * blockFloats, n, per, scratch, per-slot bytes] (per: whole blocks; a slot's bytes: MATH_SCRATCH, then its block).
+ */
+export function biasActChunk(args: usize, task: i32, slot: i32): void {
+  const per = jobArgAt(args, 9), start = task * per, scratch = <usize>jobArgAt(args, 10) + <usize>slot * jobArgAt(args, 11);
+  biasActRange(jobArgAt(args, 0), jobArgAt(args, 1), jobArgAt(args, 2), jobArgAt(args, 3), jobArgAt(args, 4), jobArgAt(args, 5),
+    reinterpret<f32>(jobArgAt(args, 6)), jobArgAt(args, 7), start, min(jobArgAt(args, 8), start + per), scratch, scratch + MATH_SCRATCH);
 }
 
 /** d[i] = a[i] + b[i] for i < n floats (a row of the fused bias + activation). */

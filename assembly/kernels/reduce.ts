@@ -1,6 +1,7 @@
 // Reduction kernels over one axis of a tensor seen as [outer, n, inner]: sum, prod, max, min
 // (f32x4 sums along contiguous rows and across inner runs), and argmax/argmin. Pure.
 import { Op } from "../../build/generated/opcodes";
+import { jobArgAt } from "../jobs";
 
 @inline function combine<T>(op: i32, acc: T, v: T): T {
   if (op == Op.Sum) return acc + v;
@@ -17,8 +18,17 @@ import { Op } from "../../build/generated/opcodes";
 
 /** `op` (Sum, Prod, Max, Min) of src [outer, n, inner] over n into dst [outer, inner]. */
 export function reduceRows<T>(op: i32, src: usize, dst: usize, outer: i32, n: i32, inner: i32): void {
+  reduceBlock<T>(op, src, dst, 0, outer, n, inner, 0, inner);
+}
+
+/**
+ * reduceRows' outputs [o0, o1) × [i0, i1) (threads take such blocks): each output is the same
+ * accumulation, in the same order, whichever block it is in (an f32x4 lane adds what the scalar
+ * loop would).
+ */
+export function reduceBlock<T>(op: i32, src: usize, dst: usize, o0: i32, o1: i32, n: i32, inner: i32, i0: i32, i1: i32): void {
   const e = sizeof<T>();
-  for (let o = 0; o < outer; o++) {
+  for (let o = o0; o < o1; o++) {
     const base = src + <usize>o * n * inner * e;
     const out = dst + <usize>o * inner * e;
     if (inner == 1) {
@@ -36,20 +46,35 @@ export function reduceRows<T>(op: i32, src: usize, dst: usize, outer: i32, n: i3
       for (; j < n; j++) acc = combine<T>(op, acc, load<T>(base + <usize>j * e));
       store<T>(out, acc);
     } else {
-      for (let i = 0; i < inner; i++) store<T>(out + <usize>i * e, identityOf<T>(op));
+      for (let i = i0; i < i1; i++) store<T>(out + <usize>i * e, identityOf<T>(op));
       for (let j = 0; j < n; j++) {
         const row = base + <usize>j * inner * e;
-        let i = 0;
+        let i = i0;
         if (!isInteger<T>() && op == Op.Sum) {
-          for (; i + 4 <= inner; i += 4) {
+          for (; i + 4 <= i1; i += 4) {
             const k = <usize>i << 2;
             v128.store(out + k, f32x4.add(v128.load(out + k), v128.load(row + k)));
           }
         }
-        for (; i < inner; i++) store<T>(out + <usize>i * e, combine<T>(op, load<T>(out + <usize>i * e), load<T>(row + <usize>i * e)));
+        for (; i < i1; i++) store<T>(out + <usize>i * e, combine<T>(op, load<T>(out + <usize>i * e), load<T>(row + <usize>i * e)));
       }
     }
   }
+}
+
+/**
+ * Job.Reduce's task, args [op, int32?, src, dst, outer, n, inner, outerPer, innerPer]: outer
+ * groups [o·outerPer, +outerPer) × inner columns [i·innerPer, +innerPer), tasks numbered i-major
+ * within o (ops/reduce.ts cuts them).
+ */
+export function reduceTask(args: usize, task: i32, slot: i32): void {
+  const outer = jobArgAt(args, 4), n = jobArgAt(args, 5), inner = jobArgAt(args, 6);
+  const outerPer = jobArgAt(args, 7), innerPer = jobArgAt(args, 8), innerTasks = (inner + innerPer - 1) / innerPer;
+  const o0 = task / innerTasks * outerPer, i0 = task % innerTasks * innerPer;
+  const o1 = min(outer, o0 + outerPer), i1 = min(inner, i0 + innerPer);
+  const op = jobArgAt(args, 0), src = <usize>jobArgAt(args, 2), dst = <usize>jobArgAt(args, 3);
+  if (jobArgAt(args, 1)) reduceBlock<i32>(op, src, dst, o0, o1, n, inner, i0, i1);
+  else reduceBlock<f32>(op, src, dst, o0, o1, n, inner, i0, i1);
 }
 
 /** The index (int32) of the first maximum (ArgMax) or minimum along n, a NaN beating every number. */

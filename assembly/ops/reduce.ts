@@ -8,6 +8,8 @@ import { scratchMark, scratchRelease, scratchTake } from "../scratch";
 import { MAX_RANK } from "../limits";
 import { reduceRows, argReduce } from "../kernels/reduce";
 import { scalarF32, outerSize, innerSize } from "./layout";
+import { jobArgs, parallel, threadSlots } from "../threads";
+import { Job, CHUNK, worthElementThreads } from "../jobs";
 import { binary, boolToFloat, broadcastToShape, mul, div, where, unary } from "./elementwise";
 import { reshape, reshapeCopy } from "./shape";
 
@@ -33,10 +35,35 @@ function reduceAxis(op: i32, x: i32, axis: i32): i32 {
   scratchRelease(mark);
   const outer = outerSize(x, axis), n = dim(x, axis), inner = innerSize(x, axis);
   const src = dataPtr(x), dst = dataPtr(out);
-  if (isArg) argReduce(op, src, dst, outer, n, inner, dtypeOf(x) == DType.Int32);
-  else if (dtypeOf(x) == DType.Int32) reduceRows<i32>(op, src, dst, outer, n, inner);
-  else reduceRows<f32>(op, src, dst, outer, n, inner);
+  const isInt = dtypeOf(x) == DType.Int32;
+  if (isArg) argReduce(op, src, dst, outer, n, inner, isInt);
+  else if (!worthElementThreads(threadSlots(), outer * n * inner) || !reduceOnThreads(op, isInt, src, dst, outer, n, inner)) {
+    if (isInt) reduceRows<i32>(op, src, dst, outer, n, inner);
+    else reduceRows<f32>(op, src, dst, outer, n, inner);
+  }
   return out;
+}
+
+/** Columns of the inner axis per task when it is split (whole cache lines of each row; a multiple of 4). */
+const INNER_BLOCK = 256;
+
+/**
+ * A large reduction on threads, cut over the outputs only (the reduced axis is never split: each
+ * output's accumulation order is the one-thread order): blocks of whole groups of the outer axis
+ * of about CHUNK inputs, or, when one group alone is larger and the inner axis is wide, blocks of
+ * INNER_BLOCK inner columns. False (nothing done) when the shape gives fewer than two tasks.
+ */
+function reduceOnThreads(op: i32, isInt: bool, src: usize, dst: usize, outer: i32, n: i32, inner: i32): bool {
+  const group = n * inner;
+  const innerPer = group > CHUNK && inner >= 2 * INNER_BLOCK ? INNER_BLOCK : inner;
+  const outerPer = innerPer < inner ? 1 : max(1, CHUNK / group);
+  const tasks = (outer + outerPer - 1) / outerPer * ((inner + innerPer - 1) / innerPer);
+  if (tasks < 2) return false;
+  const args = jobArgs(); // kernels/reduce.ts reduceTask's arguments
+  store<i32>(args, op); store<i32>(args, isInt, 4); store<i32>(args, src, 8); store<i32>(args, dst, 12); store<i32>(args, outer, 16);
+  store<i32>(args, n, 20); store<i32>(args, inner, 24); store<i32>(args, outerPer, 28); store<i32>(args, innerPer, 32);
+  parallel(Job.Reduce, tasks);
+  return true;
 }
 
 /** Reduction `op` (Sum, Max, Min, Prod, ArgMax, ArgMin) of x over the axes in `mask`. */
