@@ -148,10 +148,7 @@ describe('threaded core passes', () => {
         if (f === sum && t === x && axes === 1) expectNear(v, i => { let s = 0; for (let j = 0; j < 401; j++) s += xv[i * 401 + j]; return s; }, 1e-4);
       }
     }
-    // int32 sums take the same blocks
-    const ints = tensor(Int32Array.from({ length: 300 * 2051 }, (_, i) => (i * 7919) % 1001 - 500), [300, 2051]);
-    expectSameBits(() => [sum(ints, 0), sum(ints, 1)]);
-    for (const t of [x, wide, x3, ints]) t.dispose();
+    for (const t of [x, wide, x3]) t.dispose();
   });
 
   it('batched matmul of small products (attention-shaped), with gradients', () => {

@@ -130,6 +130,13 @@ import { MAX_RANK } from "../limits";
     p.size = total;
     return p;
   }
+  /** A one-row plan (at `at`) of n elements read with strides sa and sb: a piece of a longer row. */
+  static run(at: usize, n: i32, sa: i32, sb: i32): Plan {
+    const p = changetype<Plan>(at);
+    p.set(0, 0, n); p.set(1, 0, sa); p.set(2, 0, sb);
+    p.rank = 1; p.size = n; p.rowA = 0; p.rowB = 0;
+    return p;
+  }
   /** Address of the dims (rank ints, outermost first). */
   @inline get dims(): usize { return this.word(0, 0); }
 }

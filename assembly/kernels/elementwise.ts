@@ -310,31 +310,27 @@ class VPow { @inline v(a: v128, b: v128): v128 { return Math4.pow(a, b); } }
 class VMax { @inline v(a: v128, b: v128): v128 { return v128.bitselect(a, b, v128.or(f32x4.ge(a, b), f32x4.ne(a, a))); } }
 class VMin { @inline v(a: v128, b: v128): v128 { return v128.bitselect(a, b, v128.or(f32x4.le(a, b), f32x4.ne(a, a))); } }
 /**
- * One float op over a plan, elements start..end of the output (whole rows but the first and last),
- * with f32x4 loops for rows whose strides allow them. An element's result does not depend on where
- * its run starts (the f32x4 ops and the scalar ones give the same bits): threads cut anywhere.
+ * One float op over `rows` rows of a plan (positioned by the caller: rows() or seek), with f32x4
+ * loops for rows whose strides allow them.
  * One function per op on purpose: V8 compiled a single function holding all six ops' f32x4 loops
  * (or a loop per op reached through a function of its own) up to 1.5-1.8x slower, measured.
  */
-function binRowsF<F>(op: i32, plan: Plan, pa: usize, pb: usize, po: usize, start: i32, end: i32): void {
-  const n = plan.runN, sa = plan.runStrideA, sb = plan.runStrideB, first = start / n, last = (end - 1) / n;
+function binRowsF<F>(op: i32, plan: Plan, pa: usize, pb: usize, po: usize, rows: i32): void {
+  const n = plan.runN, sa = plan.runStrideA, sb = plan.runStrideB;
   const f = changetype<F>(0);
-  plan.seek(first);
-  po += (<usize>first * n) << 2;
-  for (let row = first; row <= last; row++) {
+  for (let row = 0; row < rows; row++) {
     const a = pa + (<usize>plan.rowA << 2), b = pb + (<usize>plan.rowB << 2);
-    let i = row == first ? start - row * n : 0;
-    const stop = row == last ? end - row * n : n;
+    let i = 0;
     if (sa == 1 && sb == 1) {
-      for (; i + 4 <= stop; i += 4) { const k = <usize>i << 2; v128.store(po + k, f.v(v128.load(a + k), v128.load(b + k))); }
+      for (; i + 4 <= n; i += 4) { const k = <usize>i << 2; v128.store(po + k, f.v(v128.load(a + k), v128.load(b + k))); }
     } else if (sa == 0 && sb == 1) { // a broadcast along the row: its splat stays in a register
       const va = v128.load32_splat(a);
-      for (; i + 4 <= stop; i += 4) { const k = <usize>i << 2; v128.store(po + k, f.v(va, v128.load(b + k))); }
+      for (; i + 4 <= n; i += 4) { const k = <usize>i << 2; v128.store(po + k, f.v(va, v128.load(b + k))); }
     } else if (sa == 1 && sb == 0) {
       const vb = v128.load32_splat(b);
-      for (; i + 4 <= stop; i += 4) { const k = <usize>i << 2; v128.store(po + k, f.v(v128.load(a + k), vb)); }
+      for (; i + 4 <= n; i += 4) { const k = <usize>i << 2; v128.store(po + k, f.v(v128.load(a + k), vb)); }
     }
-    scalarRow(op, DType.Float32, a, b, po, i, stop, sa, sb);
+    scalarRow(op, DType.Float32, a, b, po, i, n, sa, sb);
     po += <usize>n << 2;
     plan.nextRow();
   }
@@ -351,15 +347,12 @@ function scalarRow(op: i32, dtype: i32, a: usize, b: usize, o: usize, i: i32, n:
   }
 }
 
-/** Runs a plan for any op and dtype, without f32x4, on elements start..end of the output. */
-function binLoop(op: i32, dtype: i32, plan: Plan, pa: usize, pb: usize, po: usize, start: i32, end: i32): void {
-  const n = plan.runN, sa = plan.runStrideA, sb = plan.runStrideB, first = start / n, last = (end - 1) / n;
+/** Runs `rows` rows of a plan (positioned by the caller) for any op and dtype, without f32x4. */
+function binLoop(op: i32, dtype: i32, plan: Plan, pa: usize, pb: usize, po: usize, rows: i32): void {
+  const n = plan.runN, sa = plan.runStrideA, sb = plan.runStrideB;
   const ei: usize = dtype == DType.Bool ? 1 : 4, eo: usize = isComparison(op) ? 1 : 4;
-  plan.seek(first);
-  po += <usize>first * n * eo;
-  for (let row = first; row <= last; row++) {
-    const stop = row == last ? end - row * n : n;
-    scalarRow(op, dtype, pa + <usize>plan.rowA * ei, pb + <usize>plan.rowB * ei, po, row == first ? start - row * n : 0, stop, sa, sb);
+  for (let row = 0; row < rows; row++) {
+    scalarRow(op, dtype, pa + <usize>plan.rowA * ei, pb + <usize>plan.rowB * ei, po, 0, n, sa, sb);
     po += <usize>n * eo;
     plan.nextRow();
   }
@@ -374,19 +367,18 @@ export function isComparison(op: i32): bool {
   return false;
 }
 
-/** Binary `op` of a and b (elements of `dtype`) read through `plan` into o: output elements start..end. */
-export function binaryKernel(op: i32, dtype: i32, plan: Plan, pa: usize, pb: usize, po: usize, start: i32, end: i32): void {
-  if (end <= start) return;
-  if (dtype != DType.Float32) { binLoop(op, dtype, plan, pa, pb, po, start, end); return; }
+/** Binary `op` of a and b (elements of `dtype`) read through `plan` into o: `rows` rows of the plan from where it stands. */
+export function binaryKernel(op: i32, dtype: i32, plan: Plan, pa: usize, pb: usize, po: usize, rows: i32): void {
+  if (dtype != DType.Float32) { binLoop(op, dtype, plan, pa, pb, po, rows); return; }
   switch (op) {
-    case Op.Add: binRowsF<VAdd>(op, plan, pa, pb, po, start, end); break;
-    case Op.Sub: binRowsF<VSub>(op, plan, pa, pb, po, start, end); break;
-    case Op.Mul: binRowsF<VMul>(op, plan, pa, pb, po, start, end); break;
-    case Op.Div: binRowsF<VDiv>(op, plan, pa, pb, po, start, end); break;
-    case Op.Pow: binRowsF<VPow>(op, plan, pa, pb, po, start, end); break;
-    case Op.Maximum: binRowsF<VMax>(op, plan, pa, pb, po, start, end); break;
-    case Op.Minimum: binRowsF<VMin>(op, plan, pa, pb, po, start, end); break;
-    default: binLoop(op, dtype, plan, pa, pb, po, start, end);
+    case Op.Add: binRowsF<VAdd>(op, plan, pa, pb, po, rows); break;
+    case Op.Sub: binRowsF<VSub>(op, plan, pa, pb, po, rows); break;
+    case Op.Mul: binRowsF<VMul>(op, plan, pa, pb, po, rows); break;
+    case Op.Div: binRowsF<VDiv>(op, plan, pa, pb, po, rows); break;
+    case Op.Pow: binRowsF<VPow>(op, plan, pa, pb, po, rows); break;
+    case Op.Maximum: binRowsF<VMax>(op, plan, pa, pb, po, rows); break;
+    case Op.Minimum: binRowsF<VMin>(op, plan, pa, pb, po, rows); break;
+    default: binLoop(op, dtype, plan, pa, pb, po, rows);
   }
 }
 
@@ -461,14 +453,29 @@ export function mapChunk(args: usize, task: i32, slot: i32): void {
     min(CHUNK, n - start), reinterpret<f32>(jobArgAt(args, 6)), <usize>jobArgAt(args, 7) + <usize>slot * jobArgAt(args, 8));
 }
 /**
- * Job.Binary's task: output elements [task·CHUNK, +CHUNK) of args [op, dtype, plan, pa, pb, po,
- * size, plans]: the plan is copied into this thread's PLAN_BYTES at plans (a walk moves its odometer).
+ * Job.Binary's task, args [op, dtype, plan, pa, pb, po, rowsPer, pieces, plans]: rowsPer whole rows
+ * of the plan, or (pieces > 1: long rows) a piece of CHUNK elements of one row, walked by a
+ * one-row plan. Either way in this thread's PLAN_BYTES at plans (a walk moves its odometer). An
+ * element's result does not depend on the run it is in (f32x4 and scalar ops give the same bits).
  */
 export function binaryChunk(args: usize, task: i32, slot: i32): void {
-  const plan = <usize>jobArgAt(args, 7) + <usize>slot * PLAN_BYTES, start = task * CHUNK;
-  memory.copy(plan, jobArgAt(args, 2), PLAN_BYTES);
-  binaryKernel(jobArgAt(args, 0), jobArgAt(args, 1), changetype<Plan>(plan), jobArgAt(args, 3), jobArgAt(args, 4),
-    jobArgAt(args, 5), start, min(jobArgAt(args, 6), start + CHUNK));
+  const plan = changetype<Plan>(jobArgAt(args, 2)), mine = <usize>jobArgAt(args, 8) + <usize>slot * PLAN_BYTES;
+  const rowsPer = jobArgAt(args, 6), pieces = jobArgAt(args, 7), n = plan.runN, op = jobArgAt(args, 0), dtype = jobArgAt(args, 1);
+  const ei: usize = dtype == DType.Bool ? 1 : 4, eo: usize = isComparison(op) ? 1 : 4;
+  let pa = <usize>jobArgAt(args, 3), pb = <usize>jobArgAt(args, 4), po = <usize>jobArgAt(args, 5);
+  memory.copy(mine, changetype<usize>(plan), PLAN_BYTES);
+  const walk = changetype<Plan>(mine);
+  if (pieces > 1) {
+    const row = task / pieces, start = task % pieces * CHUNK, count = min(CHUNK, n - start);
+    walk.seek(row);
+    pa += <usize>(walk.rowA + start * plan.runStrideA) * ei; pb += <usize>(walk.rowB + start * plan.runStrideB) * ei;
+    po += (<usize>row * n + start) * eo;
+    binaryKernel(op, dtype, Plan.run(mine, count, plan.runStrideA, plan.runStrideB), pa, pb, po, 1);
+  } else {
+    const first = task * rowsPer;
+    walk.seek(first);
+    binaryKernel(op, dtype, walk, pa, pb, po + <usize>first * n * eo, min(rowsPer, plan.size / n - first));
+  }
 }
 /**
  * Job.BiasAct's task: floats [task·per, +per) of args [z, bias, y, sum, c, act, param bits,

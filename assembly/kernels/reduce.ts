@@ -63,18 +63,15 @@ export function reduceBlock<T>(op: i32, src: usize, dst: usize, o0: i32, o1: i32
 }
 
 /**
- * Job.Reduce's task, args [op, int32?, src, dst, outer, n, inner, outerPer, innerPer]: outer
+ * Job.Reduce's task (float32), args [op, src, dst, outer, n, inner, outerPer, innerPer]: outer
  * groups [o·outerPer, +outerPer) × inner columns [i·innerPer, +innerPer), tasks numbered i-major
  * within o (ops/reduce.ts cuts them).
  */
 export function reduceTask(args: usize, task: i32, slot: i32): void {
-  const outer = jobArgAt(args, 4), n = jobArgAt(args, 5), inner = jobArgAt(args, 6);
-  const outerPer = jobArgAt(args, 7), innerPer = jobArgAt(args, 8), innerTasks = (inner + innerPer - 1) / innerPer;
+  const outer = jobArgAt(args, 3), n = jobArgAt(args, 4), inner = jobArgAt(args, 5);
+  const outerPer = jobArgAt(args, 6), innerPer = jobArgAt(args, 7), innerTasks = (inner + innerPer - 1) / innerPer;
   const o0 = task / innerTasks * outerPer, i0 = task % innerTasks * innerPer;
-  const o1 = min(outer, o0 + outerPer), i1 = min(inner, i0 + innerPer);
-  const op = jobArgAt(args, 0), src = <usize>jobArgAt(args, 2), dst = <usize>jobArgAt(args, 3);
-  if (jobArgAt(args, 1)) reduceBlock<i32>(op, src, dst, o0, o1, n, inner, i0, i1);
-  else reduceBlock<f32>(op, src, dst, o0, o1, n, inner, i0, i1);
+  reduceBlock<f32>(jobArgAt(args, 0), jobArgAt(args, 1), jobArgAt(args, 2), o0, min(outer, o0 + outerPer), n, inner, i0, min(inner, i0 + innerPer));
 }
 
 /** The index (int32) of the first maximum (ArgMax) or minimum along n, a NaN beating every number. */

@@ -141,14 +141,16 @@ export function binary(op: i32, a: i32, b: i32): i32 {
     mapFloats(MapMode.PowScalar, op, pa, 0, po, sizeOf(a), load<f32>(pb));
   } else {
     const plan = Plan.make(scratchTake(PLAN_BYTES), shapePtr(a), rankOf(a), shapePtr(b), rankOf(b), shape, r);
-    const size = sizeOf(out), slots = threadSlots();
-    if (!worthElementThreads(slots, size)) binaryKernel(op, dtype, plan, pa, pb, po, 0, size);
+    const rows = plan.rows(), n = plan.runN, slots = threadSlots();
+    if (!worthElementThreads(slots, sizeOf(out))) binaryKernel(op, dtype, plan, pa, pb, po, rows);
     else {
-      // chunks of the output; each thread walks its own copy of the plan
-      const args = jobArgs(), plans = scratchTake(PLAN_BYTES * slots);
+      // tasks of whole rows, about CHUNK elements, or of CHUNK-element pieces of long rows; each
+      // thread walks its own copy of the plan
+      const pieces = (n + CHUNK - 1) / CHUNK, rowsPer = pieces > 1 ? 1 : CHUNK / n, args = jobArgs();
       store<i32>(args, op); store<i32>(args, dtype, 4); store<i32>(args, changetype<usize>(plan), 8); store<i32>(args, pa, 12);
-      store<i32>(args, pb, 16); store<i32>(args, po, 20); store<i32>(args, size, 24); store<i32>(args, plans, 28);
-      parallel(Job.Binary, (size + CHUNK - 1) / CHUNK); // kernels/elementwise.ts binaryChunk
+      store<i32>(args, pb, 16); store<i32>(args, po, 20); store<i32>(args, rowsPer, 24); store<i32>(args, pieces, 28);
+      store<i32>(args, scratchTake(PLAN_BYTES * slots), 32);
+      parallel(Job.Binary, pieces > 1 ? rows * pieces : (rows + rowsPer - 1) / rowsPer); // kernels/elementwise.ts binaryChunk
     }
   }
   scratchRelease(mark);

@@ -37,9 +37,9 @@ function reduceAxis(op: i32, x: i32, axis: i32): i32 {
   const src = dataPtr(x), dst = dataPtr(out);
   const isInt = dtypeOf(x) == DType.Int32;
   if (isArg) argReduce(op, src, dst, outer, n, inner, isInt);
-  else if (!worthElementThreads(threadSlots(), outer * n * inner) || !reduceOnThreads(op, isInt, src, dst, outer, n, inner)) {
-    if (isInt) reduceRows<i32>(op, src, dst, outer, n, inner);
-    else reduceRows<f32>(op, src, dst, outer, n, inner);
+  else if (isInt) reduceRows<i32>(op, src, dst, outer, n, inner); // (int32 sums are rare and small: no threads)
+  else if (!worthElementThreads(threadSlots(), outer * n * inner) || !reduceOnThreads(op, src, dst, outer, n, inner)) {
+    reduceRows<f32>(op, src, dst, outer, n, inner);
   }
   return out;
 }
@@ -53,15 +53,15 @@ const INNER_BLOCK = 256;
  * of about CHUNK inputs, or, when one group alone is larger and the inner axis is wide, blocks of
  * INNER_BLOCK inner columns. False (nothing done) when the shape gives fewer than two tasks.
  */
-function reduceOnThreads(op: i32, isInt: bool, src: usize, dst: usize, outer: i32, n: i32, inner: i32): bool {
+function reduceOnThreads(op: i32, src: usize, dst: usize, outer: i32, n: i32, inner: i32): bool {
   const group = n * inner;
   const innerPer = group > CHUNK && inner >= 2 * INNER_BLOCK ? INNER_BLOCK : inner;
   const outerPer = innerPer < inner ? 1 : max(1, CHUNK / group);
   const tasks = (outer + outerPer - 1) / outerPer * ((inner + innerPer - 1) / innerPer);
   if (tasks < 2) return false;
   const args = jobArgs(); // kernels/reduce.ts reduceTask's arguments
-  store<i32>(args, op); store<i32>(args, isInt, 4); store<i32>(args, src, 8); store<i32>(args, dst, 12); store<i32>(args, outer, 16);
-  store<i32>(args, n, 20); store<i32>(args, inner, 24); store<i32>(args, outerPer, 28); store<i32>(args, innerPer, 32);
+  store<i32>(args, op); store<i32>(args, src, 4); store<i32>(args, dst, 8); store<i32>(args, outer, 12);
+  store<i32>(args, n, 16); store<i32>(args, inner, 20); store<i32>(args, outerPer, 24); store<i32>(args, innerPer, 28);
   parallel(Job.Reduce, tasks);
   return true;
 }
