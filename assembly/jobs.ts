@@ -29,8 +29,16 @@ export const EXTRA_KINDS = 32;
 export const CHUNK: i32 = 16384;
 
 /**
- * Whether a memory-bound pass over `elements` floats is worth a job on `slots` threads. Measured
- * (see ELEMENT_THRESHOLD) on this 2-core machine, medians: below it the second thread gains nothing.
+ * Whether a memory-bound pass over `elements` floats is worth a job on `slots` threads; `costly`:
+ * a transcendental per element (exp, tanh, sigmoid, gelu, softmax, pow...), ~10× a cheap op's time.
+ * Measured (/tmp/elem/measure.mjs, 2 cores, Node 20, other jobs on the machine: load 1.5-2.5),
+ * medians of time with 1 thread / time with 2, per size (cheap: relu, add, mul broadcast, sum;
+ * costly: exp, tanh, sigmoid, softmax):
+ *   1e5: cheap 0.5-0.9, costly 0.9-1.6;  1.5e5: cheap ~1.0, costly 1.05-1.9;  2.5e5: cheap 1.0-1.1,
+ *   costly 1.75-2.05;  5e5: cheap 0.9-1.45, costly 1.6-1.9;  1e6: cheap 1.3-1.65, costly 1.65-2.15;
+ *   4e6: cheap 1.4-2.2, costly 1.65-1.8.
+ * So costly passes thread from 2^17 floats, cheap ones from 2^19.
  */
-@inline export function worthElementThreads(slots: i32, elements: i32): bool { return slots > 1 && elements >= ELEMENT_THRESHOLD; }
-export const ELEMENT_THRESHOLD: i32 = 65536; // (placeholder until measured)
+@inline export function worthElementThreads(slots: i32, elements: i32, costly: bool): bool {
+  return slots > 1 && elements >= (costly ? 1 << 17 : 1 << 19);
+}

@@ -9,7 +9,7 @@ import { Record, Grads } from "../record";
 import { scratchMark, scratchRelease, scratchTake } from "../scratch";
 import { MAX_RANK } from "../limits";
 import { Plan, PLAN_BYTES, broadcastShapes } from "../kernels/broadcast";
-import { unaryInt, isComparison, binaryKernel, binaryScalarF32, selectKernel, isExactPower, biasActRange, mapRange, MapMode, MATH_SCRATCH } from "../kernels/elementwise";
+import { unaryInt, isComparison, binaryKernel, binaryScalarF32, selectKernel, isExactPower, isMathOp, biasActRange, mapRange, MapMode, MATH_SCRATCH } from "../kernels/elementwise";
 import { jobArgs, parallel, threadSlots } from "../threads";
 import { Job, CHUNK, worthElementThreads } from "../jobs";
 import { SELU_ALPHA, SELU_SCALE } from "../kernels/mathx4";
@@ -71,7 +71,7 @@ export function unaryGrad(op: i32, a: i32, dy: i32): i32 {
  */
 function mapFloats(mode: i32, op: i32, p0: usize, p1: usize, p2: usize, n: i32, param: f32): void {
   const mark = scratchMark(), slots = threadSlots();
-  if (!worthElementThreads(slots, n)) mapRange(mode, op, p0, p1, p2, 0, n, param, scratchTake(MATH_SCRATCH));
+  if (slots < 2 || !worthElementThreads(slots, n, isCostlyMap(mode, op))) mapRange(mode, op, p0, p1, p2, 0, n, param, scratchTake(MATH_SCRATCH));
   else {
     const scratch = scratchTake(MATH_SCRATCH * slots), args = jobArgs(); // kernels/elementwise.ts mapChunk's arguments
     store<i32>(args, mode); store<i32>(args, op, 4); store<i32>(args, p0, 8); store<i32>(args, p1, 12); store<i32>(args, p2, 16);
@@ -79,6 +79,12 @@ function mapFloats(mode: i32, op: i32, p0: usize, p1: usize, p2: usize, n: i32, 
     parallel(Job.Map, (n + CHUNK - 1) / CHUNK);
   }
   scratchRelease(mark);
+}
+
+/** Whether map `mode` of `op` computes a transcendental per float (jobs.ts worthElementThreads). */
+function isCostlyMap(mode: i32, op: i32): bool {
+  if (mode == MapMode.Gradient) return op == Op.Erf || op == Op.Sin || op == Op.Cos;
+  return mode == MapMode.MathWithDerivative || (mode == MapMode.Unary && isMathOp(op));
 }
 
 // ---- fused bias and activation ----
@@ -99,7 +105,7 @@ export function biasActivation(z: i32, bias: i32, act: i32, param: f32): i32 {
   // per thread: MATH_SCRATCH, then a block for z + bias unless it goes to `sum` or straight to y
   const slotBytes = MATH_SCRATCH + (act < 0 || sum != 0 ? 0 : <usize>blockFloats << 2), slots = threadSlots();
   const mark = scratchMark();
-  if (!worthElementThreads(slots, n)) {
+  if (slots < 2 || !worthElementThreads(slots, n, act >= 0 && isMathOp(act))) {
     const scratch = scratchTake(slotBytes);
     biasActRange(pz, pb, py, ps, c, act, param, blockFloats, 0, n, scratch, scratch + MATH_SCRATCH);
   } else {
@@ -142,7 +148,7 @@ export function binary(op: i32, a: i32, b: i32): i32 {
   } else {
     const plan = Plan.make(scratchTake(PLAN_BYTES), shapePtr(a), rankOf(a), shapePtr(b), rankOf(b), shape, r);
     const rows = plan.rows(), n = plan.runN, slots = threadSlots();
-    if (!worthElementThreads(slots, sizeOf(out))) binaryKernel(op, dtype, plan, pa, pb, po, rows);
+    if (!worthElementThreads(slots, sizeOf(out), op == Op.Pow)) binaryKernel(op, dtype, plan, pa, pb, po, rows);
     else {
       // tasks of whole rows, about CHUNK elements, or of CHUNK-element pieces of long rows; each
       // thread walks its own copy of the plan

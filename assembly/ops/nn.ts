@@ -18,7 +18,7 @@ export function softmax(x: i32, axis: i32, log: i32): i32 {
   const outer = outerSize(x, axis), n = dim(x, axis), inner = innerSize(x, axis), group = n * inner, slots = threadSlots();
   const mark = scratchMark();
   // threads take whole groups of the outer axes (softmax over axis 0 has one: it stays on this thread)
-  if (outer < 2 || !worthElementThreads(slots, outer * group)) {
+  if (outer < 2 || !worthElementThreads(slots, outer * group, true)) {
     softmaxKernel(dataPtr(x), dataPtr(out), outer, n, inner, log != 0, scratchTake(SOFTMAX_SCRATCH));
   } else {
     const per = max(1, CHUNK / max(group, 1)), args = jobArgs(); // kernels/softmax.ts softmaxTask's arguments

@@ -38,7 +38,7 @@ function reduceAxis(op: i32, x: i32, axis: i32): i32 {
   const isInt = dtypeOf(x) == DType.Int32;
   if (isArg) argReduce(op, src, dst, outer, n, inner, isInt);
   else if (isInt) reduceRows<i32>(op, src, dst, outer, n, inner); // (int32 sums are rare and small: no threads)
-  else if (!worthElementThreads(threadSlots(), outer * n * inner) || !reduceOnThreads(op, src, dst, outer, n, inner)) {
+  else if (!worthElementThreads(threadSlots(), outer * n * inner, false) || !reduceOnThreads(op, src, dst, outer, n, inner)) {
     reduceRows<f32>(op, src, dst, outer, n, inner);
   }
   return out;
@@ -55,7 +55,7 @@ const INNER_BLOCK = 256;
  */
 function reduceOnThreads(op: i32, src: usize, dst: usize, outer: i32, n: i32, inner: i32): bool {
   const group = n * inner;
-  const innerPer = group > CHUNK && inner >= 2 * INNER_BLOCK ? INNER_BLOCK : inner;
+  const innerPer = group > CHUNK && inner > INNER_BLOCK ? INNER_BLOCK : inner;
   const outerPer = innerPer < inner ? 1 : max(1, CHUNK / group);
   const tasks = (outer + outerPer - 1) / outerPer * ((inner + innerPer - 1) / innerPer);
   if (tasks < 2) return false;
