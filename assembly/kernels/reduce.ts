@@ -18,17 +18,8 @@ import { jobArgAt } from "../jobs";
 
 /** `op` (Sum, Prod, Max, Min) of src [outer, n, inner] over n into dst [outer, inner]. */
 export function reduceRows<T>(op: i32, src: usize, dst: usize, outer: i32, n: i32, inner: i32): void {
-  reduceBlock<T>(op, src, dst, 0, outer, n, inner, 0, inner);
-}
-
-/**
- * reduceRows' outputs [o0, o1) × [i0, i1) (threads take such blocks): each output is the same
- * accumulation, in the same order, whichever block it is in (an f32x4 lane adds what the scalar
- * loop would).
- */
-export function reduceBlock<T>(op: i32, src: usize, dst: usize, o0: i32, o1: i32, n: i32, inner: i32, i0: i32, i1: i32): void {
   const e = sizeof<T>();
-  for (let o = o0; o < o1; o++) {
+  for (let o = 0; o < outer; o++) {
     const base = src + <usize>o * n * inner * e;
     const out = dst + <usize>o * inner * e;
     if (inner == 1) {
@@ -46,32 +37,30 @@ export function reduceBlock<T>(op: i32, src: usize, dst: usize, o0: i32, o1: i32
       for (; j < n; j++) acc = combine<T>(op, acc, load<T>(base + <usize>j * e));
       store<T>(out, acc);
     } else {
-      for (let i = i0; i < i1; i++) store<T>(out + <usize>i * e, identityOf<T>(op));
+      for (let i = 0; i < inner; i++) store<T>(out + <usize>i * e, identityOf<T>(op));
       for (let j = 0; j < n; j++) {
         const row = base + <usize>j * inner * e;
-        let i = i0;
+        let i = 0;
         if (!isInteger<T>() && op == Op.Sum) {
-          for (; i + 4 <= i1; i += 4) {
+          for (; i + 4 <= inner; i += 4) {
             const k = <usize>i << 2;
             v128.store(out + k, f32x4.add(v128.load(out + k), v128.load(row + k)));
           }
         }
-        for (; i < i1; i++) store<T>(out + <usize>i * e, combine<T>(op, load<T>(out + <usize>i * e), load<T>(row + <usize>i * e)));
+        for (; i < inner; i++) store<T>(out + <usize>i * e, combine<T>(op, load<T>(out + <usize>i * e), load<T>(row + <usize>i * e)));
       }
     }
   }
 }
 
 /**
- * Job.Reduce's task (float32), args [op, src, dst, outer, n, inner, outerPer, innerPer]: outer
- * groups [o·outerPer, +outerPer) × inner columns [i·innerPer, +innerPer), tasks numbered i-major
- * within o (ops/reduce.ts cuts them).
+ * Job.Reduce's task (float32), args [op, src, dst, outer, n, inner, per]: reduceRows on outer
+ * groups [task·per, +per) (each output is the same accumulation, in the same order, as on one thread).
  */
 export function reduceTask(args: usize, task: i32, slot: i32): void {
-  const outer = jobArgAt(args, 3), n = jobArgAt(args, 4), inner = jobArgAt(args, 5);
-  const outerPer = jobArgAt(args, 6), innerPer = jobArgAt(args, 7), innerTasks = (inner + innerPer - 1) / innerPer;
-  const o0 = task / innerTasks * outerPer, i0 = task % innerTasks * innerPer;
-  reduceBlock<f32>(jobArgAt(args, 0), jobArgAt(args, 1), jobArgAt(args, 2), o0, min(outer, o0 + outerPer), n, inner, i0, min(inner, i0 + innerPer));
+  const n = jobArgAt(args, 4), inner = jobArgAt(args, 5), per = jobArgAt(args, 6), o0 = task * per;
+  reduceRows<f32>(jobArgAt(args, 0), <usize>jobArgAt(args, 1) + ((<usize>o0 * n * inner) << 2), <usize>jobArgAt(args, 2) + ((<usize>o0 * inner) << 2),
+    min(per, jobArgAt(args, 3) - o0), n, inner);
 }
 
 /** The index (int32) of the first maximum (ArgMax) or minimum along n, a NaN beating every number. */
