@@ -11,9 +11,9 @@
 // Only the calling thread allocates (the allocator and the scratch arena are its globals); tasks get
 // per-thread scratch by their slot (0: the caller, 1..: workers).
 import { gemmRows } from "./kernels/gemm";
-import { mapChunk, binaryChunk, biasActChunk } from "./kernels/elementwise";
-import { softmaxTask } from "./kernels/softmax";
-import { reduceTask } from "./kernels/reduce";
+import { mapChunk, binaryChunk, biasActChunk } from "./ops/elementwise";
+import { softmaxTask } from "./ops/nn";
+import { reduceTask } from "./ops/reduce";
 import { matmulBatchTask } from "./ops/linalg";
 import { Job, EXTRA_KINDS, jobArgAt } from "./jobs";
 

@@ -1,7 +1,6 @@
 // Reduction kernels over one axis of a tensor seen as [outer, n, inner]: sum, prod, max, min
 // (f32x4 sums along contiguous rows and across inner runs), and argmax/argmin. Pure.
 import { Op } from "../../build/generated/opcodes";
-import { jobArgAt } from "../jobs";
 
 @inline function combine<T>(op: i32, acc: T, v: T): T {
   if (op == Op.Sum) return acc + v;
@@ -51,16 +50,6 @@ export function reduceRows<T>(op: i32, src: usize, dst: usize, outer: i32, n: i3
       }
     }
   }
-}
-
-/**
- * Job.Reduce's task (float32), args [op, src, dst, outer, n, inner, per]: reduceRows on outer
- * groups [task·per, +per) (each output is the same accumulation, in the same order, as on one thread).
- */
-export function reduceTask(args: usize, task: i32, slot: i32): void {
-  const n = jobArgAt(args, 4), inner = jobArgAt(args, 5), per = jobArgAt(args, 6), o0 = task * per;
-  reduceRows<f32>(jobArgAt(args, 0), <usize>jobArgAt(args, 1) + ((<usize>o0 * n * inner) << 2), <usize>jobArgAt(args, 2) + ((<usize>o0 * inner) << 2),
-    min(per, jobArgAt(args, 3) - o0), n, inner);
 }
 
 /** The index (int32) of the first maximum (ArgMax) or minimum along n, a NaN beating every number. */

@@ -1,7 +1,6 @@
 // softmax and logSoftmax over the middle axis of [outer, n, inner], computed stably. Pure.
 import { Op } from "../../build/generated/opcodes";
 import { mapMath, MATH_SCRATCH } from "./elementwise";
-import { jobArgAt } from "../jobs";
 
 /** Scratch bytes softmaxKernel needs. */
 export const SOFTMAX_SCRATCH: usize = MATH_SCRATCH + 16;
@@ -37,18 +36,6 @@ export function softmaxKernel(src: usize, dst: usize, outer: i32, n: i32, inner:
       }
     }
   }
-}
-
-/**
- * Job.Softmax's task: groups [task·per, +per) of the outer axis, args [src, dst, outer, n, inner,
- * log, per, scratch]: softmaxKernel on that slab (every group is computed alone, and e^x of each
- * float does not depend on the pass it is in), with this thread's SOFTMAX_SCRATCH.
- */
-export function softmaxTask(args: usize, task: i32, slot: i32): void {
-  const n = jobArgAt(args, 3), inner = jobArgAt(args, 4), per = jobArgAt(args, 6), o0 = task * per;
-  const off = (<usize>o0 * n * inner) << 2;
-  softmaxKernel(<usize>jobArgAt(args, 0) + off, <usize>jobArgAt(args, 1) + off, min(per, jobArgAt(args, 2) - o0), n, inner,
-    jobArgAt(args, 5) != 0, <usize>jobArgAt(args, 7) + <usize>slot * SOFTMAX_SCRATCH);
 }
 
 /** The largest of the n floats at p, p + step, ... (NaN if any is NaN; 0 if all are −Inf). */

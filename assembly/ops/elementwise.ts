@@ -11,7 +11,7 @@ import { MAX_RANK } from "../limits";
 import { Plan, PLAN_BYTES, broadcastShapes } from "../kernels/broadcast";
 import { unaryInt, isComparison, binaryKernel, binaryScalarF32, selectKernel, isExactPower, isMathOp, biasActRange, mapRange, MapMode, MATH_SCRATCH } from "../kernels/elementwise";
 import { jobArgs, parallel, threadSlots } from "../threads";
-import { Job, CHUNK, worthElementThreads } from "../jobs";
+import { Job, CHUNK, jobArgAt, worthElementThreads } from "../jobs";
 import { SELU_ALPHA, SELU_SCALE } from "../kernels/mathx4";
 import { planCopy } from "../kernels/copy";
 import { scalarF32 } from "./layout";
@@ -85,6 +85,48 @@ function mapFloats(mode: i32, op: i32, p0: usize, p1: usize, p2: usize, n: i32, 
 function isCostlyMap(mode: i32, op: i32): bool {
   if (mode == MapMode.Gradient) return op == Op.Erf || op == Op.Sin || op == Op.Cos;
   return mode == MapMode.MathWithDerivative || (mode == MapMode.Unary && isMathOp(op));
+}
+
+// ---- the tasks of threaded jobs (assembly/threads.ts runTask; args at jobArgs(), written above and below) ----
+/** Job.Map's task: chunk `task` (CHUNK floats) of args [mode, op, p0, p1, p2, n, param bits, scratch, per-slot bytes]. */
+export function mapChunk(args: usize, task: i32, slot: i32): void {
+  const n = jobArgAt(args, 5), start = task * CHUNK;
+  mapRange(jobArgAt(args, 0), jobArgAt(args, 1), jobArgAt(args, 2), jobArgAt(args, 3), jobArgAt(args, 4), start,
+    min(CHUNK, n - start), reinterpret<f32>(jobArgAt(args, 6)), <usize>jobArgAt(args, 7) + <usize>slot * jobArgAt(args, 8));
+}
+/**
+ * Job.Binary's task, args [op, dtype, plan, pa, pb, po, rowsPer, pieces, plans]: rowsPer whole rows
+ * of the plan, or (pieces > 1: long rows) a piece of CHUNK elements of one row, walked by a
+ * one-row plan. Either way in this thread's PLAN_BYTES at plans (a walk moves its odometer). An
+ * element's result does not depend on the run it is in (f32x4 and scalar ops give the same bits).
+ */
+export function binaryChunk(args: usize, task: i32, slot: i32): void {
+  const plan = changetype<Plan>(jobArgAt(args, 2)), mine = <usize>jobArgAt(args, 8) + <usize>slot * PLAN_BYTES;
+  const rowsPer = jobArgAt(args, 6), pieces = jobArgAt(args, 7), n = plan.runN, op = jobArgAt(args, 0), dtype = jobArgAt(args, 1);
+  const ei: usize = dtype == DType.Bool ? 1 : 4, eo: usize = isComparison(op) ? 1 : 4;
+  let pa = <usize>jobArgAt(args, 3), pb = <usize>jobArgAt(args, 4), po = <usize>jobArgAt(args, 5);
+  memory.copy(mine, changetype<usize>(plan), PLAN_BYTES);
+  const walk = changetype<Plan>(mine);
+  if (pieces > 1) {
+    const row = task / pieces, start = task % pieces * CHUNK, count = min(CHUNK, n - start);
+    walk.seek(row);
+    pa += <usize>(walk.rowA + start * plan.runStrideA) * ei; pb += <usize>(walk.rowB + start * plan.runStrideB) * ei;
+    po += (<usize>row * n + start) * eo;
+    binaryKernel(op, dtype, Plan.run(mine, count, plan.runStrideA, plan.runStrideB), pa, pb, po, 1);
+  } else {
+    const first = task * rowsPer;
+    walk.seek(first);
+    binaryKernel(op, dtype, walk, pa, pb, po + <usize>first * n * eo, min(rowsPer, plan.size / n - first));
+  }
+}
+/**
+ * Job.BiasAct's task: floats [task·per, +per) of args [z, bias, y, sum, c, act, param bits,
+ * blockFloats, n, per, scratch, per-slot bytes] (per: whole blocks; a slot's bytes: MATH_SCRATCH, then its block).
+ */
+export function biasActChunk(args: usize, task: i32, slot: i32): void {
+  const per = jobArgAt(args, 9), start = task * per, scratch = <usize>jobArgAt(args, 10) + <usize>slot * jobArgAt(args, 11);
+  biasActRange(jobArgAt(args, 0), jobArgAt(args, 1), jobArgAt(args, 2), jobArgAt(args, 3), jobArgAt(args, 4), jobArgAt(args, 5),
+    reinterpret<f32>(jobArgAt(args, 6)), jobArgAt(args, 7), start, min(jobArgAt(args, 8), start + per), scratch, scratch + MATH_SCRATCH);
 }
 
 // ---- fused bias and activation ----

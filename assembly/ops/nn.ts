@@ -8,7 +8,7 @@ import { scratchMark, scratchRelease, scratchTake } from "../scratch";
 import { softmaxKernel, SOFTMAX_SCRATCH } from "../kernels/softmax";
 import { outerSize, innerSize } from "./layout";
 import { jobArgs, parallel, threadSlots } from "../threads";
-import { Job, CHUNK, worthElementThreads } from "../jobs";
+import { Job, CHUNK, jobArgAt, worthElementThreads } from "../jobs";
 import { mul, sub, unary } from "./elementwise";
 import { reduce } from "./reduce";
 
@@ -30,6 +30,18 @@ export function softmax(x: i32, axis: i32, log: i32): i32 {
   scratchRelease(mark);
   recordAttr(log != 0 ? Op.LogSoftmax : Op.Softmax, out, x, 0, axis);
   return out;
+}
+
+/**
+ * Job.Softmax's task: groups [task·per, +per) of the outer axis, args [src, dst, outer, n, inner,
+ * log, per, scratch]: softmaxKernel on that slab (every group is computed alone, and e^x of each
+ * float does not depend on the pass it is in), with this thread's SOFTMAX_SCRATCH.
+ */
+export function softmaxTask(args: usize, task: i32, slot: i32): void {
+  const n = jobArgAt(args, 3), inner = jobArgAt(args, 4), per = jobArgAt(args, 6), o0 = task * per;
+  const off = (<usize>o0 * n * inner) << 2;
+  softmaxKernel(<usize>jobArgAt(args, 0) + off, <usize>jobArgAt(args, 1) + off, min(per, jobArgAt(args, 2) - o0), n, inner,
+    jobArgAt(args, 5) != 0, <usize>jobArgAt(args, 7) + <usize>slot * SOFTMAX_SCRATCH);
 }
 
 export function softmaxBackward(rec: Record, grads: Grads): void {

@@ -9,7 +9,7 @@ import { MAX_RANK } from "../limits";
 import { reduceRows, argReduce } from "../kernels/reduce";
 import { scalarF32, outerSize, innerSize } from "./layout";
 import { jobArgs, parallel, threadSlots } from "../threads";
-import { Job, CHUNK, worthElementThreads } from "../jobs";
+import { Job, CHUNK, jobArgAt, worthElementThreads } from "../jobs";
 import { binary, boolToFloat, broadcastToShape, mul, div, where, unary } from "./elementwise";
 import { reshape, reshapeCopy } from "./shape";
 
@@ -58,6 +58,16 @@ function reduceOnThreads(op: i32, src: usize, dst: usize, outer: i32, n: i32, in
   store<i32>(args, n, 16); store<i32>(args, inner, 20); store<i32>(args, per, 24);
   parallel(Job.Reduce, (outer + per - 1) / per);
   return true;
+}
+
+/**
+ * Job.Reduce's task (float32), args [op, src, dst, outer, n, inner, per]: reduceRows on outer
+ * groups [task·per, +per) (each output is the same accumulation, in the same order, as on one thread).
+ */
+export function reduceTask(args: usize, task: i32, slot: i32): void {
+  const n = jobArgAt(args, 4), inner = jobArgAt(args, 5), per = jobArgAt(args, 6), o0 = task * per;
+  reduceRows<f32>(jobArgAt(args, 0), <usize>jobArgAt(args, 1) + ((<usize>o0 * n * inner) << 2), <usize>jobArgAt(args, 2) + ((<usize>o0 * inner) << 2),
+    min(per, jobArgAt(args, 3) - o0), n, inner);
 }
 
 /** Reduction `op` (Sum, Max, Min, Prod, ArgMax, ArgMin) of x over the axes in `mask`. */
