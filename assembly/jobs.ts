@@ -31,12 +31,13 @@ export const CHUNK: i32 = 16384;
 /**
  * Whether a memory-bound pass over `elements` floats is worth a job on `slots` threads; `costly`:
  * a transcendental per element (exp, tanh, sigmoid, gelu, softmax, pow...), ~10× a cheap op's time.
- * Measured (/tmp/elem/measure.mjs, 2 cores, Node 20, other jobs on the machine: load 1.5-2.5),
- * medians of time with 1 thread / time with 2, per size (cheap: relu, add, mul broadcast, sum;
- * costly: exp, tanh, sigmoid, softmax):
- *   1e5: cheap 0.5-0.9, costly 0.9-1.6;  1.5e5: cheap ~1.0, costly 1.05-1.9;  2.5e5: cheap 1.0-1.1,
- *   costly 1.75-2.05;  5e5: cheap 0.9-1.45, costly 1.6-1.9;  1e6: cheap 1.3-1.65, costly 1.65-2.15;
- *   4e6: cheap 1.4-2.2, costly 1.65-1.8.
+ * Measured on this 2-core machine (Node 20; /tmp/elem/measure.mjs: 1- and 2-thread batches
+ * alternating, medians of the ratio time(1)/time(2)), with every pass threaded, machine at load 1.5-2.5:
+ *   1e5: cheap (relu, add, mul broadcast, sum) 0.5-0.9, costly (exp, tanh, sigmoid, softmax) 0.9-1.6;
+ *   2.5e5: cheap 1.0-1.1, costly 1.75-2.05;  5e5: cheap 0.9-1.45;  1e6: cheap 1.3-1.65, costly 1.65-2.15.
+ * With these thresholds, machine quiet (load < 1): 1e5 all 1.00 (one thread); 2.5e5 costly 1.73-1.85;
+ *   5.5e5 cheap 1.07-1.19; 7e5 cheap 1.07-1.71; 1e6 cheap 1.03-1.69, costly 1.92-2.23;
+ *   4e6 cheap 1.02-1.46, costly 1.69-1.97.
  * So costly passes thread from 2^17 floats, cheap ones from 2^19.
  */
 @inline export function worthElementThreads(slots: i32, elements: i32, costly: bool): bool {
