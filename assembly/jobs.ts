@@ -31,7 +31,7 @@ export const CHUNK: i32 = 16384;
 /**
  * Whether a memory-bound pass over `elements` floats is worth a job on `slots` threads; `costly`:
  * a transcendental per element (exp, tanh, sigmoid, gelu, softmax, pow...), ~10× a cheap op's time.
- * Measured on this 2-core machine (Node 20; /tmp/elem/measure.mjs: 1- and 2-thread batches
+ * Measured on this 2-core machine (Node 20, one process: 1- and 2-thread batches of each op
  * alternating, medians of the ratio time(1)/time(2)), with every pass threaded, machine at load 1.5-2.5:
  *   1e5: cheap (relu, add, mul broadcast, sum) 0.5-0.9, costly (exp, tanh, sigmoid, softmax) 0.9-1.6;
  *   2.5e5: cheap 1.0-1.1, costly 1.75-2.05;  5e5: cheap 0.9-1.45;  1e6: cheap 1.3-1.65, costly 1.65-2.15.
