@@ -22,9 +22,10 @@ export const EXTRA_KINDS = 32;
 @inline export function worthThreads(slots: i32, flops: f64): bool { return slots > 1 && flops >= 2097152; }
 
 /**
- * Elements per task of the memory-bound passes (elementwise, softmax, reductions): a multiple of
- * 4096, so every task but the last starts 16-byte aligned and sees whole f32x4 vectors; cut from
- * the element count alone.
+ * Elements per task of the memory-bound passes, cut from the shape alone: a multiple of 4096, so a
+ * map's chunks (and a long row's pieces) start 16-byte aligned and see whole f32x4 vectors. Passes
+ * over rows or groups (broadcast rows, softmax, reductions, bias blocks) take whole ones, about
+ * this many elements; their f32x4 lanes compute each element alone, so a cut never changes a bit.
  */
 export const CHUNK: i32 = 16384;
 
