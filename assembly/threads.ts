@@ -11,6 +11,10 @@
 // Only the calling thread allocates (the allocator and the scratch arena are its globals); tasks get
 // per-thread scratch by their slot (0: the caller, 1..: workers).
 import { gemmRows } from "./kernels/gemm";
+import { mapChunk, binaryChunk, biasActChunk } from "./ops/elementwise";
+import { softmaxTask } from "./ops/nn";
+import { reduceTask } from "./ops/reduce";
+import { matmulBatchTask } from "./ops/linalg";
 import { Job, EXTRA_KINDS, jobArgAt } from "./jobs";
 
 @external("env", "p") // src/core.ts: start the pool's workers (asked once, the first time a job could use them)
@@ -96,9 +100,18 @@ function finish(tasks: i32): void {
 
 function runTask(kind: i32, task: i32, slot: i32): void {
   if (kind >= EXTRA_KINDS) { extraTask(kind, task, slot); return; }
-  // Job.GemmRows: one block of rows of C (assembly/ops/linalg.ts' gemm)
-  gemmRows(jobArg(0), jobArg(1), jobArg(2), jobArg(3), jobArg(4), jobArg(5), jobArg(6), jobArg(7),
-    task, <usize>jobArg(8) + <usize>slot * <usize>jobArg(9));
+  switch (kind) {
+    case Job.GemmRows: // one block of rows of C (assembly/ops/linalg.ts' gemm)
+      gemmRows(jobArg(0), jobArg(1), jobArg(2), jobArg(3), jobArg(4), jobArg(5), jobArg(6), jobArg(7),
+        task, <usize>jobArg(8) + <usize>slot * <usize>jobArg(9));
+      break;
+    case Job.Map: mapChunk(ARGS, task, slot); break;
+    case Job.Binary: binaryChunk(ARGS, task, slot); break;
+    case Job.BiasAct: biasActChunk(ARGS, task, slot); break;
+    case Job.Softmax: softmaxTask(ARGS, task, slot); break;
+    case Job.Reduce: reduceTask(ARGS, task, slot); break;
+    case Job.MatmulBatch: matmulBatchTask(ARGS, task, slot); break;
+  }
 }
 
 /** A worker's life: sleep until a job is published, claim its tasks, sleep again. Never returns. */

@@ -31,6 +31,18 @@ import { MAX_RANK } from "../limits";
     return this.size / this.runN;
   }
 
+  /** Positions the walk at row `row` (0 ≤ row < rows()), as `row` calls of nextRow after rows() would. */
+  seek(row: i32): void {
+    let a = 0, b = 0;
+    for (let d = this.rank - 2; d >= 0; d--) {
+      const n = this.dim(d), digit = row % n;
+      row /= n;
+      store<i32>(this.word(3, d), digit);
+      a += digit * this.strideA(d); b += digit * this.strideB(d);
+    }
+    this.rowA = a; this.rowB = b;
+  }
+
   /** The odometer's digit of dim d (rows() zeroes them; nextRow, or a kernel's own copy of it, advances them). */
   @inline digit(d: i32): usize { return this.word(3, d); }
 
@@ -116,6 +128,13 @@ import { MAX_RANK } from "../limits";
     }
     p.rank = max(r, 1);
     p.size = total;
+    return p;
+  }
+  /** A one-row plan (at `at`) of n elements read with strides sa and sb: a piece of a longer row. */
+  static run(at: usize, n: i32, sa: i32, sb: i32): Plan {
+    const p = changetype<Plan>(at);
+    p.set(0, 0, n); p.set(1, 0, sa); p.set(2, 0, sb);
+    p.rank = 1; p.size = n; p.rowA = 0; p.rowB = 0;
     return p;
   }
   /** Address of the dims (rank ints, outermost first). */

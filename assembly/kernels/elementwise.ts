@@ -309,12 +309,13 @@ class VPow { @inline v(a: v128, b: v128): v128 { return Math4.pow(a, b); } }
 class VMax { @inline v(a: v128, b: v128): v128 { return v128.bitselect(a, b, v128.or(f32x4.ge(a, b), f32x4.ne(a, a))); } }
 class VMin { @inline v(a: v128, b: v128): v128 { return v128.bitselect(a, b, v128.or(f32x4.le(a, b), f32x4.ne(a, a))); } }
 /**
- * One float op over a plan, with f32x4 loops for rows whose strides allow them.
+ * One float op over `rows` rows of a plan (positioned by the caller: rows() or seek), with f32x4
+ * loops for rows whose strides allow them.
  * One function per op on purpose: V8 compiled a single function holding all six ops' f32x4 loops
  * (or a loop per op reached through a function of its own) up to 1.5-1.8x slower, measured.
  */
-function binRowsF<F>(op: i32, plan: Plan, pa: usize, pb: usize, po: usize): void {
-  const rows = plan.rows(), n = plan.runN, sa = plan.runStrideA, sb = plan.runStrideB;
+function binRowsF<F>(op: i32, plan: Plan, pa: usize, pb: usize, po: usize, rows: i32): void {
+  const n = plan.runN, sa = plan.runStrideA, sb = plan.runStrideB;
   const f = changetype<F>(0);
   for (let row = 0; row < rows; row++) {
     const a = pa + (<usize>plan.rowA << 2), b = pb + (<usize>plan.rowB << 2);
@@ -345,9 +346,9 @@ function scalarRow(op: i32, dtype: i32, a: usize, b: usize, o: usize, i: i32, n:
   }
 }
 
-/** Runs a plan for any op and dtype, without f32x4. */
-function binLoop(op: i32, dtype: i32, plan: Plan, pa: usize, pb: usize, po: usize): void {
-  const rows = plan.rows(), n = plan.runN, sa = plan.runStrideA, sb = plan.runStrideB;
+/** Runs `rows` rows of a plan (positioned by the caller) for any op and dtype, without f32x4. */
+function binLoop(op: i32, dtype: i32, plan: Plan, pa: usize, pb: usize, po: usize, rows: i32): void {
+  const n = plan.runN, sa = plan.runStrideA, sb = plan.runStrideB;
   const ei: usize = dtype == DType.Bool ? 1 : 4, eo: usize = isComparison(op) ? 1 : 4;
   for (let row = 0; row < rows; row++) {
     scalarRow(op, dtype, pa + <usize>plan.rowA * ei, pb + <usize>plan.rowB * ei, po, 0, n, sa, sb);
@@ -365,18 +366,18 @@ export function isComparison(op: i32): bool {
   return false;
 }
 
-/** Binary `op` of a and b (elements of `dtype`) read through `plan` into o. */
-export function binaryKernel(op: i32, dtype: i32, plan: Plan, pa: usize, pb: usize, po: usize): void {
-  if (dtype != DType.Float32) { binLoop(op, dtype, plan, pa, pb, po); return; }
+/** Binary `op` of a and b (elements of `dtype`) read through `plan` into o: `rows` rows of the plan from where it stands. */
+export function binaryKernel(op: i32, dtype: i32, plan: Plan, pa: usize, pb: usize, po: usize, rows: i32): void {
+  if (dtype != DType.Float32) { binLoop(op, dtype, plan, pa, pb, po, rows); return; }
   switch (op) {
-    case Op.Add: binRowsF<VAdd>(op, plan, pa, pb, po); break;
-    case Op.Sub: binRowsF<VSub>(op, plan, pa, pb, po); break;
-    case Op.Mul: binRowsF<VMul>(op, plan, pa, pb, po); break;
-    case Op.Div: binRowsF<VDiv>(op, plan, pa, pb, po); break;
-    case Op.Pow: binRowsF<VPow>(op, plan, pa, pb, po); break;
-    case Op.Maximum: binRowsF<VMax>(op, plan, pa, pb, po); break;
-    case Op.Minimum: binRowsF<VMin>(op, plan, pa, pb, po); break;
-    default: binLoop(op, dtype, plan, pa, pb, po);
+    case Op.Add: binRowsF<VAdd>(op, plan, pa, pb, po, rows); break;
+    case Op.Sub: binRowsF<VSub>(op, plan, pa, pb, po, rows); break;
+    case Op.Mul: binRowsF<VMul>(op, plan, pa, pb, po, rows); break;
+    case Op.Div: binRowsF<VDiv>(op, plan, pa, pb, po, rows); break;
+    case Op.Pow: binRowsF<VPow>(op, plan, pa, pb, po, rows); break;
+    case Op.Maximum: binRowsF<VMax>(op, plan, pa, pb, po, rows); break;
+    case Op.Minimum: binRowsF<VMin>(op, plan, pa, pb, po, rows); break;
+    default: binLoop(op, dtype, plan, pa, pb, po, rows);
   }
 }
 
@@ -385,13 +386,16 @@ export function binaryKernel(op: i32, dtype: i32, plan: Plan, pa: usize, pb: usi
  * (mathx4.ts powExact: the bits pow gives them); false for another e.
  */
 export function powByScalar(e: f32, s: usize, d: usize, n: i32): bool {
-  if (e != 2 && e != -1 && e != 0.5) return false;
+  if (!isExactPower(e)) return false;
   const y = f32x4.splat(e);
   let i = 0;
   for (; i + 4 <= n; i += 4) { const k = <usize>i << 2, x = v128.load(s + k); v128.store(d + k, Math4.powExact(x, y, x)); }
   for (; i < n; i++) { const k = <usize>i << 2; store<f32>(d + k, binF(Op.Pow, load<f32>(s + k), e)); }
   return true;
 }
+
+/** Whether powByScalar computes x^e. */
+export function isExactPower(e: f32): bool { return e == 2 || e == -1 || e == 0.5; }
 
 /** One float32 op of two single floats (scalar programs: no plan). */
 export function binaryScalarF32(op: i32, a: f32, b: f32): f32 { return binF(op, a, b); }
@@ -409,6 +413,38 @@ export function selectKernel(pc: usize, pa: usize, pb: usize, po: usize, n: i32,
   }
 }
 
+/**
+ * act(z + bias) (ops/elementwise.ts biasActivation) for floats start..end of z (block boundaries):
+ * block by block, z + bias row by row into `sum` (or `block`, per-thread scratch of blockFloats
+ * floats, or straight into y when act < 0), then the activation of the block into y.
+ */
+export function biasActRange(pz: usize, pb: usize, py: usize, sum: usize, c: i32, act: i32, param: f32,
+    blockFloats: i32, start: i32, end: i32, scratch: usize, block: usize): void {
+  for (let s = start; s < end; s += blockFloats) {
+    const count = min(blockFloats, end - s), off = <usize>s << 2;
+    const to = act < 0 ? py + off : sum != 0 ? sum + off : block;
+    for (let r = 0; r < count; r += c) addRow(pz + off + (<usize>r << 2), pb, to + (<usize>r << 2), c);
+    if (act >= 0) unaryFloat(act, to, py + off, count, param, scratch);
+  }
+}
+
+// ---- what the tasks of threaded jobs run (ops/elementwise.ts cuts them) ----
+/** Map modes: which kernel a Job.Map runs over each chunk. */
+export const enum MapMode { Unary = 0, MathWithDerivative = 1, Gradient = 2, PowScalar = 3 }
+
+/**
+ * Floats start..start + n of map `mode` of `op`: unaryFloat(p0 → p2), mapMath(p0 → p2, its
+ * derivative → p1), unaryGradKernel(a p0, dy p1 → p2), or powByScalar(p0 → p2, e = param).
+ */
+export function mapRange(mode: i32, op: i32, p0: usize, p1: usize, p2: usize, start: i32, n: i32, param: f32, scratch: usize): void {
+  const off = <usize>start << 2;
+  switch (mode) {
+    case MapMode.Unary: unaryFloat(op, p0 + off, p2 + off, n, param, scratch); break;
+    case MapMode.MathWithDerivative: mapMath(op, p0 + off, p2 + off, n, p1 + off, scratch); break;
+    case MapMode.Gradient: unaryGradKernel(op, p0 + off, p1 + off, p2 + off, n, scratch); break;
+    default: powByScalar(param, p0 + off, p2 + off, n);
+  }
+}
 /** d[i] = a[i] + b[i] for i < n floats (a row of the fused bias + activation). */
 export function addRow(a: usize, b: usize, d: usize, n: i32): void {
   let i = 0;

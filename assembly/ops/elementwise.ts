@@ -9,7 +9,9 @@ import { Record, Grads } from "../record";
 import { scratchMark, scratchRelease, scratchTake } from "../scratch";
 import { MAX_RANK } from "../limits";
 import { Plan, PLAN_BYTES, broadcastShapes } from "../kernels/broadcast";
-import { unaryFloat, unaryInt, mapMath, unaryGradKernel, isComparison, binaryKernel, binaryScalarF32, powByScalar, selectKernel, addRow, MATH_SCRATCH } from "../kernels/elementwise";
+import { unaryInt, isComparison, binaryKernel, binaryScalarF32, selectKernel, isExactPower, isMathOp, biasActRange, mapRange, MapMode, MATH_SCRATCH } from "../kernels/elementwise";
+import { jobArgs, parallel, threadSlots } from "../threads";
+import { Job, CHUNK, jobArgAt, worthElementThreads } from "../jobs";
 import { SELU_ALPHA, SELU_SCALE } from "../kernels/mathx4";
 import { planCopy } from "../kernels/copy";
 import { scalarF32 } from "./layout";
@@ -23,9 +25,9 @@ import { cast } from "./shape";
  * UnaryGrad without dy, holding f'(x) itself, see unaryGradBackward), so the gradient is one
  * multiply, dy·f'(x), and gradients of that gradient flow through the derivative's own record.
  */
-function recordWithDerivative(op: i32, x: i32, out: i32, scratch: usize): void {
+function recordWithDerivative(op: i32, x: i32, out: i32): void {
   const s = newLike(x);
-  mapMath(op, dataPtr(x), dataPtr(out), sizeOf(x), dataPtr(s), scratch);
+  mapFloats(MapMode.MathWithDerivative, op, dataPtr(x), dataPtr(s), dataPtr(out), sizeOf(x), 0);
   if (op == Op.Softplus) recordAttr(Op.Sigmoid, s, x, 0, 0);
   else recordAttr(Op.UnaryGrad, s, x, 0, op);
   recordAttr(op, out, x, s, 0);
@@ -37,13 +39,11 @@ export function unary(op: i32, x: i32, param: f32): i32 {
   const dtype = dtypeOf(x);
   const out = newLike(x, op == Op.LogicalNot ? DType.Bool : -1);
   if (dtype == DType.Float32) {
-    const mark = scratchMark(), scratch = scratchTake(MATH_SCRATCH);
-    if ((op == Op.Softplus || op == Op.Erf || op == Op.Gelu) && isRecording(x)) recordWithDerivative(op, x, out, scratch);
+    if ((op == Op.Softplus || op == Op.Erf || op == Op.Gelu) && isRecording(x)) recordWithDerivative(op, x, out);
     else {
-      unaryFloat(op, dataPtr(x), dataPtr(out), sizeOf(x), param, scratch);
+      mapFloats(MapMode.Unary, op, dataPtr(x), 0, dataPtr(out), sizeOf(x), param);
       if (hasRule(op)) recordAttr(op, out, x, 0, reinterpret<i32>(param));
     }
-    scratchRelease(mark);
   } else {
     unaryInt(op, dataPtr(x), dataPtr(out), sizeOf(x), dtype == DType.Bool);
   }
@@ -59,12 +59,74 @@ export function unary(op: i32, x: i32, param: f32): i32 {
 export function unaryGrad(op: i32, a: i32, dy: i32): i32 {
   const out = newLike(a);
   const d = sameShape(dy, a) ? retainId(dy) : broadcastToShape(dy, shapePtr(a), rankOf(a));
-  const mark = scratchMark();
-  unaryGradKernel(op, dataPtr(a), dataPtr(d), dataPtr(out), sizeOf(a), scratchTake(MATH_SCRATCH));
-  scratchRelease(mark);
+  mapFloats(MapMode.Gradient, op, dataPtr(a), dataPtr(d), dataPtr(out), sizeOf(a), 0);
   recordAttr(Op.UnaryGrad, out, a, d, op);
   release(d);
   return out;
+}
+
+/**
+ * Map `mode` (kernels/elementwise.ts mapRange) of `op` over n floats: on the calling thread, or in
+ * chunks of CHUNK floats on threads when the pass is large (each float's result is the same either way).
+ */
+function mapFloats(mode: i32, op: i32, p0: usize, p1: usize, p2: usize, n: i32, param: f32): void {
+  const mark = scratchMark(), slots = threadSlots();
+  if (slots < 2 || !worthElementThreads(slots, n, isCostlyMap(mode, op))) mapRange(mode, op, p0, p1, p2, 0, n, param, scratchTake(MATH_SCRATCH));
+  else {
+    const scratch = scratchTake(MATH_SCRATCH * slots), args = jobArgs(); // kernels/elementwise.ts mapChunk's arguments
+    store<i32>(args, mode); store<i32>(args, op, 4); store<i32>(args, p0, 8); store<i32>(args, p1, 12); store<i32>(args, p2, 16);
+    store<i32>(args, n, 20); store<f32>(args, param, 24); store<i32>(args, scratch, 28); store<i32>(args, MATH_SCRATCH, 32);
+    parallel(Job.Map, (n + CHUNK - 1) / CHUNK);
+  }
+  scratchRelease(mark);
+}
+
+/** Whether map `mode` of `op` computes a transcendental per float (jobs.ts worthElementThreads). */
+function isCostlyMap(mode: i32, op: i32): bool {
+  if (mode == MapMode.Gradient) return op == Op.Erf || op == Op.Sin || op == Op.Cos;
+  return mode == MapMode.MathWithDerivative || (mode == MapMode.Unary && isMathOp(op));
+}
+
+// ---- the tasks of threaded jobs (assembly/threads.ts runTask; args at jobArgs(), written above and below) ----
+/** Job.Map's task: chunk `task` (CHUNK floats) of args [mode, op, p0, p1, p2, n, param bits, scratch, per-slot bytes]. */
+export function mapChunk(args: usize, task: i32, slot: i32): void {
+  const n = jobArgAt(args, 5), start = task * CHUNK;
+  mapRange(jobArgAt(args, 0), jobArgAt(args, 1), jobArgAt(args, 2), jobArgAt(args, 3), jobArgAt(args, 4), start,
+    min(CHUNK, n - start), reinterpret<f32>(jobArgAt(args, 6)), <usize>jobArgAt(args, 7) + <usize>slot * jobArgAt(args, 8));
+}
+/**
+ * Job.Binary's task, args [op, dtype, plan, pa, pb, po, rowsPer, pieces, plans]: rowsPer whole rows
+ * of the plan, or (pieces > 1: long rows) a piece of CHUNK elements of one row, walked by a
+ * one-row plan. Either way in this thread's PLAN_BYTES at plans (a walk moves its odometer). An
+ * element's result does not depend on the run it is in (f32x4 and scalar ops give the same bits).
+ */
+export function binaryChunk(args: usize, task: i32, slot: i32): void {
+  const plan = changetype<Plan>(jobArgAt(args, 2)), mine = <usize>jobArgAt(args, 8) + <usize>slot * PLAN_BYTES;
+  const rowsPer = jobArgAt(args, 6), pieces = jobArgAt(args, 7), n = plan.runN, op = jobArgAt(args, 0), dtype = jobArgAt(args, 1);
+  const ei: usize = dtype == DType.Bool ? 1 : 4, eo: usize = isComparison(op) ? 1 : 4;
+  let pa = <usize>jobArgAt(args, 3), pb = <usize>jobArgAt(args, 4), po = <usize>jobArgAt(args, 5);
+  memory.copy(mine, changetype<usize>(plan), PLAN_BYTES);
+  const walk = changetype<Plan>(mine);
+  if (pieces > 1) {
+    const row = task / pieces, start = task % pieces * CHUNK, count = min(CHUNK, n - start);
+    walk.seek(row);
+    pa += <usize>(walk.rowA + start * plan.runStrideA) * ei; pb += <usize>(walk.rowB + start * plan.runStrideB) * ei;
+    po += (<usize>row * n + start) * eo;
+    binaryKernel(op, dtype, Plan.run(mine, count, plan.runStrideA, plan.runStrideB), pa, pb, po, 1);
+  } else {
+    const first = task * rowsPer;
+    walk.seek(first);
+    binaryKernel(op, dtype, walk, pa, pb, po + <usize>first * n * eo, min(rowsPer, plan.size / n - first));
+  }
+}
+/**
+ * Job.BiasAct's task: floats [task·per, +per) of args [z, bias, y, sum, c, act, param bits,
+ * blockFloats, n, per, scratch, per-slot bytes] (per: whole blocks; a slot's bytes: MATH_SCRATCH, then its block).
+ */
+export function biasActChunk(args: usize, task: i32, slot: i32): void {
+  const per = jobArgAt(args, 9), start = task * per, scratch = <usize>jobArgAt(args, 10) + <usize>slot * jobArgAt(args, 11);
+  biasActRange(jobArgAt(args, 0), jobArgAt(args, 1), jobArgAt(args, 2), jobArgAt(args, 3), jobArgAt(args, 4), jobArgAt(args, 5),
+    reinterpret<f32>(jobArgAt(args, 6)), jobArgAt(args, 7), start, min(jobArgAt(args, 8), start + per), scratch, scratch + MATH_SCRATCH);
 }
 
 // ---- fused bias and activation ----
@@ -80,16 +142,21 @@ const FUSED_BLOCK = 1024; // floats of z + bias per block: they stay in L1 until
 export function biasActivation(z: i32, bias: i32, act: i32, param: f32): i32 {
   const recording = isRecording(z) || isRecording(bias);
   const y = newLike(z), sum = recording && act >= 0 ? newLike(z) : 0;
-  const n = sizeOf(z), c = sizeOf(bias), pz = dataPtr(z), pb = dataPtr(bias), py = dataPtr(y);
-  const mark = scratchMark(), scratch = scratchTake(MATH_SCRATCH);
+  const n = sizeOf(z), c = sizeOf(bias), pz = dataPtr(z), pb = dataPtr(bias), py = dataPtr(y), ps: usize = sum != 0 ? dataPtr(sum) : 0;
   const rowsPerBlock = max(1, FUSED_BLOCK / max(c, 1)), blockFloats = rowsPerBlock * c;
-  const block: usize = act < 0 ? 0 : sum != 0 ? dataPtr(sum) : scratchTake(<usize>blockFloats << 2);
-  for (let start = 0; start < n; start += blockFloats) {
-    const count = min(blockFloats, n - start), off = <usize>start << 2;
-    // z + bias, row by row, into the block (or straight into y when there is no activation)
-    const to = act < 0 ? py + off : sum != 0 ? block + off : block;
-    for (let r = 0; r < count; r += c) addRow(pz + off + (<usize>r << 2), pb, to + (<usize>r << 2), c);
-    if (act >= 0) unaryFloat(act, to, py + off, count, param, scratch);
+  // per thread: MATH_SCRATCH, then a block for z + bias unless it goes to `sum` or straight to y
+  const slotBytes = MATH_SCRATCH + (act < 0 || sum != 0 ? 0 : <usize>blockFloats << 2), slots = threadSlots();
+  const mark = scratchMark();
+  if (slots < 2 || !worthElementThreads(slots, n, act >= 0 && isMathOp(act))) {
+    const scratch = scratchTake(slotBytes);
+    biasActRange(pz, pb, py, ps, c, act, param, blockFloats, 0, n, scratch, scratch + MATH_SCRATCH);
+  } else {
+    // tasks of whole blocks (each computed as on one thread), about CHUNK floats each
+    const per = max(1, CHUNK / blockFloats) * blockFloats, scratch = scratchTake(slotBytes * slots), args = jobArgs();
+    store<i32>(args, pz); store<i32>(args, pb, 4); store<i32>(args, py, 8); store<i32>(args, ps, 12); store<i32>(args, c, 16);
+    store<i32>(args, act, 20); store<f32>(args, param, 24); store<i32>(args, blockFloats, 28); store<i32>(args, n, 32);
+    store<i32>(args, per, 36); store<i32>(args, scratch, 40); store<i32>(args, slotBytes, 44);
+    parallel(Job.BiasAct, (n + per - 1) / per); // kernels/elementwise.ts biasActChunk
   }
   scratchRelease(mark);
   if (act < 0) record(Op.Add, y, z, bias);
@@ -117,11 +184,22 @@ export function binary(op: i32, a: i32, b: i32): i32 {
   // one float each (scalar programs, and the gradients of their ops): no broadcasting plan
   if (dtype == DType.Float32 && !comparison && sizeOf(a) == 1 && sizeOf(b) == 1) {
     store<f32>(po, binaryScalarF32(op, load<f32>(pa), load<f32>(pb)));
-  } else if (op == Op.Pow && sizeOf(b) == 1 && sameShape(a, out) && powByScalar(load<f32>(pb), pa, po, sizeOf(a))) {
+  } else if (op == Op.Pow && sizeOf(b) == 1 && sameShape(a, out) && isExactPower(load<f32>(pb))) {
     // x.pow(2), x.pow(-1), x.pow(0.5): one f32x4 operation each, ~3× faster than the general pow
+    mapFloats(MapMode.PowScalar, op, pa, 0, po, sizeOf(a), load<f32>(pb));
   } else {
     const plan = Plan.make(scratchTake(PLAN_BYTES), shapePtr(a), rankOf(a), shapePtr(b), rankOf(b), shape, r);
-    binaryKernel(op, dtype, plan, pa, pb, po);
+    const rows = plan.rows(), n = plan.runN, slots = threadSlots();
+    if (!worthElementThreads(slots, sizeOf(out), op == Op.Pow)) binaryKernel(op, dtype, plan, pa, pb, po, rows);
+    else {
+      // tasks of whole rows, about CHUNK elements, or of CHUNK-element pieces of long rows; each
+      // thread walks its own copy of the plan
+      const pieces = (n + CHUNK - 1) / CHUNK, rowsPer = pieces > 1 ? 1 : CHUNK / n, args = jobArgs();
+      store<i32>(args, op); store<i32>(args, dtype, 4); store<i32>(args, changetype<usize>(plan), 8); store<i32>(args, pa, 12);
+      store<i32>(args, pb, 16); store<i32>(args, po, 20); store<i32>(args, rowsPer, 24); store<i32>(args, pieces, 28);
+      store<i32>(args, scratchTake(PLAN_BYTES * slots), 32);
+      parallel(Job.Binary, pieces > 1 ? rows * pieces : (rows + rowsPer - 1) / rowsPer); // kernels/elementwise.ts binaryChunk
+    }
   }
   scratchRelease(mark);
   if (dtype == DType.Float32 && hasRule(op)) record(op, out, a, b);

@@ -5,9 +5,9 @@ import { recordAttr2 } from "../tape";
 import { Record, Grads } from "../record";
 import { scratchMark, scratchRelease, scratchTake } from "../scratch";
 import { MAX_RANK } from "../limits";
-import { gemmStrided, packPanels, panelsBytes, rowBlocks, rowScratchBytes } from "../kernels/gemm";
+import { gemmStrided, gemmScratchBytes, packPanels, panelsBytes, rowBlocks, rowScratchBytes } from "../kernels/gemm";
 import { jobArgs, parallel, threadSlots } from "../threads";
-import { Job, worthThreads } from "../jobs";
+import { Job, jobArgAt, worthThreads } from "../jobs";
 import { Plan, PLAN_BYTES, broadcastShapes } from "../kernels/broadcast";
 import { unbroadcastOwned } from "./elementwise";
 
@@ -32,6 +32,8 @@ export function matmul(a: i32, b: i32, transposeA: i32, transposeB: i32): i32 {
     // one b for every matrix of a (a dense layer on [batch, seq, features]): one product over all of
     // a's rows, which packs b once (each element is the same sum, in the same order)
     gemm(dataPtr(a), k, 1, dataPtr(b), tb ? 1 : n, tb ? k : 1, po, m * rows * runN, k, n, scratch);
+  } else if (rows * runN > 1 && !worthThreads(threadSlots(), <f64>m * k * n) && worthThreads(threadSlots(), <f64>rows * runN * m * k * n)) {
+    matmulBatch(plan, dataPtr(a), ta, dataPtr(b), tb, po, m, k, n);
   } else for (let row = 0; row < rows; row++) {
     for (let i = 0; i < runN; i++) {
       const pa = dataPtr(a) + (<usize>(plan.rowA + i * sa) * m * k << 2);
@@ -67,6 +69,48 @@ function gemm(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usi
   store<i32>(args, c, 16); store<i32>(args, m, 20); store<i32>(args, k, 24); store<i32>(args, n, 28);
   store<i32>(args, scratch, 32); store<i32>(args, rowBytes, 36);
   parallel(Job.GemmRows, blocks);
+}
+
+/** Products per task of matmulBatch: about this many multiply-adds (a claim costs far less). */
+const BATCH_TASK_FLOPS = 65536;
+
+/**
+ * The products of a batch of matrices each too small for gemm's threads (attention's per-head
+ * products) on threads: a task is a group of whole products, each computed by gemmStrided as on
+ * one thread (with this thread's scratch), so the bits are the same. The caller lists each
+ * product's a and b (element offsets, walked from the plan) for the tasks to read.
+ */
+function matmulBatch(plan: Plan, pa: usize, ta: bool, pb: usize, tb: bool, pc: usize, m: i32, k: i32, n: i32): void {
+  const count = plan.size, runN = plan.runN, sa = plan.runStrideA, sb = plan.runStrideB, rows = plan.rows();
+  const offsets = scratchTake(<usize>count << 3);
+  let at = offsets;
+  for (let row = 0; row < rows; row++) {
+    for (let i = 0; i < runN; i++) {
+      store<i32>(at, (plan.rowA + i * sa) * m * k); store<i32>(at, (plan.rowB + i * sb) * k * n, 4);
+      at += 8;
+    }
+    plan.nextRow();
+  }
+  const per = max(1, BATCH_TASK_FLOPS / max(1, m * k * n)), slotBytes = gemmScratchBytes(k, n), args = jobArgs();
+  // kernels' arguments, in the order matmulBatchTask reads them
+  store<i32>(args, pa); store<i32>(args, ta ? 1 : k, 4); store<i32>(args, ta ? m : 1, 8); store<i32>(args, pb, 12);
+  store<i32>(args, tb ? 1 : n, 16); store<i32>(args, tb ? k : 1, 20); store<i32>(args, pc, 24); store<i32>(args, m, 28);
+  store<i32>(args, k, 32); store<i32>(args, n, 36); store<i32>(args, offsets, 40); store<i32>(args, count, 44);
+  store<i32>(args, per, 48); store<i32>(args, scratchTake(slotBytes * threadSlots()), 52); store<i32>(args, slotBytes, 56);
+  parallel(Job.MatmulBatch, (count + per - 1) / per);
+}
+
+/** Job.MatmulBatch's task: products [task·per, +per) (assembly/threads.ts runTask; args: matmulBatch). */
+export function matmulBatchTask(args: usize, task: i32, slot: i32): void {
+  const m = jobArgAt(args, 7), k = jobArgAt(args, 8), n = jobArgAt(args, 9), per = jobArgAt(args, 12);
+  const scratch = <usize>jobArgAt(args, 13) + <usize>slot * jobArgAt(args, 14), offsets = <usize>jobArgAt(args, 10);
+  const first = task * per, end = min(jobArgAt(args, 11), first + per);
+  for (let i = first; i < end; i++) {
+    const pa = <usize>jobArgAt(args, 0) + (<usize>load<i32>(offsets + (<usize>i << 3)) << 2);
+    const pb = <usize>jobArgAt(args, 3) + (<usize>load<i32>(offsets + (<usize>i << 3), 4) << 2);
+    const pc = <usize>jobArgAt(args, 6) + (<usize>i * m * n << 2);
+    gemmStrided(pa, jobArgAt(args, 1), jobArgAt(args, 2), pb, jobArgAt(args, 4), jobArgAt(args, 5), pc, m, k, n, scratch);
+  }
 }
 
 export function matmulBackward(rec: Record, grads: Grads): void {
