@@ -45,6 +45,17 @@ for (const [config, release] of [['asconfig.json', 'build/gradtape.wasm'], ['asc
   shrink(release);
   run(bin('asc'), ['--config', config, '--target', 'debug']);
 }
+// Every thread instantiates the core on the one shared memory, and instantiation writes the module's
+// data segments: they must hold constants only. asc's debug build (no optimisation) keeps segments of
+// zeros for the zero-initialised statics (the allocator's free lists, the job descriptor...), which a
+// worker starting up would reset under the calling thread: binaryen's memory packing drops them, as
+// the release build's -Oz already does. Then both builds are checked.
+run(bin('wasm-opt'), ['build/gradtape.debug.wasm', '-g', '--zero-filled-memory', '--memory-packing', '-o', 'build/gradtape.debug.wasm',
+  '--enable-simd', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals', '--enable-threads']);
+for (const file of ['build/gradtape.wasm', 'build/gradtape.debug.wasm']) {
+  const zeroed = dataSegments(readFileSync(join(root, file))).find(s => s.bytes.every(b => b === 0));
+  if (zeroed) throw new Error(`build: ${file} has a data segment of ${zeroed.bytes.length} zeros at ${zeroed.offset} (mutable static memory), which every worker's instance would write again over the shared memory`);
+}
 // The extra module shares the core's memory: data of its own would land on the core's. It has none
 // (constants are code, scratch comes from the core's arena), and this keeps it so.
 for (const file of ['build/gradtape-extra.wasm', 'build/gradtape-extra.debug.wasm']) {
@@ -145,6 +156,29 @@ for (const subpath of ['layers', 'metrics']) {
 const gz = bytes => gzipSync(bytes, { level: 9 }).length;
 
 /** Whether a wasm binary has a data section (id 11): its sections are (id, LEB128 size, payload). */
+/** The active data segments of a module (offset given by an i32.const), as { offset, bytes }. */
+function dataSegments(bytes) {
+  let at = 8;
+  const leb = () => { let n = 0, shift = 0, b; do { b = bytes[at++]; n |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80); return n >>> 0; };
+  const segments = [];
+  while (at < bytes.length) {
+    const id = bytes[at++], size = leb(), end = at + size;
+    if (id === 11) {
+      for (let count = leb(); count > 0; count--) {
+        const flags = leb();
+        if (flags === 1) { at += leb(); continue; } // passive: written only by memory.init
+        if (flags === 2) leb(); // memory index
+        at++; const offset = leb(); at++; // i32.const offset end
+        const length = leb();
+        segments.push({ offset, bytes: bytes.subarray(at, at + length) });
+        at += length;
+      }
+    }
+    at = end;
+  }
+  return segments;
+}
+
 function hasDataSection(bytes) {
   let at = 8; // magic and version
   while (at < bytes.length) {

@@ -9,8 +9,17 @@ import { integer } from './ops.js';
  * Cloudflare Workers and on pages that are not cross-origin isolated). Results are the same bits for
  * any number of threads.
  * @example
+ * ```ts
+ * import { setThreads, threads, randomNormal, matmul } from 'gradtape';
+ *
+ * const a = randomNormal([512, 512], { seed: 1 });
  * setThreads(1);
- * threads(); // → 1
+ * const one = matmul(a, a).data();
+ * setThreads(3);
+ * threads(); // → 3
+ * const three = matmul(a, a).data(); // large: its blocks of rows go to the workers as they come up
+ * one.every((v, i) => Object.is(v, three[i])); // → true
+ * ```
  */
 export function setThreads(n: number): void {
   useThreads(integer('setThreads', 'n', n, 1));
