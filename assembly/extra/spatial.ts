@@ -18,9 +18,8 @@
 import { Op, DType } from "../../build/generated/opcodes";
 import { Record, Grads } from "../record";
 import { newTensor, dataPtr, dimOf, scratchTake, scratchMark, scratchRelease, commitRecord, packPanels, zerosLike } from "../../build/generated/extra-imports";
-import { Geometry, GEOMETRY_BYTES, BLOCK_BYTES, FILTER_ROWS, copyPadded, tapOffsets, rowBases, convForward, convFilter, convInput } from "../kernels/conv";
-import { depthwiseForward, depthwiseInput, depthwiseFilter } from "../kernels/depthwise";
-import { walkArgmax, avgPoolKernel } from "../kernels/pool";
+import { Geometry, GEOMETRY_BYTES, copyPadded, tapOffsets, rowBases } from "../kernels/conv";
+import { Spatial, convForwardJob, convFilterJob, convInputJob, depthwiseJob, poolJob } from "./spatial-jobs";
 import { panelsBytes } from "../kernels/gemm";
 
 const ATTRS = 9; // sh, sw, same, kh, kw, h, w, dh, dw
@@ -55,9 +54,9 @@ function run(op: i32, a: i32, b: i32, attrs: usize): i32 {
   }
   const out = newTensor(DType.Float32, 4, shape);
   const po = dataPtr(out), pa = dataPtr(a), pb = dataPtr(b);
-  // zeroed unless every element is written: the forward ops' outputs, the filter gradients, and an
-  // input gradient accumulated into a padded image and copied out
-  const written = op == Op.Conv2D || op == Op.MaxPool || depthwise && !isBackpropInput(op) || isBackpropInput(op) && !g.unpadded;
+  // zeroed unless every element is written: the forward ops' outputs, and an input gradient
+  // accumulated into a padded image and copied out
+  const written = op == Op.Conv2D || op == Op.MaxPool || op == Op.DepthwiseConv2D || isBackpropInput(op) && !g.unpadded;
   if (!work || !written) {
     memory.fill(po, 0, <usize>load<i32>(shape) * load<i32>(shape, 4) * load<i32>(shape, 8) * load<i32>(shape, 12) << 2);
   }
@@ -75,9 +74,9 @@ function run(op: i32, a: i32, b: i32, attrs: usize): i32 {
       const bases = scratchTake(<usize>M << 2);
       rowBases(g, bases);
       if (depthwise) {
-        if (op == Op.DepthwiseConv2D) depthwiseForward(g, img, bases, pb, po);
-        else if (op == Op.DepthwiseBackpropFilter) depthwiseFilter(g, img, bases, pb, po);
-        else depthwiseInput(g, img, bases, pb, pa);
+        if (op == Op.DepthwiseConv2D) depthwiseJob(0, g, img, bases, pb, po);
+        else if (op == Op.DepthwiseBackpropFilter) depthwiseJob(2, g, img, bases, pb, po);
+        else depthwiseJob(1, g, img, bases, pb, pa);
       } else {
         const offsets = scratchTake(<usize>K << 2);
         tapOffsets(g, offsets);
@@ -87,14 +86,14 @@ function run(op: i32, a: i32, b: i32, attrs: usize): i32 {
         const panels = scratchTake(panelsBytes(rows, cols));
         if (op == Op.Conv2DBackpropInput) packPanels(pb, 1, CO, rows, cols, panels);
         else packPanels(pb, CO, 1, rows, cols, panels);
-        if (op == Op.Conv2D) convForward(g, img, bases, offsets, panels, scratchTake(<usize>K << 4), po, scratchTake(BLOCK_BYTES));
-        else if (op == Op.Conv2DBackpropFilter) convFilter(g, img, bases, offsets, panels, scratchTake(FILTER_ROWS << 4), po, scratchTake(BLOCK_BYTES));
-        else convInput(g, img, bases, offsets, pa, panels, scratchTake(<usize>CO << 4), scratchTake(<usize>((K + 7) >> 3) << 7), scratchTake(BLOCK_BYTES));
+        if (op == Op.Conv2D) convForwardJob(g, img, bases, offsets, panels, po);
+        else if (op == Op.Conv2DBackpropFilter) convFilterJob(g, img, bases, offsets, panels, po);
+        else convInputJob(g, img, bases, offsets, pa, panels);
       }
       if (isBackpropInput(op) && !g.unpadded) copyPadded(g, po, img, false);
-    } else if (op == Op.MaxPool) walkArgmax(g, b != 0 ? pb : pa, pa, po, false, b == 0, scratchTake(<usize>g.c << 3));
-    else if (op == Op.MaxPoolGrad) walkArgmax(g, pa, pb, po, true, false, scratchTake(<usize>g.c << 3));
-    else avgPoolKernel(g, pa, po, op == Op.AvgPoolGrad, scratchTake(<usize>g.c << 2));
+    } else if (op == Op.MaxPool) poolJob(Spatial.Argmax, g, b != 0 ? pb : pa, pa, po, false, b == 0);
+    else if (op == Op.MaxPoolGrad) poolJob(Spatial.Argmax, g, pa, pb, po, true, false);
+    else poolJob(Spatial.AvgPool, g, pa, 0, po, op == Op.AvgPoolGrad, false);
   }
   const inputs = b != 0 ? 2 : 1;
   const rec = Record.build(scratchTake(Record.bytesFor(1, inputs, ATTRS)), op, 1, inputs, ATTRS).setOutput(0, out).setInput(0, a);

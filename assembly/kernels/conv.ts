@@ -179,34 +179,41 @@ function gatherGroup(group: usize, a0: usize, a1: usize, a2: usize, a3: usize, o
   }
 }
 
-/** out [M × CO] = cols · filter: `panels` is the filter [K × CO] packed by packPanels. */
-export function convForward(g: Geometry, img: usize, bases: usize, offsets: usize, panels: usize, group: usize, out: usize, block: usize): void {
-  const M = g.rows, K = g.taps, CO = g.co;
+/**
+ * out [M × CO] = cols · filter for output rows r0..r1-1 (r0 a multiple of 4: groups of four rows
+ * start where the whole loop's do, so a range computes its rows exactly as the whole call does):
+ * `panels` is the filter [K × CO] packed by packPanels.
+ */
+export function convForward(g: Geometry, img: usize, bases: usize, offsets: usize, panels: usize, group: usize, out: usize, block: usize, r0: i32, r1: i32): void {
+  const K = g.taps, CO = g.co;
   const rowBytes = <usize>CO << 2;
-  for (let row = 0; row < M; row += 4) {
+  for (let row = r0; row < r1; row += 4) {
     // a last group of fewer than 4 rows repeats its last row and stores only the real ones
-    gatherGroup(group, img + lastRow(bases, row, M - 1), img + lastRow(bases, row + 1, M - 1),
-      img + lastRow(bases, row + 2, M - 1), img + lastRow(bases, row + 3, M - 1), offsets, K, g.c);
-    dot4xN(group, panels, <usize>K << 5, K, out + <usize>row * rowBytes, rowBytes, min(4, M - row), CO, false, block);
+    gatherGroup(group, img + lastRow(bases, row, r1 - 1), img + lastRow(bases, row + 1, r1 - 1),
+      img + lastRow(bases, row + 2, r1 - 1), img + lastRow(bases, row + 3, r1 - 1), offsets, K, g.c);
+    dot4xN(group, panels, <usize>K << 5, K, out + <usize>row * rowBytes, rowBytes, min(4, r1 - row), CO, false, block);
   }
 }
 
 export const FILTER_ROWS = 128; // output pixels per pass of the filter gradient: their dy and windows stay in L1
 
 /**
- * df [K × CO] += colsᵀ · dy, with dy [M × CO] packed by packPanels (block jb's row `row` at
- * dy + jb·M·32 + row·32).
+ * df [K × CO] += colsᵀ · dy for the taps of groups tg0..tg1-1 (four taps a group) and the columns
+ * of 8-column blocks jb0..jb1-1, with dy [M × CO] packed by packPanels (block jb's row `row` at
+ * dy + jb·M·32 + row·32). Every element of df sums its rows in row order whatever the range (a
+ * range splits df, never the sum), so ranges give the whole call's bits.
  * For each chunk of rows and four taps, the taps' values are first gathered into `group` [rows][4]
  * (one 16-byte load per row when C is a multiple of 4), then every 8-column block of dy is
  * multiplied against them through one pointer, as in gemm.
  */
-export function convFilter(g: Geometry, img: usize, bases: usize, offsets: usize, dy: usize, group: usize, df: usize, block: usize): void {
+export function convFilter(g: Geometry, img: usize, bases: usize, offsets: usize, dy: usize, group: usize, df: usize, block: usize, tg0: i32, tg1: i32, jb0: i32, jb1: i32): void {
   const M = g.rows, K = g.taps, CO = g.co;
-  const rowBytes = <usize>CO << 2;
+  const rowBytes = <usize>CO << 2, cols = min(CO, jb1 << 3) - (jb0 << 3);
   const adjacent = (g.c & 3) == 0; // then taps p0..p0+3 (p0 a multiple of 4) are adjacent channels
+  dy += <usize>jb0 * (<usize>M << 5); df += <usize>jb0 << 5;
   for (let r0 = 0; r0 < M; r0 += FILTER_ROWS) {
     const r1 = min(M, r0 + FILTER_ROWS);
-    for (let p0 = 0; p0 < K; p0 += 4) {
+    for (let p0 = tg0 << 2, end = min(K, tg1 << 2); p0 < end; p0 += 4) {
       // four taps: a last group of fewer repeats its last tap and adds only the real ones
       const o0 = <usize>load<u32>(offsets + (<usize>p0 << 2)), o1 = <usize>load<u32>(offsets + (<usize>min(p0 + 1, K - 1) << 2));
       const o2 = <usize>load<u32>(offsets + (<usize>min(p0 + 2, K - 1) << 2)), o3 = <usize>load<u32>(offsets + (<usize>min(p0 + 3, K - 1) << 2));
@@ -220,25 +227,33 @@ export function convFilter(g: Geometry, img: usize, bases: usize, offsets: usize
         }
         to += 16; pr += 4;
       }
-      dot4xN(group, dy + (<usize>r0 << 5), <usize>M << 5, r1 - r0, df + <usize>p0 * rowBytes, rowBytes, min(4, K - p0), CO, true, block);
+      dot4xN(group, dy + (<usize>r0 << 5), <usize>M << 5, r1 - r0, df + <usize>p0 * rowBytes, rowBytes, min(4, K - p0), cols, true, block);
     }
   }
 }
 
 /**
- * dimg[base(row) + offset(p)] += (dy · filterᵀ)(row, p): `panels` is filterᵀ [CO × K] packed by
- * packPanels. The four dy rows of a group are first interleaved into `group` [CO][4], so the inner
- * loop reads them through one pointer like gemm's packed rows (the reduction is only CO long);
- * the group's four rows of products land in `products` [4][K rounded up to 8], then are added
- * into the image tap by tap.
+ * dimg[base(row) + offset(p)] += (dy · filterᵀ)(row, p) for the rows of images n0..n1-1: `panels`
+ * is filterᵀ [CO × K] packed by packPanels. Windows overlap, so rows are not disjoint in dimg, but
+ * images are (each has its own rows of the padded image); groups of four rows start afresh at each
+ * image, so every element of dimg gets its terms in the same order whichever images a call covers.
+ * The four dy rows of a group are first interleaved into `group` [CO][4], so the inner loop reads
+ * them through one pointer like gemm's packed rows (the reduction is only CO long); the group's
+ * four rows of products land in `products` [4][K rounded up to 8], then are added into the image
+ * tap by tap.
  */
-export function convInput(g: Geometry, dimg: usize, bases: usize, offsets: usize, dy: usize, panels: usize, group: usize, products: usize, block: usize): void {
-  const M = g.rows, K = g.taps, CO = g.co;
+export function convInput(g: Geometry, dimg: usize, bases: usize, offsets: usize, dy: usize, panels: usize, group: usize, products: usize, block: usize, n0: i32, n1: i32): void {
+  const P = g.oh * g.ow;
+  for (let n = n0; n < n1; n++) convInputRows(g, dimg, bases, offsets, dy, panels, group, products, block, n * P, (n + 1) * P);
+}
+
+function convInputRows(g: Geometry, dimg: usize, bases: usize, offsets: usize, dy: usize, panels: usize, group: usize, products: usize, block: usize, r0: i32, r1: i32): void {
+  const K = g.taps, CO = g.co, last = r1 - 1;
   const blocks = (K + 7) >> 3, productRow = <usize>blocks << 5, dyRow = <usize>CO << 2;
-  for (let row = 0; row < M; row += 4) {
-    const rows = min(4, M - row), rowBase = bases + (<usize>row << 2);
-    const d0 = dy + <usize>row * dyRow, d1 = dy + <usize>min(row + 1, M - 1) * dyRow;
-    const d2 = dy + <usize>min(row + 2, M - 1) * dyRow, d3 = dy + <usize>min(row + 3, M - 1) * dyRow;
+  for (let row = r0; row < r1; row += 4) {
+    const rows = min(4, r1 - row), rowBase = bases + (<usize>row << 2);
+    const d0 = dy + <usize>row * dyRow, d1 = dy + <usize>min(row + 1, last) * dyRow;
+    const d2 = dy + <usize>min(row + 2, last) * dyRow, d3 = dy + <usize>min(row + 3, last) * dyRow;
     let to = group, q: usize = 0;
     if ((CO & 3) == 0) for (; q < dyRow; q += 16) { // 4×4 blocks transposed with shuffles
       storeTransposed(v128.load(d0 + q), v128.load(d1 + q), v128.load(d2 + q), v128.load(d3 + q), to, 16);
