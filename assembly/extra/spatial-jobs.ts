@@ -10,13 +10,13 @@
 // A batch of one image leaves the input gradients and pool scatters on the calling thread.
 import { EXTRA_KINDS, jobArgAt, worthThreads } from "../jobs";
 import { jobArgs, parallel, threadSlots, scratchTake } from "../../build/generated/extra-imports";
-import { Geometry, BLOCK_BYTES, FILTER_ROWS, convForward, convFilter, convInput } from "../kernels/conv";
+import { Geometry, BLOCK_BYTES, FILTER_ROWS, copyPadded, convForward, convFilter, convInput } from "../kernels/conv";
 import { depthwiseForward, depthwiseInput, depthwiseFilter } from "../kernels/depthwise";
 import { walkArgmax, avgPoolKernel } from "../kernels/pool";
 
 /** Kinds of the spatial jobs (assembly/extra/tasks.ts dispatches them to spatialTask). */
 export const enum Spatial {
-  ConvForward = EXTRA_KINDS, ConvFilter, ConvInput, DepthwiseForward, DepthwiseInput, DepthwiseFilter, Argmax, AvgPool, End,
+  ConvForward = EXTRA_KINDS, Pad, ConvFilter, ConvInput, DepthwiseForward, DepthwiseInput, DepthwiseFilter, Argmax, AvgPool, End,
 }
 
 // Multiply-adds per task: ~0.1 ms of conv work, so claiming a task (one compare-exchange) is
@@ -31,13 +31,19 @@ const TASK_MACS = 1 << 19;
  * `bytes` each, a6: bytes; a7: units per task) then runs `tasks` tasks: one (the work is too small
  * to share, or the shape has one unit) runs here directly, as the plain kernel call it is.
  */
-function launch(kind: i32, tasks: i32, g: Geometry, a1: usize, a2: usize, a3: usize, a4: usize, bytes: usize, per: i32, a8: usize = 0, a9: i32 = 0): void {
+function launch(kind: i32, tasks: i32, g: Geometry, a1: usize, a2: usize, a3: usize, a4: usize, bytes: usize, per: i32, a8: usize = 0, a9: usize = 0): void {
   const args = jobArgs();
   store<usize>(args, changetype<usize>(g)); store<usize>(args, a1, 4); store<usize>(args, a2, 8); store<usize>(args, a3, 12);
   store<usize>(args, a4, 16); store<usize>(args, scratchTake(bytes * (tasks > 1 ? <usize>threadSlots() : 1)), 20);
-  store<usize>(args, bytes, 24); store<i32>(args, per, 28); store<usize>(args, a8, 32); store<i32>(args, a9, 36);
+  store<usize>(args, bytes, 24); store<i32>(args, per, 28); store<usize>(args, a8, 32); store<usize>(args, a9, 36);
   if (tasks > 1) parallel(kind, tasks);
   else spatialTask(kind, 0, 0);
+}
+
+/** Copies x into the padded image xb (kernels/conv.ts copyPadded), in tasks of whole images. */
+export function padJob(g: Geometry, x: usize, xb: usize): void {
+  const image = <f64>g.hb * g.wb * g.c * 4, per = perTask(worthThreads(threadSlots(), image * g.n), image, g.n); // (bytes as the work)
+  launch(Spatial.Pad, ceilDiv(g.n, per), g, x, xb, 0, 0, 0, per);
 }
 
 /** out [M × CO] = cols · filter (kernels/conv.ts convForward), in blocks of rows (multiples of 4). */
@@ -59,25 +65,28 @@ export function convFilterJob(g: Geometry, img: usize, bases: usize, offsets: us
   launch(Spatial.ConvFilter, tapTasks * colTasks, g, img, bases, offsets, dy, (<usize>FILTER_ROWS << 4) + BLOCK_BYTES, groups, df, blocks);
 }
 
-/** dimg += col2im(dy · filterᵀ) (convInput), in tasks of whole images. */
-export function convInputJob(g: Geometry, dimg: usize, bases: usize, offsets: usize, dy: usize, panels: usize): void {
+/**
+ * dx = col2im(dy · filterᵀ) (convInput), in tasks of whole images, each zeroing its images of the
+ * (padded) dimg first and copying them out to dx after (when dimg is a padded copy).
+ */
+export function convInputJob(g: Geometry, dimg: usize, bases: usize, offsets: usize, dy: usize, panels: usize, dx: usize): void {
   const K = g.taps, CO = g.co;
   const images = perTask(worthThreads(threadSlots(), <f64>g.rows * K * CO), <f64>g.oh * g.ow * K * CO, g.n);
   launch(Spatial.ConvInput, ceilDiv(g.n, images), g, dimg, bases, offsets, dy,
-    (<usize>CO << 4) + (<usize>((K + 7) >> 3) << 7) + BLOCK_BYTES, images, panels);
+    (<usize>CO << 4) + (<usize>((K + 7) >> 3) << 7) + BLOCK_BYTES, images, panels, dx);
 }
 
 /**
- * The depthwise kernels (kernels/depthwise.ts; op: 0 forward, 1 input gradient, 2 filter gradient),
- * in tasks of rows, images, or input channels: 16 (a cache line of each pixel) when there are many,
- * else 4 (one f32x4).
+ * The depthwise kernels (kernels/depthwise.ts; op: 0 forward, 1 input gradient, as convInputJob's
+ * into dx, 2 filter gradient), in tasks of rows, images, or input channels: 16 (a cache line of each
+ * pixel) when there are many, else 4 (one f32x4).
  */
-export function depthwiseJob(op: i32, g: Geometry, img: usize, bases: usize, f: usize, out: usize): void {
+export function depthwiseJob(op: i32, g: Geometry, img: usize, bases: usize, f: usize, out: usize, dx: usize = 0): void {
   const taps = g.kh * g.kw, CO = g.co;
   const worth = worthThreads(threadSlots(), <f64>g.rows * taps * CO), units = op == 0 ? g.rows : op == 1 ? g.n : g.c;
   const per = op == 0 ? perTask(worth, <f64>taps * CO, units) : op == 1 ? perTask(worth, <f64>g.oh * g.ow * taps * CO, units)
     : worth ? (g.c >= 64 ? 16 : 4) : units;
-  launch(Spatial.DepthwiseForward + op, ceilDiv(units, per), g, img, bases, f, out, 0, per);
+  launch(Spatial.DepthwiseForward + op, ceilDiv(units, per), g, img, bases, f, out, 0, per, 0, dx);
 }
 
 /**
@@ -98,6 +107,8 @@ export function spatialTask(kind: i32, t: i32, slot: i32): void {
   const g = changetype<Geometry>(<usize>jobArgAt(a, 0));
   const p1 = <usize>jobArgAt(a, 1), p2 = <usize>jobArgAt(a, 2), p3 = <usize>jobArgAt(a, 3), p4 = <usize>jobArgAt(a, 4);
   const scratch = <usize>jobArgAt(a, 5) + <usize>slot * jobArgAt(a, 6), per = jobArgAt(a, 7), a8 = jobArgAt(a, 8), u0 = t * per;
+  const images = <usize>g.hb * g.wb * g.c << 2, n1 = min(g.n, u0 + per); // (bytes of a padded image; the images of input gradient tasks)
+  if (kind == Spatial.ConvInput || kind == Spatial.DepthwiseInput) memory.fill(p1 + <usize>u0 * images, 0, <usize>(n1 - u0) * images);
   switch (kind) {
     case Spatial.ConvForward:
       convForward(g, p1, p2, p3, p4, scratch, <usize>a8, scratch + (<usize>g.taps << 4), u0, min(g.rows, u0 + per));
@@ -109,15 +120,25 @@ export function spatialTask(kind: i32, t: i32, slot: i32): void {
         tg, min((g.taps + 3) >> 2, tg + per), jb, min((g.co + 7) >> 3, jb + blocks));
       break;
     }
+    case Spatial.Pad: copyPadded(g, p1, p2, true, u0, n1); break;
     case Spatial.ConvInput: {
       const products = scratch + (<usize>g.co << 4);
-      convInput(g, p1, p2, p3, p4, <usize>a8, scratch, products, products + (<usize>((g.taps + 7) >> 3) << 7), u0, min(g.n, u0 + per));
+      convInput(g, p1, p2, p3, p4, <usize>a8, scratch, products, products + (<usize>((g.taps + 7) >> 3) << 7), u0, n1);
       break;
     }
     case Spatial.DepthwiseForward: depthwiseForward(g, p1, p2, p3, p4, u0, min(g.rows, u0 + per)); break;
-    case Spatial.DepthwiseInput: depthwiseInput(g, p1, p2, p3, p4, u0, min(g.n, u0 + per)); break;
+    case Spatial.DepthwiseInput: depthwiseInput(g, p1, p2, p3, p4, u0, n1); break;
     case Spatial.DepthwiseFilter: depthwiseFilter(g, p1, p2, p3, p4, u0, min(g.c, u0 + per)); break;
-    case Spatial.Argmax: walkArgmax(g, p1, p2, p3, (a8 & 1) != 0, (a8 & 2) != 0, scratch, u0, min(g.rows, u0 + per)); break;
-    default: avgPoolKernel(g, p1, p3, (a8 & 1) != 0, scratch, u0, min(g.rows, u0 + per)); // AvgPool
+    case Spatial.Argmax: case Spatial.AvgPool: {
+      const q1 = min(g.rows, u0 + per), scatter = (a8 & 1) != 0;
+      // a scatter's images of po (input-shaped), or an average's windows, zeroed: the kernels add
+      const C4 = <usize>g.c << 2, P = g.oh * g.ow, image = <usize>g.h * g.w * C4;
+      if (scatter) memory.fill(p3 + <usize>(u0 / P) * image, 0, <usize>((q1 - u0) / P) * image);
+      else if (kind == Spatial.AvgPool) memory.fill(p3 + <usize>u0 * C4, 0, <usize>(q1 - u0) * C4);
+      if (kind == Spatial.Argmax) walkArgmax(g, p1, p2, p3, scatter, (a8 & 2) != 0, scratch, u0, q1);
+      else avgPoolKernel(g, p1, p3, scatter, scratch, u0, q1);
+    }
   }
+  // an input gradient accumulated in a padded image: its images copied out to dx
+  if ((kind == Spatial.ConvInput || kind == Spatial.DepthwiseInput) && !g.unpadded) copyPadded(g, <usize>jobArgAt(a, 9), p1, false, u0, n1);
 }

@@ -18,8 +18,8 @@
 import { Op, DType } from "../../build/generated/opcodes";
 import { Record, Grads } from "../record";
 import { newTensor, dataPtr, dimOf, scratchTake, scratchMark, scratchRelease, commitRecord, packPanels, zerosLike } from "../../build/generated/extra-imports";
-import { Geometry, GEOMETRY_BYTES, copyPadded, tapOffsets, rowBases } from "../kernels/conv";
-import { Spatial, convForwardJob, convFilterJob, convInputJob, depthwiseJob, poolJob } from "./spatial-jobs";
+import { Geometry, GEOMETRY_BYTES, tapOffsets, rowBases } from "../kernels/conv";
+import { Spatial, padJob, convForwardJob, convFilterJob, convInputJob, depthwiseJob, poolJob } from "./spatial-jobs";
 import { panelsBytes } from "../kernels/gemm";
 
 const ATTRS = 9; // sh, sw, same, kh, kw, h, w, dh, dw
@@ -54,29 +54,28 @@ function run(op: i32, a: i32, b: i32, attrs: usize): i32 {
   }
   const out = newTensor(DType.Float32, 4, shape);
   const po = dataPtr(out), pa = dataPtr(a), pb = dataPtr(b);
-  // zeroed unless every element is written: the forward ops' outputs, and an input gradient
-  // accumulated into a padded image and copied out
-  const written = op == Op.Conv2D || op == Op.MaxPool || op == Op.DepthwiseConv2D || isBackpropInput(op) && !g.unpadded;
+  // zeroed here for the filter gradients (the kernels add into it); the other kernels' tasks write
+  // or zero their own parts (spatial-jobs.ts)
+  const written = op != Op.Conv2DBackpropFilter && op != Op.DepthwiseBackpropFilter;
   if (!work || !written) {
     memory.fill(po, 0, <usize>load<i32>(shape) * load<i32>(shape, 4) * load<i32>(shape, 8) * load<i32>(shape, 12) << 2);
   }
   if (work) {
     if (conv || depthwise) {
-      // the padded image (the image itself when no window reads padding; an input gradient's zeroed
-      // dx serves as its own), and the row table (and the tap table for the gemm kernels)
-      const x = isBackpropInput(op) ? po : pa;
-      let img = x;
+      // the padded image (the image itself when no window reads padding; an input gradient's dx
+      // serves as its own, zeroed and copied out by the tasks), and the row table (and the tap
+      // table for the gemm kernels)
+      let img = isBackpropInput(op) ? po : pa;
       if (!g.unpadded) {
         img = scratchTake(g.paddedBytes);
-        if (isBackpropInput(op)) memory.fill(img, 0, g.paddedBytes);
-        else copyPadded(g, x, img, true);
+        if (!isBackpropInput(op)) padJob(g, pa, img);
       }
       const bases = scratchTake(<usize>M << 2);
       rowBases(g, bases);
       if (depthwise) {
         if (op == Op.DepthwiseConv2D) depthwiseJob(0, g, img, bases, pb, po);
         else if (op == Op.DepthwiseBackpropFilter) depthwiseJob(2, g, img, bases, pb, po);
-        else depthwiseJob(1, g, img, bases, pb, pa);
+        else depthwiseJob(1, g, img, bases, pb, pa, po);
       } else {
         const offsets = scratchTake(<usize>K << 2);
         tapOffsets(g, offsets);
@@ -88,9 +87,8 @@ function run(op: i32, a: i32, b: i32, attrs: usize): i32 {
         else packPanels(pb, CO, 1, rows, cols, panels);
         if (op == Op.Conv2D) convForwardJob(g, img, bases, offsets, panels, po);
         else if (op == Op.Conv2DBackpropFilter) convFilterJob(g, img, bases, offsets, panels, po);
-        else convInputJob(g, img, bases, offsets, pa, panels);
+        else convInputJob(g, img, bases, offsets, pa, panels, po);
       }
-      if (isBackpropInput(op) && !g.unpadded) copyPadded(g, po, img, false);
     } else if (op == Op.MaxPool) poolJob(Spatial.Argmax, g, b != 0 ? pb : pa, pa, po, false, b == 0);
     else if (op == Op.MaxPoolGrad) poolJob(Spatial.Argmax, g, pa, pb, po, true, false);
     else poolJob(Spatial.AvgPool, g, pa, 0, po, op == Op.AvgPoolGrad, false);

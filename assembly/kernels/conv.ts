@@ -64,14 +64,14 @@ function padBefore(n: i32, k: i32, s: i32, same: bool): i32 {
 }
 
 /**
- * Copies image x [N,H,W,C] into the padded buffer xb, zero outside the image (toPadded), or the
- * image part of xb back into x (its adjoint, for the input gradient).
+ * Copies images n0..n1-1 of x [N,H,W,C] into the padded buffer xb, zero outside the image
+ * (toPadded), or the image part of xb back into x (its adjoint, for the input gradient).
  */
-export function copyPadded(g: Geometry, x: usize, xb: usize, toPadded: bool): void {
+export function copyPadded(g: Geometry, x: usize, xb: usize, toPadded: bool, n0: i32, n1: i32): void {
   const pixel = <usize>g.c << 2, rowBytes = <usize>g.wb * pixel, imageRow = <usize>g.w * pixel;
   const left = <usize>g.pl * pixel, right = rowBytes - left - imageRow;
-  let padded = xb, image = x;
-  for (let n = 0; n < g.n; n++) for (let hb = 0; hb < g.hb; hb++) {
+  let padded = xb + <usize>n0 * g.hb * rowBytes, image = x + <usize>n0 * g.h * imageRow;
+  for (let n = n0; n < n1; n++) for (let hb = 0; hb < g.hb; hb++) {
     const h = hb - g.pt;
     if (h >= 0 && h < g.h) {
       if (toPadded) {
