@@ -18,8 +18,8 @@
 import { Op, DType } from "../../build/generated/opcodes";
 import { Record, Grads } from "../record";
 import { newTensor, dataPtr, dimOf, scratchTake, scratchMark, scratchRelease, commitRecord, packPanels, zerosLike } from "../../build/generated/extra-imports";
-import { Geometry, GEOMETRY_BYTES, tapOffsets, rowBases } from "../kernels/conv";
-import { Spatial, padJob, convForwardJob, convFilterJob, convInputJob, depthwiseJob, poolJob } from "./spatial-jobs";
+import { Geometry, GEOMETRY_BYTES, BLOCK_BYTES, FILTER_ROWS, tapOffsets, rowBases } from "../kernels/conv";
+import { Spatial, job } from "./spatial-jobs";
 import { panelsBytes } from "../kernels/gemm";
 
 const ATTRS = 9; // sh, sw, same, kh, kw, h, w, dh, dw
@@ -68,14 +68,16 @@ function run(op: i32, a: i32, b: i32, attrs: usize): i32 {
       let img = isBackpropInput(op) ? po : pa;
       if (!g.unpadded) {
         img = scratchTake(g.paddedBytes);
-        if (!isBackpropInput(op)) padJob(g, pa, img);
+        if (!isBackpropInput(op)) job(Spatial.Pad, g.n, <f64>g.paddedBytes / g.n, 1, g, pa, img, 0, 0, 0); // (bytes as its work)
       }
       const bases = scratchTake(<usize>M << 2);
       rowBases(g, bases);
+      const P = g.oh * g.ow, taps = g.kh * g.kw;
       if (depthwise) {
-        if (op == Op.DepthwiseConv2D) depthwiseJob(0, g, img, bases, pb, po);
-        else if (op == Op.DepthwiseBackpropFilter) depthwiseJob(2, g, img, bases, pb, po);
-        else depthwiseJob(1, g, img, bases, pb, pa, po);
+        const pixel = <f64>taps * CO; // multiply-adds of an output pixel
+        if (op == Op.DepthwiseConv2D) job(Spatial.DepthwiseForward, M, pixel, 1, g, img, bases, pb, po, 0);
+        else if (op == Op.DepthwiseBackpropFilter) job(Spatial.DepthwiseFilter, g.c, M * pixel / g.c, g.c >= 64 ? 16 : 4, g, img, bases, pb, po, 0);
+        else job(Spatial.DepthwiseInput, g.n, P * pixel, 1, g, img, bases, pb, pa, 0, 0, po);
       } else {
         const offsets = scratchTake(<usize>K << 2);
         tapOffsets(g, offsets);
@@ -85,13 +87,20 @@ function run(op: i32, a: i32, b: i32, attrs: usize): i32 {
         const panels = scratchTake(panelsBytes(rows, cols));
         if (op == Op.Conv2DBackpropInput) packPanels(pb, 1, CO, rows, cols, panels);
         else packPanels(pb, CO, 1, rows, cols, panels);
-        if (op == Op.Conv2D) convForwardJob(g, img, bases, offsets, panels, po);
-        else if (op == Op.Conv2DBackpropFilter) convFilterJob(g, img, bases, offsets, panels, po);
-        else convInputJob(g, img, bases, offsets, pa, panels, po);
+        const pixel = <f64>K * CO;
+        // per-thread scratch: the gathered taps or dy rows (and the input gradient's products), and a block
+        if (op == Op.Conv2D) job(Spatial.ConvForward, M, pixel, 4, g, img, bases, offsets, panels, (<usize>K << 4) + BLOCK_BYTES, po);
+        else if (op == Op.Conv2DBackpropFilter) job(Spatial.ConvFilter, (K + 3) >> 2, M * pixel / K * 4, 1, g, img, bases, offsets, panels, (<usize>FILTER_ROWS << 4) + BLOCK_BYTES, po);
+        else job(Spatial.ConvInput, g.n, P * pixel, 1, g, img, bases, offsets, pa, (<usize>CO << 4) + (<usize>((K + 7) >> 3) << 7) + BLOCK_BYTES, panels, po);
       }
-    } else if (op == Op.MaxPool) poolJob(Spatial.Argmax, g, b != 0 ? pb : pa, pa, po, false, b == 0);
-    else if (op == Op.MaxPoolGrad) poolJob(Spatial.Argmax, g, pa, pb, po, true, false);
-    else poolJob(Spatial.AvgPool, g, pa, 0, po, op == Op.AvgPoolGrad, false);
+    } else {
+      // max pooling walks the argmax of b (given) or a; its gradient scatters dy (b) there. Scatters
+      // go in whole images, gathers in blocks of output pixels
+      const scatter = op == Op.MaxPoolGrad || op == Op.AvgPoolGrad, window = <f64>g.kh * g.kw * g.c, P = g.oh * g.ow;
+      job(op == Op.MaxPool || op == Op.MaxPoolGrad ? Spatial.Argmax : Spatial.AvgPool, scatter ? g.n : M, scatter ? P * window : window, 1,
+        g, op == Op.MaxPool && b != 0 ? pb : pa, op == Op.MaxPool ? pa : pb, po, 0, (<usize>g.c << 3) + 15 & ~15,
+        <usize>scatter | <usize>(op == Op.MaxPool && b == 0) << 1);
+    }
   }
   const inputs = b != 0 ? 2 : 1;
   const rec = Record.build(scratchTake(Record.bytesFor(1, inputs, ATTRS)), op, 1, inputs, ATTRS).setOutput(0, out).setInput(0, a);
