@@ -37,8 +37,14 @@ export function job(kind: i32, units: i32, unitWork: f64, align: i32, g: Geometr
   if (worthThreads(threadSlots(), units * unitWork)) {
     per = max(1, <i32>(TASK_MACS / unitWork));
     per = ceilDiv(per, align) * align;
-    // a filter gradient with few tap groups (3 for a 3×3×1 filter) also splits df's 8-column blocks
-    if (kind == Spatial.ConvFilter && units < 8) { split = min((g.co + 7) >> 3, ceilDiv(8, units)); units *= split; per = 1; }
+    if (kind == Spatial.ConvFilter) {
+      // every task of a filter gradient reads all of dy and the image (its rows are the sums'
+      // terms): ~6 tasks of tap groups (36 tasks of one group made 173 MB of reads for the bench's
+      // second layer against ~10 MB on one thread). With few groups (3 for a 3×3×1 filter), df's
+      // 8-column blocks instead, each task all taps and only its columns of dy.
+      per = ceilDiv(units, 6);
+      if (units < 6 && g.co > 8) { split = (g.co + 7) >> 3; units = split; per = 1; }
+    }
   }
   const tasks = ceilDiv(units, per), args = jobArgs();
   store<usize>(args, changetype<usize>(g)); store<usize>(args, a1, 4); store<usize>(args, a2, 8); store<usize>(args, a3, 12);
@@ -63,9 +69,10 @@ export function spatialTask(kind: i32, t: i32, slot: i32): void {
     case Spatial.Pad: copyPadded(g, p1, p2, true, u0, u1); break;
     case Spatial.ConvForward: convForward(g, p1, p2, p3, p4, scratch, <usize>a8, scratch + (<usize>g.taps << 4), u0, u1); break;
     case Spatial.ConvFilter: {
-      // units: tap groups, or with `split` parts (one a task) (tap group, part of df's column blocks)
-      const split = jobArgAt(a, 11), colBlocks = (g.co + 7) >> 3, blocks = ceilDiv(colBlocks, split), tg = u0 / split, jb = u0 % split * blocks;
-      convFilter(g, p1, p2, p3, p4, scratch, <usize>a8, scratch + (<usize>FILTER_ROWS << 4), tg, split == 1 ? u1 : tg + 1, jb, min(colBlocks, jb + blocks));
+      // units: tap groups, or with `split` (one a task) df's 8-column blocks
+      const split = jobArgAt(a, 11) > 1;
+      convFilter(g, p1, p2, p3, p4, scratch, <usize>a8, scratch + (<usize>FILTER_ROWS << 4),
+        split ? 0 : u0, split ? (g.taps + 3) >> 2 : u1, split ? u0 : 0, split ? u1 : (g.co + 7) >> 3);
       break;
     }
     case Spatial.ConvInput: {

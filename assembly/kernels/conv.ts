@@ -108,8 +108,9 @@ export const BLOCK_BYTES: usize = 32 * 4;
 
 /**
  * dst[r][j] = Σ_p pa[p][r] · B(p, j) for r < rows, j < n (or with `add`, +=), rows of dst `dstRow`
- * bytes apart: four rows packed [k][4] (gemm's layout) times B packed in 8-column panels
- * (packPanels' layout: block jb's row p at pb + jb·blockStride + 32·p), with the 4×8 f32x4
+ * bytes apart: four rows packed [k][4] (gemm's layout) times B in 8-column blocks (block jb's
+ * row p at pb + jb·blockStride + bRow·p: packPanels' layout, bRow 32, or a matrix whose row
+ * length is a multiple of 8 read in place, blockStride 32), with the 4×8 f32x4
  * register-blocked loop of linalg.ts. One function for the three conv kernels (one copy of the
  * loop in the wasm). The loop over column blocks lives here, not in the callers, because V8
  * unrolls only nested loops: as the function's outermost loop the k loop ran 34 instructions per
@@ -119,7 +120,7 @@ export const BLOCK_BYTES: usize = 32 * 4;
  * instruction count of the bench's cnn step 9 % lower. A full block goes from the registers
  * straight to dst, a partial one through `block` (BLOCK_BYTES of scratch).
  */
-function dot4xN(pa: usize, pb: usize, blockStride: usize, k: i32, dst: usize, dstRow: usize, rows: i32, n: i32, add: bool, block: usize): void {
+function dot4xN(pa: usize, pb: usize, blockStride: usize, bRow: usize, k: i32, dst: usize, dstRow: usize, rows: i32, n: i32, add: bool, block: usize): void {
   for (let j0 = 0; j0 < n; j0 += 8) {
     let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
     let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
@@ -133,7 +134,7 @@ function dot4xN(pa: usize, pb: usize, blockStride: usize, k: i32, dst: usize, ds
       s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
       s20 = f32x4.add(s20, f32x4.mul(x2, b0)); s21 = f32x4.add(s21, f32x4.mul(x2, b1));
       s30 = f32x4.add(s30, f32x4.mul(x3, b0)); s31 = f32x4.add(s31, f32x4.mul(x3, b1));
-      a += 16; b += 32;
+      a += 16; b += bRow;
     }
     pb += blockStride;
     const w = min(8, n - j0), full = rows == 4 && w == 8;
@@ -191,7 +192,7 @@ export function convForward(g: Geometry, img: usize, bases: usize, offsets: usiz
     // a last group of fewer than 4 rows repeats its last row and stores only the real ones
     gatherGroup(group, img + lastRow(bases, row, r1 - 1), img + lastRow(bases, row + 1, r1 - 1),
       img + lastRow(bases, row + 2, r1 - 1), img + lastRow(bases, row + 3, r1 - 1), offsets, K, g.c);
-    dot4xN(group, panels, <usize>K << 5, K, out + <usize>row * rowBytes, rowBytes, min(4, r1 - row), CO, false, block);
+    dot4xN(group, panels, <usize>K << 5, 32, K, out + <usize>row * rowBytes, rowBytes, min(4, r1 - row), CO, false, block);
   }
 }
 
@@ -199,8 +200,9 @@ export const FILTER_ROWS = 128; // output pixels per pass of the filter gradient
 
 /**
  * df [K × CO] += colsᵀ · dy for the taps of groups tg0..tg1-1 (four taps a group) and the columns
- * of 8-column blocks jb0..jb1-1, with dy [M × CO] packed by packPanels (block jb's row `row` at
- * dy + jb·M·32 + row·32). Every element of df sums its rows in row order whatever the range (a
+ * of 8-column blocks jb0..jb1-1, with dy [M × CO] read in place when CO is a multiple of 8,
+ * else packed by packPanels (block jb's row `row` at dy + jb·M·32 + row·32): the pack was a
+ * serial pass over dy on the calling thread, 6.4 MB for the bench's first layer. Every element of df sums its rows in row order whatever the range (a
  * range splits df, never the sum), so ranges give the whole call's bits.
  * For each chunk of rows and four taps, the taps' values are first gathered into `group` [rows][4]
  * (one 16-byte load per row when C is a multiple of 4), then every 8-column block of dy is
@@ -210,7 +212,8 @@ export function convFilter(g: Geometry, img: usize, bases: usize, offsets: usize
   const M = g.rows, K = g.taps, CO = g.co;
   const rowBytes = <usize>CO << 2, cols = min(CO, jb1 << 3) - (jb0 << 3);
   const adjacent = (g.c & 3) == 0; // then taps p0..p0+3 (p0 a multiple of 4) are adjacent channels
-  dy += <usize>jb0 * (<usize>M << 5); df += <usize>jb0 << 5;
+  const inPlace = (CO & 7) == 0, dyRow: usize = inPlace ? rowBytes : 32, blockStride: usize = inPlace ? 32 : <usize>M << 5;
+  dy += <usize>jb0 * blockStride; df += <usize>jb0 << 5;
   for (let r0 = 0; r0 < M; r0 += FILTER_ROWS) {
     const r1 = min(M, r0 + FILTER_ROWS);
     for (let p0 = tg0 << 2, end = min(K, tg1 << 2); p0 < end; p0 += 4) {
@@ -227,7 +230,7 @@ export function convFilter(g: Geometry, img: usize, bases: usize, offsets: usize
         }
         to += 16; pr += 4;
       }
-      dot4xN(group, dy + (<usize>r0 << 5), <usize>M << 5, r1 - r0, df + <usize>p0 * rowBytes, rowBytes, min(4, K - p0), cols, true, block);
+      dot4xN(group, dy + <usize>r0 * dyRow, blockStride, dyRow, r1 - r0, df + <usize>p0 * rowBytes, rowBytes, min(4, K - p0), cols, true, block);
     }
   }
 }
@@ -264,7 +267,7 @@ function convInputRows(g: Geometry, dimg: usize, bases: usize, offsets: usize, d
       store<f32>(to, load<f32>(d2 + q), 8); store<f32>(to, load<f32>(d3 + q), 12);
       to += 16;
     }
-    dot4xN(group, panels, <usize>CO << 5, CO, products, productRow, 4, blocks << 3, false, block);
+    dot4xN(group, panels, <usize>CO << 5, 32, CO, products, productRow, 4, blocks << 3, false, block);
     for (let jb = 0; jb < blocks; jb++) {
       const p0 = jb << 3, w = min(8, K - p0);
       const first = <usize>load<u32>(offsets + (<usize>p0 << 2));
