@@ -199,8 +199,9 @@ export function convForward(g: Geometry, img: usize, bases: usize, offsets: usiz
 export const FILTER_ROWS = 128; // output pixels per pass of the filter gradient: their dy and windows stay in L1
 
 /**
- * df [K × CO] += colsᵀ · dy for the taps of groups tg0..tg1-1 (four taps a group) and the columns
- * of 8-column blocks jb0..jb1-1, with dy [M × CO] read in place when CO is a multiple of 8,
+ * df += colsᵀ · dy for the taps of groups tg0..tg1-1 (four taps a group) and the columns of
+ * 8-column blocks jb0..jb1-1 (df: the element of tap 4·tg0 and column 8·jb0, taps dfRow bytes
+ * apart), with dy [M × CO] read in place when CO is a multiple of 8,
  * else packed by packPanels (block jb's row `row` at dy + jb·M·32 + row·32): the pack was a
  * serial pass over dy on the calling thread, 6.4 MB for the bench's first layer. Every element of df sums its rows in row order whatever the range (a
  * range splits df, never the sum), so ranges give the whole call's bits.
@@ -208,12 +209,12 @@ export const FILTER_ROWS = 128; // output pixels per pass of the filter gradient
  * (one 16-byte load per row when C is a multiple of 4), then every 8-column block of dy is
  * multiplied against them through one pointer, as in gemm.
  */
-export function convFilter(g: Geometry, img: usize, bases: usize, offsets: usize, dy: usize, group: usize, df: usize, block: usize, tg0: i32, tg1: i32, jb0: i32, jb1: i32): void {
+export function convFilter(g: Geometry, img: usize, bases: usize, offsets: usize, dy: usize, group: usize, df: usize, dfRow: usize, block: usize, tg0: i32, tg1: i32, jb0: i32, jb1: i32): void {
   const M = g.rows, K = g.taps, CO = g.co;
   const rowBytes = <usize>CO << 2, cols = min(CO, jb1 << 3) - (jb0 << 3);
   const adjacent = (g.c & 3) == 0; // then taps p0..p0+3 (p0 a multiple of 4) are adjacent channels
   const inPlace = (CO & 7) == 0, dyRow: usize = inPlace ? rowBytes : 32, blockStride: usize = inPlace ? 32 : <usize>M << 5;
-  dy += <usize>jb0 * blockStride; df += <usize>jb0 << 5;
+  dy += <usize>jb0 * blockStride; df -= <usize>(tg0 << 2) * dfRow;
   for (let r0 = 0; r0 < M; r0 += FILTER_ROWS) {
     const r1 = min(M, r0 + FILTER_ROWS);
     for (let p0 = tg0 << 2, end = min(K, tg1 << 2); p0 < end; p0 += 4) {
@@ -230,7 +231,7 @@ export function convFilter(g: Geometry, img: usize, bases: usize, offsets: usize
         }
         to += 16; pr += 4;
       }
-      dot4xN(group, dy + <usize>r0 * dyRow, blockStride, dyRow, r1 - r0, df + <usize>p0 * rowBytes, rowBytes, min(4, K - p0), cols, true, block);
+      dot4xN(group, dy + <usize>r0 * dyRow, blockStride, dyRow, r1 - r0, df + <usize>p0 * dfRow, dfRow, min(4, K - p0), cols, true, block);
     }
   }
 }

@@ -57,15 +57,16 @@ export function depthwiseInput(g: Geometry, dimg: usize, bases: usize, f: usize,
 
 /**
  * df[i, j, c, k] += Σ_row img[base(row) + tap(i, j) + c] · dy[row, c·M + k] for input channels
- * c0..c1-1 (df zeroed by the caller): a channel range splits df, never its sums over rows, which
- * run in row order (f32x4 lanes round as scalars do), so ranges give the whole call's bits.
+ * c0..c1-1 (df: the element of tap 0 and output channel c0·M, taps dfRow bytes apart; zeroed by
+ * the caller): a channel range splits df, never its sums over rows, which run in row order (f32x4
+ * lanes round as scalars do), so ranges give the whole call's bits.
  */
-export function depthwiseFilter(g: Geometry, img: usize, bases: usize, dy: usize, df: usize, c0: i32, c1: i32): void {
+export function depthwiseFilter(g: Geometry, img: usize, bases: usize, dy: usize, df: usize, dfRow: usize, c0: i32, c1: i32): void {
   const C = g.c, CO = g.co, M = CO / C, rowBytes = <usize>CO << 2, rows = g.rows;
   const inOff = <usize>c0 << 2, outOff = <usize>(c0 * M) << 2;
   for (let row = 0; row < rows; row++) {
     const base = img + <usize>load<u32>(bases + (<usize>row << 2)) + inOff, d = dy + <usize>row * rowBytes + outOff;
     for (let i = 0; i < g.kh; i++) for (let j = 0; j < g.kw; j++)
-      addGroupProducts(df + <usize>(i * g.kw + j) * rowBytes + outOff, base + tapOffset(g, i, j), d, c1 - c0, M);
+      addGroupProducts(df + <usize>(i * g.kw + j) * dfRow, base + tapOffset(g, i, j), d, c1 - c0, M);
   }
 }
