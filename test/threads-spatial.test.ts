@@ -31,9 +31,19 @@ function valueAndGrads(inputs: ND[], op: (...t: Tensor[]) => Tensor, dySeed = 99
   });
 }
 
-/** Runs the case with 1, 2 and 3 threads and expects the same bits from each; returns the 1-thread results. */
+const sum = (a: number[]) => a.reduce((p, q) => p + q, 0);
+
+/**
+ * Runs the case with 1, 2 and 3 threads and expects the same bits from each, and that the 2-thread
+ * run split work into tasks (the counters count only jobs of several tasks); returns the 1-thread results.
+ */
 function sameBits(what: string, inputs: ND[], op: (...t: Tensor[]) => Tensor): Float32Array[] {
-  const runs = [1, 2, 3].map(n => { setThreads(n); return valueAndGrads(inputs, op); });
+  const runs = [1, 2, 3].map(n => {
+    setThreads(n);
+    const before = sum(tasksRun()), out = valueAndGrads(inputs, op);
+    if (n === 2) expect(sum(tasksRun()) - before, `${what}: tasks run on 2 threads`).toBeGreaterThan(1);
+    return out;
+  });
   for (const n of [1, 2]) for (let k = 0; k < runs[0].length; k++) {
     expect(runs[0][k].length, `${what}: output ${k}`).toBeGreaterThan(0);
     expect(firstDiff(runs[0][k], runs[n][k]), `${what}: output ${k} (0: value, then the gradients), ${n + 1} threads vs 1`).toBe(-1);
@@ -86,7 +96,7 @@ describe('threaded spatial kernels: the same bits for 1, 2 and 3 threads', () =>
       [[5, 23, 21, 12], [3, 3, 12, 20], 1, 'same', 1], // odd sizes: M = 2415, K = 108, CO = 20
       [[6, 31, 29, 8], [5, 5, 8, 13], 2, 'valid', 1], // stride 2 VALID, CO not a multiple of 8
       [[4, 27, 25, 12], [3, 3, 12, 16], 1, 'same', 2], // dilated
-      [[7, 19, 17, 10], [4, 3, 10, 24], 3, 'same', 1], // stride 3, C not a multiple of 4, OH·OW odd
+      [[7, 37, 37, 10], [4, 3, 10, 24], 3, 'same', 1], // stride 3, C not a multiple of 4, OH·OW = 169
       [[1, 64, 60, 16], [3, 3, 16, 24], 1, 'same', 1], // batch 1: the input gradient stays one task
       [[8, 48, 48, 1], [3, 3, 1, 16], 1, 'same', 1], // the bench's first layer: 3 tap groups × 2 column blocks
       [[4, 28, 28, 16], [3, 3, 16, 32], 2, 'same', 1], // its second
@@ -117,9 +127,9 @@ describe('threaded spatial kernels: the same bits for 1, 2 and 3 threads', () =>
 
   it('depthwiseConv2d: value and both gradients (multiplier 1 and 2, batch 1)', () => {
     const cases: [number[], number[], number, 'same' | 'valid'][] = [
-      [[5, 40, 40, 36], [3, 3, 36, 1], 1, 'same'], // M = 1 (f32x4 over channels), C = 36: 9 channel tasks
-      [[6, 37, 35, 20], [3, 3, 20, 2], 2, 'valid'], // M = 2
-      [[1, 90, 90, 68], [3, 3, 68, 1], 1, 'same'], // batch 1, C ≥ 64 (16 channels a filter task)
+      [[5, 40, 40, 36], [3, 3, 36, 1], 1, 'same'], // M = 1 (f32x4 over channels), filter tasks of 32 and 4 channels
+      [[6, 75, 71, 20], [3, 3, 20, 2], 2, 'valid'], // M = 2
+      [[1, 90, 90, 68], [3, 3, 68, 1], 1, 'same'], // batch 1, filter tasks of 48 and 20 channels
     ];
     for (const [xs, fs, s, p] of cases) {
       const x = uniform(xs, -1, 1, xs[1]), f = uniform(fs, -1, 1, fs[3] + 9);
