@@ -18,9 +18,8 @@
 import { Op, DType } from "../../build/generated/opcodes";
 import { Record, Grads } from "../record";
 import { newTensor, dataPtr, dimOf, scratchTake, scratchMark, scratchRelease, commitRecord, packPanels, zerosLike } from "../../build/generated/extra-imports";
-import { Geometry, GEOMETRY_BYTES, BLOCK_BYTES, FILTER_ROWS, copyPadded, tapOffsets, rowBases, convForward, convFilter, convInput } from "../kernels/conv";
-import { depthwiseForward, depthwiseInput, depthwiseFilter } from "../kernels/depthwise";
-import { walkArgmax, avgPoolKernel } from "../kernels/pool";
+import { Geometry, GEOMETRY_BYTES, BLOCK_BYTES, FILTER_ROWS, tapOffsets, rowBases } from "../kernels/conv";
+import { Spatial, job } from "./spatial-jobs";
 import { panelsBytes } from "../kernels/gemm";
 
 const ATTRS = 9; // sh, sw, same, kh, kw, h, w, dh, dw
@@ -55,46 +54,61 @@ function run(op: i32, a: i32, b: i32, attrs: usize): i32 {
   }
   const out = newTensor(DType.Float32, 4, shape);
   const po = dataPtr(out), pa = dataPtr(a), pb = dataPtr(b);
-  // zeroed unless every element is written: the forward ops' outputs, the filter gradients, and an
-  // input gradient accumulated into a padded image and copied out
-  const written = op == Op.Conv2D || op == Op.MaxPool || depthwise && !isBackpropInput(op) || isBackpropInput(op) && !g.unpadded;
+  // zeroed here for the filter gradients (the kernels add into it); the other kernels' tasks write
+  // or zero their own parts (spatial-jobs.ts)
+  const written = op != Op.Conv2DBackpropFilter && op != Op.DepthwiseBackpropFilter;
   if (!work || !written) {
     memory.fill(po, 0, <usize>load<i32>(shape) * load<i32>(shape, 4) * load<i32>(shape, 8) * load<i32>(shape, 12) << 2);
   }
   if (work) {
     if (conv || depthwise) {
-      // the padded image (the image itself when no window reads padding; an input gradient's zeroed
-      // dx serves as its own), and the row table (and the tap table for the gemm kernels)
-      const x = isBackpropInput(op) ? po : pa;
-      let img = x;
+      // the padded image (the image itself when no window reads padding; an input gradient's dx
+      // serves as its own, zeroed and copied out by the tasks), and the row table (and the tap
+      // table for the gemm kernels)
+      let img = isBackpropInput(op) ? po : pa;
       if (!g.unpadded) {
         img = scratchTake(g.paddedBytes);
-        if (isBackpropInput(op)) memory.fill(img, 0, g.paddedBytes);
-        else copyPadded(g, x, img, true);
+        if (!isBackpropInput(op)) job(Spatial.Pad, g.n, <f64>g.paddedBytes / g.n, 1, g, pa, img, 0, 0, 0); // (bytes as its work)
       }
       const bases = scratchTake(<usize>M << 2);
       rowBases(g, bases);
+      const P = g.oh * g.ow, taps = g.kh * g.kw;
       if (depthwise) {
-        if (op == Op.DepthwiseConv2D) depthwiseForward(g, img, bases, pb, po);
-        else if (op == Op.DepthwiseBackpropFilter) depthwiseFilter(g, img, bases, pb, po);
-        else depthwiseInput(g, img, bases, pb, pa);
+        const pixel = <f64>taps * CO; // multiply-adds of an output pixel
+        if (op == Op.DepthwiseConv2D) job(Spatial.DepthwiseForward, M, pixel, 1, g, img, bases, pb, po, 0);
+        // (two tasks of half the channels, at least 16: every task walks all rows and taps for its
+        // channels, so narrower ones repeat that loop for less work each; 16-channel tasks measured
+        // 0.8-1.0× on 2 threads for 64 and 128 channels, 4-channel ones 0.6× for 16)
+        else if (op == Op.DepthwiseBackpropFilter) job(Spatial.DepthwiseFilter, g.c, M * pixel / g.c, max(16, ((g.c + 1) >> 1) + 15 & ~15), g, img, bases, pb, po, 0);
+        else job(Spatial.DepthwiseInput, g.n, P * pixel, 1, g, img, bases, pb, pa, 0, 0, po);
       } else {
         const offsets = scratchTake(<usize>K << 2);
         tapOffsets(g, offsets);
-        // b packed in 8-column panels: the filter [K × CO], filterᵀ [CO × K], or dy [M × CO] (so
-        // dot4xN has one layout for B; reading dy in place when CO is a multiple of 8 timed the same)
+        // b packed in 8-column panels: the filter [K × CO], filterᵀ [CO × K], or dy [M × CO] (read
+        // in place when CO is a multiple of 8: conv.ts convFilter)
         const rows = op == Op.Conv2D ? K : op == Op.Conv2DBackpropInput ? CO : M, cols = op == Op.Conv2DBackpropInput ? K : CO;
-        const panels = scratchTake(panelsBytes(rows, cols));
-        if (op == Op.Conv2DBackpropInput) packPanels(pb, 1, CO, rows, cols, panels);
-        else packPanels(pb, CO, 1, rows, cols, panels);
-        if (op == Op.Conv2D) convForward(g, img, bases, offsets, panels, scratchTake(<usize>K << 4), po, scratchTake(BLOCK_BYTES));
-        else if (op == Op.Conv2DBackpropFilter) convFilter(g, img, bases, offsets, panels, scratchTake(FILTER_ROWS << 4), po, scratchTake(BLOCK_BYTES));
-        else convInput(g, img, bases, offsets, pa, panels, scratchTake(<usize>CO << 4), scratchTake(<usize>((K + 7) >> 3) << 7), scratchTake(BLOCK_BYTES));
+        let panels = pb;
+        if (op != Op.Conv2DBackpropFilter || (CO & 7) != 0) {
+          panels = scratchTake(panelsBytes(rows, cols));
+          if (op == Op.Conv2DBackpropInput) packPanels(pb, 1, CO, rows, cols, panels);
+          else packPanels(pb, CO, 1, rows, cols, panels);
+        }
+        const pixel = <f64>K * CO;
+        // per-thread scratch: the gathered taps or dy rows (and the input gradient's products), and a block
+        if (op == Op.Conv2D) job(Spatial.ConvForward, M, pixel, 4, g, img, bases, offsets, panels, (<usize>K << 4) + BLOCK_BYTES, po);
+        else if (op == Op.Conv2DBackpropFilter) job(Spatial.ConvFilter, (K + 3) >> 2, M * pixel / K * 4, 1, g, img, bases, offsets, panels, (<usize>FILTER_ROWS << 4) + BLOCK_BYTES, po);
+        else job(Spatial.ConvInput, g.n, P * pixel, 1, g, img, bases, offsets, pa, (<usize>CO << 4) + (<usize>((K + 7) >> 3) << 7) + BLOCK_BYTES, panels, po);
       }
-      if (isBackpropInput(op) && !g.unpadded) copyPadded(g, po, img, false);
-    } else if (op == Op.MaxPool) walkArgmax(g, b != 0 ? pb : pa, pa, po, false, b == 0, scratchTake(<usize>g.c << 3));
-    else if (op == Op.MaxPoolGrad) walkArgmax(g, pa, pb, po, true, false, scratchTake(<usize>g.c << 3));
-    else avgPoolKernel(g, pa, po, op == Op.AvgPoolGrad, scratchTake(<usize>g.c << 2));
+    } else {
+      // max pooling walks the argmax of b (given) or a; its gradient scatters dy (b) there. Scatters
+      // go in whole images, gathers in blocks of output pixels. The work of a window element counts
+      // as 16 multiply-adds: the pools' scalar loops took ~2.7 ns an element (maxPool 2×2 on
+      // [128,28,28,16], 1 thread) against ~0.16 ns a conv multiply-add
+      const scatter = op == Op.MaxPoolGrad || op == Op.AvgPoolGrad, window = <f64>g.kh * g.kw * g.c * 16, P = g.oh * g.ow;
+      job(op == Op.MaxPool || op == Op.MaxPoolGrad ? Spatial.Argmax : Spatial.AvgPool, scatter ? g.n : M, scatter ? P * window : window, 1,
+        g, op == Op.MaxPool && b != 0 ? pb : pa, op == Op.MaxPool ? pa : pb, po, 0, (<usize>g.c << 3) + 15 & ~15,
+        <usize>scatter | <usize>(op == Op.MaxPool && b == 0) << 1);
+    }
   }
   const inputs = b != 0 ? 2 : 1;
   const rec = Record.build(scratchTake(Record.bytesFor(1, inputs, ATTRS)), op, 1, inputs, ATTRS).setOutput(0, out).setInput(0, a);

@@ -64,14 +64,14 @@ function padBefore(n: i32, k: i32, s: i32, same: bool): i32 {
 }
 
 /**
- * Copies image x [N,H,W,C] into the padded buffer xb, zero outside the image (toPadded), or the
- * image part of xb back into x (its adjoint, for the input gradient).
+ * Copies images n0..n1-1 of x [N,H,W,C] into the padded buffer xb, zero outside the image
+ * (toPadded), or the image part of xb back into x (its adjoint, for the input gradient).
  */
-export function copyPadded(g: Geometry, x: usize, xb: usize, toPadded: bool): void {
+export function copyPadded(g: Geometry, x: usize, xb: usize, toPadded: bool, n0: i32, n1: i32): void {
   const pixel = <usize>g.c << 2, rowBytes = <usize>g.wb * pixel, imageRow = <usize>g.w * pixel;
   const left = <usize>g.pl * pixel, right = rowBytes - left - imageRow;
-  let padded = xb, image = x;
-  for (let n = 0; n < g.n; n++) for (let hb = 0; hb < g.hb; hb++) {
+  let padded = xb + <usize>n0 * g.hb * rowBytes, image = x + <usize>n0 * g.h * imageRow;
+  for (let n = n0; n < n1; n++) for (let hb = 0; hb < g.hb; hb++) {
     const h = hb - g.pt;
     if (h >= 0 && h < g.h) {
       if (toPadded) {
@@ -108,8 +108,9 @@ export const BLOCK_BYTES: usize = 32 * 4;
 
 /**
  * dst[r][j] = Σ_p pa[p][r] · B(p, j) for r < rows, j < n (or with `add`, +=), rows of dst `dstRow`
- * bytes apart: four rows packed [k][4] (gemm's layout) times B packed in 8-column panels
- * (packPanels' layout: block jb's row p at pb + jb·blockStride + 32·p), with the 4×8 f32x4
+ * bytes apart: four rows packed [k][4] (gemm's layout) times B in 8-column blocks (block jb's
+ * row p at pb + jb·blockStride + bRow·p: packPanels' layout, bRow 32, or a matrix whose row
+ * length is a multiple of 8 read in place, blockStride 32), with the 4×8 f32x4
  * register-blocked loop of linalg.ts. One function for the three conv kernels (one copy of the
  * loop in the wasm). The loop over column blocks lives here, not in the callers, because V8
  * unrolls only nested loops: as the function's outermost loop the k loop ran 34 instructions per
@@ -119,7 +120,7 @@ export const BLOCK_BYTES: usize = 32 * 4;
  * instruction count of the bench's cnn step 9 % lower. A full block goes from the registers
  * straight to dst, a partial one through `block` (BLOCK_BYTES of scratch).
  */
-function dot4xN(pa: usize, pb: usize, blockStride: usize, k: i32, dst: usize, dstRow: usize, rows: i32, n: i32, add: bool, block: usize): void {
+function dot4xN(pa: usize, pb: usize, blockStride: usize, bRow: usize, k: i32, dst: usize, dstRow: usize, rows: i32, n: i32, add: bool, block: usize): void {
   for (let j0 = 0; j0 < n; j0 += 8) {
     let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
     let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
@@ -133,7 +134,7 @@ function dot4xN(pa: usize, pb: usize, blockStride: usize, k: i32, dst: usize, ds
       s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
       s20 = f32x4.add(s20, f32x4.mul(x2, b0)); s21 = f32x4.add(s21, f32x4.mul(x2, b1));
       s30 = f32x4.add(s30, f32x4.mul(x3, b0)); s31 = f32x4.add(s31, f32x4.mul(x3, b1));
-      a += 16; b += 32;
+      a += 16; b += bRow;
     }
     pb += blockStride;
     const w = min(8, n - j0), full = rows == 4 && w == 8;
@@ -179,34 +180,44 @@ function gatherGroup(group: usize, a0: usize, a1: usize, a2: usize, a3: usize, o
   }
 }
 
-/** out [M × CO] = cols · filter: `panels` is the filter [K × CO] packed by packPanels. */
-export function convForward(g: Geometry, img: usize, bases: usize, offsets: usize, panels: usize, group: usize, out: usize, block: usize): void {
-  const M = g.rows, K = g.taps, CO = g.co;
+/**
+ * out [M × CO] = cols · filter for output rows r0..r1-1 (r0 a multiple of 4: groups of four rows
+ * start where the whole loop's do, so a range computes its rows exactly as the whole call does):
+ * `panels` is the filter [K × CO] packed by packPanels.
+ */
+export function convForward(g: Geometry, img: usize, bases: usize, offsets: usize, panels: usize, group: usize, out: usize, block: usize, r0: i32, r1: i32): void {
+  const K = g.taps, CO = g.co;
   const rowBytes = <usize>CO << 2;
-  for (let row = 0; row < M; row += 4) {
+  for (let row = r0; row < r1; row += 4) {
     // a last group of fewer than 4 rows repeats its last row and stores only the real ones
-    gatherGroup(group, img + lastRow(bases, row, M - 1), img + lastRow(bases, row + 1, M - 1),
-      img + lastRow(bases, row + 2, M - 1), img + lastRow(bases, row + 3, M - 1), offsets, K, g.c);
-    dot4xN(group, panels, <usize>K << 5, K, out + <usize>row * rowBytes, rowBytes, min(4, M - row), CO, false, block);
+    gatherGroup(group, img + lastRow(bases, row, r1 - 1), img + lastRow(bases, row + 1, r1 - 1),
+      img + lastRow(bases, row + 2, r1 - 1), img + lastRow(bases, row + 3, r1 - 1), offsets, K, g.c);
+    dot4xN(group, panels, <usize>K << 5, 32, K, out + <usize>row * rowBytes, rowBytes, min(4, r1 - row), CO, false, block);
   }
 }
 
 export const FILTER_ROWS = 128; // output pixels per pass of the filter gradient: their dy and windows stay in L1
 
 /**
- * df [K × CO] += colsᵀ · dy, with dy [M × CO] packed by packPanels (block jb's row `row` at
- * dy + jb·M·32 + row·32).
+ * df += colsᵀ · dy for the taps of groups tg0..tg1-1 (four taps a group) and the columns of
+ * 8-column blocks jb0..jb1-1 (df: the element of tap 4·tg0 and column 8·jb0, taps dfRow bytes
+ * apart), with dy [M × CO] read in place when CO is a multiple of 8,
+ * else packed by packPanels (block jb's row `row` at dy + jb·M·32 + row·32): the pack was a
+ * serial pass over dy on the calling thread, 6.4 MB for the bench's first layer. Every element of df sums its rows in row order whatever the range (a
+ * range splits df, never the sum), so ranges give the whole call's bits.
  * For each chunk of rows and four taps, the taps' values are first gathered into `group` [rows][4]
  * (one 16-byte load per row when C is a multiple of 4), then every 8-column block of dy is
  * multiplied against them through one pointer, as in gemm.
  */
-export function convFilter(g: Geometry, img: usize, bases: usize, offsets: usize, dy: usize, group: usize, df: usize, block: usize): void {
+export function convFilter(g: Geometry, img: usize, bases: usize, offsets: usize, dy: usize, group: usize, df: usize, dfRow: usize, block: usize, tg0: i32, tg1: i32, jb0: i32, jb1: i32): void {
   const M = g.rows, K = g.taps, CO = g.co;
-  const rowBytes = <usize>CO << 2;
+  const rowBytes = <usize>CO << 2, cols = min(CO, jb1 << 3) - (jb0 << 3);
   const adjacent = (g.c & 3) == 0; // then taps p0..p0+3 (p0 a multiple of 4) are adjacent channels
+  const inPlace = (CO & 7) == 0, dyRow: usize = inPlace ? rowBytes : 32, blockStride: usize = inPlace ? 32 : <usize>M << 5;
+  dy += <usize>jb0 * blockStride; df -= <usize>(tg0 << 2) * dfRow;
   for (let r0 = 0; r0 < M; r0 += FILTER_ROWS) {
     const r1 = min(M, r0 + FILTER_ROWS);
-    for (let p0 = 0; p0 < K; p0 += 4) {
+    for (let p0 = tg0 << 2, end = min(K, tg1 << 2); p0 < end; p0 += 4) {
       // four taps: a last group of fewer repeats its last tap and adds only the real ones
       const o0 = <usize>load<u32>(offsets + (<usize>p0 << 2)), o1 = <usize>load<u32>(offsets + (<usize>min(p0 + 1, K - 1) << 2));
       const o2 = <usize>load<u32>(offsets + (<usize>min(p0 + 2, K - 1) << 2)), o3 = <usize>load<u32>(offsets + (<usize>min(p0 + 3, K - 1) << 2));
@@ -220,25 +231,33 @@ export function convFilter(g: Geometry, img: usize, bases: usize, offsets: usize
         }
         to += 16; pr += 4;
       }
-      dot4xN(group, dy + (<usize>r0 << 5), <usize>M << 5, r1 - r0, df + <usize>p0 * rowBytes, rowBytes, min(4, K - p0), CO, true, block);
+      dot4xN(group, dy + <usize>r0 * dyRow, blockStride, dyRow, r1 - r0, df + <usize>p0 * dfRow, dfRow, min(4, K - p0), cols, true, block);
     }
   }
 }
 
 /**
- * dimg[base(row) + offset(p)] += (dy · filterᵀ)(row, p): `panels` is filterᵀ [CO × K] packed by
- * packPanels. The four dy rows of a group are first interleaved into `group` [CO][4], so the inner
- * loop reads them through one pointer like gemm's packed rows (the reduction is only CO long);
- * the group's four rows of products land in `products` [4][K rounded up to 8], then are added
- * into the image tap by tap.
+ * dimg[base(row) + offset(p)] += (dy · filterᵀ)(row, p) for the rows of images n0..n1-1: `panels`
+ * is filterᵀ [CO × K] packed by packPanels. Windows overlap, so rows are not disjoint in dimg, but
+ * images are (each has its own rows of the padded image); groups of four rows start afresh at each
+ * image, so every element of dimg gets its terms in the same order whichever images a call covers.
+ * The four dy rows of a group are first interleaved into `group` [CO][4], so the inner loop reads
+ * them through one pointer like gemm's packed rows (the reduction is only CO long); the group's
+ * four rows of products land in `products` [4][K rounded up to 8], then are added into the image
+ * tap by tap.
  */
-export function convInput(g: Geometry, dimg: usize, bases: usize, offsets: usize, dy: usize, panels: usize, group: usize, products: usize, block: usize): void {
-  const M = g.rows, K = g.taps, CO = g.co;
+export function convInput(g: Geometry, dimg: usize, bases: usize, offsets: usize, dy: usize, panels: usize, group: usize, products: usize, block: usize, n0: i32, n1: i32): void {
+  const P = g.oh * g.ow;
+  for (let n = n0; n < n1; n++) convInputRows(g, dimg, bases, offsets, dy, panels, group, products, block, n * P, (n + 1) * P);
+}
+
+function convInputRows(g: Geometry, dimg: usize, bases: usize, offsets: usize, dy: usize, panels: usize, group: usize, products: usize, block: usize, r0: i32, r1: i32): void {
+  const K = g.taps, CO = g.co, last = r1 - 1;
   const blocks = (K + 7) >> 3, productRow = <usize>blocks << 5, dyRow = <usize>CO << 2;
-  for (let row = 0; row < M; row += 4) {
-    const rows = min(4, M - row), rowBase = bases + (<usize>row << 2);
-    const d0 = dy + <usize>row * dyRow, d1 = dy + <usize>min(row + 1, M - 1) * dyRow;
-    const d2 = dy + <usize>min(row + 2, M - 1) * dyRow, d3 = dy + <usize>min(row + 3, M - 1) * dyRow;
+  for (let row = r0; row < r1; row += 4) {
+    const rows = min(4, r1 - row), rowBase = bases + (<usize>row << 2);
+    const d0 = dy + <usize>row * dyRow, d1 = dy + <usize>min(row + 1, last) * dyRow;
+    const d2 = dy + <usize>min(row + 2, last) * dyRow, d3 = dy + <usize>min(row + 3, last) * dyRow;
     let to = group, q: usize = 0;
     if ((CO & 3) == 0) for (; q < dyRow; q += 16) { // 4×4 blocks transposed with shuffles
       storeTransposed(v128.load(d0 + q), v128.load(d1 + q), v128.load(d2 + q), v128.load(d3 + q), to, 16);
@@ -249,7 +268,7 @@ export function convInput(g: Geometry, dimg: usize, bases: usize, offsets: usize
       store<f32>(to, load<f32>(d2 + q), 8); store<f32>(to, load<f32>(d3 + q), 12);
       to += 16;
     }
-    dot4xN(group, panels, <usize>CO << 5, CO, products, productRow, 4, blocks << 3, false, block);
+    dot4xN(group, panels, <usize>CO << 5, 32, CO, products, productRow, 4, blocks << 3, false, block);
     for (let jb = 0; jb < blocks; jb++) {
       const p0 = jb << 3, w = min(8, K - p0);
       const first = <usize>load<u32>(offsets + (<usize>p0 << 2));

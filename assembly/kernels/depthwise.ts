@@ -22,10 +22,10 @@ import { Geometry } from "./conv";
   }
 }
 
-/** out[row, c·M + k] = Σ_ij img[base(row) + tap(i, j) + c] · f[i, j, c, k] (out fully written). */
-export function depthwiseForward(g: Geometry, img: usize, bases: usize, f: usize, out: usize): void {
-  const C = g.c, CO = g.co, M = CO / C, rowBytes = <usize>CO << 2, rows = g.rows;
-  for (let row = 0; row < rows; row++) {
+/** out[row, c·M + k] = Σ_ij img[base(row) + tap(i, j) + c] · f[i, j, c, k] for rows r0..r1-1 (fully written). */
+export function depthwiseForward(g: Geometry, img: usize, bases: usize, f: usize, out: usize, r0: i32, r1: i32): void {
+  const C = g.c, CO = g.co, M = CO / C, rowBytes = <usize>CO << 2;
+  for (let row = r0; row < r1; row++) {
     const base = img + <usize>load<u32>(bases + (<usize>row << 2)), o = out + <usize>row * rowBytes;
     memory.fill(o, 0, rowBytes);
     for (let i = 0; i < g.kh; i++) for (let j = 0; j < g.kw; j++)
@@ -33,10 +33,14 @@ export function depthwiseForward(g: Geometry, img: usize, bases: usize, f: usize
   }
 }
 
-/** dimg[base(row) + tap(i, j) + c] += Σ_k dy[row, c·M + k] · f[i, j, c, k] (dimg zeroed by the caller). */
-export function depthwiseInput(g: Geometry, dimg: usize, bases: usize, f: usize, dy: usize): void {
-  const C = g.c, CO = g.co, M = CO / C, rowBytes = <usize>CO << 2, rows = g.rows;
-  for (let row = 0; row < rows; row++) {
+/**
+ * dimg[base(row) + tap(i, j) + c] += Σ_k dy[row, c·M + k] · f[i, j, c, k] for the rows of images
+ * n0..n1-1 (dimg zeroed by the caller): images are disjoint in dimg, and each element gets its
+ * terms in row order whichever images a call covers.
+ */
+export function depthwiseInput(g: Geometry, dimg: usize, bases: usize, f: usize, dy: usize, n0: i32, n1: i32): void {
+  const C = g.c, CO = g.co, M = CO / C, rowBytes = <usize>CO << 2, P = g.oh * g.ow;
+  for (let row = n0 * P, end = n1 * P; row < end; row++) {
     const base = dimg + <usize>load<u32>(bases + (<usize>row << 2)), d = dy + <usize>row * rowBytes;
     for (let i = 0; i < g.kh; i++) for (let j = 0; j < g.kw; j++) {
       const a = base + tapOffset(g, i, j), w = f + <usize>(i * g.kw + j) * rowBytes;
@@ -51,13 +55,18 @@ export function depthwiseInput(g: Geometry, dimg: usize, bases: usize, f: usize,
   }
 }
 
-/** df[i, j, c, k] = Σ_row img[base(row) + tap(i, j) + c] · dy[row, c·M + k] (df fully written). */
-export function depthwiseFilter(g: Geometry, img: usize, bases: usize, dy: usize, df: usize): void {
+/**
+ * df[i, j, c, k] += Σ_row img[base(row) + tap(i, j) + c] · dy[row, c·M + k] for input channels
+ * c0..c1-1 (df: the element of tap 0 and output channel c0·M, taps dfRow bytes apart; zeroed by
+ * the caller): a channel range splits df, never its sums over rows, which run in row order (f32x4
+ * lanes round as scalars do), so ranges give the whole call's bits.
+ */
+export function depthwiseFilter(g: Geometry, img: usize, bases: usize, dy: usize, df: usize, dfRow: usize, c0: i32, c1: i32): void {
   const C = g.c, CO = g.co, M = CO / C, rowBytes = <usize>CO << 2, rows = g.rows;
-  memory.fill(df, 0, <usize>g.kh * g.kw * rowBytes);
+  const inOff = <usize>c0 << 2, outOff = <usize>(c0 * M) << 2;
   for (let row = 0; row < rows; row++) {
-    const base = img + <usize>load<u32>(bases + (<usize>row << 2)), d = dy + <usize>row * rowBytes;
+    const base = img + <usize>load<u32>(bases + (<usize>row << 2)) + inOff, d = dy + <usize>row * rowBytes + outOff;
     for (let i = 0; i < g.kh; i++) for (let j = 0; j < g.kw; j++)
-      addGroupProducts(df + <usize>(i * g.kw + j) * rowBytes, base + tapOffset(g, i, j), d, C, M);
+      addGroupProducts(df + <usize>(i * g.kw + j) * dfRow, base + tapOffset(g, i, j), d, c1 - c0, M);
   }
 }

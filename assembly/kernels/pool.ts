@@ -44,16 +44,19 @@ function windowArgmax(g: Geometry, src: usize, n: i32, oh: i32, ow: i32, bestV: 
 }
 
 /**
- * Walks every output window with the per-channel argmax of `ps`: gathers the values at `pv` there
- * into `po` (window-shaped output), or with `scatter` adds the values (window-shaped) into `po`
- * (input-shaped) there. `pickOwn`: gather the maxima of ps itself. `scratch`: 8·C bytes.
+ * Walks the output windows q0..q1-1 (flat output pixels) with the per-channel argmax of `ps`:
+ * gathers the values at `pv` there into `po` (window-shaped output), or with `scatter` adds the
+ * values (window-shaped) into `po` (input-shaped) there. `pickOwn`: gather the maxima of ps itself.
+ * `scratch`: 8·C bytes. A scatter's windows overlap within an image only: whole images per call
+ * keep each element's terms in the whole walk's order.
  */
-export function walkArgmax(g: Geometry, ps: usize, pv: usize, po: usize, scatter: bool, pickOwn: bool, scratch: usize): void {
+export function walkArgmax(g: Geometry, ps: usize, pv: usize, po: usize, scatter: bool, pickOwn: bool, scratch: usize, q0: i32, q1: i32): void {
   const C = g.c;
   const bytes = <usize>C << 2;
   const bestV = scratch, bestI = scratch + bytes;
-  let window: usize = 0; // offset of the current output pixel in window-shaped data
-  for (let n = 0; n < g.n; n++) for (let oh = 0; oh < g.oh; oh++) for (let ow = 0; ow < g.ow; ow++) {
+  let window = <usize>q0 * bytes; // offset of the current output pixel in window-shaped data
+  let n = q0 / (g.oh * g.ow), oh = q0 / g.ow % g.oh, ow = q0 % g.ow;
+  for (let q = q0; q < q1; q++) {
     windowArgmax(g, ps, n, oh, ow, bestV, bestI);
     if (pickOwn) copyFloats(po + window, bestV, C);
     else for (let c = 0; c < C; c++) {
@@ -62,6 +65,7 @@ export function walkArgmax(g: Geometry, ps: usize, pv: usize, po: usize, scatter
       else store<f32>(po + window + (<usize>c << 2), load<f32>(pv + at));
     }
     window += bytes;
+    if (++ow == g.ow) { ow = 0; if (++oh == g.oh) { oh = 0; n++; } }
   }
 }
 
@@ -77,14 +81,16 @@ function windowCount(g: Geometry, oh: i32, ow: i32): i32 {
 /**
  * Average pooling of ps (input-shaped) into pd (window-shaped, zeroed), dividing by the count of
  * valid (unpadded) elements; or with `grad` its adjoint: each value of ps (window-shaped, dy)
- * spread evenly over its window's valid elements of pd (input-shaped, zeroed). One walk for both.
+ * spread evenly over its window's valid elements of pd (input-shaped, zeroed). One walk for both,
+ * over output pixels q0..q1-1 (whole images for `grad`, as walkArgmax's scatter).
  * `scratch`: 4·C bytes.
  */
-export function avgPoolKernel(g: Geometry, ps: usize, pd: usize, grad: bool, scratch: usize): void {
+export function avgPoolKernel(g: Geometry, ps: usize, pd: usize, grad: bool, scratch: usize, q0: i32, q1: i32): void {
   const C = g.c, bytes = <usize>C << 2;
   const share = scratch;
-  let window: usize = 0; // offset of the current output pixel in window-shaped data
-  for (let n = 0; n < g.n; n++) for (let oh = 0; oh < g.oh; oh++) for (let ow = 0; ow < g.ow; ow++) {
+  let window = <usize>q0 * bytes; // offset of the current output pixel in window-shaped data
+  let n = q0 / (g.oh * g.ow), oh = q0 / g.ow % g.oh, ow = q0 % g.ow;
+  for (let q = q0; q < q1; q++) {
     const count = <f32>windowCount(g, oh, ow);
     if (grad) for (let c = 0; c < C; c++) store<f32>(share + (<usize>c << 2), load<f32>(ps + window + (<usize>c << 2)) / count);
     for (let i = 0; i < g.kh; i++) {
@@ -99,5 +105,6 @@ export function avgPoolKernel(g: Geometry, ps: usize, pd: usize, grad: bool, scr
     }
     if (!grad) for (let c = 0; c < C; c++) { const k = pd + window + (<usize>c << 2); store<f32>(k, load<f32>(k) / count); }
     window += bytes;
+    if (++ow == g.ow) { ow = 0; if (++oh == g.oh) { oh = 0; n++; } }
   }
 }
