@@ -21,8 +21,11 @@ const SEED_LIMIT = 32_000; // (DESIGN.md: the seed program at most 32 KB however
 // What is left is mostly message text naming values and the ops' own logic; the team's decision
 // between a larger budget and moving code out of the root is open (see the issue 24 note), so this
 // limit holds the measured size (+ ~400 B) to catch growth until then, instead of failing every run.
-// Issue 25's thread pool (in the core's loader: every program may thread) added ~1.3 KB (WORK IN PROGRESS).
-const WHOLE_API_LIMIT = 54_500;
+// Issue 25's threads added 4.2 KB more (56,876 B on 2026-12-07): the job loop and the lazy worker pool
+// (~1.4 KB, in every program, since every program may thread), the core's threaded passes (~1.3 KB)
+// and the extra module's threaded spatial kernels (~1.1 KB). The seed program grew 28,585 -> 31,416 B,
+// still under its 32 KB; the limit below holds the measured whole root + ~400 B, as before.
+const WHOLE_API_LIMIT = 57_300;
 const gz = (b: Uint8Array) => gzipSync(b, { level: 9 }).length;
 
 const SEED = `import { ones, tape, sum, mul } from 'gradtape';
