@@ -46,7 +46,9 @@ for (const [config, release] of [['asconfig.json', 'build/gradtape.wasm'], ['asc
   run(bin('asc'), ['--config', config, '--target', 'debug']);
 }
 // Every thread instantiates the core on the one shared memory, and instantiation writes the module's
-// data segments: they must hold constants only. asc's debug build (no optimisation) keeps segments of
+// data segments: they must hold constants only. (asconfig.json's zeroFilledMemory tells binaryen the
+// imported memory starts zeroed: without it the release core keeps its zero statics as data and
+// grows from 40 KB to 105 KB.) asc's debug build (no optimisation) keeps segments of
 // zeros for the zero-initialised statics (the allocator's free lists, the job descriptor...), which a
 // worker starting up would reset under the calling thread: binaryen's memory packing drops them, as
 // the release build's -Oz already does. Then both builds are checked.
