@@ -2,13 +2,14 @@
 // extra module's from it (assembly/extra/tasks.ts). Its own file: the extra module imports it, and
 // must not compile threads.ts' static memory (it would become a data segment of its own).
 export const enum Job {
-  GemmRows = 0,   // blocks of rows of one product (ops/linalg.ts gemm)
-  Map = 1,        // chunks of a unary map, a one-pass gradient or x^e (ops/elementwise.ts mapChunks)
-  Binary = 2,     // chunks of a broadcasting binary op's output (kernels/elementwise.ts binaryChunk)
-  BiasAct = 3,    // groups of blocks of the fused bias + activation (kernels/elementwise.ts biasActBlocks)
-  Softmax = 4,    // groups of softmax groups along the outer axes (kernels/softmax.ts)
-  Reduce = 5,     // blocks of the outer (and inner) axes of a reduction (kernels/reduce.ts reduceBlock)
-  MatmulBatch = 6 // groups of the small products of a batched matmul (ops/linalg.ts)
+  // (each kind's task function, which reads the job's arguments, sits beside the op that publishes it)
+  GemmRows = 0,   // blocks of rows of one product (ops/linalg.ts gemm; kernels/gemm.ts gemmRows)
+  Map = 1,        // chunks of a unary map, a one-pass gradient or x^e (ops/elementwise.ts mapChunk)
+  Binary = 2,     // rows or pieces of a broadcasting binary op's output (ops/elementwise.ts binaryChunk)
+  BiasAct = 3,    // groups of blocks of the fused bias + activation (ops/elementwise.ts biasActChunk)
+  Softmax = 4,    // groups of softmax groups along the outer axes (ops/nn.ts softmaxTask)
+  Reduce = 5,     // groups of the outer axes of a reduction (ops/reduce.ts reduceTask)
+  MatmulBatch = 6 // groups of the small products of a batched matmul (ops/linalg.ts matmulBatchTask)
 }
 export const EXTRA_KINDS = 32;
 

@@ -51,7 +51,6 @@ export function tasksRun(): usize { return TASKS_RUN; }
 /** This thread has the extra module: its jobs may be claimed here. */
 export function extraReady(): void { hasExtra = true; }
 
-
 /**
  * Runs tasks 0..tasks-1 of `kind` (arguments at jobArgs()) on up to threadSlots() threads, the calling
  * thread included; returns when all are done. With one thread, or one task, it is a plain loop.
