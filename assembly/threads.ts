@@ -100,10 +100,12 @@ function finish(tasks: i32): void {
 function runTask(kind: i32, task: i32, slot: i32): void {
   if (kind >= EXTRA_KINDS) { extraTask(kind, task, slot); return; }
   switch (kind) {
-    case Job.GemmRows: // one block of rows of C (assembly/ops/linalg.ts' gemm)
+    case Job.GemmRows: { // a block of rows of C in a group of its column panels (assembly/ops/linalg.ts' gemm)
+      const groups = jobArg(10), per = jobArg(11), jb0 = task % groups * per;
       gemmRows(jobArg(0), jobArg(1), jobArg(2), jobArg(3), jobArg(4), jobArg(5), jobArg(6), jobArg(7),
-        task, <usize>jobArg(8) + <usize>slot * <usize>jobArg(9));
+        task / groups, <usize>jobArg(8) + <usize>slot * <usize>jobArg(9), jb0, min(jb0 + per, (jobArg(7) + 7) >> 3));
       break;
+    }
     case Job.Map: mapChunk(ARGS, task, slot); break;
     case Job.Binary: binaryChunk(ARGS, task, slot); break;
     case Job.BiasAct: biasActChunk(ARGS, task, slot); break;

@@ -62,6 +62,7 @@ describe('threads', () => {
     ['A·Bᵀ and Aᵀ·Bᵀ', [300, 509], [257, 300], true, true],
     ['a stack of matrices times one matrix (one product over all rows)', [3, 130, 200], [200, 150], false, false],
     ['67 × 2000 · 2000 × 70 (two row blocks, long k)', [67, 2000], [2000, 70], false, false],
+    ['40 × 300 · 300 × 1000 (one block of rows, cut into groups of columns)', [40, 300], [300, 1000], false, false],
   ];
   for (const [label, sa, sb, ta, tb] of shapes) {
     it(`gemm: ${label}: forward and both gradient products are the same bits on 1, 2 and 3 threads`, () => {

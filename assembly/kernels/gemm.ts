@@ -78,7 +78,7 @@ export function gemmStrided(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bc
   if (k <= 0) { memory.fill(c, 0, <usize>m * n << 2); return; }
   const panels = scratch + (<usize>ROW_BLOCK * k << 2);
   packPanels(b, brs, bcs, k, n, panels);
-  for (let block = 0, blocks = rowBlocks(m); block < blocks; block++) gemmRows(a, ars, acs, panels, c, m, k, n, block, scratch);
+  for (let block = 0, blocks = rowBlocks(m); block < blocks; block++) gemmRows(a, ars, acs, panels, c, m, k, n, block, scratch, 0, (n + 7) >> 3);
 }
 
 /** Blocks of rows in an m-row product: gemmRows' tasks. */
@@ -87,12 +87,12 @@ export function rowBlocks(m: i32): i32 { return (m + ROW_BLOCK - 1) / ROW_BLOCK;
 export function rowScratchBytes(k: i32): usize { return <usize>ROW_BLOCK * k << 2; }
 
 /**
- * Rows ROW_BLOCK·block .. of C = A·B (k ≥ 1), B packed at `panels` (packPanels), a 4×8 f32x4
+ * Rows ROW_BLOCK·block .. of C = A·B (k ≥ 1), in B's column panels jb0 .. jb1 - 1 (8 columns
+ * each), B packed at `panels` (packPanels), a 4×8 f32x4
  * register-blocked kernel streaming each panel from L1 while A is read by splat loads; C is written
  * once, partial blocks in place. `packed`: rowScratchBytes(k), this call's own.
  */
-export function gemmRows(a: usize, ars: i32, acs: i32, panels: usize, c: usize, m: i32, k: i32, n: i32, block: i32, packed: usize): void {
-  const blocks = (n + 7) >> 3;
+export function gemmRows(a: usize, ars: i32, acs: i32, panels: usize, c: usize, m: i32, k: i32, n: i32, block: i32, packed: usize, jb0: i32, jb1: i32): void {
   const panelBytes = <usize>k << 5;
   const stepA = <usize>acs << 2, rowA = <usize>ars << 2, rowC = <usize>n << 2;
   // Rows go in blocks of ROW_BLOCK so the block of A being multiplied stays in L2 while every
@@ -129,7 +129,7 @@ export function gemmRows(a: usize, ars: i32, acs: i32, panels: usize, c: usize, 
       }
     }
   }
-  for (let jb = 0; jb < blocks; jb++) {
+  for (let jb = jb0; jb < jb1; jb++) {
     // a last panel of 1 to 4 columns (n = 20: columns 16..19) goes through a 4×4 kernel that reads
     // only its left half: half the work of the 4×8 one, which would multiply 4 columns of zeros
     const j0 = jb << 3, w = min(8, n - j0), four = w <= 4;

@@ -57,8 +57,13 @@ function gemmScratch(k: i32, n: i32): usize { return rowScratchBytes(k) * thread
  * enough to pay for waking them (assembly/threads.ts): each block is computed as gemmStrided does.
  */
 function gemm(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, m: i32, k: i32, n: i32, scratch: usize): void {
-  const blocks = rowBlocks(m), rowBytes = rowScratchBytes(k);
-  if (blocks < 2 || n <= 0 || k <= 0 || !worthThreads(threadSlots(), <f64>m * k * n)) {
+  // Tasks: blocks of rows, each cut into groups of B's column panels when there are few blocks, so
+  // that there are about 16 tasks (a thread that wakes late, or is slowed, leaves less of a tail)
+  // and a product of few rows splits at all; a group keeps at least 8 panels (64 columns), so
+  // packing its block of A again costs little. Cut from the shape alone.
+  const blocks = rowBlocks(m), rowBytes = rowScratchBytes(k), panelCount = (n + 7) >> 3;
+  const groups = max(1, min((16 + blocks - 1) / blocks, panelCount >> 3)), per = (panelCount + groups - 1) / groups;
+  if (blocks * groups < 2 || n <= 0 || k <= 0 || !worthThreads(threadSlots(), <f64>m * k * n)) {
     gemmStrided(a, ars, acs, b, brs, bcs, c, m, k, n, scratch);
     return;
   }
@@ -67,8 +72,8 @@ function gemm(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usi
   const args = jobArgs(); // gemmRows' arguments (assembly/threads.ts runTask)
   store<i32>(args, a); store<i32>(args, ars, 4); store<i32>(args, acs, 8); store<i32>(args, panels, 12);
   store<i32>(args, c, 16); store<i32>(args, m, 20); store<i32>(args, k, 24); store<i32>(args, n, 28);
-  store<i32>(args, scratch, 32); store<i32>(args, rowBytes, 36);
-  parallel(Job.GemmRows, blocks);
+  store<i32>(args, scratch, 32); store<i32>(args, rowBytes, 36); store<i32>(args, groups, 40); store<i32>(args, per, 44);
+  parallel(Job.GemmRows, blocks * groups);
 }
 
 /** Products per task of matmulBatch: about this many multiply-adds (a claim costs far less). */
