@@ -82,7 +82,7 @@ function instantiate(mod: WebAssembly.Module): void {
   extra = undefined;
   rawExtra = undefined;
   setViews();
-  core[C.setThreads](threads(), mayWait());
+  armThreads();
   generation++;
 }
 
@@ -234,7 +234,7 @@ export function extraModule(source: () => WasmSource): Extra {
   extra = fastObject<Extra>(guard(instance.exports));
   // workers started before have no extra module: new ones, started by the next job, get it
   stopPool();
-  core[C.setThreads](threads(), mayWait());
+  armThreads();
   return extra;
 }
 
@@ -245,7 +245,18 @@ let workers: { terminate(): unknown }[] = [];
 /** setThreads (src/threads.ts) once its argument is checked. */
 export function useThreads(n: number): void {
   threadsWanted = n;
-  if (compiled) core[C.setThreads](threads(), mayWait());
+  if (compiled) armThreads();
+}
+
+/**
+ * Tells the core how many threads its jobs may use. Judged without loading anything (Node's
+ * worker_threads costs ~1.7 ms to load, a tenth of a cold start): startPool, on the first job that
+ * could use workers, finds out whether there really are any, and says 1 if not.
+ */
+function armThreads(): void {
+  const g = globalThis as any, likely = typeof SharedArrayBuffer === 'function' && g.crossOriginIsolated !== false && canShare()
+    && (typeof g.Worker === 'function' || typeof g.process?.getBuiltinModule === 'function');
+  core[C.setThreads](likely ? threadsWanted || cores() : 1, mayWait());
 }
 
 let waits: boolean | undefined;
@@ -305,8 +316,9 @@ else require('worker_threads').parentPort.once('message', go);`;
 /** The core's first job that could use `n` threads: start the workers it lacks (they join as they come up). */
 function startPool(n: number): void {
   const spawn = spawner();
+  if (!spawn) return core[C.setThreads](1, 0); // no workers here after all (Cloudflare's nodejs_compat)
   try {
-    while (spawn && workers.length < n - 1) {
+    while (workers.length < n - 1) {
       const worker = spawn(workerSource());
       worker.unref?.(); // an idle pool never keeps a script alive
       // a worker that cannot start (a runtime refusing the module or the memory) just never claims a task
