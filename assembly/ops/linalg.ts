@@ -62,7 +62,7 @@ function gemm(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usi
   // and a product of few rows splits at all; a group keeps at least 8 panels (64 columns), so
   // packing its block of A again costs little. Cut from the shape alone.
   const blocks = rowBlocks(m), rowBytes = rowScratchBytes(k), panelCount = (n + 7) >> 3;
-  const groups = max(1, min((16 + blocks - 1) / blocks, panelCount >> 3)), per = (panelCount + groups - 1) / groups;
+  const groups = blocks < 1 ? 1 : max(1, min((16 + blocks - 1) / blocks, panelCount >> 3)), per = (panelCount + groups - 1) / groups;
   if (blocks * groups < 2 || n <= 0 || k <= 0 || !worthThreads(threadSlots(), <f64>m * k * n)) {
     gemmStrided(a, ars, acs, b, brs, bcs, c, m, k, n, scratch);
     return;
