@@ -9,7 +9,7 @@ import {
 } from '../src/index.js';
 import { core } from '../src/core.js';
 import { C } from '../build/generated/interface.js';
-import { referenceByName, convOutAndPad } from './support/reference.js';
+import { referenceByName, refConvBackprop } from './support/reference.js';
 import { type ND, uniform, mulberry32 } from './support/nd.js';
 import { numericGrad, numericJvp, expectClose } from './support/gradcheck.js';
 
@@ -221,28 +221,6 @@ describe('losses', () => {
   }));
 });
 
-// ---- float64 references of the conv backprops, for the chunked case ----
-function refConvBackprop(x: ND, f: ND, dy: ND, strides: number | [number, number], padding: 'same' | 'valid'): { dx: Float64Array; df: Float64Array } {
-  const [N, H, W, C] = x.shape, [KH, KW, , CO] = f.shape;
-  const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
-  const { out: OH, padBefore: pt } = convOutAndPad(H, KH, sh, padding);
-  const { out: OW, padBefore: pl } = convOutAndPad(W, KW, sw, padding);
-  const dx = new Float64Array(x.data.length), df = new Float64Array(f.data.length);
-  for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) for (let i = 0; i < KH; i++) {
-    const h = oh * sh - pt + i;
-    if (h < 0 || h >= H) continue;
-    for (let j = 0; j < KW; j++) {
-      const w = ow * sw - pl + j;
-      if (w < 0 || w >= W) continue;
-      for (let c = 0; c < C; c++) for (let o = 0; o < CO; o++) {
-        const g = dy.data[((n * OH + oh) * OW + ow) * CO + o];
-        dx[((n * H + h) * W + w) * C + c] += g * f.data[((i * KW + j) * C + c) * CO + o];
-        df[((i * KW + j) * C + c) * CO + o] += g * x.data[((n * H + h) * W + w) * C + c];
-      }
-    }
-  }
-  return { dx, df };
-}
 
 /**
  * The backprop kernels are linear in the upstream gradient u: d/du <v, (dL/dinputs)(u)> is the

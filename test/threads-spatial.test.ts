@@ -5,7 +5,7 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { tape, tensor, tidy, conv2d, conv2dTranspose, depthwiseConv2d, maxPool, avgPool, setThreads, threads, Tensor } from '../src/index.js';
 import { tasksRun } from '../src/core.js';
-import { referenceByName, convOutAndPad } from './support/reference.js';
+import { referenceByName, refConvBackprop } from './support/reference.js';
 import { type ND, uniform } from './support/nd.js';
 import { expectClose } from './support/gradcheck.js';
 
@@ -51,27 +51,6 @@ function sameBits(what: string, inputs: ND[], op: (...t: Tensor[]) => Tensor): F
   return runs[0];
 }
 
-/** float64 conv2d gradients (dx, df) for upstream dy. */
-function refConvBackprop(x: ND, f: ND, dy: ND, s: number, padding: 'same' | 'valid'): { dx: Float64Array; df: Float64Array } {
-  const [N, H, W, C] = x.shape, [KH, KW, , CO] = f.shape;
-  const { out: OH, padBefore: pt } = convOutAndPad(H, KH, s, padding);
-  const { out: OW, padBefore: pl } = convOutAndPad(W, KW, s, padding);
-  const dx = new Float64Array(x.data.length), df = new Float64Array(f.data.length);
-  for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) for (let i = 0; i < KH; i++) {
-    const h = oh * s - pt + i;
-    if (h < 0 || h >= H) continue;
-    for (let j = 0; j < KW; j++) {
-      const w = ow * s - pl + j;
-      if (w < 0 || w >= W) continue;
-      for (let c = 0; c < C; c++) for (let o = 0; o < CO; o++) {
-        const g = dy.data[((n * OH + oh) * OW + ow) * CO + o];
-        dx[((n * H + h) * W + w) * C + c] += g * f.data[((i * KW + j) * C + c) * CO + o];
-        df[((i * KW + j) * C + c) * CO + o] += g * x.data[((n * H + h) * W + w) * C + c];
-      }
-    }
-  }
-  return { dx, df };
-}
 
 describe('threaded spatial kernels: the same bits for 1, 2 and 3 threads', () => {
   const initial = threads();
