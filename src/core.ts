@@ -254,9 +254,17 @@ export function useThreads(n: number): void {
  * could use workers, finds out whether there really are any, and says 1 if not.
  */
 function armThreads(): void {
-  const g = globalThis as any, likely = typeof SharedArrayBuffer === 'function' && g.crossOriginIsolated !== false && canShare()
+  core[C.setThreads](mayThread() ? threadsWanted || cores() : 1, mayWait());
+}
+
+/**
+ * Whether workers could share the core's memory here, judged without loading anything: a shared
+ * memory, SharedArrayBuffer on a page that is not refused it, and a Worker or Node's built-ins.
+ */
+function mayThread(): boolean {
+  const g = globalThis as any;
+  return typeof SharedArrayBuffer === 'function' && g.crossOriginIsolated !== false && canShare()
     && (typeof g.Worker === 'function' || typeof g.process?.getBuiltinModule === 'function');
-  core[C.setThreads](likely ? threadsWanted || cores() : 1, mayWait());
 }
 
 let waits: boolean | undefined;
@@ -268,8 +276,7 @@ function mayWait(): number {
 
 /** src/threads.ts' threads(). */
 export function threads(): number {
-  if (!canShare() || !spawner()) return 1;
-  return threadsWanted || cores();
+  return spawner() ? threadsWanted || cores() : 1;
 }
 
 function cores(): number {
@@ -286,7 +293,7 @@ type PoolWorker = { postMessage(message: unknown): void; terminate(): unknown; u
 const ignore = () => {};
 /** A way to start a worker running `source`, where workers can share a WebAssembly memory. */
 function spawner(): ((source: string) => PoolWorker) | undefined {
-  if (typeof SharedArrayBuffer !== 'function' || (globalThis as any).crossOriginIsolated === false) return;
+  if (!mayThread()) return;
   const Web = (globalThis as any).Worker, Node = nodeModule('worker_threads')?.Worker;
   // Node's workers where the web ones cannot be unref'd (Deno's: an idle pool would keep a script
   // alive); Bun's web workers can, and its worker_threads ones are web workers underneath

@@ -382,16 +382,14 @@ export function binaryKernel(op: i32, dtype: i32, plan: Plan, pa: usize, pb: usi
 }
 
 /**
- * x^e for the n floats at s into d if e is 2, −1 or ½, whose results are one f32x4 operation each
- * (mathx4.ts powExact: the bits pow gives them); false for another e.
+ * x^e for the n floats at s into d, e one of isExactPower's (2, −1, ½), whose results are one f32x4
+ * operation each (mathx4.ts powExact: the bits pow gives them).
  */
-export function powByScalar(e: f32, s: usize, d: usize, n: i32): bool {
-  if (!isExactPower(e)) return false;
+export function powByScalar(e: f32, s: usize, d: usize, n: i32): void {
   const y = f32x4.splat(e);
   let i = 0;
   for (; i + 4 <= n; i += 4) { const k = <usize>i << 2, x = v128.load(s + k); v128.store(d + k, Math4.powExact(x, y, x)); }
   for (; i < n; i++) { const k = <usize>i << 2; store<f32>(d + k, binF(Op.Pow, load<f32>(s + k), e)); }
-  return true;
 }
 
 /** Whether powByScalar computes x^e. */

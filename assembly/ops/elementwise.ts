@@ -73,7 +73,7 @@ function mapFloats(mode: i32, op: i32, p0: usize, p1: usize, p2: usize, n: i32, 
   const mark = scratchMark(), slots = threadSlots();
   if (slots < 2 || !worthElementThreads(slots, n, isCostlyMap(mode, op))) mapRange(mode, op, p0, p1, p2, 0, n, param, scratchTake(MATH_SCRATCH));
   else {
-    const scratch = scratchTake(MATH_SCRATCH * slots), args = jobArgs(); // kernels/elementwise.ts mapChunk's arguments
+    const scratch = scratchTake(MATH_SCRATCH * slots), args = jobArgs(); // mapChunk's arguments (below)
     store<i32>(args, mode); store<i32>(args, op, 4); store<i32>(args, p0, 8); store<i32>(args, p1, 12); store<i32>(args, p2, 16);
     store<i32>(args, n, 20); store<f32>(args, param, 24); store<i32>(args, scratch, 28); store<i32>(args, MATH_SCRATCH, 32);
     parallel(Job.Map, (n + CHUNK - 1) / CHUNK);
@@ -156,7 +156,7 @@ export function biasActivation(z: i32, bias: i32, act: i32, param: f32): i32 {
     store<i32>(args, pz); store<i32>(args, pb, 4); store<i32>(args, py, 8); store<i32>(args, ps, 12); store<i32>(args, c, 16);
     store<i32>(args, act, 20); store<f32>(args, param, 24); store<i32>(args, blockFloats, 28); store<i32>(args, n, 32);
     store<i32>(args, per, 36); store<i32>(args, scratch, 40); store<i32>(args, slotBytes, 44);
-    parallel(Job.BiasAct, (n + per - 1) / per); // kernels/elementwise.ts biasActChunk
+    parallel(Job.BiasAct, (n + per - 1) / per); // biasActChunk (above)
   }
   scratchRelease(mark);
   if (act < 0) record(Op.Add, y, z, bias);
@@ -198,7 +198,7 @@ export function binary(op: i32, a: i32, b: i32): i32 {
       store<i32>(args, op); store<i32>(args, dtype, 4); store<i32>(args, changetype<usize>(plan), 8); store<i32>(args, pa, 12);
       store<i32>(args, pb, 16); store<i32>(args, po, 20); store<i32>(args, rowsPer, 24); store<i32>(args, pieces, 28);
       store<i32>(args, scratchTake(PLAN_BYTES * slots), 32);
-      parallel(Job.Binary, pieces > 1 ? rows * pieces : (rows + rowsPer - 1) / rowsPer); // kernels/elementwise.ts binaryChunk
+      parallel(Job.Binary, pieces > 1 ? rows * pieces : (rows + rowsPer - 1) / rowsPer); // binaryChunk (above)
     }
   }
   scratchRelease(mark);

@@ -21,7 +21,7 @@ export function softmax(x: i32, axis: i32, log: i32): i32 {
   if (outer < 2 || !worthElementThreads(slots, outer * group, true)) {
     softmaxKernel(dataPtr(x), dataPtr(out), outer, n, inner, log != 0, scratchTake(SOFTMAX_SCRATCH));
   } else {
-    const per = max(1, CHUNK / max(group, 1)), args = jobArgs(); // kernels/softmax.ts softmaxTask's arguments
+    const per = max(1, CHUNK / max(group, 1)), args = jobArgs(); // softmaxTask's arguments (below)
     store<i32>(args, dataPtr(x)); store<i32>(args, dataPtr(out), 4); store<i32>(args, outer, 8); store<i32>(args, n, 12);
     store<i32>(args, inner, 16); store<i32>(args, log, 20); store<i32>(args, per, 24);
     store<i32>(args, scratchTake(SOFTMAX_SCRATCH * slots), 28);

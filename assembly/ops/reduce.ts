@@ -53,7 +53,7 @@ function reduceAxis(op: i32, x: i32, axis: i32): i32 {
  */
 function reduceOnThreads(op: i32, src: usize, dst: usize, outer: i32, n: i32, inner: i32): bool {
   if (outer < 2) return false;
-  const per = max(1, CHUNK / (n * inner)), args = jobArgs(); // kernels/reduce.ts reduceTask's arguments
+  const per = max(1, CHUNK / (n * inner)), args = jobArgs(); // reduceTask's arguments (below)
   store<i32>(args, op); store<i32>(args, src, 4); store<i32>(args, dst, 8); store<i32>(args, outer, 12);
   store<i32>(args, n, 16); store<i32>(args, inner, 20); store<i32>(args, per, 24);
   parallel(Job.Reduce, (outer + per - 1) / per);
