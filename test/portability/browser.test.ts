@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embeddedCoreMarker, expectAll, IMPORT_MAP, launchChromium, makeTempDir, PROGRAMS, removeTempDir, REPO_ROOT, repoMounts, requireBuild, startStaticServer, watchPage } from './helpers';
+import { embeddedCoreMarker, expectAll, IMPORT_MAP, launchChromium, makeTempDir, PROGRAMS, removeTempDir, REPO_ROOT, repoMounts, requireBuild, startStaticServer, pageResult } from './helpers';
 import { packAndInstall, releaseInstall } from './pack';
 
 const PAGE_SCRIPT = `
@@ -75,16 +75,7 @@ describe('browser (headless Chromium)', () => {
     await releaseInstall();
   });
 
-  async function resultOf(path: string): Promise<any> {
-    const page = await browser.newPage();
-    try {
-      const { waitFor } = watchPage(page);
-      await page.goto(`${server.url}${path}`);
-      return await (await waitFor(() => (window as any).__result)).jsonValue();
-    } finally {
-      await page.close();
-    }
-  }
+  const resultOf = async (path: string): Promise<any> => (await pageResult(browser, `${server.url}${path}`)).result;
 
   it('unbundled: importmap to /dist/gradtape.js, /dist/layers.js and /dist/metrics.js', async () => {
     expectAll(await resultOf('/__t/unbundled.html'));

@@ -160,6 +160,18 @@ export function watchPage(page: Page) {
   };
 }
 
+/** Opens `url` in a new page, waits for the `window.__result` it sets, and returns it with the page's problems. */
+export async function pageResult(browser: Browser, url: string): Promise<{ result: any; problems: string[] }> {
+  const page = await browser.newPage();
+  try {
+    const { waitFor, problems } = watchPage(page);
+    await page.goto(url);
+    return { result: await (await waitFor(() => (window as any).__result)).jsonValue(), problems };
+  } finally {
+    await page.close();
+  }
+}
+
 // What fixtures/programs.mjs must produce on every target.
 export function expectSeed(r: any): void {
   expect(r.dzdx).toEqual([[8, 8], [8, 8]]);

@@ -11,7 +11,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-ignore: plain JS fixture
 import { tasksRunProbe } from './fixtures/threads.mjs';
-import { embeddedCoreMarker, expectThreaded, freePort, IMPORT_MAP, launchChromium, makeTempDir, removeTempDir, repoMounts, requireBuild, startStaticServer, tasksRunName, THREADS_FIXTURE, watchPage } from './helpers';
+import { embeddedCoreMarker, expectThreaded, freePort, IMPORT_MAP, launchChromium, makeTempDir, removeTempDir, repoMounts, requireBuild, startStaticServer, tasksRunName, THREADS_FIXTURE, pageResult } from './helpers';
 import { packAndInstall, releaseInstall } from './pack';
 
 const ENTRY = `
@@ -86,17 +86,10 @@ describe('threads in Chromium', () => {
   });
 
   async function resultOf(url: string): Promise<any> {
-    const p = await browser.newPage();
-    try {
-      const { waitFor, problems } = watchPage(p);
-      await p.goto(url);
-      const r: any = await (await waitFor(() => (window as any).__result)).jsonValue();
-      expect(problems).toEqual([]);
-      if (r.error) throw new Error(`page reported: ${r.error}`);
-      return r;
-    } finally {
-      await p.close();
-    }
+    const { result, problems } = await pageResult(browser, url);
+    expect(problems).toEqual([]);
+    if (result.error) throw new Error(`page reported: ${result.error}`);
+    return result;
   }
 
   for (const [name, path] of Object.entries(PAGES)) {
